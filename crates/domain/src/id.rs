@@ -1,0 +1,76 @@
+//! Object identifiers: OnceHub's prefixes followed by 12 random characters from `[0-9A-Z]`.
+
+use rand::Rng;
+
+const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const RANDOM_LEN: usize = 12;
+
+/// The kinds of object that carry an id, each with the prefix OnceHub uses for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Account,
+    ApiKey,
+    User,
+    Team,
+    Contact,
+    Webhook,
+    Event,
+    Booking,
+    BookingPage,
+    MasterPage,
+    EventType,
+    BookingCalendar,
+    Conversation,
+}
+
+impl IdKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            IdKind::Account => "ACC-",
+            IdKind::ApiKey => "KEY-",
+            IdKind::User => "USR-",
+            IdKind::Team => "TM-",
+            IdKind::Contact => "CTC-",
+            IdKind::Webhook => "WHK-",
+            IdKind::Event => "EVNT-",
+            IdKind::Booking => "BKNG-",
+            IdKind::BookingPage => "BP-",
+            IdKind::MasterPage => "MP-",
+            IdKind::EventType => "ET-",
+            IdKind::BookingCalendar => "BKC-",
+            IdKind::Conversation => "CVR-",
+        }
+    }
+}
+
+/// A fresh random id of the given kind.
+pub fn new_id(kind: IdKind) -> String {
+    let mut rng = rand::thread_rng();
+    let mut s = String::with_capacity(kind.prefix().len() + RANDOM_LEN);
+    s.push_str(kind.prefix());
+    for _ in 0..RANDOM_LEN {
+        s.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_carry_the_prefix_and_twelve_uppercase_alphanumerics() {
+        for kind in [IdKind::User, IdKind::Team, IdKind::Contact, IdKind::Webhook, IdKind::Event] {
+            let id = new_id(kind);
+            let rest = id.strip_prefix(kind.prefix()).expect("prefix");
+            assert_eq!(rest.len(), 12);
+            assert!(rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()), "{id}");
+        }
+    }
+
+    #[test]
+    fn ids_do_not_repeat() {
+        let ids: std::collections::HashSet<_> = (0..10_000).map(|_| new_id(IdKind::Booking)).collect();
+        assert_eq!(ids.len(), 10_000);
+    }
+}

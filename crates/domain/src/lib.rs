@@ -1,0 +1,18 @@
+//! Slotline's domain: the rules, free of I/O.
+//!
+//! Everything here is pure: parsing and validating what comes in at the edge, generating
+//! identifiers and secrets, and the scheduling rules. The server crate does the I/O.
+
+pub mod apikey;
+pub mod email;
+pub mod error;
+pub mod id;
+pub mod names;
+pub mod phone;
+pub mod role;
+pub mod schedule;
+pub mod time;
+pub mod timezone;
+pub mod webhook;
+
+pub use error::{Invalid, InvalidKind};
