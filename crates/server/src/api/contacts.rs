@@ -1,0 +1,330 @@
+//! Contacts: list with filters, get, create, update, delete.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+use serde_json::Value;
+use slotline_domain::{email, phone, time::format_millis, timezone};
+use utoipa::ToSchema;
+
+use super::{
+    auth::Principal,
+    body::{invalid_value, Fields},
+    list::{self, Params},
+    users::UserOut,
+};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::{accounts, contacts, custom_fields, users, Arg},
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/contacts", get(list_contacts).post(create_contact))
+        .route("/contacts/{id}", get(get_contact).patch(update_contact).delete(delete_contact))
+}
+
+/// A user id, or the user itself when expanded.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UserRef {
+    Id(String),
+    User(Box<UserOut>),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomFieldValue {
+    pub name: String,
+    /// Any JSON value.
+    #[schema(value_type = Object)]
+    pub value: Value,
+}
+
+/// The contact object. Fields OnceHub types as never null (`email`, `owner`, `employees`,
+/// `timezone`) are left out when the contact has no value for them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Contact)]
+pub struct ContactOut {
+    /// Always `contact`.
+    pub object: &'static str,
+    pub id: String,
+    pub creation_time: String,
+    pub last_updated_time: String,
+    pub last_interacted_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<UserRef>,
+    pub status: Option<String>,
+    pub city: Option<String>,
+    pub company_size: Option<String>,
+    pub company: Option<String>,
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employees: Option<i64>,
+    pub first_name: Option<String>,
+    pub has_consent: bool,
+    pub job_title: Option<String>,
+    pub last_name: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub phone: Option<String>,
+    pub post_code: Option<String>,
+    pub salutation: Option<String>,
+    pub state: Option<String>,
+    pub street_address: Option<String>,
+    /// Spelled as OnceHub spells it.
+    pub terms_of_sevice: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    pub custom_fields: Vec<CustomFieldValue>,
+}
+
+fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> ContactOut {
+    let owner = c.owner_id.map(|id| match owners.get(&id) {
+        Some(u) => UserRef::User(Box::new(UserOut::from(u.clone()))),
+        None => UserRef::Id(id),
+    });
+    ContactOut {
+        object: "contact",
+        id: c.id,
+        creation_time: format_millis(c.creation_time),
+        last_updated_time: format_millis(c.last_updated_time),
+        last_interacted_time: c.last_interacted_time.map(format_millis),
+        owner,
+        status: c.status,
+        city: c.city,
+        company_size: c.company_size,
+        company: c.company,
+        country: c.country,
+        email: c.email,
+        employees: c.employees,
+        first_name: c.first_name,
+        has_consent: c.has_consent,
+        job_title: c.job_title,
+        last_name: c.last_name,
+        mobile_phone: c.mobile_phone,
+        phone: c.phone,
+        post_code: c.post_code,
+        salutation: c.salutation,
+        state: c.state,
+        street_address: c.street_address,
+        terms_of_sevice: c.terms_of_service,
+        timezone: c.timezone,
+        custom_fields: c.custom_fields.into_iter().map(|(name, value)| CustomFieldValue { name, value }).collect(),
+    }
+}
+
+async fn owners_for(state: &SharedState, account_id: &str, expand: &[String], list: &[contacts::Contact]) -> AppResult<HashMap<String, users::User>> {
+    if !expand.iter().any(|e| e == "owner") {
+        return Ok(HashMap::new());
+    }
+    let mut ids: Vec<String> = list.iter().filter_map(|c| c.owner_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    users::get_many(&state.db, account_id, &ids).await
+}
+
+const EXPANDABLE: &[&str] = &["owner"];
+const STATUSES: [&str; 4] = ["Qualified", "Sales qualified", "Marketing qualified", "Disqualified"];
+
+/// Plain text columns: JSON name and column are the same.
+const TEXT_FIELDS: &[&str] =
+    &["first_name", "last_name", "city", "company_size", "company", "country", "job_title", "post_code", "salutation", "state", "street_address"];
+
+/// Fields a client may write; `email` and `mobile_phone` only on create.
+const WRITABLE: &[&str] = &[
+    "owner", "status", "city", "company_size", "company", "country", "employees", "first_name", "has_consent", "job_title", "last_name",
+    "phone", "post_code", "salutation", "state", "street_address", "terms_of_sevice", "timezone", "custom_fields",
+];
+
+fn column_for(text_field: &str) -> &'static str {
+    TEXT_FIELDS.iter().find(|f| **f == text_field).copied().unwrap_or("first_name")
+}
+
+/// Turns the writable fields present in the body into column values, validating each.
+async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult<(Vec<(&'static str, Arg)>, Option<Vec<(String, Value)>>)> {
+    let mut cols: Vec<(&'static str, Arg)> = Vec::new();
+    for name in TEXT_FIELDS {
+        if let Some(v) = f.nullable_str(name)? {
+            cols.push((column_for(name), Arg::OptStr(v)));
+        }
+    }
+    if let Some(v) = f.nullable_str("phone")? {
+        if let Some(p) = &v {
+            if !phone::is_valid_e164(p) {
+                return Err(AppError::invalid(format!("Invalid phone format: '{p}'"), "phone"));
+            }
+        }
+        cols.push(("phone", Arg::OptStr(v)));
+    }
+    if let Some(v) = f.nullable_str("timezone")? {
+        if let Some(tz) = &v {
+            if !timezone::is_valid(tz) {
+                return Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone"));
+            }
+        }
+        cols.push(("timezone", Arg::OptStr(v)));
+    }
+    if f.has("status") {
+        // OnceHub: any value outside the list, or none, sets the status to null.
+        let status = f.get("status").and_then(Value::as_str).filter(|s| STATUSES.contains(s)).map(str::to_string);
+        cols.push(("status", Arg::OptStr(status)));
+    }
+    if let Some(v) = f.nullable_i64("employees")? {
+        if v.is_some_and(|n| n < 0) {
+            return Err(invalid_value("employees", f.get("employees").unwrap_or(&Value::Null)));
+        }
+        cols.push(("employees", Arg::OptI64(v)));
+    }
+    if let Some(b) = f.bool("has_consent")? {
+        cols.push(("has_consent", Arg::from(b)));
+    }
+    if let Some(b) = f.bool("terms_of_sevice")? {
+        cols.push(("terms_of_service", Arg::from(b)));
+    }
+    if let Some(owner) = f.nullable_str("owner")? {
+        let owner = match owner {
+            Some(id) => id,
+            None => return Err(invalid_value("owner", &Value::Null)),
+        };
+        if users::get(&state.db, account_id, &owner).await?.filter(|u| !u.deleted).is_none() {
+            return Err(AppError::invalid(format!("No such user: '{owner}'"), "owner"));
+        }
+        cols.push(("owner_id", Arg::from(owner)));
+    }
+    let custom = match f.get("custom_fields") {
+        None => None,
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for item in items {
+                let name = item.get("name").and_then(Value::as_str).ok_or_else(|| AppError::invalid("Each custom field needs a name and a value.", "custom_fields"))?;
+                out.push((name.to_string(), item.get("value").cloned().unwrap_or(Value::Null)));
+            }
+            let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+            if let Some(unknown) = custom_fields::first_unknown(&state.db, account_id, &names).await? {
+                return Err(AppError::invalid(format!("Custom field '{unknown}' does not exist in field library"), "custom_fields"));
+            }
+            Some(out)
+        }
+        Some(_) => return Err(AppError::invalid("Must be an array of {name, value} objects.", "custom_fields")),
+    };
+    Ok((cols, custom))
+}
+
+#[utoipa::path(get, path = "/v2/contacts", operation_id = "list-all-contacts", tag = "Contacts",
+    params(("email" = Option<String>, Query), ("creation_time.gt" = Option<String>, Query), ("creation_time.lt" = Option<String>, Query),
+           ("last_updated_time.gt" = Option<String>, Query), ("last_updated_time.lt" = Option<String>, Query),
+           ("expand" = Option<String>, Query, description = "`owner` (or `data.owner`)"),
+           ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    responses((status = 200, body = list::ListEnvelope<ContactOut>), (status = 400, body = ErrorBody)))]
+pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let params = Params::parse(q.as_deref());
+    let req = params.page()?;
+    let expand = params.expand(EXPANDABLE, true)?;
+    let filter = contacts::ContactFilter {
+        email: params.get("email").map(str::to_string),
+        creation: params.range("creation_time")?,
+        last_updated: params.range("last_updated_time")?,
+    };
+    let (rows, page) = contacts::list(&state.db, &p.account_id, &filter, &req).await?;
+    let owners = owners_for(&state, &p.account_id, &expand, &rows).await?;
+    let data: Vec<ContactOut> = rows.into_iter().map(|c| render(c, &owners)).collect();
+    Ok(list::respond(&state.base_url, "/v2/contacts", &params, &req, &page, data))
+}
+
+async fn render_one(state: &SharedState, account_id: &str, id: &str, expand: &[String]) -> AppResult<Response> {
+    let c = contacts::get(&state.db, account_id, id).await?.ok_or_else(|| AppError::not_found("contact", id))?;
+    if c.deleted {
+        return Ok(list::redacted(&c.id, "contact"));
+    }
+    let owners = owners_for(state, account_id, expand, std::slice::from_ref(&c)).await?;
+    Ok(Json(render(c, &owners)).into_response())
+}
+
+#[utoipa::path(get, path = "/v2/contacts/{id}", operation_id = "get-a-single-contact", tag = "Contacts",
+    params(("id" = String, Path), ("expand" = Option<String>, Query)),
+    responses((status = 200, body = ContactOut), (status = 404, body = ErrorBody)))]
+pub async fn get_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
+    render_one(&state, &p.account_id, &id, &expand).await
+}
+
+#[utoipa::path(post, path = "/v2/contacts", operation_id = "add-a-new-contact", tag = "Contacts", request_body = ContactOut,
+    responses((status = 201, body = ContactOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Response> {
+    let mut allowed = WRITABLE.to_vec();
+    allowed.extend(["email", "mobile_phone"]);
+    f.only(&allowed, "Unsupported fields")?;
+    let address = f.str("email")?;
+    let mobile = f.str("mobile_phone")?;
+    if address.is_none() && mobile.is_none() {
+        return Err(AppError::invalid("At least one of 'email' or 'mobile_phone' is required.", "email"));
+    }
+    for required in ["first_name", "last_name"] {
+        if f.str(required)?.is_none_or(|s| s.trim().is_empty()) {
+            return Err(AppError::invalid(format!("{required} is required"), required));
+        }
+    }
+    if let Some(a) = &address {
+        if !email::is_valid(a) {
+            return Err(AppError::invalid(format!("Invalid email format: '{a}'"), "email"));
+        }
+    }
+    if let Some(m) = &mobile {
+        if !phone::is_valid_e164(m) {
+            return Err(AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone"));
+        }
+    }
+    let (mut cols, custom) = columns(&state, &p.account_id, &f).await?;
+    cols.push(("email", Arg::OptStr(address)));
+    cols.push(("mobile_phone", Arg::OptStr(mobile)));
+    if !cols.iter().any(|(c, _)| *c == "owner_id") {
+        let owner = accounts::get(&state.db, &p.account_id).await?.map(|a| a.owner_user_id).filter(|o| !o.is_empty());
+        cols.push(("owner_id", Arg::OptStr(owner)));
+    }
+    if let Some(custom) = custom {
+        cols.push(("custom_fields", Arg::from(contacts::custom_fields_json(&custom))));
+    }
+    let id = contacts::create(&state.db, &p.account_id, cols, state.now()).await?;
+    let mut res = render_one(&state, &p.account_id, &id, &[]).await?;
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
+#[utoipa::path(patch, path = "/v2/contacts/{id}", operation_id = "update-a-contact", tag = "Contacts", request_body = ContactOut,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ContactOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Response> {
+    contacts::get(&state.db, &p.account_id, &id).await?.filter(|c| !c.deleted).ok_or_else(|| AppError::not_found("contact", &id))?;
+    for identifier in ["email", "mobile_phone"] {
+        if f.has(identifier) {
+            return Err(AppError::invalid("Identifier fields (email, mobile_phone) cannot be updated via this endpoint", identifier));
+        }
+    }
+    f.only(WRITABLE, "Unsupported field")?;
+    if f.is_empty() {
+        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+    }
+    let (cols, custom) = columns(&state, &p.account_id, &f).await?;
+    if !contacts::update(&state.db, &p.account_id, &id, cols, custom, state.now()).await? {
+        return Err(AppError::not_found("contact", &id));
+    }
+    render_one(&state, &p.account_id, &id, &[]).await
+}
+
+#[utoipa::path(delete, path = "/v2/contacts/{id}", operation_id = "delete-a-contact", tag = "Contacts", params(("id" = String, Path)),
+    responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
+pub async fn delete_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+    if !contacts::delete(&state.db, &p.account_id, &id, state.now()).await? {
+        return Err(AppError::not_found("contact", &id));
+    }
+    Ok(list::deleted(&id))
+}

@@ -1,0 +1,74 @@
+//! Extension: the account's field library, which decides the custom fields contacts may carry.
+
+use axum::{
+    extract::{Path, State},
+    routing::{delete, get},
+    Json, Router,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{auth::Principal, body::Fields, list};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::custom_fields,
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/custom-fields", get(list_fields).post(create_field)).route("/custom-fields/{name}", delete(delete_field))
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = CustomField)]
+pub struct FieldOut {
+    /// Always `custom_field`.
+    pub object: &'static str,
+    /// The mapped field name used in `custom_fields` and booking forms.
+    pub name: String,
+    pub label: String,
+}
+
+/// Body of `POST /v2/custom-fields`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldInput {
+    /// Lowercase letters, digits and underscores, starting with a letter.
+    name: String,
+    label: Option<String>,
+}
+
+fn out(f: custom_fields::CustomField) -> FieldOut {
+    FieldOut { object: "custom_field", name: f.name, label: f.label }
+}
+
+#[utoipa::path(get, path = "/v2/custom-fields", operation_id = "list-all-custom-fields", tag = "Contacts",
+    responses((status = 200, body = list::ListEnvelope<FieldOut>)))]
+pub async fn list_fields(State(state): State<SharedState>, p: Principal) -> AppResult<Json<list::ListEnvelope<FieldOut>>> {
+    let data = custom_fields::list(&state.db, &p.account_id).await?.into_iter().map(out).collect();
+    Ok(Json(list::ListEnvelope { object: "list", data, has_more: false }))
+}
+
+#[utoipa::path(post, path = "/v2/custom-fields", operation_id = "create-a-custom-field", tag = "Contacts", request_body = FieldInput,
+    responses((status = 200, body = FieldOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_field(State(state): State<SharedState>, p: Principal, fields: Fields) -> AppResult<Json<FieldOut>> {
+    fields.only(&["name", "label"], "Unsupported fields")?;
+    let name = fields.str("name")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "name"))?;
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(AppError::invalid(format!("Invalid name: '{name}'. Use lowercase letters, digits and underscores."), "name"));
+    }
+    let label = fields.str("label")?.unwrap_or_else(|| name.clone());
+    Ok(Json(out(custom_fields::create(&state.db, &p.account_id, &name, &label, state.now()).await?)))
+}
+
+#[utoipa::path(delete, path = "/v2/custom-fields/{name}", operation_id = "delete-a-custom-field", tag = "Contacts",
+    params(("name" = String, Path)), responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
+pub async fn delete_field(State(state): State<SharedState>, p: Principal, Path(name): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+    if !custom_fields::delete(&state.db, &p.account_id, &name).await? {
+        return Err(AppError::not_found("custom field", &name));
+    }
+    Ok(list::deleted(&name))
+}

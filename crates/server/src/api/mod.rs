@@ -1,0 +1,52 @@
+//! The `/v2` REST API: OnceHub's operations plus Slotline's marked extensions.
+//! Handlers are thin: parse the request, call the store, render.
+
+pub mod auth;
+pub mod body;
+pub mod contacts;
+pub mod custom_fields;
+pub mod list;
+pub mod openapi;
+pub mod request_id;
+pub mod teams;
+pub mod test_key;
+pub mod users;
+pub mod webhooks;
+
+use axum::{
+    extract::{DefaultBodyLimit, Request},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    Router,
+};
+
+use crate::{app::SharedState, error::AppError};
+
+pub fn router(state: SharedState) -> Router {
+    let v2 = Router::new()
+        .route("/test", get(test_key::validate))
+        .merge(users::routes())
+        .merge(teams::routes())
+        .merge(contacts::routes())
+        .merge(webhooks::routes())
+        .merge(custom_fields::routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
+        .route("/openapi.json", get(openapi::serve));
+    Router::new()
+        .nest("/v2", v2)
+        .merge(crate::web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(middleware::from_fn(request_id::stamp))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> impl IntoResponse {
+    AppError::RouteNotFound(format!("Unrecognized request URL ({}: {}).", req.method(), req.uri().path()))
+}
+
+async fn method_not_allowed(req: Request) -> impl IntoResponse {
+    AppError::MethodNotAllowed(format!("Method {} is not allowed for {}.", req.method(), req.uri().path()))
+}

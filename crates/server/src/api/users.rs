@@ -1,0 +1,244 @@
+//! Users: list, get, create, update, delete, and their scheduling availability.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+use slotline_domain::{email, names, role::Role, schedule::parse_date, timezone};
+use utoipa::ToSchema;
+
+use super::{
+    auth::Principal,
+    body::Fields,
+    list::{self, Params},
+};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::{accounts, users},
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
+        .route("/users/{id}/scheduling-availability", get(get_availability).patch(patch_availability))
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserOut {
+    /// Always `user`.
+    pub object: &'static str,
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    /// `active` or `invited`.
+    pub status: String,
+    /// `Account Owner`, `Administrator`, `Member` or `Team Manager`.
+    pub role_name: &'static str,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Ids of the teams the user belongs to.
+    pub teams: Vec<String>,
+}
+
+impl From<users::User> for UserOut {
+    fn from(u: users::User) -> Self {
+        UserOut {
+            object: "user",
+            id: u.id,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            email: u.email,
+            status: u.status,
+            role_name: u.role.as_str(),
+            timezone: u.timezone,
+            teams: u.teams,
+        }
+    }
+}
+
+/// Body of `POST /v2/users`. `timezone` is a Slotline extension.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateUser {
+    email: String,
+    first_name: String,
+    last_name: String,
+    /// `Administrator`, `Member` (default) or `Team Manager`.
+    role_name: Option<String>,
+    teams: Option<Vec<String>>,
+    /// Extension: the user's IANA time zone; defaults to the account's.
+    timezone: Option<String>,
+}
+
+/// Body of `PATCH /v2/users/{id}`; at least one field. `timezone` is a Slotline extension.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UpdateUser {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    role_name: Option<String>,
+    /// Replaces all team assignments.
+    teams: Option<Vec<String>>,
+    timezone: Option<String>,
+}
+
+fn no_such_user(id: &str) -> AppError {
+    AppError::not_found("user", id)
+}
+
+#[utoipa::path(get, path = "/v2/users", operation_id = "list-all-users", tag = "Users",
+    params(("email" = Option<String>, Query, description = "Only the user with this email"),
+           ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    responses((status = 200, body = list::ListEnvelope<UserOut>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_users(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let params = Params::parse(q.as_deref());
+    let req = params.page()?;
+    let (rows, page) = users::list(&state.db, &p.account_id, params.get("email"), &req).await?;
+    let data: Vec<UserOut> = rows.into_iter().map(UserOut::from).collect();
+    Ok(list::respond(&state.base_url, "/v2/users", &params, &req, &page, data))
+}
+
+#[utoipa::path(get, path = "/v2/users/{id}", operation_id = "get-a-single-user", tag = "Users",
+    params(("id" = String, Path)),
+    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+pub async fn get_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
+    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    if user.deleted {
+        return Ok(list::redacted(&user.id, "user"));
+    }
+    Ok(Json(UserOut::from(user)).into_response())
+}
+
+fn person_name(fields: &Fields, name: &str, label: &str) -> AppResult<Option<String>> {
+    match fields.get(name) {
+        None => Ok(None),
+        Some(serde_json::Value::String(s)) if names::is_valid_person_name(s) => Ok(Some(s.trim().to_string())),
+        Some(v) => {
+            let shown = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            Err(AppError::invalid(format!("Invalid {label}: '{shown}'"), name))
+        }
+    }
+}
+
+fn valid_timezone(fields: &Fields) -> AppResult<Option<String>> {
+    match fields.str("timezone")? {
+        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone")),
+        other => Ok(other),
+    }
+}
+
+#[utoipa::path(post, path = "/v2/users", operation_id = "add-a-new-user", tag = "Users", request_body = CreateUser,
+    responses((status = 200, body = UserOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(State(state): State<SharedState>, p: Principal, fields: Fields) -> AppResult<Json<UserOut>> {
+    fields.only(&["email", "first_name", "last_name", "role_name", "teams", "timezone"], "Unsupported fields")?;
+    for required in ["email", "first_name", "last_name"] {
+        if matches!(fields.get(required), None | Some(serde_json::Value::Null)) {
+            return Err(AppError::invalid("Required fields are missing.", required));
+        }
+    }
+    let address = fields.str("email")?.unwrap_or_default();
+    if !email::is_valid(&address) {
+        return Err(AppError::invalid(format!("Invalid email format: '{address}'"), "email"));
+    }
+    let first_name = person_name(&fields, "first_name", "first_name")?.unwrap_or_default();
+    let last_name = person_name(&fields, "last_name", "last_name")?.unwrap_or_default();
+    let role = match fields.str("role_name")? {
+        Some(r) => Role::parse_assignable(&r)?,
+        None => Role::Member,
+    };
+    let teams = fields.str_array("teams")?.unwrap_or_default();
+    let timezone = match valid_timezone(&fields)? {
+        Some(tz) => tz,
+        None => accounts::get(&state.db, &p.account_id).await?.map(|a| a.timezone).unwrap_or_else(|| "UTC".into()),
+    };
+    let new = users::NewUser { email: address, first_name, last_name, role, teams, timezone };
+    let user = users::create(&state.db, &p.account_id, new, state.now()).await?;
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(patch, path = "/v2/users/{id}", operation_id = "update-a-user", tag = "Users", request_body = UpdateUser,
+    params(("id" = String, Path)),
+    responses((status = 200, body = UserOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
+pub async fn update_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, fields: Fields) -> AppResult<Json<UserOut>> {
+    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    if user.deleted {
+        return Err(AppError::Gone { message: format!("User cannot be modified as they have been deleted: '{id}'"), param: Some("id".into()) });
+    }
+    if user.role == Role::AccountOwner {
+        return Err(AppError::Forbidden { message: "Cannot update 'Account Owner' user.".into(), kind: "invalid_request_error" });
+    }
+    fields.only(&["first_name", "last_name", "role_name", "teams", "timezone"], "Unsupported field")?;
+    if fields.is_empty() {
+        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+    }
+    let patch = users::UserPatch {
+        first_name: person_name(&fields, "first_name", "first name")?,
+        last_name: person_name(&fields, "last_name", "last name")?,
+        role: fields.str("role_name")?.map(|r| Role::parse_assignable(&r)).transpose()?,
+        teams: fields.str_array("teams")?,
+        timezone: valid_timezone(&fields)?,
+    };
+    users::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
+    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(delete, path = "/v2/users/{id}", operation_id = "delete-a-user", tag = "Users",
+    params(("id" = String, Path)),
+    responses((status = 200, body = list::DeletedObject), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+    let user = users::get(&state.db, &p.account_id, &id).await?.filter(|u| !u.deleted).ok_or_else(|| no_such_user(&id))?;
+    if user.role == Role::AccountOwner {
+        return Err(AppError::Forbidden { message: "Cannot delete 'Account Owner' user.".into(), kind: "invalid_request_error" });
+    }
+    if !users::delete(&state.db, &p.account_id, &id, state.now()).await? {
+        return Err(no_such_user(&id));
+    }
+    Ok(list::deleted(&id))
+}
+
+fn date_param(params: &Params, name: &str) -> AppResult<Option<jiff::civil::Date>> {
+    params
+        .get(name)
+        .map(|raw| parse_date(raw).ok_or_else(|| AppError::invalid(format!("Invalid date format for {name}. Expected format: YYYY-MM-DD"), name)))
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/v2/users/{id}/scheduling-availability", operation_id = "get_user_scheduling_availability", tag = "Users",
+    params(("id" = String, Path),
+           ("overrides_start_time" = Option<String>, Query, description = "Only overrides on or after this date (YYYY-MM-DD)"),
+           ("overrides_end_time" = Option<String>, Query, description = "Only overrides on or before this date (YYYY-MM-DD)")),
+    responses((status = 200, description = "The schedule object"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_availability(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Json<serde_json::Value>> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["overrides_start_time", "overrides_end_time"])?;
+    let (from, to) = (date_param(&params, "overrides_start_time")?, date_param(&params, "overrides_end_time")?);
+    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    if deleted {
+        return Err(no_such_user(&id));
+    }
+    Ok(Json(schedule.render(&tz, from, to)))
+}
+
+#[utoipa::path(patch, path = "/v2/users/{id}/scheduling-availability", operation_id = "patch_user_scheduling_availability", tag = "Users",
+    params(("id" = String, Path)), request_body(content = serde_json::Value, description = "`{weekly?: [...], overrides?: [...]}`"),
+    responses((status = 200, description = "The whole schedule object"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn patch_availability(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, Fields(body): Fields) -> AppResult<Json<serde_json::Value>> {
+    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    if deleted {
+        return Err(no_such_user(&id));
+    }
+    let zone = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = jiff::Timestamp::from_millisecond(state.now()).unwrap_or_default().to_zoned(zone).date();
+    let next = schedule.apply_patch(&serde_json::Value::Object(body), today)?;
+    users::set_schedule(&state.db, &p.account_id, &id, &next, state.now()).await?;
+    Ok(Json(next.render(&tz, None, None)))
+}

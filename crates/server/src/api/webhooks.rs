@@ -1,0 +1,126 @@
+//! Webhook subscriptions: create, list, get, delete.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+use slotline_domain::{time::format_millis, webhook};
+use utoipa::ToSchema;
+
+use super::{
+    auth::Principal,
+    body::Fields,
+    list::{self, Params},
+};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::webhooks,
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/webhooks", get(list_webhooks).post(create_webhook)).route("/webhooks/{id}", get(get_webhook).delete(delete_webhook))
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Webhook)]
+pub struct WebhookOut {
+    /// Always `webhook`.
+    pub object: &'static str,
+    pub id: String,
+    /// `v2`: the version events are rendered in.
+    pub api_version: String,
+    pub name: String,
+    /// Exactly as given at creation.
+    pub url: String,
+    /// Exactly as given at creation, composites (`booking`, `conversation`) included.
+    pub events: Vec<String>,
+    pub creation_time: String,
+    /// Signing secret: 32 lowercase hex characters.
+    pub secret: String,
+    /// Extension: `enabled` or `disabled`.
+    pub status: String,
+    /// Extension: why delivery was switched off, when it was.
+    pub disabled_reason: Option<String>,
+}
+
+impl From<webhooks::Webhook> for WebhookOut {
+    fn from(w: webhooks::Webhook) -> Self {
+        WebhookOut {
+            object: "webhook",
+            id: w.id,
+            api_version: w.api_version,
+            name: w.name,
+            url: w.url,
+            events: w.events,
+            creation_time: format_millis(w.creation_time),
+            secret: w.secret,
+            status: w.status,
+            disabled_reason: w.disabled_reason,
+        }
+    }
+}
+
+/// Body of `POST /v2/webhooks`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CreateWebhook {
+    /// Full `https://` URL.
+    url: String,
+    /// Unique in the account.
+    name: String,
+    /// Event names, or the composites `booking` and `conversation`.
+    events: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/v2/webhooks", operation_id = "create-a-webhook", tag = "Webhooks", request_body = CreateWebhook,
+    responses((status = 200, body = WebhookOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_webhook(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<WebhookOut>> {
+    f.only(&["url", "name", "events"], "Unsupported fields")?;
+    for required in ["url", "name", "events"] {
+        if matches!(f.get(required), None | Some(serde_json::Value::Null)) {
+            return Err(AppError::invalid("Required fields are missing.", required));
+        }
+    }
+    let url = f.str("url")?.unwrap_or_default();
+    let name = f.str("name")?.unwrap_or_default();
+    let events = f.str_array("events")?.unwrap_or_default();
+    webhook::validate_url(&url, state.allow_http_webhooks)?;
+    webhook::validate_name(&name)?;
+    webhook::validate_events(&events)?;
+    let hook = webhooks::create(&state.db, &p.account_id, &name, &url, &events, state.now()).await?;
+    Ok(Json(hook.into()))
+}
+
+#[utoipa::path(get, path = "/v2/webhooks", operation_id = "list-all-webhooks", tag = "Webhooks",
+    params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    responses((status = 200, body = list::ListEnvelope<WebhookOut>), (status = 400, body = ErrorBody)))]
+pub async fn list_webhooks(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let params = Params::parse(q.as_deref());
+    let req = params.page()?;
+    let (rows, page) = webhooks::list(&state.db, &p.account_id, &req).await?;
+    let data: Vec<WebhookOut> = rows.into_iter().map(WebhookOut::from).collect();
+    Ok(list::respond(&state.base_url, "/v2/webhooks", &params, &req, &page, data))
+}
+
+#[utoipa::path(get, path = "/v2/webhooks/{id}", operation_id = "get-a-single-webhook", tag = "Webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody)))]
+pub async fn get_webhook(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
+    let hook = webhooks::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("webhook", &id))?;
+    if hook.deleted {
+        return Ok(list::redacted(&hook.id, "webhook"));
+    }
+    Ok(Json(WebhookOut::from(hook)).into_response())
+}
+
+#[utoipa::path(delete, path = "/v2/webhooks/{id}", operation_id = "delete-a-webhook", tag = "Webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
+pub async fn delete_webhook(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+    if !webhooks::delete(&state.db, &p.account_id, &id).await? {
+        return Err(AppError::not_found("webhook", &id));
+    }
+    Ok(list::deleted(&id))
+}

@@ -1,0 +1,66 @@
+//! Builds the application: shared state, the router, and the listener.
+
+use std::{num::NonZeroU32, sync::Arc};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::{
+    clock::{Clock, SystemClock},
+    config::ServeConfig,
+    store::Db,
+};
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    /// Public base URL, no trailing slash.
+    pub base_url: String,
+    pub limiter: Option<DefaultKeyedRateLimiter<String>>,
+    pub body_limit: usize,
+    pub allow_http_webhooks: bool,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, config: &ServeConfig) -> AppState {
+        AppState::with_clock(db, config, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(db: Db, config: &ServeConfig, clock: Arc<dyn Clock>) -> AppState {
+        let limiter = NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        AppState {
+            db,
+            clock,
+            base_url: config.base_url(),
+            limiter,
+            body_limit: config.body_limit,
+            allow_http_webhooks: config.allow_http_webhooks,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Serves until the process is stopped. The database must already be migrated.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let router = crate::api::router(Arc::new(state));
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

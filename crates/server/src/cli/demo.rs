@@ -1,0 +1,74 @@
+//! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
+
+use crate::{
+    app::{self, AppState},
+    clock::{Clock, SystemClock},
+    config::ServeConfig,
+    store::{accounts, contacts, custom_fields, keys, teams, users, Arg, Db},
+};
+
+use super::CliResult;
+
+const DEMO_EMAIL: &str = "demo@slotline.example";
+const DEMO_KEY_NAME: &str = "Demo key";
+
+pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> CliResult {
+    let db = super::open(&config.database_url).await?;
+    let now = SystemClock.now_ms();
+    let account = match accounts::list(&db).await?.into_iter().find(|a| a.email == DEMO_EMAIL) {
+        Some(a) => a,
+        None => seed(&db, now).await?,
+    };
+    // A fresh key each start (the old ones are revoked): keys are stored only as hashes.
+    for k in keys::list(&db, &account.id).await? {
+        if k.name == DEMO_KEY_NAME && k.revoked_time.is_none() {
+            keys::revoke(&db, &k.id, now).await?;
+        }
+    }
+    let (_, secret) = keys::create(&db, &account.id, DEMO_KEY_NAME, now).await?;
+    if let Some(path) = key_file {
+        std::fs::write(path, &secret)?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let base = config.base_url();
+    println!("Slotline demo is running at {base}");
+    println!("API key: {secret}");
+    println!();
+    println!("Try:");
+    println!("  curl -H 'API-Key: {secret}' {base}/v2/test");
+    println!("  curl -H 'API-Key: {secret}' {base}/v2/users");
+    println!("  curl -H 'API-Key: {secret}' '{base}/v2/contacts?limit=2&expand=data.owner'");
+    println!("API reference: {base}/docs");
+    app::serve(AppState::new(db, &config), listener).await?;
+    Ok(())
+}
+
+async fn seed(db: &Db, now: i64) -> Result<accounts::Account, Box<dyn std::error::Error + Send + Sync>> {
+    let account = accounts::create(db, "Slotline Demo", DEMO_EMAIL, "America/New_York", "Andrea", "Hartie", now).await?;
+    let sales = teams::create(db, &account.id, "Sales", now).await?;
+    teams::create(db, &account.id, "Support", now).await?;
+    for (first, last, email) in [("Michael", "Scott", "michael@slotline.example"), ("Pam", "Beesly", "pam@slotline.example")] {
+        let new = users::NewUser {
+            email: email.into(),
+            first_name: first.into(),
+            last_name: last.into(),
+            role: slotline_domain::role::Role::Member,
+            teams: vec![sales.id.clone()],
+            timezone: "America/New_York".into(),
+        };
+        users::create(db, &account.id, new, now).await?;
+    }
+    custom_fields::create(db, &account.id, "meeting_reason", "Meeting reason", now).await?;
+    custom_fields::create(db, &account.id, "resume", "Résumé", now).await?;
+    for (first, last, email) in [("Carrie", "Customer", "carrie.customer@example.com"), ("Oscar", "Client", "oscar@example.org")] {
+        let cols = vec![
+            ("first_name", Arg::from(first)),
+            ("last_name", Arg::from(last)),
+            ("email", Arg::from(email)),
+            ("owner_id", Arg::from(account.owner_user_id.as_str())),
+            ("timezone", Arg::from("America/New_York")),
+        ];
+        contacts::create(db, &account.id, cols, now).await?;
+    }
+    Ok(account)
+}

@@ -1,0 +1,162 @@
+//! The `slotline` command: serve, demo, migrate, and account and key administration.
+
+mod demo;
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    app::{self, AppState},
+    clock::{Clock, SystemClock},
+    config::ServeConfig,
+    store::{accounts, keys, Db},
+};
+
+#[derive(Parser)]
+#[command(name = "slotline", version, about = "Self-hostable scheduling server, wire-compatible with the OnceHub API v2")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct DbArg {
+    /// Database: an SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, env = "SLOTLINE_DATABASE_URL", default_value = "slotline.db")]
+    pub database_url: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API and pages.
+    Serve(ServeConfig),
+    /// Serve with a seeded demo account, and print an API key to try it with.
+    Demo {
+        #[command(flatten)]
+        config: ServeConfig,
+        /// Also write the demo API key to this file (for scripts).
+        #[arg(long)]
+        key_file: Option<std::path::PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate(DbArg),
+    /// Account administration.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// API key administration.
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Create an account and its owner user; prints the account id.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        name: String,
+        /// The owner's email; `GET /v2/test` names the account by it.
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[arg(long, default_value = "Account")]
+        owner_first_name: String,
+        #[arg(long, default_value = "Owner")]
+        owner_last_name: String,
+    },
+    /// List accounts.
+    List(DbArg),
+}
+
+#[derive(Subcommand)]
+pub enum KeyCmd {
+    /// Create a named key; the key is printed once and never stored.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value = "General API Key")]
+        name: String,
+    },
+    /// List an account's keys (never the secrets).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        account: String,
+    },
+    /// Revoke a key by its id; it stops working at once.
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        key_id: String,
+    },
+}
+
+pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    let now = || SystemClock.now_ms();
+    match cli.command {
+        Command::Serve(config) => {
+            let db = open(&config.database_url).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            tracing::info!(listen = %listener.local_addr()?, public_url = %config.base_url(), "slotline serving");
+            app::serve(AppState::new(db, &config), listener).await?;
+        }
+        Command::Demo { config, key_file } => demo::run(config, key_file).await?,
+        Command::Migrate(db) => {
+            open(&db.database_url).await?;
+            println!("migrations applied");
+        }
+        Command::Account(AccountCmd::Create { db, name, email, timezone, owner_first_name, owner_last_name }) => {
+            if !slotline_domain::email::is_valid(&email) {
+                return Err(format!("invalid email: {email}").into());
+            }
+            if !slotline_domain::timezone::is_valid(&timezone) {
+                return Err(format!("unknown time zone: {timezone}").into());
+            }
+            let db = open(&db.database_url).await?;
+            let acc = accounts::create(&db, &name, &email, &timezone, &owner_first_name, &owner_last_name, now()).await?;
+            println!("{}", acc.id);
+        }
+        Command::Account(AccountCmd::List(db)) => {
+            let db = open(&db.database_url).await?;
+            for a in accounts::list(&db).await? {
+                println!("{}\t{}\t{}\t{}", a.id, a.email, a.timezone, a.name);
+            }
+        }
+        Command::Key(KeyCmd::Create { db, account, name }) => {
+            let db = open(&db.database_url).await?;
+            if accounts::get(&db, &account).await?.is_none() {
+                return Err(format!("no such account: {account}").into());
+            }
+            let (info, secret) = keys::create(&db, &account, &name, now()).await?;
+            eprintln!("created key {} ({}); it is shown only this once:", info.id, info.name);
+            println!("{secret}");
+        }
+        Command::Key(KeyCmd::List { db, account }) => {
+            let db = open(&db.database_url).await?;
+            for k in keys::list(&db, &account).await? {
+                let state = if k.revoked_time.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}\t{}…\t{}\t{}", k.id, state, k.hint, slotline_domain::time::format_millis(k.creation_time), k.name);
+            }
+        }
+        Command::Key(KeyCmd::Revoke { db, key_id }) => {
+            let db = open(&db.database_url).await?;
+            if !keys::revoke(&db, &key_id, now()).await? {
+                return Err(format!("no active key {key_id}").into());
+            }
+            println!("revoked {key_id}");
+        }
+    }
+    Ok(())
+}

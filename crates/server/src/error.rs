@@ -1,0 +1,124 @@
+//! Every failure the server can answer with, mapped to OnceHub's error body in one place.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+use slotline_domain::{Invalid, InvalidKind};
+use utoipa::ToSchema;
+
+/// OnceHub's error body: `{type, message, param}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// `authentication_error`, `invalid_request_error`, `rate_limit_error` or `api_error`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    #[error("No such {what}: '{id}'")]
+    NotFound { what: &'static str, id: String, param: &'static str },
+    #[error("{message}")]
+    Conflict { message: String, param: Option<String> },
+    #[error("{message}")]
+    Gone { message: String, param: Option<String> },
+    #[error("{message}")]
+    Forbidden { message: String, kind: &'static str },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("body too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    RouteNotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        AppError::NotFound { what, id: id.into(), param: "id" }
+    }
+
+    pub fn conflict(message: impl Into<String>, param: &str) -> Self {
+        AppError::Conflict { message: message.into(), param: Some(param.to_string()) }
+    }
+
+    pub fn invalid(message: impl Into<String>, param: &str) -> Self {
+        AppError::Invalid(Invalid::new(message, param))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Invalid(i) if i.kind == InvalidKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound { .. } | AppError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Gone { .. } => StatusCode::GONE,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let invalid = |message: String, param: Option<String>| ErrorBody { kind: "invalid_request_error", message, param };
+        match self {
+            AppError::Invalid(i) => invalid(i.message.clone(), i.param.clone()),
+            AppError::NotFound { param, .. } => invalid(self.to_string(), Some(param.to_string())),
+            AppError::Conflict { message, param } | AppError::Gone { message, param } => invalid(message.clone(), param.clone()),
+            AppError::Forbidden { message, kind } => ErrorBody { kind, message: message.clone(), param: None },
+            AppError::Unauthorized(m) => ErrorBody { kind: "authentication_error", message: m.to_string(), param: None },
+            AppError::RateLimited { .. } => ErrorBody { kind: "rate_limit_error", message: "Request rate limit exceeded".into(), param: None },
+            AppError::PayloadTooLarge { limit } => {
+                invalid(format!("Request body is too large. The limit is {limit} bytes."), Some("body".into()))
+            }
+            AppError::UnsupportedMediaType(m) | AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
+            AppError::Internal(_) => ErrorBody { kind: "api_error", message: "An unexpected error occurred. Please try again later.".into(), param: None },
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut res = (self.status(), Json(self.body())).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        }
+        res
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

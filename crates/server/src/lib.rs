@@ -1,0 +1,13 @@
+//! Slotline: a self-hostable scheduling server, wire-compatible with the OnceHub API v2.
+//!
+//! Layers, each in its own folder: `store` (the database), `api` (the `/v2` REST API), `web`
+//! (pages for people), `cli` (the `slotline` command). The rules live in `slotline-domain`.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod store;
+pub mod web;

@@ -1,0 +1,59 @@
+//! The account's field library: the custom field names contacts (and booking forms) may carry.
+
+use sqlx::Row;
+
+use super::{is_unique_violation, Arg, Db, Sql};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct CustomField {
+    pub name: String,
+    pub label: String,
+}
+
+pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, now: i64) -> AppResult<CustomField> {
+    let res = sqlx::query("INSERT INTO custom_fields (account_id, name, label, creation_time) VALUES ($1, $2, $3, $4)")
+        .bind(account_id)
+        .bind(name)
+        .bind(label)
+        .bind(now)
+        .execute(&db.write)
+        .await;
+    match res {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(format!("Custom field already exists: '{name}'"), "name")),
+        other => {
+            other?;
+            Ok(CustomField { name: name.into(), label: label.into() })
+        }
+    }
+}
+
+pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
+    sqlx::query("SELECT name, label FROM custom_fields WHERE account_id = $1 ORDER BY seq")
+        .bind(account_id)
+        .fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(|r| Ok(CustomField { name: r.try_get(0)?, label: r.try_get(1)? }))
+        .collect()
+}
+
+pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
+    let done = sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&db.write).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The first of `names` that is not in the library, if any.
+pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResult<Option<String>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let mut sql = Sql::new("SELECT name FROM custom_fields WHERE ");
+    sql.push_with("account_id = ? AND name IN (", [Arg::from(account_id)]);
+    for (i, n) in names.iter().enumerate() {
+        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(*n)]);
+    }
+    sql.push(")");
+    let known: Vec<String> = sql.query().fetch_all(&db.read).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    Ok(names.iter().find(|n| !known.iter().any(|k| k == *n)).map(|n| n.to_string()))
+}

@@ -1,0 +1,93 @@
+//! API keys: several named keys per account, kept only as hashes, revocable at once.
+
+use slotline_domain::{apikey, id::{new_id, IdKind}};
+use sqlx::{any::AnyRow, Row};
+
+use super::Db;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub hint: String,
+    pub creation_time: i64,
+    pub revoked_time: Option<i64>,
+}
+
+/// Who a valid key speaks for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: String,
+    pub account_email: String,
+}
+
+fn from_row(r: &AnyRow) -> AppResult<KeyInfo> {
+    Ok(KeyInfo {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        hint: r.try_get("hint")?,
+        creation_time: r.try_get("creation_time")?,
+        revoked_time: r.try_get("revoked_time")?,
+    })
+}
+
+/// Creates a key and returns it with its secret, which is never stored and cannot be shown again.
+pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<(KeyInfo, String)> {
+    let key = apikey::generate();
+    let id = new_id(IdKind::ApiKey);
+    let mut tx = db.write.begin().await?;
+    let active: i64 = sqlx::query("SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_time IS NULL")
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if active >= apikey::MAX_ACTIVE_KEYS {
+        return Err(AppError::conflict(format!("An account can have at most {} active API keys.", apikey::MAX_ACTIVE_KEYS), "name"));
+    }
+    sqlx::query("INSERT INTO api_keys (id, account_id, name, hint, hash, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(account_id)
+        .bind(name)
+        .bind(&key.hint)
+        .bind(&key.hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let info = KeyInfo { id, account_id: account_id.into(), name: name.into(), hint: key.hint, creation_time: now, revoked_time: None };
+    Ok((info, key.secret))
+}
+
+pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<KeyInfo>> {
+    sqlx::query("SELECT id, account_id, name, hint, creation_time, revoked_time FROM api_keys WHERE account_id = $1 ORDER BY seq")
+        .bind(account_id)
+        .fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Revokes a key by id; the next request that presents it is refused. False if no such active key.
+pub async fn revoke(db: &Db, key_id: &str, now: i64) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
+        .bind(now)
+        .bind(key_id)
+        .execute(&db.write)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The account a presented key belongs to, if the key exists and is not revoked.
+pub async fn authenticate(db: &Db, secret: &str) -> AppResult<Option<Principal>> {
+    let row = sqlx::query(
+        "SELECT k.account_id, a.email FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = $1 AND k.revoked_time IS NULL",
+    )
+    .bind(apikey::hash(secret))
+    .fetch_optional(&db.read)
+    .await?;
+    row.map(|r| Ok(Principal { account_id: r.try_get(0)?, account_email: r.try_get(1)? })).transpose()
+}

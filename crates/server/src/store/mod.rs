@@ -1,0 +1,89 @@
+//! Storage: one schema on SQLite (the embedded default) and PostgreSQL, reached through sqlx's
+//! `Any` driver so that every query is written once. Column types are chosen so both backends
+//! return the same Rust types: TEXT, BIGINT (instants in ms, flags 0/1) and JSON kept as TEXT.
+
+pub mod accounts;
+pub mod contacts;
+pub mod custom_fields;
+pub mod keys;
+pub mod page;
+pub mod sql;
+pub mod teams;
+pub mod users;
+pub mod webhooks;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    AnyPool, Executor,
+};
+
+pub use sql::{Arg, Sql};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database. On SQLite all writes go through a pool of one connection: SQLite allows a
+/// single writer anyway, and queueing in-process avoids busy errors and lock upgrades. Reads use
+/// their own pool (WAL lets them run beside the writer). On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    pub read: AnyPool,
+    pub write: AnyPool,
+    pub backend: Backend,
+}
+
+/// Turns what a user passes as `--database-url` into a URL sqlx understands: a bare file path
+/// means an SQLite file, created if missing.
+pub fn normalize_url(raw: &str) -> String {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") || raw.starts_with("sqlite:") {
+        raw.to_string()
+    } else {
+        format!("sqlite://{raw}?mode=rwc")
+    }
+}
+
+impl Db {
+    pub async fn connect(raw_url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_url(raw_url);
+        let opts = AnyConnectOptions::from_str(&url)?;
+        if url.starts_with("postgres") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            return Ok(Db { read: pool.clone(), write: pool, backend: Backend::Postgres });
+        }
+        let pragmas = |pool: AnyPoolOptions| {
+            pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        .await?;
+                    Ok(())
+                })
+            })
+        };
+        let write = pragmas(AnyPoolOptions::new().max_connections(1).min_connections(1)).connect_with(opts.clone()).await?;
+        let read = pragmas(AnyPoolOptions::new().max_connections(8)).connect_with(opts).await?;
+        Ok(Db { read, write, backend: Backend::Sqlite })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await,
+        }
+    }
+}
+
+/// True when a database error is the violation of a unique index.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

@@ -1,0 +1,98 @@
+//! Teams: named groups of users (membership lives on the user).
+
+use sqlx::{any::AnyRow, Any, Row, Transaction};
+
+use slotline_domain::id::{new_id, IdKind};
+
+use super::{
+    page::{self, ListQuery, Page, PageRequest},
+    Arg, Db, Sql,
+};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    pub deleted: bool,
+}
+
+const COLUMNS: &str = "seq, id, name, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<Team> {
+    Ok(Team { id: r.try_get("id")?, name: r.try_get("name")?, deleted: r.try_get::<i64, _>("deleted")? != 0 })
+}
+
+pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<Team> {
+    let id = new_id(IdKind::Team);
+    sqlx::query("INSERT INTO teams (id, account_id, name, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $4)")
+        .bind(&id)
+        .bind(account_id)
+        .bind(name)
+        .bind(now)
+        .execute(&db.write)
+        .await?;
+    Ok(Team { id, name: name.into(), deleted: false })
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Team>> {
+    let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+}
+
+/// Lists teams, optionally only those `member` belongs to.
+pub async fn list(db: &Db, account_id: &str, member: Option<&str>, req: &PageRequest) -> AppResult<(Vec<Team>, Page)> {
+    let mut filters = Vec::new();
+    if let Some(u) = member {
+        filters.push(("id IN (SELECT team_id FROM team_members WHERE user_id = ?)", Arg::from(u)));
+    }
+    let q = ListQuery { table: "teams", columns: COLUMNS, what: "team", account_id, filters };
+    let page = page::fetch(db, &q, req).await?;
+    let teams = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    Ok((teams, page))
+}
+
+pub async fn rename(db: &Db, account_id: &str, id: &str, name: &str, now: i64) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE teams SET name = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0")
+        .bind(name)
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let done = sqlx::query("UPDATE teams SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The ids among `ids` that are not live teams of the account, in the order given.
+pub async fn missing_in(tx: &mut Transaction<'_, Any>, account_id: &str, ids: &[String]) -> AppResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT id FROM teams WHERE deleted = 0");
+    sql.push_with(" AND account_id = ? AND id IN (", [Arg::from(account_id)]);
+    for (i, id) in ids.iter().enumerate() {
+        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(id.as_str())]);
+    }
+    sql.push(")");
+    let found: Vec<String> = sql.query().fetch_all(&mut **tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let mut missing: Vec<String> = Vec::new();
+    for id in ids {
+        if !found.contains(id) && !missing.contains(id) {
+            missing.push(id.clone());
+        }
+    }
+    Ok(missing)
+}

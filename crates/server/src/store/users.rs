@@ -1,0 +1,264 @@
+//! Users of an account, their team memberships and their scheduling availability.
+
+use std::collections::HashMap;
+
+use slotline_domain::{
+    email,
+    id::{new_id, IdKind},
+    role::Role,
+    schedule::Schedule,
+};
+use sqlx::{any::AnyRow, Any, Row, Transaction};
+
+use super::{
+    is_unique_violation,
+    page::{self, ListQuery, Page, PageRequest},
+    teams, Arg, Db, Sql,
+};
+use crate::error::{AppError, AppResult};
+
+/// Users an account may have (OnceHub's limit for purchased plans).
+pub const MAX_USERS: i64 = 500;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub status: String,
+    pub role: Role,
+    pub timezone: String,
+    pub teams: Vec<String>,
+    pub deleted: bool,
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub timezone: String,
+}
+
+#[derive(Default)]
+pub struct UserPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: Option<Role>,
+    pub teams: Option<Vec<String>>,
+    pub timezone: Option<String>,
+}
+
+const COLUMNS: &str = "seq, id, first_name, last_name, email, status, role_name, timezone, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<User> {
+    Ok(User {
+        id: r.try_get("id")?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        email: r.try_get("email")?,
+        status: r.try_get("status")?,
+        role: Role::from_stored(&r.try_get::<String, _>("role_name")?),
+        timezone: r.try_get("timezone")?,
+        teams: Vec::new(),
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN (");
+    for (i, u) in users.iter().enumerate() {
+        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(u.id.as_str())]);
+    }
+    sql.push(") ORDER BY t.seq");
+    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sql.query().fetch_all(&db.read).await? {
+        by_user.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    for u in users {
+        u.teams = by_user.remove(&u.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let mut user = [from_row(&row)?];
+    attach_teams(db, &mut user).await?;
+    let [user] = user;
+    Ok(Some(user))
+}
+
+/// Fetches several live users by id (for expansion); missing ids are left out.
+pub async fn get_many(db: &Db, account_id: &str, ids: &[String]) -> AppResult<HashMap<String, User>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE deleted = 0"));
+    sql.push_with(" AND account_id = ? AND id IN (", [Arg::from(account_id)]);
+    for (i, id) in ids.iter().enumerate() {
+        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(id.as_str())]);
+    }
+    sql.push(")");
+    let mut users = sql.query().fetch_all(&db.read).await?.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    attach_teams(db, &mut users).await?;
+    Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
+}
+
+pub async fn list(db: &Db, account_id: &str, email_filter: Option<&str>, req: &PageRequest) -> AppResult<(Vec<User>, Page)> {
+    let mut filters = Vec::new();
+    if let Some(e) = email_filter {
+        filters.push(("email_lc = ?", Arg::from(email::normalize(e))));
+    }
+    let q = ListQuery { table: "users", columns: COLUMNS, what: "user", account_id, filters };
+    let page = page::fetch(db, &q, req).await?;
+    let mut users = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    attach_teams(db, &mut users).await?;
+    Ok((users, page))
+}
+
+async fn check_teams(tx: &mut Transaction<'_, Any>, account_id: &str, teams: &[String]) -> AppResult<()> {
+    let missing = teams::missing_in(tx, account_id, teams).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    Err(AppError::invalid(format!("Invalid team(s): {list}"), "teams"))
+}
+
+async fn set_teams(tx: &mut Transaction<'_, Any>, user_id: &str, teams: &[String]) -> AppResult<()> {
+    sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+    let mut seen = Vec::new();
+    for t in teams.iter().filter(|t| !seen.contains(t) && { seen.push(*t); true }) {
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)").bind(t).bind(user_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, account_id: &str, new: NewUser, now: i64) -> AppResult<User> {
+    let id = new_id(IdKind::User);
+    let mut tx = db.write.begin().await?;
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE account_id = $1 AND deleted = 0")
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if count >= MAX_USERS {
+        return Err(AppError::Invalid(slotline_domain::Invalid {
+            kind: slotline_domain::InvalidKind::Unprocessable,
+            message: "You have reached the user limit for your current plan. To add more users, please upgrade your account.".into(),
+            param: None,
+        }));
+    }
+    check_teams(&mut tx, account_id, &new.teams).await?;
+    let schedule = serde_json::to_string(&Schedule::default())?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, account_id, first_name, last_name, email, email_lc, status, role_name, timezone, schedule, creation_time, last_updated_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $10)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(&new.first_name)
+    .bind(&new.last_name)
+    .bind(&new.email)
+    .bind(email::normalize(&new.email))
+    .bind(new.role.as_str())
+    .bind(&new.timezone)
+    .bind(schedule)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(AppError::invalid(format!("Email already exists: '{}'", new.email), "email")),
+        other => other?,
+    };
+    set_teams(&mut tx, &id, &new.teams).await?;
+    tx.commit().await?;
+    let mut teams = Vec::new();
+    for t in new.teams {
+        if !teams.contains(&t) {
+            teams.push(t);
+        }
+    }
+    Ok(User {
+        id,
+        first_name: new.first_name,
+        last_name: new.last_name,
+        email: new.email,
+        status: "active".into(),
+        role: new.role,
+        timezone: new.timezone,
+        teams,
+        deleted: false,
+    })
+}
+
+pub async fn update(db: &Db, account_id: &str, id: &str, patch: UserPatch, now: i64) -> AppResult<()> {
+    let mut tx = db.write.begin().await?;
+    if let Some(teams) = &patch.teams {
+        check_teams(&mut tx, account_id, teams).await?;
+        set_teams(&mut tx, id, teams).await?;
+    }
+    let mut sql = Sql::new("UPDATE users SET ");
+    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
+    if let Some(v) = patch.first_name {
+        sql.push_with(", first_name = ?", [Arg::from(v)]);
+    }
+    if let Some(v) = patch.last_name {
+        sql.push_with(", last_name = ?", [Arg::from(v)]);
+    }
+    if let Some(v) = patch.role {
+        sql.push_with(", role_name = ?", [Arg::from(v.as_str())]);
+    }
+    if let Some(v) = patch.timezone {
+        sql.push_with(", timezone = ?", [Arg::from(v)]);
+    }
+    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
+    sql.query().execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Soft-deletes a user: it leaves lists, its id answers with a redacted object.
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let done = sqlx::query("UPDATE users SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn schedule(db: &Db, account_id: &str, id: &str) -> AppResult<Option<(Schedule, String, bool)>> {
+    let row = sqlx::query("SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2")
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(|r| {
+        let schedule: Schedule = serde_json::from_str(&r.try_get::<String, _>(0)?)?;
+        Ok((schedule, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0))
+    })
+    .transpose()
+}
+
+pub async fn set_schedule(db: &Db, account_id: &str, id: &str, schedule: &Schedule, now: i64) -> AppResult<()> {
+    sqlx::query("UPDATE users SET schedule = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0")
+        .bind(serde_json::to_string(schedule)?)
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}

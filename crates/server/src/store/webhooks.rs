@@ -1,0 +1,98 @@
+//! Webhook subscriptions. Delivery comes with the webhook issue; the shape is ready for it.
+
+use slotline_domain::id::{new_id, IdKind};
+use sqlx::{any::AnyRow, Row};
+
+use super::{
+    is_unique_violation,
+    page::{self, ListQuery, Page, PageRequest},
+    Db,
+};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub api_version: String,
+    pub status: String,
+    pub disabled_reason: Option<String>,
+    pub creation_time: i64,
+    pub deleted: bool,
+}
+
+const COLUMNS: &str = "seq, id, name, url, events, secret, api_version, status, disabled_reason, creation_time, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<Webhook> {
+    Ok(Webhook {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        url: r.try_get("url")?,
+        events: serde_json::from_str(&r.try_get::<String, _>("events")?)?,
+        secret: r.try_get("secret")?,
+        api_version: r.try_get("api_version")?,
+        status: r.try_get("status")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+        creation_time: r.try_get("creation_time")?,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[String], now: i64) -> AppResult<Webhook> {
+    let hook = Webhook {
+        id: new_id(IdKind::Webhook),
+        name: name.into(),
+        url: url.into(),
+        events: events.to_vec(),
+        secret: slotline_domain::webhook::new_secret(),
+        api_version: "v2".into(),
+        status: "enabled".into(),
+        disabled_reason: None,
+        creation_time: now,
+        deleted: false,
+    };
+    let res = sqlx::query(
+        "INSERT INTO webhooks (id, account_id, name, url, events, secret, api_version, creation_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&hook.id)
+    .bind(account_id)
+    .bind(name)
+    .bind(url)
+    .bind(serde_json::to_string(events)?)
+    .bind(&hook.secret)
+    .bind(&hook.api_version)
+    .bind(now)
+    .execute(&db.write)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(format!("A webhook subscription with this name already exists: '{name}'"), "name")),
+        other => {
+            other?;
+            Ok(hook)
+        }
+    }
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhook>> {
+    let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Webhook>, Page)> {
+    let q = ListQuery { table: "webhooks", columns: COLUMNS, what: "webhook", account_id, filters: vec![] };
+    let page = page::fetch(db, &q, req).await?;
+    let hooks = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    Ok((hooks, page))
+}
+
+pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0")
+        .bind(account_id)
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
