@@ -1,0 +1,221 @@
+//! Black-box test harness: the real server on a random port, over a fresh database of each
+//! backend. PostgreSQL tests use the server at 127.0.0.1:5432 (override with
+//! `SLOTLINE_TEST_PG_URL`); when it is unreachable they are skipped, except under CI (`CI` set),
+//! where they fail.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use rand::Rng;
+use reqwest::{Client, Method, Response};
+use serde_json::Value;
+use slotline::{
+    app::{self, AppState},
+    clock::ManualClock,
+    config::ServeConfig,
+    store::{accounts, keys, Db},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub account_id: String,
+    pub owner_user_id: String,
+    pub db: Db,
+    pub clock: ManualClock,
+    pub http: Client,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+pub struct Options {
+    pub rate_limit: u32,
+    pub body_limit: usize,
+    pub allow_http_webhooks: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { rate_limit: 0, body_limit: 1_048_576, allow_http_webhooks: false }
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("SLOTLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty, migrated database of the backend; `None` when PostgreSQL is absent outside CI.
+async fn fresh_db(backend: Backend) -> Option<(Db, Cleanup, String)> {
+    let suffix: u64 = rand::thread_rng().gen();
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("slotline-test-{suffix:016x}.db"));
+            let url = path.to_string_lossy().to_string();
+            let db = Db::connect(&url).await.expect("open sqlite");
+            db.migrate().await.expect("migrate sqlite");
+            Some((db, Cleanup::File(path), url))
+        }
+        Backend::Postgres => {
+            let admin_url = pg_admin_url();
+            sqlx::any::install_default_drivers();
+            let admin = match sqlx::AnyPool::connect(&admin_url).await {
+                Ok(p) => p,
+                Err(e) if std::env::var_os("CI").is_none() => {
+                    eprintln!("skipping PostgreSQL test: {e}");
+                    return None;
+                }
+                Err(e) => panic!("PostgreSQL is required under CI but unreachable at {admin_url}: {e}"),
+            };
+            let name = format!("slotline_t_{suffix:016x}");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+            admin.close().await;
+            let url = match admin_url.rsplit_once('/') {
+                Some((head, _)) => format!("{head}/{name}"),
+                None => panic!("bad SLOTLINE_TEST_PG_URL"),
+            };
+            let db = Db::connect(&url).await.expect("connect postgres");
+            db.migrate().await.expect("migrate postgres");
+            Some((db, Cleanup::Database { admin_url, name }, url))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
+        let (db, cleanup, url) = fresh_db(backend).await?;
+        let clock = ManualClock::new(1_750_000_000_000); // 2025-06-15T15:06:40Z
+        let account = accounts::create(&db, "Test Co", "owner@test.example", "America/Chicago", "Olive", "Owner", 1_750_000_000_000).await.unwrap();
+        let (_, key) = keys::create(&db, &account.id, "tests", 1_750_000_000_000).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = ServeConfig {
+            listen: addr,
+            database_url: url,
+            public_url: Some(format!("http://{addr}")),
+            rate_limit: opts.rate_limit,
+            body_limit: opts.body_limit,
+            allow_http_webhooks: opts.allow_http_webhooks,
+        };
+        let state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
+        tokio::spawn(app::serve(state, listener));
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            key,
+            account_id: account.id,
+            owner_user_id: account.owner_user_id,
+            db,
+            clock,
+            http: Client::new(),
+            cleanup,
+        })
+    }
+
+    /// A second account with its own key, to check isolation.
+    pub async fn other_account_key(&self) -> String {
+        let acc = accounts::create(&self.db, "Other Co", "other@test.example", "UTC", "Otto", "Other", 1_750_000_000_000).await.unwrap();
+        keys::create(&self.db, &acc.id, "other", 1_750_000_000_000).await.unwrap().1
+    }
+
+    pub async fn call_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("API-Key", key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        self.call_as(&self.key, method, path, body).await
+    }
+
+    /// Status and JSON body.
+    pub async fn json(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let res = self.call(method, path, body).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.json(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.json(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.json(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.json(Method::DELETE, path, None).await
+    }
+
+    pub async fn finish(self) {
+        self.db.read.close().await;
+        self.db.write.close().await;
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(admin) = sqlx::AnyPool::connect(admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                }
+            }
+        }
+    }
+}
+
+/// Asserts an error body: status, OnceHub type, message and param.
+pub fn assert_error(got: &(u16, Value), status: u16, message: &str, param: Option<&str>) {
+    assert_eq!(got.0, status, "status for {}", got.1);
+    assert_eq!(got.1["message"], message, "message in {}", got.1);
+    match param {
+        Some(p) => assert_eq!(got.1["param"], p, "param in {}", got.1),
+        None => assert!(got.1.get("param").is_none(), "no param expected in {}", got.1),
+    }
+    let t = got.1["type"].as_str().unwrap_or_default();
+    assert!(["invalid_request_error", "authentication_error", "rate_limit_error", "api_error"].contains(&t), "type in {}", got.1);
+}
+
+/// Runs one scenario against both backends: `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $scenario:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = common::TestApp::spawn(common::Backend::Sqlite).await {
+                    $scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = common::TestApp::spawn(common::Backend::Postgres).await {
+                    $scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}
