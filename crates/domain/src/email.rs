@@ -9,7 +9,9 @@ pub fn is_valid(s: &str) -> bool {
     if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return false;
     }
-    let local_ok = local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace()));
+    let local_ok = local.chars().all(|c| {
+        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+    });
     if !local_ok {
         return false;
     }
@@ -46,7 +48,18 @@ mod tests {
 
     #[test]
     fn refuses_what_onehub_refuses() {
-        for bad in ["john.doe@invalid", "invalid-email", "@example.com", "a@", "a b@example.com", "a@ex ample.com", "a@.com", "a..b@example.com", "a@example.c0m", "a@-example.com"] {
+        for bad in [
+            "john.doe@invalid",
+            "invalid-email",
+            "@example.com",
+            "a@",
+            "a b@example.com",
+            "a@ex ample.com",
+            "a@.com",
+            "a..b@example.com",
+            "a@example.c0m",
+            "a@-example.com",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

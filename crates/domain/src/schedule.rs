@@ -279,7 +279,9 @@ fn parse_locations(v: Option<&Value>, param: &str) -> Result<Vec<Location>, Inva
         let (value, id) = (opt_str("value")?, opt_str("id")?);
         let location = match kind.as_str() {
             "in_person_by_host" => {
-                let id = id.filter(|s| !s.is_empty()).ok_or_else(|| Invalid::new("id is required for in_person_by_host", format!("{param}.id")))?;
+                let id = id
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Invalid::new("id is required for in_person_by_host", format!("{param}.id")))?;
                 Location { kind, value, id: Some(id) }
             }
             "online_static_link" => {
@@ -348,7 +350,10 @@ mod tests {
 
     #[test]
     fn days_are_case_sensitive_and_unique() {
-        assert_eq!(msg(json!({"weekly": [{"day": "monday", "working_hours": []}]})), ("Invalid day: 'monday'".into(), Some("weekly.day".into())));
+        assert_eq!(
+            msg(json!({"weekly": [{"day": "monday", "working_hours": []}]})),
+            ("Invalid day: 'monday'".into(), Some("weekly.day".into()))
+        );
         assert_eq!(
             msg(json!({"weekly": [{"day": "Monday", "working_hours": []}, {"day": "Monday", "working_hours": []}]})),
             ("Duplicate entry for day or date: 'Monday'".into(), Some("weekly".into()))
@@ -359,7 +364,10 @@ mod tests {
     fn times_are_quarter_hours_in_order_and_not_overlapping() {
         let span = |s: &str, e: &str| json!({"start_time": s, "end_time": e, "locations": []});
         let day = |spans: Vec<Value>| json!({"weekly": [{"day": "Monday", "working_hours": spans}]});
-        assert_eq!(msg(day(vec![span("09:05", "10:00")])), ("start time should be multiple of 15: '09:05'".into(), Some("weekly.working_hours.start_time".into())));
+        assert_eq!(
+            msg(day(vec![span("09:05", "10:00")])),
+            ("start time should be multiple of 15: '09:05'".into(), Some("weekly.working_hours.start_time".into()))
+        );
         assert_eq!(msg(day(vec![span("09:00", "10:10")])).0, "end time should be multiple of 15: '10:10'");
         assert_eq!(msg(day(vec![span("10:00", "09:00")])).0, "end time should be after start time: '10:00-09:00'");
         assert_eq!(msg(day(vec![span("10:00", "10:00")])).0, "end time should be after start time: '10:00-10:00'");
@@ -381,7 +389,10 @@ mod tests {
         assert_eq!(e.message, "You can set either online_dynamic_link or online_static_link");
         assert_eq!(e.param.as_deref(), Some("weekly.working_hours.locations"));
         assert_eq!(msg(with(json!([{"type": "carrier_pigeon"}]))).0, "Invalid location type: 'carrier_pigeon'");
-        assert_eq!(msg(with(json!([{"type": "phone_by_guest"}, {"type": "phone_by_guest"}]))).0, "Duplicate location type: 'phone_by_guest'");
+        assert_eq!(
+            msg(with(json!([{"type": "phone_by_guest"}, {"type": "phone_by_guest"}]))).0,
+            "Duplicate location type: 'phone_by_guest'"
+        );
         assert_eq!(msg(with(json!([{"type": "in_person_by_host"}]))).0, "id is required for in_person_by_host");
         assert_eq!(msg(with(json!([{"type": "online_static_link"}]))).0, "value is required for online_static_link");
         assert_eq!(msg(with(json!([{"type": "online_static_link", "value": "not a url"}]))).0, "Invalid URL: 'not a url'");
@@ -398,9 +409,15 @@ mod tests {
         assert_eq!(rendered["overrides"][1]["day"], "Thursday");
         let s2 = s.apply_patch(&json!({"overrides": [{"date": "2025-12-25", "working_hours": null}]}), today()).unwrap();
         assert_eq!(s2.overrides.len(), 1);
-        assert_eq!(msg(json!({"overrides": [{"date": "2024-01-01", "working_hours": []}]})), ("Date cannot be in the past: '2024-01-01'".into(), Some("overrides.date".into())));
+        assert_eq!(
+            msg(json!({"overrides": [{"date": "2024-01-01", "working_hours": []}]})),
+            ("Date cannot be in the past: '2024-01-01'".into(), Some("overrides.date".into()))
+        );
         assert!(patch(json!({"overrides": [{"date": "2025-06-01", "working_hours": []}]})).is_ok(), "today is not the past");
-        assert_eq!(msg(json!({"overrides": [{"date": "2025-07-04", "working_hours": []}, {"date": "2025-07-04", "working_hours": []}]})).0, "Duplicate entry for day or date: '2025-07-04'");
+        assert_eq!(
+            msg(json!({"overrides": [{"date": "2025-07-04", "working_hours": []}, {"date": "2025-07-04", "working_hours": []}]})).0,
+            "Duplicate entry for day or date: '2025-07-04'"
+        );
         assert_eq!(msg(json!({"overrides": [{"date": "07/04/2025", "working_hours": []}]})).1.as_deref(), Some("overrides.date"));
         assert_eq!(msg(json!({"overrides": [{"date": "2025-07-04"}]})).0, "working_hours is required");
     }
@@ -414,7 +431,8 @@ mod tests {
 
     #[test]
     fn render_limits_overrides_to_the_asked_window_and_lists_seven_days() {
-        let s = patch(json!({"overrides": [{"date": "2025-07-04", "working_hours": []}, {"date": "2025-08-04", "working_hours": []}]})).unwrap();
+        let s = patch(json!({"overrides": [{"date": "2025-07-04", "working_hours": []}, {"date": "2025-08-04", "working_hours": []}]}))
+            .unwrap();
         let r = s.render("UTC", Some(Date::new(2025, 8, 1).unwrap()), None);
         assert_eq!(r["overrides"].as_array().unwrap().len(), 1);
         assert_eq!(r["weekly"].as_array().unwrap().len(), 7);

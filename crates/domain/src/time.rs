@@ -60,17 +60,11 @@ impl Range {
         let lt_ns = lt.map(|raw| parse("lt", raw)).transpose()?;
         if let (Some(a), Some(b)) = (gt_ns, lt_ns) {
             if a > b {
-                return Err(Invalid::new(
-                    format!("{field}.gt cannot be later than {field}.lt"),
-                    format!("{field}.gt"),
-                ));
+                return Err(Invalid::new(format!("{field}.gt cannot be later than {field}.lt"), format!("{field}.gt")));
             }
         }
         // stored > x  ⟺  stored > floor(x);  stored < x  ⟺  stored < ceil(x)   (stored is whole ms)
-        Ok(Range {
-            gt: gt_ns.map(|ns| clamp_ms(ns.div_euclid(1_000_000))),
-            lt: lt_ns.map(|ns| clamp_ms(-((-ns).div_euclid(1_000_000)))),
-        })
+        Ok(Range { gt: gt_ns.map(|ns| clamp_ms(ns.div_euclid(1_000_000))), lt: lt_ns.map(|ns| clamp_ms(-((-ns).div_euclid(1_000_000)))) })
     }
 
     pub fn contains(&self, ms: Millis) -> bool {

@@ -86,12 +86,16 @@ impl AppError {
             AppError::Conflict { message, param } | AppError::Gone { message, param } => invalid(message.clone(), param.clone()),
             AppError::Forbidden { message, kind } => ErrorBody { kind, message: message.clone(), param: None },
             AppError::Unauthorized(m) => ErrorBody { kind: "authentication_error", message: m.to_string(), param: None },
-            AppError::RateLimited { .. } => ErrorBody { kind: "rate_limit_error", message: "Request rate limit exceeded".into(), param: None },
+            AppError::RateLimited { .. } => {
+                ErrorBody { kind: "rate_limit_error", message: "Request rate limit exceeded".into(), param: None }
+            }
             AppError::PayloadTooLarge { limit } => {
                 invalid(format!("Request body is too large. The limit is {limit} bytes."), Some("body".into()))
             }
             AppError::UnsupportedMediaType(m) | AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
-            AppError::Internal(_) => ErrorBody { kind: "api_error", message: "An unexpected error occurred. Please try again later.".into(), param: None },
+            AppError::Internal(_) => {
+                ErrorBody { kind: "api_error", message: "An unexpected error occurred. Please try again later.".into(), param: None }
+            }
         }
     }
 }

@@ -56,7 +56,12 @@ both_backends!(keys_are_stored_only_as_hashes_and_capped_at_25, keys_are_stored_
 
 async fn every_response_carries_a_request_id(app: &TestApp) {
     let mut seen = std::collections::HashSet::new();
-    for (key, path) in [(app.key.as_str(), "/v2/test"), ("bad", "/v2/test"), (app.key.as_str(), "/v2/nothing-here"), (app.key.as_str(), "/v2/users/USR-NOPE")] {
+    for (key, path) in [
+        (app.key.as_str(), "/v2/test"),
+        ("bad", "/v2/test"),
+        (app.key.as_str(), "/v2/nothing-here"),
+        (app.key.as_str(), "/v2/users/USR-NOPE"),
+    ] {
         let res = app.call_as(key, Method::GET, path, None).await;
         let id = res.headers().get("request-id").expect("Request-Id header").to_str().unwrap().to_string();
         assert!(id.starts_with("req_"), "{id}");

@@ -29,19 +29,73 @@ async fn create_returns_201_and_the_full_object(app: &TestApp) {
 both_backends!(create_returns_201_and_the_full_object, create_returns_201_and_the_full_object);
 
 async fn create_validation_and_duplicates(app: &TestApp) {
-    assert_error(&app.post("/v2/contacts", json!({"first_name": "A", "last_name": "B"})).await, 400, "At least one of 'email' or 'mobile_phone' is required.", Some("email"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "a@b.com", "last_name": "B"})).await, 400, "first_name is required", Some("first_name"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A"})).await, 400, "last_name is required", Some("last_name"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "john.doe@invalid", "first_name": "A", "last_name": "B"})).await, 400, "Invalid email format: 'john.doe@invalid'", Some("email"));
-    assert_error(&app.post("/v2/contacts", json!({"mobile_phone": "+91999999", "first_name": "A", "last_name": "B"})).await, 400, "Invalid phone format: '+91999999'", Some("mobile_phone"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "id": "CTC-MINE"})).await, 400, "Unsupported fields", Some("id"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "owner": "USR-NOPE"})).await, 400, "No such user: 'USR-NOPE'", Some("owner"));
-    assert_error(&app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "timezone": "Invalid/Timezone"})).await, 400, "Invalid timezone: 'Invalid/Timezone'", Some("timezone"));
+    assert_error(
+        &app.post("/v2/contacts", json!({"first_name": "A", "last_name": "B"})).await,
+        400,
+        "At least one of 'email' or 'mobile_phone' is required.",
+        Some("email"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "a@b.com", "last_name": "B"})).await,
+        400,
+        "first_name is required",
+        Some("first_name"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A"})).await,
+        400,
+        "last_name is required",
+        Some("last_name"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "john.doe@invalid", "first_name": "A", "last_name": "B"})).await,
+        400,
+        "Invalid email format: 'john.doe@invalid'",
+        Some("email"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"mobile_phone": "+91999999", "first_name": "A", "last_name": "B"})).await,
+        400,
+        "Invalid phone format: '+91999999'",
+        Some("mobile_phone"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "id": "CTC-MINE"})).await,
+        400,
+        "Unsupported fields",
+        Some("id"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "owner": "USR-NOPE"})).await,
+        400,
+        "No such user: 'USR-NOPE'",
+        Some("owner"),
+    );
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "a@b.com", "first_name": "A", "last_name": "B", "timezone": "Invalid/Timezone"})).await,
+        400,
+        "Invalid timezone: 'Invalid/Timezone'",
+        Some("timezone"),
+    );
 
     assert_eq!(app.post("/v2/contacts", json!({"email": "carrie.customer@gmail.com", "first_name": "A", "last_name": "B"})).await.0, 201);
     assert_eq!(app.post("/v2/contacts", json!({"mobile_phone": "+12025550195", "first_name": "A", "last_name": "B"})).await.0, 201);
-    assert_error(&app.post("/v2/contacts", json!({"email": "Carrie.Customer@gmail.com", "first_name": "A", "last_name": "B"})).await, 409, "Contact already exists: 'Carrie.Customer@gmail.com'", Some("email"));
-    assert_error(&app.post("/v2/contacts", json!({"mobile_phone": "+12025550195", "email": "fresh@example.com", "first_name": "A", "last_name": "B"})).await, 409, "Contact already exists: '+12025550195'", Some("mobile_phone"));
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "Carrie.Customer@gmail.com", "first_name": "A", "last_name": "B"})).await,
+        409,
+        "Contact already exists: 'Carrie.Customer@gmail.com'",
+        Some("email"),
+    );
+    assert_error(
+        &app.post(
+            "/v2/contacts",
+            json!({"mobile_phone": "+12025550195", "email": "fresh@example.com", "first_name": "A", "last_name": "B"}),
+        )
+        .await,
+        409,
+        "Contact already exists: '+12025550195'",
+        Some("mobile_phone"),
+    );
     let (_, list) = app.get("/v2/contacts").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
     let (_, found) = app.get("/v2/contacts?email=CARRIE.customer@gmail.com").await;
@@ -56,11 +110,20 @@ async fn update_rules_and_custom_fields(app: &TestApp) {
     let (_, c) = app.post("/v2/contacts", json!({"email": "p@example.com", "first_name": "P", "last_name": "Q", "custom_fields": [{"name": "resume", "value": "https://x.example/cv.pdf"}]})).await;
     let path = format!("/v2/contacts/{}", c["id"].as_str().unwrap());
     app.clock.advance(5_000);
-    let (s, u) = app.patch(&path, json!({"company": "Acme", "status": "Hot lead", "custom_fields": [{"name": "meeting_reason", "value": {"topic": "demo"}}]})).await;
+    let (s, u) = app
+        .patch(
+            &path,
+            json!({"company": "Acme", "status": "Hot lead", "custom_fields": [{"name": "meeting_reason", "value": {"topic": "demo"}}]}),
+        )
+        .await;
     assert_eq!(s, 200, "{u}");
     assert_eq!(u["company"], "Acme");
     assert_eq!(u["status"], Value::Null, "an unknown status becomes null");
-    assert_eq!(u["custom_fields"], json!([{"name": "resume", "value": "https://x.example/cv.pdf"}, {"name": "meeting_reason", "value": {"topic": "demo"}}]), "only the listed fields change");
+    assert_eq!(
+        u["custom_fields"],
+        json!([{"name": "resume", "value": "https://x.example/cv.pdf"}, {"name": "meeting_reason", "value": {"topic": "demo"}}]),
+        "only the listed fields change"
+    );
     assert_eq!(u["last_updated_time"], "2025-06-15T15:06:45.000Z");
     assert_eq!(u["creation_time"], "2025-06-15T15:06:40.000Z");
     let (_, u2) = app.patch(&path, json!({"custom_fields": [{"name": "resume", "value": null}], "company": null})).await;
@@ -68,11 +131,31 @@ async fn update_rules_and_custom_fields(app: &TestApp) {
     assert_eq!(u2["company"], Value::Null);
 
     assert_error(&app.patch(&path, json!({})).await, 400, "At least one field must be provided to update.", Some("body"));
-    assert_error(&app.patch(&path, json!({"email": "new@example.com"})).await, 400, "Identifier fields (email, mobile_phone) cannot be updated via this endpoint", Some("email"));
-    assert_error(&app.patch(&path, json!({"mobile_phone": "+12025550195"})).await, 400, "Identifier fields (email, mobile_phone) cannot be updated via this endpoint", Some("mobile_phone"));
+    assert_error(
+        &app.patch(&path, json!({"email": "new@example.com"})).await,
+        400,
+        "Identifier fields (email, mobile_phone) cannot be updated via this endpoint",
+        Some("email"),
+    );
+    assert_error(
+        &app.patch(&path, json!({"mobile_phone": "+12025550195"})).await,
+        400,
+        "Identifier fields (email, mobile_phone) cannot be updated via this endpoint",
+        Some("mobile_phone"),
+    );
     assert_error(&app.patch(&path, json!({"phone": "+91999999"})).await, 400, "Invalid phone format: '+91999999'", Some("phone"));
-    assert_error(&app.patch(&path, json!({"timezone": "Invalid/Timezone"})).await, 400, "Invalid timezone: 'Invalid/Timezone'", Some("timezone"));
-    assert_error(&app.patch(&path, json!({"custom_fields": [{"name": "unknown_field", "value": 1}]})).await, 400, "Custom field 'unknown_field' does not exist in field library", Some("custom_fields"));
+    assert_error(
+        &app.patch(&path, json!({"timezone": "Invalid/Timezone"})).await,
+        400,
+        "Invalid timezone: 'Invalid/Timezone'",
+        Some("timezone"),
+    );
+    assert_error(
+        &app.patch(&path, json!({"custom_fields": [{"name": "unknown_field", "value": 1}]})).await,
+        400,
+        "Custom field 'unknown_field' does not exist in field library",
+        Some("custom_fields"),
+    );
     assert_error(&app.patch(&path, json!({"favourite_colour": "blue"})).await, 400, "Unsupported field", Some("favourite_colour"));
     assert_error(&app.patch(&path, json!({"has_consent": "yes"})).await, 400, "Invalid has_consent: 'yes'", Some("has_consent"));
     assert_error(&app.patch("/v2/contacts/CTC-NOTFOUND", json!({"city": "X"})).await, 404, "No such contact: 'CTC-NOTFOUND'", Some("id"));

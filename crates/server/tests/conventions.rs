@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 async fn make_contacts(app: &TestApp, n: usize, tick_ms: i64) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
-        let (s, c) = app.post("/v2/contacts", json!({"first_name": "C", "last_name": format!("{i}"), "email": format!("c{i}@example.com")})).await;
+        let (s, c) =
+            app.post("/v2/contacts", json!({"first_name": "C", "last_name": format!("{i}"), "email": format!("c{i}@example.com")})).await;
         assert_eq!(s, 201, "{c}");
         ids.push(c["id"].as_str().unwrap().to_string());
         app.clock.advance(tick_ms);
@@ -78,12 +79,37 @@ async fn link_header_keeps_filters_and_is_absent_on_a_single_page(app: &TestApp)
 both_backends!(link_header_keeps_filters_and_is_absent_on_a_single_page, link_header_keeps_filters_and_is_absent_on_a_single_page);
 
 async fn list_parameter_errors(app: &TestApp) {
-    assert_error(&app.get("/v2/contacts?limit=500").await, 400, "Out of range value: 500. Please provide a number between 1 and 100.", Some("limit"));
-    assert_error(&app.get("/v2/users?limit=0").await, 400, "Out of range value: 0. Please provide a number between 1 and 100.", Some("limit"));
-    assert_error(&app.get("/v2/webhooks?after=WHK-A&before=WHK-B").await, 400, "Received both before and after parameters. Please provide only one.", None);
+    assert_error(
+        &app.get("/v2/contacts?limit=500").await,
+        400,
+        "Out of range value: 500. Please provide a number between 1 and 100.",
+        Some("limit"),
+    );
+    assert_error(
+        &app.get("/v2/users?limit=0").await,
+        400,
+        "Out of range value: 0. Please provide a number between 1 and 100.",
+        Some("limit"),
+    );
+    assert_error(
+        &app.get("/v2/webhooks?after=WHK-A&before=WHK-B").await,
+        400,
+        "Received both before and after parameters. Please provide only one.",
+        None,
+    );
     assert_error(&app.get("/v2/teams?after=TM-NOPE").await, 400, "No such team: 'TM-NOPE'", Some("after"));
-    assert_error(&app.get("/v2/contacts?expand=data.invalid_property").await, 400, "This property cannot be expanded: data.invalid_property", Some("expand"));
-    assert_error(&app.get("/v2/contacts?creation_time.gt=2025-13-45T99:99:99Z").await, 400, "Invalid date: 2025-13-45T99:99:99Z", Some("creation_time.gt"));
+    assert_error(
+        &app.get("/v2/contacts?expand=data.invalid_property").await,
+        400,
+        "This property cannot be expanded: data.invalid_property",
+        Some("expand"),
+    );
+    assert_error(
+        &app.get("/v2/contacts?creation_time.gt=2025-13-45T99:99:99Z").await,
+        400,
+        "Invalid date: 2025-13-45T99:99:99Z",
+        Some("creation_time.gt"),
+    );
     assert_error(
         &app.get("/v2/contacts?last_updated_time.gt=2024-02-01&last_updated_time.lt=2024-01-01").await,
         400,
@@ -133,7 +159,9 @@ async fn tenants_never_see_each_other(app: &TestApp) {
     let (_, team) = app.post("/v2/teams", json!({"name": "Mine"})).await;
     let (_, hook) = app.post("/v2/webhooks", json!({"name": "h", "url": "https://example.com/h", "events": ["booking"]})).await;
     let other = app.other_account_key().await;
-    for (kind, id) in [("contacts", &contact["id"]), ("teams", &team["id"]), ("webhooks", &hook["id"]), ("users", &json!(app.owner_user_id))] {
+    for (kind, id) in
+        [("contacts", &contact["id"]), ("teams", &team["id"]), ("webhooks", &hook["id"]), ("users", &json!(app.owner_user_id))]
+    {
         let id = id.as_str().unwrap();
         for method in [Method::GET, Method::DELETE] {
             let res = app.call_as(&other, method.clone(), &format!("/v2/{kind}/{id}"), None).await;
@@ -143,7 +171,8 @@ async fn tenants_never_see_each_other(app: &TestApp) {
         let body: Value = res.json().await.unwrap();
         assert!(body["data"].as_array().unwrap().iter().all(|o| o["id"] != id), "{kind} list leaks");
     }
-    let res = app.call_as(&other, Method::PATCH, &format!("/v2/contacts/{}", contact["id"].as_str().unwrap()), Some(json!({"city": "X"}))).await;
+    let res =
+        app.call_as(&other, Method::PATCH, &format!("/v2/contacts/{}", contact["id"].as_str().unwrap()), Some(json!({"city": "X"}))).await;
     assert_eq!(res.status(), 404);
     let res = app.call_as(&other, Method::GET, &format!("/v2/contacts?after={}", contact["id"].as_str().unwrap()), None).await;
     assert_eq!(res.status(), 400, "another account's id is no cursor");
@@ -153,14 +182,30 @@ async fn tenants_never_see_each_other(app: &TestApp) {
 both_backends!(tenants_never_see_each_other, tenants_never_see_each_other);
 
 async fn bad_bodies_and_routes_get_onehub_shaped_errors(app: &TestApp) {
-    let res = app.http.post(format!("{}/v2/contacts", app.base)).header("API-Key", &app.key).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = app
+        .http
+        .post(format!("{}/v2/contacts", app.base))
+        .header("API-Key", &app.key)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["type"], "invalid_request_error");
     assert_eq!(body["param"], "body");
     let (s, body) = app.post("/v2/contacts", json!([1, 2])).await;
     assert_eq!((s, body["message"].as_str().unwrap()), (400, "The request body must be a JSON object."));
-    let res = app.http.post(format!("{}/v2/teams", app.base)).header("API-Key", &app.key).header("content-type", "text/plain").body("name=x").send().await.unwrap();
+    let res = app
+        .http
+        .post(format!("{}/v2/teams", app.base))
+        .header("API-Key", &app.key)
+        .header("content-type", "text/plain")
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 415);
     assert_error(&app.get("/v2/nowhere").await, 404, "Unrecognized request URL (GET: /v2/nowhere).", None);
     let res = app.call(Method::PUT, "/v2/contacts", Some(json!({}))).await;

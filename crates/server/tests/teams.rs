@@ -11,7 +11,8 @@ async fn team_lifecycle_and_member_filter(app: &TestApp) {
     assert!(sales["id"].as_str().unwrap().starts_with("TM-"));
     assert_eq!(sales["object"], "team");
     let (_, support) = app.post("/v2/teams", json!({"name": "Support"})).await;
-    let (_, u) = app.post("/v2/users", json!({"email": "a@example.com", "first_name": "A", "last_name": "B", "teams": [sales["id"]]})).await;
+    let (_, u) =
+        app.post("/v2/users", json!({"email": "a@example.com", "first_name": "A", "last_name": "B", "teams": [sales["id"]]})).await;
     let (_, mine) = app.get(&format!("/v2/teams?user={}", u["id"].as_str().unwrap())).await;
     assert_eq!(mine["data"], json!([sales]));
     let (_, all) = app.get("/v2/teams").await;

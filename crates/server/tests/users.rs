@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 
 async fn create_returns_the_user_and_applies_defaults(app: &TestApp) {
     let (_, team) = app.post("/v2/teams", json!({"name": "Sales"})).await;
-    let (s, u) = app.post("/v2/users", json!({"email": "carrie@example.com", "first_name": "Carrie", "last_name": "Customer", "teams": [team["id"]]})).await;
+    let (s, u) = app
+        .post("/v2/users", json!({"email": "carrie@example.com", "first_name": "Carrie", "last_name": "Customer", "teams": [team["id"]]}))
+        .await;
     assert_eq!(s, 200, "{u}");
     assert!(u["id"].as_str().unwrap().starts_with("USR-"));
     assert_eq!(u["object"], "user");
@@ -36,22 +38,57 @@ async fn create_validation(app: &TestApp) {
     };
     assert_error(&app.post("/v2/users", without("email")).await, 400, "Required fields are missing.", Some("email"));
     assert_error(&app.post("/v2/users", without("last_name")).await, 400, "Required fields are missing.", Some("last_name"));
-    assert_error(&app.post("/v2/users", with("first_name", json!("fir[/*st_na*/]?me"))).await, 400, "Invalid first_name: 'fir[/*st_na*/]?me'", Some("first_name"));
-    assert_error(&app.post("/v2/users", with("last_name", json!("la[/*st_na*/]?me"))).await, 400, "Invalid last_name: 'la[/*st_na*/]?me'", Some("last_name"));
-    assert_error(&app.post("/v2/users", with("role_name", json!("Super Admin"))).await, 400, "Invalid role name: 'Super Admin'", Some("role_name"));
+    assert_error(
+        &app.post("/v2/users", with("first_name", json!("fir[/*st_na*/]?me"))).await,
+        400,
+        "Invalid first_name: 'fir[/*st_na*/]?me'",
+        Some("first_name"),
+    );
+    assert_error(
+        &app.post("/v2/users", with("last_name", json!("la[/*st_na*/]?me"))).await,
+        400,
+        "Invalid last_name: 'la[/*st_na*/]?me'",
+        Some("last_name"),
+    );
+    assert_error(
+        &app.post("/v2/users", with("role_name", json!("Super Admin"))).await,
+        400,
+        "Invalid role name: 'Super Admin'",
+        Some("role_name"),
+    );
     assert_error(
         &app.post("/v2/users", with("role_name", json!("Account Owner"))).await,
         400,
         "The 'Account Owner' role cannot be assigned directly via the API.",
         Some("role_name"),
     );
-    assert_error(&app.post("/v2/users", with("teams", json!(["TM-INVALID1", "TM-INVALID2"]))).await, 400, "Invalid team(s): 'TM-INVALID1', 'TM-INVALID2'", Some("teams"));
+    assert_error(
+        &app.post("/v2/users", with("teams", json!(["TM-INVALID1", "TM-INVALID2"]))).await,
+        400,
+        "Invalid team(s): 'TM-INVALID1', 'TM-INVALID2'",
+        Some("teams"),
+    );
     assert_error(&app.post("/v2/users", with("teams", json!("TM-1"))).await, 400, "Must be an array of strings.", Some("teams"));
     assert_error(&app.post("/v2/users", with("nickname", json!("x"))).await, 400, "Unsupported fields", Some("nickname"));
-    assert_error(&app.post("/v2/users", with("email", json!("john.doe@invalid"))).await, 400, "Invalid email format: 'john.doe@invalid'", Some("email"));
-    assert_error(&app.post("/v2/users", with("timezone", json!("Mars/Olympus"))).await, 400, "Invalid timezone: 'Mars/Olympus'", Some("timezone"));
+    assert_error(
+        &app.post("/v2/users", with("email", json!("john.doe@invalid"))).await,
+        400,
+        "Invalid email format: 'john.doe@invalid'",
+        Some("email"),
+    );
+    assert_error(
+        &app.post("/v2/users", with("timezone", json!("Mars/Olympus"))).await,
+        400,
+        "Invalid timezone: 'Mars/Olympus'",
+        Some("timezone"),
+    );
     assert_eq!(app.post("/v2/users", ok()).await.0, 200);
-    assert_error(&app.post("/v2/users", with("email", json!("NEW@example.com"))).await, 400, "Email already exists: 'NEW@example.com'", Some("email"));
+    assert_error(
+        &app.post("/v2/users", with("email", json!("NEW@example.com"))).await,
+        400,
+        "Email already exists: 'NEW@example.com'",
+        Some("email"),
+    );
     let (_, list) = app.get("/v2/users?limit=100").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2, "only the owner and the one valid user exist");
 }
@@ -62,9 +99,14 @@ async fn update_rules(app: &TestApp) {
     let id = u["id"].as_str().unwrap().to_string();
     let path = format!("/v2/users/{id}");
     let (_, t1) = app.post("/v2/teams", json!({"name": "One"})).await;
-    let (s, updated) = app.patch(&path, json!({"first_name": "Andrea", "role_name": "Administrator", "teams": [t1["id"]], "timezone": "Europe/Paris"})).await;
+    let (s, updated) = app
+        .patch(&path, json!({"first_name": "Andrea", "role_name": "Administrator", "teams": [t1["id"]], "timezone": "Europe/Paris"}))
+        .await;
     assert_eq!(s, 200, "{updated}");
-    assert_eq!((updated["first_name"].as_str(), updated["last_name"].as_str(), updated["role_name"].as_str()), (Some("Andrea"), Some("N"), Some("Administrator")));
+    assert_eq!(
+        (updated["first_name"].as_str(), updated["last_name"].as_str(), updated["role_name"].as_str()),
+        (Some("Andrea"), Some("N"), Some("Administrator"))
+    );
     assert_eq!(updated["teams"], json!([t1["id"]]));
     assert_eq!(updated["timezone"], "Europe/Paris");
     let (_, cleared) = app.patch(&path, json!({"teams": []})).await;
@@ -82,7 +124,12 @@ async fn update_rules(app: &TestApp) {
     assert_error(&app.patch("/v2/users/USR-NOPE", json!({"first_name": "x"})).await, 404, "No such user: 'USR-NOPE'", Some("id"));
 
     assert_eq!(app.delete(&path).await, (200, json!({"id": id, "deleted": true})));
-    assert_error(&app.patch(&path, json!({"first_name": "Late"})).await, 410, &format!("User cannot be modified as they have been deleted: '{id}'"), Some("id"));
+    assert_error(
+        &app.patch(&path, json!({"first_name": "Late"})).await,
+        410,
+        &format!("User cannot be modified as they have been deleted: '{id}'"),
+        Some("id"),
+    );
     assert_eq!(app.get(&path).await, (200, json!({"id": id, "object": "user", "deleted": true})));
     assert_error(&app.delete(&owner).await, 403, "Cannot delete 'Account Owner' user.", None);
     // The address is free again once its user is deleted.
@@ -106,28 +153,63 @@ async fn availability_round_trip_and_errors(app: &TestApp) {
     });
     let (s, patched) = app.patch(&path, body).await;
     assert_eq!(s, 200, "{patched}");
-    assert_eq!(patched["weekly"][0]["working_hours"][1]["locations"][0], json!({"type": "in_person_by_host", "value": "123 Office Street", "id": "ADD-K8E9X"}));
+    assert_eq!(
+        patched["weekly"][0]["working_hours"][1]["locations"][0],
+        json!({"type": "in_person_by_host", "value": "123 Office Street", "id": "ADD-K8E9X"})
+    );
     assert_eq!(patched["overrides"], json!([{"date": "2025-12-25", "day": "Thursday", "working_hours": []}]));
     assert_eq!(app.get(&path).await.1, patched, "stored as returned");
     let (_, windowed) = app.get(&format!("{path}?overrides_start_time=2026-01-01")).await;
     assert_eq!(windowed["overrides"], json!([]));
 
-    let span = |s: &str, e: &str| json!({"weekly": [{"day": "Monday", "working_hours": [{"start_time": s, "end_time": e, "locations": []}]}]});
-    assert_error(&app.patch(&path, span("09:05", "10:00")).await, 400, "start time should be multiple of 15: '09:05'", Some("weekly.working_hours.start_time"));
+    let span =
+        |s: &str, e: &str| json!({"weekly": [{"day": "Monday", "working_hours": [{"start_time": s, "end_time": e, "locations": []}]}]});
+    assert_error(
+        &app.patch(&path, span("09:05", "10:00")).await,
+        400,
+        "start time should be multiple of 15: '09:05'",
+        Some("weekly.working_hours.start_time"),
+    );
     assert_error(
         &app.patch(&path, json!({"weekly": [{"day": "Monday", "working_hours": [
             {"start_time": "10:00", "end_time": "12:00", "locations": []}, {"start_time": "09:00", "end_time": "11:00", "locations": []}]}]})).await,
         400, "availability range is overlapping: '09:00-11:00'", Some("weekly.working_hours"));
-    assert_error(&app.patch(&path, json!({"weekly": [{"day": "Monday", "working_hours": []}, {"day": "Monday", "working_hours": []}]})).await,
-        400, "Duplicate entry for day or date: 'Monday'", Some("weekly"));
-    // The clock says 2025-06-15; in Chicago that is still the 15th.
-    assert_error(&app.patch(&path, json!({"overrides": [{"date": "2024-01-01", "working_hours": []}]})).await, 400, "Date cannot be in the past: '2024-01-01'", Some("overrides.date"));
     assert_error(
-        &app.patch(&path, json!({"weekly": [{"day": "Monday", "working_hours": [{"start_time": "09:00", "end_time": "10:00", "locations": [
-            {"type": "online_dynamic_link", "value": "zoom"}, {"type": "online_static_link", "value": "https://meet.example.com/x"}]}]}]})).await,
-        422, "You can set either online_dynamic_link or online_static_link", Some("weekly.working_hours.locations"));
-    assert_error(&app.get(&format!("{path}?start_date=2025-01-01")).await, 400, "Received unknown parameter: start_date", Some("start_date"));
-    assert_error(&app.get(&format!("{path}?overrides_start_time=01/02/2025")).await, 400, "Invalid date format for overrides_start_time. Expected format: YYYY-MM-DD", Some("overrides_start_time"));
+        &app.patch(&path, json!({"weekly": [{"day": "Monday", "working_hours": []}, {"day": "Monday", "working_hours": []}]})).await,
+        400,
+        "Duplicate entry for day or date: 'Monday'",
+        Some("weekly"),
+    );
+    // The clock says 2025-06-15; in Chicago that is still the 15th.
+    assert_error(
+        &app.patch(&path, json!({"overrides": [{"date": "2024-01-01", "working_hours": []}]})).await,
+        400,
+        "Date cannot be in the past: '2024-01-01'",
+        Some("overrides.date"),
+    );
+    assert_error(
+        &app.patch(
+            &path,
+            json!({"weekly": [{"day": "Monday", "working_hours": [{"start_time": "09:00", "end_time": "10:00", "locations": [
+            {"type": "online_dynamic_link", "value": "zoom"}, {"type": "online_static_link", "value": "https://meet.example.com/x"}]}]}]}),
+        )
+        .await,
+        422,
+        "You can set either online_dynamic_link or online_static_link",
+        Some("weekly.working_hours.locations"),
+    );
+    assert_error(
+        &app.get(&format!("{path}?start_date=2025-01-01")).await,
+        400,
+        "Received unknown parameter: start_date",
+        Some("start_date"),
+    );
+    assert_error(
+        &app.get(&format!("{path}?overrides_start_time=01/02/2025")).await,
+        400,
+        "Invalid date format for overrides_start_time. Expected format: YYYY-MM-DD",
+        Some("overrides_start_time"),
+    );
     assert_eq!(app.get(&path).await.1, patched, "failed patches change nothing");
     assert_error(&app.get("/v2/users/USR-NOPE/scheduling-availability").await, 404, "No such user: 'USR-NOPE'", Some("id"));
 }

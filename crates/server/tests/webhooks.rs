@@ -19,7 +19,12 @@ async fn create_echoes_url_and_events_and_issues_a_secret(app: &TestApp) {
     let id = w["id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/v2/webhooks/{id}")).await, (200, w.clone()));
     assert_eq!(app.get("/v2/webhooks").await.1["data"], json!([w]));
-    assert_error(&app.post("/v2/webhooks", body.clone()).await, 409, "A webhook subscription with this name already exists: 'New Bookings'", Some("name"));
+    assert_error(
+        &app.post("/v2/webhooks", body.clone()).await,
+        409,
+        "A webhook subscription with this name already exists: 'New Bookings'",
+        Some("name"),
+    );
     assert_eq!(app.delete(&format!("/v2/webhooks/{id}")).await, (200, json!({"id": id, "deleted": true})));
     assert_eq!(app.get(&format!("/v2/webhooks/{id}")).await.1, json!({"id": id, "object": "webhook", "deleted": true}));
     let (s, again) = app.post("/v2/webhooks", body).await;
@@ -39,11 +44,26 @@ async fn create_validation(app: &TestApp) {
     assert_error(&app.post("/v2/webhooks", with("url", json!("http://example.com/h"))).await, 400, https, Some("url"));
     assert_error(&app.post("/v2/webhooks", with("url", json!("http://127.0.0.1:9/h"))).await, 400, https, Some("url"));
     assert_error(&app.post("/v2/webhooks", with("url", json!("example.com/h"))).await, 400, https, Some("url"));
-    assert_error(&app.post("/v2/webhooks", with("events", json!(["booking.created"]))).await, 400, "Invalid event: 'booking.created'", Some("events"));
+    assert_error(
+        &app.post("/v2/webhooks", with("events", json!(["booking.created"]))).await,
+        400,
+        "Invalid event: 'booking.created'",
+        Some("events"),
+    );
     assert_error(&app.post("/v2/webhooks", with("events", json!([]))).await, 400, "At least one event is required.", Some("events"));
     assert_error(&app.post("/v2/webhooks", with("events", json!("booking"))).await, 400, "Must be an array of strings.", Some("events"));
-    assert_error(&app.post("/v2/webhooks", with("name", json!("!!!"))).await, 400, "Webhook name must contain at least one letter or digit.", Some("name"));
-    assert_error(&app.post("/v2/webhooks", json!({"url": "https://example.com/h", "events": ["booking"]})).await, 400, "Required fields are missing.", Some("name"));
+    assert_error(
+        &app.post("/v2/webhooks", with("name", json!("!!!"))).await,
+        400,
+        "Webhook name must contain at least one letter or digit.",
+        Some("name"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", json!({"url": "https://example.com/h", "events": ["booking"]})).await,
+        400,
+        "Required fields are missing.",
+        Some("name"),
+    );
     assert_error(&app.post("/v2/webhooks", with("secret", json!("mine"))).await, 400, "Unsupported fields", Some("secret"));
     assert_eq!(app.get("/v2/webhooks").await.1["data"], json!([]));
 }

@@ -122,7 +122,12 @@ fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> Contac
     }
 }
 
-async fn owners_for(state: &SharedState, account_id: &str, expand: &[String], list: &[contacts::Contact]) -> AppResult<HashMap<String, users::User>> {
+async fn owners_for(
+    state: &SharedState,
+    account_id: &str,
+    expand: &[String],
+    list: &[contacts::Contact],
+) -> AppResult<HashMap<String, users::User>> {
     if !expand.iter().any(|e| e == "owner") {
         return Ok(HashMap::new());
     }
@@ -136,13 +141,41 @@ const EXPANDABLE: &[&str] = &["owner"];
 const STATUSES: [&str; 4] = ["Qualified", "Sales qualified", "Marketing qualified", "Disqualified"];
 
 /// Plain text columns: JSON name and column are the same.
-const TEXT_FIELDS: &[&str] =
-    &["first_name", "last_name", "city", "company_size", "company", "country", "job_title", "post_code", "salutation", "state", "street_address"];
+const TEXT_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "city",
+    "company_size",
+    "company",
+    "country",
+    "job_title",
+    "post_code",
+    "salutation",
+    "state",
+    "street_address",
+];
 
 /// Fields a client may write; `email` and `mobile_phone` only on create.
 const WRITABLE: &[&str] = &[
-    "owner", "status", "city", "company_size", "company", "country", "employees", "first_name", "has_consent", "job_title", "last_name",
-    "phone", "post_code", "salutation", "state", "street_address", "terms_of_sevice", "timezone", "custom_fields",
+    "owner",
+    "status",
+    "city",
+    "company_size",
+    "company",
+    "country",
+    "employees",
+    "first_name",
+    "has_consent",
+    "job_title",
+    "last_name",
+    "phone",
+    "post_code",
+    "salutation",
+    "state",
+    "street_address",
+    "terms_of_sevice",
+    "timezone",
+    "custom_fields",
 ];
 
 fn column_for(text_field: &str) -> &'static str {
@@ -205,7 +238,10 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
         Some(Value::Array(items)) => {
             let mut out = Vec::new();
             for item in items {
-                let name = item.get("name").and_then(Value::as_str).ok_or_else(|| AppError::invalid("Each custom field needs a name and a value.", "custom_fields"))?;
+                let name = item
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| AppError::invalid("Each custom field needs a name and a value.", "custom_fields"))?;
                 out.push((name.to_string(), item.get("value").cloned().unwrap_or(Value::Null)));
             }
             let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
@@ -252,7 +288,12 @@ async fn render_one(state: &SharedState, account_id: &str, id: &str, expand: &[S
 #[utoipa::path(get, path = "/v2/contacts/{id}", operation_id = "get-a-single-contact", tag = "Contacts",
     params(("id" = String, Path), ("expand" = Option<String>, Query)),
     responses((status = 200, body = ContactOut), (status = 404, body = ErrorBody)))]
-pub async fn get_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn get_contact(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
     render_one(&state, &p.account_id, &id, &expand).await
 }
@@ -322,7 +363,11 @@ pub async fn update_contact(State(state): State<SharedState>, p: Principal, Path
 
 #[utoipa::path(delete, path = "/v2/contacts/{id}", operation_id = "delete-a-contact", tag = "Contacts", params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_contact(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !contacts::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("contact", &id));
     }

@@ -66,7 +66,11 @@ pub async fn create_field(State(state): State<SharedState>, p: Principal, fields
 
 #[utoipa::path(delete, path = "/v2/custom-fields/{name}", operation_id = "delete-a-custom-field", tag = "Contacts",
     params(("name" = String, Path)), responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_field(State(state): State<SharedState>, p: Principal, Path(name): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_field(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(name): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !custom_fields::delete(&state.db, &p.account_id, &name).await? {
         return Err(AppError::not_found("custom field", &name));
     }

@@ -88,7 +88,12 @@ pub async fn create_team(State(state): State<SharedState>, p: Principal, fields:
 
 #[utoipa::path(patch, path = "/v2/teams/{id}", operation_id = "update-a-team", tag = "Teams", request_body = TeamInput,
     params(("id" = String, Path)), responses((status = 200, body = TeamOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_team(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, fields: Fields) -> AppResult<Json<TeamOut>> {
+pub async fn update_team(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> AppResult<Json<TeamOut>> {
     teams::get(&state.db, &p.account_id, &id).await?.filter(|t| !t.deleted).ok_or_else(|| AppError::not_found("team", &id))?;
     let name = team_name(&fields)?;
     if !teams::rename(&state.db, &p.account_id, &id, &name, state.now()).await? {

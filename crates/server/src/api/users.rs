@@ -167,10 +167,18 @@ pub async fn create_user(State(state): State<SharedState>, p: Principal, fields:
     params(("id" = String, Path)),
     responses((status = 200, body = UserOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
-pub async fn update_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, fields: Fields) -> AppResult<Json<UserOut>> {
+pub async fn update_user(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> AppResult<Json<UserOut>> {
     let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
     if user.deleted {
-        return Err(AppError::Gone { message: format!("User cannot be modified as they have been deleted: '{id}'"), param: Some("id".into()) });
+        return Err(AppError::Gone {
+            message: format!("User cannot be modified as they have been deleted: '{id}'"),
+            param: Some("id".into()),
+        });
     }
     if user.role == Role::AccountOwner {
         return Err(AppError::Forbidden { message: "Cannot update 'Account Owner' user.".into(), kind: "invalid_request_error" });
@@ -208,7 +216,9 @@ pub async fn delete_user(State(state): State<SharedState>, p: Principal, Path(id
 fn date_param(params: &Params, name: &str) -> AppResult<Option<jiff::civil::Date>> {
     params
         .get(name)
-        .map(|raw| parse_date(raw).ok_or_else(|| AppError::invalid(format!("Invalid date format for {name}. Expected format: YYYY-MM-DD"), name)))
+        .map(|raw| {
+            parse_date(raw).ok_or_else(|| AppError::invalid(format!("Invalid date format for {name}. Expected format: YYYY-MM-DD"), name))
+        })
         .transpose()
 }
 
@@ -217,7 +227,12 @@ fn date_param(params: &Params, name: &str) -> AppResult<Option<jiff::civil::Date
            ("overrides_start_time" = Option<String>, Query, description = "Only overrides on or after this date (YYYY-MM-DD)"),
            ("overrides_end_time" = Option<String>, Query, description = "Only overrides on or before this date (YYYY-MM-DD)")),
     responses((status = 200, description = "The schedule object"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_availability(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Json<serde_json::Value>> {
+pub async fn get_availability(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Json<serde_json::Value>> {
     let params = Params::parse(q.as_deref());
     params.only(&["overrides_start_time", "overrides_end_time"])?;
     let (from, to) = (date_param(&params, "overrides_start_time")?, date_param(&params, "overrides_end_time")?);
@@ -231,7 +246,12 @@ pub async fn get_availability(State(state): State<SharedState>, p: Principal, Pa
 #[utoipa::path(patch, path = "/v2/users/{id}/scheduling-availability", operation_id = "patch_user_scheduling_availability", tag = "Users",
     params(("id" = String, Path)), request_body(content = serde_json::Value, description = "`{weekly?: [...], overrides?: [...]}`"),
     responses((status = 200, description = "The whole schedule object"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch_availability(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, Fields(body): Fields) -> AppResult<Json<serde_json::Value>> {
+pub async fn patch_availability(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    Fields(body): Fields,
+) -> AppResult<Json<serde_json::Value>> {
     let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
     if deleted {
         return Err(no_such_user(&id));

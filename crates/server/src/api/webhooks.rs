@@ -22,7 +22,9 @@ use crate::{
 };
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/webhooks", get(list_webhooks).post(create_webhook)).route("/webhooks/{id}", get(get_webhook).delete(delete_webhook))
+    Router::new()
+        .route("/webhooks", get(list_webhooks).post(create_webhook))
+        .route("/webhooks/{id}", get(get_webhook).delete(delete_webhook))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -118,7 +120,11 @@ pub async fn get_webhook(State(state): State<SharedState>, p: Principal, Path(id
 
 #[utoipa::path(delete, path = "/v2/webhooks/{id}", operation_id = "delete-a-webhook", tag = "Webhooks", params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_webhook(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_webhook(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !webhooks::delete(&state.db, &p.account_id, &id).await? {
         return Err(AppError::not_found("webhook", &id));
     }

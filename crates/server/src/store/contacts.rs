@@ -99,10 +99,9 @@ pub async fn list(db: &Db, account_id: &str, f: &ContactFilter, req: &PageReques
     if let Some(e) = &f.email {
         filters.push(("email_lc = ?", Arg::from(slotline_domain::email::normalize(e))));
     }
-    for (range, gt, lt) in [
-        (&f.creation, "creation_time > ?", "creation_time < ?"),
-        (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?"),
-    ] {
+    for (range, gt, lt) in
+        [(&f.creation, "creation_time > ?", "creation_time < ?"), (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?")]
+    {
         if let Some(v) = range.gt {
             filters.push((gt, Arg::I64(v)));
         }
@@ -161,13 +160,16 @@ pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>
     for (c, _) in &columns {
         sql.push(", ").push(c);
     }
-    sql.push_with(") VALUES (?, ?, ?, ?, ?", [
-        Arg::from(id.as_str()),
-        Arg::from(account_id),
-        Arg::OptStr(email.as_deref().map(slotline_domain::email::normalize)),
-        Arg::I64(now),
-        Arg::I64(now),
-    ]);
+    sql.push_with(
+        ") VALUES (?, ?, ?, ?, ?",
+        [
+            Arg::from(id.as_str()),
+            Arg::from(account_id),
+            Arg::OptStr(email.as_deref().map(slotline_domain::email::normalize)),
+            Arg::I64(now),
+            Arg::I64(now),
+        ],
+    );
     for (_, a) in columns {
         sql.push_with(", ?", [a]);
     }
@@ -175,7 +177,8 @@ pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>
     match sql.query().execute(&db.write).await {
         Ok(_) => Ok(id),
         Err(e) if is_unique_violation(&e) => {
-            let (param, value) = duplicate_of(db, account_id, email.as_deref(), mobile.as_deref()).await?.unwrap_or(("email", String::new()));
+            let (param, value) =
+                duplicate_of(db, account_id, email.as_deref(), mobile.as_deref()).await?.unwrap_or(("email", String::new()));
             Err(AppError::conflict(format!("Contact already exists: '{value}'"), param))
         }
         Err(e) => Err(e.into()),

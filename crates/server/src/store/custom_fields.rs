@@ -39,7 +39,8 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
 }
 
 pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
-    let done = sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&db.write).await?;
+    let done =
+        sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&db.write).await?;
     Ok(done.rows_affected() == 1)
 }
 

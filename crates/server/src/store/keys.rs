@@ -1,6 +1,9 @@
 //! API keys: several named keys per account, kept only as hashes, revocable at once.
 
-use slotline_domain::{apikey, id::{new_id, IdKind}};
+use slotline_domain::{
+    apikey,
+    id::{new_id, IdKind},
+};
 use sqlx::{any::AnyRow, Row};
 
 use super::Db;

@@ -53,18 +53,16 @@ impl Db {
         let url = normalize_url(raw_url);
         let opts = AnyConnectOptions::from_str(&url)?;
         if url.starts_with("postgres") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await?;
+            let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
             return Ok(Db { read: pool.clone(), write: pool, backend: Backend::Postgres });
         }
         let pragmas = |pool: AnyPoolOptions| {
             pool.after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
-                        .await?;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
                     Ok(())
                 })
             })

@@ -64,7 +64,8 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
             let param = if matches!(page.cursor, Cursor::After(_)) { "after" } else { "before" };
             // Deleted objects still anchor a cursor: a client paging while objects are deleted keeps its place.
             let mut sql = Sql::new("");
-            sql.push(&format!("SELECT seq FROM {}", q.table)).push_with(" WHERE account_id = ? AND id = ?", [Arg::from(q.account_id), Arg::from(id.as_str())]);
+            sql.push(&format!("SELECT seq FROM {}", q.table))
+                .push_with(" WHERE account_id = ? AND id = ?", [Arg::from(q.account_id), Arg::from(id.as_str())]);
             let row = sql.query().fetch_optional(&db.read).await?;
             Some(row.ok_or_else(|| AppError::invalid(format!("No such {}: '{id}'", q.what), param))?.try_get::<i64, _>(0)?)
         }

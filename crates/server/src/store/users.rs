@@ -71,7 +71,9 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
     if users.is_empty() {
         return Ok(());
     }
-    let mut sql = Sql::new("SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN (");
+    let mut sql = Sql::new(
+        "SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN (",
+    );
     for (i, u) in users.iter().enumerate() {
         sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(u.id.as_str())]);
     }
@@ -135,7 +137,12 @@ async fn check_teams(tx: &mut Transaction<'_, Any>, account_id: &str, teams: &[S
 async fn set_teams(tx: &mut Transaction<'_, Any>, user_id: &str, teams: &[String]) -> AppResult<()> {
     sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
     let mut seen = Vec::new();
-    for t in teams.iter().filter(|t| !seen.contains(t) && { seen.push(*t); true }) {
+    for t in teams.iter().filter(|t| {
+        !seen.contains(t) && {
+            seen.push(*t);
+            true
+        }
+    }) {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)").bind(t).bind(user_id).execute(&mut **tx).await?;
     }
     Ok(())

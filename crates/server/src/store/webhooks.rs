@@ -68,7 +68,9 @@ pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[
     .execute(&db.write)
     .await;
     match res {
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(format!("A webhook subscription with this name already exists: '{name}'"), "name")),
+        Err(e) if is_unique_violation(&e) => {
+            Err(AppError::conflict(format!("A webhook subscription with this name already exists: '{name}'"), "name"))
+        }
         other => {
             other?;
             Ok(hook)

@@ -99,7 +99,8 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
         let (db, cleanup, url) = fresh_db(backend).await?;
         let clock = ManualClock::new(1_750_000_000_000); // 2025-06-15T15:06:40Z
-        let account = accounts::create(&db, "Test Co", "owner@test.example", "America/Chicago", "Olive", "Owner", 1_750_000_000_000).await.unwrap();
+        let account =
+            accounts::create(&db, "Test Co", "owner@test.example", "America/Chicago", "Olive", "Owner", 1_750_000_000_000).await.unwrap();
         let (_, key) = keys::create(&db, &account.id, "tests", 1_750_000_000_000).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
