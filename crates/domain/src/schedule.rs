@@ -228,8 +228,7 @@ fn parse_spans(v: Option<&Value>, param: &str) -> Result<Vec<Span>, Invalid> {
             return Err(Invalid::new(format!("end time should be after start time: '{start_s}-{end_s}'"), format!("{param}.end_time")));
         }
         let locations = parse_locations(item.get("locations"), &format!("{param}.locations"))?;
-        if let Some((_, _, other)) = spans.iter().find(|(s, e, _)| start.0 < *e && *s < end.0) {
-            let _ = other;
+        if spans.iter().any(|(s, e, _)| start.0 < *e && *s < end.0) {
             return Err(Invalid::new(format!("availability range is overlapping: '{start_s}-{end_s}'"), param));
         }
         spans.push((start.0, end.0, Span { start_time: start_s, end_time: end_s, locations }));

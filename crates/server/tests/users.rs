@@ -16,7 +16,7 @@ async fn create_returns_the_user_and_applies_defaults(app: &TestApp) {
     assert_eq!(u["role_name"], "Member", "Member by default");
     assert_eq!(u["status"], "active");
     assert_eq!(u["timezone"], "America/Chicago", "the account's zone by default");
-    assert_eq!(u["teams"], json!([team["id"]]));
+    assert_eq!(u["teams"], json!([team["id"]]), "a team given twice is joined once");
     let got = app.get(&format!("/v2/users/{}", u["id"].as_str().unwrap())).await;
     assert_eq!(got, (200, u.clone()));
     let (_, by_email) = app.get("/v2/users?email=CARRIE@example.com").await;

@@ -178,16 +178,12 @@ const WRITABLE: &[&str] = &[
     "custom_fields",
 ];
 
-fn column_for(text_field: &str) -> &'static str {
-    TEXT_FIELDS.iter().find(|f| **f == text_field).copied().unwrap_or("first_name")
-}
-
 /// Turns the writable fields present in the body into column values, validating each.
 async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult<(Vec<(&'static str, Arg)>, Option<Vec<(String, Value)>>)> {
     let mut cols: Vec<(&'static str, Arg)> = Vec::new();
     for name in TEXT_FIELDS {
         if let Some(v) = f.nullable_str(name)? {
-            cols.push((column_for(name), Arg::OptStr(v)));
+            cols.push((*name, Arg::OptStr(v)));
         }
     }
     if let Some(v) = f.nullable_str("phone")? {

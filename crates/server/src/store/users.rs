@@ -148,7 +148,19 @@ async fn set_teams(tx: &mut Transaction<'_, Any>, user_id: &str, teams: &[String
     Ok(())
 }
 
-pub async fn create(db: &Db, account_id: &str, new: NewUser, now: i64) -> AppResult<User> {
+/// Team ids in the order given, each once.
+fn distinct(teams: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(teams.len());
+    for t in teams {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> AppResult<User> {
+    new.teams = distinct(std::mem::take(&mut new.teams));
     let id = new_id(IdKind::User);
     let mut tx = db.write.begin().await?;
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE account_id = $1 AND deleted = 0")
@@ -187,12 +199,6 @@ pub async fn create(db: &Db, account_id: &str, new: NewUser, now: i64) -> AppRes
     };
     set_teams(&mut tx, &id, &new.teams).await?;
     tx.commit().await?;
-    let mut teams = Vec::new();
-    for t in new.teams {
-        if !teams.contains(&t) {
-            teams.push(t);
-        }
-    }
     Ok(User {
         id,
         first_name: new.first_name,
@@ -201,12 +207,13 @@ pub async fn create(db: &Db, account_id: &str, new: NewUser, now: i64) -> AppRes
         status: "active".into(),
         role: new.role,
         timezone: new.timezone,
-        teams,
+        teams: new.teams,
         deleted: false,
     })
 }
 
-pub async fn update(db: &Db, account_id: &str, id: &str, patch: UserPatch, now: i64) -> AppResult<()> {
+pub async fn update(db: &Db, account_id: &str, id: &str, mut patch: UserPatch, now: i64) -> AppResult<()> {
+    patch.teams = patch.teams.map(distinct);
     let mut tx = db.write.begin().await?;
     if let Some(teams) = &patch.teams {
         check_teams(&mut tx, account_id, teams).await?;
