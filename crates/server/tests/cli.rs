@@ -1,0 +1,109 @@
+//! The `slotline` command, run as a separate process the way an operator runs it.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+fn slotline(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(args).env("SLOTLINE_DATABASE_URL", db).output().expect("run slotline");
+    assert!(out.status.success(), "slotline {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_ready(base: &str) {
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/v2/openapi.json")).await.is_ok_and(|r| r.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server at {base} did not start");
+}
+
+async fn status_with(base: &str, key: &str) -> u16 {
+    reqwest::Client::new().get(format!("{base}/v2/test")).header("API-Key", key).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn operator_creates_an_account_and_keys_and_revokes_one_while_serving() {
+    let dir = std::env::temp_dir().join(format!("slotline-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ops.db");
+    assert!(slotline(&db, &["migrate"]).contains("migrations applied"));
+    let account = slotline(&db, &["account", "create", "--name", "Acme", "--email", "ops@acme.example", "--timezone", "Europe/Berlin"])
+        .trim()
+        .to_string();
+    assert!(account.starts_with("ACC-"), "{account}");
+    let key_a = slotline(&db, &["key", "create", "--account", &account, "--name", "Warehouse"]).trim().to_string();
+    let key_b = slotline(&db, &["key", "create", "--account", &account, "--name", "Zapier"]).trim().to_string();
+    let listing = slotline(&db, &["key", "list", "--account", &account]);
+    assert!(listing.contains("Warehouse") && listing.contains("Zapier") && listing.contains("active"));
+    assert!(!listing.contains(&key_a) && !listing.contains(&key_b), "secrets are never shown again");
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .arg("serve")
+            .env("SLOTLINE_DATABASE_URL", &db)
+            .env("SLOTLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("SLOTLINE_RATE_LIMIT", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&base).await;
+    assert_eq!(status_with(&base, &key_a).await, 200);
+    assert_eq!(status_with(&base, &key_b).await, 200);
+
+    let key_a_id = listing.lines().find(|l| l.contains("Warehouse")).unwrap().split('\t').next().unwrap().to_string();
+    slotline(&db, &["key", "revoke", &key_a_id]);
+    assert_eq!(status_with(&base, &key_a).await, 401, "revoked from another process, refused on the very next request");
+    assert_eq!(status_with(&base, &key_b).await, 200);
+    assert!(slotline(&db, &["key", "list", "--account", &account]).contains("revoked"));
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn demo_seeds_an_account_and_prints_a_working_key() {
+    let dir = std::env::temp_dir().join(format!("slotline-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let key_file = dir.join("key");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--key-file"])
+            .arg(&key_file)
+            .arg("--database-url")
+            .arg(dir.join("demo.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&base).await;
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    let users: serde_json::Value =
+        reqwest::Client::new().get(format!("{base}/v2/users")).header("API-Key", key.trim()).send().await.unwrap().json().await.unwrap();
+    assert!(users["data"].as_array().unwrap().len() >= 3, "demo users seeded: {users}");
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
