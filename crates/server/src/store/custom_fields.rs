@@ -50,11 +50,7 @@ pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResu
         return Ok(None);
     }
     let mut sql = Sql::new("SELECT name FROM custom_fields WHERE ");
-    sql.push_with("account_id = ? AND name IN (", [Arg::from(account_id)]);
-    for (i, n) in names.iter().enumerate() {
-        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(*n)]);
-    }
-    sql.push(")");
+    sql.push_with("account_id = ? AND name IN ", [Arg::from(account_id)]).push_in(names.iter().copied());
     let known: Vec<String> = sql.query().fetch_all(&db.read).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     Ok(names.iter().find(|n| !known.iter().any(|k| k == *n)).map(|n| n.to_string()))
 }

@@ -75,6 +75,15 @@ impl Sql {
         self
     }
 
+    /// Appends `(?, ?, …)` binding each value; callers guarantee at least one.
+    pub fn push_in<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) -> &mut Sql {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            self.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(v)]);
+        }
+        self.push(")")
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -104,5 +113,7 @@ mod tests {
         s.push_with(" AND b = ? AND c > ?", [Arg::from("x"), Arg::from(3i64)]);
         assert_eq!(s.text(), "SELECT 1 FROM t WHERE a = $1 AND b = $2 AND c > $3");
         assert_eq!(s.args.len(), 3);
+        s.push(" AND d IN ").push_in(["x", "y"]);
+        assert!(s.text().ends_with("AND d IN ($4, $5)"));
     }
 }

@@ -82,11 +82,7 @@ pub async fn missing_in(tx: &mut Transaction<'_, Any>, account_id: &str, ids: &[
         return Ok(Vec::new());
     }
     let mut sql = Sql::new("SELECT id FROM teams WHERE deleted = 0");
-    sql.push_with(" AND account_id = ? AND id IN (", [Arg::from(account_id)]);
-    for (i, id) in ids.iter().enumerate() {
-        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(id.as_str())]);
-    }
-    sql.push(")");
+    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)]).push_in(ids.iter().map(String::as_str));
     let found: Vec<String> = sql.query().fetch_all(&mut **tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     let mut missing: Vec<String> = Vec::new();
     for id in ids {

@@ -72,12 +72,9 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
         return Ok(());
     }
     let mut sql = Sql::new(
-        "SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN (",
+        "SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN ",
     );
-    for (i, u) in users.iter().enumerate() {
-        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(u.id.as_str())]);
-    }
-    sql.push(") ORDER BY t.seq");
+    sql.push_in(users.iter().map(|u| u.id.as_str())).push(" ORDER BY t.seq");
     let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
     for r in sql.query().fetch_all(&db.read).await? {
         by_user.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
@@ -103,11 +100,7 @@ pub async fn get_many(db: &Db, account_id: &str, ids: &[String]) -> AppResult<Ha
         return Ok(HashMap::new());
     }
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE deleted = 0"));
-    sql.push_with(" AND account_id = ? AND id IN (", [Arg::from(account_id)]);
-    for (i, id) in ids.iter().enumerate() {
-        sql.push_with(if i == 0 { "?" } else { ", ?" }, [Arg::from(id.as_str())]);
-    }
-    sql.push(")");
+    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)]).push_in(ids.iter().map(String::as_str));
     let mut users = sql.query().fetch_all(&db.read).await?.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
