@@ -1,5 +1,10 @@
 use clap::Parser;
 
+/// The server allocates many small short-lived values per request (rows, JSON); mimalloc's
+/// per-thread heaps measurably beat the system allocator here (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

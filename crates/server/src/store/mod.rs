@@ -56,6 +56,7 @@ impl Db {
             let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
             return Ok(Db { read: pool.clone(), write: pool, backend: Backend::Postgres });
         }
+        disable_sqlite_memory_statistics();
         let pragmas = |pool: AnyPoolOptions| {
             pool.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -79,6 +80,21 @@ impl Db {
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await,
         }
     }
+}
+
+/// SQLite keeps allocation statistics behind one global mutex; sqlx copies every value it
+/// reads with an allocation, so under concurrent reads that mutex is the bottleneck. Statistics
+/// can only be switched off before SQLite initializes, i.e. before the first connection.
+fn disable_sqlite_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is documented as callable before sqlite3_initialize, from one
+        // thread; `Once` guarantees a single call, and if SQLite was already initialized
+        // elsewhere it returns SQLITE_MISUSE and changes nothing.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
 }
 
 /// True when a database error is the violation of a unique index.
