@@ -4,6 +4,7 @@
 //! identifiers and secrets, and the scheduling rules. The server crate does the I/O.
 
 pub mod apikey;
+pub mod availability;
 pub mod email;
 pub mod error;
 pub mod id;
