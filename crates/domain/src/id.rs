@@ -21,6 +21,7 @@ pub enum IdKind {
     EventType,
     BookingCalendar,
     Conversation,
+    Address,
 }
 
 impl IdKind {
@@ -39,6 +40,7 @@ impl IdKind {
             IdKind::EventType => "ET-",
             IdKind::BookingCalendar => "BKC-",
             IdKind::Conversation => "CVR-",
+            IdKind::Address => "ADD-",
         }
     }
 }

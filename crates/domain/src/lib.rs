@@ -12,6 +12,7 @@ pub mod names;
 pub mod phone;
 pub mod role;
 pub mod schedule;
+pub mod settings;
 pub mod time;
 pub mod timezone;
 pub mod webhook;
