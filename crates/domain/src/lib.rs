@@ -13,6 +13,7 @@ pub mod phone;
 pub mod role;
 pub mod schedule;
 pub mod settings;
+pub mod slug;
 pub mod time;
 pub mod timezone;
 pub mod webhook;

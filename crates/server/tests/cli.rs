@@ -104,6 +104,16 @@ async fn demo_seeds_an_account_and_prints_a_working_key() {
     let users: serde_json::Value =
         reqwest::Client::new().get(format!("{base}/v2/users")).header("API-Key", key.trim()).send().await.unwrap().json().await.unwrap();
     assert!(users["data"].as_array().unwrap().len() >= 3, "demo users seeded: {users}");
+    let calendars: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/v2/booking-calendars"))
+        .header("API-Key", key.trim())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calendars["data"].as_array().unwrap().len(), 2, "demo calendars seeded: {calendars}");
     drop(_server);
     let _ = std::fs::remove_dir_all(&dir);
 }

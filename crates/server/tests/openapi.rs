@@ -25,6 +25,10 @@ async fn document_is_public_lists_operations_and_marks_extensions() {
     }
     assert_eq!(op("/v2/teams", "post")["x-slotline-extension"], true);
     assert_eq!(op("/v2/custom-fields", "get")["x-slotline-extension"], true);
+    assert_eq!(op("/v2/booking-calendars", "post")["x-slotline-extension"], true);
+    assert_eq!(op("/v2/booking-pages/{id}/settings", "patch")["x-slotline-extension"], true);
+    assert!(op("/v2/booking-calendars/{id}", "get").get("x-slotline-extension").is_none());
+    assert_eq!(op("/v2/event-types/{id}", "get")["operationId"], "get-a-single-event-type");
     assert_eq!(doc["components"]["securitySchemes"]["ApiKey"]["name"], "API-Key");
     assert!(doc["components"]["schemas"]["Contact"]["properties"]["terms_of_sevice"].is_object());
 

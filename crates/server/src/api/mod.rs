@@ -3,11 +3,16 @@
 
 pub mod auth;
 pub mod body;
+pub mod booking_calendars;
+pub mod booking_pages;
 pub mod contacts;
 pub mod custom_fields;
+pub mod event_types;
 pub mod list;
+pub mod master_pages;
 pub mod openapi;
 pub mod request_id;
+pub mod setup;
 pub mod teams;
 pub mod test_key;
 pub mod users;
@@ -31,6 +36,10 @@ pub fn router(state: SharedState) -> Router {
         .merge(contacts::routes())
         .merge(webhooks::routes())
         .merge(custom_fields::routes())
+        .merge(event_types::routes())
+        .merge(master_pages::routes())
+        .merge(booking_pages::routes())
+        .merge(booking_calendars::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));
     Router::new()

@@ -13,12 +13,34 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{contacts, custom_fields, list, teams, test_key, users, webhooks};
+use super::{booking_calendars, booking_pages, contacts, custom_fields, event_types, list, master_pages, teams, test_key, users, webhooks};
 use crate::error::ErrorBody;
 
 /// Operation ids that are Slotline extensions rather than OnceHub operations.
-pub const EXTENSIONS: &[&str] =
-    &["create-a-team", "update-a-team", "delete-a-team", "list-all-custom-fields", "create-a-custom-field", "delete-a-custom-field"];
+pub const EXTENSIONS: &[&str] = &[
+    "create-a-team",
+    "update-a-team",
+    "delete-a-team",
+    "list-all-custom-fields",
+    "create-a-custom-field",
+    "delete-a-custom-field",
+    "create-an-event-type",
+    "update-an-event-type",
+    "delete-an-event-type",
+    "create-a-master-page",
+    "update-a-master-page",
+    "delete-a-master-page",
+    "create-a-booking-page",
+    "update-a-booking-page",
+    "delete-a-booking-page",
+    "get-booking-page-settings",
+    "update-booking-page-settings",
+    "create-a-booking-calendar",
+    "update-a-booking-calendar",
+    "delete-a-booking-calendar",
+    "get-booking-calendar-settings",
+    "update-booking-calendar-settings",
+];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +54,12 @@ pub const EXTENSIONS: &[&str] =
         contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
         custom_fields::list_fields, custom_fields::create_field, custom_fields::delete_field,
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
+        event_types::list_event_types, event_types::get_event_type, event_types::create_event_type, event_types::update_event_type, event_types::delete_event_type,
+        master_pages::list_master_pages, master_pages::get_master_page, master_pages::create_master_page, master_pages::update_master_page, master_pages::delete_master_page,
+        booking_pages::list_pages, booking_pages::get_page, booking_pages::create_page, booking_pages::update_page, booking_pages::delete_page,
+        booking_pages::get_settings, booking_pages::patch_settings,
+        booking_calendars::list_calendars, booking_calendars::get_calendar, booking_calendars::create_calendar, booking_calendars::update_calendar,
+        booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

@@ -1,10 +1,12 @@
 //! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
 
+use slotline_domain::settings::Settings;
+
 use crate::{
     app::{self, AppState},
     clock::{Clock, SystemClock},
     config::ServeConfig,
-    store::{accounts, contacts, custom_fields, keys, teams, users, Arg, Db},
+    store::{accounts, booking_calendars, booking_pages, contacts, custom_fields, event_types, keys, master_pages, teams, users, Arg, Db},
 };
 
 use super::CliResult;
@@ -38,6 +40,7 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     println!("  curl -H 'API-Key: {secret}' {base}/v2/test");
     println!("  curl -H 'API-Key: {secret}' {base}/v2/users");
     println!("  curl -H 'API-Key: {secret}' '{base}/v2/contacts?limit=2&expand=data.owner'");
+    println!("  curl -H 'API-Key: {secret}' {base}/v2/booking-calendars");
     println!("API reference: {base}/docs");
     app::serve(AppState::new(db, &config), listener).await?;
     Ok(())
@@ -69,6 +72,40 @@ async fn seed(db: &Db, now: i64) -> Result<accounts::Account, Box<dyn std::error
             ("timezone", Arg::from("America/New_York")),
         ];
         contacts::create(db, &account.id, cols, now).await?;
+    }
+    let demo =
+        event_types::create(db, &account.id, "Live demo", "Schedule a live demo with us for an in-depth look at the product.", now).await?;
+    let intro = event_types::create(db, &account.id, "Intro call", "A short first conversation.", now).await?;
+    let master = master_pages::create(db, &account.id, "Slotline Demo", "Demo master page", "demo", true, now).await?;
+    let settings = Settings { durations: vec![30, 60], minimum_notice_minutes: 60, ..Settings::default() };
+    let page = booking_pages::NewBookingPage {
+        owner_id: account.owner_user_id.clone(),
+        master_page_id: Some(master.id.clone()),
+        event_type_ids: vec![demo.id, intro.id],
+        name: "Andrea Hartie".into(),
+        label: "Andrea's page".into(),
+        slug: "andreahartie".into(),
+        timezone: "America/New_York".into(),
+        active: true,
+        settings: settings.clone(),
+    };
+    booking_pages::create(db, &account.id, page, now).await?;
+    for (host, distribution, name, slug) in [
+        (account.owner_user_id.as_str(), "single", "Meeting with Andrea Hartie", "andrea"),
+        (sales.id.as_str(), "round_robin", "Talk to Sales", "sales"),
+    ] {
+        let cal = booking_calendars::BookingCalendar {
+            id: String::new(),
+            host_id: host.into(),
+            distribution: distribution.into(),
+            name: name.into(),
+            subject: name.into(),
+            slug: slug.into(),
+            published: true,
+            settings: settings.clone(),
+            deleted: false,
+        };
+        booking_calendars::create(db, &account.id, &cal, now).await?;
     }
     Ok(account)
 }

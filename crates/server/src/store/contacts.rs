@@ -148,13 +148,7 @@ async fn duplicate_of(db: &Db, account_id: &str, email: Option<&str>, mobile: Op
 /// Inserts a contact from column values already validated by the caller.
 pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<String> {
     let id = new_id(IdKind::Contact);
-    let find = |name: &str| {
-        columns.iter().find(|(c, _)| *c == name).and_then(|(_, a)| match a {
-            Arg::Str(s) => Some(s.clone()),
-            Arg::OptStr(s) => s.clone(),
-            _ => None,
-        })
-    };
+    let find = |name: &str| columns.iter().find(|(c, _)| *c == name).and_then(|(_, a)| a.as_str().map(str::to_string));
     let (email, mobile) = (find("email"), find("mobile_phone"));
     let mut sql = Sql::new("INSERT INTO contacts (id, account_id, email_lc, creation_time, last_updated_time");
     for (c, _) in &columns {
@@ -227,11 +221,5 @@ pub async fn update(
 }
 
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE contacts SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
-        .bind(now)
-        .bind(account_id)
-        .bind(id)
-        .execute(&db.write)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(super::soft_delete(db, "contacts", account_id, id, now).await?)
 }

@@ -3,9 +3,13 @@
 //! return the same Rust types: TEXT, BIGINT (instants in ms, flags 0/1) and JSON kept as TEXT.
 
 pub mod accounts;
+pub mod booking_calendars;
+pub mod booking_pages;
 pub mod contacts;
 pub mod custom_fields;
+pub mod event_types;
 pub mod keys;
+pub mod master_pages;
 pub mod page;
 pub mod sql;
 pub mod teams;
@@ -95,6 +99,30 @@ fn disable_sqlite_memory_statistics() {
             libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
         }
     });
+}
+
+/// Soft-deletes a live object of `table` (which has `last_updated_time`). False if there was none.
+pub async fn soft_delete(db: &Db, table: &str, account_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!("UPDATE {table} SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0");
+    Ok(sqlx::query(&sql).bind(now).bind(account_id).bind(id).execute(&db.write).await?.rows_affected() == 1)
+}
+
+/// Sets the given columns (and `last_updated_time`) of a live object. False if there was none.
+pub async fn update_columns(
+    db: &Db,
+    table: &str,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut sql = Sql::new(&format!("UPDATE {table} SET "));
+    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
+    for (c, a) in columns {
+        sql.push(", ").push(c).push_with(" = ?", [a]);
+    }
+    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
+    Ok(sql.query().execute(&db.write).await?.rows_affected() == 1)
 }
 
 /// True when a database error is the violation of a unique index.

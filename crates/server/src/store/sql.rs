@@ -11,6 +11,17 @@ pub enum Arg {
     OptI64(Option<i64>),
 }
 
+impl Arg {
+    /// The text of a string argument.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Arg::Str(s) => Some(s),
+            Arg::OptStr(s) => s.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl From<&str> for Arg {
     fn from(s: &str) -> Self {
         Arg::Str(s.to_string())

@@ -1,0 +1,154 @@
+//! Master pages: list and get as in OnceHub; create, update and delete are extensions.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+use slotline_domain::slug;
+use utoipa::ToSchema;
+
+use super::{
+    auth::Principal,
+    body::Fields,
+    list::{self, Params},
+    setup::{optional_text, required_text, slug_field},
+};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::{master_pages, Arg},
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/master-pages", get(list_master_pages).post(create_master_page))
+        .route("/master-pages/{id}", get(get_master_page).patch(update_master_page).delete(delete_master_page))
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = MasterPage)]
+pub struct MasterPageOut {
+    /// Always `master_page`.
+    pub object: &'static str,
+    pub id: String,
+    /// Customer-facing name.
+    pub name: String,
+    /// Internal label.
+    pub label: String,
+    /// Public URL.
+    pub url: String,
+    pub active: bool,
+}
+
+pub fn out(base_url: &str, m: master_pages::MasterPage) -> MasterPageOut {
+    MasterPageOut {
+        object: "master_page",
+        url: format!("{base_url}/m/{}", m.slug),
+        id: m.id,
+        name: m.name,
+        label: m.label,
+        active: m.active,
+    }
+}
+
+/// Body of the master page extensions.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MasterPageInput {
+    name: String,
+    /// Defaults to the name.
+    label: Option<String>,
+    /// The last part of the public URL; generated from the name when absent.
+    slug: Option<String>,
+    /// Defaults to true.
+    active: Option<bool>,
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::not_found("master page", id)
+}
+
+const FIELDS: [&str; 4] = ["name", "label", "slug", "active"];
+
+#[utoipa::path(get, path = "/v2/master-pages", operation_id = "list-all-master-pages", tag = "Master Pages",
+    params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    responses((status = 200, body = list::ListEnvelope<MasterPageOut>), (status = 400, body = ErrorBody)))]
+pub async fn list_master_pages(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+    let params = Params::parse(q.as_deref());
+    let req = params.page()?;
+    let (rows, page) = master_pages::list(&state.db, &p.account_id, &req).await?;
+    let data: Vec<MasterPageOut> = rows.into_iter().map(|m| out(&state.base_url, m)).collect();
+    Ok(list::respond(&state.base_url, "/v2/master-pages", &params, &req, &page, data))
+}
+
+#[utoipa::path(get, path = "/v2/master-pages/{id}", operation_id = "get-a-single-master-page", tag = "Master Pages", params(("id" = String, Path)),
+    responses((status = 200, body = MasterPageOut), (status = 404, body = ErrorBody)))]
+pub async fn get_master_page(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
+    let m = master_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    if m.deleted {
+        return Ok(list::redacted(&m.id, "master_page"));
+    }
+    Ok(Json(out(&state.base_url, m)).into_response())
+}
+
+#[utoipa::path(post, path = "/v2/master-pages", operation_id = "create-a-master-page", tag = "Master Pages", request_body = MasterPageInput,
+    responses((status = 200, body = MasterPageOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_master_page(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<MasterPageOut>> {
+    f.only(&FIELDS, "Unsupported fields")?;
+    let name = required_text(&f, "name")?;
+    let label = optional_text(&f, "label", 200)?.unwrap_or_else(|| name.clone());
+    let slug = slug_field(&f)?.unwrap_or_else(|| slug::from_name(&name));
+    let active = f.bool("active")?.unwrap_or(true);
+    let m = master_pages::create(&state.db, &p.account_id, &name, &label, &slug, active, state.now()).await?;
+    Ok(Json(out(&state.base_url, m)))
+}
+
+#[utoipa::path(patch, path = "/v2/master-pages/{id}", operation_id = "update-a-master-page", tag = "Master Pages", request_body = MasterPageInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = MasterPageOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_master_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<MasterPageOut>> {
+    master_pages::get(&state.db, &p.account_id, &id).await?.filter(|m| !m.deleted).ok_or_else(|| not_found(&id))?;
+    f.only(&FIELDS, "Unsupported field")?;
+    if f.is_empty() {
+        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+    }
+    let mut cols = Vec::new();
+    if f.has("name") {
+        cols.push(("name", Arg::from(required_text(&f, "name")?)));
+    }
+    if let Some(l) = optional_text(&f, "label", 200)? {
+        cols.push(("label", Arg::from(l)));
+    }
+    if let Some(s) = slug_field(&f)? {
+        cols.push(("slug", Arg::from(s)));
+    }
+    if let Some(a) = f.bool("active")? {
+        cols.push(("active", Arg::from(a)));
+    }
+    if !master_pages::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
+        return Err(not_found(&id));
+    }
+    let m = master_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    Ok(Json(out(&state.base_url, m)))
+}
+
+#[utoipa::path(delete, path = "/v2/master-pages/{id}", operation_id = "delete-a-master-page", tag = "Master Pages", params(("id" = String, Path)),
+    responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
+pub async fn delete_master_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
+    if !master_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
+        return Err(not_found(&id));
+    }
+    Ok(list::deleted(&id))
+}

@@ -1,0 +1,101 @@
+//! Input shared by the setup extensions of event types, master pages, booking pages and
+//! booking calendars: names, slugs and scheduling settings.
+
+use serde::Serialize;
+use serde_json::Value;
+use slotline_domain::{
+    id::{new_id, IdKind},
+    settings::Settings,
+    slug,
+};
+use utoipa::ToSchema;
+
+use super::body::Fields;
+use crate::error::{AppError, AppResult};
+
+/// A required short text (1 to 200 characters, trimmed).
+pub fn required_text(f: &Fields, name: &str) -> AppResult<String> {
+    match f.str(name)? {
+        Some(s) if !s.trim().is_empty() && s.chars().count() <= 200 => Ok(s.trim().to_string()),
+        Some(s) => Err(AppError::invalid(format!("Invalid {name}: '{s}'"), name)),
+        None => Err(AppError::invalid("Required fields are missing.", name)),
+    }
+}
+
+/// An optional short text; `None` when absent.
+pub fn optional_text(f: &Fields, name: &str, max: usize) -> AppResult<Option<String>> {
+    match f.str(name)? {
+        Some(s) if s.chars().count() <= max => Ok(Some(s.trim().to_string())),
+        Some(s) => Err(AppError::invalid(format!("Invalid {name}: '{s}'"), name)),
+        None => Ok(None),
+    }
+}
+
+/// The `slug` given, checked; `None` when absent.
+pub fn slug_field(f: &Fields) -> AppResult<Option<String>> {
+    match f.str("slug")? {
+        Some(s) if slug::is_valid(&s) => Ok(Some(s)),
+        Some(s) => Err(AppError::invalid(format!("Invalid slug: '{s}'. Use 3 to 64 lowercase letters, digits and hyphens."), "slug")),
+        None => Ok(None),
+    }
+}
+
+/// `current` with the `settings` of the body applied over it.
+pub fn settings_field(f: &Fields, current: &Settings) -> AppResult<Settings> {
+    match f.get("settings") {
+        None | Some(Value::Null) => Ok(current.clone()),
+        Some(v) => Ok(current.merge(v, || new_id(IdKind::Address))?),
+    }
+}
+
+/// Extension: a page's or calendar's scheduling settings.
+#[derive(Serialize, ToSchema)]
+pub struct SettingsOut {
+    /// Always `scheduling_settings`.
+    pub object: &'static str,
+    #[schema(value_type = Object)]
+    #[serde(flatten)]
+    pub settings: SettingsView,
+}
+
+/// The settings as JSON: durations, grid, buffers, notice, horizon, daily cap, approval,
+/// locations, standard fields, questions, redirect.
+#[derive(Serialize)]
+pub struct SettingsView {
+    pub durations: Vec<u32>,
+    pub slot_interval_minutes: u32,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub minimum_notice_minutes: u32,
+    pub booking_horizon_days: u32,
+    pub max_bookings_per_day: Option<u32>,
+    pub approval_required: bool,
+    pub locations: Vec<slotline_domain::settings::Location>,
+    pub standard_fields: Vec<Value>,
+    pub questions: Vec<slotline_domain::settings::Question>,
+    pub redirect: Option<slotline_domain::settings::Redirect>,
+}
+
+pub fn settings_out(s: Settings) -> SettingsOut {
+    SettingsOut {
+        object: "scheduling_settings",
+        settings: SettingsView {
+            durations: s.durations,
+            slot_interval_minutes: s.slot_interval_minutes,
+            buffer_before_minutes: s.buffer_before_minutes,
+            buffer_after_minutes: s.buffer_after_minutes,
+            minimum_notice_minutes: s.minimum_notice_minutes,
+            booking_horizon_days: s.booking_horizon_days,
+            max_bookings_per_day: s.max_bookings_per_day,
+            approval_required: s.approval_required,
+            locations: s.locations,
+            standard_fields: s
+                .standard_fields
+                .into_iter()
+                .map(|(name, required)| serde_json::json!({"name": name, "required": required}))
+                .collect(),
+            questions: s.questions,
+            redirect: s.redirect,
+        },
+    }
+}

@@ -1,0 +1,103 @@
+//! Booking calendars: a host (one user, or a team booked round robin or collectively) with
+//! scheduling settings and a public URL.
+
+use slotline_domain::{
+    id::{new_id, IdKind},
+    settings::Settings,
+};
+use sqlx::{any::AnyRow, Row};
+
+use super::{
+    is_unique_violation, master_pages,
+    page::{self, ListQuery, Page, PageRequest},
+    Arg, Db,
+};
+use crate::error::AppResult;
+
+/// How a team calendar picks its host.
+pub const DISTRIBUTIONS: [&str; 3] = ["single", "round_robin", "collective"];
+
+#[derive(Debug, Clone)]
+pub struct BookingCalendar {
+    pub id: String,
+    /// `USR-…` or `TM-…`.
+    pub host_id: String,
+    pub distribution: String,
+    pub name: String,
+    pub subject: String,
+    pub slug: String,
+    pub published: bool,
+    pub settings: Settings,
+    pub deleted: bool,
+}
+
+const COLUMNS: &str = "seq, id, host_id, distribution, name, subject, slug, published, settings, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<BookingCalendar> {
+    Ok(BookingCalendar {
+        id: r.try_get("id")?,
+        host_id: r.try_get("host_id")?,
+        distribution: r.try_get("distribution")?,
+        name: r.try_get("name")?,
+        subject: r.try_get("subject")?,
+        slug: r.try_get("slug")?,
+        published: r.try_get::<i64, _>("published")? != 0,
+        settings: serde_json::from_str(&r.try_get::<String, _>("settings")?)?,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+pub async fn create(db: &Db, account_id: &str, cal: &BookingCalendar, now: i64) -> AppResult<String> {
+    let id = new_id(IdKind::BookingCalendar);
+    let res = sqlx::query(
+        "INSERT INTO booking_calendars (id, account_id, host_id, distribution, name, subject, slug, published, settings, creation_time, last_updated_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(&cal.host_id)
+    .bind(&cal.distribution)
+    .bind(&cal.name)
+    .bind(&cal.subject)
+    .bind(&cal.slug)
+    .bind(cal.published as i64)
+    .bind(serde_json::to_string(&cal.settings)?)
+    .bind(now)
+    .execute(&db.write)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e) => Err(master_pages::slug_taken(&cal.slug)),
+        other => {
+            other?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingCalendar>> {
+    let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+}
+
+/// Lists calendars; `host` is a user id or a team id.
+pub async fn list(db: &Db, account_id: &str, host: Option<&str>, req: &PageRequest) -> AppResult<(Vec<BookingCalendar>, Page)> {
+    let mut filters = Vec::new();
+    if let Some(h) = host {
+        filters.push(("host_id = ?", Arg::from(h)));
+    }
+    let q = ListQuery { table: "booking_calendars", columns: COLUMNS, what: "booking calendar", account_id, filters };
+    let page = page::fetch(db, &q, req).await?;
+    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+}
+
+pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<bool> {
+    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+    match super::update_columns(db, "booking_calendars", account_id, id, columns, now).await {
+        Err(e) if is_unique_violation(&e) => Err(master_pages::slug_taken(&slug.unwrap_or_default())),
+        other => Ok(other?),
+    }
+}
+
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+    Ok(super::soft_delete(db, "booking_calendars", account_id, id, now).await?)
+}

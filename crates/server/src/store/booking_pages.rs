@@ -1,0 +1,188 @@
+//! Booking pages (classic product): a user's public page, offering one or more event types,
+//! optionally grouped under a master page, with its scheduling settings.
+
+use std::collections::HashMap;
+
+use slotline_domain::{
+    id::{new_id, IdKind},
+    settings::Settings,
+};
+use sqlx::{any::AnyRow, Row};
+
+use super::{
+    is_unique_violation, master_pages,
+    page::{self, ListQuery, Page, PageRequest},
+    Arg, Db, Sql,
+};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone)]
+pub struct BookingPage {
+    pub id: String,
+    pub owner_id: String,
+    pub master_page_id: Option<String>,
+    pub event_type_ids: Vec<String>,
+    pub name: String,
+    pub label: String,
+    pub slug: String,
+    pub timezone: String,
+    pub active: bool,
+    pub settings: Settings,
+    pub deleted: bool,
+}
+
+const COLUMNS: &str = "seq, id, owner_id, master_page_id, name, label, slug, timezone, active, settings, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<BookingPage> {
+    Ok(BookingPage {
+        id: r.try_get("id")?,
+        owner_id: r.try_get("owner_id")?,
+        master_page_id: r.try_get("master_page_id")?,
+        event_type_ids: Vec::new(),
+        name: r.try_get("name")?,
+        label: r.try_get("label")?,
+        slug: r.try_get("slug")?,
+        timezone: r.try_get("timezone")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        settings: serde_json::from_str(&r.try_get::<String, _>("settings")?)?,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> AppResult<()> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("SELECT b.booking_page_id, b.event_type_id FROM booking_page_event_types b JOIN event_types e ON e.id = b.event_type_id WHERE e.deleted = 0 AND b.booking_page_id IN ");
+    sql.push_in(pages.iter().map(|p| p.id.as_str())).push(" ORDER BY e.seq");
+    let mut by_page: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sql.query().fetch_all(&db.read).await? {
+        by_page.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    for p in pages {
+        p.event_type_ids = by_page.remove(&p.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub struct NewBookingPage {
+    pub owner_id: String,
+    pub master_page_id: Option<String>,
+    pub event_type_ids: Vec<String>,
+    pub name: String,
+    pub label: String,
+    pub slug: String,
+    pub timezone: String,
+    pub active: bool,
+    pub settings: Settings,
+}
+
+async fn set_event_types(tx: &mut sqlx::Transaction<'_, sqlx::Any>, page_id: &str, ids: &[String]) -> AppResult<()> {
+    sqlx::query("DELETE FROM booking_page_event_types WHERE booking_page_id = $1").bind(page_id).execute(&mut **tx).await?;
+    for et in ids {
+        sqlx::query("INSERT INTO booking_page_event_types (booking_page_id, event_type_id) VALUES ($1, $2)")
+            .bind(page_id)
+            .bind(et)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) -> AppResult<String> {
+    let id = new_id(IdKind::BookingPage);
+    let mut tx = db.write.begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO booking_pages (id, account_id, owner_id, master_page_id, name, label, slug, timezone, active, settings, creation_time, last_updated_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(&new.owner_id)
+    .bind(new.master_page_id.as_deref())
+    .bind(&new.name)
+    .bind(&new.label)
+    .bind(&new.slug)
+    .bind(&new.timezone)
+    .bind(new.active as i64)
+    .bind(serde_json::to_string(&new.settings)?)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&new.slug)),
+        other => other?,
+    };
+    set_event_types(&mut tx, &id, &new.event_type_ids).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingPage>> {
+    let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let mut pages = [from_row(&row)?];
+    attach_event_types(db, &mut pages).await?;
+    let [page] = pages;
+    Ok(Some(page))
+}
+
+#[derive(Default)]
+pub struct PageFilter {
+    pub master_page: Option<String>,
+    pub event_type: Option<String>,
+    pub owner: Option<String>,
+}
+
+pub async fn list(db: &Db, account_id: &str, f: &PageFilter, req: &PageRequest) -> AppResult<(Vec<BookingPage>, Page)> {
+    let mut filters = Vec::new();
+    if let Some(v) = &f.master_page {
+        filters.push(("master_page_id = ?", Arg::from(v.as_str())));
+    }
+    if let Some(v) = &f.event_type {
+        filters.push(("id IN (SELECT booking_page_id FROM booking_page_event_types WHERE event_type_id = ?)", Arg::from(v.as_str())));
+    }
+    if let Some(v) = &f.owner {
+        filters.push(("owner_id = ?", Arg::from(v.as_str())));
+    }
+    let q = ListQuery { table: "booking_pages", columns: COLUMNS, what: "booking page", account_id, filters };
+    let page = page::fetch(db, &q, req).await?;
+    let mut pages = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    attach_event_types(db, &mut pages).await?;
+    Ok((pages, page))
+}
+
+/// Updates columns and, when given, replaces the event types. False if no such live page.
+pub async fn update(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    event_type_ids: Option<&[String]>,
+    now: i64,
+) -> AppResult<bool> {
+    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+    let mut tx = db.write.begin().await?;
+    let mut sql = Sql::new("UPDATE booking_pages SET ");
+    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
+    for (c, a) in columns {
+        sql.push(", ").push(c).push_with(" = ?", [a]);
+    }
+    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
+    let done = match sql.query().execute(&mut *tx).await {
+        Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&slug.unwrap_or_default())),
+        other => other?,
+    };
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some(ids) = event_type_ids {
+        set_event_types(&mut tx, id, ids).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+    Ok(super::soft_delete(db, "booking_pages", account_id, id, now).await?)
+}

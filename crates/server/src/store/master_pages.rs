@@ -1,0 +1,96 @@
+//! Master pages (classic product): one public page that lists several booking pages.
+
+use slotline_domain::id::{new_id, IdKind};
+use sqlx::{any::AnyRow, Row};
+
+use super::{
+    is_unique_violation,
+    page::{self, ListQuery, Page, PageRequest},
+    Arg, Db,
+};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct MasterPage {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub slug: String,
+    pub active: bool,
+    pub deleted: bool,
+}
+
+const COLUMNS: &str = "seq, id, name, label, slug, active, deleted";
+
+fn from_row(r: &AnyRow) -> AppResult<MasterPage> {
+    Ok(MasterPage {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        label: r.try_get("label")?,
+        slug: r.try_get("slug")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
+}
+
+pub fn slug_taken(slug: &str) -> AppError {
+    AppError::conflict(format!("This URL is already in use: '{slug}'"), "slug")
+}
+
+pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, slug: &str, active: bool, now: i64) -> AppResult<MasterPage> {
+    let id = new_id(IdKind::MasterPage);
+    let res = sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+        .bind(&id)
+        .bind(account_id)
+        .bind(name)
+        .bind(label)
+        .bind(slug)
+        .bind(active as i64)
+        .bind(now)
+        .execute(&db.write)
+        .await;
+    match res {
+        Err(e) if is_unique_violation(&e) => Err(slug_taken(slug)),
+        other => {
+            other?;
+            Ok(MasterPage { id, name: name.into(), label: label.into(), slug: slug.into(), active, deleted: false })
+        }
+    }
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<MasterPage>> {
+    let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<MasterPage>, Page)> {
+    let q = ListQuery { table: "master_pages", columns: COLUMNS, what: "master page", account_id, filters: vec![] };
+    let page = page::fetch(db, &q, req).await?;
+    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+}
+
+pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<bool> {
+    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+    match super::update_columns(db, "master_pages", account_id, id, columns, now).await {
+        Err(e) if is_unique_violation(&e) => Err(slug_taken(&slug.unwrap_or_default())),
+        other => Ok(other?),
+    }
+}
+
+/// Deletes a master page; its booking pages stay, no longer grouped.
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let done = sqlx::query("UPDATE master_pages SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE booking_pages SET master_page_id = NULL, last_updated_time = $1 WHERE master_page_id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
