@@ -8,6 +8,7 @@ pub mod availability;
 pub mod email;
 pub mod error;
 pub mod id;
+pub mod lifecycle;
 pub mod names;
 pub mod phone;
 pub mod role;
