@@ -9,5 +9,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod scheduler;
 pub mod store;
 pub mod web;

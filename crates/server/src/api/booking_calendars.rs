@@ -62,6 +62,10 @@ fn out(base_url: &str, c: booking_calendars::BookingCalendar) -> BookingCalendar
     }
 }
 
+pub fn to_json(base_url: &str, c: booking_calendars::BookingCalendar) -> serde_json::Value {
+    serde_json::to_value(out(base_url, c)).unwrap_or_default()
+}
+
 /// Body of the booking calendar extensions.
 #[derive(ToSchema)]
 #[allow(dead_code)]

@@ -272,6 +272,12 @@ pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQu
     Ok(list::respond(&state.base_url, "/v2/contacts", &params, &req, &page, data))
 }
 
+/// A live contact as JSON (for expansion inside other objects).
+pub async fn contact_json(state: &SharedState, account_id: &str, id: &str) -> AppResult<serde_json::Value> {
+    let c = contacts::get(&state.db, account_id, id).await?.ok_or_else(|| AppError::not_found("contact", id))?;
+    Ok(serde_json::to_value(render(c, &HashMap::new()))?)
+}
+
 async fn render_one(state: &SharedState, account_id: &str, id: &str, expand: &[String]) -> AppResult<Response> {
     let c = contacts::get(&state.db, account_id, id).await?.ok_or_else(|| AppError::not_found("contact", id))?;
     if c.deleted {

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod body;
 pub mod booking_calendars;
 pub mod booking_pages;
+pub mod booking_view;
+pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
@@ -12,6 +14,7 @@ pub mod list;
 pub mod master_pages;
 pub mod openapi;
 pub mod request_id;
+pub mod scheduling;
 pub mod setup;
 pub mod teams;
 pub mod test_key;
@@ -40,6 +43,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(master_pages::routes())
         .merge(booking_pages::routes())
         .merge(booking_calendars::routes())
+        .merge(scheduling::routes())
+        .merge(bookings::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));
     Router::new()

@@ -13,7 +13,10 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{booking_calendars, booking_pages, contacts, custom_fields, event_types, list, master_pages, teams, test_key, users, webhooks};
+use super::{
+    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, list, master_pages, scheduling, teams, test_key,
+    users, webhooks,
+};
 use crate::error::ErrorBody;
 
 /// Operation ids that are Slotline extensions rather than OnceHub operations.
@@ -60,6 +63,8 @@ pub const EXTENSIONS: &[&str] = &[
         booking_pages::get_settings, booking_pages::patch_settings,
         booking_calendars::list_calendars, booking_calendars::get_calendar, booking_calendars::create_calendar, booking_calendars::update_calendar,
         booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
+        scheduling::time_slots, scheduling::schedule,
+        bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

@@ -1,12 +1,24 @@
 //! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
 
-use slotline_domain::settings::Settings;
+use serde_json::json;
+use slotline_domain::{
+    availability::Interval,
+    lifecycle::{Action, Actor},
+    settings::Settings,
+};
 
 use crate::{
     app::{self, AppState},
     clock::{Clock, SystemClock},
     config::ServeConfig,
-    store::{accounts, booking_calendars, booking_pages, contacts, custom_fields, event_types, keys, master_pages, teams, users, Arg, Db},
+    scheduler,
+    store::{
+        accounts,
+        booking_calendars::{self, BookingCalendar},
+        booking_pages, bookings, contacts, custom_fields, event_types, keys, master_pages,
+        page::{Cursor, PageRequest},
+        teams, users, Arg, Db,
+    },
 };
 
 use super::CliResult;
@@ -19,7 +31,7 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     let now = SystemClock.now_ms();
     let account = match accounts::list(&db).await?.into_iter().find(|a| a.email == DEMO_EMAIL) {
         Some(a) => a,
-        None => seed(&db, now).await?,
+        None => seed(&db, &config.base_url(), now).await?,
     };
     // A fresh key each start (the old ones are revoked): keys are stored only as hashes.
     for k in keys::list(&db, &account.id).await? {
@@ -46,7 +58,50 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     Ok(())
 }
 
-async fn seed(db: &Db, now: i64) -> Result<accounts::Account, Box<dyn std::error::Error + Send + Sync>> {
+/// A few bookings on the first free slots, one of them cancelled, so the bookings operations
+/// have something to show.
+async fn seed_bookings(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    calendars: &[BookingCalendar],
+    now: i64,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let week = Interval { start: now, end: now + 7 * 24 * 3_600_000 };
+    for (cal, guests) in
+        calendars.iter().zip([[("Carrie Customer", "carrie.customer@example.com"), ("Oscar Client", "oscar@example.org")]; 2])
+    {
+        let starts = scheduler::time_slots(db, account_id, cal, 30, week, now).await?;
+        for ((name, email), start) in guests.iter().zip(starts.iter().step_by(3)) {
+            let form = json!({"name": name, "email": email, "phone": null, "mobile_phone": "", "note": "", "company": null, "guests": [], "custom_fields": []});
+            let request = scheduler::Request {
+                start: *start,
+                duration: 30,
+                guest_time_zone: "America/New_York".into(),
+                form_submission: form,
+                location: None,
+                utm_params: None,
+            };
+            scheduler::book(db, base_url, account_id, cal, request, now).await?;
+        }
+    }
+    let (first, _) = bookings::list(db, account_id, &Default::default(), &PageRequest { limit: 1, cursor: Cursor::None }).await?;
+    if let Some(b) = first.first() {
+        let _ = scheduler::change(
+            db,
+            base_url,
+            account_id,
+            b,
+            Action::Cancel(Actor::Customer),
+            Some(("Something came up".into(), Actor::Customer)),
+            now,
+        )
+        .await;
+    }
+    Ok(())
+}
+
+async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Box<dyn std::error::Error + Send + Sync>> {
     let account = accounts::create(db, "Slotline Demo", DEMO_EMAIL, "America/New_York", "Andrea", "Hartie", now).await?;
     let sales = teams::create(db, &account.id, "Sales", now).await?;
     teams::create(db, &account.id, "Support", now).await?;
@@ -90,6 +145,7 @@ async fn seed(db: &Db, now: i64) -> Result<accounts::Account, Box<dyn std::error
         settings: settings.clone(),
     };
     booking_pages::create(db, &account.id, page, now).await?;
+    let mut calendars = Vec::new();
     for (host, distribution, name, slug) in [
         (account.owner_user_id.as_str(), "single", "Meeting with Andrea Hartie", "andrea"),
         (sales.id.as_str(), "round_robin", "Talk to Sales", "sales"),
@@ -105,7 +161,9 @@ async fn seed(db: &Db, now: i64) -> Result<accounts::Account, Box<dyn std::error
             settings: settings.clone(),
             deleted: false,
         };
-        booking_calendars::create(db, &account.id, &cal, now).await?;
+        let id = booking_calendars::create(db, &account.id, &cal, now).await?;
+        calendars.push(BookingCalendar { id, ..cal });
     }
+    seed_bookings(db, base_url, &account.id, &calendars, now).await?;
     Ok(account)
 }

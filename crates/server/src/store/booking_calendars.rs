@@ -85,7 +85,7 @@ pub async fn list(db: &Db, account_id: &str, host: Option<&str>, req: &PageReque
     if let Some(h) = host {
         filters.push(("host_id = ?", Arg::from(h)));
     }
-    let q = ListQuery { table: "booking_calendars", columns: COLUMNS, what: "booking calendar", account_id, filters };
+    let q = ListQuery { table: "booking_calendars", columns: COLUMNS, what: "booking calendar", account_id, filters, any_of: None };
     let page = page::fetch(db, &q, req).await?;
     Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
 }

@@ -145,7 +145,7 @@ pub async fn list(db: &Db, account_id: &str, f: &PageFilter, req: &PageRequest) 
     if let Some(v) = &f.owner {
         filters.push(("owner_id = ?", Arg::from(v.as_str())));
     }
-    let q = ListQuery { table: "booking_pages", columns: COLUMNS, what: "booking page", account_id, filters };
+    let q = ListQuery { table: "booking_pages", columns: COLUMNS, what: "booking page", account_id, filters, any_of: None };
     let page = page::fetch(db, &q, req).await?;
     let mut pages = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     attach_event_types(db, &mut pages).await?;

@@ -109,7 +109,7 @@ pub async fn list(db: &Db, account_id: &str, f: &ContactFilter, req: &PageReques
             filters.push((lt, Arg::I64(v)));
         }
     }
-    let q = ListQuery { table: "contacts", columns: COLUMNS, what: "contact", account_id, filters };
+    let q = ListQuery { table: "contacts", columns: COLUMNS, what: "contact", account_id, filters, any_of: None };
     let page = page::fetch(db, &q, req).await?;
     let contacts = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     Ok((contacts, page))

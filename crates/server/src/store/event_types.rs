@@ -49,7 +49,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<EventT
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<EventType>, Page)> {
-    let q = ListQuery { table: "event_types", columns: COLUMNS, what: "event type", account_id, filters: vec![] };
+    let q = ListQuery { table: "event_types", columns: COLUMNS, what: "event type", account_id, filters: vec![], any_of: None };
     let page = page::fetch(db, &q, req).await?;
     Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
 }

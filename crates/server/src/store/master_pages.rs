@@ -64,7 +64,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Master
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<MasterPage>, Page)> {
-    let q = ListQuery { table: "master_pages", columns: COLUMNS, what: "master page", account_id, filters: vec![] };
+    let q = ListQuery { table: "master_pages", columns: COLUMNS, what: "master page", account_id, filters: vec![], any_of: None };
     let page = page::fetch(db, &q, req).await?;
     Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
 }

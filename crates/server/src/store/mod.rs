@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod booking_calendars;
 pub mod booking_pages;
+pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;

@@ -37,6 +37,8 @@ pub struct ListQuery<'a> {
     pub what: &'static str,
     pub account_id: &'a str,
     pub filters: Vec<(&'static str, Arg)>,
+    /// `column IN (values…)`, for filters that take a list.
+    pub any_of: Option<(&'static str, Vec<String>)>,
 }
 
 impl ListQuery<'_> {
@@ -46,6 +48,9 @@ impl ListQuery<'_> {
         sql.push_with(" AND account_id = ?", [Arg::from(self.account_id)]);
         for (fragment, arg) in &self.filters {
             sql.push(" AND ").push_with(fragment, [arg.clone()]);
+        }
+        if let Some((column, values)) = &self.any_of {
+            sql.push(" AND ").push(column).push(" IN ").push_in(values.iter().map(String::as_str));
         }
         sql
     }

@@ -46,7 +46,7 @@ pub async fn list(db: &Db, account_id: &str, member: Option<&str>, req: &PageReq
     if let Some(u) = member {
         filters.push(("id IN (SELECT team_id FROM team_members WHERE user_id = ?)", Arg::from(u)));
     }
-    let q = ListQuery { table: "teams", columns: COLUMNS, what: "team", account_id, filters };
+    let q = ListQuery { table: "teams", columns: COLUMNS, what: "team", account_id, filters, any_of: None };
     let page = page::fetch(db, &q, req).await?;
     let teams = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     Ok((teams, page))

@@ -111,7 +111,7 @@ pub async fn list(db: &Db, account_id: &str, email_filter: Option<&str>, req: &P
     if let Some(e) = email_filter {
         filters.push(("email_lc = ?", Arg::from(email::normalize(e))));
     }
-    let q = ListQuery { table: "users", columns: COLUMNS, what: "user", account_id, filters };
+    let q = ListQuery { table: "users", columns: COLUMNS, what: "user", account_id, filters, any_of: None };
     let page = page::fetch(db, &q, req).await?;
     let mut users = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;

@@ -84,7 +84,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhoo
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Webhook>, Page)> {
-    let q = ListQuery { table: "webhooks", columns: COLUMNS, what: "webhook", account_id, filters: vec![] };
+    let q = ListQuery { table: "webhooks", columns: COLUMNS, what: "webhook", account_id, filters: vec![], any_of: None };
     let page = page::fetch(db, &q, req).await?;
     let hooks = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     Ok((hooks, page))

@@ -1,0 +1,237 @@
+//! Scheduling as a service the API and the public pages share: which start times a calendar
+//! offers, booking one of them (host choice, booking, contact and event in one transaction),
+//! and applying lifecycle actions to a booking.
+
+use std::collections::BTreeMap;
+
+use rand::{distributions::Alphanumeric, Rng};
+use serde_json::{json, Value};
+use slotline_domain::{
+    availability::{free_slots, Host, Interval},
+    id::{new_id, IdKind},
+    lifecycle::{self, Action, Actor, NotAllowed},
+    schedule::Schedule,
+};
+
+use crate::{
+    api::booking_view,
+    error::AppResult,
+    store::{
+        booking_calendars::BookingCalendar,
+        bookings::{self, Booking, GuestContact, HostTime, NewEvent},
+        users, Db,
+    },
+};
+
+const MINUTE: i64 = 60_000;
+
+/// What a guest asks for, already validated against the calendar's settings.
+pub struct Request {
+    pub start: i64,
+    pub duration: u32,
+    pub guest_time_zone: String,
+    /// `{name, email, phone, mobile_phone, note, company, guests, custom_fields}`.
+    pub form_submission: Value,
+    pub location: Option<Value>,
+    pub utm_params: Option<Value>,
+}
+
+/// One member's working data: zone, schedule, busy time.
+pub struct Member {
+    user_id: String,
+    email: String,
+    zone: jiff::tz::TimeZone,
+    schedule: Schedule,
+    busy: Vec<Interval>,
+    starts: Vec<i64>,
+}
+
+/// The users a calendar can book: its user, or its team's live members.
+pub async fn members(db: &Db, account_id: &str, cal: &BookingCalendar, window: Interval) -> AppResult<Vec<Member>> {
+    let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
+        let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
+            .bind(&cal.host_id)
+            .fetch_all(&db.read)
+            .await?;
+        rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect::<Result<_, _>>()?
+    } else {
+        vec![cal.host_id.clone()]
+    };
+    let margin = 2 * 24 * 60 * MINUTE;
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(user) = users::get(db, account_id, &id).await?.filter(|u| !u.deleted) else { continue };
+        let Some((schedule, tz, _)) = users::schedule(db, account_id, &id).await? else { continue };
+        let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin).await?;
+        out.push(Member {
+            user_id: id,
+            email: user.email,
+            zone: jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC),
+            schedule,
+            busy,
+            starts,
+        });
+    }
+    Ok(out)
+}
+
+/// Start times offered by the calendar in `window`, with the members free at each.
+fn offered(cal: &BookingCalendar, members: &[Member], duration: u32, window: Interval, now: i64) -> BTreeMap<i64, Vec<usize>> {
+    let rules = cal.settings.rules(duration);
+    let mut free: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, m) in members.iter().enumerate() {
+        let host = Host { zone: &m.zone, schedule: &m.schedule, busy: &m.busy, booked_starts: &m.starts };
+        for slot in free_slots(&host, &rules, window, now) {
+            free.entry(slot.start).or_default().push(i);
+        }
+    }
+    if cal.distribution == "collective" {
+        free.retain(|_, who| who.len() == members.len());
+    }
+    free
+}
+
+/// Start times the calendar offers in `window` for `duration`.
+pub async fn time_slots(
+    db: &Db,
+    account_id: &str,
+    cal: &BookingCalendar,
+    duration: u32,
+    window: Interval,
+    now: i64,
+) -> AppResult<Vec<i64>> {
+    let members = members(db, account_id, cal, window).await?;
+    Ok(offered(cal, &members, duration, window, now).into_keys().collect())
+}
+
+fn token() -> String {
+    rand::thread_rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect()
+}
+
+fn event_for(base_url: &str, booking: &Booking, host_emails: &[String], event_type: Option<&'static str>, now: i64) -> Option<NewEvent> {
+    event_type.map(|t| {
+        let id = new_id(IdKind::Event);
+        NewEvent {
+            payload: booking_view::envelope(&id, t, now, booking_view::webhook_data(base_url, booking, host_emails)),
+            id,
+            event_type: t,
+            creation_time: now,
+        }
+    })
+}
+
+/// Books `req.start` on the calendar if it is still offered: picks the host (round robin: the
+/// free member booked least recently; collective: every member), then writes the booking, its
+/// guest's contact and its event together. "Not available" when the time is gone.
+pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalendar, req: Request, now: i64) -> AppResult<Booking> {
+    let window = Interval { start: req.start, end: req.start + 1 };
+    let members = members(db, account_id, cal, window).await?;
+    let offered = offered(cal, &members, req.duration, window, now);
+    let free = offered.get(&req.start).ok_or_else(bookings::not_available)?;
+    let chosen: Vec<&Member> = match cal.distribution.as_str() {
+        "collective" => members.iter().collect(),
+        "round_robin" => {
+            let candidates: Vec<String> = free.iter().map(|i| members[*i].user_id.clone()).collect();
+            let mut last = bookings::last_booked(db, &candidates).await?;
+            last.sort_by_key(|(id, at)| (at.unwrap_or(i64::MIN), id.clone()));
+            let pick = last.first().map(|(id, _)| id.clone()).ok_or_else(bookings::not_available)?;
+            members.iter().filter(|m| m.user_id == pick).collect()
+        }
+        _ => free.iter().map(|i| &members[*i]).collect(),
+    };
+    let transition = lifecycle::apply(None, Action::Schedule { approval_required: cal.settings.approval_required })
+        .map_err(|_| bookings::not_available())?;
+    let name = req.form_submission["name"].as_str().unwrap_or_default().to_string();
+    let (first, last) = name.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((name.clone(), String::new()));
+    let mut booking = Booking {
+        id: new_id(IdKind::Booking),
+        status: transition.status,
+        booking_calendar_id: Some(cal.id.clone()),
+        booking_page_id: None,
+        master_page_id: None,
+        event_type_id: None,
+        owner_id: chosen[0].user_id.clone(),
+        contact_id: String::new(),
+        conversation_id: None,
+        subject: cal.subject.clone(),
+        start_time: req.start,
+        duration_minutes: req.duration as i64,
+        customer_timezone: req.guest_time_zone.clone(),
+        location: req.location,
+        utm_params: req.utm_params,
+        rescheduled_booking_id: None,
+        cancel_info: None,
+        token: token(),
+        creation_time: now,
+        last_updated_time: now,
+        hosts: chosen.iter().map(|m| m.user_id.clone()).collect(),
+        form_submission: req.form_submission,
+    };
+    let guest = GuestContact {
+        email: booking.form_submission["email"].as_str().unwrap_or_default().to_string(),
+        first_name: first,
+        last_name: last,
+        mobile_phone: booking.form_submission["mobile_phone"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
+        timezone: req.guest_time_zone,
+        owner_id: booking.owner_id.clone(),
+    };
+    let host_times: Vec<HostTime> = chosen
+        .iter()
+        .map(|m| HostTime {
+            user_id: m.user_id.clone(),
+            busy_start: booking.start_time - cal.settings.buffer_before_minutes as i64 * MINUTE,
+            busy_end: booking.end_time() + cal.settings.buffer_after_minutes as i64 * MINUTE,
+        })
+        .collect();
+    let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
+    let event = event_for(base_url, &booking, &emails, transition.event, now);
+    bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref()).await?;
+    Ok(booking)
+}
+
+/// Why a change was not made.
+pub enum Refused {
+    /// The booking's status does not allow the action (or it changed meanwhile).
+    NotAllowed,
+    Failed(crate::error::AppError),
+}
+
+impl From<crate::error::AppError> for Refused {
+    fn from(e: crate::error::AppError) -> Self {
+        Refused::Failed(e)
+    }
+}
+
+impl From<NotAllowed> for Refused {
+    fn from(_: NotAllowed) -> Self {
+        Refused::NotAllowed
+    }
+}
+
+/// Applies a lifecycle action to a booking; `reason` records `cancel_reschedule_information`.
+/// The status change and its event are written in one transaction.
+pub async fn change(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    b: &Booking,
+    action: Action,
+    reason: Option<(String, Actor)>,
+    now: i64,
+) -> Result<Booking, Refused> {
+    let transition = lifecycle::apply(Some(b.status), action)?;
+    let cancel_info = reason.map(|(r, actor)| json!({"reason": r, "actioned_by": actor.as_str(), "user_id": b.owner_id}));
+    let mut after = b.clone();
+    after.status = transition.status;
+    after.last_updated_time = now;
+    if let Some(info) = &cancel_info {
+        after.cancel_info = Some(info.clone());
+    }
+    let found = users::get_many(db, account_id, &after.hosts).await?;
+    let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
+    let event = event_for(base_url, &after, &emails, transition.event, now);
+    if !bookings::transition(db, account_id, &b.id, b.status, transition.status, cancel_info.as_ref(), event.as_ref(), now).await? {
+        return Err(Refused::NotAllowed);
+    }
+    Ok(after)
+}

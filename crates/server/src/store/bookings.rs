@@ -1,0 +1,390 @@
+//! Bookings, the host time they hold, and the events their changes write — all in one
+//! transaction, so that no booking changes without its event and no event outlives a rollback.
+//!
+//! No double booking: on PostgreSQL an exclusion constraint over (host, busy range) of active
+//! rows decides; on SQLite every write goes through one connection, so the overlap check and the
+//! insert run in the same serialized transaction.
+
+use slotline_domain::lifecycle::Status;
+use sqlx::{any::AnyRow, Any, Row, Transaction};
+
+use super::{
+    page::{self, ListQuery, Page, PageRequest},
+    Arg, Backend, Db, Sql,
+};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub id: String,
+    pub status: Status,
+    pub booking_calendar_id: Option<String>,
+    pub booking_page_id: Option<String>,
+    pub master_page_id: Option<String>,
+    pub event_type_id: Option<String>,
+    pub owner_id: String,
+    pub contact_id: String,
+    pub conversation_id: Option<String>,
+    pub subject: String,
+    pub start_time: i64,
+    pub duration_minutes: i64,
+    pub customer_timezone: String,
+    /// `{name, email, phone, mobile_phone, note, company, guests, custom_fields}`.
+    pub form_submission: serde_json::Value,
+    /// `{type, value, id, description}` when a location was chosen.
+    pub location: Option<serde_json::Value>,
+    pub utm_params: Option<serde_json::Value>,
+    pub rescheduled_booking_id: Option<String>,
+    /// `{reason, actioned_by, user_id}` once cancelled or rescheduled.
+    pub cancel_info: Option<serde_json::Value>,
+    /// Unguessable; names the booking in the guest's cancel and reschedule links.
+    pub token: String,
+    pub creation_time: i64,
+    pub last_updated_time: i64,
+    /// The users whose time the booking holds.
+    pub hosts: Vec<String>,
+}
+
+impl Booking {
+    pub fn end_time(&self) -> i64 {
+        self.start_time + self.duration_minutes * 60_000
+    }
+}
+
+/// The time a booking holds for each host, buffers included.
+#[derive(Debug, Clone)]
+pub struct HostTime {
+    pub user_id: String,
+    pub busy_start: i64,
+    pub busy_end: i64,
+}
+
+/// An event row written with the change that caused it.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub event_type: &'static str,
+    pub payload: String,
+    pub creation_time: i64,
+}
+
+/// A contact to create, or to update when one with this email exists.
+#[derive(Debug, Clone)]
+pub struct GuestContact {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile_phone: Option<String>,
+    pub timezone: String,
+    pub owner_id: String,
+}
+
+const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, master_page_id, event_type_id, owner_id, contact_id, conversation_id, \
+    subject, start_time, duration_minutes, customer_timezone, form_submission, location, utm_params, rescheduled_booking_id, cancel_info, token, \
+    creation_time, last_updated_time";
+
+fn json_opt(r: &AnyRow, col: &str) -> AppResult<Option<serde_json::Value>> {
+    Ok(r.try_get::<Option<String>, _>(col)?.map(|s| serde_json::from_str(&s)).transpose()?)
+}
+
+fn from_row(r: &AnyRow) -> AppResult<Booking> {
+    Ok(Booking {
+        id: r.try_get("id")?,
+        status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::Canceled),
+        booking_calendar_id: r.try_get("booking_calendar_id")?,
+        booking_page_id: r.try_get("booking_page_id")?,
+        master_page_id: r.try_get("master_page_id")?,
+        event_type_id: r.try_get("event_type_id")?,
+        owner_id: r.try_get("owner_id")?,
+        contact_id: r.try_get("contact_id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        subject: r.try_get("subject")?,
+        start_time: r.try_get("start_time")?,
+        duration_minutes: r.try_get("duration_minutes")?,
+        customer_timezone: r.try_get("customer_timezone")?,
+        form_submission: serde_json::from_str(&r.try_get::<String, _>("form_submission")?)?,
+        location: json_opt(r, "location")?,
+        utm_params: json_opt(r, "utm_params")?,
+        rescheduled_booking_id: r.try_get("rescheduled_booking_id")?,
+        cancel_info: json_opt(r, "cancel_info")?,
+        token: r.try_get("token")?,
+        creation_time: r.try_get("creation_time")?,
+        last_updated_time: r.try_get("last_updated_time")?,
+        hosts: Vec::new(),
+    })
+}
+
+async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
+    if bookings.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("SELECT booking_id, user_id FROM booking_hosts WHERE booking_id IN ");
+    sql.push_in(bookings.iter().map(|b| b.id.as_str())).push(" ORDER BY user_id");
+    let rows = sql.query().fetch_all(&db.read).await?;
+    for b in bookings.iter_mut() {
+        b.hosts = rows.iter().filter(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == b.id)).filter_map(|r| r.try_get(1).ok()).collect();
+    }
+    Ok(())
+}
+
+/// The refusal when a host's time is already taken.
+pub fn not_available() -> AppError {
+    AppError::invalid("The selected start time is not available.", "start_time")
+}
+
+fn is_exclusion_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01"))
+}
+
+async fn upsert_contact(tx: &mut Transaction<'_, Any>, account_id: &str, c: &GuestContact, now: i64) -> AppResult<String> {
+    let email_lc = slotline_domain::email::normalize(&c.email);
+    let existing = sqlx::query("SELECT id FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0")
+        .bind(account_id)
+        .bind(&email_lc)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = existing {
+        let id: String = row.try_get(0)?;
+        sqlx::query("UPDATE contacts SET last_updated_time = $1, last_interacted_time = $1, timezone = $2 WHERE id = $3")
+            .bind(now)
+            .bind(&c.timezone)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(id);
+    }
+    let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact);
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, owner_id, email, email_lc, mobile_phone, first_name, last_name, timezone, creation_time, last_updated_time, last_interacted_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(&c.owner_id)
+    .bind(&c.email)
+    .bind(&email_lc)
+    .bind(c.mobile_phone.as_deref())
+    .bind(&c.first_name)
+    .bind(&c.last_name)
+    .bind(&c.timezone)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+async fn insert_event(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: &str, e: &NewEvent) -> AppResult<()> {
+    sqlx::query("INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&e.id)
+        .bind(account_id)
+        .bind(e.event_type)
+        .bind(booking_id)
+        .bind(&e.payload)
+        .bind(e.creation_time)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Creates a booking holding `hosts`' time, its guest's contact and its event, atomically.
+/// Fails with "not available" when any host's time overlaps an active booking.
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    booking: &mut Booking,
+    hosts: &[HostTime],
+    guest: &GuestContact,
+    event: Option<&NewEvent>,
+) -> AppResult<()> {
+    let mut tx = db.write.begin().await?;
+    if db.backend == Backend::Sqlite {
+        for h in hosts {
+            let clash =
+                sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_end > $3 LIMIT 1")
+                    .bind(&h.user_id)
+                    .bind(h.busy_end)
+                    .bind(h.busy_start)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if clash.is_some() {
+                return Err(not_available());
+            }
+        }
+    }
+    booking.contact_id = upsert_contact(&mut tx, account_id, guest, booking.creation_time).await?;
+    let opt = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+    sqlx::query(&format!(
+        "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        COLUMNS.trim_start_matches("seq, ")
+    ))
+    .bind(&booking.id)
+    .bind(account_id)
+    .bind(booking.status.as_str())
+    .bind(booking.booking_calendar_id.as_deref())
+    .bind(booking.booking_page_id.as_deref())
+    .bind(booking.master_page_id.as_deref())
+    .bind(booking.event_type_id.as_deref())
+    .bind(&booking.owner_id)
+    .bind(&booking.contact_id)
+    .bind(booking.conversation_id.as_deref())
+    .bind(&booking.subject)
+    .bind(booking.start_time)
+    .bind(booking.duration_minutes)
+    .bind(&booking.customer_timezone)
+    .bind(booking.form_submission.to_string())
+    .bind(opt(&booking.location))
+    .bind(opt(&booking.utm_params))
+    .bind(booking.rescheduled_booking_id.as_deref())
+    .bind(opt(&booking.cancel_info))
+    .bind(&booking.token)
+    .bind(booking.creation_time)
+    .bind(booking.last_updated_time)
+    .execute(&mut *tx)
+    .await?;
+    let active = booking.status.holds_time() as i64;
+    for h in hosts {
+        let res = sqlx::query("INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&booking.id)
+            .bind(&h.user_id)
+            .bind(h.busy_start)
+            .bind(h.busy_end)
+            .bind(active)
+            .execute(&mut *tx)
+            .await;
+        match res {
+            Err(e) if is_exclusion_violation(&e) => return Err(not_available()),
+            other => other?,
+        };
+    }
+    if let Some(e) = event {
+        insert_event(&mut tx, account_id, &booking.id, e).await?;
+    }
+    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Booking>> {
+    let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let mut one = [from_row(&row)?];
+    attach_hosts(db, &mut one).await?;
+    let [b] = one;
+    Ok(Some(b))
+}
+
+#[derive(Default)]
+pub struct BookingFilter {
+    pub statuses: Option<Vec<String>>,
+    pub owner: Option<String>,
+    pub contact: Option<String>,
+    pub booking_page: Option<String>,
+    pub master_page: Option<String>,
+    pub event_type: Option<String>,
+    pub booking_calendar: Option<String>,
+    pub host: Option<String>,
+    pub creation: slotline_domain::time::Range,
+    pub starting: slotline_domain::time::Range,
+    pub last_updated: slotline_domain::time::Range,
+}
+
+pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageRequest) -> AppResult<(Vec<Booking>, Page)> {
+    let mut filters: Vec<(&'static str, Arg)> = Vec::new();
+    for (value, fragment) in [
+        (&f.owner, "owner_id = ?"),
+        (&f.contact, "contact_id = ?"),
+        (&f.booking_page, "booking_page_id = ?"),
+        (&f.master_page, "master_page_id = ?"),
+        (&f.event_type, "event_type_id = ?"),
+        (&f.booking_calendar, "booking_calendar_id = ?"),
+        (&f.host, "id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ?)"),
+    ] {
+        if let Some(v) = value {
+            filters.push((fragment, Arg::from(v.as_str())));
+        }
+    }
+    for (range, gt, lt) in [
+        (&f.creation, "creation_time > ?", "creation_time < ?"),
+        (&f.starting, "start_time > ?", "start_time < ?"),
+        (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?"),
+    ] {
+        if let Some(v) = range.gt {
+            filters.push((gt, Arg::I64(v)));
+        }
+        if let Some(v) = range.lt {
+            filters.push((lt, Arg::I64(v)));
+        }
+    }
+    let any_of = f.statuses.clone().map(|s| ("status", s));
+    let q = ListQuery { table: "bookings", columns: COLUMNS, what: "booking", account_id, filters, any_of };
+    let page = page::fetch(db, &q, req).await?;
+    let mut bookings = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    attach_hosts(db, &mut bookings).await?;
+    Ok((bookings, page))
+}
+
+/// Busy intervals (buffers included) and booking starts of `user_id` that touch `[from, to)`.
+pub async fn busy(db: &Db, user_id: &str, from: i64, to: i64) -> AppResult<(Vec<slotline_domain::availability::Interval>, Vec<i64>)> {
+    let rows = sqlx::query(
+        "SELECT h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
+         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_end > $3",
+    )
+    .bind(user_id)
+    .bind(to)
+    .bind(from)
+    .fetch_all(&db.read)
+    .await?;
+    let mut intervals = Vec::with_capacity(rows.len());
+    let mut starts = Vec::with_capacity(rows.len());
+    for r in rows {
+        intervals.push(slotline_domain::availability::Interval { start: r.try_get(0)?, end: r.try_get(1)? });
+        starts.push(r.try_get(2)?);
+    }
+    Ok((intervals, starts))
+}
+
+/// When each of `users` was last given a booking (for round robin), `None` if never.
+pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Option<i64>)>> {
+    let mut out = Vec::with_capacity(users.len());
+    for u in users {
+        let row =
+            sqlx::query("SELECT MAX(b.creation_time) FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id WHERE h.user_id = $1")
+                .bind(u)
+                .fetch_one(&db.read)
+                .await?;
+        out.push((u.clone(), row.try_get::<Option<i64>, _>(0)?));
+    }
+    Ok(out)
+}
+
+/// Moves a booking to `status` (releasing its hosts' time when the status no longer holds it),
+/// records `cancel_info` when given and writes `event`, in one transaction. `expected` guards
+/// against a concurrent change: false when the booking is no longer in that status.
+pub async fn transition(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    expected: Status,
+    status: Status,
+    cancel_info: Option<&serde_json::Value>,
+    event: Option<&NewEvent>,
+    now: i64,
+) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let mut sql = Sql::new("UPDATE bookings SET ");
+    sql.push_with("status = ?, last_updated_time = ?", [Arg::from(status.as_str()), Arg::I64(now)]);
+    if let Some(info) = cancel_info {
+        sql.push_with(", cancel_info = ?", [Arg::from(info.to_string())]);
+    }
+    sql.push_with(" WHERE account_id = ? AND id = ? AND status = ?", [Arg::from(account_id), Arg::from(id), Arg::from(expected.as_str())]);
+    if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if !status.holds_time() {
+        sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(id).execute(&mut *tx).await?;
+    }
+    if let Some(e) = event {
+        insert_event(&mut tx, account_id, id, e).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

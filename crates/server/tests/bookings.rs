@@ -1,0 +1,339 @@
+//! Scheduling on booking calendars, the bookings operations, their events, and the rule that
+//! a host is never double-booked.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{assert_error, TestApp};
+use serde_json::{json, Value};
+
+// The test clock stands at Sunday 2025-06-15 15:06:40 UTC. The owner works Mon–Fri 09:00–17:00
+// in America/Chicago, so Monday's first slot is 14:00 UTC.
+const MONDAY_9AM: &str = "2025-06-16T14:00:00.000Z";
+
+async fn calendar(app: &TestApp, body: Value) -> String {
+    let (s, c) = app.post("/v2/booking-calendars", body).await;
+    assert_eq!(s, 200, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+fn form(name: &str) -> Value {
+    json!({"name": format!("{name} Guest"), "email": format!("{}@guest.example", name.to_lowercase())})
+}
+
+async fn schedule(app: &TestApp, cal: &str, start: &str, who: &str) -> (u16, Value) {
+    app.post(
+        &format!("/v2/booking-calendars/{cal}/schedule"),
+        json!({"start_time": start, "guest_time_zone": "Europe/Paris", "booking_form": form(who)}),
+    )
+    .await
+}
+
+async fn events(app: &TestApp) -> Vec<(String, Value)> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT type, payload FROM events ORDER BY seq").fetch_all(&app.db.read).await.unwrap();
+    rows.into_iter().map(|(t, p)| (t, serde_json::from_str(&p).unwrap())).collect()
+}
+
+async fn schedule_read_and_cancel(app: &TestApp) {
+    let cal = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Olive", "subject": "Meet Olive", "settings": {"minimum_notice_minutes": 0}}),
+    )
+    .await;
+    let (_, slots) =
+        app.get(&format!("/v2/booking-calendars/{cal}/time-slots?start_time=2025-06-16T00:00:00Z&end_time=2025-06-17T00:00:00Z")).await;
+    let starts: Vec<&str> = slots.as_array().unwrap().iter().map(|s| s["start_time"].as_str().unwrap()).collect();
+    assert_eq!(starts.len(), 16, "09:00–17:00 in half hours");
+    assert_eq!(starts[0], MONDAY_9AM);
+
+    let (s, created) = schedule(app, &cal, MONDAY_9AM, "Carrie").await;
+    assert_eq!(s, 200, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created, json!({"id": id}), "the spec answers with the id only");
+    let (_, b) = app.get(&format!("/v2/bookings/{id}?expand=contact")).await;
+    assert_eq!(
+        (b["status"].as_str(), b["starting_time"].as_str(), b["subject"].as_str()),
+        (Some("scheduled"), Some(MONDAY_9AM), Some("Meet Olive"))
+    );
+    assert_eq!(b["duration_minutes"], 30);
+    assert_eq!(b["customer_timezone"], "Europe/Paris");
+    assert_eq!(b["owner"], app.owner_user_id);
+    assert_eq!(b["booking_calendar"], cal);
+    assert_eq!(b["attendees"], json!(["owner@test.example", "carrie@guest.example"]));
+    assert_eq!(b["contact"]["email"], "carrie@guest.example", "the guest became a contact");
+    assert_eq!(b["contact"]["first_name"], "Carrie");
+    assert!(b.get("cancel_reschedule_information").is_none());
+    let ev = events(app).await;
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].0, "booking.scheduled");
+    assert_eq!(ev[0].1["type"], "booking.scheduled");
+    assert_eq!(ev[0].1["data"]["id"], id);
+    assert!(ev[0].1["data"].get("contact").is_none() && ev[0].1["data"].get("utm_params").is_none(), "webhook data has neither");
+    assert_eq!(ev[0].1["data"]["conversation"], Value::Null);
+
+    // The taken slot is no longer offered; another guest cannot take it.
+    let (_, slots) =
+        app.get(&format!("/v2/booking-calendars/{cal}/time-slots?start_time=2025-06-16T00:00:00Z&end_time=2025-06-17T00:00:00Z")).await;
+    assert_eq!(slots.as_array().unwrap().len(), 15);
+    assert_error(&schedule(app, &cal, MONDAY_9AM, "Bob").await, 400, "The selected start time is not available.", Some("start_time"));
+
+    app.clock.advance(60_000);
+    let (s, canceled) = app.post(&format!("/v2/bookings/{id}/cancel"), json!({"cancellation_reason": "Conflict"})).await;
+    assert_eq!(s, 200, "{canceled}");
+    assert_eq!(canceled["status"], "canceled");
+    assert_eq!(
+        canceled["cancel_reschedule_information"],
+        json!({"reason": "Conflict", "actioned_by": "user", "user_id": app.owner_user_id})
+    );
+    assert_eq!(canceled["last_updated_time"], "2025-06-15T15:07:40.000Z");
+    let ev = events(app).await;
+    assert_eq!(ev.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["booking.scheduled", "booking.canceled"]);
+    assert_eq!(ev[1].1["data"]["cancel_reschedule_information"]["reason"], "Conflict");
+    assert_error(
+        &app.post(&format!("/v2/bookings/{id}/cancel"), json!({})).await,
+        409,
+        &format!("Booking cannot be cancelled: '{id}'"),
+        Some("id"),
+    );
+    assert_error(
+        &app.post(&format!("/v2/bookings/{id}/request-reschedule"), json!({})).await,
+        409,
+        &format!("Booking cannot be cancelled: '{id}'"),
+        Some("id"),
+    );
+    assert_error(
+        &app.post(&format!("/v2/bookings/{id}/no-show"), json!({})).await,
+        409,
+        &format!("Cannot update booking status to no_show: '{id}'"),
+        Some("id"),
+    );
+    assert_eq!(events(app).await.len(), 2, "refused actions write no event");
+    // The freed slot can be booked again.
+    assert_eq!(schedule(app, &cal, MONDAY_9AM, "Bob").await.0, 200);
+    assert_error(&app.get("/v2/bookings/BKNG-NOPE").await, 404, "No such booking: 'BKNG-NOPE'", Some("id"));
+}
+both_backends!(schedule_read_and_cancel, schedule_read_and_cancel);
+
+async fn request_reschedule_and_approval(app: &TestApp) {
+    let cal = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Approvals", "settings": {"minimum_notice_minutes": 0, "approval_required": true}}),
+    )
+    .await;
+    let (_, created) = schedule(app, &cal, MONDAY_9AM, "Ann").await;
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/v2/bookings/{id}")).await.1["status"], "requested");
+    assert!(events(app).await.is_empty(), "a request emits no event");
+    assert_error(&schedule(app, &cal, MONDAY_9AM, "Ben").await, 400, "The selected start time is not available.", Some("start_time"));
+
+    let plain = calendar(app, json!({"host": app.owner_user_id, "name": "Plain", "settings": {"minimum_notice_minutes": 0}})).await;
+    let (_, created) = schedule(app, &plain, "2025-06-16T15:00:00.000Z", "Cy").await;
+    let id = created["id"].as_str().unwrap();
+    let (s, b) = app.post(&format!("/v2/bookings/{id}/request-reschedule"), json!({"reschedule_reason": "Travelling"})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "canceled");
+    assert_eq!(b["cancel_reschedule_information"]["reason"], "Travelling");
+    let ev = events(app).await;
+    assert_eq!(ev.last().unwrap().0, "booking.canceled_reschedule_requested");
+}
+both_backends!(request_reschedule_and_approval, request_reschedule_and_approval);
+
+async fn list_filters(app: &TestApp) {
+    let (_, team) = app.post("/v2/teams", json!({"name": "Duo"})).await;
+    let (_, u2) = app.post("/v2/users", json!({"email": "two@test.example", "first_name": "Two", "last_name": "User", "teams": [team["id"]], "timezone": "America/Chicago"})).await;
+    app.patch(&format!("/v2/users/{}", u2["id"].as_str().unwrap()), json!({"teams": [team["id"]]})).await;
+    let solo = calendar(app, json!({"host": app.owner_user_id, "name": "Solo", "settings": {"minimum_notice_minutes": 0}})).await;
+    let duo =
+        calendar(app, json!({"host": team["id"], "name": "Duo", "distribution": "collective", "settings": {"minimum_notice_minutes": 0}}))
+            .await;
+    // Collective: the only member (u2) must be free; the owner is not in the team.
+    let (s, a) = schedule(app, &duo, MONDAY_9AM, "Ann").await;
+    assert_eq!(s, 200, "{a}");
+    app.clock.advance(1000);
+    let (_, b) = schedule(app, &solo, "2025-06-16T15:00:00.000Z", "Ben").await;
+    app.clock.advance(1000);
+    let (_, c) = schedule(app, &solo, "2025-06-17T15:00:00.000Z", "Cy").await;
+    app.post(&format!("/v2/bookings/{}/cancel", c["id"].as_str().unwrap()), json!({})).await;
+    let ids = |v: &Value| v["data"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    for (q, want) in [
+        ("status=scheduled".to_string(), vec![id(&b), id(&a)]),
+        ("status=canceled,scheduled".to_string(), vec![id(&c), id(&b), id(&a)]),
+        (format!("booking_calendar={duo}"), vec![id(&a)]),
+        (format!("host={}", u2["id"].as_str().unwrap()), vec![id(&a)]),
+        (format!("owner={}", app.owner_user_id), vec![id(&c), id(&b)]),
+        ("starting_time.gt=2025-06-16T14:30:00Z&starting_time.lt=2025-06-17T00:00:00Z".to_string(), vec![id(&b)]),
+        ("creation_time.gt=2025-06-15T15:06:40.000Z".to_string(), vec![id(&c), id(&b)]),
+    ] {
+        assert_eq!(ids(&app.get(&format!("/v2/bookings?{q}")).await.1), want, "{q}");
+    }
+    assert_error(&app.get("/v2/bookings?status=cancelled").await, 400, "Invalid status: cancelled", Some("status"));
+    assert_error(&app.get("/v2/bookings?expand=data.nothing").await, 400, "This property cannot be expanded: data.nothing", Some("expand"));
+    let (_, expanded) = app.get("/v2/bookings?expand=data.owner,data.booking_calendar&limit=1").await;
+    assert_eq!(expanded["data"][0]["owner"]["object"], "user");
+    assert_eq!(expanded["data"][0]["booking_calendar"]["object"], "booking_calendar");
+}
+both_backends!(list_filters, list_filters);
+
+async fn time_slot_and_schedule_errors(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "E", "settings": {"minimum_notice_minutes": 0}})).await;
+    let base = format!("/v2/booking-calendars/{cal}/time-slots");
+    assert_error(
+        &app.get(&format!("{base}?start_time=2025-06-17T00:00:00Z&end_time=2025-06-16T00:00:00Z")).await,
+        400,
+        "End time must be after the start time.",
+        Some("end_time"),
+    );
+    assert_eq!(app.get(&format!("{base}?start_time=2025-06-16T00:00:00Z&end_time=2025-07-17T00:00:00Z")).await.0, 400, "more than 30 days");
+    assert_error(&app.get(&format!("{base}?start_time=soon")).await, 400, "Invalid date: soon", Some("start_time"));
+    let path = format!("/v2/booking-calendars/{cal}/schedule");
+    assert_error(
+        &app.post(&path, json!({"start_time": MONDAY_9AM, "guest_time_zone": "Europe/Paris"})).await,
+        400,
+        "Required fields are missing.",
+        Some("booking_form"),
+    );
+    assert_error(
+        &app.post(&path, json!({"start_time": MONDAY_9AM, "guest_time_zone": "Europe/Paris", "booking_form": {"name": "X"}})).await,
+        400,
+        "Required fields are missing.",
+        Some("booking_form"),
+    );
+    assert_error(
+        &app.post(&path, json!({"start_time": MONDAY_9AM, "guest_time_zone": "Mars/Base", "booking_form": form("X")})).await,
+        400,
+        "Invalid timezone: 'Mars/Base'",
+        Some("guest_time_zone"),
+    );
+    assert_error(
+        &app.post(&path, json!({"start_time": "2025-06-16T14:10:00Z", "guest_time_zone": "UTC", "booking_form": form("X")})).await,
+        400,
+        "The selected start time is not available.",
+        Some("start_time"),
+    );
+    assert_error(
+        &app.post(&path, json!({"start_time": "2025-06-15T14:00:00Z", "guest_time_zone": "UTC", "booking_form": form("X")})).await,
+        400,
+        "The selected start time is not available.",
+        Some("start_time"),
+    );
+    app.patch(&format!("/v2/booking-calendars/{cal}"), json!({"published": false})).await;
+    let got = app.get(&base).await;
+    assert_error(&got, 422, "Time slots cannot be retrieved from an unpublished booking calendar.", Some("id"));
+    assert_error(
+        &schedule(app, &cal, MONDAY_9AM, "X").await,
+        422,
+        "Meeting cannot be scheduled on an unpublished booking calendar.",
+        Some("id"),
+    );
+    assert!(app.get("/v2/bookings").await.1["data"].as_array().unwrap().is_empty(), "nothing was booked");
+}
+both_backends!(time_slot_and_schedule_errors, time_slot_and_schedule_errors);
+
+/// 64 guests race for one host's slot: exactly one wins, the others are told it is taken, and
+/// exactly one event is written.
+async fn no_double_booking_under_64_concurrent_requests(app: &TestApp) {
+    let cal = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Race", "settings": {"minimum_notice_minutes": 0, "buffer_after_minutes": 15}}),
+    )
+    .await;
+    // A second calendar of the same host with another grid: its 09:15 overlaps 09:00 + buffer.
+    let other = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Race 2", "settings": {"minimum_notice_minutes": 0, "slot_interval_minutes": 15}}),
+    )
+    .await;
+    let app = Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let (cal, other) = (cal.clone(), other.clone());
+        let base = app.base.clone();
+        let key = app.key.clone();
+        let http = app.http.clone();
+        tasks.push(async move {
+            let (target, start) = if i % 2 == 0 { (cal, MONDAY_9AM) } else { (other, "2025-06-16T14:15:00.000Z") };
+            let body = json!({"start_time": start, "guest_time_zone": "UTC", "booking_form": form(&format!("G{i}"))});
+            let res = http
+                .post(format!("{base}/v2/booking-calendars/{target}/schedule"))
+                .header("API-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let results = futures_join_all(tasks).await;
+    let ok = results.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(ok, 1, "exactly one booking wins: {results:?}");
+    for (s, body) in results.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!((*s, body["message"].as_str()), (400, Some("The selected start time is not available.")));
+    }
+    assert_eq!(app.get("/v2/bookings?limit=100").await.1["data"].as_array().unwrap().len(), 1);
+    assert_eq!(events(&app).await.len(), 1, "one event, for the one booking");
+}
+both_backends!(no_double_booking_under_64_concurrent_requests, no_double_booking_under_64_concurrent_requests);
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(tasks: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+/// The store itself refuses an overlap, whatever the caller checked before: the PostgreSQL
+/// exclusion constraint, or SQLite's check inside the serialized write.
+async fn store_refuses_overlapping_host_time(app: &TestApp) {
+    use slotline::store::bookings::{self as store, Booking, GuestContact, HostTime};
+    use slotline_domain::lifecycle::Status;
+    let make = |id: &str, start: i64| Booking {
+        id: id.into(),
+        status: Status::Scheduled,
+        booking_calendar_id: None,
+        booking_page_id: None,
+        master_page_id: None,
+        event_type_id: None,
+        owner_id: app.owner_user_id.clone(),
+        contact_id: String::new(),
+        conversation_id: None,
+        subject: "s".into(),
+        start_time: start,
+        duration_minutes: 30,
+        customer_timezone: "UTC".into(),
+        form_submission: json!({"name": "G", "email": "g@guest.example"}),
+        location: None,
+        utm_params: None,
+        rescheduled_booking_id: None,
+        cancel_info: None,
+        token: id.to_lowercase(),
+        creation_time: 0,
+        last_updated_time: 0,
+        hosts: vec![],
+    };
+    let guest = GuestContact {
+        email: "g@guest.example".into(),
+        first_name: "G".into(),
+        last_name: String::new(),
+        mobile_phone: None,
+        timezone: "UTC".into(),
+        owner_id: app.owner_user_id.clone(),
+    };
+    let time = |s: i64| vec![HostTime { user_id: app.owner_user_id.clone(), busy_start: s, busy_end: s + 30 * 60_000 }];
+    store::create(&app.db, &app.account_id, &mut make("BKNG-A", 0), &time(0), &guest, None).await.unwrap();
+    let err =
+        store::create(&app.db, &app.account_id, &mut make("BKNG-B", 29 * 60_000), &time(29 * 60_000), &guest, None).await.unwrap_err();
+    assert_eq!(err.body().message, "The selected start time is not available.");
+    store::create(&app.db, &app.account_id, &mut make("BKNG-C", 30 * 60_000), &time(30 * 60_000), &guest, None)
+        .await
+        .expect("touching is not overlapping");
+    assert!(store::get(&app.db, &app.account_id, "BKNG-B").await.unwrap().is_none(), "nothing half-written");
+}
+both_backends!(store_refuses_overlapping_host_time, store_refuses_overlapping_host_time);
