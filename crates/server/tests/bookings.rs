@@ -337,3 +337,32 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
     assert!(store::get(&app.db, &app.account_id, "BKNG-B").await.unwrap().is_none(), "nothing half-written");
 }
 both_backends!(store_refuses_overlapping_host_time, store_refuses_overlapping_host_time);
+
+async fn event_log_returns_envelopes_as_delivered(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "Log", "settings": {"minimum_notice_minutes": 0}})).await;
+    let (_, a) = schedule(app, &cal, MONDAY_9AM, "Ann").await;
+    app.clock.advance(1000);
+    app.post(&format!("/v2/bookings/{}/cancel", a["id"].as_str().unwrap()), json!({})).await;
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, payload FROM events ORDER BY seq").fetch_all(&app.db.read).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    for (id, payload) in &stored {
+        let res = app.call(reqwest::Method::GET, &format!("/v2/events/{id}"), None).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(&res.text().await.unwrap(), payload, "byte for byte");
+    }
+    let (_, list) = app.get("/v2/events").await;
+    let types: Vec<&str> = list["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["booking.canceled", "booking.scheduled"], "newest first");
+    assert_eq!(list["data"][0]["object"], "event");
+    assert_eq!(list["data"][0]["api_version"], "v2");
+    let (_, only) = app.get("/v2/events?type=booking.scheduled").await;
+    assert_eq!(only["data"].as_array().unwrap().len(), 1);
+    let (_, family) = app.get("/v2/events?type=booking").await;
+    assert_eq!(family["data"].as_array().unwrap().len(), 2, "a composite stands for its family");
+    assert_eq!(app.get("/v2/events?type=conversation").await.1["data"], json!([]));
+    assert_eq!(app.get("/v2/events?creation_time.gt=2025-06-15T15:06:40.000Z").await.1["data"].as_array().unwrap().len(), 1);
+    assert_error(&app.get("/v2/events?type=booking.created").await, 400, "Invalid event type: booking.created", Some("type"));
+    assert_error(&app.get("/v2/events/EVNT-NOPE").await, 404, "No such event: 'EVNT-NOPE'", Some("id"));
+}
+both_backends!(event_log_returns_envelopes_as_delivered, event_log_returns_envelopes_as_delivered);

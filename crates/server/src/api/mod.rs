@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
+pub mod events;
 pub mod list;
 pub mod master_pages;
 pub mod openapi;
@@ -45,6 +46,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(booking_calendars::routes())
         .merge(scheduling::routes())
         .merge(bookings::routes())
+        .merge(events::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));
     Router::new()

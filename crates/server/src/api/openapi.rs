@@ -14,8 +14,8 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, list, master_pages, scheduling, teams, test_key,
-    users, webhooks,
+    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, events, list, master_pages, scheduling, teams,
+    test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
 
@@ -43,6 +43,8 @@ pub const EXTENSIONS: &[&str] = &[
     "delete-a-booking-calendar",
     "get-booking-calendar-settings",
     "update-booking-calendar-settings",
+    "list-all-events",
+    "get-a-single-event",
 ];
 
 #[derive(OpenApi)]
@@ -65,6 +67,7 @@ pub const EXTENSIONS: &[&str] = &[
         booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
         scheduling::time_slots, scheduling::schedule,
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show,
+        events::list_events, events::get_event,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

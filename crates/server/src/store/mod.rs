@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
+pub mod events;
 pub mod keys;
 pub mod master_pages;
 pub mod page;
