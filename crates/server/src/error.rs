@@ -24,6 +24,9 @@ pub struct ErrorBody {
 pub enum AppError {
     #[error("{0}")]
     Invalid(#[from] Invalid),
+    /// A host's time is taken (by an earlier booking, or a concurrent one that won).
+    #[error("The selected start time is not available.")]
+    NotAvailable,
     #[error("No such {what}: '{id}'")]
     NotFound { what: &'static str, id: String, param: &'static str },
     #[error("{message}")]
@@ -64,7 +67,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Invalid(i) if i.kind == InvalidKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::NotAvailable => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } | AppError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone { .. } => StatusCode::GONE,
@@ -82,6 +85,7 @@ impl AppError {
         let invalid = |message: String, param: Option<String>| ErrorBody { kind: "invalid_request_error", message, param };
         match self {
             AppError::Invalid(i) => invalid(i.message.clone(), i.param.clone()),
+            AppError::NotAvailable => invalid(self.to_string(), Some("start_time".into())),
             AppError::NotFound { param, .. } => invalid(self.to_string(), Some(param.to_string())),
             AppError::Conflict { message, param } | AppError::Gone { message, param } => invalid(message.clone(), param.clone()),
             AppError::Forbidden { message, kind } => ErrorBody { kind, message: message.clone(), param: None },

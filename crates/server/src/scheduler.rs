@@ -235,3 +235,49 @@ pub async fn change(
     }
     Ok(after)
 }
+
+/// Why a reassignment was refused.
+pub enum ReassignRefused {
+    Status,
+    SameHost,
+    Failed(crate::error::AppError),
+}
+
+impl From<crate::error::AppError> for ReassignRefused {
+    fn from(e: crate::error::AppError) -> Self {
+        ReassignRefused::Failed(e)
+    }
+}
+
+/// Gives a booking to `new_host` (a live user of the account, checked by the caller), keeping
+/// its time and buffers; the new host must be free then. Writes `booking.reassigned`.
+pub async fn reassign(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    b: &Booking,
+    new_host: &users::User,
+    location: Option<Value>,
+    now: i64,
+) -> Result<Booking, ReassignRefused> {
+    let transition = lifecycle::apply(Some(b.status), Action::Reassign).map_err(|_| ReassignRefused::Status)?;
+    let old_host = b.hosts.first().cloned().unwrap_or_else(|| b.owner_id.clone());
+    if b.hosts.contains(&new_host.id) {
+        return Err(ReassignRefused::SameHost);
+    }
+    let held = bookings::host_time(db, &b.id, &old_host).await?.map(|h| (h.busy_start, h.busy_end)).unwrap_or((b.start_time, b.end_time()));
+    let time = HostTime { user_id: new_host.id.clone(), busy_start: held.0, busy_end: held.1 };
+    let mut after = b.clone();
+    after.last_updated_time = now;
+    after.hosts = b.hosts.iter().map(|h| if *h == old_host { new_host.id.clone() } else { h.clone() }).collect();
+    if location.is_some() {
+        after.location = location.clone();
+    }
+    let found = users::get_many(db, account_id, &after.hosts).await?;
+    let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
+    let event = event_for(base_url, &after, &emails, transition.event, now);
+    if !bookings::reassign(db, account_id, &b.id, b.status, &old_host, &time, location.as_ref(), event.as_ref(), now).await? {
+        return Err(ReassignRefused::Status);
+    }
+    Ok(after)
+}

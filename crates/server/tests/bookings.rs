@@ -366,3 +366,70 @@ async fn event_log_returns_envelopes_as_delivered(app: &TestApp) {
     assert_error(&app.get("/v2/events/EVNT-NOPE").await, 404, "No such event: 'EVNT-NOPE'", Some("id"));
 }
 both_backends!(event_log_returns_envelopes_as_delivered, event_log_returns_envelopes_as_delivered);
+
+async fn reassign_rules(app: &TestApp) {
+    let cal = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "R", "settings": {"minimum_notice_minutes": 0, "buffer_after_minutes": 10}}),
+    )
+    .await;
+    let (_, other) = app
+        .post(
+            "/v2/users",
+            json!({"email": "other@test.example", "first_name": "Other", "last_name": "Host", "timezone": "America/Chicago"}),
+        )
+        .await;
+    let other_id = other["id"].as_str().unwrap().to_string();
+    let (_, a) = schedule(app, &cal, MONDAY_9AM, "Ann").await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let path = format!("/v2/bookings/{id}/reassign");
+    assert_error(
+        &app.post(&path, json!({"new_host": app.owner_user_id})).await,
+        409,
+        "Booking cannot be reassigned to the same host.",
+        Some("new_host"),
+    );
+    assert_error(&app.post(&path, json!({"new_host": "USR-XXXXXXXXXX"})).await, 404, "No such user: 'USR-XXXXXXXXXX'", Some("new_host"));
+    assert_error(&app.post(&path, json!({})).await, 400, "Required fields are missing.", Some("new_host"));
+    assert_error(
+        &app.post(&path, json!({"new_host": other_id, "location": {"type": "virtual", "value": "skype"}})).await,
+        400,
+        "Invalid location: 'skype'",
+        Some("location.value"),
+    );
+
+    // The other host is busy at that time on their own calendar: refused, nothing changes.
+    let theirs = calendar(app, json!({"host": other_id, "name": "Theirs", "settings": {"minimum_notice_minutes": 0}})).await;
+    let (_, blocker) = schedule(app, &theirs, "2025-06-16T14:30:00.000Z", "Blo").await;
+    assert_error(
+        &app.post(&path, json!({"new_host": other_id})).await,
+        409,
+        "The new host is not available at the booking's time.",
+        Some("new_host"),
+    );
+    app.post(&format!("/v2/bookings/{}/cancel", blocker["id"].as_str().unwrap()), json!({})).await;
+
+    app.clock.advance(5000);
+    let (s, moved) = app.post(&path, json!({"new_host": other_id, "location": {"type": "virtual", "value": "zoom"}})).await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["status"], "scheduled");
+    assert_eq!(moved["owner"], app.owner_user_id, "the owner stays the user who first accepted");
+    assert_eq!(moved["attendees"][0], "other@test.example");
+    assert_eq!(moved["last_updated_time"], "2025-06-15T15:06:45.000Z");
+    let (_, by_host) = app.get(&format!("/v2/bookings?host={other_id}&status=scheduled")).await;
+    assert_eq!(by_host["data"][0]["id"], id);
+    assert!(app.get(&format!("/v2/bookings?host={}&status=scheduled", app.owner_user_id)).await.1["data"].as_array().unwrap().is_empty());
+    // The first host's time is free again; the new host's is taken.
+    assert_eq!(schedule(app, &cal, MONDAY_9AM, "Ben").await.0, 200);
+    assert_error(&schedule(app, &theirs, MONDAY_9AM, "Cy").await, 400, "The selected start time is not available.", Some("start_time"));
+    let ev = events(app).await;
+    assert!(ev.iter().any(|(t, e)| t == "booking.reassigned" && e["data"]["id"] == id));
+    app.post(&format!("/v2/bookings/{id}/cancel"), json!({})).await;
+    assert_error(
+        &app.post(&path, json!({"new_host": app.owner_user_id})).await,
+        409,
+        "Booking cannot be reassigned in its current status.",
+        Some("id"),
+    );
+}
+both_backends!(reassign_rules, reassign_rules);

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     app::SharedState,
     error::{AppError, AppResult, ErrorBody},
-    scheduler::{self, Refused},
+    scheduler::{self, ReassignRefused, Refused},
     store::{booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts, event_types, master_pages, users},
 };
 
@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/bookings/{id}/cancel", post(cancel))
         .route("/bookings/{id}/request-reschedule", post(request_reschedule))
         .route("/bookings/{id}/no-show", post(no_show))
+        .route("/bookings/{id}/reassign", post(reassign))
 }
 
 const EXPANDABLE: &[&str] = &["owner", "contact", "conversation", "booking_page", "master_page", "event_type", "booking_calendar"];
@@ -189,4 +190,47 @@ pub async fn request_reschedule(
 pub async fn no_show(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
     f.only(&[], "Unsupported fields")?;
     Ok(Json(act(&state, &p.account_id, &id, Action::NoShow, None, format!("Cannot update booking status to no_show: '{id}'")).await?))
+}
+
+#[utoipa::path(post, path = "/v2/bookings/{id}/reassign", operation_id = "reassign-booking", tag = "Bookings", params(("id" = String, Path)),
+    request_body(content = Object, description = "`{new_host, location?: {type: \"virtual\", value: provider}}`"),
+    responses((status = 200, description = "Booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+    f.only(&["new_host", "location"], "Unsupported fields")?;
+    let b = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    let new_host = f.str("new_host")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "new_host"))?;
+    let location = match f.get("location") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(l)) => {
+            let kind = l.get("type").and_then(Value::as_str);
+            let value = l.get("value").and_then(Value::as_str);
+            if kind != Some("virtual") {
+                return Err(AppError::invalid("Invalid location type: only 'virtual' is supported.", "location.type"));
+            }
+            match value {
+                Some(v) if slotline_domain::schedule::VIDEO_PROVIDERS.contains(&v) => {
+                    Some(json!({"type": "virtual", "value": v, "id": null, "description": ""}))
+                }
+                other => return Err(AppError::invalid(format!("Invalid location: '{}'", other.unwrap_or("")), "location.value")),
+            }
+        }
+        Some(_) => return Err(AppError::invalid("location must be an object.", "location")),
+    };
+    let user = users::get(&state.db, &p.account_id, &new_host).await?.filter(|u| !u.deleted).ok_or_else(|| AppError::NotFound {
+        what: "user",
+        id: new_host.clone(),
+        param: "new_host",
+    })?;
+    if user.status != "active" {
+        return Err(AppError::conflict("User is inactive.", "new_host"));
+    }
+    match scheduler::reassign(&state.db, &state.base_url, &p.account_id, &b, &user, location, state.now()).await {
+        Ok(after) => Ok(Json(render(&state, &p.account_id, &after, &[]).await?)),
+        Err(ReassignRefused::Status) => Err(AppError::conflict("Booking cannot be reassigned in its current status.", "id")),
+        Err(ReassignRefused::SameHost) => Err(AppError::conflict("Booking cannot be reassigned to the same host.", "new_host")),
+        Err(ReassignRefused::Failed(AppError::NotAvailable)) => {
+            Err(AppError::conflict("The new host is not available at the booking's time.", "new_host"))
+        }
+        Err(ReassignRefused::Failed(e)) => Err(e),
+    }
 }

@@ -66,7 +66,7 @@ pub const EXTENSIONS: &[&str] = &[
         booking_calendars::list_calendars, booking_calendars::get_calendar, booking_calendars::create_calendar, booking_calendars::update_calendar,
         booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
         scheduling::time_slots, scheduling::schedule,
-        bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show,
+        bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
         events::list_events, events::get_event,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),

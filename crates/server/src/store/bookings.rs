@@ -129,7 +129,7 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
 
 /// The refusal when a host's time is already taken.
 pub fn not_available() -> AppError {
-    AppError::invalid("The selected start time is not available.", "start_time")
+    AppError::NotAvailable
 }
 
 fn is_exclusion_violation(e: &sqlx::Error) -> bool {
@@ -387,4 +387,70 @@ pub async fn transition(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Moves a booking from one host to another: the old host's time is released and the new
+/// host's taken, in one transaction with the event. "Not available" when the new host's time is
+/// taken; false when the booking is no longer in `expected`.
+#[allow(clippy::too_many_arguments)]
+pub async fn reassign(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    expected: Status,
+    old_host: &str,
+    new_host: &HostTime,
+    location: Option<&serde_json::Value>,
+    event: Option<&NewEvent>,
+    now: i64,
+) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let mut sql = Sql::new("UPDATE bookings SET ");
+    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
+    if let Some(l) = location {
+        sql.push_with(", location = ?", [Arg::from(l.to_string())]);
+    }
+    sql.push_with(" WHERE account_id = ? AND id = ? AND status = ?", [Arg::from(account_id), Arg::from(id), Arg::from(expected.as_str())]);
+    if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
+    if db.backend == Backend::Sqlite {
+        let clash =
+            sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_end > $3 LIMIT 1")
+                .bind(&new_host.user_id)
+                .bind(new_host.busy_end)
+                .bind(new_host.busy_start)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if clash.is_some() {
+            return Err(not_available());
+        }
+    }
+    let res = sqlx::query("INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) VALUES ($1, $2, $3, $4, 1)")
+        .bind(id)
+        .bind(&new_host.user_id)
+        .bind(new_host.busy_start)
+        .bind(new_host.busy_end)
+        .execute(&mut *tx)
+        .await;
+    match res {
+        Err(e) if is_exclusion_violation(&e) => return Err(not_available()),
+        other => other?,
+    };
+    if let Some(e) = event {
+        insert_event(&mut tx, account_id, id, e).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The busy range a booking holds for `user_id`, if any.
+pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> AppResult<Option<HostTime>> {
+    let row = sqlx::query("SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2")
+        .bind(booking_id)
+        .bind(user_id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(|r| Ok(HostTime { user_id: user_id.to_string(), busy_start: r.try_get(0)?, busy_end: r.try_get(1)? })).transpose()
 }
