@@ -44,10 +44,30 @@ impl AppState {
     }
 }
 
-/// Serves until the process is stopped. The database must already be migrated.
+/// How often the sweeper looks for bookings whose end time has passed.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves until the process is stopped, with the background sweeper that completes bookings.
+/// The database must already be migrated.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let router = crate::api::router(Arc::new(state));
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+    let state = Arc::new(state);
+    let sweeper = tokio::spawn(sweep(state.clone()));
+    let router = crate::api::router(state);
+    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    sweeper.abort();
+    served
+}
+
+async fn sweep(state: SharedState) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tick.tick().await;
+        match crate::scheduler::complete_due(&state.db, &state.base_url, state.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(completed = n, "bookings completed"),
+            Err(e) => tracing::warn!(error = %e, "completing bookings failed; will retry"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -281,3 +281,26 @@ pub async fn reassign(
     }
     Ok(after)
 }
+
+/// Marks every live booking whose end time has passed as completed (`booking.completed`), in
+/// batches. Returns how many it completed. A booking changed meanwhile is skipped.
+pub async fn complete_due(db: &Db, base_url: &str, now: i64) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let due = bookings::due_for_completion(db, now, 100).await?;
+        if due.is_empty() {
+            return Ok(done);
+        }
+        let batch = due.len();
+        for (account_id, b) in due {
+            match change(db, base_url, &account_id, &b, Action::Complete, None, now).await {
+                Ok(_) => done += 1,
+                Err(Refused::NotAllowed) => {}
+                Err(Refused::Failed(e)) => return Err(e),
+            }
+        }
+        if batch < 100 {
+            return Ok(done);
+        }
+    }
+}

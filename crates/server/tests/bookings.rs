@@ -433,3 +433,33 @@ async fn reassign_rules(app: &TestApp) {
     );
 }
 both_backends!(reassign_rules, reassign_rules);
+
+async fn completion_then_no_show(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "C", "settings": {"minimum_notice_minutes": 0}})).await;
+    let (_, a) = schedule(app, &cal, MONDAY_9AM, "Ann").await;
+    let (_, b) = schedule(app, &cal, "2025-06-16T15:00:00.000Z", "Ben").await;
+    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+    let sweep = || async { slotline::scheduler::complete_due(&app.db, &app.base, app.clock.now_ms()).await.unwrap() };
+    use slotline::clock::Clock;
+    assert_eq!(sweep().await, 0, "nothing has ended yet");
+    // Monday 14:29:59.999 UTC: the first meeting (14:00–14:30) has not quite ended.
+    let to_end = 1_750_084_200_000 - app.clock.now_ms();
+    app.clock.advance(to_end - 1);
+    assert_eq!(sweep().await, 0);
+    app.clock.advance(1);
+    assert_eq!(sweep().await, 1, "completed at its end time");
+    assert_eq!(app.get(&format!("/v2/bookings/{a}")).await.1["status"], "completed");
+    assert_eq!(app.get(&format!("/v2/bookings/{b}")).await.1["status"], "scheduled");
+    assert_eq!(sweep().await, 0, "once");
+    let (s, ns) = app.post(&format!("/v2/bookings/{a}/no-show"), json!({})).await;
+    assert_eq!((s, ns["status"].as_str()), (200, Some("no_show")));
+    let types: Vec<String> = events(app).await.into_iter().map(|e| e.0).collect();
+    assert_eq!(types, ["booking.scheduled", "booking.scheduled", "booking.completed", "booking.no_show"]);
+    assert_error(
+        &app.post(&format!("/v2/bookings/{b}/no-show"), json!({})).await,
+        409,
+        &format!("Cannot update booking status to no_show: '{b}'"),
+        Some("id"),
+    );
+}
+both_backends!(completion_then_no_show, completion_then_no_show);

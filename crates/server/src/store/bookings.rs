@@ -454,3 +454,20 @@ pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> AppResult<Op
         .await?;
     row.map(|r| Ok(HostTime { user_id: user_id.to_string(), busy_start: r.try_get(0)?, busy_end: r.try_get(1)? })).transpose()
 }
+
+/// Live bookings (any account) whose end has passed, oldest first.
+pub async fn due_for_completion(db: &Db, now: i64, limit: i64) -> AppResult<Vec<(String, Booking)>> {
+    let sql = format!(
+        "SELECT account_id, {COLUMNS} FROM bookings WHERE status IN ('scheduled', 'rescheduled') AND start_time + duration_minutes * 60000 <= $1 \
+         ORDER BY start_time LIMIT $2"
+    );
+    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&db.read).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut b = [from_row(r)?];
+        attach_hosts(db, &mut b).await?;
+        let [b] = b;
+        out.push((r.try_get::<String, _>("account_id")?, b));
+    }
+    Ok(out)
+}
