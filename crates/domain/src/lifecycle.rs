@@ -59,8 +59,11 @@ pub enum Action {
     Schedule {
         approval_required: bool,
     },
-    /// The user accepts a request.
-    Approve,
+    /// The user accepts a request. A request that reschedules an earlier booking becomes a
+    /// reschedule, named by whether the host stayed the same.
+    Approve {
+        reschedule_of_same_host: Option<bool>,
+    },
     /// The user turns a request down.
     Decline,
     Cancel(Actor),
@@ -112,7 +115,11 @@ pub fn apply(current: Option<Status>, action: Action) -> Result<Transition, NotA
             (false, true) => to(Rescheduled, Some("booking.rescheduled")),
             (false, false) => to(Scheduled, Some("booking.canceled_then_rescheduled")),
         },
-        Action::Approve if current == Some(Requested) => to(Scheduled, Some("booking.scheduled")),
+        Action::Approve { reschedule_of_same_host } if current == Some(Requested) => match reschedule_of_same_host {
+            None => to(Scheduled, Some("booking.scheduled")),
+            Some(true) => to(Rescheduled, Some("booking.rescheduled")),
+            Some(false) => to(Scheduled, Some("booking.canceled_then_rescheduled")),
+        },
         Action::Decline if current == Some(Requested) => to(Canceled, None),
         Action::Cancel(_) if live || current == Some(Requested) => to(Canceled, Some("booking.canceled")),
         Action::RequestReschedule if live => to(Canceled, Some("booking.canceled_reschedule_requested")),
@@ -140,9 +147,16 @@ mod tests {
             Ok(Transition { status: Requested, event: None }),
             "a request emits nothing"
         );
-        assert_eq!(apply(Some(Requested), Action::Approve), Ok(Transition { status: Scheduled, event: Some("booking.scheduled") }));
+        let approve = Action::Approve { reschedule_of_same_host: None };
+        assert_eq!(apply(Some(Requested), approve), Ok(Transition { status: Scheduled, event: Some("booking.scheduled") }));
+        let approve_move = |same| Action::Approve { reschedule_of_same_host: Some(same) };
+        assert_eq!(
+            apply(Some(Requested), approve_move(true)).unwrap(),
+            Transition { status: Rescheduled, event: Some("booking.rescheduled") }
+        );
+        assert_eq!(apply(Some(Requested), approve_move(false)).unwrap().event, Some("booking.canceled_then_rescheduled"));
         assert_eq!(apply(Some(Requested), Action::Decline).unwrap().event, None);
-        assert!(apply(Some(Scheduled), Action::Approve).is_err());
+        assert!(apply(Some(Scheduled), approve).is_err());
         assert!(apply(Some(Scheduled), Action::Schedule { approval_required: false }).is_err());
     }
 

@@ -47,7 +47,14 @@ pub struct Member {
 }
 
 /// The users a calendar can book: its user, or its team's live members.
-pub async fn members(db: &Db, account_id: &str, cal: &BookingCalendar, window: Interval) -> AppResult<Vec<Member>> {
+/// `except_booking`'s own time is not counted as busy (a guest moving that booking).
+pub async fn members(
+    db: &Db,
+    account_id: &str,
+    cal: &BookingCalendar,
+    window: Interval,
+    except_booking: Option<&str>,
+) -> AppResult<Vec<Member>> {
     let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
         let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
             .bind(&cal.host_id)
@@ -62,7 +69,7 @@ pub async fn members(db: &Db, account_id: &str, cal: &BookingCalendar, window: I
     for id in ids {
         let Some(user) = users::get(db, account_id, &id).await?.filter(|u| !u.deleted) else { continue };
         let Some((schedule, tz, _)) = users::schedule(db, account_id, &id).await? else { continue };
-        let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin).await?;
+        let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin, except_booking).await?;
         out.push(Member {
             user_id: id,
             email: user.email,
@@ -100,7 +107,7 @@ pub async fn time_slots(
     window: Interval,
     now: i64,
 ) -> AppResult<Vec<i64>> {
-    let members = members(db, account_id, cal, window).await?;
+    let members = members(db, account_id, cal, window, None).await?;
     Ok(offered(cal, &members, duration, window, now).into_keys().collect())
 }
 
@@ -124,12 +131,54 @@ fn event_for(base_url: &str, booking: &Booking, host_emails: &[String], event_ty
 /// free member booked least recently; collective: every member), then writes the booking, its
 /// guest's contact and its event together. "Not available" when the time is gone.
 pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalendar, req: Request, now: i64) -> AppResult<Booking> {
+    match place(db, base_url, account_id, cal, req, now, None).await {
+        Ok(b) => Ok(b),
+        Err(Refused::Failed(e)) => Err(e),
+        Err(Refused::NotAllowed) => Err(bookings::not_available()),
+    }
+}
+
+/// A guest moves `old` to a new time (on the same or another calendar): the old booking ends and
+/// the new one is created in one transaction, linked by `rescheduled_booking_id`. Allowed while
+/// `old` is live, or after the user asked the guest to reschedule it.
+pub async fn reschedule(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    old: &Booking,
+    cal: &BookingCalendar,
+    req: Request,
+    reason: String,
+    now: i64,
+) -> Result<Booking, Refused> {
+    let asked_to =
+        old.status == lifecycle::Status::Canceled && bookings::has_event(db, &old.id, "booking.canceled_reschedule_requested").await?;
+    if !asked_to {
+        lifecycle::apply(Some(old.status), Action::RescheduleAway)?;
+    }
+    place(db, base_url, account_id, cal, req, now, Some((old, reason))).await
+}
+
+async fn place(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    cal: &BookingCalendar,
+    req: Request,
+    now: i64,
+    old: Option<(&Booking, String)>,
+) -> Result<Booking, Refused> {
     let window = Interval { start: req.start, end: req.start + 1 };
-    let members = members(db, account_id, cal, window).await?;
+    let members = members(db, account_id, cal, window, old.as_ref().map(|(b, _)| b.id.as_str())).await?;
     let offered = offered(cal, &members, req.duration, window, now);
     let free = offered.get(&req.start).ok_or_else(bookings::not_available)?;
     let chosen: Vec<&Member> = match cal.distribution.as_str() {
         "collective" => members.iter().collect(),
+        "round_robin" if old.as_ref().is_some_and(|(b, _)| free.iter().any(|i| b.hosts.contains(&members[*i].user_id))) => {
+            // A guest moving a booking keeps their host when that host is free.
+            let (b, _) = old.as_ref().expect("checked");
+            members.iter().filter(|m| b.hosts.contains(&m.user_id)).take(1).collect()
+        }
         "round_robin" => {
             let candidates: Vec<String> = free.iter().map(|i| members[*i].user_id.clone()).collect();
             let mut last = bookings::last_booked(db, &candidates).await?;
@@ -139,8 +188,16 @@ pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalend
         }
         _ => free.iter().map(|i| &members[*i]).collect(),
     };
-    let transition = lifecycle::apply(None, Action::Schedule { approval_required: cal.settings.approval_required })
-        .map_err(|_| bookings::not_available())?;
+    let approval_required = cal.settings.approval_required;
+    let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();
+    let action = match &old {
+        None => Action::Schedule { approval_required },
+        Some((b, _)) => {
+            Action::Rebook { same_host: b.booking_calendar_id.as_deref() == Some(cal.id.as_str()) && b.hosts == hosts, approval_required }
+        }
+    };
+    let transition = lifecycle::apply(None, action)?;
+    let info = old.as_ref().map(|(b, reason)| json!({"reason": reason, "actioned_by": Actor::Customer.as_str(), "user_id": b.owner_id}));
     let name = req.form_submission["name"].as_str().unwrap_or_default().to_string();
     let (first, last) = name.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((name.clone(), String::new()));
     let mut booking = Booking {
@@ -159,12 +216,12 @@ pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalend
         customer_timezone: req.guest_time_zone.clone(),
         location: req.location,
         utm_params: req.utm_params,
-        rescheduled_booking_id: None,
-        cancel_info: None,
+        rescheduled_booking_id: old.as_ref().map(|(b, _)| b.id.clone()),
+        cancel_info: info.clone(),
         token: token(),
         creation_time: now,
         last_updated_time: now,
-        hosts: chosen.iter().map(|m| m.user_id.clone()).collect(),
+        hosts,
         form_submission: req.form_submission,
     };
     let guest = GuestContact {
@@ -185,7 +242,16 @@ pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalend
         .collect();
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
     let event = event_for(base_url, &booking, &emails, transition.event, now);
-    bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref()).await?;
+    match old {
+        None => bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref()).await?,
+        Some((b, _)) => {
+            // A live booking ends with this move; one the user already cancelled keeps its record.
+            let (status, old_info) = if b.status.holds_time() { (lifecycle::Status::Canceled, info.as_ref()) } else { (b.status, None) };
+            if !bookings::reschedule(db, account_id, b, status, old_info, &mut booking, &host_times, &guest, event.as_ref()).await? {
+                return Err(Refused::NotAllowed);
+            }
+        }
+    }
     Ok(booking)
 }
 
@@ -303,4 +369,17 @@ pub async fn complete_due(db: &Db, base_url: &str, now: i64) -> AppResult<usize>
             return Ok(done);
         }
     }
+}
+
+/// The user accepts a requested booking: `booking.scheduled`, or for a requested reschedule
+/// `booking.rescheduled` / `booking.canceled_then_rescheduled` by whether the host stayed.
+pub async fn approve(db: &Db, base_url: &str, account_id: &str, b: &Booking, now: i64) -> Result<Booking, Refused> {
+    let same_host = match &b.rescheduled_booking_id {
+        None => None,
+        Some(old_id) => {
+            let old = bookings::get(db, account_id, old_id).await?;
+            Some(old.is_some_and(|o| o.booking_calendar_id == b.booking_calendar_id && o.hosts == b.hosts))
+        }
+    };
+    change(db, base_url, account_id, b, Action::Approve { reschedule_of_same_host: same_host }, None, now).await
 }

@@ -463,3 +463,103 @@ async fn completion_then_no_show(app: &TestApp) {
     );
 }
 both_backends!(completion_then_no_show, completion_then_no_show);
+
+async fn customer_actions_approval_and_reschedules(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "Cust", "settings": {"minimum_notice_minutes": 0}})).await;
+    let other_cal =
+        calendar(app, json!({"host": app.owner_user_id, "name": "Other page", "settings": {"minimum_notice_minutes": 0}})).await;
+    let last_event = || async { events(app).await.pop().unwrap() };
+
+    // Guest cancels: actioned_by customer.
+    let (_, a) = schedule(app, &cal, MONDAY_9AM, "Ann").await;
+    let a = a["id"].as_str().unwrap().to_string();
+    let (s, c) = app.post(&format!("/v2/bookings/{a}/customer-cancel"), json!({"cancellation_reason": "Ill"})).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["cancel_reschedule_information"]["actioned_by"], "customer");
+    assert_eq!(last_event().await.0, "booking.canceled");
+
+    // Guest moves a booking by 15 minutes on the same calendar: the old one ends, the new one
+    // (overlapping the old time) is linked to it, and booking.rescheduled is written.
+    let (_, b) = schedule(app, &cal, "2025-06-16T15:00:00.000Z", "Ben").await;
+    let b = b["id"].as_str().unwrap().to_string();
+    let (s, moved) = app
+        .post(
+            &format!("/v2/bookings/{b}/customer-reschedule"),
+            json!({"start_time": "2025-06-16T15:30:00Z", "reschedule_reason": "Later please"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!((moved["status"].as_str(), moved["rescheduled_booking_id"].as_str()), (Some("rescheduled"), Some(b.as_str())));
+    assert_eq!(moved["cancel_reschedule_information"]["reason"], "Later please");
+    assert_eq!(moved["form_submission"]["email"], "ben@guest.example");
+    let (_, old) = app.get(&format!("/v2/bookings/{b}")).await;
+    assert_eq!(old["status"], "canceled");
+    let (t, e) = last_event().await;
+    assert_eq!(t, "booking.rescheduled");
+    assert_eq!(e["data"]["id"], moved["id"]);
+    assert_error(
+        &app.post(&format!("/v2/bookings/{b}/customer-reschedule"), json!({"start_time": "2025-06-16T16:00:00Z"})).await,
+        409,
+        &format!("Booking cannot be rescheduled: '{b}'"),
+        Some("id"),
+    );
+
+    // Moving to another calendar is a cancel-then-reschedule.
+    let m = moved["id"].as_str().unwrap().to_string();
+    let (s, elsewhere) = app
+        .post(
+            &format!("/v2/bookings/{m}/customer-reschedule"),
+            json!({"start_time": "2025-06-17T15:00:00Z", "booking_calendar": other_cal}),
+        )
+        .await;
+    assert_eq!(s, 200, "{elsewhere}");
+    assert_eq!(elsewhere["status"], "scheduled");
+    assert_eq!(last_event().await.0, "booking.canceled_then_rescheduled");
+
+    // After the user asks for a reschedule, the guest's new booking is booking.rescheduled.
+    let (_, d) = schedule(app, &cal, "2025-06-18T15:00:00.000Z", "Dee").await;
+    let d = d["id"].as_str().unwrap().to_string();
+    app.post(&format!("/v2/bookings/{d}/request-reschedule"), json!({"reschedule_reason": "Conflict"})).await;
+    let (s, rebooked) = app.post(&format!("/v2/bookings/{d}/customer-reschedule"), json!({"start_time": "2025-06-18T16:00:00Z"})).await;
+    assert_eq!(s, 200, "{rebooked}");
+    assert_eq!(last_event().await.0, "booking.rescheduled");
+    assert_eq!(
+        app.get(&format!("/v2/bookings/{d}")).await.1["cancel_reschedule_information"]["reason"],
+        "Conflict",
+        "the user's request stays on record"
+    );
+
+    // Approval: requests emit nothing until approved; declined requests free the time silently.
+    let gated = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Gated", "settings": {"minimum_notice_minutes": 0, "approval_required": true}}),
+    )
+    .await;
+    let count = events(app).await.len();
+    let (_, r1) = schedule(app, &gated, "2025-06-19T15:00:00.000Z", "Req").await;
+    let r1 = r1["id"].as_str().unwrap().to_string();
+    assert_eq!(events(app).await.len(), count);
+    let (s, ok) = app.post(&format!("/v2/bookings/{r1}/approve"), json!({})).await;
+    assert_eq!((s, ok["status"].as_str()), (200, Some("scheduled")));
+    assert_eq!(last_event().await.0, "booking.scheduled");
+    assert_error(
+        &app.post(&format!("/v2/bookings/{r1}/approve"), json!({})).await,
+        409,
+        &format!("Only a requested booking can be approved: '{r1}'"),
+        Some("id"),
+    );
+    let (_, r2) = schedule(app, &gated, "2025-06-19T16:00:00.000Z", "Req2").await;
+    let r2 = r2["id"].as_str().unwrap().to_string();
+    let before = events(app).await.len();
+    let (s, no) = app.post(&format!("/v2/bookings/{r2}/decline"), json!({"reason": "Fully booked"})).await;
+    assert_eq!((s, no["status"].as_str()), (200, Some("canceled")));
+    assert_eq!(events(app).await.len(), before, "declining a request emits nothing");
+    assert_eq!(schedule(app, &gated, "2025-06-19T16:00:00.000Z", "Req3").await.0, 200, "its time is free again");
+    // A requested reschedule of an approved booking, approved in turn, is booking.rescheduled.
+    let (s, moved_req) = app.post(&format!("/v2/bookings/{r1}/customer-reschedule"), json!({"start_time": "2025-06-20T15:00:00Z"})).await;
+    assert_eq!((s, moved_req["status"].as_str()), (200, Some("requested")));
+    let (s, _) = app.post(&format!("/v2/bookings/{}/approve", moved_req["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, 200);
+    assert_eq!(last_event().await.0, "booking.rescheduled");
+}
+both_backends!(customer_actions_approval_and_reschedules, customer_actions_approval_and_reschedules);

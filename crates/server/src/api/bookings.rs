@@ -30,6 +30,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/bookings/{id}/request-reschedule", post(request_reschedule))
         .route("/bookings/{id}/no-show", post(no_show))
         .route("/bookings/{id}/reassign", post(reassign))
+        .route("/bookings/{id}/approve", post(approve))
+        .route("/bookings/{id}/decline", post(decline))
+        .route("/bookings/{id}/customer-cancel", post(customer_cancel))
+        .route("/bookings/{id}/customer-reschedule", post(customer_reschedule))
 }
 
 const EXPANDABLE: &[&str] = &["owner", "contact", "conversation", "booking_page", "master_page", "event_type", "booking_calendar"];
@@ -147,9 +151,24 @@ pub async fn get_booking(
 
 /// Applies a user's action to a booking through the scheduler; a refusal is a 409 with
 /// OnceHub's wording for the operation.
-async fn act(state: &SharedState, account_id: &str, id: &str, action: Action, reason: Option<String>, refusal: String) -> AppResult<Value> {
+async fn act(
+    state: &SharedState,
+    account_id: &str,
+    id: &str,
+    action: Action,
+    reason: Option<(String, Actor)>,
+    refusal: String,
+) -> AppResult<Value> {
     let b = bookings::get(&state.db, account_id, id).await?.ok_or_else(|| not_found(id))?;
-    match scheduler::change(&state.db, &state.base_url, account_id, &b, action, reason.map(|r| (r, Actor::User)), state.now()).await {
+    let outcome = match action {
+        Action::Approve { .. } => scheduler::approve(&state.db, &state.base_url, account_id, &b, state.now()).await,
+        _ => scheduler::change(&state.db, &state.base_url, account_id, &b, action, reason, state.now()).await,
+    };
+    respond(state, account_id, outcome, refusal).await
+}
+
+async fn respond(state: &SharedState, account_id: &str, outcome: Result<Booking, Refused>, refusal: String) -> AppResult<Value> {
+    match outcome {
         Ok(after) => render(state, account_id, &after, &[]).await,
         Err(Refused::NotAllowed) => Err(AppError::conflict(refusal, "id")),
         Err(Refused::Failed(e)) => Err(e),
@@ -164,7 +183,15 @@ pub async fn cancel(State(state): State<SharedState>, p: Principal, Path(id): Pa
     let reason = f.str("cancellation_reason")?.unwrap_or_default();
     f.bool("send_cancellation_email")?;
     Ok(Json(
-        act(&state, &p.account_id, &id, Action::Cancel(Actor::User), Some(reason), format!("Booking cannot be cancelled: '{id}'")).await?,
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::Cancel(Actor::User),
+            Some((reason, Actor::User)),
+            format!("Booking cannot be cancelled: '{id}'"),
+        )
+        .await?,
     ))
 }
 
@@ -181,7 +208,15 @@ pub async fn request_reschedule(
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
     // OnceHub answers a refused request with the cancel wording; so does Slotline.
     Ok(Json(
-        act(&state, &p.account_id, &id, Action::RequestReschedule, Some(reason), format!("Booking cannot be cancelled: '{id}'")).await?,
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::RequestReschedule,
+            Some((reason, Actor::User)),
+            format!("Booking cannot be cancelled: '{id}'"),
+        )
+        .await?,
     ))
 }
 
@@ -233,4 +268,93 @@ pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): 
         }
         Err(ReassignRefused::Failed(e)) => Err(e),
     }
+}
+
+#[utoipa::path(post, path = "/v2/bookings/{id}/approve", operation_id = "approve-booking", tag = "Bookings", params(("id" = String, Path)),
+    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+    f.only(&[], "Unsupported fields")?;
+    let refusal = format!("Only a requested booking can be approved: '{id}'");
+    Ok(Json(act(&state, &p.account_id, &id, Action::Approve { reschedule_of_same_host: None }, None, refusal).await?))
+}
+
+#[utoipa::path(post, path = "/v2/bookings/{id}/decline", operation_id = "decline-booking", tag = "Bookings", params(("id" = String, Path)),
+    request_body(content = Object, description = "`{reason?}`"),
+    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decline(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+    f.only(&["reason"], "Unsupported fields")?;
+    let reason = f.str("reason")?.unwrap_or_default();
+    let refusal = format!("Only a requested booking can be declined: '{id}'");
+    Ok(Json(act(&state, &p.account_id, &id, Action::Decline, Some((reason, Actor::User)), refusal).await?))
+}
+
+#[utoipa::path(post, path = "/v2/bookings/{id}/customer-cancel", operation_id = "customer-cancel-booking", tag = "Bookings", params(("id" = String, Path)),
+    request_body(content = Object, description = "`{cancellation_reason?}`: the guest cancels"),
+    responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn customer_cancel(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+    f.only(&["cancellation_reason"], "Unsupported fields")?;
+    let reason = f.str("cancellation_reason")?.unwrap_or_default();
+    Ok(Json(
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::Cancel(Actor::Customer),
+            Some((reason, Actor::Customer)),
+            format!("Booking cannot be cancelled: '{id}'"),
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v2/bookings/{id}/customer-reschedule", operation_id = "customer-reschedule-booking", tag = "Bookings", params(("id" = String, Path)),
+    request_body(content = Object, description = "`{start_time, booking_calendar?, guest_time_zone?, reschedule_reason?}`: the guest moves the booking"),
+    responses((status = 200, description = "The new booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn customer_reschedule(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
+    f.only(&["start_time", "booking_calendar", "guest_time_zone", "reschedule_reason"], "Unsupported fields")?;
+    let old = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    let cal_id = match f.str("booking_calendar")? {
+        Some(c) => c,
+        None => old.booking_calendar_id.clone().ok_or_else(|| AppError::invalid("Required fields are missing.", "booking_calendar"))?,
+    };
+    let cal = calendars::get(&state.db, &p.account_id, &cal_id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| AppError::invalid(format!("No such booking calendar: '{cal_id}'"), "booking_calendar"))?;
+    if !cal.published {
+        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
+            "Meeting cannot be scheduled on an unpublished booking calendar.",
+            "booking_calendar",
+        )));
+    }
+    let raw = f.str("start_time")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "start_time"))?;
+    let start = slotline_domain::time::parse_instant(&raw)
+        .map(|ns| ns.div_euclid(1_000_000) as i64)
+        .ok_or_else(|| AppError::invalid(format!("Invalid date: {raw}"), "start_time"))?;
+    let zone = match f.str("guest_time_zone")? {
+        Some(z) if slotline_domain::timezone::is_valid(&z) => z,
+        Some(z) => return Err(AppError::invalid(format!("Invalid timezone: '{z}'"), "guest_time_zone")),
+        None => old.customer_timezone.clone(),
+    };
+    let duration = if cal.settings.durations.contains(&(old.duration_minutes as u32)) {
+        old.duration_minutes as u32
+    } else {
+        cal.settings.durations.first().copied().unwrap_or(30)
+    };
+    let request = scheduler::Request {
+        start,
+        duration,
+        guest_time_zone: zone,
+        form_submission: old.form_submission.clone(),
+        location: old.location.clone(),
+        utm_params: old.utm_params.clone(),
+    };
+    let reason = f.str("reschedule_reason")?.unwrap_or_default();
+    let outcome = scheduler::reschedule(&state.db, &state.base_url, &p.account_id, &old, &cal, request, reason, state.now()).await;
+    Ok(Json(respond(&state, &p.account_id, outcome, format!("Booking cannot be rescheduled: '{id}'")).await?))
 }

@@ -43,6 +43,10 @@ pub const EXTENSIONS: &[&str] = &[
     "delete-a-booking-calendar",
     "get-booking-calendar-settings",
     "update-booking-calendar-settings",
+    "approve-booking",
+    "decline-booking",
+    "customer-cancel-booking",
+    "customer-reschedule-booking",
     "list-all-events",
     "get-a-single-event",
 ];
@@ -67,6 +71,7 @@ pub const EXTENSIONS: &[&str] = &[
         booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
         scheduling::time_slots, scheduling::schedule,
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
+        bookings::approve, bookings::decline, bookings::customer_cancel, bookings::customer_reschedule,
         events::list_events, events::get_event,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),

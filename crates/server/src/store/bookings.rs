@@ -197,21 +197,68 @@ pub async fn create(
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
     let mut tx = db.write.begin().await?;
-    if db.backend == Backend::Sqlite {
+    create_in(&mut tx, db.backend, account_id, booking, hosts, guest, event).await?;
+    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
+    Ok(())
+}
+
+/// A guest's reschedule: the old booking ends (`old_status`, its time released) and the new one
+/// is created, with the event, in one transaction — the new time may overlap the old.
+#[allow(clippy::too_many_arguments)]
+pub async fn reschedule(
+    db: &Db,
+    account_id: &str,
+    old: &Booking,
+    old_status: Status,
+    old_cancel_info: Option<&serde_json::Value>,
+    booking: &mut Booking,
+    hosts: &[HostTime],
+    guest: &GuestContact,
+    event: Option<&NewEvent>,
+) -> AppResult<bool> {
+    let mut tx = db.write.begin().await?;
+    let mut sql = Sql::new("UPDATE bookings SET ");
+    sql.push_with("status = ?, last_updated_time = ?", [Arg::from(old_status.as_str()), Arg::I64(booking.creation_time)]);
+    if let Some(info) = old_cancel_info {
+        sql.push_with(", cancel_info = ?", [Arg::from(info.to_string())]);
+    }
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND status = ?",
+        [Arg::from(account_id), Arg::from(old.id.as_str()), Arg::from(old.status.as_str())],
+    );
+    if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(&old.id).execute(&mut *tx).await?;
+    create_in(&mut tx, db.backend, account_id, booking, hosts, guest, event).await?;
+    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { AppError::from(e) })?;
+    Ok(true)
+}
+
+async fn create_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    account_id: &str,
+    booking: &mut Booking,
+    hosts: &[HostTime],
+    guest: &GuestContact,
+    event: Option<&NewEvent>,
+) -> AppResult<()> {
+    if backend == Backend::Sqlite {
         for h in hosts {
             let clash =
                 sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_end > $3 LIMIT 1")
                     .bind(&h.user_id)
                     .bind(h.busy_end)
                     .bind(h.busy_start)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
             if clash.is_some() {
                 return Err(not_available());
             }
         }
     }
-    booking.contact_id = upsert_contact(&mut tx, account_id, guest, booking.creation_time).await?;
+    booking.contact_id = upsert_contact(tx, account_id, guest, booking.creation_time).await?;
     let opt = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
     sqlx::query(&format!(
         "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
@@ -239,7 +286,7 @@ pub async fn create(
     .bind(&booking.token)
     .bind(booking.creation_time)
     .bind(booking.last_updated_time)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let active = booking.status.holds_time() as i64;
     for h in hosts {
@@ -249,7 +296,7 @@ pub async fn create(
             .bind(h.busy_start)
             .bind(h.busy_end)
             .bind(active)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await;
         match res {
             Err(e) if is_exclusion_violation(&e) => return Err(not_available()),
@@ -257,9 +304,8 @@ pub async fn create(
         };
     }
     if let Some(e) = event {
-        insert_event(&mut tx, account_id, &booking.id, e).await?;
+        insert_event(tx, account_id, &booking.id, e).await?;
     }
-    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
     Ok(())
 }
 
@@ -323,14 +369,21 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
 }
 
 /// Busy intervals (buffers included) and booking starts of `user_id` that touch `[from, to)`.
-pub async fn busy(db: &Db, user_id: &str, from: i64, to: i64) -> AppResult<(Vec<slotline_domain::availability::Interval>, Vec<i64>)> {
+pub async fn busy(
+    db: &Db,
+    user_id: &str,
+    from: i64,
+    to: i64,
+    except_booking: Option<&str>,
+) -> AppResult<(Vec<slotline_domain::availability::Interval>, Vec<i64>)> {
     let rows = sqlx::query(
         "SELECT h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
-         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_end > $3",
+         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_end > $3 AND h.booking_id <> $4",
     )
     .bind(user_id)
     .bind(to)
     .bind(from)
+    .bind(except_booking.unwrap_or(""))
     .fetch_all(&db.read)
     .await?;
     let mut intervals = Vec::with_capacity(rows.len());
@@ -470,4 +523,14 @@ pub async fn due_for_completion(db: &Db, now: i64, limit: i64) -> AppResult<Vec<
         out.push((r.try_get::<String, _>("account_id")?, b));
     }
     Ok(out)
+}
+
+/// Whether an event of `event_type` was written for the booking.
+pub async fn has_event(db: &Db, booking_id: &str, event_type: &str) -> AppResult<bool> {
+    let row = sqlx::query("SELECT 1 FROM events WHERE booking_id = $1 AND type = $2 LIMIT 1")
+        .bind(booking_id)
+        .bind(event_type)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.is_some())
 }
