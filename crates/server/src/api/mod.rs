@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
 pub mod events;
+pub mod idempotency;
 pub mod list;
 pub mod master_pages;
 pub mod openapi;
@@ -47,6 +48,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(scheduling::routes())
         .merge(bookings::routes())
         .merge(events::routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));
     Router::new()

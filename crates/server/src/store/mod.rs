@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
 pub mod events;
+pub mod idempotency;
 pub mod keys;
 pub mod master_pages;
 pub mod page;
