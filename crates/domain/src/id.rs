@@ -45,6 +45,12 @@ impl IdKind {
     }
 }
 
+/// A fresh random id without a prefix (one-time links carry none).
+pub fn new_bare_id() -> String {
+    let mut rng = rand::thread_rng();
+    (0..RANDOM_LEN).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
 /// A fresh random id of the given kind.
 pub fn new_id(kind: IdKind) -> String {
     let mut rng = rand::thread_rng();

@@ -44,7 +44,7 @@ impl AppState {
     }
 }
 
-/// How often the sweeper looks for bookings whose end time has passed.
+/// How often the sweeper completes bookings whose end has passed and purges expired links.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves until the process is stopped, with the background sweeper that completes bookings.
@@ -66,6 +66,9 @@ async fn sweep(state: SharedState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(completed = n, "bookings completed"),
             Err(e) => tracing::warn!(error = %e, "completing bookings failed; will retry"),
+        }
+        if let Err(e) = crate::store::one_time_links::purge_expired(&state.db, state.now()).await {
+            tracing::warn!(error = %e, "purging expired one-time links failed; will retry");
         }
     }
 }

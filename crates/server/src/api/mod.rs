@@ -14,6 +14,7 @@ pub mod events;
 pub mod idempotency;
 pub mod list;
 pub mod master_pages;
+pub mod one_time_links;
 pub mod openapi;
 pub mod request_id;
 pub mod scheduling;
@@ -48,6 +49,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(scheduling::routes())
         .merge(bookings::routes())
         .merge(events::routes())
+        .merge(one_time_links::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));

@@ -14,8 +14,8 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, events, list, master_pages, scheduling, teams,
-    test_key, users, webhooks,
+    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, events, list, master_pages, one_time_links,
+    scheduling, teams, test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
 
@@ -47,6 +47,7 @@ pub const EXTENSIONS: &[&str] = &[
     "decline-booking",
     "customer-cancel-booking",
     "customer-reschedule-booking",
+    "get-a-one-time-link",
     "list-all-events",
     "get-a-single-event",
 ];
@@ -73,6 +74,7 @@ pub const EXTENSIONS: &[&str] = &[
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
         bookings::approve, bookings::decline, bookings::customer_cancel, bookings::customer_reschedule,
         events::list_events, events::get_event,
+        one_time_links::for_calendar, one_time_links::for_master_page, one_time_links::get_link,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

@@ -13,6 +13,7 @@ pub mod events;
 pub mod idempotency;
 pub mod keys;
 pub mod master_pages;
+pub mod one_time_links;
 pub mod page;
 pub mod sql;
 pub mod teams;

@@ -126,6 +126,11 @@ impl TestApp {
         })
     }
 
+    pub fn clock_now(&self) -> i64 {
+        use slotline::clock::Clock;
+        self.clock.now_ms()
+    }
+
     /// A second account with its own key, to check isolation.
     pub async fn other_account_key(&self) -> String {
         let acc = accounts::create(&self.db, "Other Co", "other@test.example", "UTC", "Otto", "Other", 1_750_000_000_000).await.unwrap();

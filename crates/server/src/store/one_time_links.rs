@@ -1,0 +1,87 @@
+//! One-time links: created through the API, consumed once by the public booking pages.
+
+use sqlx::{any::AnyRow, Row};
+
+use super::Db;
+use crate::error::AppResult;
+
+/// Unused links are deleted after this long (OnceHub: 90 days).
+pub const LIFETIME_MS: i64 = 90 * 24 * 3_600_000;
+
+#[derive(Debug, Clone)]
+pub struct OneTimeLink {
+    pub id: String,
+    /// `booking_calendar` or `master_page`.
+    pub target_kind: String,
+    pub target_id: String,
+    /// `{hide_url_params, booking_form, utm_params, booking_settings}` as given.
+    pub options: serde_json::Value,
+    pub creation_time: i64,
+    pub expiry_time: i64,
+    pub used_time: Option<i64>,
+    pub booking_id: Option<String>,
+}
+
+fn from_row(r: &AnyRow) -> AppResult<OneTimeLink> {
+    Ok(OneTimeLink {
+        id: r.try_get("id")?,
+        target_kind: r.try_get("target_kind")?,
+        target_id: r.try_get("target_id")?,
+        options: serde_json::from_str(&r.try_get::<String, _>("options")?)?,
+        creation_time: r.try_get("creation_time")?,
+        expiry_time: r.try_get("expiry_time")?,
+        used_time: r.try_get("used_time")?,
+        booking_id: r.try_get("booking_id")?,
+    })
+}
+
+pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO one_time_links (id, account_id, target_kind, target_id, options, creation_time, expiry_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&link.id)
+    .bind(account_id)
+    .bind(&link.target_kind)
+    .bind(&link.target_id)
+    .bind(link.options.to_string())
+    .bind(link.creation_time)
+    .bind(link.expiry_time)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// A link of the account, unless it expired unused (expired links are gone, as at OnceHub).
+pub async fn get(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<Option<OneTimeLink>> {
+    let row = sqlx::query(
+        "SELECT id, target_kind, target_id, options, creation_time, expiry_time, used_time, booking_id FROM one_time_links \
+         WHERE account_id = $1 AND id = $2 AND (used_time IS NOT NULL OR expiry_time > $3)",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&db.read)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Marks a link used by `booking_id`; false if it was already used or has expired.
+pub async fn consume(db: &Db, id: &str, booking_id: &str, now: i64) -> AppResult<bool> {
+    let done =
+        sqlx::query("UPDATE one_time_links SET used_time = $1, booking_id = $2 WHERE id = $3 AND used_time IS NULL AND expiry_time > $1")
+            .bind(now)
+            .bind(booking_id)
+            .bind(id)
+            .execute(&db.write)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes unused links past their expiry. Returns how many.
+pub async fn purge_expired(db: &Db, now: i64) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM one_time_links WHERE used_time IS NULL AND expiry_time <= $1")
+        .bind(now)
+        .execute(&db.write)
+        .await?
+        .rows_affected())
+}
