@@ -127,6 +127,10 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
     Ok(())
 }
 
+/// The longest time one booking can hold: 720 minutes plus 720 before and 720 after. Overlap
+/// queries bound their index scans by it: a booking starting earlier cannot reach `from`.
+pub const MAX_HELD_MS: i64 = 3 * 720 * 60_000;
+
 /// The refusal when a host's time is already taken.
 pub fn not_available() -> AppError {
     AppError::NotAvailable
@@ -247,10 +251,11 @@ async fn create_in(
     if backend == Backend::Sqlite {
         for h in hosts {
             let clash =
-                sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_end > $3 LIMIT 1")
+                sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_start > $4 AND busy_end > $3 LIMIT 1")
                     .bind(&h.user_id)
                     .bind(h.busy_end)
                     .bind(h.busy_start)
+                    .bind(h.busy_start - MAX_HELD_MS)
                     .fetch_optional(&mut **tx)
                     .await?;
             if clash.is_some() {
@@ -378,12 +383,13 @@ pub async fn busy(
 ) -> AppResult<(Vec<slotline_domain::availability::Interval>, Vec<i64>)> {
     let rows = sqlx::query(
         "SELECT h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
-         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_end > $3 AND h.booking_id <> $4",
+         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_start > $5 AND h.busy_end > $3 AND h.booking_id <> $4",
     )
     .bind(user_id)
     .bind(to)
     .bind(from)
     .bind(except_booking.unwrap_or(""))
+    .bind(from - MAX_HELD_MS)
     .fetch_all(&db.read)
     .await?;
     let mut intervals = Vec::with_capacity(rows.len());
@@ -470,10 +476,11 @@ pub async fn reassign(
     sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
     if db.backend == Backend::Sqlite {
         let clash =
-            sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_end > $3 LIMIT 1")
+            sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_start > $4 AND busy_end > $3 LIMIT 1")
                 .bind(&new_host.user_id)
                 .bind(new_host.busy_end)
                 .bind(new_host.busy_start)
+                .bind(new_host.busy_start - MAX_HELD_MS)
                 .fetch_optional(&mut *tx)
                 .await?;
         if clash.is_some() {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Scheduling benchmarks over HTTP: bookings/s with CLIENTS clients on distinct slots, and 64
+# clients racing for 8 slots; on SQLite and PostgreSQL, rate limit off.
+# Usage: bench/schedule.sh [clients] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CLIENTS=${1:-32}
+SECS=${2:-10}
+cargo build --release --locked -q --bin slotline --example schedule_bench
+BIN=target/release/slotline
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PORT=18191
+
+run_backend() {
+  local name=$1 url=$2
+  "$BIN" demo --database-url "$url" --listen "127.0.0.1:$PORT" --rate-limit 0 --key-file "$WORK/key" >"$WORK/$name.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do [ -s "$WORK/key" ] && curl -fs "http://127.0.0.1:$PORT/v2/openapi.json" >/dev/null && break; sleep 0.1; done
+  echo "## $name"
+  target/release/examples/schedule_bench "http://127.0.0.1:$PORT" "$(cat "$WORK/key")" "$CLIENTS" "$SECS"
+  echo "server RSS: $(ps -o rss= -p $pid | awk '{printf "%.1f MB", $1/1024}')"
+  kill $pid; wait $pid 2>/dev/null || true
+  rm -f "$WORK/key"
+}
+
+run_backend sqlite "$WORK/bench.db"
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS slotline_bench WITH (FORCE)" -c "CREATE DATABASE slotline_bench"
+run_backend postgres "postgres://postgres@127.0.0.1:5432/slotline_bench"
