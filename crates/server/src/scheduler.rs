@@ -13,19 +13,71 @@ use slotline_domain::{
     schedule::Schedule,
 };
 
+use slotline_domain::settings::Settings;
+
 use crate::{
     api::booking_view,
     error::AppResult,
     store::{
         booking_calendars::BookingCalendar,
+        booking_pages::BookingPage,
         bookings::{self, Booking, GuestContact, HostTime, NewEvent},
+        event_types::EventType,
         users, Db,
     },
 };
 
 const MINUTE: i64 = 60_000;
 
-/// What a guest asks for, already validated against the calendar's settings.
+/// What a guest books on: a booking calendar, or a classic booking page with an event type.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub booking_calendar_id: Option<String>,
+    pub booking_page_id: Option<String>,
+    pub master_page_id: Option<String>,
+    pub event_type_id: Option<String>,
+    /// `USR-…`, or `TM-…` for a team calendar.
+    pub host_id: String,
+    /// `single`, `round_robin` or `collective`.
+    pub distribution: String,
+    pub subject: String,
+    pub settings: Settings,
+}
+
+impl Target {
+    pub fn calendar(c: &BookingCalendar) -> Target {
+        Target {
+            booking_calendar_id: Some(c.id.clone()),
+            booking_page_id: None,
+            master_page_id: None,
+            event_type_id: None,
+            host_id: c.host_id.clone(),
+            distribution: c.distribution.clone(),
+            subject: c.subject.clone(),
+            settings: c.settings.clone(),
+        }
+    }
+
+    /// A booking page offering `event_type` (its name becomes the subject).
+    pub fn page(p: &BookingPage, event_type: Option<&EventType>) -> Target {
+        Target {
+            booking_calendar_id: None,
+            booking_page_id: Some(p.id.clone()),
+            master_page_id: p.master_page_id.clone(),
+            event_type_id: event_type.map(|e| e.id.clone()),
+            host_id: p.owner_id.clone(),
+            distribution: "single".into(),
+            subject: event_type.map(|e| e.name.clone()).unwrap_or_else(|| p.name.clone()),
+            settings: p.settings.clone(),
+        }
+    }
+
+    fn is_where(&self, b: &Booking) -> bool {
+        b.booking_calendar_id == self.booking_calendar_id && b.booking_page_id == self.booking_page_id
+    }
+}
+
+/// What a guest asks for, already validated against the target's settings.
 pub struct Request {
     pub start: i64,
     pub duration: u32,
@@ -48,13 +100,7 @@ pub struct Member {
 
 /// The users a calendar can book: its user, or its team's live members.
 /// `except_booking`'s own time is not counted as busy (a guest moving that booking).
-pub async fn members(
-    db: &Db,
-    account_id: &str,
-    cal: &BookingCalendar,
-    window: Interval,
-    except_booking: Option<&str>,
-) -> AppResult<Vec<Member>> {
+pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, except_booking: Option<&str>) -> AppResult<Vec<Member>> {
     let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
         let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
             .bind(&cal.host_id)
@@ -83,7 +129,7 @@ pub async fn members(
 }
 
 /// Start times offered by the calendar in `window`, with the members free at each.
-fn offered(cal: &BookingCalendar, members: &[Member], duration: u32, window: Interval, now: i64) -> BTreeMap<i64, Vec<usize>> {
+fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, now: i64) -> BTreeMap<i64, Vec<usize>> {
     let rules = cal.settings.rules(duration);
     let mut free: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, m) in members.iter().enumerate() {
@@ -99,14 +145,7 @@ fn offered(cal: &BookingCalendar, members: &[Member], duration: u32, window: Int
 }
 
 /// Start times the calendar offers in `window` for `duration`.
-pub async fn time_slots(
-    db: &Db,
-    account_id: &str,
-    cal: &BookingCalendar,
-    duration: u32,
-    window: Interval,
-    now: i64,
-) -> AppResult<Vec<i64>> {
+pub async fn time_slots(db: &Db, account_id: &str, cal: &Target, duration: u32, window: Interval, now: i64) -> AppResult<Vec<i64>> {
     let members = members(db, account_id, cal, window, None).await?;
     Ok(offered(cal, &members, duration, window, now).into_keys().collect())
 }
@@ -130,7 +169,7 @@ fn event_for(base_url: &str, booking: &Booking, host_emails: &[String], event_ty
 /// Books `req.start` on the calendar if it is still offered: picks the host (round robin: the
 /// free member booked least recently; collective: every member), then writes the booking, its
 /// guest's contact and its event together. "Not available" when the time is gone.
-pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &BookingCalendar, req: Request, now: i64) -> AppResult<Booking> {
+pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &Target, req: Request, now: i64) -> AppResult<Booking> {
     match place(db, base_url, account_id, cal, req, now, None).await {
         Ok(b) => Ok(b),
         Err(Refused::Failed(e)) => Err(e),
@@ -146,7 +185,7 @@ pub async fn reschedule(
     base_url: &str,
     account_id: &str,
     old: &Booking,
-    cal: &BookingCalendar,
+    cal: &Target,
     req: Request,
     reason: String,
     now: i64,
@@ -163,7 +202,7 @@ async fn place(
     db: &Db,
     base_url: &str,
     account_id: &str,
-    cal: &BookingCalendar,
+    cal: &Target,
     req: Request,
     now: i64,
     old: Option<(&Booking, String)>,
@@ -192,9 +231,7 @@ async fn place(
     let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();
     let action = match &old {
         None => Action::Schedule { approval_required },
-        Some((b, _)) => {
-            Action::Rebook { same_host: b.booking_calendar_id.as_deref() == Some(cal.id.as_str()) && b.hosts == hosts, approval_required }
-        }
+        Some((b, _)) => Action::Rebook { same_host: cal.is_where(b) && b.hosts == hosts, approval_required },
     };
     let transition = lifecycle::apply(None, action)?;
     let info = old.as_ref().map(|(b, reason)| json!({"reason": reason, "actioned_by": Actor::Customer.as_str(), "user_id": b.owner_id}));
@@ -203,10 +240,10 @@ async fn place(
     let mut booking = Booking {
         id: new_id(IdKind::Booking),
         status: transition.status,
-        booking_calendar_id: Some(cal.id.clone()),
-        booking_page_id: None,
-        master_page_id: None,
-        event_type_id: None,
+        booking_calendar_id: cal.booking_calendar_id.clone(),
+        booking_page_id: cal.booking_page_id.clone(),
+        master_page_id: cal.master_page_id.clone(),
+        event_type_id: cal.event_type_id.clone(),
         owner_id: chosen[0].user_id.clone(),
         contact_id: String::new(),
         conversation_id: None,
@@ -378,7 +415,9 @@ pub async fn approve(db: &Db, base_url: &str, account_id: &str, b: &Booking, now
         None => None,
         Some(old_id) => {
             let old = bookings::get(db, account_id, old_id).await?;
-            Some(old.is_some_and(|o| o.booking_calendar_id == b.booking_calendar_id && o.hosts == b.hosts))
+            Some(old.is_some_and(|o| {
+                o.booking_calendar_id == b.booking_calendar_id && o.booking_page_id == b.booking_page_id && o.hosts == b.hosts
+            }))
         }
     };
     change(db, base_url, account_id, b, Action::Approve { reschedule_of_same_host: same_host }, None, now).await

@@ -563,3 +563,65 @@ async fn customer_actions_approval_and_reschedules(app: &TestApp) {
     assert_eq!(last_event().await.0, "booking.rescheduled");
 }
 both_backends!(customer_actions_approval_and_reschedules, customer_actions_approval_and_reschedules);
+
+async fn classic_booking_pages_schedule_too(app: &TestApp) {
+    let (_, demo) = app.post("/v2/event-types", json!({"name": "Live demo"})).await;
+    let (_, intro) = app.post("/v2/event-types", json!({"name": "Intro call"})).await;
+    let (_, mp) = app.post("/v2/master-pages", json!({"name": "Sales"})).await;
+    let ids = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let (_, page) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": app.owner_user_id, "name": "Olive", "event_types": [ids(&demo), ids(&intro)], "master_page": ids(&mp),
+            "settings": {"minimum_notice_minutes": 0}}),
+        )
+        .await;
+    let page = ids(&page);
+    assert_error(
+        &app.get(&format!("/v2/booking-pages/{page}/time-slots")).await,
+        400,
+        "This booking page offers several event types: choose one.",
+        Some("event_type"),
+    );
+    let (s, slots) = app
+        .get(&format!(
+            "/v2/booking-pages/{page}/time-slots?event_type={}&start_time=2025-06-16T00:00:00Z&end_time=2025-06-17T00:00:00Z",
+            ids(&demo)
+        ))
+        .await;
+    assert_eq!((s, slots.as_array().map(Vec::len)), (200, Some(16)));
+    let body = json!({"start_time": MONDAY_9AM, "guest_time_zone": "UTC", "booking_form": form("Pia"), "event_type": ids(&demo)});
+    let (s, created) = app.post(&format!("/v2/booking-pages/{page}/schedule"), body).await;
+    assert_eq!(s, 200, "{created}");
+    let (_, b) = app.get(&format!("/v2/bookings/{}?expand=event_type,master_page,booking_page", created["id"].as_str().unwrap())).await;
+    assert_eq!(b["subject"], "Live demo");
+    assert_eq!(b["event_type"]["name"], "Live demo");
+    assert_eq!(b["master_page"]["id"], ids(&mp));
+    assert_eq!(b["booking_page"]["id"], page);
+    assert!(b.get("booking_calendar").is_none() && b.get("ics_url").is_none(), "classic bookings carry the classic fields only");
+    for q in [format!("booking_page={page}"), format!("event_type={}", ids(&demo)), format!("master_page={}", ids(&mp))] {
+        assert_eq!(app.get(&format!("/v2/bookings?{q}")).await.1["data"].as_array().unwrap().len(), 1, "{q}");
+    }
+    assert!(app.get(&format!("/v2/bookings?event_type={}", ids(&intro))).await.1["data"].as_array().unwrap().is_empty());
+    // The host's time is shared between the page and any calendar of theirs.
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "Cal", "settings": {"minimum_notice_minutes": 0}})).await;
+    assert_error(&schedule(app, &cal, MONDAY_9AM, "Cal").await, 400, "The selected start time is not available.", Some("start_time"));
+    // A guest moves it on the same page: booking.rescheduled.
+    let (s, moved) = app
+        .post(
+            &format!("/v2/bookings/{}/customer-reschedule", created["id"].as_str().unwrap()),
+            json!({"start_time": "2025-06-16T16:00:00Z"}),
+        )
+        .await;
+    assert_eq!((s, moved["booking_page"].as_str()), (200, Some(page.as_str())));
+    assert_eq!(events(app).await.pop().unwrap().0, "booking.rescheduled");
+    app.patch(&format!("/v2/booking-pages/{page}"), json!({"active": false})).await;
+    let closed = app
+        .post(
+            &format!("/v2/booking-pages/{page}/schedule"),
+            json!({"start_time": "2025-06-17T14:00:00Z", "guest_time_zone": "UTC", "booking_form": form("X"), "event_type": ids(&intro)}),
+        )
+        .await;
+    assert_error(&closed, 422, "Meeting cannot be scheduled on an inactive booking page.", Some("id"));
+}
+both_backends!(classic_booking_pages_schedule_too, classic_booking_pages_schedule_too);

@@ -318,20 +318,35 @@ pub async fn customer_reschedule(
 ) -> AppResult<Json<Value>> {
     f.only(&["start_time", "booking_calendar", "guest_time_zone", "reschedule_reason"], "Unsupported fields")?;
     let old = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
-    let cal_id = match f.str("booking_calendar")? {
-        Some(c) => c,
-        None => old.booking_calendar_id.clone().ok_or_else(|| AppError::invalid("Required fields are missing.", "booking_calendar"))?,
+    // Where to: the calendar named, else where the booking was made.
+    let cal = match (f.str("booking_calendar")?, &old.booking_page_id) {
+        (None, Some(page)) => {
+            let (target, active) = super::scheduling::page_target(&state, &p.account_id, page, old.event_type_id.as_deref()).await?;
+            if !active {
+                return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
+                    "Meeting cannot be scheduled on an inactive booking page.",
+                    "id",
+                )));
+            }
+            target
+        }
+        (named, _) => {
+            let cal_id = named
+                .or_else(|| old.booking_calendar_id.clone())
+                .ok_or_else(|| AppError::invalid("Required fields are missing.", "booking_calendar"))?;
+            let cal = calendars::get(&state.db, &p.account_id, &cal_id)
+                .await?
+                .filter(|c| !c.deleted)
+                .ok_or_else(|| AppError::invalid(format!("No such booking calendar: '{cal_id}'"), "booking_calendar"))?;
+            if !cal.published {
+                return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
+                    "Meeting cannot be scheduled on an unpublished booking calendar.",
+                    "booking_calendar",
+                )));
+            }
+            scheduler::Target::calendar(&cal)
+        }
     };
-    let cal = calendars::get(&state.db, &p.account_id, &cal_id)
-        .await?
-        .filter(|c| !c.deleted)
-        .ok_or_else(|| AppError::invalid(format!("No such booking calendar: '{cal_id}'"), "booking_calendar"))?;
-    if !cal.published {
-        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
-            "Meeting cannot be scheduled on an unpublished booking calendar.",
-            "booking_calendar",
-        )));
-    }
     let raw = f.str("start_time")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "start_time"))?;
     let start = slotline_domain::time::parse_instant(&raw)
         .map(|ns| ns.div_euclid(1_000_000) as i64)

@@ -48,6 +48,8 @@ pub const EXTENSIONS: &[&str] = &[
     "customer-cancel-booking",
     "customer-reschedule-booking",
     "get-a-one-time-link",
+    "get-available-time-slots-for-booking-page",
+    "book-a-time-slot-for-a-booking-page",
     "list-all-events",
     "get-a-single-event",
 ];
@@ -70,7 +72,7 @@ pub const EXTENSIONS: &[&str] = &[
         booking_pages::get_settings, booking_pages::patch_settings,
         booking_calendars::list_calendars, booking_calendars::get_calendar, booking_calendars::create_calendar, booking_calendars::update_calendar,
         booking_calendars::delete_calendar, booking_calendars::get_settings, booking_calendars::patch_settings,
-        scheduling::time_slots, scheduling::schedule,
+        scheduling::time_slots, scheduling::schedule, scheduling::page_time_slots, scheduling::page_schedule,
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
         bookings::approve, bookings::decline, bookings::customer_cancel, bookings::customer_reschedule,
         events::list_events, events::get_event,

@@ -20,12 +20,19 @@ use super::{auth::Principal, body::Fields, list::Params};
 use crate::{
     app::SharedState,
     error::{AppError, AppResult, ErrorBody},
-    scheduler,
-    store::booking_calendars::{self, BookingCalendar},
+    scheduler::{self, Target},
+    store::{
+        booking_calendars::{self, BookingCalendar},
+        booking_pages, event_types,
+    },
 };
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/booking-calendars/{id}/time-slots", get(time_slots)).route("/booking-calendars/{id}/schedule", post(schedule))
+    Router::new()
+        .route("/booking-calendars/{id}/time-slots", get(time_slots))
+        .route("/booking-calendars/{id}/schedule", post(schedule))
+        .route("/booking-pages/{id}/time-slots", get(page_time_slots))
+        .route("/booking-pages/{id}/schedule", post(page_schedule))
 }
 
 const MINUTE: i64 = 60_000;
@@ -96,17 +103,25 @@ pub async fn time_slots(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
-    let params = Params::parse(q.as_deref());
     let cal = load_calendar(&state, &p.account_id, &id).await?;
-    if !cal.published {
-        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
-            "Time slots cannot be retrieved from an unpublished booking calendar.",
-            "id",
-        )));
+    let closed = (!cal.published).then_some("Time slots cannot be retrieved from an unpublished booking calendar.");
+    slots_on(&state, &p.account_id, &Target::calendar(&cal), &Params::parse(q.as_deref()), closed).await
+}
+
+/// The free start times of a target in the window the query asks for (default: a week from now).
+async fn slots_on(
+    state: &SharedState,
+    account_id: &str,
+    target: &Target,
+    params: &Params,
+    closed: Option<&str>,
+) -> AppResult<Json<Vec<TimeSlot>>> {
+    if let Some(message) = closed {
+        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(message, "id")));
     }
     let now = state.now();
-    let start = instant_param(&params, "start_time")?.unwrap_or(now);
-    let end = instant_param(&params, "end_time")?.unwrap_or(start + 7 * 24 * 60 * MINUTE);
+    let start = instant_param(params, "start_time")?.unwrap_or(now);
+    let end = instant_param(params, "end_time")?.unwrap_or(start + 7 * 24 * 60 * MINUTE);
     if end <= start {
         return Err(AppError::invalid("End time must be after the start time.", "end_time"));
     }
@@ -117,10 +132,10 @@ pub async fn time_slots(
         .get("duration_minutes")
         .map(|d| d.parse::<u32>().map_err(|_| AppError::invalid(format!("Invalid duration_minutes: {d}"), "duration_minutes")))
         .transpose()?;
-    let duration = duration_of(&cal.settings, asked)?;
+    let duration = duration_of(&target.settings, asked)?;
     let window = Interval { start: start.max(now), end };
-    let starts = scheduler::time_slots(&state.db, &p.account_id, &cal, duration, window, now).await?;
-    Ok(Json(starts.into_iter().map(|s| TimeSlot { start_time: format_millis(s), locations: slot_locations(&cal.settings) }).collect()))
+    let starts = scheduler::time_slots(&state.db, account_id, target, duration, window, now).await?;
+    Ok(Json(starts.into_iter().map(|s| TimeSlot { start_time: format_millis(s), locations: slot_locations(&target.settings) }).collect()))
 }
 
 /// Body of `POST /v2/booking-calendars/{id}/schedule`.
@@ -283,7 +298,28 @@ fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
     responses((status = 200, body = Scheduled), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Scheduled>> {
     let cal = load_calendar(&state, &p.account_id, &id).await?;
-    f.only(&["start_time", "guest_time_zone", "booking_form", "location", "duration_minutes", "utm_params"], "Unsupported fields")?;
+    let closed = (!cal.published).then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
+    book_on(
+        &state,
+        &p.account_id,
+        &Target::calendar(&cal),
+        &f,
+        &["start_time", "guest_time_zone", "booking_form", "location", "duration_minutes", "utm_params"],
+        closed,
+    )
+    .await
+}
+
+/// Validates a booking request against the target's settings and books it.
+async fn book_on(
+    state: &SharedState,
+    account_id: &str,
+    target: &Target,
+    f: &Fields,
+    fields: &[&str],
+    closed: Option<&str>,
+) -> AppResult<Json<Scheduled>> {
+    f.only(fields, "Unsupported fields")?;
     let raw_start = f.str("start_time")?.ok_or_else(|| missing("start_time"))?;
     let zone = f.str("guest_time_zone")?.ok_or_else(|| missing("guest_time_zone"))?;
     let form = match f.get("booking_form") {
@@ -291,11 +327,8 @@ pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): 
         None | Some(Value::Null) => return Err(missing("booking_form")),
         Some(_) => return Err(AppError::invalid("booking_form must be an object.", "booking_form")),
     };
-    if !cal.published {
-        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
-            "Meeting cannot be scheduled on an unpublished booking calendar.",
-            "id",
-        )));
+    if let Some(message) = closed {
+        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(message, "id")));
     }
     if !timezone::is_valid(&zone) {
         return Err(AppError::invalid(format!("Invalid timezone: '{zone}'"), "guest_time_zone"));
@@ -311,12 +344,63 @@ pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): 
                 .ok_or_else(|| AppError::invalid("duration_minutes must be a whole number.", "duration_minutes"))?,
         ),
     };
-    let duration = duration_of(&cal.settings, asked)?;
-    let form_submission = form_submission(&cal.settings, &form)?;
-    let location = choose_location(&cal.settings, f.get("location"))?;
+    let duration = duration_of(&target.settings, asked)?;
+    let form_submission = form_submission(&target.settings, &form)?;
+    let location = choose_location(&target.settings, f.get("location"))?;
     let utm_params = utm(f.get("utm_params"))?;
-
     let request = scheduler::Request { start, duration, guest_time_zone: zone, form_submission, location, utm_params };
-    let booking = scheduler::book(&state.db, &state.base_url, &p.account_id, &cal, request, state.now()).await?;
+    let booking = scheduler::book(&state.db, &state.base_url, account_id, target, request, state.now()).await?;
     Ok(Json(Scheduled { id: booking.id }))
+}
+
+/// A booking page and the event type asked for: required when the page offers several, and
+/// it must be one the page offers.
+pub async fn page_target(state: &SharedState, account_id: &str, id: &str, event_type: Option<&str>) -> AppResult<(Target, bool)> {
+    let page = booking_pages::get(&state.db, account_id, id)
+        .await?
+        .filter(|p| !p.deleted)
+        .ok_or_else(|| AppError::not_found("booking page", id))?;
+    let chosen = match (event_type, page.event_type_ids.as_slice()) {
+        (Some(et), offered) if offered.iter().any(|o| o == et) => Some(et.to_string()),
+        (Some(et), _) => return Err(AppError::invalid(format!("This booking page does not offer the event type: '{et}'"), "event_type")),
+        (None, [only]) => Some(only.clone()),
+        (None, []) => None,
+        (None, _) => return Err(AppError::invalid("This booking page offers several event types: choose one.", "event_type")),
+    };
+    let et = match chosen {
+        Some(id) => event_types::get(&state.db, account_id, &id).await?,
+        None => None,
+    };
+    Ok((Target::page(&page, et.as_ref()), page.active))
+}
+
+#[utoipa::path(get, path = "/v2/booking-pages/{id}/time-slots", operation_id = "get-available-time-slots-for-booking-page", tag = "Booking Pages",
+    params(("id" = String, Path), ("event_type" = Option<String>, Query, description = "Required when the page offers several"),
+           ("start_time" = Option<String>, Query), ("end_time" = Option<String>, Query), ("duration_minutes" = Option<u32>, Query)),
+    responses((status = 200, body = Vec<TimeSlot>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn page_time_slots(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Json<Vec<TimeSlot>>> {
+    let params = Params::parse(q.as_deref());
+    let (target, active) = page_target(&state, &p.account_id, &id, params.get("event_type")).await?;
+    let closed = (!active).then_some("Time slots cannot be retrieved from an inactive booking page.");
+    slots_on(&state, &p.account_id, &target, &params, closed).await
+}
+
+#[utoipa::path(post, path = "/v2/booking-pages/{id}/schedule", operation_id = "book-a-time-slot-for-a-booking-page", tag = "Booking Pages",
+    params(("id" = String, Path)), request_body(content = Object, description = "As for booking calendars, plus `event_type` when the page offers several"),
+    responses((status = 200, body = Scheduled), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn page_schedule(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Scheduled>> {
+    let (target, active) = page_target(&state, &p.account_id, &id, f.str("event_type")?.as_deref()).await?;
+    let closed = (!active).then_some("Meeting cannot be scheduled on an inactive booking page.");
+    let fields = ["start_time", "guest_time_zone", "booking_form", "location", "duration_minutes", "utm_params", "event_type"];
+    book_on(&state, &p.account_id, &target, &f, &fields, closed).await
 }

@@ -71,7 +71,7 @@ async fn seed_bookings(
     for (cal, guests) in
         calendars.iter().zip([[("Carrie Customer", "carrie.customer@example.com"), ("Oscar Client", "oscar@example.org")]; 2])
     {
-        let starts = scheduler::time_slots(db, account_id, cal, 30, week, now).await?;
+        let starts = scheduler::time_slots(db, account_id, &scheduler::Target::calendar(cal), 30, week, now).await?;
         for ((name, email), start) in guests.iter().zip(starts.iter().step_by(3)) {
             let form = json!({"name": name, "email": email, "phone": null, "mobile_phone": "", "note": "", "company": null, "guests": [], "custom_fields": []});
             let request = scheduler::Request {
@@ -82,7 +82,7 @@ async fn seed_bookings(
                 location: None,
                 utm_params: None,
             };
-            scheduler::book(db, base_url, account_id, cal, request, now).await?;
+            scheduler::book(db, base_url, account_id, &scheduler::Target::calendar(cal), request, now).await?;
         }
     }
     let (first, _) = bookings::list(db, account_id, &Default::default(), &PageRequest { limit: 1, cursor: Cursor::None }).await?;
