@@ -113,17 +113,10 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
     let margin = 2 * 24 * 60 * MINUTE;
     let mut out = Vec::new();
     for id in ids {
-        let Some(user) = users::get(db, account_id, &id).await?.filter(|u| !u.deleted) else { continue };
-        let Some((schedule, tz, _)) = users::schedule(db, account_id, &id).await? else { continue };
+        let Some(host) = users::host_info(db, account_id, &id).await? else { continue };
         let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin, except_booking).await?;
-        out.push(Member {
-            user_id: id,
-            email: user.email,
-            zone: jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC),
-            schedule,
-            busy,
-            starts,
-        });
+        let zone = jiff::tz::TimeZone::get(&host.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts });
     }
     Ok(out)
 }

@@ -625,3 +625,28 @@ async fn classic_booking_pages_schedule_too(app: &TestApp) {
     assert_error(&closed, 422, "Meeting cannot be scheduled on an inactive booking page.", Some("id"));
 }
 both_backends!(classic_booking_pages_schedule_too, classic_booking_pages_schedule_too);
+
+/// Guests become contacts by email; a booking never fails because another contact already has
+/// the guest's mobile number (numbers are unique per account, so the new contact goes without).
+async fn guests_become_contacts_by_email(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "G", "settings": {"minimum_notice_minutes": 0}})).await;
+    app.post(
+        "/v2/contacts",
+        json!({"first_name": "Has", "last_name": "Number", "email": "has@example.com", "mobile_phone": "+12025550195"}),
+    )
+    .await;
+    let body = |start: &str, email: &str| json!({"start_time": start, "guest_time_zone": "Asia/Tokyo", "booking_form": {"name": "Mo Bile", "email": email, "mobile_phone": "+12025550195"}});
+    let (s, b) = app.post(&format!("/v2/booking-calendars/{cal}/schedule"), body(MONDAY_9AM, "mo@example.com")).await;
+    assert_eq!(s, 200, "{b}");
+    let (_, found) = app.get("/v2/contacts?email=mo@example.com").await;
+    assert_eq!(found["data"][0]["timezone"], "Asia/Tokyo");
+    assert!(found["data"][0].get("mobile_phone").is_none_or(Value::is_null));
+    // The same guest again: the contact is reused, not duplicated.
+    app.clock.advance(1000);
+    assert_eq!(app.post(&format!("/v2/booking-calendars/{cal}/schedule"), body("2025-06-16T15:00:00Z", "MO@example.com")).await.0, 200);
+    let (_, all) = app.get("/v2/contacts?limit=100").await;
+    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    let (_, again) = app.get("/v2/contacts?email=mo@example.com").await;
+    assert_eq!(again["data"][0]["last_interacted_time"], "2025-06-15T15:06:41.000Z");
+}
+both_backends!(guests_become_contacts_by_email, guests_become_contacts_by_email);

@@ -1,16 +1,17 @@
 //! Bookings, the host time they hold, and the events their changes write — all in one
 //! transaction, so that no booking changes without its event and no event outlives a rollback.
 //!
-//! No double booking: on PostgreSQL an exclusion constraint over (host, busy range) of active
-//! rows decides; on SQLite every write goes through one connection, so the overlap check and the
-//! insert run in the same serialized transaction.
+//! No double booking: a host's time is taken by one statement that inserts only when no active
+//! booking of theirs overlaps. On SQLite every write goes through one connection, so nothing can
+//! come between; on PostgreSQL an exclusion constraint over (host, busy range) of active rows
+//! also refuses what concurrent transactions would otherwise both insert.
 
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use super::{
     page::{self, ListQuery, Page, PageRequest},
-    Arg, Backend, Db, Sql,
+    Arg, Db, Sql,
 };
 use crate::error::{AppError, AppResult};
 
@@ -140,41 +141,55 @@ fn is_exclusion_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01"))
 }
 
+/// The guest's contact, created or touched in one statement. A mobile number another contact
+/// already has is not copied onto a new one (numbers are unique per account).
 async fn upsert_contact(tx: &mut Transaction<'_, Any>, account_id: &str, c: &GuestContact, now: i64) -> AppResult<String> {
-    let email_lc = slotline_domain::email::normalize(&c.email);
-    let existing = sqlx::query("SELECT id FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0")
-        .bind(account_id)
-        .bind(&email_lc)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(row) = existing {
-        let id: String = row.try_get(0)?;
-        sqlx::query("UPDATE contacts SET last_updated_time = $1, last_interacted_time = $1, timezone = $2 WHERE id = $3")
-            .bind(now)
-            .bind(&c.timezone)
-            .bind(&id)
-            .execute(&mut **tx)
-            .await?;
-        return Ok(id);
-    }
     let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact);
-    sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO contacts (id, account_id, owner_id, email, email_lc, mobile_phone, first_name, last_name, timezone, creation_time, last_updated_time, last_interacted_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10)",
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 AND mobile_phone = $6 AND deleted = 0) THEN NULL ELSE $6 END, \
+                 $7, $8, $9, $10, $10, $10) \
+         ON CONFLICT (account_id, email_lc) WHERE deleted = 0 AND email_lc IS NOT NULL \
+         DO UPDATE SET last_updated_time = excluded.last_updated_time, last_interacted_time = excluded.last_interacted_time, timezone = excluded.timezone \
+         RETURNING id",
     )
     .bind(&id)
     .bind(account_id)
     .bind(&c.owner_id)
     .bind(&c.email)
-    .bind(&email_lc)
+    .bind(slotline_domain::email::normalize(&c.email))
     .bind(c.mobile_phone.as_deref())
     .bind(&c.first_name)
     .bind(&c.last_name)
     .bind(&c.timezone)
     .bind(now)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(row.try_get(0)?)
+}
+
+/// Takes a host's time unless an active booking of theirs overlaps it: one statement, so the
+/// check and the insert cannot be separated. (On PostgreSQL the exclusion constraint also
+/// guards against concurrent transactions.)
+async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime, active: bool) -> AppResult<()> {
+    let res = sqlx::query(
+        "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) SELECT $1, $2, $3, $4, $5 \
+         WHERE $5 = 0 OR NOT EXISTS (SELECT 1 FROM booking_hosts WHERE user_id = $2 AND active = 1 AND busy_start < $4 AND busy_start > $6 AND busy_end > $3)",
+    )
+    .bind(booking_id)
+    .bind(&h.user_id)
+    .bind(h.busy_start)
+    .bind(h.busy_end)
+    .bind(active as i64)
+    .bind(h.busy_start - MAX_HELD_MS)
+    .execute(&mut **tx)
+    .await;
+    match res {
+        Ok(done) if done.rows_affected() == 1 => Ok(()),
+        Ok(_) => Err(not_available()),
+        Err(e) if is_exclusion_violation(&e) => Err(not_available()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn insert_event(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: &str, e: &NewEvent) -> AppResult<()> {
@@ -201,7 +216,7 @@ pub async fn create(
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
     let mut tx = db.write.begin().await?;
-    create_in(&mut tx, db.backend, account_id, booking, hosts, guest, event).await?;
+    create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
     Ok(())
 }
@@ -234,35 +249,19 @@ pub async fn reschedule(
         return Ok(false);
     }
     sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(&old.id).execute(&mut *tx).await?;
-    create_in(&mut tx, db.backend, account_id, booking, hosts, guest, event).await?;
+    create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { AppError::from(e) })?;
     Ok(true)
 }
 
 async fn create_in(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     account_id: &str,
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
-    if backend == Backend::Sqlite {
-        for h in hosts {
-            let clash =
-                sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_start > $4 AND busy_end > $3 LIMIT 1")
-                    .bind(&h.user_id)
-                    .bind(h.busy_end)
-                    .bind(h.busy_start)
-                    .bind(h.busy_start - MAX_HELD_MS)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            if clash.is_some() {
-                return Err(not_available());
-            }
-        }
-    }
     booking.contact_id = upsert_contact(tx, account_id, guest, booking.creation_time).await?;
     let opt = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
     sqlx::query(&format!(
@@ -293,20 +292,8 @@ async fn create_in(
     .bind(booking.last_updated_time)
     .execute(&mut **tx)
     .await?;
-    let active = booking.status.holds_time() as i64;
     for h in hosts {
-        let res = sqlx::query("INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&booking.id)
-            .bind(&h.user_id)
-            .bind(h.busy_start)
-            .bind(h.busy_end)
-            .bind(active)
-            .execute(&mut **tx)
-            .await;
-        match res {
-            Err(e) if is_exclusion_violation(&e) => return Err(not_available()),
-            other => other?,
-        };
+        hold_time(tx, &booking.id, h, booking.status.holds_time()).await?;
     }
     if let Some(e) = event {
         insert_event(tx, account_id, &booking.id, e).await?;
@@ -474,30 +461,7 @@ pub async fn reassign(
         return Ok(false);
     }
     sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
-    if db.backend == Backend::Sqlite {
-        let clash =
-            sqlx::query("SELECT 1 FROM booking_hosts WHERE user_id = $1 AND active = 1 AND busy_start < $2 AND busy_start > $4 AND busy_end > $3 LIMIT 1")
-                .bind(&new_host.user_id)
-                .bind(new_host.busy_end)
-                .bind(new_host.busy_start)
-                .bind(new_host.busy_start - MAX_HELD_MS)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if clash.is_some() {
-            return Err(not_available());
-        }
-    }
-    let res = sqlx::query("INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) VALUES ($1, $2, $3, $4, 1)")
-        .bind(id)
-        .bind(&new_host.user_id)
-        .bind(new_host.busy_start)
-        .bind(new_host.busy_end)
-        .execute(&mut *tx)
-        .await;
-    match res {
-        Err(e) if is_exclusion_violation(&e) => return Err(not_available()),
-        other => other?,
-    };
+    hold_time(&mut tx, id, new_host, true).await?;
     if let Some(e) = event {
         insert_event(&mut tx, account_id, id, e).await?;
     }
