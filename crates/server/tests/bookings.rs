@@ -88,6 +88,8 @@ async fn schedule_read_and_cancel(app: &TestApp) {
         json!({"reason": "Conflict", "actioned_by": "user", "user_id": app.owner_user_id})
     );
     assert_eq!(canceled["last_updated_time"], "2025-06-15T15:07:40.000Z");
+    let (_, contact) = app.get(&format!("/v2/contacts/{}", canceled["contact"].as_str().unwrap())).await;
+    assert_eq!(contact["last_updated_time"], "2025-06-15T15:07:40.000Z", "the change updates the guest's contact");
     let ev = events(app).await;
     assert_eq!(ev.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["booking.scheduled", "booking.canceled"]);
     assert_eq!(ev[1].1["data"]["cancel_reschedule_information"]["reason"], "Conflict");

@@ -168,6 +168,16 @@ async fn upsert_contact(tx: &mut Transaction<'_, Any>, account_id: &str, c: &Gue
     Ok(row.try_get(0)?)
 }
 
+/// Every change of a booking updates its guest's contact too.
+async fn touch_contact(tx: &mut Transaction<'_, Any>, booking_id: &str, now: i64) -> AppResult<()> {
+    sqlx::query("UPDATE contacts SET last_updated_time = $1 WHERE id = (SELECT contact_id FROM bookings WHERE id = $2) AND deleted = 0")
+        .bind(now)
+        .bind(booking_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Takes a host's time unless an active booking of theirs overlaps it: one statement, so the
 /// check and the insert cannot be separated. (On PostgreSQL the exclusion constraint also
 /// guards against concurrent transactions.)
@@ -428,6 +438,7 @@ pub async fn transition(
     if !status.holds_time() {
         sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(id).execute(&mut *tx).await?;
     }
+    touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
         insert_event(&mut tx, account_id, id, e).await?;
     }
@@ -462,6 +473,7 @@ pub async fn reassign(
     }
     sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
     hold_time(&mut tx, id, new_host, true).await?;
+    touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
         insert_event(&mut tx, account_id, id, e).await?;
     }
