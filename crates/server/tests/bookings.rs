@@ -652,3 +652,58 @@ async fn guests_become_contacts_by_email(app: &TestApp) {
     assert_eq!(again["data"][0]["last_interacted_time"], "2025-06-15T15:06:41.000Z");
 }
 both_backends!(guests_become_contacts_by_email, guests_become_contacts_by_email);
+
+/// Schedules, guest reschedules and reassignments race for the same hour of one host: exactly
+/// one of the 64 wins, whatever its kind.
+async fn no_double_booking_across_schedules_reschedules_and_reassignments(app: &TestApp) {
+    let target = calendar(app, json!({"host": app.owner_user_id, "name": "Target", "settings": {"minimum_notice_minutes": 0}})).await;
+    // 16 bookings of the same host on Tuesday, each to be moved to Monday 09:00 by its guest.
+    let mut to_move = Vec::new();
+    for i in 0..16 {
+        let start = format!("2025-06-17T{:02}:{:02}:00Z", 14 + i / 2, (i % 2) * 30);
+        let (s, b) = schedule(app, &target, &start, &format!("Mover{i}")).await;
+        assert_eq!(s, 200, "{b}");
+        to_move.push(b["id"].as_str().unwrap().to_string());
+    }
+    // 16 other hosts with a booking at Monday 09:00 Chicago, each to be given to the owner.
+    let mut to_reassign = Vec::new();
+    for i in 0..16 {
+        let (_, u) = app.post("/v2/users", json!({"email": format!("h{i}@test.example"), "first_name": "Host", "last_name": format!("N{i}"), "timezone": "America/Chicago"})).await;
+        let cal = calendar(app, json!({"host": u["id"], "name": format!("H{i}"), "settings": {"minimum_notice_minutes": 0}})).await;
+        let (s, b) = schedule(app, &cal, MONDAY_9AM, &format!("Guest{i}")).await;
+        assert_eq!(s, 200, "{b}");
+        to_reassign.push(b["id"].as_str().unwrap().to_string());
+    }
+    let mut tasks = Vec::new();
+    for i in 0..64usize {
+        let (http, base, key) = (app.http.clone(), app.base.clone(), app.key.clone());
+        let (path, body) = match i % 4 {
+            0 => (format!("/v2/bookings/{}/customer-reschedule", to_move[i / 4]), json!({"start_time": MONDAY_9AM})),
+            1 => (format!("/v2/bookings/{}/reassign", to_reassign[i / 4]), json!({"new_host": app.owner_user_id})),
+            _ => (
+                format!("/v2/booking-calendars/{target}/schedule"),
+                json!({"start_time": MONDAY_9AM, "guest_time_zone": "UTC", "booking_form": form(&format!("Racer{i}"))}),
+            ),
+        };
+        tasks.push(async move {
+            let res = http.post(format!("{base}{path}")).header("API-Key", key).json(&body).send().await.unwrap();
+            (i % 4, res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let results = futures_join_all(tasks).await;
+    let winners: Vec<_> = results.iter().filter(|(_, s, _)| *s == 200).collect();
+    assert_eq!(winners.len(), 1, "exactly one wins: {winners:?}");
+    for (kind, s, body) in results.iter().filter(|(_, s, _)| *s != 200) {
+        match kind {
+            1 => assert_eq!((*s, body["message"].as_str()), (409, Some("The new host is not available at the booking's time."))),
+            _ => assert_eq!((*s, body["message"].as_str()), (400, Some("The selected start time is not available."))),
+        }
+    }
+    // The owner holds Monday 09:00 exactly once.
+    let (_, monday) = app.get(&format!("/v2/bookings?host={}&starting_time.gt=2025-06-16T13:59:00Z&starting_time.lt=2025-06-16T14:01:00Z&status=scheduled,rescheduled&limit=100", app.owner_user_id)).await;
+    assert_eq!(monday["data"].as_array().unwrap().len(), 1, "{monday}");
+}
+both_backends!(
+    no_double_booking_across_schedules_reschedules_and_reassignments,
+    no_double_booking_across_schedules_reschedules_and_reassignments
+);
