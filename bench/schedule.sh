@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scheduling benchmarks over HTTP: bookings/s with CLIENTS clients on distinct slots, and 64
 # clients racing for 8 slots; on SQLite and PostgreSQL, rate limit off.
+# Needs wrk (apt-get install wrk) for the second throughput figure.
 # Usage: bench/schedule.sh [clients] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,11 @@ run_backend() {
   for _ in $(seq 1 100); do [ -s "$WORK/key" ] && curl -fs "http://127.0.0.1:$PORT/v2/openapi.json" >/dev/null && break; sleep 0.1; done
   echo "## $name"
   target/release/examples/schedule_bench "http://127.0.0.1:$PORT" "$(cat "$WORK/key")" "$CLIENTS" "$SECS"
+  # The same throughput measured with wrk, a lighter load generator than the Rust client.
+  read -r cal first < <(target/release/examples/schedule_bench "http://127.0.0.1:$PORT" "$(cat "$WORK/key")" setup Wrk)
+  echo "wrk: $CLIENTS connections, ${SECS}s, distinct slots"
+  wrk -t2 -c"$CLIENTS" -d"${SECS}s" --latency -s bench/schedule.lua "http://127.0.0.1:$PORT" -- "$cal" "$first" "$(cat "$WORK/key")" \
+    | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors'
   echo "server RSS: $(ps -o rss= -p $pid | awk '{printf "%.1f MB", $1/1024}')"
   kill $pid; wait $pid 2>/dev/null || true
   rm -f "$WORK/key"

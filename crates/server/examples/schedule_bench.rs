@@ -5,6 +5,8 @@
 //! - contention: 64 clients race for 8 slots; prints how many won and how long it took.
 //!
 //! Usage: schedule_bench BASE_URL API_KEY [CLIENTS] [SECONDS]
+//!        schedule_bench BASE_URL API_KEY setup NAME   (prints `CALENDAR_ID FIRST_SLOT_UNIX_SECONDS`
+//!        for an external load generator such as `bench/schedule.lua`)
 
 use std::{
     sync::{
@@ -60,6 +62,12 @@ async fn book(http: &reqwest::Client, base: &str, key: &str, cal: &str, start: i
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (base, key) = (args[1].clone(), args[2].clone());
+    if args.get(3).map(String::as_str) == Some("setup") {
+        let http = reqwest::Client::new();
+        let (cal, first) = setup(&http, &base, &key, args.get(4).map(String::as_str).unwrap_or("External")).await;
+        println!("{cal} {}", first / 1000);
+        return;
+    }
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(32);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(10);
     let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
