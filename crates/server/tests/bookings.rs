@@ -707,3 +707,34 @@ both_backends!(
     no_double_booking_across_schedules_reschedules_and_reassignments,
     no_double_booking_across_schedules_reschedules_and_reassignments
 );
+
+/// Round robin gives each booking to the free member who was given one least recently.
+async fn round_robin_takes_turns(app: &TestApp) {
+    let (_, team) = app.post("/v2/teams", json!({"name": "RR"})).await;
+    let mut members = Vec::new();
+    for i in 0..2 {
+        let (_, u) = app.post("/v2/users", json!({"email": format!("rr{i}@test.example"), "first_name": "R", "last_name": format!("R{i}"), "timezone": "America/Chicago", "teams": [team["id"]]})).await;
+        members.push(u["id"].as_str().unwrap().to_string());
+    }
+    let cal = calendar(app, json!({"host": team["id"], "name": "RR", "settings": {"minimum_notice_minutes": 0}})).await;
+    let mut hosts = Vec::new();
+    for (i, start) in ["2025-06-16T14:00:00Z", "2025-06-16T15:00:00Z", "2025-06-16T16:00:00Z", "2025-06-16T17:00:00Z"].iter().enumerate() {
+        app.clock.advance(1000);
+        let (s, b) = schedule(app, &cal, start, &format!("Turn{i}")).await;
+        assert_eq!(s, 200, "{b}");
+        let (_, got) = app.get(&format!("/v2/bookings/{}", b["id"].as_str().unwrap())).await;
+        hosts.push(got["owner"].as_str().unwrap().to_string());
+    }
+    assert_ne!(hosts[0], hosts[1], "turns alternate: {hosts:?}");
+    assert_eq!(hosts[0], hosts[2]);
+    assert_eq!(hosts[1], hosts[3]);
+    // When the member whose turn it is is busy, the other one takes the booking.
+    let (_, own) =
+        app.post("/v2/booking-calendars", json!({"host": hosts[0], "name": "Own", "settings": {"minimum_notice_minutes": 0}})).await;
+    schedule(app, own["id"].as_str().unwrap(), "2025-06-16T18:00:00Z", "Blocker").await;
+    app.clock.advance(1000);
+    let (_, b) = schedule(app, &cal, "2025-06-16T18:00:00Z", "Turn4").await;
+    assert_eq!(app.get(&format!("/v2/bookings/{}", b["id"].as_str().unwrap())).await.1["owner"], hosts[1]);
+    assert!(members.contains(&hosts[0]) && members.contains(&hosts[1]));
+}
+both_backends!(round_robin_takes_turns, round_robin_takes_turns);

@@ -181,9 +181,9 @@ async fn touch_contact(tx: &mut Transaction<'_, Any>, booking_id: &str, now: i64
 /// Takes a host's time unless an active booking of theirs overlaps it: one statement, so the
 /// check and the insert cannot be separated. (On PostgreSQL the exclusion constraint also
 /// guards against concurrent transactions.)
-async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime, active: bool) -> AppResult<()> {
+async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime, active: bool, now: i64) -> AppResult<()> {
     let res = sqlx::query(
-        "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active) SELECT $1, $2, $3, $4, $5 \
+        "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) SELECT $1, $2, $3, $4, $5, $7 \
          WHERE $5 = 0 OR NOT EXISTS (SELECT 1 FROM booking_hosts WHERE user_id = $2 AND active = 1 AND busy_start < $4 AND busy_start > $6 AND busy_end > $3)",
     )
     .bind(booking_id)
@@ -192,6 +192,7 @@ async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime
     .bind(h.busy_end)
     .bind(active as i64)
     .bind(h.busy_start - MAX_HELD_MS)
+    .bind(now)
     .execute(&mut **tx)
     .await;
     match res {
@@ -303,7 +304,7 @@ async fn create_in(
     .execute(&mut **tx)
     .await?;
     for h in hosts {
-        hold_time(tx, &booking.id, h, booking.status.holds_time()).await?;
+        hold_time(tx, &booking.id, h, booking.status.holds_time(), booking.creation_time).await?;
     }
     if let Some(e) = event {
         insert_event(tx, account_id, &booking.id, e).await?;
@@ -472,7 +473,7 @@ pub async fn reassign(
         return Ok(false);
     }
     sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
-    hold_time(&mut tx, id, new_host, true).await?;
+    hold_time(&mut tx, id, new_host, true, now).await?;
     touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
         insert_event(&mut tx, account_id, id, e).await?;
