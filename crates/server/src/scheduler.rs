@@ -16,7 +16,7 @@ use slotline_domain::{
 use slotline_domain::settings::Settings;
 
 use crate::{
-    api::booking_view,
+    booking_view,
     error::AppResult,
     store::{
         booking_calendars::BookingCalendar,

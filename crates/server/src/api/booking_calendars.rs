@@ -91,7 +91,8 @@ fn not_found(id: &str) -> AppError {
     AppError::not_found("booking calendar", id)
 }
 
-async fn live_calendar(state: &SharedState, account_id: &str, id: &str) -> AppResult<booking_calendars::BookingCalendar> {
+/// A live calendar of the account, or the spec's 404.
+pub async fn live_calendar(state: &SharedState, account_id: &str, id: &str) -> AppResult<booking_calendars::BookingCalendar> {
     booking_calendars::get(&state.db, account_id, id).await?.filter(|c| !c.deleted).ok_or_else(|| not_found(id))
 }
 

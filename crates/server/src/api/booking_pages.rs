@@ -47,7 +47,7 @@ pub struct BookingPageOut {
     pub timezone: String,
 }
 
-fn out(base_url: &str, p: booking_pages::BookingPage) -> BookingPageOut {
+pub fn out(base_url: &str, p: booking_pages::BookingPage) -> BookingPageOut {
     BookingPageOut {
         object: "booking_page",
         url: format!("{base_url}/p/{}", p.slug),

@@ -12,11 +12,12 @@ use slotline_domain::lifecycle::{Action, Actor, Status};
 use super::{
     auth::Principal,
     body::Fields,
-    booking_calendars, booking_view,
+    booking_calendars,
     list::{self, Params},
 };
 use crate::{
     app::SharedState,
+    booking_view,
     error::{AppError, AppResult, ErrorBody},
     scheduler::{self, ReassignRefused, Refused},
     store::{booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts, event_types, master_pages, users},
@@ -63,11 +64,15 @@ async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: 
                 None => None,
             },
             "booking_page" => match &b.booking_page_id {
-                Some(id) => booking_pages::get(&state.db, account_id, id).await?.map(|p| json!({"object": "booking_page", "id": p.id, "name": p.name, "label": p.label, "url": format!("{}/p/{}", state.base_url, p.slug), "active": p.active, "timezone": p.timezone})),
+                Some(id) => {
+                    booking_pages::get(&state.db, account_id, id).await?.map(|p| json!(super::booking_pages::out(&state.base_url, p)))
+                }
                 None => None,
             },
             "master_page" => match &b.master_page_id {
-                Some(id) => master_pages::get(&state.db, account_id, id).await?.map(|m| json!(super::master_pages::out(&state.base_url, m))),
+                Some(id) => {
+                    master_pages::get(&state.db, account_id, id).await?.map(|m| json!(super::master_pages::out(&state.base_url, m)))
+                }
                 None => None,
             },
             "event_type" => match &b.event_type_id {

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod body;
 pub mod booking_calendars;
 pub mod booking_pages;
-pub mod booking_view;
 pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;

@@ -21,10 +21,7 @@ use crate::{
     app::SharedState,
     error::{AppError, AppResult, ErrorBody},
     scheduler::{self, Target},
-    store::{
-        booking_calendars::{self, BookingCalendar},
-        booking_pages, event_types,
-    },
+    store::{booking_pages, event_types},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -65,13 +62,6 @@ fn slot_locations(settings: &Settings) -> Vec<SlotLocation> {
         .collect()
 }
 
-async fn load_calendar(state: &SharedState, account_id: &str, id: &str) -> AppResult<BookingCalendar> {
-    booking_calendars::get(&state.db, account_id, id)
-        .await?
-        .filter(|c| !c.deleted)
-        .ok_or_else(|| AppError::not_found("booking calendar", id))
-}
-
 fn instant_param(params: &Params, name: &str) -> AppResult<Option<i64>> {
     params
         .get(name)
@@ -103,7 +93,7 @@ pub async fn time_slots(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
-    let cal = load_calendar(&state, &p.account_id, &id).await?;
+    let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
     let closed = (!cal.published).then_some("Time slots cannot be retrieved from an unpublished booking calendar.");
     slots_on(&state, &p.account_id, &Target::calendar(&cal), &Params::parse(q.as_deref()), closed).await
 }
@@ -297,7 +287,7 @@ fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
     params(("id" = String, Path)), request_body = ScheduleInput,
     responses((status = 200, body = Scheduled), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Scheduled>> {
-    let cal = load_calendar(&state, &p.account_id, &id).await?;
+    let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
     let closed = (!cal.published).then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
     book_on(
         &state,

@@ -163,17 +163,11 @@ pub async fn update(
 ) -> AppResult<bool> {
     let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
     let mut tx = db.write.begin().await?;
-    let mut sql = Sql::new("UPDATE booking_pages SET ");
-    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
-    for (c, a) in columns {
-        sql.push(", ").push(c).push_with(" = ?", [a]);
-    }
-    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
-    let done = match sql.query().execute(&mut *tx).await {
+    let updated = match super::update_columns_in(&mut tx, "booking_pages", account_id, id, columns, now).await {
         Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&slug.unwrap_or_default())),
         other => other?,
     };
-    if done.rows_affected() != 1 {
+    if !updated {
         return Ok(false);
     }
     if let Some(ids) = event_type_ids {

@@ -120,13 +120,26 @@ pub async fn update_columns(
     columns: Vec<(&'static str, Arg)>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
+    let mut conn = db.write.acquire().await?;
+    update_columns_in(&mut conn, table, account_id, id, columns, now).await
+}
+
+/// `update_columns` on a connection or inside a transaction.
+pub async fn update_columns_in(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let mut sql = Sql::new(&format!("UPDATE {table} SET "));
     sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
     for (c, a) in columns {
         sql.push(", ").push(c).push_with(" = ?", [a]);
     }
     sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
-    Ok(sql.query().execute(&db.write).await?.rows_affected() == 1)
+    Ok(sql.query().execute(conn).await?.rows_affected() == 1)
 }
 
 /// True when a database error is the violation of a unique index.

@@ -1,4 +1,4 @@
-//! How a booking reads: the REST object and the `data` of its webhook events, which share
+//! How a booking reads (used by the API, the scheduler's events and, later, the web pages): the REST object and the `data` of its webhook events, which share
 //! OnceHub's BookingBase and differ as the spec says (the webhook has no `contact` and no
 //! `utm_params`; its `conversation` is expanded or null).
 
