@@ -104,7 +104,7 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
     let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
         let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
             .bind(&cal.host_id)
-            .fetch_all(&db.read)
+            .fetch_all(&mut *db.reader().await?)
             .await?;
         rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect::<Result<_, _>>()?
     } else {

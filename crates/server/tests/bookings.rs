@@ -32,7 +32,7 @@ async fn schedule(app: &TestApp, cal: &str, start: &str, who: &str) -> (u16, Val
 
 async fn events(app: &TestApp) -> Vec<(String, Value)> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT type, payload FROM events ORDER BY seq").fetch_all(&app.db.read).await.unwrap();
+        sqlx::query_as("SELECT type, payload FROM events ORDER BY seq").fetch_all(&mut *app.db.reader().await.unwrap()).await.unwrap();
     rows.into_iter().map(|(t, p)| (t, serde_json::from_str(&p).unwrap())).collect()
 }
 
@@ -346,7 +346,7 @@ async fn event_log_returns_envelopes_as_delivered(app: &TestApp) {
     app.clock.advance(1000);
     app.post(&format!("/v2/bookings/{}/cancel", a["id"].as_str().unwrap()), json!({})).await;
     let stored: Vec<(String, String)> =
-        sqlx::query_as("SELECT id, payload FROM events ORDER BY seq").fetch_all(&app.db.read).await.unwrap();
+        sqlx::query_as("SELECT id, payload FROM events ORDER BY seq").fetch_all(&mut *app.db.reader().await.unwrap()).await.unwrap();
     assert_eq!(stored.len(), 2);
     for (id, payload) in &stored {
         let res = app.call(reqwest::Method::GET, &format!("/v2/events/{id}"), None).await;

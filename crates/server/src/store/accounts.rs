@@ -35,7 +35,8 @@ fn from_row(r: &AnyRow) -> AppResult<Account> {
 pub async fn create(db: &Db, name: &str, email: &str, timezone: &str, owner_first: &str, owner_last: &str, now: i64) -> AppResult<Account> {
     let id = new_id(IdKind::Account);
     let owner = new_id(IdKind::User);
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query("INSERT INTO accounts (id, name, email, timezone, creation_time) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(name)
@@ -67,10 +68,10 @@ pub async fn create(db: &Db, name: &str, email: &str, timezone: &str, owner_firs
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a ORDER BY a.seq");
-    sqlx::query(&sql).fetch_all(&db.read).await?.iter().map(from_row).collect()
+    sqlx::query(&sql).fetch_all(&mut *db.reader().await?).await?.iter().map(from_row).collect()
 }

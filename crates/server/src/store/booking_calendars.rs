@@ -63,7 +63,7 @@ pub async fn create(db: &Db, account_id: &str, cal: &BookingCalendar, now: i64) 
     .bind(cal.published as i64)
     .bind(serde_json::to_string(&cal.settings)?)
     .bind(now)
-    .execute(&db.write)
+    .execute(&mut *db.writer().await?)
     .await;
     match res {
         Err(e) if is_unique_violation(&e) => Err(master_pages::slug_taken(&cal.slug)),
@@ -76,7 +76,7 @@ pub async fn create(db: &Db, account_id: &str, cal: &BookingCalendar, now: i64) 
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingCalendar>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 /// Lists calendars; `host` is a user id or a team id.

@@ -56,7 +56,8 @@ async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> AppResult<()>
     let mut sql = Sql::new("SELECT b.booking_page_id, b.event_type_id FROM booking_page_event_types b JOIN event_types e ON e.id = b.event_type_id WHERE e.deleted = 0 AND b.booking_page_id IN ");
     sql.push_in(pages.iter().map(|p| p.id.as_str())).push(" ORDER BY e.seq");
     let mut by_page: HashMap<String, Vec<String>> = HashMap::new();
-    for r in sql.query().fetch_all(&db.read).await? {
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    for r in rows {
         by_page.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
     for p in pages {
@@ -91,7 +92,8 @@ async fn set_event_types(tx: &mut sqlx::Transaction<'_, sqlx::Any>, page_id: &st
 
 pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) -> AppResult<String> {
     let id = new_id(IdKind::BookingPage);
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let res = sqlx::query(
         "INSERT INTO booking_pages (id, account_id, owner_id, master_page_id, name, label, slug, timezone, active, settings, creation_time, last_updated_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
@@ -120,7 +122,7 @@ pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) ->
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingPage>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
     let mut pages = [from_row(&row)?];
     attach_event_types(db, &mut pages).await?;
     let [page] = pages;
@@ -162,7 +164,8 @@ pub async fn update(
     now: i64,
 ) -> AppResult<bool> {
     let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let updated = match super::update_columns_in(&mut tx, "booking_pages", account_id, id, columns, now).await {
         Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&slug.unwrap_or_default())),
         other => other?,

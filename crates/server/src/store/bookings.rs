@@ -121,7 +121,7 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
     }
     let mut sql = Sql::new("SELECT booking_id, user_id FROM booking_hosts WHERE booking_id IN ");
     sql.push_in(bookings.iter().map(|b| b.id.as_str())).push(" ORDER BY user_id");
-    let rows = sql.query().fetch_all(&db.read).await?;
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for b in bookings.iter_mut() {
         b.hosts = rows.iter().filter(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == b.id)).filter_map(|r| r.try_get(1).ok()).collect();
     }
@@ -226,7 +226,8 @@ pub async fn create(
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
     Ok(())
@@ -246,7 +247,8 @@ pub async fn reschedule(
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
     sql.push_with("status = ?, last_updated_time = ?", [Arg::from(old_status.as_str()), Arg::I64(booking.creation_time)]);
     if let Some(info) = old_cancel_info {
@@ -314,7 +316,7 @@ async fn create_in(
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Booking>> {
     let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
     let mut one = [from_row(&row)?];
     attach_hosts(db, &mut one).await?;
     let [b] = one;
@@ -388,7 +390,7 @@ pub async fn busy(
     .bind(from)
     .bind(except_booking.unwrap_or(""))
     .bind(from - MAX_HELD_MS)
-    .fetch_all(&db.read)
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     let mut intervals = Vec::with_capacity(rows.len());
     let mut starts = Vec::with_capacity(rows.len());
@@ -406,7 +408,7 @@ pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Op
         let row =
             sqlx::query("SELECT MAX(b.creation_time) FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id WHERE h.user_id = $1")
                 .bind(u)
-                .fetch_one(&db.read)
+                .fetch_one(&mut *db.reader().await?)
                 .await?;
         out.push((u.clone(), row.try_get::<Option<i64>, _>(0)?));
     }
@@ -426,7 +428,8 @@ pub async fn transition(
     event: Option<&NewEvent>,
     now: i64,
 ) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
     sql.push_with("status = ?, last_updated_time = ?", [Arg::from(status.as_str()), Arg::I64(now)]);
     if let Some(info) = cancel_info {
@@ -462,7 +465,8 @@ pub async fn reassign(
     event: Option<&NewEvent>,
     now: i64,
 ) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
     sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
     if let Some(l) = location {
@@ -487,7 +491,7 @@ pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> AppResult<Op
     let row = sqlx::query("SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2")
         .bind(booking_id)
         .bind(user_id)
-        .fetch_optional(&db.read)
+        .fetch_optional(&mut *db.reader().await?)
         .await?;
     row.map(|r| Ok(HostTime { user_id: user_id.to_string(), busy_start: r.try_get(0)?, busy_end: r.try_get(1)? })).transpose()
 }
@@ -498,7 +502,7 @@ pub async fn due_for_completion(db: &Db, now: i64, limit: i64) -> AppResult<Vec<
         "SELECT account_id, {COLUMNS} FROM bookings WHERE status IN ('scheduled', 'rescheduled') AND start_time + duration_minutes * 60000 <= $1 \
          ORDER BY start_time LIMIT $2"
     );
-    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&db.read).await?;
+    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&mut *db.reader().await?).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut b = [from_row(r)?];
@@ -514,7 +518,7 @@ pub async fn has_event(db: &Db, booking_id: &str, event_type: &str) -> AppResult
     let row = sqlx::query("SELECT 1 FROM events WHERE booking_id = $1 AND type = $2 LIMIT 1")
         .bind(booking_id)
         .bind(event_type)
-        .fetch_optional(&db.read)
+        .fetch_optional(&mut *db.reader().await?)
         .await?;
     Ok(row.is_some())
 }

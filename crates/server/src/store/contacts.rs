@@ -117,7 +117,7 @@ pub async fn list(db: &Db, account_id: &str, f: &ContactFilter, req: &PageReques
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 /// The identifier a duplicate collides with, as OnceHub reports it (param, value).
@@ -126,7 +126,7 @@ async fn duplicate_of(db: &Db, account_id: &str, email: Option<&str>, mobile: Op
         let hit = sqlx::query("SELECT 1 FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0")
             .bind(account_id)
             .bind(slotline_domain::email::normalize(e))
-            .fetch_optional(&db.write)
+            .fetch_optional(&mut *db.writer().await?)
             .await?;
         if hit.is_some() {
             return Ok(Some(("email", e.to_string())));
@@ -136,7 +136,7 @@ async fn duplicate_of(db: &Db, account_id: &str, email: Option<&str>, mobile: Op
         let hit = sqlx::query("SELECT 1 FROM contacts WHERE account_id = $1 AND mobile_phone = $2 AND deleted = 0")
             .bind(account_id)
             .bind(m)
-            .fetch_optional(&db.write)
+            .fetch_optional(&mut *db.writer().await?)
             .await?;
         if hit.is_some() {
             return Ok(Some(("mobile_phone", m.to_string())));
@@ -168,7 +168,8 @@ pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>
         sql.push_with(", ?", [a]);
     }
     sql.push(")");
-    match sql.query().execute(&db.write).await {
+    let inserted = sql.query().execute(&mut *db.writer().await?).await;
+    match inserted {
         Ok(_) => Ok(id),
         Err(e) if is_unique_violation(&e) => {
             let (param, value) =
@@ -188,7 +189,8 @@ pub async fn update(
     custom_fields: Option<Vec<(String, serde_json::Value)>>,
     now: i64,
 ) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let row = sqlx::query("SELECT custom_fields FROM contacts WHERE account_id = $1 AND id = $2 AND deleted = 0")
         .bind(account_id)
         .bind(id)

@@ -17,7 +17,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, now: i64
         .bind(name)
         .bind(label)
         .bind(now)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await;
     match res {
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(format!("Custom field already exists: '{name}'"), "name")),
@@ -31,7 +31,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, now: i64
 pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
     sqlx::query("SELECT name, label FROM custom_fields WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
-        .fetch_all(&db.read)
+        .fetch_all(&mut *db.reader().await?)
         .await?
         .iter()
         .map(|r| Ok(CustomField { name: r.try_get(0)?, label: r.try_get(1)? }))
@@ -40,7 +40,7 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
 
 pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
     let done =
-        sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&db.write).await?;
+        sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&mut *db.writer().await?).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -51,6 +51,6 @@ pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResu
     }
     let mut sql = Sql::new("SELECT name FROM custom_fields WHERE ");
     sql.push_with("account_id = ? AND name IN ", [Arg::from(account_id)]).push_in(names.iter().copied());
-    let known: Vec<String> = sql.query().fetch_all(&db.read).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let known: Vec<String> = sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     Ok(names.iter().find(|n| !known.iter().any(|k| k == *n)).map(|n| n.to_string()))
 }

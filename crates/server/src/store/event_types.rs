@@ -38,14 +38,14 @@ pub async fn create(db: &Db, account_id: &str, name: &str, description: &str, no
     .bind(name)
     .bind(description)
     .bind(now)
-    .execute(&db.write)
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(EventType { id, name: name.into(), description: description.into(), deleted: false })
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<EventType>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<EventType>, Page)> {
@@ -60,7 +60,8 @@ pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static 
 
 /// Deletes an event type; the booking pages that offered it stop offering it.
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE event_types SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
         .bind(now)
         .bind(account_id)

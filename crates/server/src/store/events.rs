@@ -32,7 +32,7 @@ fn from_row(r: &AnyRow) -> AppResult<Event> {
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Event>> {
     let sql = format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 #[derive(Default)]

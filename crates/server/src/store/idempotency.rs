@@ -26,14 +26,14 @@ pub async fn claim(db: &Db, account_id: &str, key: &str, hash: &str, now: i64) -
         .bind(account_id)
         .bind(key)
         .bind(now - TTL_MS)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     let inserted = sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, creation_time) VALUES ($1, $2, $3, $4)")
         .bind(account_id)
         .bind(key)
         .bind(hash)
         .bind(now)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await;
     match inserted {
         Ok(_) => return Ok(Claim::Fresh),
@@ -43,7 +43,7 @@ pub async fn claim(db: &Db, account_id: &str, key: &str, hash: &str, now: i64) -
     let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE account_id = $1 AND key = $2")
         .bind(account_id)
         .bind(key)
-        .fetch_optional(&db.write)
+        .fetch_optional(&mut *db.writer().await?)
         .await?;
     let Some(row) = row else { return Ok(Claim::InFlight) };
     if row.try_get::<String, _>(0)? != hash {
@@ -62,7 +62,7 @@ pub async fn record(db: &Db, account_id: &str, key: &str, status: u16, body: &st
         .bind(body)
         .bind(account_id)
         .bind(key)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -72,7 +72,7 @@ pub async fn release(db: &Db, account_id: &str, key: &str) -> AppResult<()> {
     sqlx::query("DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND status IS NULL")
         .bind(account_id)
         .bind(key)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }

@@ -41,7 +41,8 @@ fn from_row(r: &AnyRow) -> AppResult<KeyInfo> {
 pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<(KeyInfo, String)> {
     let key = apikey::generate();
     let id = new_id(IdKind::ApiKey);
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let active: i64 = sqlx::query("SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_time IS NULL")
         .bind(account_id)
         .fetch_one(&mut *tx)
@@ -67,7 +68,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResul
 pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<KeyInfo>> {
     sqlx::query("SELECT id, account_id, name, hint, creation_time, revoked_time FROM api_keys WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
-        .fetch_all(&db.read)
+        .fetch_all(&mut *db.reader().await?)
         .await?
         .iter()
         .map(from_row)
@@ -79,7 +80,7 @@ pub async fn revoke(db: &Db, key_id: &str, now: i64) -> AppResult<bool> {
     let done = sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
         .bind(now)
         .bind(key_id)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -90,7 +91,7 @@ pub async fn authenticate(db: &Db, secret: &str) -> AppResult<Option<Principal>>
         "SELECT k.account_id, a.email FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = $1 AND k.revoked_time IS NULL",
     )
     .bind(apikey::hash(secret))
-    .fetch_optional(&db.read)
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     row.map(|r| Ok(Principal { account_id: r.try_get(0)?, account_email: r.try_get(1)? })).transpose()
 }

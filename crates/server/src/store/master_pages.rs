@@ -47,7 +47,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, slug: &s
         .bind(slug)
         .bind(active as i64)
         .bind(now)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await;
     match res {
         Err(e) if is_unique_violation(&e) => Err(slug_taken(slug)),
@@ -60,7 +60,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, slug: &s
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<MasterPage>> {
     let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<MasterPage>, Page)> {
@@ -79,7 +79,8 @@ pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static 
 
 /// Deletes a master page; its booking pages stay, no longer grouped.
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE master_pages SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
         .bind(now)
         .bind(account_id)

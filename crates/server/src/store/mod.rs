@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
+pub mod conn;
 pub mod contacts;
 pub mod custom_fields;
 pub mod event_types;
@@ -24,8 +25,10 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
-    AnyPool, Executor,
+    AnyConnection, ConnectOptions, Executor,
 };
+
+pub use conn::{Conn, Conns};
 
 pub use sql::{Arg, Sql};
 
@@ -35,15 +38,18 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database. On SQLite all writes go through a pool of one connection: SQLite allows a
-/// single writer anyway, and queueing in-process avoids busy errors and lock upgrades. Reads use
-/// their own pool (WAL lets them run beside the writer). On PostgreSQL both are the same pool.
+/// The database. On SQLite all writes go through one connection: SQLite allows a single writer
+/// anyway, and queueing in-process avoids busy errors and lock upgrades. Reads use their own
+/// connections (WAL lets them run beside the writer). On PostgreSQL both come from one pool.
 #[derive(Clone)]
 pub struct Db {
-    pub read: AnyPool,
-    pub write: AnyPool,
+    read: Conns,
+    write: Conns,
     pub backend: Backend,
 }
+
+/// SQLite connections for reading; more would only add threads on a small machine.
+const SQLITE_READERS: usize = 4;
 
 /// Turns what a user passes as `--database-url` into a URL sqlx understands: a bare file path
 /// means an SQLite file, created if missing.
@@ -61,31 +67,56 @@ impl Db {
         let url = normalize_url(raw_url);
         let opts = AnyConnectOptions::from_str(&url)?;
         if url.starts_with("postgres") {
-            let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
-            return Ok(Db { read: pool.clone(), write: pool, backend: Backend::Postgres });
+            // No ping before handing a connection out: a broken one fails its query and is dropped.
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .connect_with(opts)
+                .await?;
+            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres });
         }
         disable_sqlite_memory_statistics();
-        let pragmas = |pool: AnyPoolOptions| {
-            pool.after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
+        let open = || async {
+            let mut conn: AnyConnection = opts.connect().await?;
+            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                .await?;
+            Ok::<_, sqlx::Error>(conn)
         };
-        let write = pragmas(AnyPoolOptions::new().max_connections(1).min_connections(1)).connect_with(opts.clone()).await?;
-        let read = pragmas(AnyPoolOptions::new().max_connections(8)).connect_with(opts).await?;
-        Ok(Db { read, write, backend: Backend::Sqlite })
+        let write = vec![open().await?];
+        let mut read = Vec::with_capacity(SQLITE_READERS);
+        for _ in 0..SQLITE_READERS {
+            read.push(open().await?);
+        }
+        Ok(Db {
+            read: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(read))),
+            write: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write))),
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// A connection for reading.
+    pub async fn reader(&self) -> Result<Conn, sqlx::Error> {
+        self.read.get().await
+    }
+
+    /// The connection for writing (on SQLite, the only one: hold it briefly, and never while
+    /// waiting for another).
+    pub async fn writer(&self) -> Result<Conn, sqlx::Error> {
+        self.write.get().await
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
     }
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await,
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&mut *self.writer().await?).await,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&mut *self.writer().await?).await,
         }
     }
 }
@@ -108,7 +139,7 @@ fn disable_sqlite_memory_statistics() {
 /// Soft-deletes a live object of `table` (which has `last_updated_time`). False if there was none.
 pub async fn soft_delete(db: &Db, table: &str, account_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
     let sql = format!("UPDATE {table} SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0");
-    Ok(sqlx::query(&sql).bind(now).bind(account_id).bind(id).execute(&db.write).await?.rows_affected() == 1)
+    Ok(sqlx::query(&sql).bind(now).bind(account_id).bind(id).execute(&mut *db.writer().await?).await?.rows_affected() == 1)
 }
 
 /// Sets the given columns (and `last_updated_time`) of a live object. False if there was none.
@@ -120,7 +151,7 @@ pub async fn update_columns(
     columns: Vec<(&'static str, Arg)>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut conn = db.write.acquire().await?;
+    let mut conn = db.writer().await?;
     update_columns_in(&mut conn, table, account_id, id, columns, now).await
 }
 

@@ -46,7 +46,7 @@ pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> AppResult<
     .bind(link.options.to_string())
     .bind(link.creation_time)
     .bind(link.expiry_time)
-    .execute(&db.write)
+    .execute(&mut *db.writer().await?)
     .await?;
     Ok(())
 }
@@ -60,7 +60,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<Opt
     .bind(account_id)
     .bind(id)
     .bind(now)
-    .fetch_optional(&db.read)
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -72,7 +72,7 @@ pub async fn consume(db: &Db, id: &str, booking_id: &str, now: i64) -> AppResult
             .bind(now)
             .bind(booking_id)
             .bind(id)
-            .execute(&db.write)
+            .execute(&mut *db.writer().await?)
             .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -81,7 +81,7 @@ pub async fn consume(db: &Db, id: &str, booking_id: &str, now: i64) -> AppResult
 pub async fn purge_expired(db: &Db, now: i64) -> AppResult<u64> {
     Ok(sqlx::query("DELETE FROM one_time_links WHERE used_time IS NULL AND expiry_time <= $1")
         .bind(now)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?
         .rows_affected())
 }

@@ -58,7 +58,7 @@ impl ListQuery<'_> {
     async fn exists_beyond(&self, db: &Db, seq: i64, newer: bool) -> AppResult<bool> {
         let mut sql = self.base("1");
         sql.push_with(if newer { " AND seq > ?" } else { " AND seq < ?" }, [Arg::I64(seq)]).push(" LIMIT 1");
-        Ok(sql.query().fetch_optional(&db.read).await?.is_some())
+        Ok(sql.query().fetch_optional(&mut *db.reader().await?).await?.is_some())
     }
 }
 
@@ -71,7 +71,7 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
             let mut sql = Sql::new("");
             sql.push(&format!("SELECT seq FROM {}", q.table))
                 .push_with(" WHERE account_id = ? AND id = ?", [Arg::from(q.account_id), Arg::from(id.as_str())]);
-            let row = sql.query().fetch_optional(&db.read).await?;
+            let row = sql.query().fetch_optional(&mut *db.reader().await?).await?;
             Some(row.ok_or_else(|| AppError::invalid(format!("No such {}: '{id}'", q.what), param))?.try_get::<i64, _>(0)?)
         }
     };
@@ -82,7 +82,7 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
     }
     sql.push(if backward { " ORDER BY seq ASC" } else { " ORDER BY seq DESC" });
     sql.push_with(" LIMIT ?", [Arg::I64(page.limit + 1)]);
-    let mut rows = sql.query().fetch_all(&db.read).await?;
+    let mut rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     let has_more = rows.len() as i64 > page.limit;
     rows.truncate(page.limit as usize);
     if backward {

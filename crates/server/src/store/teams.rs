@@ -30,14 +30,14 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResul
         .bind(account_id)
         .bind(name)
         .bind(now)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(Team { id, name: name.into(), deleted: false })
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Team>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 /// Lists teams, optionally only those `member` belongs to.
@@ -58,13 +58,14 @@ pub async fn rename(db: &Db, account_id: &str, id: &str, name: &str, now: i64) -
         .bind(now)
         .bind(account_id)
         .bind(id)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE teams SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
         .bind(now)
         .bind(account_id)

@@ -76,7 +76,8 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
     );
     sql.push_in(users.iter().map(|u| u.id.as_str())).push(" ORDER BY t.seq");
     let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
-    for r in sql.query().fetch_all(&db.read).await? {
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    for r in rows {
         by_user.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
     }
     for u in users {
@@ -87,7 +88,7 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
     let mut user = [from_row(&row)?];
     attach_teams(db, &mut user).await?;
     let [user] = user;
@@ -101,7 +102,7 @@ pub async fn get_many(db: &Db, account_id: &str, ids: &[String]) -> AppResult<Ha
     }
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE deleted = 0"));
     sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)]).push_in(ids.iter().map(String::as_str));
-    let mut users = sql.query().fetch_all(&db.read).await?.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut users = sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
 }
@@ -155,7 +156,8 @@ fn distinct(teams: Vec<String>) -> Vec<String> {
 pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> AppResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
     let id = new_id(IdKind::User);
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE account_id = $1 AND deleted = 0")
         .bind(account_id)
         .fetch_one(&mut *tx)
@@ -207,7 +209,8 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
 
 pub async fn update(db: &Db, account_id: &str, id: &str, mut patch: UserPatch, now: i64) -> AppResult<()> {
     patch.teams = patch.teams.map(distinct);
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     if let Some(teams) = &patch.teams {
         check_teams(&mut tx, account_id, teams).await?;
         set_teams(&mut tx, id, teams).await?;
@@ -234,7 +237,8 @@ pub async fn update(db: &Db, account_id: &str, id: &str, mut patch: UserPatch, n
 
 /// Soft-deletes a user: it leaves lists, its id answers with a redacted object.
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
-    let mut tx = db.write.begin().await?;
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE users SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
         .bind(now)
         .bind(account_id)
@@ -250,7 +254,7 @@ pub async fn schedule(db: &Db, account_id: &str, id: &str) -> AppResult<Option<(
     let row = sqlx::query("SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2")
         .bind(account_id)
         .bind(id)
-        .fetch_optional(&db.read)
+        .fetch_optional(&mut *db.reader().await?)
         .await?;
     row.map(|r| {
         let schedule: Schedule = serde_json::from_str(&r.try_get::<String, _>(0)?)?;
@@ -265,7 +269,7 @@ pub async fn set_schedule(db: &Db, account_id: &str, id: &str, schedule: &Schedu
         .bind(now)
         .bind(account_id)
         .bind(id)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(())
 }
@@ -281,7 +285,7 @@ pub async fn host_info(db: &Db, account_id: &str, id: &str) -> AppResult<Option<
     let row = sqlx::query("SELECT email, timezone, schedule FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0")
         .bind(account_id)
         .bind(id)
-        .fetch_optional(&db.read)
+        .fetch_optional(&mut *db.reader().await?)
         .await?;
     row.map(|r| {
         Ok(HostInfo { email: r.try_get(0)?, timezone: r.try_get(1)?, schedule: serde_json::from_str(&r.try_get::<String, _>(2)?)? })

@@ -65,7 +65,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[
     .bind(&hook.secret)
     .bind(&hook.api_version)
     .bind(now)
-    .execute(&db.write)
+    .execute(&mut *db.writer().await?)
     .await;
     match res {
         Err(e) if is_unique_violation(&e) => {
@@ -80,7 +80,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhook>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&db.read).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Webhook>, Page)> {
@@ -94,7 +94,7 @@ pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
     let done = sqlx::query("UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0")
         .bind(account_id)
         .bind(id)
-        .execute(&db.write)
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }

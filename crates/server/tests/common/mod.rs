@@ -173,8 +173,7 @@ impl TestApp {
     }
 
     pub async fn finish(self) {
-        self.db.read.close().await;
-        self.db.write.close().await;
+        self.db.close().await;
         match &self.cleanup {
             Cleanup::File(path) => {
                 for ext in ["", "-wal", "-shm"] {
