@@ -4,6 +4,7 @@
 //! identifiers and secrets, and the scheduling rules. The server crate does the I/O.
 
 pub mod apikey;
+pub mod destination;
 pub mod availability;
 pub mod email;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod id;
 pub mod lifecycle;
 pub mod names;
 pub mod phone;
+pub mod retry;
 pub mod role;
 pub mod schedule;
 pub mod settings;
