@@ -43,6 +43,18 @@ pub fn matches(subscribed: &[String], event_type: &str) -> bool {
     })
 }
 
+/// The names a subscription may list to receive `event_type`: the type itself and its family's
+/// composite (`booking.scheduled` → `booking`).
+pub fn subscribed_names(event_type: &str) -> Vec<&str> {
+    let mut names = vec![event_type];
+    if let Some((family, _)) = event_type.split_once('.') {
+        if COMPOSITES.contains(&family) {
+            names.push(family);
+        }
+    }
+    names
+}
+
 /// A new signing secret: 32 lowercase hexadecimal characters, as OnceHub issues them.
 pub fn new_secret() -> String {
     let bytes: [u8; 16] = rand::thread_rng().gen();
@@ -89,6 +101,15 @@ mod tests {
 
     fn v(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn subscribed_names_agree_with_matches() {
+        for t in EVENT_TYPES {
+            for name in EVENT_TYPES.iter().chain(COMPOSITES) {
+                assert_eq!(subscribed_names(t).contains(name), matches(&v(&[name]), t), "{name} for {t}");
+            }
+        }
     }
 
     #[test]

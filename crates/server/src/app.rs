@@ -6,7 +6,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::{
     clock::{Clock, SystemClock},
-    config::ServeConfig,
+    config::{Role, ServeConfig},
     store::Db,
 };
 
@@ -18,6 +18,8 @@ pub struct AppState {
     pub limiter: Option<DefaultKeyedRateLimiter<String>>,
     pub body_limit: usize,
     pub allow_http_webhooks: bool,
+    pub role: crate::config::Role,
+    pub worker: crate::delivery::WorkerConfig,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -36,6 +38,8 @@ impl AppState {
             limiter,
             body_limit: config.body_limit,
             allow_http_webhooks: config.allow_http_webhooks,
+            role: config.role,
+            worker: config.worker(),
         }
     }
 
@@ -49,12 +53,24 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves until the process is stopped, with the background sweeper that completes bookings.
 /// The database must already be migrated.
+/// With `--role worker` the listener is not used; with `--role api` no webhooks are sent.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let state = Arc::new(state);
     let sweeper = tokio::spawn(sweep(state.clone()));
-    let router = crate::api::router(state);
-    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await;
+    let worker = (state.role != Role::Api)
+        .then(|| tokio::spawn(crate::delivery::run(state.db.clone(), state.clock.clone(), state.worker.clone())));
+    let served = if state.role == Role::Worker {
+        drop(listener);
+        shutdown_signal().await;
+        Ok(())
+    } else {
+        let router = crate::api::router(state);
+        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+    };
     sweeper.abort();
+    if let Some(w) = worker {
+        w.abort();
+    }
     served
 }
 

@@ -23,9 +23,75 @@ pub struct ServeConfig {
     /// Development only: accept plain http:// webhook URLs on loopback addresses.
     #[arg(long, env = "SLOTLINE_ALLOW_HTTP_WEBHOOKS", default_value_t = false)]
     pub allow_http_webhooks: bool,
+    /// What this process runs: the API and pages, the webhook worker, or both.
+    #[arg(long, env = "SLOTLINE_ROLE", value_enum, default_value_t = Role::All)]
+    pub role: Role,
+    /// Internal addresses webhooks may reach anyway, as CIDRs separated by commas
+    /// (loopback, private, link-local, CGNAT, unique-local and metadata addresses are refused).
+    #[arg(long, env = "SLOTLINE_WEBHOOK_ALLOW", default_value = "", value_parser = parse_cidrs)]
+    pub webhook_allow: Cidrs,
+    /// Seconds a webhook endpoint has to answer (the connection: 5 s at most).
+    #[arg(long, env = "SLOTLINE_WEBHOOK_TIMEOUT", default_value_t = 15)]
+    pub webhook_timeout: u64,
+    /// Webhook attempts in flight at once in this process.
+    #[arg(long, env = "SLOTLINE_WEBHOOK_CONCURRENCY", default_value_t = 256)]
+    pub webhook_concurrency: usize,
+    /// Webhook attempts in flight at once per webhook.
+    #[arg(long, env = "SLOTLINE_WEBHOOK_PER_ENDPOINT", default_value_t = 32)]
+    pub webhook_per_endpoint: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    All,
+    Api,
+    Worker,
+}
+
+/// A parsed allow list (clap needs one type for the whole value).
+#[derive(Debug, Clone, Default)]
+pub struct Cidrs(pub Vec<ipnet::IpNet>);
+
+fn parse_cidrs(s: &str) -> Result<Cidrs, String> {
+    slotline_domain::destination::parse_allowed(s).map(Cidrs)
 }
 
 impl ServeConfig {
+    /// Settings for tests and embedding: everything at its default but what is given.
+    pub fn new(listen: SocketAddr, database_url: &str) -> ServeConfig {
+        ServeConfig {
+            listen,
+            database_url: database_url.to_string(),
+            public_url: None,
+            rate_limit: 5,
+            body_limit: 1_048_576,
+            allow_http_webhooks: false,
+            role: Role::All,
+            webhook_allow: Cidrs::default(),
+            webhook_timeout: 15,
+            webhook_concurrency: 256,
+            webhook_per_endpoint: 32,
+        }
+    }
+
+    /// The webhook worker's settings. Development mode (plain http allowed) also opens loopback.
+    pub fn worker(&self) -> crate::delivery::WorkerConfig {
+        let mut allowed = self.webhook_allow.0.clone();
+        if self.allow_http_webhooks {
+            allowed.extend(["127.0.0.0/8", "::1/128"].map(|n| n.parse::<ipnet::IpNet>().expect("loopback")));
+        }
+        let policy = crate::delivery::send::Policy {
+            allowed,
+            allow_http: self.allow_http_webhooks,
+            connect_timeout: std::time::Duration::from_secs(self.webhook_timeout.clamp(1, 5)),
+            timeout: std::time::Duration::from_secs(self.webhook_timeout.max(1)),
+        };
+        let mut w = crate::delivery::WorkerConfig::new(policy);
+        w.concurrency = self.webhook_concurrency.max(1);
+        w.per_webhook = self.webhook_per_endpoint.max(1);
+        w
+    }
+
     /// The public base URL without a trailing slash.
     pub fn base_url(&self) -> String {
         match &self.public_url {

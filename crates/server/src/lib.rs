@@ -9,6 +9,7 @@ pub mod booking_view;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod scheduler;
 pub mod store;

@@ -10,6 +10,7 @@ use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use super::{
+    outbox,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db, Sql,
 };
@@ -60,14 +61,7 @@ pub struct HostTime {
     pub busy_end: i64,
 }
 
-/// An event row written with the change that caused it.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: String,
-    pub event_type: &'static str,
-    pub payload: String,
-    pub creation_time: i64,
-}
+pub use super::outbox::NewEvent;
 
 /// A contact to create, or to update when one with this email exists.
 #[derive(Debug, Clone)]
@@ -203,19 +197,6 @@ async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime
     }
 }
 
-async fn insert_event(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: &str, e: &NewEvent) -> AppResult<()> {
-    sqlx::query("INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&e.id)
-        .bind(account_id)
-        .bind(e.event_type)
-        .bind(booking_id)
-        .bind(&e.payload)
-        .bind(e.creation_time)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// Creates a booking holding `hosts`' time, its guest's contact and its event, atomically.
 /// Fails with "not available" when any host's time overlaps an active booking.
 pub async fn create(
@@ -230,6 +211,7 @@ pub async fn create(
     let mut tx = conn.begin().await?;
     create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
+    db.outbox_written();
     Ok(())
 }
 
@@ -264,6 +246,7 @@ pub async fn reschedule(
     sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(&old.id).execute(&mut *tx).await?;
     create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { AppError::from(e) })?;
+    db.outbox_written();
     Ok(true)
 }
 
@@ -309,7 +292,7 @@ async fn create_in(
         hold_time(tx, &booking.id, h, booking.status.holds_time(), booking.creation_time).await?;
     }
     if let Some(e) = event {
-        insert_event(tx, account_id, &booking.id, e).await?;
+        outbox::write(tx, account_id, Some(&booking.id), e).await?;
     }
     Ok(())
 }
@@ -444,9 +427,10 @@ pub async fn transition(
     }
     touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
-        insert_event(&mut tx, account_id, id, e).await?;
+        outbox::write(&mut tx, account_id, Some(id), e).await?;
     }
     tx.commit().await?;
+    db.outbox_written();
     Ok(true)
 }
 
@@ -480,9 +464,10 @@ pub async fn reassign(
     hold_time(&mut tx, id, new_host, true, now).await?;
     touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
-        insert_event(&mut tx, account_id, id, e).await?;
+        outbox::write(&mut tx, account_id, Some(id), e).await?;
     }
     tx.commit().await?;
+    db.outbox_written();
     Ok(true)
 }
 

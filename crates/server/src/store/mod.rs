@@ -15,6 +15,8 @@ pub mod idempotency;
 pub mod keys;
 pub mod master_pages;
 pub mod one_time_links;
+pub mod outbox;
+pub mod deliveries;
 pub mod page;
 pub mod sql;
 pub mod teams;
@@ -46,6 +48,8 @@ pub struct Db {
     read: Conns,
     write: Conns,
     pub backend: Backend,
+    /// Rung after a commit that wrote deliveries (see `outbox`).
+    outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// SQLite connections for reading; more would only add threads on a small machine.
@@ -74,7 +78,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres });
+            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres, outbox: Default::default() });
         }
         disable_sqlite_memory_statistics();
         let open = || async {
@@ -92,6 +96,7 @@ impl Db {
             read: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(read))),
             write: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write))),
             backend: Backend::Sqlite,
+            outbox: Default::default(),
         })
     }
 

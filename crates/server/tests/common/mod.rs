@@ -43,11 +43,13 @@ pub struct Options {
     pub rate_limit: u32,
     pub body_limit: usize,
     pub allow_http_webhooks: bool,
+    pub webhook_timeout_secs: u64,
+    pub webhook_per_endpoint: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limit: 0, body_limit: 1_048_576, allow_http_webhooks: false }
+        Options { rate_limit: 0, body_limit: 1_048_576, allow_http_webhooks: false, webhook_timeout_secs: 15, webhook_per_endpoint: 32 }
     }
 }
 
@@ -104,15 +106,16 @@ impl TestApp {
         let (_, key) = keys::create(&db, &account.id, "tests", 1_750_000_000_000).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = ServeConfig {
-            listen: addr,
-            database_url: url,
-            public_url: Some(format!("http://{addr}")),
-            rate_limit: opts.rate_limit,
-            body_limit: opts.body_limit,
-            allow_http_webhooks: opts.allow_http_webhooks,
-        };
-        let state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
+        let mut config = ServeConfig::new(addr, &url);
+        config.public_url = Some(format!("http://{addr}"));
+        config.rate_limit = opts.rate_limit;
+        config.body_limit = opts.body_limit;
+        config.allow_http_webhooks = opts.allow_http_webhooks;
+        config.webhook_timeout = opts.webhook_timeout_secs;
+        config.webhook_per_endpoint = opts.webhook_per_endpoint;
+        let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
+        // The manual clock moves without telling anyone: look for due retries often.
+        state.worker.poll = std::time::Duration::from_millis(20);
         tokio::spawn(app::serve(state, listener));
         Some(TestApp {
             base: format!("http://{addr}"),

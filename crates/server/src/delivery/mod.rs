@@ -1,0 +1,198 @@
+//! The webhook worker: claims due deliveries in batches under a lease, sends each as a signed
+//! POST, and records the results in batches. Nothing is held across the network call: a claim
+//! only moves the delivery's due time past the lease, so if this process dies its claims come
+//! due again and another worker (or this one, restarted) sends them — at least once, always
+//! with the same event id and bytes.
+//!
+//! A slow or dead endpoint cannot hold up the others: each webhook has at most `per_webhook`
+//! attempts in flight, and claims skip webhooks that are at their limit.
+
+pub mod send;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rand::Rng;
+use slotline_domain::retry::{self, Verdict};
+use tokio::sync::{mpsc, Notify};
+
+use crate::{
+    clock::Clock,
+    store::{
+        deliveries::{self, Claimed, Outcome},
+        Db,
+    },
+};
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub policy: send::Policy,
+    /// Attempts in flight in this process.
+    pub concurrency: usize,
+    /// Attempts in flight per webhook.
+    pub per_webhook: usize,
+    /// How long a claim lasts; longer than the request timeout, so a live worker's claims never
+    /// expire under it.
+    pub lease: Duration,
+    /// How often to look for due deliveries when nothing signals new ones (retries coming due,
+    /// deliveries written by other processes).
+    pub poll: Duration,
+}
+
+impl WorkerConfig {
+    pub fn new(policy: send::Policy) -> WorkerConfig {
+        let lease = policy.timeout * 2 + Duration::from_secs(30);
+        WorkerConfig { policy, concurrency: 256, per_webhook: 32, lease, poll: Duration::from_millis(500) }
+    }
+}
+
+/// Attempts in flight, by webhook.
+#[derive(Default)]
+struct InFlight {
+    by_webhook: HashMap<String, i64>,
+    total: usize,
+}
+
+/// Runs the worker until the task is dropped.
+pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
+    let client = send::client(&config.policy, config.per_webhook);
+    let in_flight = Arc::new(Mutex::new(InFlight::default()));
+    let freed = Arc::new(Notify::new());
+    let (results, outcomes) = mpsc::unbounded_channel::<Outcome>();
+    let recorder = tokio::spawn(record_results(db.clone(), clock.clone(), outcomes, in_flight.clone(), freed.clone()));
+    let _stop_recorder = AbortOnDrop(recorder);
+    let config = Arc::new(config);
+    loop {
+        let (room, capacity) = {
+            let f = in_flight.lock().expect("in-flight counts");
+            let room: HashMap<String, i64> = f.by_webhook.iter().map(|(h, n)| (h.clone(), config.per_webhook as i64 - n)).collect();
+            (room, config.concurrency.saturating_sub(f.total))
+        };
+        let mut claimed_some = false;
+        if capacity > 0 {
+            let now = clock.now_ms();
+            let lease_until = now + config.lease.as_millis() as i64;
+            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, config.per_webhook as i64).await {
+                Ok(claimed) => {
+                    claimed_some = !claimed.is_empty();
+                    let mut f = in_flight.lock().expect("in-flight counts");
+                    for c in claimed {
+                        *f.by_webhook.entry(c.webhook_id.clone()).or_default() += 1;
+                        f.total += 1;
+                        tokio::spawn(attempt(client.clone(), config.clone(), clock.clone(), c, results.clone()));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed; will retry");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        if claimed_some {
+            continue;
+        }
+        tokio::select! {
+            _ = db.outbox_signal() => {}
+            _ = freed.notified() => {}
+            _ = tokio::time::sleep(config.poll) => {}
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends one claimed delivery and reports what follows from the answer.
+async fn attempt(client: reqwest::Client, config: Arc<WorkerConfig>, clock: Arc<dyn Clock>, c: Claimed, results: mpsc::UnboundedSender<Outcome>) {
+    let started = clock.now_ms();
+    let signed = slotline_webhook::sign(&c.secret, &c.event_id, started.div_euclid(1000), c.payload.as_bytes());
+    let headers = [
+        ("Oncehub-Signature", signed.oncehub_signature),
+        ("webhook-id", c.event_id.clone()),
+        ("webhook-timestamp", signed.timestamp),
+        ("webhook-signature", signed.webhook_signature),
+    ];
+    let res = send::post(&client, &config.policy, &c.url, &headers, c.payload.clone()).await;
+    let now = clock.now_ms();
+    let window_start = c.window_start.unwrap_or(started);
+    let failures = (c.attempts + 1) as u32;
+    let (status, next, disable) = match res.status.map(retry::verdict) {
+        Some(Verdict::Delivered) => ("delivered", None, None),
+        Some(Verdict::Gone) => ("failed", None, Some("The endpoint answered 410 Gone.".to_string())),
+        _ => {
+            let after = res.status.and_then(|s| retry::retry_after_ms(s, res.retry_after.as_deref(), now));
+            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+            match retry::next_attempt(window_start, failures, now, after, jitter) {
+                Some(at) => ("pending", Some(at), None),
+                None => ("failed", None, None),
+            }
+        }
+    };
+    let _ = results.send(Outcome {
+        seq: c.seq,
+        webhook_id: c.webhook_id,
+        attempt_time: started,
+        duration_ms: res.duration_ms,
+        status_code: res.status.map(i64::from),
+        error_kind: res.error_kind,
+        error: res.error,
+        response_headers: res.headers,
+        response_body: res.body,
+        status,
+        next_attempt_time: next,
+        window_start,
+        disable,
+    });
+}
+
+/// Writes results in batches; frees their in-flight places once written.
+async fn record_results(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    mut outcomes: mpsc::UnboundedReceiver<Outcome>,
+    in_flight: Arc<Mutex<InFlight>>,
+    freed: Arc<Notify>,
+) {
+    const BATCH: usize = 512;
+    let mut batch = Vec::with_capacity(BATCH);
+    while outcomes.recv_many(&mut batch, BATCH).await > 0 {
+        loop {
+            match deliveries::record(&db, &batch, clock.now_ms()).await {
+                Ok(disabled) => {
+                    for hook in disabled {
+                        tracing::warn!(webhook = %hook, "webhook disabled");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    // The claims stay leased meanwhile; if this never succeeds they expire and
+                    // the deliveries are sent again (at least once).
+                    tracing::warn!(error = %e, "recording delivery results failed; will retry");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        {
+            let mut f = in_flight.lock().expect("in-flight counts");
+            for o in &batch {
+                if let Some(n) = f.by_webhook.get_mut(&o.webhook_id) {
+                    *n -= 1;
+                    if *n <= 0 {
+                        f.by_webhook.remove(&o.webhook_id);
+                    }
+                }
+                f.total = f.total.saturating_sub(1);
+            }
+        }
+        batch.clear();
+        freed.notify_one();
+    }
+}
