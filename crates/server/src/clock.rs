@@ -26,6 +26,9 @@ impl ManualClock {
     pub fn new(ms: i64) -> Self {
         ManualClock(Arc::new(AtomicI64::new(ms)))
     }
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
     pub fn advance(&self, ms: i64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }

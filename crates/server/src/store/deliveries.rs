@@ -126,12 +126,9 @@ pub struct Outcome {
     pub disable: Option<String>,
 }
 
-/// How long a webhook may fail without a single success before giving up disables it.
-pub const FAILING_LIMIT_MS: i64 = slotline_domain::retry::WINDOW_MS;
-
 /// Records a batch of outcomes in one transaction: the attempt log, each delivery's new state,
-/// each webhook's failing streak; disables webhooks that asked to stop or that have failed for
-/// 72 hours when a delivery gives up. Returns the webhooks it disabled.
+/// each webhook's failing streak; disables webhooks that asked to stop (410), and those whose
+/// delivery gave up after its 72 hours with no success of the webhook meanwhile. Returns the webhooks it disabled.
 pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<String>> {
     if outcomes.is_empty() {
         return Ok(Vec::new());
@@ -195,7 +192,8 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     for o in outcomes {
         let reason = match (&o.disable, o.status) {
             (Some(r), _) => Some((r.clone(), i64::MAX)),
-            (None, "failed") => Some(("Deliveries failed for 72 hours.".to_string(), now - FAILING_LIMIT_MS)),
+            // Its 72 hours are over; the webhook goes off if nothing succeeded meanwhile.
+            (None, "failed") => Some(("Deliveries failed for 72 hours.".to_string(), o.window_start)),
             _ => None,
         };
         let Some((reason, failing_before)) = reason else { continue };

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::sync::Arc;
 
 use rand::Rng;
@@ -207,6 +209,25 @@ pub fn assert_error(got: &(u16, Value), status: u16, message: &str, param: Optio
 /// Runs one scenario against both backends: `<name>::sqlite` and `<name>::postgres`.
 #[macro_export]
 macro_rules! both_backends {
+    ($name:ident, $scenario:path, $opts:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = common::TestApp::spawn_with(common::Backend::Sqlite, $opts).await {
+                    $scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = common::TestApp::spawn_with(common::Backend::Postgres, $opts).await {
+                    $scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
     ($name:ident, $scenario:path) => {
         mod $name {
             use super::*;

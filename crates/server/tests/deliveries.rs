@@ -1,0 +1,243 @@
+//! Webhook delivery end to end: real bookings, a real HTTP receiver, the worker inside the
+//! server, and the manual clock to move through retries without sleeping.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{
+    receiver::{Behavior, Receiver},
+    Options, TestApp,
+};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+const MONDAY_9AM: &str = "2025-06-16T14:00:00.000Z";
+
+fn dev() -> Options {
+    Options { allow_http_webhooks: true, webhook_timeout_secs: 1, ..Options::default() }
+}
+
+async fn subscribe(app: &TestApp, name: &str, url: &str, events: &[&str]) -> Value {
+    let (s, w) = app.post("/v2/webhooks", json!({"name": name, "url": url, "events": events})).await;
+    assert_eq!(s, 200, "{w}");
+    w
+}
+
+async fn book(app: &TestApp, start: &str) -> String {
+    let (s, c) = app
+        .post("/v2/booking-calendars", json!({"host": app.owner_user_id, "name": format!("Cal {start}"), "settings": {"minimum_notice_minutes": 0}}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let cal = c["id"].as_str().unwrap();
+    let (s, b) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": start, "guest_time_zone": "UTC", "booking_form": {"name": "Carrie Guest", "email": "carrie@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["id"].as_str().unwrap().to_string()
+}
+
+/// (attempts, status, next_attempt_time) of the only delivery, once it has `attempts` attempts.
+async fn delivery_after(app: &TestApp, attempts: i64) -> (i64, String, Option<i64>) {
+    for _ in 0..500 {
+        let row = sqlx::query("SELECT attempts, status, next_attempt_time FROM deliveries")
+            .fetch_optional(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap();
+        if let Some(r) = row {
+            let got: (i64, String, Option<i64>) = (r.get(0), r.get(1), r.get(2));
+            if got.0 >= attempts {
+                return got;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the delivery never reached {attempts} attempts");
+}
+
+async fn attempt_log(app: &TestApp) -> Vec<(i64, Option<i64>, Option<String>)> {
+    sqlx::query("SELECT attempt_time, status_code, error_kind FROM delivery_attempts ORDER BY seq")
+        .fetch_all(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+fn verify(secret: &str, r: &common::receiver::Received, now_secs: i64) -> slotline_webhook::Verified {
+    let h = |k: &str| r.headers.get(k).map(String::as_str);
+    let headers = slotline_webhook::Headers {
+        oncehub_signature: h("oncehub-signature"),
+        webhook_id: h("webhook-id"),
+        webhook_timestamp: h("webhook-timestamp"),
+        webhook_signature: h("webhook-signature"),
+    };
+    slotline_webhook::verify(secret, &headers, &r.body, now_secs, 300).expect("valid signatures")
+}
+
+async fn each_subscription_gets_its_events_signed(app: &TestApp) {
+    let all = Receiver::start().await;
+    let cancels = Receiver::start().await;
+    let none = Receiver::start().await;
+    let w_all = subscribe(app, "all bookings", &all.url, &["booking"]).await;
+    let w_cancel = subscribe(app, "cancels", &cancels.url, &["booking.canceled"]).await;
+    subscribe(app, "conversations", &none.url, &["conversation"]).await;
+
+    let id = book(app, MONDAY_9AM).await;
+    let got = all.wait_for(1, 10).await;
+    let (s, c) = app.post(&format!("/v2/bookings/{id}/cancel"), json!({"cancellation_reason": "Conflict"})).await;
+    assert_eq!(s, 200, "{c}");
+    let got_all = all.wait_for(2, 10).await;
+    let got_cancel = cancels.wait_for(1, 10).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(none.count(), 0, "a subscription to other events gets nothing");
+    assert_eq!(cancels.count(), 1, "booking.canceled only");
+
+    let now = app.clock_now() / 1000;
+    for (r, secret) in [(&got[0], &w_all["secret"]), (&got_all[1], &w_all["secret"]), (&got_cancel[0], &w_cancel["secret"])] {
+        let v = verify(secret.as_str().unwrap(), r, now);
+        assert!(v.oncehub && v.standard, "both schemes present and valid");
+        assert_eq!(v.timestamp, now);
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert!(r.headers["user-agent"].starts_with("Slotline-Webhooks/"), "{}", r.headers["user-agent"]);
+        // The body is the event exactly as the event log holds it, and the id is its event id.
+        let event: Value = serde_json::from_slice(&r.body).unwrap();
+        let event_id = event["id"].as_str().unwrap();
+        assert_eq!(r.headers["webhook-id"], event_id);
+        let stored: String = sqlx::query("SELECT payload FROM events WHERE id = $1")
+            .bind(event_id)
+            .fetch_one(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(r.body, stored.as_bytes());
+    }
+    let types: Vec<String> =
+        got_all.iter().map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["type"].as_str().unwrap().to_string()).collect();
+    assert_eq!(types, ["booking.scheduled", "booking.canceled"]);
+    assert_eq!(serde_json::from_slice::<Value>(&got_cancel[0].body).unwrap()["data"]["id"], id);
+}
+both_backends!(each_subscription_gets_its_events_signed, each_subscription_gets_its_events_signed, dev());
+
+async fn a_failing_receiver_is_retried_on_schedule_until_it_recovers(app: &TestApp) {
+    let rx = Receiver::start().await;
+    rx.script([
+        Behavior::Answer(500, vec![]),
+        Behavior::Hang(Duration::from_secs(3)),
+        Behavior::Reset,
+        Behavior::Answer(429, vec![("retry-after", "120".into())]),
+        Behavior::Answer(204, vec![]),
+    ]);
+    let hook = subscribe(app, "flaky", &rx.url, &["booking.scheduled"]).await;
+    let t0 = app.clock_now();
+    book(app, MONDAY_9AM).await;
+    // (after which failure, the nominal wait, whether jitter applies)
+    let waits = [(1, 35_000, true), (2, 180_000, true), (3, 900_000, true), (4, 120_000, false)];
+    let mut at = t0;
+    for (failures, nominal, jittered) in waits {
+        let (attempts, status, next) = delivery_after(app, failures).await;
+        assert_eq!((attempts, status.as_str()), (failures, "pending"));
+        let wait = next.unwrap() - at;
+        if jittered {
+            assert!((nominal * 9 / 10..=nominal * 11 / 10).contains(&wait), "wait {wait} after failure {failures}");
+        } else {
+            assert_eq!(wait, nominal, "Retry-After is honoured exactly");
+        }
+        // Nothing is sent before it is due.
+        let before = rx.count();
+        app.clock.advance(wait - 1_000);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(rx.count(), before, "no attempt before its time");
+        app.clock.advance(1_000);
+        at = next.unwrap();
+    }
+    let (attempts, status, next) = delivery_after(app, 5).await;
+    assert_eq!((attempts, status.as_str(), next), (5, "delivered", None));
+    let log = attempt_log(app).await;
+    let kinds: Vec<Option<&str>> = log.iter().map(|(_, _, k)| k.as_deref()).collect();
+    assert_eq!(kinds[0], Some("status"));
+    assert_eq!(kinds[1], Some("timeout"));
+    assert!(matches!(kinds[2], Some("connect") | Some("body")), "a reset is a connection failure: {:?}", kinds[2]);
+    assert_eq!(kinds[3], Some("status"));
+    assert_eq!(kinds[4], None);
+    assert_eq!(log.iter().map(|(_, c, _)| *c).collect::<Vec<_>>(), [Some(500), None, None, Some(429), Some(204)]);
+    // Every attempt carried the same event id and the same bytes.
+    let got = rx.all();
+    assert!(got.windows(2).all(|w| w[0].body == w[1].body && w[0].headers["webhook-id"] == w[1].headers["webhook-id"]));
+    let (_, w) = app.get(&format!("/v2/webhooks/{}", hook["id"].as_str().unwrap())).await;
+    assert_eq!(w["status"], "enabled");
+}
+both_backends!(a_failing_receiver_is_retried_on_schedule_until_it_recovers, a_failing_receiver_is_retried_on_schedule_until_it_recovers, dev());
+
+async fn gone_disables_the_webhook_at_once(app: &TestApp) {
+    let rx = Receiver::start().await;
+    rx.set_default(Behavior::Answer(410, vec![]));
+    let hook = subscribe(app, "gone", &rx.url, &["booking"]).await;
+    let id = hook["id"].as_str().unwrap();
+    book(app, MONDAY_9AM).await;
+    let (attempts, status, _) = delivery_after(app, 1).await;
+    assert_eq!((attempts, status.as_str()), (1, "failed"));
+    let (_, w) = app.get(&format!("/v2/webhooks/{id}")).await;
+    assert_eq!(w["status"], "disabled");
+    assert_eq!(w["disabled_reason"], "The endpoint answered 410 Gone.");
+    // A disabled webhook gets no new deliveries.
+    book(app, "2025-06-17T14:00:00.000Z").await;
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM deliveries").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    assert_eq!(rx.count(), 1);
+}
+both_backends!(gone_disables_the_webhook_at_once, gone_disables_the_webhook_at_once, dev());
+
+async fn seventy_two_hours_of_failures_disable_the_webhook(app: &TestApp) {
+    let rx = Receiver::start().await;
+    rx.set_default(Behavior::Answer(500, vec![]));
+    let hook = subscribe(app, "down", &rx.url, &["booking.scheduled"]).await;
+    let t0 = app.clock_now();
+    book(app, MONDAY_9AM).await;
+    let mut failures = 1;
+    loop {
+        let (_, status, next) = delivery_after(app, failures).await;
+        if status == "failed" {
+            break;
+        }
+        app.clock.set(next.unwrap());
+        failures += 1;
+        assert!(failures < 30, "gave up too late");
+    }
+    let log = attempt_log(app).await;
+    assert!(log.last().unwrap().0 - t0 <= 72 * 3_600_000, "no attempt after 72 hours");
+    assert!(log.last().unwrap().0 - t0 >= 66 * 3_600_000, "retried until near the end of the 72 hours");
+    let (_, w) = app.get(&format!("/v2/webhooks/{}", hook["id"].as_str().unwrap())).await;
+    assert_eq!(w["status"], "disabled");
+    assert_eq!(w["disabled_reason"], "Deliveries failed for 72 hours.");
+}
+both_backends!(seventy_two_hours_of_failures_disable_the_webhook, seventy_two_hours_of_failures_disable_the_webhook, dev());
+
+async fn internal_addresses_are_refused_at_connect_time(app: &TestApp) {
+    // No development flag and no allow list: localhost resolves to loopback, which is refused
+    // when connecting; the metadata address is refused as written.
+    subscribe(app, "sneaky", "https://localhost:9/hook", &["booking.scheduled"]).await;
+    subscribe(app, "metadata", "https://169.254.169.254/latest/meta-data", &["booking.scheduled"]).await;
+    book(app, MONDAY_9AM).await;
+    for _ in 0..500 {
+        if attempt_log(app).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let rows = sqlx::query("SELECT error_kind, error FROM delivery_attempts ORDER BY seq")
+        .fetch_all(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let (kind, error): (String, String) = (r.get(0), r.get(1));
+        assert_eq!(kind, "address", "{error}");
+        assert!(error.contains("loopback") || error.contains("link-local"), "{error}");
+    }
+}
+both_backends!(internal_addresses_are_refused_at_connect_time, internal_addresses_are_refused_at_connect_time);
