@@ -241,3 +241,75 @@ async fn internal_addresses_are_refused_at_connect_time(app: &TestApp) {
     }
 }
 both_backends!(internal_addresses_are_refused_at_connect_time, internal_addresses_are_refused_at_connect_time);
+
+async fn the_log_shows_each_attempt_and_failed_work_can_be_replayed(app: &TestApp) {
+    let rx = Receiver::start().await;
+    let other = Receiver::start().await;
+    rx.set_default(Behavior::Answer(410, vec![("x-reason".into(), "moved".into())]));
+    let hook = subscribe(app, "moved", &rx.url, &["booking"]).await;
+    let bystander = subscribe(app, "bystander", &other.url, &["booking.canceled"]).await;
+    let id = hook["id"].as_str().unwrap();
+    let t0 = app.clock_now();
+    book(app, MONDAY_9AM).await;
+    delivery_after(app, 1).await;
+    let (_, w) = app.get(&format!("/v2/webhooks/{id}")).await;
+    assert_eq!(w["status"], "disabled");
+    common::assert_error(&app.post(&format!("/v2/webhooks/{id}/test"), json!({})).await, 400, "The webhook is disabled; enable it first.", Some("id"));
+
+    // Back on, and the failed delivery recovered: it goes out again and succeeds.
+    rx.set_default(Behavior::Answer(200, vec![]));
+    let (s, w) = app.post(&format!("/v2/webhooks/{id}/enable"), json!({})).await;
+    assert_eq!((s, w["status"].as_str(), &w["disabled_reason"]), (200, Some("enabled"), &Value::Null));
+    let (s, r) = app.post(&format!("/v2/webhooks/{id}/recover"), json!({"since": slotline_domain::time::format_millis(t0)})).await;
+    assert_eq!((s, &r), (200, &json!({"recovered": 1})));
+    rx.wait_for(2, 10).await;
+    let (_, r) = app.post(&format!("/v2/webhooks/{id}/recover"), json!({"since": slotline_domain::time::format_millis(t0)})).await;
+    assert_eq!(r, json!({"recovered": 0}), "nothing left to recover");
+    delivery_after(app, 2).await;
+
+    let (s, log) = app.get(&format!("/v2/webhooks/{id}/deliveries")).await;
+    assert_eq!(s, 200, "{log}");
+    let d = &log["data"][0];
+    assert_eq!(log["data"].as_array().unwrap().len(), 1);
+    assert_eq!((d["object"].as_str(), d["status"].as_str(), d["event_type"].as_str()), (Some("delivery"), Some("delivered"), Some("booking.scheduled")));
+    assert_eq!(d["attempt_count"], 2);
+    let attempts = d["attempts"].as_array().unwrap();
+    assert_eq!(attempts[0]["status_code"], 410);
+    assert_eq!(attempts[0]["error_kind"], "status");
+    assert_eq!(attempts[0]["response_headers"]["x-reason"], "moved");
+    assert_eq!(attempts[0]["response_body"], "ok");
+    assert_eq!(attempts[1]["status_code"], 200);
+    assert_eq!(attempts[1]["error_kind"], Value::Null);
+    let (_, only_failed) = app.get(&format!("/v2/webhooks/{id}/deliveries?status=failed,pending")).await;
+    assert_eq!(only_failed["data"], json!([]));
+    common::assert_error(&app.get(&format!("/v2/webhooks/{id}/deliveries?status=lost")).await, 400, "Invalid status: lost", Some("status"));
+    common::assert_error(&app.get("/v2/webhooks/WHK-NOPE/deliveries").await, 404, "No such webhook: 'WHK-NOPE'", Some("id"));
+
+    // Redelivery sends the same bytes again, to the one webhook named (the bystander is not
+    // subscribed to the event but may be named explicitly).
+    let event_id = d["event"].as_str().unwrap();
+    let (s, r) = app.post(&format!("/v2/events/{event_id}/redeliver"), json!({"webhook": id})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["deliveries"].as_array().unwrap().len(), 1);
+    let got = rx.wait_for(3, 10).await;
+    assert_eq!(got[1].body, got[2].body);
+    let b = bystander["id"].as_str().unwrap();
+    let (s, _) = app.post(&format!("/v2/events/{event_id}/redeliver"), json!({"webhook": b})).await;
+    assert_eq!(s, 200);
+    let to_other = other.wait_for(1, 10).await;
+    assert_eq!(to_other[0].body, got[2].body);
+
+    // A test event goes to that webhook only.
+    let (s, t) = app.post(&format!("/v2/webhooks/{id}/test"), json!({})).await;
+    assert_eq!(s, 200, "{t}");
+    let got = rx.wait_for(4, 10).await;
+    let test: Value = serde_json::from_slice(&got[3].body).unwrap();
+    assert_eq!((test["type"].as_str(), test["id"].as_str(), test["data"]["id"].as_str()), (Some("webhook.test"), t["event"].as_str(), Some(id)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(other.count(), 1);
+}
+both_backends!(
+    the_log_shows_each_attempt_and_failed_work_can_be_replayed,
+    the_log_shows_each_attempt_and_failed_work_can_be_replayed,
+    dev()
+);

@@ -4,6 +4,7 @@
 
 CREATE TABLE deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,             -- DLV- + the event's and the webhook's random parts
     event_id TEXT NOT NULL,
     webhook_id TEXT NOT NULL,
     account_id TEXT NOT NULL,
@@ -17,10 +18,12 @@ CREATE TABLE deliveries (
     last_error TEXT,
     delivered_time BIGINT,
     creation_time BIGINT NOT NULL,
+    deleted BIGINT NOT NULL DEFAULT 0,   -- never set; lists share one cursor scheme
     UNIQUE (event_id, webhook_id)
 );
 CREATE INDEX deliveries_due ON deliveries(next_attempt_time) WHERE status = 'pending';
 CREATE INDEX deliveries_webhook ON deliveries(webhook_id, seq);
+CREATE INDEX deliveries_account ON deliveries(account_id, seq);
 
 CREATE TABLE delivery_attempts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -8,6 +8,7 @@ pub mod booking_pages;
 pub mod bookings;
 pub mod contacts;
 pub mod custom_fields;
+pub mod deliveries;
 pub mod event_types;
 pub mod events;
 pub mod idempotency;
@@ -48,6 +49,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(scheduling::routes())
         .merge(bookings::routes())
         .merge(events::routes())
+        .merge(deliveries::routes())
         .merge(one_time_links::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))

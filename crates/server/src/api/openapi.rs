@@ -14,7 +14,7 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, contacts, custom_fields, event_types, events, list, master_pages, one_time_links,
+    booking_calendars, booking_pages, bookings, contacts, custom_fields, deliveries, event_types, events, list, master_pages, one_time_links,
     scheduling, teams, test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
@@ -51,6 +51,11 @@ pub const EXTENSIONS: &[&str] = &[
     "get-available-time-slots-for-booking-page",
     "book-a-time-slot-for-a-booking-page",
     "list-all-events",
+    "list-webhook-deliveries",
+    "redeliver-an-event",
+    "recover-webhook-deliveries",
+    "send-a-test-event",
+    "enable-a-webhook",
     "get-a-single-event",
 ];
 
@@ -76,6 +81,7 @@ pub const EXTENSIONS: &[&str] = &[
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
         bookings::approve, bookings::decline, bookings::customer_cancel, bookings::customer_reschedule,
         events::list_events, events::get_event,
+        deliveries::list_deliveries, deliveries::redeliver, deliveries::recover, deliveries::send_test, deliveries::enable,
         one_time_links::for_calendar, one_time_links::for_master_page, one_time_links::get_link,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),

@@ -225,3 +225,153 @@ pub async fn count_by_status(db: &Db) -> AppResult<HashMap<String, i64>> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&mut *db.reader().await?).await?;
     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
+
+/// A delivery as the log shows it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub webhook_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_time: Option<i64>,
+    pub last_attempt_time: Option<i64>,
+    pub delivered_time: Option<i64>,
+    pub creation_time: i64,
+    pub log: Vec<Attempt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub attempt_time: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub response_headers: Option<String>,
+    pub response_body: Option<String>,
+    pub next_attempt_time: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "seq, id, event_id, event_type, webhook_id, status, attempts, next_attempt_time, last_attempt_time, delivered_time, creation_time";
+
+#[derive(Default)]
+pub struct DeliveryFilter {
+    pub statuses: Option<Vec<String>>,
+    pub event_type: Option<String>,
+    pub creation: slotline_domain::time::Range,
+}
+
+/// A webhook's deliveries, newest first, each with its attempts.
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    webhook_id: &str,
+    f: &DeliveryFilter,
+    req: &super::page::PageRequest,
+) -> AppResult<(Vec<Delivery>, super::page::Page)> {
+    let mut filters = vec![("webhook_id = ?", Arg::from(webhook_id))];
+    if let Some(v) = f.creation.gt {
+        filters.push(("creation_time > ?", Arg::I64(v)));
+    }
+    if let Some(v) = f.creation.lt {
+        filters.push(("creation_time < ?", Arg::I64(v)));
+    }
+    if let Some(t) = &f.event_type {
+        filters.push(("event_type = ?", Arg::from(t.as_str())));
+    }
+    let any_of = f.statuses.clone().map(|s| ("status", s));
+    let q = super::page::ListQuery { table: "deliveries", columns: COLUMNS, what: "delivery", account_id, filters, any_of };
+    let page = super::page::fetch(db, &q, req).await?;
+    let mut out = Vec::with_capacity(page.rows.len());
+    for r in &page.rows {
+        out.push(Delivery {
+            id: r.try_get("id")?,
+            event_id: r.try_get("event_id")?,
+            event_type: r.try_get("event_type")?,
+            webhook_id: r.try_get("webhook_id")?,
+            status: r.try_get("status")?,
+            attempts: r.try_get("attempts")?,
+            next_attempt_time: r.try_get("next_attempt_time")?,
+            last_attempt_time: r.try_get("last_attempt_time")?,
+            delivered_time: r.try_get("delivered_time")?,
+            creation_time: r.try_get("creation_time")?,
+            log: Vec::new(),
+        });
+    }
+    if !out.is_empty() {
+        let mut sql = Sql::new(
+            "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time \
+             FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id IN ",
+        );
+        sql.push_in(out.iter().map(|d| d.id.as_str())).push(" ORDER BY a.seq");
+        let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+        let mut by_id: HashMap<String, Vec<Attempt>> = HashMap::new();
+        for r in rows {
+            by_id.entry(r.try_get(0)?).or_default().push(Attempt {
+                attempt_time: r.try_get(1)?,
+                duration_ms: r.try_get(2)?,
+                status_code: r.try_get(3)?,
+                error_kind: r.try_get(4)?,
+                error: r.try_get(5)?,
+                response_headers: r.try_get(6)?,
+                response_body: r.try_get(7)?,
+                next_attempt_time: r.try_get(8)?,
+            });
+        }
+        for d in &mut out {
+            d.log = by_id.remove(&d.id).unwrap_or_default();
+        }
+    }
+    Ok((out, page))
+}
+
+/// Sends an event again to `webhook_id` (subscribed or not), or to every enabled webhook that
+/// has a delivery of it or is subscribed to it: each delivery becomes pending, due now, with a
+/// fresh 72 hours. Returns the ids of the deliveries queued.
+pub async fn redeliver(db: &Db, account_id: &str, event: &super::outbox::NewEvent, webhook_id: Option<&str>, now: i64) -> AppResult<Vec<String>> {
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    // Webhooks without a delivery of it yet (created after the event, or named) get one.
+    let fresh = super::outbox::NewEvent { creation_time: now, ..event.clone() };
+    super::outbox::fan_out(&mut tx, account_id, &fresh, webhook_id).await?;
+    let ids = requeue(&mut tx, account_id, &event.id, webhook_id, now).await?;
+    tx.commit().await?;
+    db.outbox_written();
+    Ok(ids)
+}
+
+async fn requeue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account_id: &str, event_id: &str, webhook_id: Option<&str>, now: i64) -> AppResult<Vec<String>> {
+    let mut sql = Sql::new("UPDATE deliveries SET ");
+    sql.push_with(
+        "status = 'pending', next_attempt_time = ?, window_start = NULL WHERE account_id = ? AND event_id = ? \
+         AND webhook_id IN (SELECT id FROM webhooks WHERE status = 'enabled' AND deleted = 0)",
+        [Arg::I64(now), Arg::from(account_id), Arg::from(event_id)],
+    );
+    if let Some(w) = webhook_id {
+        sql.push_with(" AND webhook_id = ?", [Arg::from(w)]);
+    }
+    sql.push(" RETURNING id");
+    let rows = sql.query().fetch_all(&mut **tx).await?;
+    let mut ids: Vec<String> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    ids.sort();
+    Ok(ids)
+}
+
+/// Queues again every failed delivery of a webhook created at or after `since`. Returns how many.
+pub async fn recover(db: &Db, account_id: &str, webhook_id: &str, since: i64, now: i64) -> AppResult<u64> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_time = $1, window_start = NULL \
+         WHERE account_id = $2 AND webhook_id = $3 AND status = 'failed' AND creation_time >= $4",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(webhook_id)
+    .bind(since)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    db.outbox_written();
+    Ok(done.rows_affected())
+}

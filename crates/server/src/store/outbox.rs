@@ -25,6 +25,17 @@ fn listed(name: &str) -> String {
 /// Writes `e` (about `booking_id`, if any) and its deliveries in `tx`. After the commit, call
 /// [`Db::outbox_written`] so that a worker in this process sends them at once.
 pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: Option<&str>, e: &NewEvent) -> AppResult<()> {
+    write_to(tx, account_id, booking_id, e, None).await
+}
+
+/// As [`write`], but delivered only to `only` when given (a test event).
+pub async fn write_to(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    booking_id: Option<&str>,
+    e: &NewEvent,
+    only: Option<&str>,
+) -> AppResult<()> {
     sqlx::query("INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&e.id)
         .bind(account_id)
@@ -34,20 +45,21 @@ pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: 
         .bind(e.creation_time)
         .execute(&mut **tx)
         .await?;
-    fan_out(tx, account_id, e, None).await?;
+    fan_out(tx, account_id, e, only).await?;
     Ok(())
 }
 
 /// One pending delivery of `e` per enabled webhook of the account subscribed to its type (or
-/// only to `webhook_id`, subscribed or not, when given). Returns how many.
+/// only to `webhook_id`, subscribed or not, when given) that has none yet. Returns how many.
 pub async fn fan_out(tx: &mut Transaction<'_, Any>, account_id: &str, e: &NewEvent, webhook_id: Option<&str>) -> AppResult<u64> {
     let names = slotline_domain::webhook::subscribed_names(e.event_type);
     let (exact, family) = (listed(names[0]), names.get(1).map(|n| listed(n)));
     let done = sqlx::query(
-        "INSERT INTO deliveries (event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
-         SELECT $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
+        "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
+         SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
          WHERE w.account_id = $4 AND w.deleted = 0 AND w.status = 'enabled' \
            AND (($6 IS NULL AND (w.events LIKE $5 ESCAPE '\\' OR w.events LIKE $7 ESCAPE '\\')) OR w.id = $6) \
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = $1 AND d.webhook_id = w.id) \
          ORDER BY w.seq",
     )
     .bind(&e.id)

@@ -98,3 +98,30 @@ pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Switches delivery back on for a disabled webhook. False if there is no such live webhook.
+pub async fn enable(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE webhooks SET status = 'enabled', disabled_reason = NULL, disabled_time = NULL, failing_since = NULL \
+         WHERE account_id = $1 AND id = $2 AND deleted = 0",
+    )
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Writes a `webhook.test` event delivered to this webhook only.
+pub async fn send_test(db: &Db, account_id: &str, hook: &Webhook, now: i64) -> AppResult<String> {
+    let id = new_id(IdKind::Event);
+    let data = serde_json::json!({"object": "webhook", "id": hook.id, "name": hook.name, "url": hook.url});
+    let payload = crate::booking_view::envelope(&id, "webhook.test", now, data);
+    let e = super::outbox::NewEvent { id: id.clone(), event_type: "webhook.test", payload, creation_time: now };
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    super::outbox::write_to(&mut tx, account_id, None, &e, Some(&hook.id)).await?;
+    tx.commit().await?;
+    db.outbox_written();
+    Ok(id)
+}

@@ -1,0 +1,221 @@
+//! Extensions: the delivery log of a webhook with every attempt, redelivery of an event,
+//! recovery of a webhook's failed deliveries, a test event, and re-enabling a disabled webhook.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::Response,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Serialize;
+use serde_json::Value;
+use slotline_domain::{time::format_millis, webhook::EVENT_TYPES};
+use utoipa::ToSchema;
+
+use super::{
+    auth::Principal,
+    body::Fields,
+    list::{self, Params},
+    webhooks::WebhookOut,
+};
+use crate::{
+    app::SharedState,
+    error::{AppError, AppResult, ErrorBody},
+    store::{deliveries, events, outbox::NewEvent, webhooks},
+};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/webhooks/{id}/deliveries", get(list_deliveries))
+        .route("/webhooks/{id}/recover", post(recover))
+        .route("/webhooks/{id}/test", post(send_test))
+        .route("/webhooks/{id}/enable", post(enable))
+        .route("/events/{id}/redeliver", post(redeliver))
+}
+
+/// One attempt to deliver an event.
+#[derive(Serialize, ToSchema)]
+pub struct AttemptOut {
+    pub attempt_time: String,
+    pub duration_ms: i64,
+    /// The endpoint's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    /// `address` (refused destination), `connect`, `timeout`, `tls`, `status` (not 2xx), `body`; null on success.
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    #[schema(value_type = Object)]
+    pub response_headers: Option<Value>,
+    /// The first 16 KB.
+    pub response_body: Option<String>,
+    /// When this failure scheduled the next attempt.
+    pub next_attempt_time: Option<String>,
+}
+
+/// Extension: one event's delivery to one webhook.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryOut {
+    /// Always `delivery`.
+    pub object: &'static str,
+    pub id: String,
+    pub event: String,
+    pub event_type: String,
+    pub webhook: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempt_count: i64,
+    pub next_attempt_time: Option<String>,
+    pub last_attempt_time: Option<String>,
+    pub delivered_time: Option<String>,
+    pub creation_time: String,
+    pub attempts: Vec<AttemptOut>,
+}
+
+impl From<deliveries::Delivery> for DeliveryOut {
+    fn from(d: deliveries::Delivery) -> Self {
+        DeliveryOut {
+            object: "delivery",
+            id: d.id,
+            event: d.event_id,
+            event_type: d.event_type,
+            webhook: d.webhook_id,
+            // A pending delivery's due time is pushed forward while it is being attempted.
+            next_attempt_time: (d.status == "pending").then(|| d.next_attempt_time.map(format_millis)).flatten(),
+            status: d.status,
+            attempt_count: d.attempts,
+            last_attempt_time: d.last_attempt_time.map(format_millis),
+            delivered_time: d.delivered_time.map(format_millis),
+            creation_time: format_millis(d.creation_time),
+            attempts: d
+                .log
+                .into_iter()
+                .map(|a| AttemptOut {
+                    attempt_time: format_millis(a.attempt_time),
+                    duration_ms: a.duration_ms,
+                    status_code: a.status_code,
+                    error_kind: a.error_kind,
+                    error: a.error,
+                    response_headers: a.response_headers.and_then(|h| serde_json::from_str(&h).ok()),
+                    response_body: a.response_body,
+                    next_attempt_time: a.next_attempt_time.map(format_millis),
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn live_webhook(state: &SharedState, account_id: &str, id: &str) -> AppResult<webhooks::Webhook> {
+    match webhooks::get(&state.db, account_id, id).await? {
+        Some(w) if !w.deleted => Ok(w),
+        _ => Err(AppError::not_found("webhook", id)),
+    }
+}
+
+#[utoipa::path(get, path = "/v2/webhooks/{id}/deliveries", operation_id = "list-webhook-deliveries", tag = "Webhooks",
+    params(("id" = String, Path), ("status" = Option<String>, Query, description = "pending, delivered, failed; comma-separated"),
+           ("type" = Option<String>, Query, description = "An event name"),
+           ("creation_time.gt" = Option<String>, Query), ("creation_time.lt" = Option<String>, Query),
+           ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
+    responses((status = 200, body = list::ListEnvelope<DeliveryOut>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_deliveries(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Response> {
+    live_webhook(&state, &p.account_id, &id).await?;
+    let params = Params::parse(q.as_deref());
+    let req = params.page()?;
+    let statuses = match params.get("status").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let list: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            if let Some(bad) = list.iter().find(|s| !["pending", "delivered", "failed"].contains(&s.as_str())) {
+                return Err(AppError::invalid(format!("Invalid status: {bad}"), "status"));
+            }
+            Some(list)
+        }
+    };
+    let event_type = match params.get("type").filter(|s| !s.is_empty()) {
+        Some(t) if EVENT_TYPES.contains(&t) || t == "webhook.test" => Some(t.to_string()),
+        Some(t) => return Err(AppError::invalid(format!("Invalid event type: {t}"), "type")),
+        None => None,
+    };
+    let filter = deliveries::DeliveryFilter { statuses, event_type, creation: params.range("creation_time")? };
+    let (rows, page) = deliveries::list(&state.db, &p.account_id, &id, &filter, &req).await?;
+    let data: Vec<DeliveryOut> = rows.into_iter().map(DeliveryOut::from).collect();
+    Ok(list::respond(&state.base_url, &format!("/v2/webhooks/{id}/deliveries"), &params, &req, &page, data))
+}
+
+/// Answer of redeliver and recover.
+#[derive(Serialize, ToSchema)]
+pub struct Requeued {
+    /// Deliveries queued to be sent now.
+    pub deliveries: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/v2/events/{id}/redeliver", operation_id = "redeliver-an-event", tag = "Events",
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "`{\"webhook\": \"WHK-…\"}` to send to one webhook (subscribed or not); empty for every subscriber"),
+    responses((status = 200, body = Requeued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn redeliver(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Requeued>> {
+    f.only(&["webhook"], "Unsupported fields")?;
+    let e = events::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("event", &id))?;
+    let webhook = f.str("webhook")?;
+    if let Some(w) = &webhook {
+        let hook = live_webhook(&state, &p.account_id, w).await.map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
+        if hook.status != "enabled" {
+            return Err(AppError::invalid("The webhook is disabled; enable it first.", "webhook"));
+        }
+    }
+    let event_type = EVENT_TYPES.iter().copied().find(|t| *t == e.event_type).unwrap_or("webhook.test");
+    let event = NewEvent { id: e.id, event_type, payload: e.payload, creation_time: e.creation_time };
+    let ids = deliveries::redeliver(&state.db, &p.account_id, &event, webhook.as_deref(), state.now()).await?;
+    Ok(Json(Requeued { deliveries: ids }))
+}
+
+/// Answer of recover.
+#[derive(Serialize, ToSchema)]
+pub struct Recovered {
+    /// How many failed deliveries were queued again.
+    pub recovered: u64,
+}
+
+#[utoipa::path(post, path = "/v2/webhooks/{id}/recover", operation_id = "recover-webhook-deliveries", tag = "Webhooks",
+    params(("id" = String, Path)),
+    request_body(content = Object, description = "`{\"since\": time}`: failed deliveries of events since then are sent again"),
+    responses((status = 200, body = Recovered), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn recover(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Recovered>> {
+    f.only(&["since"], "Unsupported fields")?;
+    let hook = live_webhook(&state, &p.account_id, &id).await?;
+    if hook.status != "enabled" {
+        return Err(AppError::invalid("The webhook is disabled; enable it first.", "id"));
+    }
+    let since = f.str("since")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "since"))?;
+    let since = slotline_domain::time::parse_instant(&since).ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
+    // Nanoseconds in; a delivery created in the same millisecond counts as since.
+    let since_ms = (since.div_euclid(1_000_000)).clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    let n = deliveries::recover(&state.db, &p.account_id, &id, since_ms, state.now()).await?;
+    Ok(Json(Recovered { recovered: n }))
+}
+
+/// Answer of the test operation.
+#[derive(Serialize, ToSchema)]
+pub struct TestSent {
+    /// The `webhook.test` event queued for this webhook.
+    pub event: String,
+}
+
+#[utoipa::path(post, path = "/v2/webhooks/{id}/test", operation_id = "send-a-test-event", tag = "Webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = TestSent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn send_test(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<TestSent>> {
+    let hook = live_webhook(&state, &p.account_id, &id).await?;
+    if hook.status != "enabled" {
+        return Err(AppError::invalid("The webhook is disabled; enable it first.", "id"));
+    }
+    let event = webhooks::send_test(&state.db, &p.account_id, &hook, state.now()).await?;
+    Ok(Json(TestSent { event }))
+}
+
+#[utoipa::path(post, path = "/v2/webhooks/{id}/enable", operation_id = "enable-a-webhook", tag = "Webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody)))]
+pub async fn enable(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<WebhookOut>> {
+    if !webhooks::enable(&state.db, &p.account_id, &id).await? {
+        return Err(AppError::not_found("webhook", &id));
+    }
+    Ok(Json(live_webhook(&state, &p.account_id, &id).await?.into()))
+}
