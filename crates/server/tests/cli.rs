@@ -117,3 +117,77 @@ async fn demo_seeds_an_account_and_prints_a_working_key() {
     drop(_server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `slotline webhook listen` accepts a correctly signed request, forwards it unchanged, refuses
+/// a tampered one with 400 (so the sender retries), and saves what `webhook verify` checks.
+#[tokio::test]
+async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
+    let secret = "0123456789abcdef0123456789abcdef";
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("slotline-listen-{port}"));
+    let forward = free_port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+    {
+        let got = got.clone();
+        let app = axum::Router::new().fallback(axum::routing::post(move |body: axum::body::Bytes| {
+            let got = got.clone();
+            async move {
+                got.lock().unwrap().push(body.to_vec());
+                "ok"
+            }
+        }));
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", forward)).await.unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    }
+    let _listener = Server(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["webhook", "listen", "--secret", secret, "--port", &port.to_string(), "--save", dir.to_str().unwrap()])
+            .args(["--forward", &format!("http://127.0.0.1:{forward}/in")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let body = br#"{"id":"EVNT-LISTEN00001","object":"event","type":"booking.scheduled","data":{"id":"BKNG-1"}}"#;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let s = slotline_webhook::sign(secret, "EVNT-LISTEN00001", now, body);
+    let send = |b: &'static [u8]| {
+        let s = s.clone();
+        async move {
+            for _ in 0..100 {
+                let res = reqwest::Client::new()
+                    .post(format!("http://127.0.0.1:{port}/hook"))
+                    .header("Oncehub-Signature", &s.oncehub_signature)
+                    .header("webhook-id", "EVNT-LISTEN00001")
+                    .header("webhook-timestamp", &s.timestamp)
+                    .header("webhook-signature", &s.webhook_signature)
+                    .body(b)
+                    .send()
+                    .await;
+                if let Ok(r) = res {
+                    return r.status().as_u16();
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("listener did not start");
+        }
+    };
+    assert_eq!(send(body).await, 200);
+    assert_eq!(send(br#"{"id":"EVNT-LISTEN00001","object":"event","type":"booking.canceled"}"#).await, 400);
+    assert_eq!(got.lock().unwrap().as_slice(), [body.to_vec()], "only the valid request is forwarded, byte for byte");
+
+    let saved: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(saved.len(), 2);
+    let verdicts: Vec<bool> = saved
+        .iter()
+        .map(|p| {
+            Command::new(env!("CARGO_BIN_EXE_slotline"))
+                .args(["webhook", "verify", "--secret", secret, p.to_str().unwrap()])
+                .output()
+                .unwrap()
+                .status
+                .success()
+        })
+        .collect();
+    assert_eq!(verdicts.iter().filter(|ok| **ok).count(), 1, "exactly the untampered request verifies");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,8 @@
-//! The `slotline` command: serve, demo, migrate, and account and key administration.
+//! The `slotline` command: serve, demo, migrate, account and key administration, and the
+//! webhook tools for integrators.
 
 mod demo;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 
@@ -45,6 +47,9 @@ pub enum Command {
     /// API key administration.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Tools for receivers of webhooks: a local verifying listener, and verification of a saved request.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +118,7 @@ pub async fn run(cli: Cli) -> CliResult {
             app::serve(AppState::new(db, &config), listener).await?;
         }
         Command::Demo { config, key_file } => demo::run(config, key_file).await?,
+        Command::Webhook(cmd) => webhook::run(cmd).await?,
         Command::Migrate(db) => {
             open(&db.database_url).await?;
             println!("migrations applied");
