@@ -313,3 +313,27 @@ both_backends!(
     the_log_shows_each_attempt_and_failed_work_can_be_replayed,
     dev()
 );
+
+async fn a_slow_endpoint_holds_up_neither_other_webhooks_nor_the_api(app: &TestApp) {
+    let slow = Receiver::start().await;
+    let fast = Receiver::start().await;
+    slow.set_delay(Duration::from_secs(3));
+    subscribe(app, "slow", &slow.url, &["booking"]).await;
+    subscribe(app, "fast", &fast.url, &["booking"]).await;
+    for day in 16..=20 {
+        book(app, &format!("2025-06-{day}T14:00:00.000Z")).await;
+    }
+    // Every event reached the fast endpoint while the slow one still held its first two (its
+    // limit in flight is 2, each held for 3 s).
+    fast.wait_for(5, 10).await;
+    let (s, _) = app.get("/v2/bookings?limit=5").await;
+    assert_eq!(s, 200, "the API answers meanwhile");
+    assert!(slow.count() <= 2, "the slow endpoint got {} at once, above its limit", slow.count());
+    // And the slow one gets everything in the end.
+    slow.wait_for(5, 30).await;
+}
+both_backends!(
+    a_slow_endpoint_holds_up_neither_other_webhooks_nor_the_api,
+    a_slow_endpoint_holds_up_neither_other_webhooks_nor_the_api,
+    Options { allow_http_webhooks: true, webhook_timeout_secs: 10, webhook_per_endpoint: 2, ..Options::default() }
+);
