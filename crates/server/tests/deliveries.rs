@@ -245,7 +245,7 @@ both_backends!(internal_addresses_are_refused_at_connect_time, internal_addresse
 async fn the_log_shows_each_attempt_and_failed_work_can_be_replayed(app: &TestApp) {
     let rx = Receiver::start().await;
     let other = Receiver::start().await;
-    rx.set_default(Behavior::Answer(410, vec![("x-reason".into(), "moved".into())]));
+    rx.set_default(Behavior::Answer(410, vec![("x-reason", "moved".into())]));
     let hook = subscribe(app, "moved", &rx.url, &["booking"]).await;
     let bystander = subscribe(app, "bystander", &other.url, &["booking.canceled"]).await;
     let id = hook["id"].as_str().unwrap();

@@ -148,6 +148,9 @@ impl Receiver {
                     return;
                 }
                 Behavior::Reset => {
+                    // A zero linger makes the close a reset; it does not block, which is what
+                    // the deprecation warns about.
+                    #[allow(deprecated)]
                     let _ = stream.set_linger(Some(Duration::ZERO));
                     return;
                 }
