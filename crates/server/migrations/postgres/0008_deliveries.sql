@@ -35,10 +35,23 @@ CREATE TABLE delivery_attempts (
     error TEXT,
     response_headers TEXT,               -- JSON object
     response_body TEXT,                  -- the first 16 KB
-    next_attempt_time BIGINT             -- the retry it scheduled, if any
+    next_attempt_time BIGINT,            -- the retry it scheduled, if any
+    worker TEXT                          -- which worker process made it
 );
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_seq, seq);
 
 -- Failures since the last success; 72 h of them disable the webhook.
 ALTER TABLE webhooks ADD COLUMN failing_since BIGINT;
 ALTER TABLE webhooks ADD COLUMN disabled_time BIGINT;
+
+-- Workers in other processes learn of new deliveries at once (LISTEN slotline_outbox) rather
+-- than at their next poll. Only when rows were inserted; one notification per transaction.
+CREATE FUNCTION slotline_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        PERFORM pg_notify('slotline_outbox', '');
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER deliveries_notify AFTER INSERT ON deliveries REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION slotline_outbox_notify();

@@ -35,7 +35,8 @@ CREATE TABLE delivery_attempts (
     error TEXT,
     response_headers TEXT,               -- JSON object
     response_body TEXT,                  -- the first 16 KB
-    next_attempt_time BIGINT             -- the retry it scheduled, if any
+    next_attempt_time BIGINT,            -- the retry it scheduled, if any
+    worker TEXT                          -- which worker process made it
 );
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_seq, seq);
 

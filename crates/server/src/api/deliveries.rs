@@ -49,6 +49,8 @@ pub struct AttemptOut {
     pub response_body: Option<String>,
     /// When this failure scheduled the next attempt.
     pub next_attempt_time: Option<String>,
+    /// The worker process that made the attempt.
+    pub worker: Option<String>,
 }
 
 /// Extension: one event's delivery to one webhook.
@@ -97,6 +99,7 @@ impl From<deliveries::Delivery> for DeliveryOut {
                     response_headers: a.response_headers.and_then(|h| serde_json::from_str(&h).ok()),
                     response_body: a.response_body,
                     next_attempt_time: a.next_attempt_time.map(format_millis),
+                    worker: a.worker,
                 })
                 .collect(),
         }

@@ -23,7 +23,7 @@ use crate::{
     clock::Clock,
     store::{
         deliveries::{self, Claimed, Outcome},
-        Db,
+        outbox, Backend, Db,
     },
 };
 
@@ -40,12 +40,15 @@ pub struct WorkerConfig {
     /// How often to look for due deliveries when nothing signals new ones (retries coming due,
     /// deliveries written by other processes).
     pub poll: Duration,
+    /// Names this worker in the attempt log.
+    pub name: Arc<str>,
 }
 
 impl WorkerConfig {
     pub fn new(policy: send::Policy) -> WorkerConfig {
-        let lease = policy.timeout * 2 + Duration::from_secs(30);
-        WorkerConfig { policy, concurrency: 256, per_webhook: 32, lease, poll: Duration::from_millis(500) }
+        let lease = policy.timeout * 2 + Duration::from_secs(5);
+        let name = format!("worker-{}-{:04x}", std::process::id(), rand::thread_rng().gen::<u16>());
+        WorkerConfig { policy, concurrency: 256, per_webhook: 32, lease, poll: Duration::from_millis(500), name: name.into() }
     }
 }
 
@@ -64,6 +67,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let (results, outcomes) = mpsc::unbounded_channel::<Outcome>();
     let recorder = tokio::spawn(record_results(db.clone(), clock.clone(), outcomes, in_flight.clone(), freed.clone()));
     let _stop_recorder = AbortOnDrop(recorder);
+    let _stop_listener = (db.backend == Backend::Postgres).then(|| AbortOnDrop(tokio::spawn(outbox::listen_postgres(db.clone()))));
     let config = Arc::new(config);
     loop {
         let (room, capacity) = {
@@ -150,6 +154,7 @@ async fn attempt(client: reqwest::Client, config: Arc<WorkerConfig>, clock: Arc<
         next_attempt_time: next,
         window_start,
         disable,
+        worker: config.name.clone(),
     });
 }
 

@@ -124,6 +124,8 @@ pub struct Outcome {
     pub window_start: i64,
     /// Disable the webhook at once, for this reason (`410 Gone`).
     pub disable: Option<String>,
+    /// The worker process that made the attempt.
+    pub worker: std::sync::Arc<str>,
 }
 
 /// Records a batch of outcomes in one transaction: the attempt log, each delivery's new state,
@@ -136,12 +138,12 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut attempts = Sql::new(
-        "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time) VALUES ",
+        "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) VALUES ",
     );
     let mut updates = Sql::new("UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END FROM (");
     for (i, o) in outcomes.iter().enumerate() {
         attempts.push_with(
-            if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" },
+            if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
             [
                 Arg::I64(o.seq),
                 Arg::I64(o.attempt_time),
@@ -152,6 +154,7 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
                 Arg::OptStr(o.response_headers.clone()),
                 Arg::OptStr(o.response_body.clone()),
                 Arg::OptI64(o.next_attempt_time),
+                Arg::from(&*o.worker),
             ],
         );
         updates.push_with(
@@ -252,6 +255,7 @@ pub struct Attempt {
     pub response_headers: Option<String>,
     pub response_body: Option<String>,
     pub next_attempt_time: Option<i64>,
+    pub worker: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -303,7 +307,7 @@ pub async fn list(
     }
     if !out.is_empty() {
         let mut sql = Sql::new(
-            "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time \
+            "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time, a.worker \
              FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id IN ",
         );
         sql.push_in(out.iter().map(|d| d.id.as_str())).push(" ORDER BY a.seq");
@@ -319,6 +323,7 @@ pub async fn list(
                 response_headers: r.try_get(6)?,
                 response_body: r.try_get(7)?,
                 next_attempt_time: r.try_get(8)?,
+                worker: r.try_get(9)?,
             });
         }
         for d in &mut out {

@@ -50,6 +50,8 @@ pub struct Db {
     pub backend: Backend,
     /// Rung after a commit that wrote deliveries (see `outbox`).
     outbox: std::sync::Arc<tokio::sync::Notify>,
+    /// As sqlx understands it (PostgreSQL's LISTEN needs a connection of its own).
+    url: String,
 }
 
 /// SQLite connections for reading; more would only add threads on a small machine.
@@ -78,7 +80,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres, outbox: Default::default() });
+            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres, outbox: Default::default(), url });
         }
         disable_sqlite_memory_statistics();
         let open = || async {
@@ -97,7 +99,12 @@ impl Db {
             write: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write))),
             backend: Backend::Sqlite,
             outbox: Default::default(),
+            url,
         })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// A connection for reading.

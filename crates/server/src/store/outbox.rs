@@ -74,6 +74,27 @@ pub async fn fan_out(tx: &mut Transaction<'_, Any>, account_id: &str, e: &NewEve
     Ok(done.rows_affected())
 }
 
+/// PostgreSQL: rings `outbox_written` whenever any process commits new deliveries (a trigger
+/// notifies `slotline_outbox`). Runs until dropped; reconnects after errors.
+pub async fn listen_postgres(db: Db) {
+    loop {
+        match sqlx::postgres::PgListener::connect(db.url()).await {
+            Ok(mut listener) => match listener.listen("slotline_outbox").await {
+                Ok(()) => {
+                    // A notification may have been missed while (re)connecting.
+                    db.outbox_written();
+                    while listener.recv().await.is_ok() {
+                        db.outbox_written();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "LISTEN slotline_outbox failed; polling meanwhile"),
+            },
+            Err(e) => tracing::warn!(error = %e, "connecting for LISTEN failed; polling meanwhile"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 impl Db {
     /// Tells this process's delivery worker that deliveries were committed.
     pub fn outbox_written(&self) {

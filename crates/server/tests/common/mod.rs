@@ -31,6 +31,8 @@ pub struct TestApp {
     pub account_id: String,
     pub owner_user_id: String,
     pub db: Db,
+    /// The database, for other processes.
+    pub url: String,
     pub clock: ManualClock,
     pub http: Client,
     cleanup: Cleanup,
@@ -47,11 +49,20 @@ pub struct Options {
     pub allow_http_webhooks: bool,
     pub webhook_timeout_secs: u64,
     pub webhook_per_endpoint: usize,
+    /// `Api` keeps this in-process server from sending webhooks (tests that run workers apart).
+    pub role: slotline::config::Role,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { rate_limit: 0, body_limit: 1_048_576, allow_http_webhooks: false, webhook_timeout_secs: 15, webhook_per_endpoint: 32 }
+        Options {
+            rate_limit: 0,
+            body_limit: 1_048_576,
+            allow_http_webhooks: false,
+            webhook_timeout_secs: 15,
+            webhook_per_endpoint: 32,
+            role: slotline::config::Role::All,
+        }
     }
 }
 
@@ -115,6 +126,7 @@ impl TestApp {
         config.allow_http_webhooks = opts.allow_http_webhooks;
         config.webhook_timeout = opts.webhook_timeout_secs;
         config.webhook_per_endpoint = opts.webhook_per_endpoint;
+        config.role = opts.role;
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);
@@ -125,6 +137,7 @@ impl TestApp {
             account_id: account.id,
             owner_user_id: account.owner_user_id,
             db,
+            url: config.database_url.clone(),
             clock,
             http: Client::new(),
             cleanup,

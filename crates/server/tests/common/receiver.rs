@@ -41,11 +41,22 @@ pub struct Receiver {
     default: Arc<Mutex<Behavior>>,
     /// Waits this long before answering (a slow endpoint).
     delay: Arc<Mutex<Duration>>,
+    /// Record a request only once it was answered (what the sender may count as delivered).
+    record_on_answer: bool,
 }
 
 impl Receiver {
     /// Listens on 127.0.0.1; answers 200 unless scripted otherwise.
     pub async fn start() -> Receiver {
+        Self::start_with(false).await
+    }
+
+    /// As `start`, but records only the requests it finished answering.
+    pub async fn start_acknowledging() -> Receiver {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(record_on_answer: bool) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let r = Receiver {
@@ -54,6 +65,7 @@ impl Receiver {
             script: Default::default(),
             default: Arc::new(Mutex::new(Behavior::Answer(200, vec![]))),
             delay: Default::default(),
+            record_on_answer,
         };
         let me = r.clone();
         tokio::spawn(async move {
@@ -126,7 +138,10 @@ impl Receiver {
             }
             let body = buf[head_end..head_end + len].to_vec();
             buf.drain(..head_end + len);
-            self.received.lock().unwrap().push(Received { headers, body, at: std::time::Instant::now() });
+            let request = Received { headers, body, at: std::time::Instant::now() };
+            if !self.record_on_answer {
+                self.received.lock().unwrap().push(request.clone());
+            }
             let behavior = self.script.lock().unwrap().pop_front().unwrap_or_else(|| self.default.lock().unwrap().clone());
             let delay = *self.delay.lock().unwrap();
             if !delay.is_zero() {
@@ -141,6 +156,9 @@ impl Receiver {
                     res.push_str("\r\nok");
                     if stream.write_all(res.as_bytes()).await.is_err() {
                         return;
+                    }
+                    if self.record_on_answer {
+                        self.received.lock().unwrap().push(request);
                     }
                 }
                 Behavior::Hang(d) => {

@@ -1,0 +1,164 @@
+//! Webhook delivery across processes: a server killed with SIGKILL mid-delivery loses nothing,
+//! and two workers on one PostgreSQL share the work without sending anything twice.
+
+mod common;
+
+use std::{
+    collections::{HashMap, HashSet},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use common::{receiver::Receiver, Backend, Options, TestApp};
+use serde_json::json;
+use slotline::{
+    config::Role,
+    store::outbox::{self, NewEvent},
+};
+use sqlx::Row;
+
+const EVENTS: usize = 2_000;
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `slotline serve` as its own process over the test's database.
+fn serve(app: &TestApp, role: &str) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    Process(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["serve", "--role", role, "--allow-http-webhooks", "--webhook-timeout", "2"])
+            .args(["--database-url", &app.url, "--listen", &format!("127.0.0.1:{port}")])
+            .env("SLOTLINE_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start slotline"),
+    )
+}
+
+fn options() -> Options {
+    Options { allow_http_webhooks: true, role: Role::Api, ..Options::default() }
+}
+
+/// Writes `n` events through the outbox in one transaction, as a burst of bookings would.
+async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
+    let mut conn = app.db.writer().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let mut ids = HashSet::new();
+    for i in 0..n {
+        let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Event);
+        let payload = json!({"id": id, "object": "event", "type": "booking.scheduled", "api_version": "v2", "data": {"n": i}}).to_string();
+        let e = NewEvent { id: id.clone(), event_type: "booking.scheduled", payload, creation_time: app.clock_now() };
+        outbox::write(&mut tx, &app.account_id, None, &e).await.unwrap();
+        ids.insert(id);
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+/// Event ids received, with every body seen for each.
+fn received(rx: &Receiver) -> HashMap<String, Vec<Vec<u8>>> {
+    let mut by_id: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+    for r in rx.all() {
+        by_id.entry(r.headers["webhook-id"].clone()).or_default().push(r.body);
+    }
+    by_id
+}
+
+async fn wait_distinct(rx: &Receiver, n: usize, secs: u64) -> HashMap<String, Vec<Vec<u8>>> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let got = received(rx);
+        if got.len() >= n {
+            return got;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} of {n} events arrived", got.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
+    // Requests count once answered, and each takes 20 ms: when the server dies, some 32 are
+    // claimed and unanswered, and must come again once their lease runs out.
+    let rx = Receiver::start_acknowledging().await;
+    rx.set_delay(Duration::from_millis(20));
+    let (s, w) = app.post("/v2/webhooks", json!({"name": "sink", "url": rx.url, "events": ["booking"]})).await;
+    assert_eq!(s, 200, "{w}");
+    let ids = burst(app, EVENTS).await;
+
+    let mut first = serve(app, "all");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while rx.count() < EVENTS / 4 {
+        assert!(std::time::Instant::now() < deadline, "the first server delivered only {}", rx.count());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.0.kill().unwrap(); // SIGKILL: no shutdown, claims and in-flight requests abandoned
+    first.0.wait().unwrap();
+    let at_kill = rx.count();
+    assert!(at_kill < EVENTS, "killed too late to prove anything");
+    let unanswered: i64 = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts = 0 AND next_attempt_time > $1")
+        .bind(app.clock_now())
+        .fetch_one(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap()
+        .get(0);
+    assert!(unanswered > 0, "the kill left no claimed delivery behind");
+
+    let _second = serve(app, "all");
+    let got = wait_distinct(&rx, EVENTS, 90).await;
+    assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids, "every event arrived, none invented");
+    for (id, bodies) in &got {
+        assert!(bodies.windows(2).all(|w| w[0] == w[1]), "a repeated delivery of {id} carried other bytes");
+    }
+    // The deliveries the dead server had claimed come due when their lease ends; the second
+    // server attempts them again and records every delivery as delivered.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let delivered: i64 = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+            .fetch_one(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap()
+            .get(0);
+        if delivered == EVENTS as i64 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {delivered} deliveries recorded as delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = received(&rx);
+    assert!(got.values().all(|b| b.windows(2).all(|w| w[0] == w[1])), "repeats carry the same bytes");
+    assert!(rx.count() > EVENTS, "the abandoned claims were sent again ({} requests)", rx.count());
+}
+both_backends!(sigkill_mid_delivery_loses_nothing, sigkill_mid_delivery_loses_nothing, options());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_postgres_share_the_work_and_send_each_event_once() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, options()).await else { return };
+    let rx = Receiver::start().await;
+    let (s, w) = app.post("/v2/webhooks", json!({"name": "sink", "url": rx.url, "events": ["booking.scheduled"]})).await;
+    assert_eq!(s, 200, "{w}");
+    let _a = serve(&app, "worker");
+    let _b = serve(&app, "worker");
+    tokio::time::sleep(Duration::from_millis(500)).await; // both listening
+    let ids = burst(&app, EVENTS).await;
+    let got = wait_distinct(&rx, EVENTS, 90).await;
+    assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.count(), EVENTS, "no event was sent twice");
+    let by_worker: Vec<(String, i64)> = sqlx::query("SELECT worker, COUNT(*) FROM delivery_attempts GROUP BY worker")
+        .fetch_all(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(by_worker.len(), 2, "both workers sent: {by_worker:?}");
+    assert_eq!(by_worker.iter().map(|(_, n)| n).sum::<i64>(), EVENTS as i64);
+    app.finish().await;
+}
