@@ -4,8 +4,8 @@
 //! identifiers and secrets, and the scheduling rules. The server crate does the I/O.
 
 pub mod apikey;
-pub mod destination;
 pub mod availability;
+pub mod destination;
 pub mod email;
 pub mod error;
 pub mod id;

@@ -89,7 +89,12 @@ fn serve(bin: &str, url: &str, role: &str) -> Server {
 
 fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0)
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .unwrap_or(0.0)
         / 1024.0
 }
 
@@ -123,9 +128,14 @@ async fn main() {
                 for i in chunk * 1000..((chunk + 1) * 1000).min(events) {
                     let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Event);
                     let payload = serde_json::json!({"id": id, "object": "event", "type": "booking.scheduled", "api_version": "v2", "data": {"n": i, "padding": "x".repeat(1200)}}).to_string();
-                    outbox::write(&mut tx, &account.id, None, &NewEvent { id, event_type: "booking.scheduled", payload, creation_time: now_ms() })
-                        .await
-                        .unwrap();
+                    outbox::write(
+                        &mut tx,
+                        &account.id,
+                        None,
+                        &NewEvent { id, event_type: "booking.scheduled", payload, creation_time: now_ms() },
+                    )
+                    .await
+                    .unwrap();
                 }
                 tx.commit().await.unwrap();
             }
@@ -135,7 +145,11 @@ async fn main() {
             let started = Instant::now();
             let mut peak_rss: f64 = 0.0;
             while sink.count.load(Ordering::Relaxed) < expected {
-                assert!(started.elapsed() < Duration::from_secs(600), "only {} of {expected} delivered", sink.count.load(Ordering::Relaxed));
+                assert!(
+                    started.elapsed() < Duration::from_secs(600),
+                    "only {} of {expected} delivered",
+                    sink.count.load(Ordering::Relaxed)
+                );
                 peak_rss = peak_rss.max(rss_mb(server.0.id()));
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }

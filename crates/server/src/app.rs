@@ -57,8 +57,8 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let state = Arc::new(state);
     let sweeper = tokio::spawn(sweep(state.clone()));
-    let worker = (state.role != Role::Api)
-        .then(|| tokio::spawn(crate::delivery::run(state.db.clone(), state.clock.clone(), state.worker.clone())));
+    let worker =
+        (state.role != Role::Api).then(|| tokio::spawn(crate::delivery::run(state.db.clone(), state.clock.clone(), state.worker.clone())));
     let served = if state.role == Role::Worker {
         drop(listener);
         shutdown_signal().await;

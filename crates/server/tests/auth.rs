@@ -39,7 +39,8 @@ both_backends!(missing_unknown_and_revoked_keys_get_401, missing_unknown_and_rev
 
 async fn keys_are_stored_only_as_hashes_and_capped_at_25(app: &TestApp) {
     let (_, secret) = keys::create(&app.db, &app.account_id, "second", 0).await.unwrap();
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT hash, hint FROM api_keys").fetch_all(&mut *app.db.reader().await.unwrap()).await.unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT hash, hint FROM api_keys").fetch_all(&mut *app.db.reader().await.unwrap()).await.unwrap();
     for (hash, hint) in &rows {
         assert!(!hash.contains(&secret[4..]) && !hint.contains(&secret[12..]));
     }

@@ -26,7 +26,10 @@ async fn subscribe(app: &TestApp, name: &str, url: &str, events: &[&str]) -> Val
 
 async fn book(app: &TestApp, start: &str) -> String {
     let (s, c) = app
-        .post("/v2/booking-calendars", json!({"host": app.owner_user_id, "name": format!("Cal {start}"), "settings": {"minimum_notice_minutes": 0}}))
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": format!("Cal {start}"), "settings": {"minimum_notice_minutes": 0}}),
+        )
         .await;
     assert_eq!(s, 200, "{c}");
     let cal = c["id"].as_str().unwrap();
@@ -171,7 +174,11 @@ async fn a_failing_receiver_is_retried_on_schedule_until_it_recovers(app: &TestA
     let (_, w) = app.get(&format!("/v2/webhooks/{}", hook["id"].as_str().unwrap())).await;
     assert_eq!(w["status"], "enabled");
 }
-both_backends!(a_failing_receiver_is_retried_on_schedule_until_it_recovers, a_failing_receiver_is_retried_on_schedule_until_it_recovers, dev());
+both_backends!(
+    a_failing_receiver_is_retried_on_schedule_until_it_recovers,
+    a_failing_receiver_is_retried_on_schedule_until_it_recovers,
+    dev()
+);
 
 async fn gone_disables_the_webhook_at_once(app: &TestApp) {
     let rx = Receiver::start().await;
@@ -254,7 +261,12 @@ async fn the_log_shows_each_attempt_and_failed_work_can_be_replayed(app: &TestAp
     delivery_after(app, 1).await;
     let (_, w) = app.get(&format!("/v2/webhooks/{id}")).await;
     assert_eq!(w["status"], "disabled");
-    common::assert_error(&app.post(&format!("/v2/webhooks/{id}/test"), json!({})).await, 400, "The webhook is disabled; enable it first.", Some("id"));
+    common::assert_error(
+        &app.post(&format!("/v2/webhooks/{id}/test"), json!({})).await,
+        400,
+        "The webhook is disabled; enable it first.",
+        Some("id"),
+    );
 
     // Back on, and the failed delivery recovered: it goes out again and succeeds.
     rx.set_default(Behavior::Answer(200, vec![]));
@@ -271,7 +283,10 @@ async fn the_log_shows_each_attempt_and_failed_work_can_be_replayed(app: &TestAp
     assert_eq!(s, 200, "{log}");
     let d = &log["data"][0];
     assert_eq!(log["data"].as_array().unwrap().len(), 1);
-    assert_eq!((d["object"].as_str(), d["status"].as_str(), d["event_type"].as_str()), (Some("delivery"), Some("delivered"), Some("booking.scheduled")));
+    assert_eq!(
+        (d["object"].as_str(), d["status"].as_str(), d["event_type"].as_str()),
+        (Some("delivery"), Some("delivered"), Some("booking.scheduled"))
+    );
     assert_eq!(d["attempt_count"], 2);
     let attempts = d["attempts"].as_array().unwrap();
     assert_eq!(attempts[0]["status_code"], 410);
@@ -304,7 +319,10 @@ async fn the_log_shows_each_attempt_and_failed_work_can_be_replayed(app: &TestAp
     assert_eq!(s, 200, "{t}");
     let got = rx.wait_for(4, 10).await;
     let test: Value = serde_json::from_slice(&got[3].body).unwrap();
-    assert_eq!((test["type"].as_str(), test["id"].as_str(), test["data"]["id"].as_str()), (Some("webhook.test"), t["event"].as_str(), Some(id)));
+    assert_eq!(
+        (test["type"].as_str(), test["id"].as_str(), test["data"]["id"].as_str()),
+        (Some("webhook.test"), t["event"].as_str(), Some(id))
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(other.count(), 1);
 }

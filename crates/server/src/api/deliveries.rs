@@ -119,7 +119,12 @@ async fn live_webhook(state: &SharedState, account_id: &str, id: &str) -> AppRes
            ("creation_time.gt" = Option<String>, Query), ("creation_time.lt" = Option<String>, Query),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<DeliveryOut>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn list_deliveries(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_deliveries(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     live_webhook(&state, &p.account_id, &id).await?;
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
@@ -160,7 +165,8 @@ pub async fn redeliver(State(state): State<SharedState>, p: Principal, Path(id):
     let e = events::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("event", &id))?;
     let webhook = f.str("webhook")?;
     if let Some(w) = &webhook {
-        let hook = live_webhook(&state, &p.account_id, w).await.map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
+        let hook =
+            live_webhook(&state, &p.account_id, w).await.map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
         if hook.status != "enabled" {
             return Err(AppError::invalid("The webhook is disabled; enable it first.", "webhook"));
         }

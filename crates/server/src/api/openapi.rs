@@ -14,8 +14,8 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, contacts, custom_fields, deliveries, event_types, events, list, master_pages, one_time_links,
-    scheduling, teams, test_key, users, webhooks,
+    booking_calendars, booking_pages, bookings, contacts, custom_fields, deliveries, event_types, events, list, master_pages,
+    one_time_links, scheduling, teams, test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
 

@@ -71,7 +71,14 @@ fn describe(body: &[u8], result: &Result<Verified, VerifyError>) -> String {
     let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
     let data = &event["data"];
     let verdict = match result {
-        Ok(v) => format!("verified ({})", [v.oncehub.then_some("Oncehub-Signature"), v.standard.then_some("webhook-signature")].into_iter().flatten().collect::<Vec<_>>().join(" + ")),
+        Ok(v) => format!(
+            "verified ({})",
+            [v.oncehub.then_some("Oncehub-Signature"), v.standard.then_some("webhook-signature")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" + ")
+        ),
         Err(e) => format!("REJECTED: {e}"),
     };
     format!(
@@ -153,7 +160,8 @@ pub async fn run(cmd: WebhookCmd) -> CliResult {
             if let Some(dir) = &save {
                 std::fs::create_dir_all(dir)?;
             }
-            let state = std::sync::Arc::new(Listener { secret, forward, save, tolerance, http: reqwest::Client::new(), saved: Default::default() });
+            let state =
+                std::sync::Arc::new(Listener { secret, forward, save, tolerance, http: reqwest::Client::new(), saved: Default::default() });
             let app = Router::new().fallback(any(receive)).with_state(state);
             let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
             eprintln!("listening on http://{}/ (any path); Ctrl-C to stop", listener.local_addr()?);

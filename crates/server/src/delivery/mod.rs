@@ -64,8 +64,10 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let client = send::client(&config.policy, config.per_webhook);
     let in_flight = Arc::new(Mutex::new(InFlight::default()));
     let freed = Arc::new(Notify::new());
-    let (results, outcomes) = mpsc::unbounded_channel::<Outcome>();
-    let recorder = tokio::spawn(record_results(db.clone(), clock.clone(), outcomes, in_flight.clone(), freed.clone()));
+    // Results wait here for the recorder; bounded, so that a database falling behind slows the
+    // sending instead of filling memory.
+    let (results, outcomes) = mpsc::channel::<Outcome>(RESULTS_QUEUE);
+    let recorder = tokio::spawn(record_results(db.clone(), clock.clone(), outcomes));
     let _stop_recorder = AbortOnDrop(recorder);
     let _stop_listener = (db.backend == Backend::Postgres).then(|| AbortOnDrop(tokio::spawn(outbox::listen_postgres(db.clone()))));
     let config = Arc::new(config);
@@ -86,7 +88,8 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                     for c in claimed {
                         *f.by_webhook.entry(c.webhook_id.clone()).or_default() += 1;
                         f.total += 1;
-                        tokio::spawn(attempt(client.clone(), config.clone(), clock.clone(), c, results.clone()));
+                        let done = Done { in_flight: in_flight.clone(), freed: freed.clone(), webhook_id: c.webhook_id.clone() };
+                        tokio::spawn(attempt(client.clone(), config.clone(), clock.clone(), c, results.clone(), done));
                     }
                 }
                 Err(e) => {
@@ -106,6 +109,33 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     }
 }
 
+/// Results waiting to be written, at most.
+const RESULTS_QUEUE: usize = 8192;
+
+/// Frees an attempt's in-flight place when dropped: as soon as its HTTP exchange is over. Its
+/// delivery stays leased until the result is written, so it cannot be claimed again meanwhile.
+struct Done {
+    in_flight: Arc<Mutex<InFlight>>,
+    freed: Arc<Notify>,
+    webhook_id: String,
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        {
+            let mut f = self.in_flight.lock().expect("in-flight counts");
+            if let Some(n) = f.by_webhook.get_mut(&self.webhook_id) {
+                *n -= 1;
+                if *n <= 0 {
+                    f.by_webhook.remove(&self.webhook_id);
+                }
+            }
+            f.total = f.total.saturating_sub(1);
+        }
+        self.freed.notify_one();
+    }
+}
+
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -115,7 +145,14 @@ impl Drop for AbortOnDrop {
 }
 
 /// Sends one claimed delivery and reports what follows from the answer.
-async fn attempt(client: reqwest::Client, config: Arc<WorkerConfig>, clock: Arc<dyn Clock>, c: Claimed, results: mpsc::UnboundedSender<Outcome>) {
+async fn attempt(
+    client: reqwest::Client,
+    config: Arc<WorkerConfig>,
+    clock: Arc<dyn Clock>,
+    c: Claimed,
+    results: mpsc::Sender<Outcome>,
+    done: Done,
+) {
     let started = clock.now_ms();
     let signed = slotline_webhook::sign(&c.secret, &c.event_id, started.div_euclid(1000), c.payload.as_bytes());
     let headers = [
@@ -125,6 +162,7 @@ async fn attempt(client: reqwest::Client, config: Arc<WorkerConfig>, clock: Arc<
         ("webhook-signature", signed.webhook_signature),
     ];
     let res = send::post(&client, &config.policy, &c.url, &headers, c.payload.clone()).await;
+    drop(done);
     let now = clock.now_ms();
     let window_start = c.window_start.unwrap_or(started);
     let failures = (c.attempts + 1) as u32;
@@ -140,32 +178,28 @@ async fn attempt(client: reqwest::Client, config: Arc<WorkerConfig>, clock: Arc<
             }
         }
     };
-    let _ = results.send(Outcome {
-        seq: c.seq,
-        webhook_id: c.webhook_id,
-        attempt_time: started,
-        duration_ms: res.duration_ms,
-        status_code: res.status.map(i64::from),
-        error_kind: res.error_kind,
-        error: res.error,
-        response_headers: res.headers,
-        response_body: res.body,
-        status,
-        next_attempt_time: next,
-        window_start,
-        disable,
-        worker: config.name.clone(),
-    });
+    let _ = results
+        .send(Outcome {
+            seq: c.seq,
+            webhook_id: c.webhook_id,
+            attempt_time: started,
+            duration_ms: res.duration_ms,
+            status_code: res.status.map(i64::from),
+            error_kind: res.error_kind,
+            error: res.error,
+            response_headers: res.headers,
+            response_body: res.body,
+            status,
+            next_attempt_time: next,
+            window_start,
+            disable,
+            worker: config.name.clone(),
+        })
+        .await;
 }
 
-/// Writes results in batches; frees their in-flight places once written.
-async fn record_results(
-    db: Db,
-    clock: Arc<dyn Clock>,
-    mut outcomes: mpsc::UnboundedReceiver<Outcome>,
-    in_flight: Arc<Mutex<InFlight>>,
-    freed: Arc<Notify>,
-) {
+/// Writes results in batches: whatever arrived while the previous batch was being written.
+async fn record_results(db: Db, clock: Arc<dyn Clock>, mut outcomes: mpsc::Receiver<Outcome>) {
     const BATCH: usize = 512;
     let mut batch = Vec::with_capacity(BATCH);
     while outcomes.recv_many(&mut batch, BATCH).await > 0 {
@@ -185,19 +219,6 @@ async fn record_results(
                 }
             }
         }
-        {
-            let mut f = in_flight.lock().expect("in-flight counts");
-            for o in &batch {
-                if let Some(n) = f.by_webhook.get_mut(&o.webhook_id) {
-                    *n -= 1;
-                    if *n <= 0 {
-                        f.by_webhook.remove(&o.webhook_id);
-                    }
-                }
-                f.total = f.total.saturating_sub(1);
-            }
-        }
         batch.clear();
-        freed.notify_one();
     }
 }

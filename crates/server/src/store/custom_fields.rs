@@ -39,8 +39,11 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
 }
 
 pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
-    let done =
-        sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2").bind(account_id).bind(name).execute(&mut *db.writer().await?).await?;
+    let done = sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2")
+        .bind(account_id)
+        .bind(name)
+        .execute(&mut *db.writer().await?)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -51,6 +54,7 @@ pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResu
     }
     let mut sql = Sql::new("SELECT name FROM custom_fields WHERE ");
     sql.push_with("account_id = ? AND name IN ", [Arg::from(account_id)]).push_in(names.iter().copied());
-    let known: Vec<String> = sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let known: Vec<String> =
+        sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     Ok(names.iter().find(|n| !known.iter().any(|k| k == *n)).map(|n| n.to_string()))
 }

@@ -39,7 +39,10 @@ pub async fn claim(
     default_room: i64,
 ) -> AppResult<Vec<Claimed>> {
     let mut sql = Sql::new("UPDATE deliveries SET next_attempt_time = ");
-    sql.push_with("? WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn, ", [Arg::I64(lease_until)]);
+    sql.push_with(
+        "? WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn, ",
+        [Arg::I64(lease_until)],
+    );
     if room.is_empty() {
         sql.push_with("? AS room", [Arg::I64(default_room)]);
     } else {
@@ -336,7 +339,13 @@ pub async fn list(
 /// Sends an event again to `webhook_id` (subscribed or not), or to every enabled webhook that
 /// has a delivery of it or is subscribed to it: each delivery becomes pending, due now, with a
 /// fresh 72 hours. Returns the ids of the deliveries queued.
-pub async fn redeliver(db: &Db, account_id: &str, event: &super::outbox::NewEvent, webhook_id: Option<&str>, now: i64) -> AppResult<Vec<String>> {
+pub async fn redeliver(
+    db: &Db,
+    account_id: &str,
+    event: &super::outbox::NewEvent,
+    webhook_id: Option<&str>,
+    now: i64,
+) -> AppResult<Vec<String>> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     // Webhooks without a delivery of it yet (created after the event, or named) get one.
@@ -348,7 +357,13 @@ pub async fn redeliver(db: &Db, account_id: &str, event: &super::outbox::NewEven
     Ok(ids)
 }
 
-async fn requeue(tx: &mut sqlx::Transaction<'_, sqlx::Any>, account_id: &str, event_id: &str, webhook_id: Option<&str>, now: i64) -> AppResult<Vec<String>> {
+async fn requeue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account_id: &str,
+    event_id: &str,
+    webhook_id: Option<&str>,
+    now: i64,
+) -> AppResult<Vec<String>> {
     let mut sql = Sql::new("UPDATE deliveries SET ");
     sql.push_with(
         "status = 'pending', next_attempt_time = ?, window_start = NULL WHERE account_id = ? AND event_id = ? \

@@ -9,6 +9,7 @@ pub mod bookings;
 pub mod conn;
 pub mod contacts;
 pub mod custom_fields;
+pub mod deliveries;
 pub mod event_types;
 pub mod events;
 pub mod idempotency;
@@ -16,7 +17,6 @@ pub mod keys;
 pub mod master_pages;
 pub mod one_time_links;
 pub mod outbox;
-pub mod deliveries;
 pub mod page;
 pub mod sql;
 pub mod teams;
@@ -80,7 +80,13 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            return Ok(Db { read: Conns::Pool(pool.clone()), write: Conns::Pool(pool), backend: Backend::Postgres, outbox: Default::default(), url });
+            return Ok(Db {
+                read: Conns::Pool(pool.clone()),
+                write: Conns::Pool(pool),
+                backend: Backend::Postgres,
+                outbox: Default::default(),
+                url,
+            });
         }
         disable_sqlite_memory_statistics();
         let open = || async {
