@@ -27,6 +27,126 @@ pub struct Claimed {
     pub secret: String,
 }
 
+// Batches are bound as one JSON parameter, so each statement's text is the same whatever the
+// batch size: SQLite and PostgreSQL prepare it once, and SQLite does not look up thousands of
+// numbered parameters (that lookup is linear, so binding them was quadratic).
+
+/// A derived table `alias(columns)` read from the JSON array of objects bound as `$param`.
+fn json_table(backend: Backend, param: usize, alias: &str, columns: &[(&str, &str)]) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let cols: Vec<String> = columns.iter().map(|(c, _)| format!("json_extract(value, '$.{c}') AS {c}")).collect();
+            format!("(SELECT {} FROM json_each(${param})) AS {alias}", cols.join(", "))
+        }
+        Backend::Postgres => {
+            let cols: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
+            format!("json_to_recordset(${param}::json) AS {alias}({})", cols.join(", "))
+        }
+    }
+}
+
+/// The values of the JSON array bound as `$param`, as a subquery; `ty` is their SQL type.
+fn json_values(backend: Backend, param: usize, ty: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("(SELECT value FROM json_each(${param}))"),
+        Backend::Postgres => format!("(SELECT json_array_elements_text(${param}::json)::{ty})"),
+    }
+}
+
+fn cached(cell: &'static [std::sync::OnceLock<String>; 2], backend: Backend, build: impl FnOnce() -> String) -> &'static str {
+    cell[backend as usize].get_or_init(build)
+}
+
+/// `$1` lease end, `$2` now, `$3` limit, `$4` JSON object of room by webhook, `$5` default room.
+fn claim_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        let room = match backend {
+            Backend::Sqlite => "COALESCE(json_extract($4, '$.\"' || webhook_id || '\"'), $5)",
+            Backend::Postgres => "COALESCE(($4::json ->> webhook_id)::bigint, $5)",
+        };
+        let lock = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        format!(
+            "UPDATE deliveries SET next_attempt_time = $1 WHERE seq IN (\
+               SELECT seq FROM (\
+                 SELECT seq, room, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn FROM (\
+                   SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries \
+                   WHERE status = 'pending' AND next_attempt_time <= $2 AND {room} > 0 \
+                   ORDER BY next_attempt_time, seq LIMIT $3{lock}) due) ranked \
+               WHERE rn <= room) \
+             RETURNING seq, event_id, webhook_id, account_id, attempts, window_start"
+        )
+    })
+}
+
+/// `$1` JSON array of delivery seqs.
+fn payloads_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        format!(
+            "SELECT d.seq, e.payload, w.url, w.secret FROM deliveries d JOIN events e ON e.id = d.event_id \
+             JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN {}",
+            json_values(backend, 1, "bigint")
+        )
+    })
+}
+
+const OUTCOME_COLUMNS: &[(&str, &str)] = &[
+    ("seq", "bigint"),
+    ("status", "text"),
+    ("next_at", "bigint"),
+    ("window_start", "bigint"),
+    ("at", "bigint"),
+    ("duration_ms", "bigint"),
+    ("code", "bigint"),
+    ("kind", "text"),
+    ("error", "text"),
+    ("headers", "text"),
+    ("body", "text"),
+];
+
+/// `$1` JSON array of outcomes, `$2` the worker's name.
+fn attempts_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        format!(
+            "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) \
+             SELECT v.seq, v.at, v.duration_ms, v.code, v.kind, v.error, v.headers, v.body, v.next_at, $2 FROM {}",
+            json_table(backend, 1, "v", OUTCOME_COLUMNS)
+        )
+    })
+}
+
+/// `$1` JSON array of outcomes.
+fn outcomes_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        format!(
+            "UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, \
+             last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, \
+             delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END \
+             FROM {} WHERE deliveries.seq = v.seq AND deliveries.status = 'pending'",
+            json_table(backend, 1, "v", OUTCOME_COLUMNS)
+        )
+    })
+}
+
+/// `$1` JSON array of webhook ids.
+fn webhooks_ok_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        format!("UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN {}", json_values(backend, 1, "text"))
+    })
+}
+
+/// `$1` JSON array of webhook ids, `$2` now.
+fn webhooks_failing_sql(backend: Backend) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    cached(&SQL, backend, || {
+        format!("UPDATE webhooks SET failing_since = $2 WHERE failing_since IS NULL AND id IN {}", json_values(backend, 1, "text"))
+    })
+}
+
 /// Claims up to `limit` due deliveries until `lease_until`: at most `room(webhook)` of each
 /// webhook (webhooks absent from `room` get `default_room`; those with no room are skipped).
 /// On PostgreSQL rows another worker is claiming are skipped, not waited for.
@@ -38,34 +158,15 @@ pub async fn claim(
     room: &HashMap<String, i64>,
     default_room: i64,
 ) -> AppResult<Vec<Claimed>> {
-    let mut sql = Sql::new("UPDATE deliveries SET next_attempt_time = ");
-    sql.push_with(
-        "? WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn, ",
-        [Arg::I64(lease_until)],
-    );
-    if room.is_empty() {
-        sql.push_with("? AS room", [Arg::I64(default_room)]);
-    } else {
-        sql.push("CASE webhook_id");
-        for (hook, r) in room {
-            sql.push_with(" WHEN ? THEN ?", [Arg::from(hook.as_str()), Arg::I64(*r)]);
-        }
-        sql.push_with(" ELSE ? END AS room", [Arg::I64(default_room)]);
-    }
-    sql.push_with(
-        " FROM (SELECT seq, webhook_id, next_attempt_time FROM deliveries WHERE status = 'pending' AND next_attempt_time <= ?",
-        [Arg::I64(now)],
-    );
-    let full: Vec<&str> = room.iter().filter(|(_, r)| **r <= 0).map(|(h, _)| h.as_str()).collect();
-    if !full.is_empty() {
-        sql.push(" AND webhook_id NOT IN ").push_in(full);
-    }
-    sql.push_with(" ORDER BY next_attempt_time, seq LIMIT ?", [Arg::I64(limit)]);
-    if db.backend == Backend::Postgres {
-        sql.push(" FOR UPDATE SKIP LOCKED");
-    }
-    sql.push(") due) ranked WHERE rn <= room) RETURNING seq, event_id, webhook_id, account_id, attempts, window_start");
-    let rows = sql.query().fetch_all(&mut *db.writer().await?).await?;
+    let room_json = serde_json::to_string(room)?;
+    let rows = sqlx::query(claim_sql(db.backend))
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .bind(room_json)
+        .bind(default_room)
+        .fetch_all(&mut *db.writer().await?)
+        .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -84,13 +185,8 @@ pub async fn claim(
         });
     }
     // What to send: the event's stored bytes and the webhook's address and secret.
-    let mut sql = Sql::new(
-        "SELECT d.seq, e.payload, w.url, w.secret FROM deliveries d JOIN events e ON e.id = d.event_id \
-         JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN ",
-    );
-    let seqs: Vec<String> = claimed.iter().map(|c| c.seq.to_string()).collect();
-    sql.push("(").push(&seqs.join(", ")).push(")");
-    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    let seqs: Vec<i64> = claimed.iter().map(|c| c.seq).collect();
+    let rows = sqlx::query(payloads_sql(db.backend)).bind(serde_json::to_string(&seqs)?).fetch_all(&mut *db.reader().await?).await?;
     let mut by_seq: HashMap<i64, (String, String, String)> = HashMap::with_capacity(rows.len());
     for r in rows {
         by_seq.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
@@ -140,59 +236,34 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     }
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let mut attempts = Sql::new(
-        "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) VALUES ",
-    );
-    let mut updates = Sql::new("UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END FROM (");
-    for (i, o) in outcomes.iter().enumerate() {
-        attempts.push_with(
-            if i == 0 { "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
-            [
-                Arg::I64(o.seq),
-                Arg::I64(o.attempt_time),
-                Arg::I64(o.duration_ms),
-                Arg::OptI64(o.status_code),
-                Arg::OptStr(o.error_kind.map(str::to_string)),
-                Arg::OptStr(o.error.clone()),
-                Arg::OptStr(o.response_headers.clone()),
-                Arg::OptStr(o.response_body.clone()),
-                Arg::OptI64(o.next_attempt_time),
-                Arg::from(&*o.worker),
-            ],
-        );
-        updates.push_with(
-            if i == 0 {
-                "SELECT ? AS seq, ? AS status, ? AS next_at, ? AS window_start, ? AS at, ? AS code, ? AS error"
-            } else {
-                " UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?"
-            },
-            [
-                Arg::I64(o.seq),
-                Arg::from(o.status),
-                Arg::OptI64(o.next_attempt_time),
-                Arg::I64(o.window_start),
-                Arg::I64(o.attempt_time),
-                Arg::OptI64(o.status_code),
-                Arg::OptStr(o.error.clone()),
-            ],
-        );
-    }
-    updates.push(") AS v WHERE deliveries.seq = v.seq AND deliveries.status = 'pending'");
-    attempts.query().execute(&mut *tx).await?;
-    updates.query().execute(&mut *tx).await?;
+    let rows: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "seq": o.seq, "status": o.status, "next_at": o.next_attempt_time, "window_start": o.window_start,
+                "at": o.attempt_time, "duration_ms": o.duration_ms, "code": o.status_code, "kind": o.error_kind,
+                "error": o.error, "headers": o.response_headers, "body": o.response_body,
+            })
+        })
+        .collect();
+    let rows = serde_json::to_string(&rows)?;
+    let worker = outcomes[0].worker.to_string();
+    sqlx::query(attempts_sql(db.backend)).bind(&rows).bind(worker).execute(&mut *tx).await?;
+    sqlx::query(outcomes_sql(db.backend)).bind(&rows).execute(&mut *tx).await?;
 
-    let ok: Vec<&str> = outcomes.iter().filter(|o| o.status == "delivered").map(|o| o.webhook_id.as_str()).collect();
+    let ids = |delivered: bool| -> Vec<&str> {
+        let mut v: Vec<&str> = outcomes.iter().filter(|o| (o.status == "delivered") == delivered).map(|o| o.webhook_id.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let ok = ids(true);
     if !ok.is_empty() {
-        let mut sql = Sql::new("UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN ");
-        sql.push_in(ok);
-        sql.query().execute(&mut *tx).await?;
+        sqlx::query(webhooks_ok_sql(db.backend)).bind(serde_json::to_string(&ok)?).execute(&mut *tx).await?;
     }
-    let failing: Vec<&str> = outcomes.iter().filter(|o| o.status != "delivered").map(|o| o.webhook_id.as_str()).collect();
+    let failing = ids(false);
     if !failing.is_empty() {
-        let mut sql = Sql::new("UPDATE webhooks SET ");
-        sql.push_with("failing_since = ? WHERE failing_since IS NULL AND id IN ", [Arg::I64(now)]);
-        sql.push_in(failing);
-        sql.query().execute(&mut *tx).await?;
+        sqlx::query(webhooks_failing_sql(db.backend)).bind(serde_json::to_string(&failing)?).bind(now).execute(&mut *tx).await?;
     }
     let mut disabled = Vec::new();
     for o in outcomes {
