@@ -17,7 +17,7 @@ use std::{
 
 use rand::Rng;
 use slotline_domain::retry::{self, Verdict};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, Semaphore};
 
 use crate::{
     clock::Clock,
@@ -52,17 +52,24 @@ impl WorkerConfig {
     }
 }
 
-/// Attempts in flight, by webhook.
+/// Deliveries this worker holds (claimed, being sent or waiting to be), by webhook, and the
+/// semaphores that bound how many of each webhook are sent at once.
+///
+/// A worker claims up to twice a webhook's concurrency, so the next requests are ready when
+/// answers come back, and claims again for a webhook only once fewer than its concurrency remain:
+/// claims come in batches instead of one per answer. A waiting delivery's lease outlasts its
+/// wait (at most one request timeout) plus its own attempt.
 #[derive(Default)]
-struct InFlight {
-    by_webhook: HashMap<String, i64>,
+struct Held {
+    by_webhook: HashMap<String, (i64, Arc<Semaphore>)>,
     total: usize,
 }
 
 /// Runs the worker until the task is dropped.
 pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let client = send::client(&config.policy, config.per_webhook);
-    let in_flight = Arc::new(Mutex::new(InFlight::default()));
+    let held = Arc::new(Mutex::new(Held::default()));
+    let sending = Arc::new(Semaphore::new(config.concurrency));
     let freed = Arc::new(Notify::new());
     // Results wait here for the recorder; bounded, so that a database falling behind slows the
     // sending instead of filling memory.
@@ -71,25 +78,41 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let _stop_recorder = AbortOnDrop(recorder);
     let _stop_listener = (db.backend == Backend::Postgres).then(|| AbortOnDrop(tokio::spawn(outbox::listen_postgres(db.clone()))));
     let config = Arc::new(config);
+    let per_webhook = config.per_webhook as i64;
+    let max_held = 2 * config.concurrency;
     loop {
         let (room, capacity) = {
-            let f = in_flight.lock().expect("in-flight counts");
-            let room: HashMap<String, i64> = f.by_webhook.iter().map(|(h, n)| (h.clone(), config.per_webhook as i64 - n)).collect();
-            (room, config.concurrency.saturating_sub(f.total))
+            let h = held.lock().expect("held deliveries");
+            // A webhook still holding at least its concurrency gets nothing more for now.
+            let room: HashMap<String, i64> =
+                h.by_webhook.iter().map(|(w, (n, _))| (w.clone(), if *n >= per_webhook { 0 } else { 2 * per_webhook - n })).collect();
+            (room, max_held.saturating_sub(h.total))
         };
         let mut claimed_some = false;
         if capacity > 0 {
             let now = clock.now_ms();
             let lease_until = now + config.lease.as_millis() as i64;
-            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, config.per_webhook as i64).await {
+            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, 2 * per_webhook).await {
                 Ok(claimed) => {
-                    claimed_some = !claimed.is_empty();
-                    let mut f = in_flight.lock().expect("in-flight counts");
+                    // A full claim may have left more due; a partial one got all there was room for.
+                    claimed_some = claimed.len() == capacity;
+                    let mut h = held.lock().expect("held deliveries");
                     for c in claimed {
-                        *f.by_webhook.entry(c.webhook_id.clone()).or_default() += 1;
-                        f.total += 1;
-                        let done = Done { in_flight: in_flight.clone(), freed: freed.clone(), webhook_id: c.webhook_id.clone() };
-                        tokio::spawn(attempt(client.clone(), config.clone(), clock.clone(), c, results.clone(), done));
+                        let entry =
+                            h.by_webhook.entry(c.webhook_id.clone()).or_insert_with(|| (0, Arc::new(Semaphore::new(config.per_webhook))));
+                        entry.0 += 1;
+                        let gate = entry.1.clone();
+                        h.total += 1;
+                        let done =
+                            Done { held: held.clone(), freed: freed.clone(), webhook_id: c.webhook_id.clone(), per_webhook, max_held };
+                        let task = attempt(client.clone(), config.clone(), clock.clone(), c, results.clone(), done);
+                        let sending = sending.clone();
+                        tokio::spawn(async move {
+                            let (Ok(_one_of_webhook), Ok(_one_of_all)) = (gate.acquire_owned().await, sending.acquire_owned().await) else {
+                                return;
+                            };
+                            task.await
+                        });
                     }
                 }
                 Err(e) => {
@@ -112,27 +135,36 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
 /// Results waiting to be written, at most.
 const RESULTS_QUEUE: usize = 8192;
 
-/// Frees an attempt's in-flight place when dropped: as soon as its HTTP exchange is over. Its
-/// delivery stays leased until the result is written, so it cannot be claimed again meanwhile.
+/// Releases a held delivery when dropped: as soon as its HTTP exchange is over. The delivery
+/// stays leased until its result is written, so it cannot be claimed again meanwhile. Wakes the
+/// claimer when its webhook falls below its concurrency, or the worker below its limit.
 struct Done {
-    in_flight: Arc<Mutex<InFlight>>,
+    held: Arc<Mutex<Held>>,
     freed: Arc<Notify>,
     webhook_id: String,
+    per_webhook: i64,
+    max_held: usize,
 }
 
 impl Drop for Done {
     fn drop(&mut self) {
-        {
-            let mut f = self.in_flight.lock().expect("in-flight counts");
-            if let Some(n) = f.by_webhook.get_mut(&self.webhook_id) {
+        let wake = {
+            let mut h = self.held.lock().expect("held deliveries");
+            let crossed_total = h.total == self.max_held;
+            h.total = h.total.saturating_sub(1);
+            let mut crossed = false;
+            if let Some((n, _)) = h.by_webhook.get_mut(&self.webhook_id) {
                 *n -= 1;
+                crossed = *n == self.per_webhook - 1;
                 if *n <= 0 {
-                    f.by_webhook.remove(&self.webhook_id);
+                    h.by_webhook.remove(&self.webhook_id);
                 }
             }
-            f.total = f.total.saturating_sub(1);
+            crossed || crossed_total
+        };
+        if wake {
+            self.freed.notify_one();
         }
-        self.freed.notify_one();
     }
 }
 
