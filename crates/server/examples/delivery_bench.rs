@@ -176,6 +176,21 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let api: Arc<Mutex<Vec<f64>>> = Default::default();
+            // Beside the writes, a reader of the API: GET /v2/webhooks/{id} ten times a second.
+            let reads: Arc<Mutex<Vec<f64>>> = Default::default();
+            let reader = {
+                let (http, url, key, reads) = (http.clone(), format!("{base}/v2/webhooks/{}", hook.id), key.clone(), reads.clone());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_millis(100));
+                    loop {
+                        tick.tick().await;
+                        let t = Instant::now();
+                        if http.get(&url).header("API-Key", &key).send().await.is_ok_and(|r| r.status().is_success()) {
+                            reads.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                })
+            };
             let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             let started = Instant::now();
@@ -196,6 +211,7 @@ async fn main() {
                     rss = rss.max(rss_mb(server.0.id()));
                 }
             }
+            reader.abort();
             let deadline = Instant::now() + Duration::from_secs(30);
             while sink.count.load(Ordering::Relaxed) < sent && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -205,15 +221,21 @@ async fn main() {
             let mut api = api.lock().unwrap().clone();
             api.sort_by(|a, b| a.partial_cmp(b).unwrap());
             let api_p = |p: f64| api.get(((api.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+            let mut reads = reads.lock().unwrap().clone();
+            reads.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let read_p = |p: f64| reads.get(((reads.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(0.0);
             println!(
                 "latency: {rate} events/s for {seconds} s: {sent} events, {} delivered; commit to first attempt p50 {} ms, p99 {} ms, max {} ms; \
-                 API (POST …/test) p50 {:.2} ms, p99 {:.2} ms; server peak RSS {rss:.1} MB",
+                 API writes (POST …/test) p50 {:.2} ms, p99 {:.2} ms; API reads (GET /v2/webhooks/{{id}}, 10/s) p50 {:.2} ms, p99 {:.2} ms; \
+                 server peak RSS {rss:.1} MB",
                 sink.count.load(Ordering::Relaxed),
                 percentile(&lat, 0.5),
                 percentile(&lat, 0.99),
                 lat.last().copied().unwrap_or(0),
                 api_p(0.5),
                 api_p(0.99),
+                read_p(0.5),
+                read_p(0.99),
             );
         }
         other => panic!("unknown mode {other}"),
