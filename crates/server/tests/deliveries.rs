@@ -356,3 +356,19 @@ both_backends!(
     a_slow_endpoint_holds_up_neither_other_webhooks_nor_the_api,
     Options { allow_http_webhooks: true, webhook_timeout_secs: 10, webhook_per_endpoint: 2, ..Options::default() }
 );
+
+async fn redirects_are_failures_and_are_not_followed(app: &TestApp) {
+    let target = Receiver::start().await;
+    let rx = Receiver::start().await;
+    rx.set_default(Behavior::Answer(307, vec![("location", target.url.clone())]));
+    subscribe(app, "moved", &rx.url, &["booking.scheduled"]).await;
+    book(app, MONDAY_9AM).await;
+    let (attempts, status, next) = delivery_after(app, 1).await;
+    assert_eq!((attempts, status.as_str()), (1, "pending"), "a redirect is retried later, like any failure");
+    assert!(next.is_some());
+    assert_eq!(attempt_log(app).await[0].1, Some(307));
+    assert_eq!(attempt_log(app).await[0].2.as_deref(), Some("status"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(target.count(), 0, "the Location was not followed");
+}
+both_backends!(redirects_are_failures_and_are_not_followed, redirects_are_failures_and_are_not_followed, dev());

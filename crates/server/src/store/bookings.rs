@@ -12,7 +12,7 @@ use sqlx::{any::AnyRow, Any, Row, Transaction};
 use super::{
     outbox,
     page::{self, ListQuery, Page, PageRequest},
-    Arg, Db, Sql,
+    Arg, Batch, Db, Sql,
 };
 use crate::error::{AppError, AppResult};
 
@@ -131,35 +131,34 @@ pub fn not_available() -> AppError {
     AppError::NotAvailable
 }
 
+/// PostgreSQL's exclusion constraint, or SQLite's trigger of the same name (0009), refused
+/// overlapping host time.
 fn is_exclusion_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01"))
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01") || d.message().contains("booking_hosts_no_overlap"))
 }
 
 /// The guest's contact, created or touched in one statement. A mobile number another contact
 /// already has is not copied onto a new one (numbers are unique per account).
-async fn upsert_contact(tx: &mut Transaction<'_, Any>, account_id: &str, c: &GuestContact, now: i64) -> AppResult<String> {
-    let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact);
-    let row = sqlx::query(
+fn upsert_contact(batch: &mut Batch, account_id: &str, c: &GuestContact, now: i64) {
+    batch.push(
         "INSERT INTO contacts (id, account_id, owner_id, email, email_lc, mobile_phone, first_name, last_name, timezone, creation_time, last_updated_time, last_interacted_time) \
          VALUES ($1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 AND mobile_phone = $6 AND deleted = 0) THEN NULL ELSE $6 END, \
                  $7, $8, $9, $10, $10, $10) \
          ON CONFLICT (account_id, email_lc) WHERE deleted = 0 AND email_lc IS NOT NULL \
-         DO UPDATE SET last_updated_time = excluded.last_updated_time, last_interacted_time = excluded.last_interacted_time, timezone = excluded.timezone \
-         RETURNING id",
-    )
-    .bind(&id)
-    .bind(account_id)
-    .bind(&c.owner_id)
-    .bind(&c.email)
-    .bind(slotline_domain::email::normalize(&c.email))
-    .bind(c.mobile_phone.as_deref())
-    .bind(&c.first_name)
-    .bind(&c.last_name)
-    .bind(&c.timezone)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get(0)?)
+         DO UPDATE SET last_updated_time = excluded.last_updated_time, last_interacted_time = excluded.last_interacted_time, timezone = excluded.timezone",
+        vec![
+            Arg::from(slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact)),
+            Arg::from(account_id),
+            Arg::from(c.owner_id.as_str()),
+            Arg::from(c.email.as_str()),
+            Arg::from(slotline_domain::email::normalize(&c.email)),
+            Arg::from(c.mobile_phone.clone()),
+            Arg::from(c.first_name.as_str()),
+            Arg::from(c.last_name.as_str()),
+            Arg::from(c.timezone.as_str()),
+            Arg::I64(now),
+        ],
+    );
 }
 
 /// Every change of a booking updates its guest's contact too.
@@ -207,12 +206,23 @@ pub async fn create(
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
-    let mut conn = db.writer().await?;
-    let mut tx = conn.begin().await?;
-    create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
-    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { e.into() })?;
+    let rows = creation(account_id, booking, hosts, guest, event).run(db).await.map_err(refusal)?;
+    booking.contact_id = contact_of(&rows)?;
     db.outbox_written();
     Ok(())
+}
+
+fn refusal(e: sqlx::Error) -> AppError {
+    if is_exclusion_violation(&e) {
+        not_available()
+    } else {
+        e.into()
+    }
+}
+
+fn contact_of(rows: &[AnyRow]) -> AppResult<String> {
+    let row = rows.last().ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
+    Ok(row.try_get(0)?)
 }
 
 /// A guest's reschedule: the old booking ends (`old_status`, its time released) and the new one
@@ -250,6 +260,68 @@ pub async fn reschedule(
     Ok(true)
 }
 
+/// The statements that create a booking: its guest's contact, the booking, each host's time
+/// (the database refuses overlaps), its event and deliveries; the last returns the contact's id.
+fn creation(account_id: &str, booking: &Booking, hosts: &[HostTime], guest: &GuestContact, event: Option<&NewEvent>) -> Batch {
+    let mut batch = Batch::default();
+    upsert_contact(&mut batch, account_id, guest, booking.creation_time);
+    let opt = |v: &Option<serde_json::Value>| Arg::from(v.as_ref().map(|v| v.to_string()));
+    let ostr = |v: &Option<String>| Arg::from(v.clone());
+    batch.push(
+        format!(
+            "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, \
+             (SELECT id FROM contacts WHERE account_id = $2 AND email_lc = $9 AND deleted = 0), \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+            COLUMNS.trim_start_matches("seq, ")
+        ),
+        vec![
+            Arg::from(booking.id.as_str()),
+            Arg::from(account_id),
+            Arg::from(booking.status.as_str()),
+            ostr(&booking.booking_calendar_id),
+            ostr(&booking.booking_page_id),
+            ostr(&booking.master_page_id),
+            ostr(&booking.event_type_id),
+            Arg::from(booking.owner_id.as_str()),
+            Arg::from(slotline_domain::email::normalize(&guest.email)),
+            ostr(&booking.conversation_id),
+            Arg::from(booking.subject.as_str()),
+            Arg::I64(booking.start_time),
+            Arg::I64(booking.duration_minutes),
+            Arg::from(booking.customer_timezone.as_str()),
+            Arg::from(booking.form_submission.to_string()),
+            opt(&booking.location),
+            opt(&booking.utm_params),
+            ostr(&booking.rescheduled_booking_id),
+            opt(&booking.cancel_info),
+            Arg::from(booking.token.as_str()),
+            Arg::I64(booking.creation_time),
+            Arg::I64(booking.last_updated_time),
+        ],
+    );
+    for h in hosts {
+        batch.push(
+            "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                Arg::from(booking.id.as_str()),
+                Arg::from(h.user_id.as_str()),
+                Arg::I64(h.busy_start),
+                Arg::I64(h.busy_end),
+                Arg::from(booking.status.holds_time()),
+                Arg::I64(booking.creation_time),
+            ],
+        );
+    }
+    if let Some(e) = event {
+        for (text, args) in outbox::statements(account_id, Some(&booking.id), e, None) {
+            batch.push(text, args);
+        }
+    }
+    batch.push("SELECT contact_id FROM bookings WHERE id = $1", vec![Arg::from(booking.id.as_str())]);
+    batch
+}
+
+/// [`creation`] inside a transaction already open.
 async fn create_in(
     tx: &mut Transaction<'_, Any>,
     account_id: &str,
@@ -258,42 +330,8 @@ async fn create_in(
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
-    booking.contact_id = upsert_contact(tx, account_id, guest, booking.creation_time).await?;
-    let opt = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
-    sqlx::query(&format!(
-        "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-        COLUMNS.trim_start_matches("seq, ")
-    ))
-    .bind(&booking.id)
-    .bind(account_id)
-    .bind(booking.status.as_str())
-    .bind(booking.booking_calendar_id.as_deref())
-    .bind(booking.booking_page_id.as_deref())
-    .bind(booking.master_page_id.as_deref())
-    .bind(booking.event_type_id.as_deref())
-    .bind(&booking.owner_id)
-    .bind(&booking.contact_id)
-    .bind(booking.conversation_id.as_deref())
-    .bind(&booking.subject)
-    .bind(booking.start_time)
-    .bind(booking.duration_minutes)
-    .bind(&booking.customer_timezone)
-    .bind(booking.form_submission.to_string())
-    .bind(opt(&booking.location))
-    .bind(opt(&booking.utm_params))
-    .bind(booking.rescheduled_booking_id.as_deref())
-    .bind(opt(&booking.cancel_info))
-    .bind(&booking.token)
-    .bind(booking.creation_time)
-    .bind(booking.last_updated_time)
-    .execute(&mut **tx)
-    .await?;
-    for h in hosts {
-        hold_time(tx, &booking.id, h, booking.status.holds_time(), booking.creation_time).await?;
-    }
-    if let Some(e) = event {
-        outbox::write(tx, account_id, Some(&booking.id), e).await?;
-    }
+    let rows = creation(account_id, booking, hosts, guest, event).run_in(tx).await.map_err(refusal)?;
+    booking.contact_id = contact_of(&rows)?;
     Ok(())
 }
 

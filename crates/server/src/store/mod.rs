@@ -32,7 +32,7 @@ use sqlx::{
 
 pub use conn::{Conn, Conns};
 
-pub use sql::{Arg, Sql};
+pub use sql::{Arg, Batch, Sql};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -1,7 +1,13 @@
 //! A small builder for queries whose filters depend on the request: text plus bound values,
 //! with `?` in fragments turned into the numbered placeholders both backends accept.
 
-use sqlx::{any::AnyArguments, query::Query, Any};
+use sqlx::{
+    any::{AnyArguments, AnyRow},
+    query::Query,
+    Any, Executor,
+};
+
+use super::{Backend, Db};
 
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -95,27 +101,144 @@ impl Sql {
         self.push(")")
     }
 
+    /// Binds `args` to the `$1…$n` already written in the text given to `new`.
+    pub fn bind_all(&mut self, args: Vec<Arg>) -> &mut Sql {
+        self.args.extend(args);
+        self
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
 
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
-        for a in &self.args {
-            q = match a {
-                Arg::Str(s) => q.bind(s.as_str()),
-                Arg::OptStr(s) => q.bind(s.as_deref()),
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-            };
-        }
-        q
+        bind_all(sqlx::query(&self.text), &self.args)
     }
+}
+
+fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: &'q [Arg]) -> Query<'q, Any, AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Str(s) => q.bind(s.as_str()),
+            Arg::OptStr(s) => q.bind(s.as_deref()),
+            Arg::I64(v) => q.bind(*v),
+            Arg::OptI64(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
+/// Statements that make one transaction. On SQLite they go to the connection's thread as one
+/// multi-statement query — one round trip instead of one per statement, which is most of what a
+/// write costs there — with their `$n` placeholders renumbered across the whole text. On
+/// PostgreSQL, which prepares one statement at a time, they run one after another in a
+/// transaction. Rows are those of the statements that return any (keep that to the last).
+#[derive(Debug, Default)]
+pub struct Batch {
+    stmts: Vec<(String, Vec<Arg>)>,
+}
+
+impl Batch {
+    /// Adds a statement written with `$1…$n` for its own `args`.
+    pub fn push(&mut self, text: impl Into<String>, args: Vec<Arg>) -> &mut Batch {
+        self.stmts.push((text.into(), args));
+        self
+    }
+
+    /// One text for SQLite: `BEGIN IMMEDIATE; …; COMMIT`, placeholders numbered across it.
+    fn joined(&self) -> (String, Vec<Arg>) {
+        let mut text = String::from("BEGIN IMMEDIATE;\n");
+        let mut args = Vec::new();
+        for (stmt, stmt_args) in &self.stmts {
+            text.push_str(&renumber(stmt, args.len()));
+            text.push_str(";\n");
+            args.extend(stmt_args.iter().cloned());
+        }
+        text.push_str("COMMIT;");
+        (text, args)
+    }
+
+    /// Runs the whole batch, or nothing of it.
+    pub async fn run(self, db: &Db) -> Result<Vec<AnyRow>, sqlx::Error> {
+        let mut conn = db.writer().await?;
+        match db.backend {
+            Backend::Sqlite => {
+                let (text, args) = self.joined();
+                // Run to the end even if the caller goes away: a batch stopped halfway would leave
+                // the only writer inside an open transaction.
+                tokio::spawn(async move {
+                    let res = bind_all(sqlx::query(&text), &args).fetch_all(&mut *conn).await;
+                    if res.is_err() {
+                        let _ = conn.execute("ROLLBACK").await;
+                    }
+                    res
+                })
+                .await
+                .map_err(|e| sqlx::Error::Protocol(format!("write batch task: {e}")))?
+            }
+            Backend::Postgres => {
+                let mut tx = conn.begin().await?;
+                let mut rows = Vec::new();
+                for (text, args) in &self.stmts {
+                    rows = bind_all(sqlx::query(text), args).fetch_all(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(rows)
+            }
+        }
+    }
+}
+
+impl Batch {
+    /// Runs the statements one after another inside `tx`, already open.
+    pub async fn run_in(self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<Vec<AnyRow>, sqlx::Error> {
+        let mut rows = Vec::new();
+        for (text, args) in &self.stmts {
+            rows = bind_all(sqlx::query(text), args).fetch_all(&mut **tx).await?;
+        }
+        Ok(rows)
+    }
+}
+
+/// `$k` → `$(k + offset)` everywhere in `stmt` (statements written here carry no `$` in literals).
+fn renumber(stmt: &str, offset: usize) -> String {
+    if offset == 0 {
+        return stmt.to_string();
+    }
+    let mut out = String::with_capacity(stmt.len() + 16);
+    let mut chars = stmt.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        if c == '$' {
+            let mut digits = String::new();
+            while let Some(&(_, d)) = chars.peek() {
+                if !d.is_ascii_digit() {
+                    break;
+                }
+                digits.push(d);
+                chars.next();
+            }
+            if !digits.is_empty() {
+                out.push_str(&(digits.parse::<usize>().expect("digits") + offset).to_string());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_numbers_placeholders_across_its_statements() {
+        let mut b = Batch::default();
+        b.push("INSERT INTO a VALUES ($1, $2, $1)", vec![Arg::I64(1), Arg::I64(2)]);
+        b.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $10", vec![Arg::I64(3), Arg::I64(4)]);
+        let (text, args) = b.joined();
+        assert_eq!(text, "BEGIN IMMEDIATE;\nINSERT INTO a VALUES ($1, $2, $1);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $12;\nCOMMIT;");
+        assert_eq!(args.len(), 4);
+    }
 
     #[test]
     fn question_marks_become_numbered_placeholders_in_order() {
