@@ -207,8 +207,11 @@ pub async fn create(
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
     let rows = creation(account_id, booking, hosts, guest, event).run(db).await.map_err(refusal)?;
-    booking.contact_id = contact_of(&rows)?;
-    db.outbox_written();
+    let (contact, deliveries) = contact_of(&rows)?;
+    booking.contact_id = contact;
+    if deliveries > 0 {
+        db.outbox_written();
+    }
     Ok(())
 }
 
@@ -220,9 +223,11 @@ fn refusal(e: sqlx::Error) -> AppError {
     }
 }
 
-fn contact_of(rows: &[AnyRow]) -> AppResult<String> {
-    let row = rows.last().ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
-    Ok(row.try_get(0)?)
+/// The last statement of [`creation`] returns the contact's id and how many deliveries its
+/// event got.
+fn contact_of(rows: &[Vec<AnyRow>]) -> AppResult<(String, i64)> {
+    let row = rows.last().and_then(|r| r.first()).ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// A guest's reschedule: the old booking ends (`old_status`, its time released) and the new one
@@ -317,7 +322,10 @@ fn creation(account_id: &str, booking: &Booking, hosts: &[HostTime], guest: &Gue
             batch.push(text, args);
         }
     }
-    batch.push("SELECT contact_id FROM bookings WHERE id = $1", vec![Arg::from(booking.id.as_str())]);
+    batch.push(
+        "SELECT b.contact_id, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = $2) FROM bookings b WHERE b.id = $1",
+        vec![Arg::from(booking.id.as_str()), Arg::from(event.map(|e| e.id.as_str()).unwrap_or(""))],
+    );
     batch
 }
 
@@ -331,7 +339,7 @@ async fn create_in(
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
     let rows = creation(account_id, booking, hosts, guest, event).run_in(tx).await.map_err(refusal)?;
-    booking.contact_id = contact_of(&rows)?;
+    booking.contact_id = contact_of(&rows)?.0;
     Ok(())
 }
 

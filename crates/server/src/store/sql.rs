@@ -145,59 +145,79 @@ impl Batch {
         self
     }
 
-    /// One text for SQLite: `BEGIN IMMEDIATE; …; COMMIT`, placeholders numbered across it.
-    fn joined(&self) -> (String, Vec<Arg>) {
-        let mut text = String::from("BEGIN IMMEDIATE;\n");
+    /// One text for SQLite, placeholders numbered across it; in `BEGIN IMMEDIATE; …; COMMIT` when
+    /// it writes.
+    fn joined(&self, transaction: bool) -> (String, Vec<Arg>) {
+        let mut text = String::from(if transaction { "BEGIN IMMEDIATE;\n" } else { "" });
         let mut args = Vec::new();
         for (stmt, stmt_args) in &self.stmts {
             text.push_str(&renumber(stmt, args.len()));
             text.push_str(";\n");
             args.extend(stmt_args.iter().cloned());
         }
-        text.push_str("COMMIT;");
+        if transaction {
+            text.push_str("COMMIT;");
+        }
         (text, args)
     }
 
-    /// Runs the whole batch, or nothing of it.
-    pub async fn run(self, db: &Db) -> Result<Vec<AnyRow>, sqlx::Error> {
+    /// Runs the whole batch, or nothing of it. Rows of each statement, in order.
+    pub async fn run(&self, db: &Db) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
         let mut conn = db.writer().await?;
         match db.backend {
             Backend::Sqlite => {
-                let (text, args) = self.joined();
+                let (text, args) = self.joined(true);
                 // Run to the end even if the caller goes away: a batch stopped halfway would leave
                 // the only writer inside an open transaction.
                 tokio::spawn(async move {
-                    let res = bind_all(sqlx::query(&text), &args).fetch_all(&mut *conn).await;
+                    let res = per_statement(&mut conn, &text, &args).await;
                     if res.is_err() {
                         let _ = conn.execute("ROLLBACK").await;
                     }
-                    res
+                    // Without BEGIN and COMMIT.
+                    res.map(|mut r| {
+                        r.pop();
+                        r.remove(0);
+                        r
+                    })
                 })
                 .await
                 .map_err(|e| sqlx::Error::Protocol(format!("write batch task: {e}")))?
             }
             Backend::Postgres => {
                 let mut tx = conn.begin().await?;
-                let mut rows = Vec::new();
-                for (text, args) in &self.stmts {
-                    rows = bind_all(sqlx::query(text), args).fetch_all(&mut *tx).await?;
-                }
+                let rows = self.run_in(&mut tx).await?;
                 tx.commit().await?;
                 Ok(rows)
             }
         }
     }
+
+    /// Runs the statements one after another inside `tx`, already open.
+    pub async fn run_in(&self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
+        let mut out = Vec::with_capacity(self.stmts.len());
+        for (text, args) in &self.stmts {
+            out.push(bind_all(sqlx::query(text), args).fetch_all(&mut **tx).await?);
+        }
+        Ok(out)
+    }
 }
 
-impl Batch {
-    /// Runs the statements one after another inside `tx`, already open.
-    pub async fn run_in(self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<Vec<AnyRow>, sqlx::Error> {
-        let mut rows = Vec::new();
-        for (text, args) in &self.stmts {
-            rows = bind_all(sqlx::query(text), args).fetch_all(&mut **tx).await?;
+/// Rows of each statement of a multi-statement text: SQLite ends each statement with a result.
+async fn per_statement(conn: &mut sqlx::AnyConnection, text: &str, args: &[Arg]) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
+    use futures_util::StreamExt;
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    // Through the executor: `Query::fetch_many` is deprecated because only SQLite runs several
+    // statements in one query. If sqlx stops allowing it, run SQLite batches as PostgreSQL's.
+    let mut stream = conn.fetch_many(bind_all(sqlx::query(text), args));
+    while let Some(item) = stream.next().await {
+        match item? {
+            sqlx::Either::Left(_done) => out.push(std::mem::take(&mut current)),
+            sqlx::Either::Right(row) => current.push(row),
         }
-        Ok(rows)
     }
+    Ok(out)
 }
 
 /// `$k` → `$(k + offset)` everywhere in `stmt` (statements written here carry no `$` in literals).
@@ -235,7 +255,7 @@ mod tests {
         let mut b = Batch::default();
         b.push("INSERT INTO a VALUES ($1, $2, $1)", vec![Arg::I64(1), Arg::I64(2)]);
         b.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $10", vec![Arg::I64(3), Arg::I64(4)]);
-        let (text, args) = b.joined();
+        let (text, args) = b.joined(true);
         assert_eq!(text, "BEGIN IMMEDIATE;\nINSERT INTO a VALUES ($1, $2, $1);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $12;\nCOMMIT;");
         assert_eq!(args.len(), 4);
     }
