@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Arg, Backend, Db, Sql};
+use super::{Arg, Backend, Batch, Db, Sql};
 use crate::error::AppResult;
 
 /// A delivery a worker has claimed, with what it needs to send it.
@@ -234,8 +234,6 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut conn = db.writer().await?;
-    let mut tx = conn.begin().await?;
     let rows: Vec<serde_json::Value> = outcomes
         .iter()
         .map(|o| {
@@ -247,10 +245,9 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
         })
         .collect();
     let rows = serde_json::to_string(&rows)?;
-    let worker = outcomes[0].worker.to_string();
-    sqlx::query(attempts_sql(db.backend)).bind(&rows).bind(worker).execute(&mut *tx).await?;
-    sqlx::query(outcomes_sql(db.backend)).bind(&rows).execute(&mut *tx).await?;
-
+    let mut batch = Batch::default();
+    batch.push(attempts_sql(db.backend), vec![Arg::from(rows.as_str()), Arg::from(&*outcomes[0].worker)]);
+    batch.push(outcomes_sql(db.backend), vec![Arg::from(rows)]);
     let ids = |delivered: bool| -> Vec<&str> {
         let mut v: Vec<&str> = outcomes.iter().filter(|o| (o.status == "delivered") == delivered).map(|o| o.webhook_id.as_str()).collect();
         v.sort_unstable();
@@ -259,21 +256,32 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     };
     let ok = ids(true);
     if !ok.is_empty() {
-        sqlx::query(webhooks_ok_sql(db.backend)).bind(serde_json::to_string(&ok)?).execute(&mut *tx).await?;
+        batch.push(webhooks_ok_sql(db.backend), vec![Arg::from(serde_json::to_string(&ok)?)]);
     }
     let failing = ids(false);
     if !failing.is_empty() {
-        sqlx::query(webhooks_failing_sql(db.backend)).bind(serde_json::to_string(&failing)?).bind(now).execute(&mut *tx).await?;
+        batch.push(webhooks_failing_sql(db.backend), vec![Arg::from(serde_json::to_string(&failing)?), Arg::I64(now)]);
     }
-    let mut disabled = Vec::new();
-    for o in outcomes {
-        let reason = match (&o.disable, o.status) {
-            (Some(r), _) => Some((r.clone(), i64::MAX)),
-            // Its 72 hours are over; the webhook goes off if nothing succeeded meanwhile.
-            (None, "failed") => Some(("Deliveries failed for 72 hours.".to_string(), o.window_start)),
+    // Webhooks to switch off: the receiver asked (410), or a delivery's 72 hours are over and
+    // nothing succeeded meanwhile.
+    let stops: Vec<(&Outcome, String, i64)> = outcomes
+        .iter()
+        .filter_map(|o| match (&o.disable, o.status) {
+            (Some(r), _) => Some((o, r.clone(), i64::MAX)),
+            (None, "failed") => Some((o, "Deliveries failed for 72 hours.".to_string(), o.window_start)),
             _ => None,
-        };
-        let Some((reason, failing_before)) = reason else { continue };
+        })
+        .collect();
+    if stops.is_empty() {
+        // The usual case: one round trip on SQLite.
+        batch.run(db).await?;
+        return Ok(Vec::new());
+    }
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    batch.run_in(&mut tx).await?;
+    let mut disabled = Vec::new();
+    for (o, reason, failing_before) in stops {
         let res = sqlx::query(
             "UPDATE webhooks SET status = 'disabled', disabled_reason = $1, disabled_time = $2 \
              WHERE id = $3 AND status = 'enabled' AND failing_since <= $4",

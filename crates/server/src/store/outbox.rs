@@ -25,18 +25,7 @@ fn listed(name: &str) -> String {
 /// Writes `e` (about `booking_id`, if any) and its deliveries in `tx`. After the commit, call
 /// [`Db::outbox_written`] so that a worker in this process sends them at once.
 pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: Option<&str>, e: &NewEvent) -> AppResult<()> {
-    write_to(tx, account_id, booking_id, e, None).await
-}
-
-/// As [`write`], but delivered only to `only` when given (a test event).
-pub async fn write_to(
-    tx: &mut Transaction<'_, Any>,
-    account_id: &str,
-    booking_id: Option<&str>,
-    e: &NewEvent,
-    only: Option<&str>,
-) -> AppResult<()> {
-    for (text, args) in statements(account_id, booking_id, e, only) {
+    for (text, args) in statements(account_id, booking_id, e, None) {
         let mut q = Sql::new(&text);
         q.bind_all(args);
         q.query().execute(&mut **tx).await?;

@@ -118,10 +118,11 @@ pub async fn send_test(db: &Db, account_id: &str, hook: &Webhook, now: i64) -> A
     let data = serde_json::json!({"object": "webhook", "id": hook.id, "name": hook.name, "url": hook.url});
     let payload = crate::booking_view::envelope(&id, "webhook.test", now, data);
     let e = super::outbox::NewEvent { id: id.clone(), event_type: "webhook.test", payload, creation_time: now };
-    let mut conn = db.writer().await?;
-    let mut tx = conn.begin().await?;
-    super::outbox::write_to(&mut tx, account_id, None, &e, Some(&hook.id)).await?;
-    tx.commit().await?;
+    let mut batch = super::Batch::default();
+    for (text, args) in super::outbox::statements(account_id, None, &e, Some(&hook.id)) {
+        batch.push(text, args);
+    }
+    batch.run(db).await?;
     db.outbox_written();
     Ok(id)
 }
