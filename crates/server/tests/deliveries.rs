@@ -372,3 +372,23 @@ async fn redirects_are_failures_and_are_not_followed(app: &TestApp) {
     assert_eq!(target.count(), 0, "the Location was not followed");
 }
 both_backends!(redirects_are_failures_and_are_not_followed, redirects_are_failures_and_are_not_followed, dev());
+
+async fn a_failed_tls_handshake_is_logged_as_tls(app: &TestApp) {
+    // https:// to an endpoint that answers in plain HTTP at once: the handshake fails.
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/hook", plain.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut s, _)) = plain.accept().await {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+        }
+    });
+    subscribe(app, "tls", &url, &["booking.scheduled"]).await;
+    book(app, MONDAY_9AM).await;
+    delivery_after(app, 1).await;
+    let log = attempt_log(app).await;
+    let error: Option<String> = sqlx::query("SELECT error FROM delivery_attempts").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap().get(0);
+    assert_eq!(log[0].2.as_deref(), Some("tls"), "{log:?} {error:?}");
+    assert_eq!(log[0].1, None, "no HTTP status without a handshake");
+}
+both_backends!(a_failed_tls_handshake_is_logged_as_tls, a_failed_tls_handshake_is_logged_as_tls, dev());

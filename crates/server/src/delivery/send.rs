@@ -134,8 +134,10 @@ fn classify(e: &reqwest::Error) -> (&'static str, String) {
             return ("address", r.0.clone());
         }
         let t = s.to_string();
-        if t.contains("certificate") || t.contains("tls") || t.contains("TLS") || t.contains("handshake") {
-            return ("tls", t);
+        // rustls's error is wrapped in io::Error by the layers between; recognize what it says.
+        const TLS_WORDS: [&str; 7] = ["certificate", "tls", "TLS", "handshake", "corrupt message", "alert", "peer is incompatible"];
+        if TLS_WORDS.iter().any(|w| t.contains(w)) {
+            return ("tls", format!("TLS: {t}"));
         }
         text = t;
         source = s.source();
