@@ -207,7 +207,7 @@ async fn main() {
                         api.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
                     }
                 });
-                if sent % rate == 0 {
+                if sent.is_multiple_of(rate) {
                     rss = rss.max(rss_mb(server.0.id()));
                 }
             }

@@ -387,7 +387,8 @@ async fn a_failed_tls_handshake_is_logged_as_tls(app: &TestApp) {
     book(app, MONDAY_9AM).await;
     delivery_after(app, 1).await;
     let log = attempt_log(app).await;
-    let error: Option<String> = sqlx::query("SELECT error FROM delivery_attempts").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap().get(0);
+    let error: Option<String> =
+        sqlx::query("SELECT error FROM delivery_attempts").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap().get(0);
     assert_eq!(log[0].2.as_deref(), Some("tls"), "{log:?} {error:?}");
     assert_eq!(log[0].1, None, "no HTTP status without a handshake");
 }
