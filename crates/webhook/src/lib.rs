@@ -68,6 +68,19 @@ pub struct Headers<'a> {
     pub webhook_signature: Option<&'a str>,
 }
 
+impl<'a> Headers<'a> {
+    /// Reads the four headers through `get`, called with lowercase names (look them up
+    /// case-insensitively, as HTTP header maps do).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<&'a str>) -> Headers<'a> {
+        Headers {
+            oncehub_signature: get("oncehub-signature"),
+            webhook_id: get("webhook-id"),
+            webhook_timestamp: get("webhook-timestamp"),
+            webhook_signature: get("webhook-signature"),
+        }
+    }
+}
+
 /// Which schemes checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {

@@ -113,6 +113,15 @@ async fn live_webhook(state: &SharedState, account_id: &str, id: &str) -> AppRes
     }
 }
 
+/// Sending to a disabled webhook is refused: re-enabling it is a deliberate act.
+fn enabled(hook: &webhooks::Webhook, param: &str) -> AppResult<()> {
+    if hook.status == "enabled" {
+        Ok(())
+    } else {
+        Err(AppError::invalid("The webhook is disabled; enable it first.", param))
+    }
+}
+
 #[utoipa::path(get, path = "/v2/webhooks/{id}/deliveries", operation_id = "list-webhook-deliveries", tag = "Webhooks",
     params(("id" = String, Path), ("status" = Option<String>, Query, description = "pending, delivered, failed; comma-separated"),
            ("type" = Option<String>, Query, description = "An event name"),
@@ -167,9 +176,7 @@ pub async fn redeliver(State(state): State<SharedState>, p: Principal, Path(id):
     if let Some(w) = &webhook {
         let hook =
             live_webhook(&state, &p.account_id, w).await.map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
-        if hook.status != "enabled" {
-            return Err(AppError::invalid("The webhook is disabled; enable it first.", "webhook"));
-        }
+        enabled(&hook, "webhook")?;
     }
     let event_type = EVENT_TYPES.iter().copied().find(|t| *t == e.event_type).unwrap_or("webhook.test");
     let event = NewEvent { id: e.id, event_type, payload: e.payload, creation_time: e.creation_time };
@@ -191,9 +198,7 @@ pub struct Recovered {
 pub async fn recover(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Recovered>> {
     f.only(&["since"], "Unsupported fields")?;
     let hook = live_webhook(&state, &p.account_id, &id).await?;
-    if hook.status != "enabled" {
-        return Err(AppError::invalid("The webhook is disabled; enable it first.", "id"));
-    }
+    enabled(&hook, "id")?;
     let since = f.str("since")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "since"))?;
     let since = slotline_domain::time::parse_instant(&since).ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
     // Nanoseconds in; a delivery created in the same millisecond counts as since.
@@ -213,9 +218,7 @@ pub struct TestSent {
     responses((status = 200, body = TestSent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn send_test(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<TestSent>> {
     let hook = live_webhook(&state, &p.account_id, &id).await?;
-    if hook.status != "enabled" {
-        return Err(AppError::invalid("The webhook is disabled; enable it first.", "id"));
-    }
+    enabled(&hook, "id")?;
     let event = webhooks::send_test(&state.db, &p.account_id, &hook, state.now()).await?;
     Ok(Json(TestSent { event }))
 }

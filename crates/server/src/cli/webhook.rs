@@ -55,13 +55,7 @@ fn unix_now() -> i64 {
 }
 
 fn check(secret: &str, headers: &HeaderMap, body: &[u8], now: i64, tolerance: i64) -> Result<Verified, VerifyError> {
-    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok());
-    let sig = Headers {
-        oncehub_signature: h("oncehub-signature"),
-        webhook_id: h("webhook-id"),
-        webhook_timestamp: h("webhook-timestamp"),
-        webhook_signature: h("webhook-signature"),
-    };
+    let sig = Headers::from_lookup(|k| headers.get(k).and_then(|v| v.to_str().ok()));
     verify(secret, &sig, body, now, tolerance)
 }
 

@@ -1,10 +1,9 @@
 //! Bookings, the host time they hold, and the events their changes write — all in one
 //! transaction, so that no booking changes without its event and no event outlives a rollback.
 //!
-//! No double booking: a host's time is taken by one statement that inserts only when no active
-//! booking of theirs overlaps. On SQLite every write goes through one connection, so nothing can
-//! come between; on PostgreSQL an exclusion constraint over (host, busy range) of active rows
-//! also refuses what concurrent transactions would otherwise both insert.
+//! No double booking: the database refuses an active host time that overlaps another of the same
+//! host — an exclusion constraint over (host, busy range) on PostgreSQL, a trigger on SQLite
+//! (migration 0009) — and the refusal becomes "not available".
 
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
@@ -171,29 +170,19 @@ async fn touch_contact(tx: &mut Transaction<'_, Any>, booking_id: &str, now: i64
     Ok(())
 }
 
-/// Takes a host's time unless an active booking of theirs overlaps it: one statement, so the
-/// check and the insert cannot be separated. (On PostgreSQL the exclusion constraint also
-/// guards against concurrent transactions.)
-async fn hold_time(tx: &mut Transaction<'_, Any>, booking_id: &str, h: &HostTime, active: bool, now: i64) -> AppResult<()> {
-    let res = sqlx::query(
-        "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) SELECT $1, $2, $3, $4, $5, $7 \
-         WHERE $5 = 0 OR NOT EXISTS (SELECT 1 FROM booking_hosts WHERE user_id = $2 AND active = 1 AND busy_start < $4 AND busy_start > $6 AND busy_end > $3)",
-    )
-    .bind(booking_id)
-    .bind(&h.user_id)
-    .bind(h.busy_start)
-    .bind(h.busy_end)
-    .bind(active as i64)
-    .bind(h.busy_start - MAX_HELD_MS)
-    .bind(now)
-    .execute(&mut **tx)
-    .await;
-    match res {
-        Ok(done) if done.rows_affected() == 1 => Ok(()),
-        Ok(_) => Err(not_available()),
-        Err(e) if is_exclusion_violation(&e) => Err(not_available()),
-        Err(e) => Err(e.into()),
-    }
+/// A host's time held by a booking; the database refuses it if it overlaps (see the module).
+fn hold_time(batch: &mut Batch, booking_id: &str, h: &HostTime, active: bool, now: i64) {
+    batch.push(
+        "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            Arg::from(booking_id),
+            Arg::from(h.user_id.as_str()),
+            Arg::I64(h.busy_start),
+            Arg::I64(h.busy_end),
+            Arg::from(active),
+            Arg::I64(now),
+        ],
+    );
 }
 
 /// Creates a booking holding `hosts`' time, its guest's contact and its event, atomically.
@@ -260,7 +249,7 @@ pub async fn reschedule(
     }
     sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(&old.id).execute(&mut *tx).await?;
     create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
-    tx.commit().await.map_err(|e| if is_exclusion_violation(&e) { not_available() } else { AppError::from(e) })?;
+    tx.commit().await.map_err(refusal)?;
     db.outbox_written();
     Ok(true)
 }
@@ -305,22 +294,10 @@ fn creation(account_id: &str, booking: &Booking, hosts: &[HostTime], guest: &Gue
         ],
     );
     for h in hosts {
-        batch.push(
-            "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![
-                Arg::from(booking.id.as_str()),
-                Arg::from(h.user_id.as_str()),
-                Arg::I64(h.busy_start),
-                Arg::I64(h.busy_end),
-                Arg::from(booking.status.holds_time()),
-                Arg::I64(booking.creation_time),
-            ],
-        );
+        hold_time(&mut batch, &booking.id, h, booking.status.holds_time(), booking.creation_time);
     }
     if let Some(e) = event {
-        for (text, args) in outbox::statements(account_id, Some(&booking.id), e, None) {
-            batch.push(text, args);
-        }
+        outbox::push(&mut batch, account_id, Some(&booking.id), e, None);
     }
     batch.push(
         "SELECT b.contact_id, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = $2) FROM bookings b WHERE b.id = $1",
@@ -507,7 +484,9 @@ pub async fn reassign(
         return Ok(false);
     }
     sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
-    hold_time(&mut tx, id, new_host, true, now).await?;
+    let mut hold = Batch::default();
+    hold_time(&mut hold, id, new_host, true, now);
+    hold.run_in(&mut tx).await.map_err(refusal)?;
     touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
         outbox::write(&mut tx, account_id, Some(id), e).await?;

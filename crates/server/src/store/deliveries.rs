@@ -17,7 +17,6 @@ pub struct Claimed {
     pub seq: i64,
     pub event_id: String,
     pub webhook_id: String,
-    pub account_id: String,
     /// Attempts made before this one.
     pub attempts: i64,
     /// First attempt of this round, if there was one.
@@ -74,7 +73,7 @@ fn claim_sql(backend: Backend) -> &'static str {
                    WHERE status = 'pending' AND next_attempt_time <= $2 AND {room} > 0 \
                    ORDER BY next_attempt_time, seq LIMIT $3{lock}) due) ranked \
                WHERE rn <= room) \
-             RETURNING seq, event_id, webhook_id, account_id, attempts, window_start"
+             RETURNING seq, event_id, webhook_id, attempts, window_start"
         )
     })
 }
@@ -176,9 +175,8 @@ pub async fn claim(
             seq: r.try_get(0)?,
             event_id: r.try_get(1)?,
             webhook_id: r.try_get(2)?,
-            account_id: r.try_get(3)?,
-            attempts: r.try_get(4)?,
-            window_start: r.try_get(5)?,
+            attempts: r.try_get(3)?,
+            window_start: r.try_get(4)?,
             payload: "".into(),
             url: String::new(),
             secret: String::new(),
@@ -305,12 +303,6 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
     Ok(disabled)
 }
 
-/// Counts of deliveries by status, for tests and the benchmark.
-pub async fn count_by_status(db: &Db) -> AppResult<HashMap<String, i64>> {
-    let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&mut *db.reader().await?).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-}
-
 /// A delivery as the log shows it.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -429,7 +421,9 @@ pub async fn redeliver(
     let mut tx = conn.begin().await?;
     // Webhooks without a delivery of it yet (created after the event, or named) get one.
     let fresh = super::outbox::NewEvent { creation_time: now, ..event.clone() };
-    super::outbox::fan_out(&mut tx, account_id, &fresh, webhook_id).await?;
+    let mut fan_out = Batch::default();
+    super::outbox::push_fan_out(&mut fan_out, account_id, &fresh, webhook_id);
+    fan_out.run_in(&mut tx).await?;
     let ids = requeue(&mut tx, account_id, &event.id, webhook_id, now).await?;
     tx.commit().await?;
     db.outbox_written();

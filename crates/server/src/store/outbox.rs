@@ -4,7 +4,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{Arg, Db, Sql};
+use super::{Arg, Batch, Db};
 use crate::error::AppResult;
 
 /// An event row written with the change that caused it.
@@ -25,52 +25,41 @@ fn listed(name: &str) -> String {
 /// Writes `e` (about `booking_id`, if any) and its deliveries in `tx`. After the commit, call
 /// [`Db::outbox_written`] so that a worker in this process sends them at once.
 pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: Option<&str>, e: &NewEvent) -> AppResult<()> {
-    for (text, args) in statements(account_id, booking_id, e, None) {
-        let mut q = Sql::new(&text);
-        q.bind_all(args);
-        q.query().execute(&mut **tx).await?;
-    }
+    let mut batch = Batch::default();
+    push(&mut batch, account_id, booking_id, e, None);
+    batch.run_in(tx).await?;
     Ok(())
 }
 
-/// The event row and its fan-out, as statements for a [`super::Batch`].
-pub fn statements(account_id: &str, booking_id: Option<&str>, e: &NewEvent, only: Option<&str>) -> [(String, Vec<Arg>); 2] {
-    [
-        (
-            "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)".to_string(),
-            vec![
-                Arg::from(e.id.as_str()),
-                Arg::from(account_id),
-                Arg::from(e.event_type),
-                Arg::from(booking_id.map(str::to_string)),
-                Arg::from(e.payload.as_str()),
-                Arg::I64(e.creation_time),
-            ],
-        ),
-        fan_out_statement(account_id, e, only),
-    ]
+/// Adds the event row and its fan-out to `batch`; delivered only to `only` when given (a test
+/// event).
+pub fn push(batch: &mut Batch, account_id: &str, booking_id: Option<&str>, e: &NewEvent, only: Option<&str>) {
+    batch.push(
+        "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            Arg::from(e.id.as_str()),
+            Arg::from(account_id),
+            Arg::from(e.event_type),
+            Arg::from(booking_id.map(str::to_string)),
+            Arg::from(e.payload.as_str()),
+            Arg::I64(e.creation_time),
+        ],
+    );
+    push_fan_out(batch, account_id, e, only);
 }
 
 /// One pending delivery of `e` per enabled webhook of the account subscribed to its type (or
-/// only to `webhook_id`, subscribed or not, when given) that has none yet. Returns how many.
-pub async fn fan_out(tx: &mut Transaction<'_, Any>, account_id: &str, e: &NewEvent, webhook_id: Option<&str>) -> AppResult<u64> {
-    let (text, args) = fan_out_statement(account_id, e, webhook_id);
-    let mut q = Sql::new(&text);
-    q.bind_all(args);
-    Ok(q.query().execute(&mut **tx).await?.rows_affected())
-}
-
-fn fan_out_statement(account_id: &str, e: &NewEvent, webhook_id: Option<&str>) -> (String, Vec<Arg>) {
+/// only to `webhook_id`, subscribed or not, when given) that has none yet.
+pub fn push_fan_out(batch: &mut Batch, account_id: &str, e: &NewEvent, webhook_id: Option<&str>) {
     let names = slotline_domain::webhook::subscribed_names(e.event_type);
     let (exact, family) = (listed(names[0]), names.get(1).map(|n| listed(n)));
-    (
+    batch.push(
         "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
          SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
          WHERE w.account_id = $4 AND w.deleted = 0 AND w.status = 'enabled' \
            AND (($6 IS NULL AND (w.events LIKE $5 ESCAPE '\\' OR w.events LIKE $7 ESCAPE '\\')) OR w.id = $6) \
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = $1 AND d.webhook_id = w.id) \
-         ORDER BY w.seq"
-            .to_string(),
+         ORDER BY w.seq",
         vec![
             Arg::from(e.id.as_str()),
             Arg::from(e.event_type),
@@ -80,7 +69,7 @@ fn fan_out_statement(account_id: &str, e: &NewEvent, webhook_id: Option<&str>) -
             Arg::from(webhook_id.map(str::to_string)),
             Arg::from(family),
         ],
-    )
+    );
 }
 
 /// PostgreSQL: rings `outbox_written` whenever any process commits new deliveries (a trigger

@@ -101,12 +101,6 @@ impl Sql {
         self.push(")")
     }
 
-    /// Binds `args` to the `$1…$n` already written in the text given to `new`.
-    pub fn bind_all(&mut self, args: Vec<Arg>) -> &mut Sql {
-        self.args.extend(args);
-        self
-    }
-
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -145,19 +139,16 @@ impl Batch {
         self
     }
 
-    /// One text for SQLite, placeholders numbered across it; in `BEGIN IMMEDIATE; …; COMMIT` when
-    /// it writes.
-    fn joined(&self, transaction: bool) -> (String, Vec<Arg>) {
-        let mut text = String::from(if transaction { "BEGIN IMMEDIATE;\n" } else { "" });
+    /// One text for SQLite: `BEGIN IMMEDIATE; …; COMMIT`, placeholders numbered across it.
+    fn joined(&self) -> (String, Vec<Arg>) {
+        let mut text = String::from("BEGIN IMMEDIATE;\n");
         let mut args = Vec::new();
         for (stmt, stmt_args) in &self.stmts {
             text.push_str(&renumber(stmt, args.len()));
             text.push_str(";\n");
             args.extend(stmt_args.iter().cloned());
         }
-        if transaction {
-            text.push_str("COMMIT;");
-        }
+        text.push_str("COMMIT;");
         (text, args)
     }
 
@@ -166,7 +157,7 @@ impl Batch {
         let mut conn = db.writer().await?;
         match db.backend {
             Backend::Sqlite => {
-                let (text, args) = self.joined(true);
+                let (text, args) = self.joined();
                 // Run to the end even if the caller goes away: a batch stopped halfway would leave
                 // the only writer inside an open transaction.
                 tokio::spawn(async move {
@@ -255,7 +246,7 @@ mod tests {
         let mut b = Batch::default();
         b.push("INSERT INTO a VALUES ($1, $2, $1)", vec![Arg::I64(1), Arg::I64(2)]);
         b.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $10", vec![Arg::I64(3), Arg::I64(4)]);
-        let (text, args) = b.joined(true);
+        let (text, args) = b.joined();
         assert_eq!(text, "BEGIN IMMEDIATE;\nINSERT INTO a VALUES ($1, $2, $1);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $12;\nCOMMIT;");
         assert_eq!(args.len(), 4);
     }

@@ -119,9 +119,7 @@ pub async fn send_test(db: &Db, account_id: &str, hook: &Webhook, now: i64) -> A
     let payload = crate::booking_view::envelope(&id, "webhook.test", now, data);
     let e = super::outbox::NewEvent { id: id.clone(), event_type: "webhook.test", payload, creation_time: now };
     let mut batch = super::Batch::default();
-    for (text, args) in super::outbox::statements(account_id, None, &e, Some(&hook.id)) {
-        batch.push(text, args);
-    }
+    super::outbox::push(&mut batch, account_id, None, &e, Some(&hook.id));
     batch.run(db).await?;
     db.outbox_written();
     Ok(id)
