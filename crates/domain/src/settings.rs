@@ -56,6 +56,13 @@ pub struct Settings {
     pub standard_fields: Vec<(String, bool)>,
     pub questions: Vec<Question>,
     pub redirect: Option<Redirect>,
+    /// Public pages leave out the questions a page URL prefilled (their values still count).
+    #[serde(default)]
+    pub hide_prefilled_questions: bool,
+    /// Sites (`https://host[:port]` origins) allowed to embed the public page; empty: any site.
+    /// Client-side events are posted only to the embedding origin, and only if it is allowed.
+    #[serde(default)]
+    pub embed_origins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -73,11 +80,13 @@ impl Default for Settings {
             standard_fields: vec![],
             questions: vec![],
             redirect: None,
+            hide_prefilled_questions: false,
+            embed_origins: vec![],
         }
     }
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 14] = [
     "durations",
     "slot_interval_minutes",
     "buffer_before_minutes",
@@ -90,6 +99,8 @@ const KEYS: [&str; 12] = [
     "standard_fields",
     "questions",
     "redirect",
+    "hide_prefilled_questions",
+    "embed_origins",
 ];
 
 fn p(field: &str) -> String {
@@ -200,6 +211,14 @@ impl Settings {
         }
         if let Some(v) = obj.get("redirect") {
             s.redirect = parse_redirect(v)?;
+        }
+        if let Some(v) = obj.get("hide_prefilled_questions") {
+            s.hide_prefilled_questions = v
+                .as_bool()
+                .ok_or_else(|| Invalid::new("hide_prefilled_questions must be true or false.", p("hide_prefilled_questions")))?;
+        }
+        if let Some(v) = obj.get("embed_origins") {
+            s.embed_origins = parse_origins(v)?;
         }
         Ok(s)
     }
@@ -317,6 +336,30 @@ fn parse_questions(v: &Value) -> Result<Vec<Question>, Invalid> {
     Ok(out)
 }
 
+/// `scheme://host[:port]` of a URL, as browsers write an origin.
+pub fn origin_of(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+fn parse_origins(v: &Value) -> Result<Vec<String>, Invalid> {
+    let param = p("embed_origins");
+    let items =
+        v.as_array().filter(|a| a.len() <= 50).ok_or_else(|| Invalid::new("embed_origins must list up to 50 origins.", param.clone()))?;
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let raw = item.as_str().unwrap_or_default();
+        // An origin only: a path, query or credentials would suggest a check we do not make.
+        let origin = origin_of(raw).filter(|o| raw.trim_end_matches('/') == o).ok_or_else(|| {
+            Invalid::new(format!("Invalid origin: '{raw}'. Write scheme://host[:port], e.g. https://www.example.com."), param.clone())
+        })?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
+}
+
 fn parse_redirect(v: &Value) -> Result<Option<Redirect>, Invalid> {
     let param = p("redirect");
     let obj = match v {
@@ -416,5 +459,16 @@ mod tests {
         assert_eq!(s.redirect, Some(Redirect { url: "https://example.com/thanks".into(), send_booking_data: true, pass_utm: false }));
         assert!(merge(json!({"redirect": {"url": "/thanks"}})).is_err());
         assert_eq!(merge(json!({"redirect": null})).unwrap().redirect, None);
+    }
+
+    #[test]
+    fn embed_origins_are_bare_origins_and_prefill_hiding_is_a_flag() {
+        let s = merge(json!({"embed_origins": ["https://www.example.com", "http://localhost:3000/", "https://www.example.com"], "hide_prefilled_questions": true})).unwrap();
+        assert_eq!(s.embed_origins, ["https://www.example.com", "http://localhost:3000"]);
+        assert!(s.hide_prefilled_questions);
+        for bad in ["https://example.com/page", "example.com", "javascript:alert(1)", "https://user@example.com"] {
+            assert!(merge(json!({"embed_origins": [bad]})).is_err(), "{bad}");
+        }
+        assert!(merge(json!({"hide_prefilled_questions": "yes"})).is_err());
     }
 }

@@ -16,6 +16,10 @@ pub struct AppState {
     /// Public base URL, no trailing slash.
     pub base_url: String,
     pub limiter: Option<DefaultKeyedRateLimiter<String>>,
+    /// Public booking posts per client address (see `web::guard`).
+    pub post_limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Signs the public pages' forms; read from the database at first use.
+    pub form_key: tokio::sync::OnceCell<Vec<u8>>,
     pub body_limit: usize,
     pub allow_http_webhooks: bool,
     pub role: crate::config::Role,
@@ -31,11 +35,14 @@ impl AppState {
 
     pub fn with_clock(db: Db, config: &ServeConfig, clock: Arc<dyn Clock>) -> AppState {
         let limiter = NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        let post_limiter = NonZeroU32::new(config.booking_rate_limit).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
         AppState {
             db,
             clock,
             base_url: config.base_url(),
             limiter,
+            post_limiter,
+            form_key: tokio::sync::OnceCell::new(),
             body_limit: config.body_limit,
             allow_http_webhooks: config.allow_http_webhooks,
             role: config.role,
@@ -65,7 +72,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         Ok(())
     } else {
         let router = crate::api::router(state);
-        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
     };
     sweeper.abort();
     if let Some(w) = worker {
@@ -88,6 +96,10 @@ async fn sweep(state: SharedState) {
         }
         // Forget the rate-limit state of accounts that have been quiet long enough to be full.
         if let Some(limiter) = &state.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        if let Some(limiter) = &state.post_limiter {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }

@@ -17,6 +17,10 @@ pub struct ServeConfig {
     /// API requests per second allowed per account; 0 switches the limit off.
     #[arg(long, env = "SLOTLINE_RATE_LIMIT", default_value_t = 5)]
     pub rate_limit: u32,
+    /// Bookings, cancellations and reschedules a client address may post on the public pages per
+    /// minute; 0 switches the limit off.
+    #[arg(long, env = "SLOTLINE_BOOKING_RATE_LIMIT", default_value_t = 10)]
+    pub booking_rate_limit: u32,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SLOTLINE_BODY_LIMIT", default_value_t = 1_048_576)]
     pub body_limit: usize,
@@ -64,6 +68,7 @@ impl ServeConfig {
             database_url: database_url.to_string(),
             public_url: None,
             rate_limit: 5,
+            booking_rate_limit: 10,
             body_limit: 1_048_576,
             allow_http_webhooks: false,
             role: Role::All,

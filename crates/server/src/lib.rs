@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod app;
+pub mod booking_request;
 pub mod booking_view;
 pub mod cli;
 pub mod clock;

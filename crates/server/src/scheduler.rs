@@ -17,12 +17,12 @@ use slotline_domain::settings::Settings;
 
 use crate::{
     booking_view,
-    error::AppResult,
+    error::{AppError, AppResult},
     store::{
         booking_calendars::BookingCalendar,
-        booking_pages::BookingPage,
+        booking_pages::{self, BookingPage},
         bookings::{self, Booking, GuestContact, HostTime, NewEvent},
-        event_types::EventType,
+        event_types::{self, EventType},
         users, Db,
     },
 };
@@ -77,6 +77,25 @@ impl Target {
     }
 }
 
+/// A booking page and the event type asked for: required when the page offers several, and
+/// it must be one the page offers.
+pub async fn page_target(db: &Db, account_id: &str, id: &str, event_type: Option<&str>) -> AppResult<(Target, bool)> {
+    let page =
+        booking_pages::get(db, account_id, id).await?.filter(|p| !p.deleted).ok_or_else(|| AppError::not_found("booking page", id))?;
+    let chosen = match (event_type, page.event_type_ids.as_slice()) {
+        (Some(et), offered) if offered.iter().any(|o| o == et) => Some(et.to_string()),
+        (Some(et), _) => return Err(AppError::invalid(format!("This booking page does not offer the event type: '{et}'"), "event_type")),
+        (None, [only]) => Some(only.clone()),
+        (None, []) => None,
+        (None, _) => return Err(AppError::invalid("This booking page offers several event types: choose one.", "event_type")),
+    };
+    let et = match chosen {
+        Some(id) => event_types::get(db, account_id, &id).await?,
+        None => None,
+    };
+    Ok((Target::page(&page, et.as_ref()), page.active))
+}
+
 /// What a guest asks for, already validated against the target's settings.
 pub struct Request {
     pub start: i64,
@@ -86,6 +105,8 @@ pub struct Request {
     pub form_submission: Value,
     pub location: Option<Value>,
     pub utm_params: Option<Value>,
+    /// The one-time link booked through, used up by the same transaction.
+    pub one_time_link: Option<String>,
 }
 
 /// One member's working data: zone, schedule, busy time.
@@ -140,6 +161,20 @@ fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, no
 /// Start times the calendar offers in `window` for `duration`.
 pub async fn time_slots(db: &Db, account_id: &str, cal: &Target, duration: u32, window: Interval, now: i64) -> AppResult<Vec<i64>> {
     let members = members(db, account_id, cal, window, None).await?;
+    Ok(offered(cal, &members, duration, window, now).into_keys().collect())
+}
+
+/// [`time_slots`] for moving `booking_id`: its own time counts as free.
+pub async fn time_slots_moving(
+    db: &Db,
+    account_id: &str,
+    cal: &Target,
+    duration: u32,
+    window: Interval,
+    now: i64,
+    booking_id: &str,
+) -> AppResult<Vec<i64>> {
+    let members = members(db, account_id, cal, window, Some(booking_id)).await?;
     Ok(offered(cal, &members, duration, window, now).into_keys().collect())
 }
 
@@ -221,6 +256,7 @@ async fn place(
         _ => free.iter().map(|i| &members[*i]).collect(),
     };
     let approval_required = cal.settings.approval_required;
+    let one_time_link = req.one_time_link;
     let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();
     let action = match &old {
         None => Action::Schedule { approval_required },
@@ -273,7 +309,7 @@ async fn place(
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
     let event = event_for(base_url, &booking, &emails, transition.event, now);
     match old {
-        None => bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref()).await?,
+        None => bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref(), one_time_link.as_deref()).await?,
         Some((b, _)) => {
             // A live booking ends with this move; one the user already cancelled keeps its record.
             let (status, old_info) = if b.status.holds_time() { (lifecycle::Status::Canceled, info.as_ref()) } else { (b.status, None) };

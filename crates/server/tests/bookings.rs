@@ -329,11 +329,12 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         owner_id: app.owner_user_id.clone(),
     };
     let time = |s: i64| vec![HostTime { user_id: app.owner_user_id.clone(), busy_start: s, busy_end: s + 30 * 60_000 }];
-    store::create(&app.db, &app.account_id, &mut make("BKNG-A", 0), &time(0), &guest, None).await.unwrap();
-    let err =
-        store::create(&app.db, &app.account_id, &mut make("BKNG-B", 29 * 60_000), &time(29 * 60_000), &guest, None).await.unwrap_err();
+    store::create(&app.db, &app.account_id, &mut make("BKNG-A", 0), &time(0), &guest, None, None).await.unwrap();
+    let err = store::create(&app.db, &app.account_id, &mut make("BKNG-B", 29 * 60_000), &time(29 * 60_000), &guest, None, None)
+        .await
+        .unwrap_err();
     assert_eq!(err.body().message, "The selected start time is not available.");
-    store::create(&app.db, &app.account_id, &mut make("BKNG-C", 30 * 60_000), &time(30 * 60_000), &guest, None)
+    store::create(&app.db, &app.account_id, &mut make("BKNG-C", 30 * 60_000), &time(30 * 60_000), &guest, None, None)
         .await
         .expect("touching is not overlapping");
     assert!(store::get(&app.db, &app.account_id, "BKNG-B").await.unwrap().is_none(), "nothing half-written");

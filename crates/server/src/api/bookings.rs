@@ -326,7 +326,7 @@ pub async fn customer_reschedule(
     // Where to: the calendar named, else where the booking was made.
     let cal = match (f.str("booking_calendar")?, &old.booking_page_id) {
         (None, Some(page)) => {
-            let (target, active) = super::scheduling::page_target(&state, &p.account_id, page, old.event_type_id.as_deref()).await?;
+            let (target, active) = scheduler::page_target(&state.db, &p.account_id, page, old.event_type_id.as_deref()).await?;
             if !active {
                 return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
                     "Meeting cannot be scheduled on an inactive booking page.",
@@ -373,6 +373,7 @@ pub async fn customer_reschedule(
         form_submission: old.form_submission.clone(),
         location: old.location.clone(),
         utm_params: old.utm_params.clone(),
+        one_time_link: None,
     };
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
     let outcome = scheduler::reschedule(&state.db, &state.base_url, &p.account_id, &old, &cal, request, reason, state.now()).await;

@@ -59,7 +59,7 @@ pub struct SettingsOut {
 }
 
 /// The settings as JSON: durations, grid, buffers, notice, horizon, daily cap, approval,
-/// locations, standard fields, questions, redirect.
+/// locations, standard fields, questions, redirect, public-page options.
 #[derive(Serialize)]
 pub struct SettingsView {
     pub durations: Vec<u32>,
@@ -74,6 +74,8 @@ pub struct SettingsView {
     pub standard_fields: Vec<Value>,
     pub questions: Vec<slotline_domain::settings::Question>,
     pub redirect: Option<slotline_domain::settings::Redirect>,
+    pub hide_prefilled_questions: bool,
+    pub embed_origins: Vec<String>,
 }
 
 pub fn settings_out(s: Settings) -> SettingsOut {
@@ -96,6 +98,8 @@ pub fn settings_out(s: Settings) -> SettingsOut {
                 .collect(),
             questions: s.questions,
             redirect: s.redirect,
+            hide_prefilled_questions: s.hide_prefilled_questions,
+            embed_origins: s.embed_origins,
         },
     }
 }

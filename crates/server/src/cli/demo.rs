@@ -81,6 +81,7 @@ async fn seed_bookings(
                 form_submission: form,
                 location: None,
                 utm_params: None,
+                one_time_link: None,
             };
             scheduler::book(db, base_url, account_id, &scheduler::Target::calendar(cal), request, now).await?;
         }

@@ -79,6 +79,13 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
     sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
+/// A live calendar by its public slug or its id, with its account: what a public page shows.
+pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingCalendar)>> {
+    let sql = format!("SELECT account_id, {COLUMNS} FROM booking_calendars WHERE (slug = $1 OR id = $1) AND deleted = 0");
+    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await?;
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+}
+
 /// Lists calendars; `host` is a user id or a team id.
 pub async fn list(db: &Db, account_id: &str, host: Option<&str>, req: &PageRequest) -> AppResult<(Vec<BookingCalendar>, Page)> {
     let mut filters = Vec::new();

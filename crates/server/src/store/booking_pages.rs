@@ -129,6 +129,27 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
     Ok(Some(page))
 }
 
+/// A live booking page by its public slug or its id, with its account.
+pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingPage)>> {
+    let sql = format!("SELECT account_id, {COLUMNS} FROM booking_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
+    let Some(row) = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let mut pages = [from_row(&row)?];
+    attach_event_types(db, &mut pages).await?;
+    let [page] = pages;
+    Ok(Some((row.try_get("account_id")?, page)))
+}
+
+/// The live, active booking pages a master page lists, in creation order.
+pub async fn of_master(db: &Db, account_id: &str, master_page_id: &str) -> AppResult<Vec<BookingPage>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND master_page_id = $2 AND deleted = 0 AND active = 1 ORDER BY seq LIMIT 200"
+    );
+    let rows = sqlx::query(&sql).bind(account_id).bind(master_page_id).fetch_all(&mut *db.reader().await?).await?;
+    let mut pages = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    attach_event_types(db, &mut pages).await?;
+    Ok(pages)
+}
+
 #[derive(Default)]
 pub struct PageFilter {
     pub master_page: Option<String>,

@@ -194,8 +194,13 @@ pub async fn create(
     hosts: &[HostTime],
     guest: &GuestContact,
     event: Option<&NewEvent>,
+    one_time_link: Option<&str>,
 ) -> AppResult<()> {
-    let rows = creation(account_id, booking, hosts, guest, event).run(db).await.map_err(refusal)?;
+    let mut batch = creation(account_id, booking, hosts, guest, event);
+    if let Some(link) = one_time_link {
+        use_link(&mut batch, link, &booking.id, booking.creation_time);
+    }
+    let rows = batch.run(db).await.map_err(refusal)?;
     let (contact, deliveries) = contact_of(&rows)?;
     booking.contact_id = contact;
     if deliveries > 0 {
@@ -204,9 +209,31 @@ pub async fn create(
     Ok(())
 }
 
+/// Marks a one-time link used by this booking; a second use breaks the primary key of
+/// `one_time_link_uses` and the whole booking rolls back. Put before the final statement of
+/// [`creation`], whose answer the caller reads.
+fn use_link(batch: &mut Batch, link: &str, booking_id: &str, now: i64) {
+    let last = batch.pop();
+    batch.push("INSERT INTO one_time_link_uses (link_id, booking_id) VALUES ($1, $2)", vec![Arg::from(link), Arg::from(booking_id)]);
+    batch.push(
+        "UPDATE one_time_links SET used_time = $1, booking_id = $2 WHERE id = $3",
+        vec![Arg::I64(now), Arg::from(booking_id), Arg::from(link)],
+    );
+    if let Some((sql, args)) = last {
+        batch.push(sql, args);
+    }
+}
+
+/// The refusal when a one-time link was used meanwhile.
+pub fn link_used() -> AppError {
+    AppError::conflict("This one-time link has already been used.", "id")
+}
+
 fn refusal(e: sqlx::Error) -> AppError {
     if is_exclusion_violation(&e) {
         not_available()
+    } else if matches!(&e, sqlx::Error::Database(d) if d.message().contains("one_time_link_uses")) {
+        link_used()
     } else {
         e.into()
     }
@@ -327,6 +354,17 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
     attach_hosts(db, &mut one).await?;
     let [b] = one;
     Ok(Some(b))
+}
+
+/// A booking by its guest token, with its account: the guest's confirmation, cancel and
+/// reschedule pages. The token is the only key a guest holds.
+pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<(String, Booking)>> {
+    let sql = format!("SELECT account_id, {COLUMNS} FROM bookings WHERE token = $1 AND deleted = 0");
+    let Some(row) = sqlx::query(&sql).bind(token).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let mut one = [from_row(&row)?];
+    attach_hosts(db, &mut one).await?;
+    let [b] = one;
+    Ok(Some((row.try_get("account_id")?, b)))
 }
 
 #[derive(Default)]

@@ -63,6 +63,13 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Master
     sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
 }
 
+/// A live master page by its public slug or its id, with its account.
+pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, MasterPage)>> {
+    let sql = format!("SELECT account_id, {COLUMNS} FROM master_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
+    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await?;
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+}
+
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<MasterPage>, Page)> {
     let q = ListQuery { table: "master_pages", columns: COLUMNS, what: "master page", account_id, filters: vec![], any_of: None };
     let page = page::fetch(db, &q, req).await?;

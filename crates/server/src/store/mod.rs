@@ -13,6 +13,7 @@ pub mod deliveries;
 pub mod event_types;
 pub mod events;
 pub mod idempotency;
+pub mod instance;
 pub mod keys;
 pub mod master_pages;
 pub mod one_time_links;

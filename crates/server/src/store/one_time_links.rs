@@ -65,6 +65,19 @@ pub async fn get(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<Opt
     row.as_ref().map(from_row).transpose()
 }
 
+/// A link by its id alone, with its account, unless it expired unused: what `/o/<id>` opens.
+pub async fn public(db: &Db, id: &str, now: i64) -> AppResult<Option<(String, OneTimeLink)>> {
+    let row = sqlx::query(
+        "SELECT account_id, id, target_kind, target_id, options, creation_time, expiry_time, used_time, booking_id FROM one_time_links \
+         WHERE id = $1 AND (used_time IS NOT NULL OR expiry_time > $2)",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+}
+
 /// Marks a link used by `booking_id`; false if it was already used or has expired.
 pub async fn consume(db: &Db, id: &str, booking_id: &str, now: i64) -> AppResult<bool> {
     let done =

@@ -134,6 +134,11 @@ pub struct Batch {
 
 impl Batch {
     /// Adds a statement written with `$1…$n` for its own `args`.
+    /// Takes the last statement back (to put another before it).
+    pub fn pop(&mut self) -> Option<(String, Vec<Arg>)> {
+        self.stmts.pop()
+    }
+
     pub fn push(&mut self, text: impl Into<String>, args: Vec<Arg>) -> &mut Batch {
         self.stmts.push((text.into(), args));
         self

@@ -1,11 +1,31 @@
-//! Pages for people: the API reference at `/docs`. Public booking pages come with the web issue.
+//! Pages for people: the public booking pages (classic booking pages, master pages, booking
+//! calendars, one-time links), the guest's confirmation, cancel and reschedule pages, the embed
+//! script, and the API reference at `/docs`.
 
+pub mod assets;
+pub mod booking_flow;
+pub mod client_events;
 pub mod docs;
+pub mod guard;
+pub mod layout;
+pub mod manage;
 
 use axum::{response::Redirect, routing::get, Router};
 
 use crate::app::SharedState;
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/docs", get(docs::page)).route("/", get(|| async { Redirect::temporary("/docs") }))
+    Router::new()
+        .route("/docs", get(docs::page))
+        .route("/", get(|| async { Redirect::temporary("/docs") }))
+        .route("/embed.js", get(assets::embed_js))
+        .route("/assets/frame.js", get(assets::frame_js))
+        .route("/assets/style.css", get(assets::style_css))
+        .route("/c/{key}", get(booking_flow::calendar_page).post(booking_flow::calendar_post))
+        .route("/p/{key}", get(booking_flow::booking_page).post(booking_flow::booking_page_post))
+        .route("/m/{key}", get(booking_flow::master_page))
+        .route("/o/{id}", get(booking_flow::link_page).post(booking_flow::link_post))
+        .route("/b/{token}", get(manage::show))
+        .route("/b/{token}/cancel", get(manage::cancel_form).post(manage::cancel))
+        .route("/b/{token}/reschedule", get(manage::reschedule_page).post(manage::reschedule))
 }

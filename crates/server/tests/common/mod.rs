@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod guest;
 pub mod receiver;
 
 use std::sync::Arc;
@@ -51,6 +52,8 @@ pub struct Options {
     pub webhook_per_endpoint: usize,
     /// `Api` keeps this in-process server from sending webhooks (tests that run workers apart).
     pub role: slotline::config::Role,
+    /// Public booking posts per client address per minute; 0: no limit.
+    pub booking_rate_limit: u32,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             webhook_timeout_secs: 15,
             webhook_per_endpoint: 32,
             role: slotline::config::Role::All,
+            booking_rate_limit: 0,
         }
     }
 }
@@ -127,6 +131,7 @@ impl TestApp {
         config.webhook_timeout = opts.webhook_timeout_secs;
         config.webhook_per_endpoint = opts.webhook_per_endpoint;
         config.role = opts.role;
+        config.booking_rate_limit = opts.booking_rate_limit;
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);
