@@ -1,4 +1,5 @@
-//! One-time links: created through the API, consumed once by the public booking pages.
+//! One-time links: created through the API, used once by the public booking pages (the booking's
+//! own transaction marks the link used; see `bookings::create`).
 
 use sqlx::{any::AnyRow, Row};
 
@@ -76,18 +77,6 @@ pub async fn public(db: &Db, id: &str, now: i64) -> AppResult<Option<(String, On
     .fetch_optional(&mut *db.reader().await?)
     .await?;
     row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
-}
-
-/// Marks a link used by `booking_id`; false if it was already used or has expired.
-pub async fn consume(db: &Db, id: &str, booking_id: &str, now: i64) -> AppResult<bool> {
-    let done =
-        sqlx::query("UPDATE one_time_links SET used_time = $1, booking_id = $2 WHERE id = $3 AND used_time IS NULL AND expiry_time > $1")
-            .bind(now)
-            .bind(booking_id)
-            .bind(id)
-            .execute(&mut *db.writer().await?)
-            .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Deletes unused links past their expiry. Returns how many.

@@ -1,0 +1,406 @@
+//! End to end in a real headless Chromium (Debian's `chromium` and `chromium-driver`): a
+//! partner website on another origin embeds Slotline pages with `embed.js`; the guest books,
+//! moves and cancels as a person would, and the test checks what the partner page heard (every
+//! postMessage and DOM event, with payloads), where the top window went (the redirect with the
+//! booking data), the signed webhooks, and prefill with skip. A screenshot of each step is kept
+//! in `target/e2e-screenshots/` (CI keeps the folder as an artifact).
+//!
+//! Without Chromium the test is skipped, except under CI (`CI` set), where it fails.
+
+mod common;
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use axum::{extract::State, response::Html, routing::get, Router};
+use common::{receiver::Receiver, Options, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Browser {
+    driver: Child,
+    client: Client,
+    shots: PathBuf,
+    step: usize,
+}
+
+impl Browser {
+    /// Chromium through ChromeDriver; the browser believes it is in Paris.
+    async fn start(name: &str) -> Option<Browser> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() {
+            assert!(std::env::var_os("CI").is_none(), "CI needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+            eprintln!("skipping the browser test: {CHROMEDRIVER} not found");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .env("TZ", "Europe/Paris")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1000"]
+            }
+        }))
+        .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots").join(name);
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Browser { driver, client: client.expect("a ChromeDriver session"), shots, step: 0 })
+    }
+
+    async fn shot(&mut self, what: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{what}.png", self.step)), png).unwrap();
+    }
+
+    async fn css(&self, selector: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+    }
+
+    /// Enters the (first) booking iframe once its page shows `ready`.
+    async fn into_frame(&self, ready: &str) {
+        self.css("iframe").await.enter_frame().await.unwrap();
+        self.css(ready).await;
+    }
+
+    /// Waits until the top window's path is `path`.
+    async fn wait_for_path(&self, path: &str) -> url::Url {
+        for _ in 0..100 {
+            if let Ok(u) = self.client.current_url().await {
+                if u.path() == path {
+                    return u;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the top window never reached {path}: {:?}", self.client.current_url().await);
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// The partner website: its own origin (`localhost`, where Slotline is `127.0.0.1`). Every
+/// page keeps what it hears in sessionStorage so that it survives the redirect.
+struct Partner {
+    base: String,
+}
+
+const RECORDER: &str = r#"<script>
+  var log = JSON.parse(sessionStorage.getItem("log") || "[]");
+  function keep(x) { log.push(x); sessionStorage.setItem("log", JSON.stringify(log)); }
+  window.addEventListener("message", function (e) {
+    if (e.data && typeof e.data.type === "string" && e.data.type.indexOf("oncehub.") === 0) {
+      keep({ via: "message", origin: e.origin, type: e.data.type, payload: e.data.payload });
+    }
+  });
+  ["oncehub.booking_calendar.loaded", "oncehub.booking_calendar.time_slot_selected", "oncehub.booking.scheduled"].forEach(function (t) {
+    document.addEventListener(t, function (e) { keep({ via: "dom", type: t, payload: e.detail }); });
+  });
+  window.SOAfterConfirmationFunction = function (data) { keep({ via: "so", payload: data }); };
+</script>"#;
+
+async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
+    let pages = std::sync::Arc::new((slotline.to_string(), calendar.to_string(), classic.to_string()));
+    type P = std::sync::Arc<(String, String, String)>;
+    let inline = |State(p): State<P>| async move {
+        Html(format!(
+            "<!doctype html><html><head><title>Partner</title></head><body><h1>Partner site</h1>{RECORDER}\
+             <div id=\"booking\" data-oh-booking-calendar-id=\"{}\" data-slotline-params=\"name=Eve%20Embed&amp;email=eve%40example.com\"></div>\
+             <script src=\"{}/embed.js\" async></script></body></html>",
+            p.1, p.0
+        ))
+    };
+    let classic = |State(p): State<P>| async move {
+        Html(format!(
+            "<!doctype html><html><head><title>Partner classic</title></head><body><h1>Classic embed</h1>{RECORDER}\
+             <div id=\"SOIDIV_{0}\" data-so-page=\"{0}\" data-so-qry-prm=\"name=Cleo%20Classic&amp;email=cleo%40example.com\"></div>\
+             <script src=\"{1}/embed.js\"></script></body></html>",
+            p.2, p.0
+        ))
+    };
+    let lightbox = |State(p): State<P>| async move {
+        Html(format!(
+            "<!doctype html><html><head><title>Partner lightbox</title></head><body>{RECORDER}\
+             <button id=\"open\" data-oh-lightbox-bkc-id=\"{}\">Book a meeting</button><script src=\"{}/embed.js\"></script></body></html>",
+            p.1, p.0
+        ))
+    };
+    let thanks =
+        || async { Html("<!doctype html><html><head><title>Thanks</title></head><body><h1>Thanks from the partner</h1></body></html>") };
+    let app = Router::new()
+        .route("/", get(inline))
+        .route("/classic", get(classic))
+        .route("/lightbox", get(lightbox))
+        .route("/thanks", get(thanks))
+        .with_state(pages);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Partner { base: format!("http://localhost:{port}") }
+}
+
+fn of_type<'a>(log: &'a [Value], via: &str, kind: &str) -> Vec<&'a Value> {
+    log.iter().filter(|e| e["via"] == via && (kind.is_empty() || e["type"] == kind)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
+    let Some(mut browser) = Browser::start("calendar").await else { return };
+    let Some(app) = TestApp::spawn_with(common::Backend::Sqlite, Options { allow_http_webhooks: true, ..Options::default() }).await else {
+        return;
+    };
+    let hooks = Receiver::start().await;
+    let (_, webhook) = app.post("/v2/webhooks", json!({"name": "crm", "url": hooks.url, "events": ["booking"]})).await;
+    let secret = webhook["secret"].as_str().unwrap().to_string();
+    let (_, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Olive", "subject": "Meet Olive", "slug": "olive",
+                   "settings": {"minimum_notice_minutes": 0, "standard_fields": [{"name": "company"}]}}),
+        )
+        .await;
+    let cal = cal["id"].as_str().unwrap().to_string();
+    let site = partner(&app.base, &cal, "").await;
+    let (s, _) = app
+        .patch(
+            &format!("/v2/booking-calendars/{cal}/settings"),
+            json!({"embed_origins": [site.base], "redirect": {"url": format!("{}/thanks", site.base), "send_booking_data": true, "pass_utm": true}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    // The partner page with source tags; the calendar loads inside it, in the guest's zone.
+    browser.client.goto(&format!("{}/?utm_source=partner&utm_campaign=e2e", site.base)).await.unwrap();
+    browser.into_frame("select[name=iana_time_zone]").await;
+    let zone = browser.css("select[name=iana_time_zone]").await.prop("value").await.unwrap();
+    let zone = if zone.as_deref() != Some("Europe/Paris") {
+        // The first load reloads itself with the browser's zone.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        browser.css("select[name=iana_time_zone]").await.prop("value").await.unwrap()
+    } else {
+        zone
+    };
+    assert_eq!(zone.as_deref(), Some("Europe/Paris"), "the guest's own time zone is detected");
+    let first = browser.css("a.slot").await;
+    assert_eq!(first.text().await.unwrap(), "16:00", "Monday 09:00 in Chicago shown as 16:00 in Paris");
+    browser.shot("times-in-the-embed").await;
+    first.click().await.unwrap();
+
+    let name = browser.css("input[name=name]").await;
+    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("Eve Embed"), "prefilled from the embed's data-slotline-params");
+    browser.css("input[name=company]").await.send_keys("Embedded & Co <b>").await.unwrap();
+    browser.shot("form").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+
+    // The top window goes to the partner's page with the booking data.
+    let thanks = browser.wait_for_path("/thanks").await;
+    browser.client.goto(thanks.as_str()).await.unwrap(); // back to the top-level context
+    browser.shot("partner-confirmation-page").await;
+    let params: Vec<(String, String)> = thanks.query_pairs().into_owned().collect();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(get("booking_calendar"), Some(cal.as_str()));
+    assert_eq!(get("starting_time"), Some("2025-06-16T14:00:00.000Z"));
+    assert_eq!(get("customer_timezone"), Some("Europe/Paris"));
+    assert_eq!(get("name"), Some("Eve Embed"));
+    assert_eq!(get("email"), Some("eve@example.com"));
+    assert_eq!(get("company"), Some("Embedded & Co <b>"));
+    assert_eq!(get("status"), Some("scheduled"));
+    assert_eq!(get("utm_source"), Some("partner"), "the parent page's tags, passed on");
+    let booking_id = get("id").unwrap().to_string();
+
+    // What the partner page heard, in order, from Slotline's origin only.
+    let log: Vec<Value> = serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+    let messages = of_type(&log, "message", "");
+    let types: Vec<&str> = messages.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["oncehub.booking_calendar.loaded", "oncehub.booking_calendar.time_slot_selected", "oncehub.booking.scheduled"],
+        "{log:?}"
+    );
+    assert!(messages.iter().all(|m| m["origin"] == app.base.as_str()));
+    let loaded = &messages[0]["payload"];
+    assert_eq!(
+        (loaded["id"].as_str(), loaded["name"].as_str(), loaded["duration_minutes"].as_i64()),
+        (Some(cal.as_str()), Some("Olive"), Some(30))
+    );
+    assert_eq!(loaded["host"], app.owner_user_id.as_str());
+    assert_eq!(loaded["url"], format!("{}/c/olive", app.base));
+    let selected = &messages[1]["payload"];
+    assert_eq!(selected["starting_time"], "2025-06-16T14:00:00.000Z");
+    assert_eq!(selected["customer_timezone"], "Europe/Paris");
+    let scheduled = &messages[2]["payload"];
+    assert_eq!(scheduled["id"], booking_id.as_str());
+    assert_eq!(scheduled["status"], "scheduled");
+    assert_eq!(scheduled["subject"], "Meet Olive");
+    assert_eq!(scheduled["booking_calendar"], cal.as_str());
+    assert_eq!(scheduled["utm_source"], "partner");
+    assert_eq!(scheduled["utm_campaign"], "e2e");
+    assert_eq!(scheduled["utm_params"], json!({"source": "partner", "medium": null, "campaign": "e2e", "term": null, "content": null}));
+    assert!(scheduled["custom_fields"].as_array().unwrap().contains(&json!({"name": "company", "value": "Embedded & Co <b>"})));
+    let dom: Vec<&str> = of_type(&log, "dom", "").iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(dom, types, "each event is also a DOM CustomEvent on the embedding element");
+
+    // The webhook, signed.
+    let got = hooks.wait_for(1, 10).await;
+    let headers = slotline_webhook::Headers::from_lookup(|k| got[0].headers.get(k).map(String::as_str));
+    slotline_webhook::verify(&secret, &headers, &got[0].body, app.clock_now() / 1000, 300).expect("a valid signature");
+    let event: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!((event["type"].as_str(), event["data"]["id"].as_str()), (Some("booking.scheduled"), Some(booking_id.as_str())));
+
+    // The guest's reschedule link, from the event: a new time, with a reason.
+    let reschedule_url = scheduled["reschedule_url"].as_str().unwrap().to_string();
+    browser.client.goto(&reschedule_url).await.unwrap();
+    browser.css("div.notice").await;
+    browser.client.find(Locator::LinkText("Reschedule")).await.unwrap().click().await.unwrap();
+    browser.css("a.slot").await;
+    let later = browser.client.find_all(Locator::Css("a.slot")).await.unwrap();
+    later[1].click().await.unwrap();
+    browser.css("textarea[name=reason]").await.send_keys("Running late").await.unwrap();
+    browser.shot("reschedule").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser.css("div.notice").await;
+    browser.shot("rescheduled").await;
+    let got = hooks.wait_for(2, 10).await;
+    let moved: Value = serde_json::from_slice(&got[1].body).unwrap();
+    assert_eq!(moved["type"], "booking.rescheduled");
+    assert_eq!(moved["data"]["rescheduled_booking_id"], booking_id.as_str());
+    assert_eq!(moved["data"]["starting_time"], "2025-06-16T14:30:00.000Z");
+
+    // And cancel it from its own page.
+    browser.client.find(Locator::LinkText("Cancel")).await.unwrap().click().await.unwrap();
+    browser.css("textarea[name=reason]").await.send_keys("Plans changed").await.unwrap();
+    browser.shot("cancel").await;
+    browser.css("button.danger").await.click().await.unwrap();
+    let done = browser.css("div.notice").await;
+    assert_eq!(done.text().await.unwrap(), "This booking is cancelled.");
+    browser.shot("cancelled").await;
+    let got = hooks.wait_for(3, 10).await;
+    let cancelled: Value = serde_json::from_slice(&got[2].body).unwrap();
+    assert_eq!(cancelled["type"], "booking.canceled");
+    assert_eq!(cancelled["data"]["cancel_reschedule_information"]["reason"], "Plans changed");
+    assert_eq!(cancelled["data"]["cancel_reschedule_information"]["actioned_by"], "customer");
+
+    // Prefill with skip, straight on the page: pick a time, then one button books.
+    browser
+        .client
+        .goto(&format!("{}/c/olive?name=Sam%20Skip&email=sam@example.com&skip=1&iana_time_zone=Europe/Paris", app.base))
+        .await
+        .unwrap();
+    browser.css("a.slot").await.click().await.unwrap();
+    let summary = browser.css("form p").await.text().await.unwrap();
+    assert_eq!(summary, "Booking for Sam Skip (sam@example.com)");
+    assert!(browser.client.find(Locator::Css("input#f-name")).await.is_err(), "the form is skipped");
+    browser.shot("skip").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    // Not embedded: the browser goes straight to the calendar's redirect page.
+    let thanks = browser.wait_for_path("/thanks").await;
+    assert!(thanks.query_pairs().any(|(k, v)| k == "name" && v == "Sam Skip"));
+    browser.shot("skip-redirected").await;
+
+    browser.stop().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
+    let Some(mut browser) = Browser::start("classic").await else { return };
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else { return };
+    let (_, et) = app.post("/v2/event-types", json!({"name": "Intro call"})).await;
+    let (s, _) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": app.owner_user_id, "name": "Olive", "slug": "olive-classic", "timezone": "America/New_York",
+                   "event_types": [et["id"]], "settings": {"minimum_notice_minutes": 0}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Olive", "slug": "olive", "settings": {"minimum_notice_minutes": 0}}),
+        )
+        .await;
+    let site = partner(&app.base, cal["id"].as_str().unwrap(), "olive-classic").await;
+
+    browser.client.goto(&format!("{}/classic", site.base)).await.unwrap();
+    browser.into_frame("a.slot").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // a reload with the browser's zone may follow
+    browser.css("a.slot").await.click().await.unwrap();
+    assert_eq!(
+        browser.css("input[name=name]").await.prop("value").await.unwrap().as_deref(),
+        Some("Cleo Classic"),
+        "data-so-qry-prm prefill"
+    );
+    browser.shot("classic-form").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser.css("div.notice").await;
+    browser.shot("classic-confirmed-in-frame").await;
+    browser.client.enter_parent_frame().await.unwrap();
+    let mut so = Value::Null;
+    for _ in 0..50 {
+        let log: Vec<Value> =
+            serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+        if let Some(e) = log.iter().find(|e| e["via"] == "so") {
+            so = e["payload"].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let info = &so["bookingInfo"];
+    assert_eq!(so["errorStatus"], 0, "{so}");
+    assert_eq!(info["CustomerName"], "Cleo Classic");
+    assert_eq!(info["CustomerEmail"], "cleo@example.com");
+    assert_eq!(info["EventTypeName"], "Intro call");
+    assert_eq!(info["MeetingTimes"][0]["UTCTime"], "2025-06-16T14:00:00");
+    assert_eq!(info["MeetingTimes"][0]["SOTime"], "2025-06-16T10:00:00", "the page's zone, New York");
+    assert_eq!(info["statusCode"], "1");
+
+    // A lightbox opens on click, over the partner page, and closes with Escape.
+    browser.client.goto(&format!("{}/lightbox", site.base)).await.unwrap();
+    browser.css("#open").await.click().await.unwrap();
+    browser.css("div[role=dialog] iframe").await;
+    browser.into_frame("a.slot").await;
+    browser.shot("lightbox").await;
+    browser.client.enter_parent_frame().await.unwrap();
+    browser.client.find(Locator::Css("div[role=dialog] button")).await.unwrap().click().await.unwrap();
+    assert!(browser.client.find(Locator::Css("div[role=dialog]")).await.is_err(), "closed");
+
+    browser.stop().await;
+    app.finish().await;
+}
