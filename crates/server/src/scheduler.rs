@@ -42,6 +42,8 @@ pub struct Target {
     pub distribution: String,
     pub subject: String,
     pub settings: Settings,
+    /// Ad hoc co-hosts (users) who must be free too and join the booking (`co_hosts=`).
+    pub co_hosts: Vec<String>,
 }
 
 impl Target {
@@ -55,6 +57,7 @@ impl Target {
             distribution: c.distribution.clone(),
             subject: c.subject.clone(),
             settings: c.settings.clone(),
+            co_hosts: vec![],
         }
     }
 
@@ -69,6 +72,7 @@ impl Target {
             distribution: "single".into(),
             subject: event_type.map(|e| e.name.clone()).unwrap_or_else(|| p.name.clone()),
             settings: p.settings.clone(),
+            co_hosts: vec![],
         }
     }
 
@@ -117,6 +121,8 @@ pub struct Member {
     schedule: Schedule,
     busy: Vec<Interval>,
     starts: Vec<i64>,
+    /// An ad hoc co-host rather than one of the calendar's own hosts.
+    co: bool,
 }
 
 /// The users a calendar can book: its user, or its team's live members.
@@ -132,12 +138,13 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
         vec![cal.host_id.clone()]
     };
     let margin = 2 * 24 * 60 * MINUTE;
+    let co: Vec<String> = cal.co_hosts.iter().filter(|c| !ids.contains(c)).cloned().collect();
     let mut out = Vec::new();
-    for id in ids {
+    for (id, is_co) in ids.into_iter().map(|i| (i, false)).chain(co.into_iter().map(|i| (i, true))) {
         let Some(host) = users::host_info(db, account_id, &id).await? else { continue };
         let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin, except_booking).await?;
         let zone = jiff::tz::TimeZone::get(&host.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts });
+        out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts, co: is_co });
     }
     Ok(out)
 }
@@ -146,14 +153,25 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
 fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, now: i64) -> BTreeMap<i64, Vec<usize>> {
     let rules = cal.settings.rules(duration);
     let mut free: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut co_free: BTreeMap<i64, usize> = BTreeMap::new();
     for (i, m) in members.iter().enumerate() {
         let host = Host { zone: &m.zone, schedule: &m.schedule, busy: &m.busy, booked_starts: &m.starts };
         for slot in free_slots(&host, &rules, window, now) {
-            free.entry(slot.start).or_default().push(i);
+            if m.co {
+                *co_free.entry(slot.start).or_default() += 1;
+            } else {
+                free.entry(slot.start).or_default().push(i);
+            }
         }
     }
+    let own = members.iter().filter(|m| !m.co).count();
     if cal.distribution == "collective" {
-        free.retain(|_, who| who.len() == members.len());
+        free.retain(|_, who| who.len() == own);
+    }
+    // Co-hosts: only times when every one of them is free as well.
+    let co = members.len() - own;
+    if co > 0 {
+        free.retain(|start, _| co_free.get(start) == Some(&co));
     }
     free
 }
@@ -239,12 +257,12 @@ async fn place(
     let members = members(db, account_id, cal, window, old.as_ref().map(|(b, _)| b.id.as_str())).await?;
     let offered = offered(cal, &members, req.duration, window, now);
     let free = offered.get(&req.start).ok_or_else(bookings::not_available)?;
-    let chosen: Vec<&Member> = match cal.distribution.as_str() {
-        "collective" => members.iter().collect(),
+    let mut chosen: Vec<&Member> = match cal.distribution.as_str() {
+        "collective" => members.iter().filter(|m| !m.co).collect(),
         "round_robin" if old.as_ref().is_some_and(|(b, _)| free.iter().any(|i| b.hosts.contains(&members[*i].user_id))) => {
             // A guest moving a booking keeps their host when that host is free.
             let (b, _) = old.as_ref().expect("checked");
-            members.iter().filter(|m| b.hosts.contains(&m.user_id)).take(1).collect()
+            members.iter().filter(|m| !m.co && b.hosts.contains(&m.user_id)).take(1).collect()
         }
         "round_robin" => {
             let candidates: Vec<String> = free.iter().map(|i| members[*i].user_id.clone()).collect();
@@ -255,6 +273,7 @@ async fn place(
         }
         _ => free.iter().map(|i| &members[*i]).collect(),
     };
+    chosen.extend(members.iter().filter(|m| m.co));
     let approval_required = cal.settings.approval_required;
     let one_time_link = req.one_time_link;
     let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();

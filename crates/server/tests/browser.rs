@@ -163,11 +163,17 @@ async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
     };
     let thanks =
         || async { Html("<!doctype html><html><head><title>Thanks</title></head><body><h1>Thanks from the partner</h1></body></html>") };
+    // The repository's integration examples, pointed at this Slotline instead of the demo's.
+    let example = |State(p): State<P>, axum::extract::Path(name): axum::extract::Path<String>| async move {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/web").join(name.replace('/', ""));
+        Html(std::fs::read_to_string(file).unwrap().replace("http://127.0.0.1:8080", &p.0))
+    };
     let app = Router::new()
         .route("/", get(inline))
         .route("/classic", get(classic))
         .route("/lightbox", get(lightbox))
         .route("/thanks", get(thanks))
+        .route("/examples/{name}", get(example))
         .with_state(pages);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -400,6 +406,60 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
     browser.client.enter_parent_frame().await.unwrap();
     browser.client.find(Locator::Css("div[role=dialog] button")).await.unwrap().click().await.unwrap();
     assert!(browser.client.find(Locator::Css("div[role=dialog]")).await.is_err(), "closed");
+
+    browser.stop().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_repository_examples_prefill_the_booking_page() {
+    let Some(mut browser) = Browser::start("examples").await else { return };
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else { return };
+    let (s, _) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Sales", "slug": "sales", "settings": {"minimum_notice_minutes": 0, "standard_fields": [{"name": "company"}]}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let site = partner(&app.base, "", "").await;
+
+    // Web form integration: the site's own form opens the booking page prefilled.
+    browser.client.goto(&format!("{}/examples/web-form.html", site.base)).await.unwrap();
+    browser.css("input[name=name]").await.send_keys("Wendy Form").await.unwrap();
+    browser.css("input[name=email]").await.send_keys("wendy@example.com").await.unwrap();
+    browser.css("input[name=company]").await.send_keys("Formworks").await.unwrap();
+    browser.shot("web-form").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser.css("a.slot").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // a reload with the browser's zone may follow
+    browser.css("a.slot").await.click().await.unwrap();
+    assert_eq!(browser.css("input[name=name]").await.prop("value").await.unwrap().as_deref(), Some("Wendy Form"));
+    assert_eq!(browser.css("input[name=company]").await.prop("value").await.unwrap().as_deref(), Some("Formworks"));
+    browser.shot("web-form-prefilled").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser.css("div.notice").await;
+    let (_, list) = app.get("/v2/bookings").await;
+    assert_eq!(list["data"][0]["utm_params"]["medium"], "lead-form");
+    assert_eq!(list["data"][0]["form_submission"]["company"], "Formworks");
+
+    // Login integration: the floating button opens the page in a lightbox, the signed-in user
+    // skips the form, and the page hears the booking as a DOM event.
+    browser.client.goto(&format!("{}/examples/login-integration.html", site.base)).await.unwrap();
+    browser.css("#slotline-floating").await.click().await.unwrap();
+    browser.into_frame("a.slot").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.css("a.slot").await.click().await.unwrap();
+    assert_eq!(browser.css("form p").await.text().await.unwrap(), "Booking for Lena Login (lena@example.com)");
+    browser.shot("login-skip").await;
+    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser.css("div.notice").await;
+    browser.client.enter_parent_frame().await.unwrap();
+    let booked = browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#booked:not([hidden])")).await.unwrap();
+    assert!(booked.text().await.unwrap().starts_with("Booked: 2025-06-"), "the event reached the page");
+    browser.shot("login-booked").await;
+    let (_, list) = app.get("/v2/bookings").await;
+    assert_eq!(list["data"][0]["form_submission"]["email"], "lena@example.com");
 
     browser.stop().await;
     app.finish().await;

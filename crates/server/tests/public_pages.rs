@@ -466,3 +466,37 @@ async fn pages_are_light() {
     }
     app.finish().await;
 }
+
+async fn co_hosts_must_all_be_free_and_join_the_booking(app: &TestApp) {
+    calendar(app, "olive", json!({})).await;
+    let (s, cy) = app
+        .post("/v2/users", json!({"email": "cy@test.example", "first_name": "Cy", "last_name": "Co", "timezone": "America/Chicago"}))
+        .await;
+    assert_eq!(s, 200, "{cy}");
+    let cy_id = cy["id"].as_str().unwrap().to_string();
+    let (_, cy_cal) =
+        app.post("/v2/booking-calendars", json!({"host": cy_id, "name": "Cy", "settings": {"minimum_notice_minutes": 0}})).await;
+    let (s, _) = app
+        .post(
+            &format!("/v2/booking-calendars/{}/schedule", cy_cal["id"].as_str().unwrap()),
+            json!({"start_time": "2025-06-16T14:00:00Z", "guest_time_zone": "UTC", "booking_form": {"name": "Busy", "email": "busy@example.com"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "Cy is busy on Monday at 09:00 Chicago");
+    let guest = Guest::new(&app.base);
+    let alone = slot_links(&guest.open("/c/olive").await.html);
+    assert!(alone[0].contains(&format!("sl.slot={MONDAY_9AM_MS}")), "without co-hosts, Olive alone decides");
+    let with_cy = slot_links(&guest.open("/c/olive?co_hosts=cy@test.example,nobody@example.com").await.html);
+    assert_eq!(with_cy.len(), alone.len() - 1, "only times when the co-host is free too; unknown emails are ignored");
+    assert!(with_cy[0].contains(&format!("sl.slot={}", MONDAY_9AM_MS + 1_800_000)), "{}", with_cy[0]);
+    let done = book_first(&guest, "/c/olive?co_hosts=cy@test.example", &[("name", "Gail"), ("email", "gail@example.com")]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let (_, list) = app.get("/v2/bookings").await;
+    let b = &list["data"][0];
+    assert_eq!(b["starting_time"], "2025-06-16T14:30:00.000Z");
+    assert!(b["attendees"].as_array().unwrap().contains(&json!("cy@test.example")), "{b}");
+    assert_eq!(b["owner"], app.owner_user_id.as_str());
+    let cy_busy = slot_links(&guest.open(&format!("/c/{}", cy_cal["id"].as_str().unwrap())).await.html);
+    assert!(!cy_busy.iter().any(|l| l.contains(&format!("sl.slot={}", MONDAY_9AM_MS + 1_800_000))), "the co-host's time is held");
+}
+both_backends!(co_hosts_must_all_be_free_and_join_the_booking, co_hosts_must_all_be_free_and_join_the_booking);

@@ -166,6 +166,14 @@ impl Flow {
                 target.distribution = "single".into();
             }
         }
+        // Ad hoc co-hosts (`co_hosts=`): users of the account; unknown emails are ignored.
+        for email in &prefill.co_hosts {
+            let req = PageRequest { limit: 1, cursor: Cursor::None };
+            let found = users::list(&state.db, &account_id, Some(email), &req).await.map_err(internal)?.0;
+            if let Some(u) = found.into_iter().find(|u| !u.deleted && u.id != target.host_id && !target.co_hosts.contains(&u.id)) {
+                target.co_hosts.push(u.id);
+            }
+        }
         let host_label = host_name(state, &account_id, &target.host_id).await.map_err(internal)?;
         let page_zone = match &place {
             Place::Page(p, _) => p.timezone.clone(),

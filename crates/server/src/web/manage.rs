@@ -94,11 +94,17 @@ impl Held {
         (allowed.is_empty() || allowed.contains(&claimed)).then_some(claimed)
     }
 
+    /// Where the booking moves within: its page, with the ad hoc co-hosts it was booked with
+    /// (everyone on it besides a single-host page's own host).
     fn target(&self) -> Option<Target> {
-        Some(match self.place.as_ref()? {
+        let mut t = match self.place.as_ref()? {
             Place::Calendar(c) => Target::calendar(c),
             Place::Page(p, et) => Target::page(p, et.as_ref()),
-        })
+        };
+        if !t.host_id.starts_with("TM-") {
+            t.co_hosts = self.booking.hosts.iter().filter(|h| **h != t.host_id).cloned().collect();
+        }
+        Some(t)
     }
 
     fn respond(&self, status: StatusCode, title: &str, body: Markup, data: FrameData) -> Response {
