@@ -53,6 +53,11 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     println!("  curl -H 'API-Key: {secret}' {base}/v2/users");
     println!("  curl -H 'API-Key: {secret}' '{base}/v2/contacts?limit=2&expand=data.owner'");
     println!("  curl -H 'API-Key: {secret}' {base}/v2/booking-calendars");
+    println!("Book as a guest, in a browser:");
+    println!("  {base}/c/sales          booking calendar (team, round robin)");
+    println!("  {base}/c/andrea         booking calendar (one host)");
+    println!("  {base}/p/andreahartie   classic booking page");
+    println!("  {base}/m/demo           master page");
     println!("API reference: {base}/docs");
     app::serve(AppState::new(db, &config), listener).await?;
     Ok(())
