@@ -226,6 +226,7 @@ pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &Target, req: 
 /// A guest moves `old` to a new time (on the same or another calendar): the old booking ends and
 /// the new one is created in one transaction, linked by `rescheduled_booking_id`. Allowed while
 /// `old` is live, or after the user asked the guest to reschedule it.
+#[allow(clippy::too_many_arguments)]
 pub async fn reschedule(
     db: &Db,
     base_url: &str,

@@ -86,7 +86,7 @@ impl Browser {
     }
 
     /// Enters the (first) booking iframe once its page shows `ready`.
-    async fn into_frame(&self, ready: &str) {
+    async fn enter_booking_frame(&self, ready: &str) {
         self.css("iframe").await.enter_frame().await.unwrap();
         self.css(ready).await;
     }
@@ -213,7 +213,7 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
 
     // The partner page with source tags; the calendar loads inside it, in the guest's zone.
     browser.client.goto(&format!("{}/?utm_source=partner&utm_campaign=e2e", site.base)).await.unwrap();
-    browser.into_frame("select[name=iana_time_zone]").await;
+    browser.enter_booking_frame("select[name=iana_time_zone]").await;
     let zone = browser.css("select[name=iana_time_zone]").await.prop("value").await.unwrap();
     let zone = if zone.as_deref() != Some("Europe/Paris") {
         // The first load reloads itself with the browser's zone.
@@ -365,7 +365,7 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
     let site = partner(&app.base, cal["id"].as_str().unwrap(), "olive-classic").await;
 
     browser.client.goto(&format!("{}/classic", site.base)).await.unwrap();
-    browser.into_frame("a.slot").await;
+    browser.enter_booking_frame("a.slot").await;
     tokio::time::sleep(Duration::from_millis(300)).await; // a reload with the browser's zone may follow
     browser.css("a.slot").await.click().await.unwrap();
     assert_eq!(
@@ -401,7 +401,7 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
     browser.client.goto(&format!("{}/lightbox", site.base)).await.unwrap();
     browser.css("#open").await.click().await.unwrap();
     browser.css("div[role=dialog] iframe").await;
-    browser.into_frame("a.slot").await;
+    browser.enter_booking_frame("a.slot").await;
     browser.shot("lightbox").await;
     browser.client.enter_parent_frame().await.unwrap();
     browser.client.find(Locator::Css("div[role=dialog] button")).await.unwrap().click().await.unwrap();
@@ -447,7 +447,7 @@ async fn the_repository_examples_prefill_the_booking_page() {
     // skips the form, and the page hears the booking as a DOM event.
     browser.client.goto(&format!("{}/examples/login-integration.html", site.base)).await.unwrap();
     browser.css("#slotline-floating").await.click().await.unwrap();
-    browser.into_frame("a.slot").await;
+    browser.enter_booking_frame("a.slot").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     browser.css("a.slot").await.click().await.unwrap();
     assert_eq!(browser.css("form p").await.text().await.unwrap(), "Booking for Lena Login (lena@example.com)");

@@ -462,6 +462,7 @@ pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Op
 /// Moves a booking to `status` (releasing its hosts' time when the status no longer holds it),
 /// records `cancel_info` when given and writes `event`, in one transaction. `expected` guards
 /// against a concurrent change: false when the booking is no longer in that status.
+#[allow(clippy::too_many_arguments)]
 pub async fn transition(
     db: &Db,
     account_id: &str,

@@ -55,7 +55,9 @@ pub fn render(doc: &Value) -> String {
          The machine-readable document is at <a href=\"/v2/openapi.json\">/v2/openapi.json</a>. \
          Operations marked <span class=\"ext\">extension</span> are Slotline's own; the rest follow OnceHub API v2.</p>",
     );
-    let mut by_tag: Vec<(String, Vec<(String, String, &Value)>)> = Vec::new();
+    // (tag, [(method, path, operation)])
+    type Operations<'a> = Vec<(String, String, &'a Value)>;
+    let mut by_tag: Vec<(String, Operations)> = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in ["get", "post", "patch", "put", "delete"] {

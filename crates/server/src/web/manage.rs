@@ -19,9 +19,12 @@ use slotline_domain::{
 };
 
 use super::{
-    booking_flow::{self, week_view, when, Place, Query},
-    client_events, guard,
+    client_events,
+    flow::{self, Place},
+    guard,
     layout::{self, FrameData},
+    query::Query,
+    times::{days_of, week_view, week_window, when},
 };
 use crate::{
     app::SharedState,
@@ -168,7 +171,7 @@ pub async fn show(State(state): State<SharedState>, Path(token): Path<String>, R
     let mut data = FrameData { origin: h.origin(&query), ..Default::default() };
     if fresh && b.status == Status::Scheduled {
         data.events = scheduled_events(&state, &h).await;
-        data.redirect = h.place.as_ref().and_then(|p| booking_flow::redirect_for(p, b)).filter(|_| data.origin.is_some());
+        data.redirect = h.place.as_ref().and_then(|p| flow::redirect_for(p, b)).filter(|_| data.origin.is_some());
     }
     let moved = query.get("sl.moved") == Some("1");
     let body = html! {
@@ -396,22 +399,11 @@ async fn free_week(
     zone: &str,
     from: jiff::civil::Date,
 ) -> Result<Vec<(jiff::civil::Date, Vec<i64>)>, AppError> {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let start = from.to_zoned(tz.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or(0);
-    let end_day = from.checked_add(jiff::Span::new().days(7)).unwrap_or(from);
-    let end = end_day.to_zoned(tz.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or(start);
+    let (start, end) = week_window(from, zone);
     let now = state.now();
     let window = slotline_domain::availability::Interval { start: start.max(now), end: end.max(now + 1) };
     let starts = scheduler::time_slots_moving(&state.db, &h.account_id, target, duration, window, now, &h.booking.id).await?;
-    let mut days: Vec<(jiff::civil::Date, Vec<i64>)> =
-        (0..7).filter_map(|i| from.checked_add(jiff::Span::new().days(i)).ok()).map(|d| (d, Vec::new())).collect();
-    for s in starts {
-        let d = jiff::Timestamp::from_millisecond(s).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or(from);
-        if let Some((_, list)) = days.iter_mut().find(|(day, _)| *day == d) {
-            list.push(s);
-        }
-    }
-    Ok(days)
+    Ok(days_of(&starts, from, zone))
 }
 
 pub async fn reschedule(

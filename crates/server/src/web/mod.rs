@@ -6,9 +6,12 @@ pub mod assets;
 pub mod booking_flow;
 pub mod client_events;
 pub mod docs;
+pub mod flow;
 pub mod guard;
 pub mod layout;
 pub mod manage;
+pub mod query;
+pub mod times;
 
 use axum::{response::Redirect, routing::get, Router};
 

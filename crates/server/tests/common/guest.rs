@@ -85,7 +85,7 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
             let kind = attr(tag, "type").unwrap_or_default();
             let checked = tag.contains(" checked");
             if let Some(name) = attr(tag, "name") {
-                if !(matches!(kind.as_str(), "checkbox" | "radio") && !checked) && kind != "submit" {
+                if (checked || !matches!(kind.as_str(), "checkbox" | "radio")) && kind != "submit" {
                     out.push((name, attr(tag, "value").unwrap_or_default()));
                 }
             }
