@@ -351,6 +351,11 @@ async fn posts_need_a_fresh_token_from_this_site(app: &TestApp) {
     let fresh = guest.open(&slot_links(&guest.open("/c/olive").await.html)[0]).await;
     let ok = guest.post_from("/c/olive", &with(&hidden_fields(&fresh.html), &[("name", "A"), ("email", "a@example.com")]), None).await;
     assert_eq!(ok.status, 303, "no Origin header (old browsers): the token decides");
+    // The same server under another name (localhost for 127.0.0.1): the browser's own origin.
+    let local = Guest::new(&app.base.replace("127.0.0.1", "localhost"));
+    let form = local.open(&slot_links(&local.open("/c/olive").await.html)[0]).await;
+    let ok = local.post("/c/olive", &with(&hidden_fields(&form.html), &[("name", "B"), ("email", "b@example.com")])).await;
+    assert_eq!(ok.status, 303, "{}", ok.html);
 }
 both_backends!(posts_need_a_fresh_token_from_this_site, posts_need_a_fresh_token_from_this_site);
 
@@ -387,6 +392,56 @@ async fn every_value_is_escaped(app: &TestApp) {
         assert!(!html.contains("<b>Why</b>"), "labels are escaped too");
     }
     assert_eq!(input(&form.html, "company").as_deref(), Some(MARKUP), "the value survives, escaped");
+    // Each parameter of both sets on its own, on every step that shows it.
+    let (_, et) = app.post("/v2/event-types", json!({"name": "Call"})).await;
+    app.post("/v2/booking-pages", json!({"owner": app.owner_user_id, "name": "P", "slug": "classic", "event_types": [et["id"]], "settings": {"minimum_notice_minutes": 0}})).await;
+    let calendar_keys = [
+        "name",
+        "email",
+        "mobile_phone",
+        "host",
+        "co_hosts",
+        "iana_time_zone",
+        "duration_minutes",
+        "skip",
+        "company",
+        "note",
+        "meeting_reason",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "sl.origin",
+        "sl.from",
+        "sl.slot",
+    ];
+    let classic_keys = [
+        "name",
+        "email",
+        "company",
+        "mobile",
+        "phone",
+        "note",
+        "customerGuests",
+        "location",
+        "subject",
+        "skip",
+        "utm_content",
+        "sl.event_type",
+    ];
+    for (path, keys) in [("/c/olive", &calendar_keys[..]), ("/p/classic", &classic_keys[..])] {
+        for key in keys {
+            let shown = guest.open(&format!("{path}?{key}={enc}")).await;
+            let mut pages = vec![shown.html.clone()];
+            if let Some(slot) = slot_links(&shown.html).first() {
+                pages.push(guest.open(slot).await.html);
+            }
+            for html in pages {
+                assert!(!html.contains("<script>alert") && !html.contains("<img src=x"), "{path}?{key}= is escaped");
+            }
+        }
+    }
     let done = guest
         .post(
             "/c/olive",

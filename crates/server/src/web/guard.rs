@@ -68,13 +68,17 @@ pub async fn token_ok(state: &SharedState, scope: &str, token: &str) -> AppResul
     Ok(hex::decode(sig).is_ok_and(|raw| m.verify_slice(&raw).is_ok()))
 }
 
-/// A browser names the page a form was posted from; a post from another site is refused.
-/// No `Origin` at all (old browsers, scripts) is left to the token.
+/// A browser names the page a form was posted from; a post from another site is refused. Ours
+/// is the configured public URL, or the host the browser addressed (`localhost` and
+/// `127.0.0.1` are different origins of the same server; a proxy may end TLS). No `Origin` at
+/// all (old browsers, scripts) is left to the token.
 pub fn same_origin(state: &SharedState, headers: &HeaderMap) -> bool {
-    match headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(origin) => slotline_domain::settings::origin_of(&state.base_url).is_some_and(|ours| ours == origin),
+    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    if slotline_domain::settings::origin_of(&state.base_url).is_some_and(|ours| ours == origin) {
+        return true;
     }
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
 /// Every check a public post goes through, in order of cost.
