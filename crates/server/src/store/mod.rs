@@ -12,6 +12,7 @@ pub mod custom_fields;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod group_commit;
 pub mod idempotency;
 pub mod instance;
 pub mod keys;
@@ -53,6 +54,8 @@ pub struct Db {
     outbox: std::sync::Arc<tokio::sync::Notify>,
     /// As sqlx understands it (PostgreSQL's LISTEN needs a connection of its own).
     url: String,
+    /// SQLite: write batches committed in groups (see `group_commit`).
+    group: Option<group_commit::GroupCommit>,
 }
 
 /// SQLite connections for reading; more would only add threads on a small machine.
@@ -87,6 +90,7 @@ impl Db {
                 backend: Backend::Postgres,
                 outbox: Default::default(),
                 url,
+                group: None,
             });
         }
         disable_sqlite_memory_statistics();
@@ -101,9 +105,11 @@ impl Db {
         for _ in 0..SQLITE_READERS {
             read.push(open().await?);
         }
+        let write = Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write)));
         Ok(Db {
             read: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(read))),
-            write: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write))),
+            group: Some(group_commit::GroupCommit::start(write.clone())),
+            write,
             backend: Backend::Sqlite,
             outbox: Default::default(),
             url,
@@ -123,6 +129,14 @@ impl Db {
     /// waiting for another).
     pub async fn writer(&self) -> Result<Conn, sqlx::Error> {
         self.write.get().await
+    }
+
+    /// Runs a write batch through the group commit (SQLite).
+    pub(crate) async fn group_commit(&self, stmts: Vec<(String, Vec<Arg>)>) -> Result<Vec<Vec<sqlx::any::AnyRow>>, sqlx::Error> {
+        match &self.group {
+            Some(g) => g.submit(stmts).await,
+            None => Err(sqlx::Error::Protocol("group commit is for SQLite".into())),
+        }
     }
 
     /// Closes every connection.

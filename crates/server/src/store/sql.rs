@@ -144,43 +144,13 @@ impl Batch {
         self
     }
 
-    /// One text for SQLite: `BEGIN IMMEDIATE; …; COMMIT`, placeholders numbered across it.
-    fn joined(&self) -> (String, Vec<Arg>) {
-        let mut text = String::from("BEGIN IMMEDIATE;\n");
-        let mut args = Vec::new();
-        for (stmt, stmt_args) in &self.stmts {
-            text.push_str(&renumber(stmt, args.len()));
-            text.push_str(";\n");
-            args.extend(stmt_args.iter().cloned());
-        }
-        text.push_str("COMMIT;");
-        (text, args)
-    }
-
     /// Runs the whole batch, or nothing of it. Rows of each statement, in order.
     pub async fn run(&self, db: &Db) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
-        let mut conn = db.writer().await?;
         match db.backend {
-            Backend::Sqlite => {
-                let (text, args) = self.joined();
-                // Run to the end even if the caller goes away: a batch stopped halfway would leave
-                // the only writer inside an open transaction.
-                tokio::spawn(async move {
-                    let res = per_statement(&mut conn, &text, &args).await;
-                    if res.is_err() {
-                        let _ = conn.execute("ROLLBACK").await;
-                    }
-                    // Without BEGIN and COMMIT.
-                    res.map(|mut r| {
-                        r.pop();
-                        r.remove(0);
-                        r
-                    })
-                })
-                .await
-                .map_err(|e| sqlx::Error::Protocol(format!("write batch task: {e}")))?
-            }
+            // Committed together with whatever other batches are waiting (see `group_commit`).
+            Backend::Sqlite => db.group_commit(self.stmts.clone()).await,
             Backend::Postgres => {
+                let mut conn = db.writer().await?;
                 let mut tx = conn.begin().await?;
                 let rows = self.run_in(&mut tx).await?;
                 tx.commit().await?;
@@ -199,8 +169,13 @@ impl Batch {
     }
 }
 
-/// Rows of each statement of a multi-statement text: SQLite ends each statement with a result.
-async fn per_statement(conn: &mut sqlx::AnyConnection, text: &str, args: &[Arg]) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
+/// Rows of each statement of a multi-statement text that completed (SQLite ends each statement
+/// with a result), and the error that stopped it, if any.
+pub(super) async fn per_statement_partial(
+    conn: &mut sqlx::AnyConnection,
+    text: &str,
+    args: &[Arg],
+) -> (Vec<Vec<AnyRow>>, Option<sqlx::Error>) {
     use futures_util::StreamExt;
     let mut out = Vec::new();
     let mut current = Vec::new();
@@ -208,16 +183,17 @@ async fn per_statement(conn: &mut sqlx::AnyConnection, text: &str, args: &[Arg])
     // statements in one query. If sqlx stops allowing it, run SQLite batches as PostgreSQL's.
     let mut stream = conn.fetch_many(bind_all(sqlx::query(text), args));
     while let Some(item) = stream.next().await {
-        match item? {
-            sqlx::Either::Left(_done) => out.push(std::mem::take(&mut current)),
-            sqlx::Either::Right(row) => current.push(row),
+        match item {
+            Ok(sqlx::Either::Left(_done)) => out.push(std::mem::take(&mut current)),
+            Ok(sqlx::Either::Right(row)) => current.push(row),
+            Err(e) => return (out, Some(e)),
         }
     }
-    Ok(out)
+    (out, None)
 }
 
 /// `$k` → `$(k + offset)` everywhere in `stmt` (statements written here carry no `$` in literals).
-fn renumber(stmt: &str, offset: usize) -> String {
+pub(super) fn renumber(stmt: &str, offset: usize) -> String {
     if offset == 0 {
         return stmt.to_string();
     }
@@ -245,16 +221,6 @@ fn renumber(stmt: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_batch_numbers_placeholders_across_its_statements() {
-        let mut b = Batch::default();
-        b.push("INSERT INTO a VALUES ($1, $2, $1)", vec![Arg::I64(1), Arg::I64(2)]);
-        b.push("UPDATE b SET x = $1 WHERE y = $2 AND z = $10", vec![Arg::I64(3), Arg::I64(4)]);
-        let (text, args) = b.joined();
-        assert_eq!(text, "BEGIN IMMEDIATE;\nINSERT INTO a VALUES ($1, $2, $1);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $12;\nCOMMIT;");
-        assert_eq!(args.len(), 4);
-    }
 
     #[test]
     fn question_marks_become_numbered_placeholders_in_order() {
