@@ -5,6 +5,7 @@
 
 pub mod apikey;
 pub mod availability;
+pub mod bot;
 pub mod destination;
 pub mod email;
 pub mod error;
