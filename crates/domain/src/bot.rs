@@ -11,8 +11,20 @@ use crate::{email, phone, settings::is_field_name, Invalid};
 
 /// Contact fields an answer may fill (besides custom fields by name). `name` is split into
 /// first and last name.
-pub const CONTACT_FIELDS: [&str; 12] =
-    ["name", "first_name", "last_name", "email", "mobile_phone", "phone", "company", "job_title", "city", "country", "employees", "company_size"];
+pub const CONTACT_FIELDS: [&str; 12] = [
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "mobile_phone",
+    "phone",
+    "company",
+    "job_title",
+    "city",
+    "country",
+    "employees",
+    "company_size",
+];
 
 pub const ANSWER_KINDS: [&str; 4] = ["text", "email", "phone", "number"];
 
@@ -135,7 +147,10 @@ impl Flow {
                 "question" => {
                     let answer = text(item, "answer", p(i, "answer"))?.unwrap_or_else(|| "text".into());
                     if !ANSWER_KINDS.contains(&answer.as_str()) {
-                        return Err(Invalid::new(format!("Invalid answer type: '{answer}'. Use text, email, phone or number."), p(i, "answer")));
+                        return Err(Invalid::new(
+                            format!("Invalid answer type: '{answer}'. Use text, email, phone or number."),
+                            p(i, "answer"),
+                        ));
                     }
                     StepKind::Question { answer }
                 }
@@ -185,13 +200,19 @@ impl Flow {
             if let Some(m) = &maps_to {
                 let answered = matches!(kind, StepKind::Question { .. } | StepKind::SingleChoice { .. } | StepKind::MultipleChoice { .. });
                 if !answered || !(CONTACT_FIELDS.contains(&m.as_str()) || is_field_name(m)) {
-                    return Err(Invalid::new(format!("Invalid maps_to: '{m}'. Questions map to a contact field or a custom field name."), p(i, "maps_to")));
+                    return Err(Invalid::new(
+                        format!("Invalid maps_to: '{m}'. Questions map to a contact field or a custom field name."),
+                        p(i, "maps_to"),
+                    ));
                 }
             }
             let internal_label = text(item, "internal_label", p(i, "internal_label"))?;
             let next = text(item, "next", p(i, "next"))?;
             if let Some(k) = item.as_object().and_then(|o| {
-                o.keys().find(|k| !["id", "type", "text", "answer", "options", "booking_calendar", "maps_to", "internal_label", "next"].contains(&k.as_str()))
+                o.keys().find(|k| {
+                    !["id", "type", "text", "answer", "options", "booking_calendar", "maps_to", "internal_label", "next"]
+                        .contains(&k.as_str())
+                })
             }) {
                 return Err(Invalid::new(format!("Received unknown parameter: {k}"), format!("flow.steps[{i}]")));
             }
@@ -220,7 +241,10 @@ impl Flow {
 
     /// The booking calendars the flow books on.
     pub fn calendars(&self) -> Vec<&str> {
-        self.steps.iter().filter_map(|s| if let StepKind::Schedule { booking_calendar } = &s.kind { Some(booking_calendar.as_str()) } else { None }).collect()
+        self.steps
+            .iter()
+            .filter_map(|s| if let StepKind::Schedule { booking_calendar } = &s.kind { Some(booking_calendar.as_str()) } else { None })
+            .collect()
     }
 
     /// The step after `id` when nothing branches.

@@ -22,6 +22,10 @@ pub enum IdKind {
     BookingCalendar,
     Conversation,
     Address,
+    Website,
+    Bot,
+    Audience,
+    Interaction,
 }
 
 impl IdKind {
@@ -41,6 +45,10 @@ impl IdKind {
             IdKind::BookingCalendar => "BKC-",
             IdKind::Conversation => "CVR-",
             IdKind::Address => "ADD-",
+            IdKind::Website => "WEB-",
+            IdKind::Bot => "BOT-",
+            IdKind::Audience => "AUD-",
+            IdKind::Interaction => "INT-",
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct AppState {
     pub allow_http_webhooks: bool,
     pub role: crate::config::Role,
     pub worker: crate::delivery::WorkerConfig,
+    /// A chatbot conversation whose visitor is silent this long is abandoned.
+    pub conversation_idle_ms: i64,
+    /// How often the sweeper runs (tests shorten it).
+    pub sweep_every: std::time::Duration,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -47,6 +51,8 @@ impl AppState {
             allow_http_webhooks: config.allow_http_webhooks,
             role: config.role,
             worker: config.worker(),
+            conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
+            sweep_every: SWEEP_EVERY,
         }
     }
 
@@ -55,7 +61,8 @@ impl AppState {
     }
 }
 
-/// How often the sweeper completes bookings whose end has passed and purges expired links.
+/// How often the sweeper completes bookings whose end has passed, abandons silent
+/// conversations and purges expired links.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves until the process is stopped, with the background sweeper that completes bookings.
@@ -83,13 +90,18 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
 }
 
 async fn sweep(state: SharedState) {
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    let mut tick = tokio::time::interval(state.sweep_every);
     loop {
         tick.tick().await;
         match crate::scheduler::complete_due(&state.db, &state.base_url, state.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(completed = n, "bookings completed"),
             Err(e) => tracing::warn!(error = %e, "completing bookings failed; will retry"),
+        }
+        match crate::chat::abandon_idle(&state, state.conversation_idle_ms).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(abandoned = n, "conversations abandoned"),
+            Err(e) => tracing::warn!(error = %e, "abandoning conversations failed; will retry"),
         }
         if let Err(e) = crate::store::one_time_links::purge_expired(&state.db, state.now()).await {
             tracing::warn!(error = %e, "purging expired one-time links failed; will retry");

@@ -33,7 +33,16 @@ pub fn parse(settings: &Settings, input: Input) -> AppResult<Request> {
     let form_submission = form_submission(settings, &input.form)?;
     let location = choose_location(settings, input.location.as_ref())?;
     let utm_params = utm(input.utm_params.as_ref())?;
-    Ok(Request { start, duration, guest_time_zone: input.guest_time_zone, form_submission, location, utm_params, one_time_link: None })
+    Ok(Request {
+        start,
+        duration,
+        guest_time_zone: input.guest_time_zone,
+        form_submission,
+        location,
+        utm_params,
+        one_time_link: None,
+        conversation_id: None,
+    })
 }
 
 pub fn duration_of(settings: &Settings, asked: Option<u32>) -> AppResult<u32> {

@@ -21,6 +21,9 @@ pub struct ServeConfig {
     /// minute; 0 switches the limit off.
     #[arg(long, env = "SLOTLINE_BOOKING_RATE_LIMIT", default_value_t = 10)]
     pub booking_rate_limit: u32,
+    /// Seconds without a reply from the visitor after which a chatbot conversation is abandoned.
+    #[arg(long, env = "SLOTLINE_CONVERSATION_IDLE", default_value_t = 600)]
+    pub conversation_idle: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "SLOTLINE_BODY_LIMIT", default_value_t = 1_048_576)]
     pub body_limit: usize,
@@ -69,6 +72,7 @@ impl ServeConfig {
             public_url: None,
             rate_limit: 5,
             booking_rate_limit: 10,
+            conversation_idle: 600,
             body_limit: 1_048_576,
             allow_http_webhooks: false,
             role: Role::All,

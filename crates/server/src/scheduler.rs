@@ -111,6 +111,8 @@ pub struct Request {
     pub utm_params: Option<Value>,
     /// The one-time link booked through, used up by the same transaction.
     pub one_time_link: Option<String>,
+    /// The chatbot conversation the booking is made in.
+    pub conversation_id: Option<String>,
 }
 
 /// One member's working data: zone, schedule, busy time.
@@ -200,16 +202,26 @@ fn token() -> String {
     rand::thread_rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect()
 }
 
-fn event_for(base_url: &str, booking: &Booking, host_emails: &[String], event_type: Option<&'static str>, now: i64) -> Option<NewEvent> {
-    event_type.map(|t| {
-        let id = new_id(IdKind::Event);
-        NewEvent {
-            payload: booking_view::envelope(&id, t, now, booking_view::webhook_data(base_url, booking, host_emails)),
-            id,
-            event_type: t,
-            creation_time: now,
+/// The event of a booking change; a booking made in a chatbot conversation carries it expanded,
+/// as OnceHub's booking webhooks do.
+async fn event_for(
+    db: &Db,
+    account_id: &str,
+    base_url: &str,
+    booking: &Booking,
+    host_emails: &[String],
+    event_type: Option<&'static str>,
+    now: i64,
+) -> AppResult<Option<NewEvent>> {
+    let Some(t) = event_type else { return Ok(None) };
+    let mut data = booking_view::webhook_data(base_url, booking, host_emails);
+    if let Some(cid) = &booking.conversation_id {
+        if let Some(c) = crate::store::conversations::get(db, account_id, cid).await? {
+            data["conversation"] = crate::conversation_view::rest(&c, &serde_json::Map::new());
         }
-    })
+    }
+    let id = new_id(IdKind::Event);
+    Ok(Some(NewEvent { payload: booking_view::envelope(&id, t, now, data), id, event_type: t, creation_time: now }))
 }
 
 /// Books `req.start` on the calendar if it is still offered: picks the host (round robin: the
@@ -295,7 +307,7 @@ async fn place(
         event_type_id: cal.event_type_id.clone(),
         owner_id: chosen[0].user_id.clone(),
         contact_id: String::new(),
-        conversation_id: None,
+        conversation_id: req.conversation_id,
         subject: cal.subject.clone(),
         start_time: req.start,
         duration_minutes: req.duration as i64,
@@ -327,7 +339,7 @@ async fn place(
         })
         .collect();
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
-    let event = event_for(base_url, &booking, &emails, transition.event, now);
+    let event = event_for(db, account_id, base_url, &booking, &emails, transition.event, now).await?;
     match old {
         None => bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref(), one_time_link.as_deref()).await?,
         Some((b, _)) => {
@@ -381,7 +393,7 @@ pub async fn change(
     }
     let found = users::get_many(db, account_id, &after.hosts).await?;
     let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
-    let event = event_for(base_url, &after, &emails, transition.event, now);
+    let event = event_for(db, account_id, base_url, &after, &emails, transition.event, now).await?;
     if !bookings::transition(db, account_id, &b.id, b.status, transition.status, cancel_info.as_ref(), event.as_ref(), now).await? {
         return Err(Refused::NotAllowed);
     }
@@ -427,7 +439,7 @@ pub async fn reassign(
     }
     let found = users::get_many(db, account_id, &after.hosts).await?;
     let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
-    let event = event_for(base_url, &after, &emails, transition.event, now);
+    let event = event_for(db, account_id, base_url, &after, &emails, transition.event, now).await?;
     if !bookings::reassign(db, account_id, &b.id, b.status, &old_host, &time, location.as_ref(), event.as_ref(), now).await? {
         return Err(ReassignRefused::Status);
     }

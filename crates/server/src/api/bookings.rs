@@ -59,6 +59,12 @@ async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: 
                 Some(_) => Some(super::contacts::contact_json(state, account_id, &b.contact_id).await?),
                 None => None,
             },
+            "conversation" => match &b.conversation_id {
+                Some(id) => crate::store::conversations::get(&state.db, account_id, id)
+                    .await?
+                    .map(|c| crate::conversation_view::rest(&c, &Map::new())),
+                None => None,
+            },
             "booking_calendar" => match &b.booking_calendar_id {
                 Some(id) => calendars::get(&state.db, account_id, id).await?.map(|c| booking_calendars::to_json(&state.base_url, c)),
                 None => None,
@@ -374,6 +380,7 @@ pub async fn customer_reschedule(
         location: old.location.clone(),
         utm_params: old.utm_params.clone(),
         one_time_link: None,
+        conversation_id: None,
     };
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
     let outcome = scheduler::reschedule(&state.db, &state.base_url, &p.account_id, &old, &cal, request, reason, state.now()).await;

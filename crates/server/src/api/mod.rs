@@ -6,7 +6,9 @@ pub mod body;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
+pub mod chatbots;
 pub mod contacts;
+pub mod conversations;
 pub mod custom_fields;
 pub mod deliveries;
 pub mod event_types;
@@ -51,6 +53,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(events::routes())
         .merge(deliveries::routes())
         .merge(one_time_links::routes())
+        .merge(chatbots::routes())
+        .merge(conversations::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
         .route("/openapi.json", get(openapi::serve));

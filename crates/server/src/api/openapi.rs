@@ -14,13 +14,28 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, contacts, custom_fields, deliveries, event_types, events, list, master_pages,
-    one_time_links, scheduling, teams, test_key, users, webhooks,
+    booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields, deliveries, event_types, events, list,
+    master_pages, one_time_links, scheduling, teams, test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
 
 /// Operation ids that are Slotline extensions rather than OnceHub operations.
 pub const EXTENSIONS: &[&str] = &[
+    "create-a-website",
+    "list-all-websites",
+    "get-a-website",
+    "delete-a-website",
+    "create-a-bot",
+    "update-a-bot",
+    "list-all-bots",
+    "get-a-bot",
+    "delete-a-bot",
+    "create-an-audience",
+    "list-all-audiences",
+    "get-an-audience",
+    "delete-an-audience",
+    "list-all-conversations",
+    "get-a-single-conversation",
     "create-a-team",
     "update-a-team",
     "delete-a-team",
@@ -83,6 +98,10 @@ pub const EXTENSIONS: &[&str] = &[
         events::list_events, events::get_event,
         deliveries::list_deliveries, deliveries::redeliver, deliveries::recover, deliveries::send_test, deliveries::enable,
         one_time_links::for_calendar, one_time_links::for_master_page, one_time_links::get_link,
+        chatbots::create_website, chatbots::list_websites, chatbots::get_website, chatbots::delete_website,
+        chatbots::create_bot, chatbots::update_bot, chatbots::list_bots, chatbots::get_bot, chatbots::delete_bot,
+        chatbots::create_audience, chatbots::list_audiences, chatbots::get_audience, chatbots::delete_audience,
+        conversations::list_conversations, conversations::get_conversation,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

@@ -87,6 +87,7 @@ async fn seed_bookings(
                 location: None,
                 utm_params: None,
                 one_time_link: None,
+                conversation_id: None,
             };
             scheduler::book(db, base_url, account_id, &scheduler::Target::calendar(cal), request, now).await?;
         }

@@ -23,6 +23,16 @@ pub async fn embed_js() -> Response {
     res
 }
 
+pub async fn widget_js() -> Response {
+    let mut res = file(include_str!("assets/widget.js"), "text/javascript; charset=utf-8");
+    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    res
+}
+
+pub async fn chat_js() -> Response {
+    file(include_str!("assets/chat.js"), "text/javascript; charset=utf-8")
+}
+
 pub async fn frame_js() -> Response {
     file(include_str!("assets/frame.js"), "text/javascript; charset=utf-8")
 }

@@ -31,6 +31,11 @@ pub fn script_json(v: &Value) -> String {
 
 /// A whole page.
 pub fn page(title: &str, body: Markup, data: &FrameData) -> Markup {
+    page_with(title, body, data, None)
+}
+
+/// A whole page that also runs `script` (a path under `/assets/`), after the page's own.
+pub fn page_with(title: &str, body: Markup, data: &FrameData, script: Option<&str>) -> Markup {
     let json = serde_json::json!({"origin": data.origin, "events": data.events, "redirect": data.redirect});
     html! {
         (DOCTYPE)
@@ -46,6 +51,7 @@ pub fn page(title: &str, body: Markup, data: &FrameData) -> Markup {
                 main { (body) }
                 script type="application/json" id="sl-data" { (PreEscaped(script_json(&json))) }
                 script src="/assets/frame.js" {}
+                @if let Some(s) = script { script src=(s) {} }
             }
         }
     }

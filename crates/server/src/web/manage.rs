@@ -442,6 +442,7 @@ pub async fn reschedule(
         location: b.location.clone(),
         utm_params: b.utm_params.clone(),
         one_time_link: None,
+        conversation_id: None,
     };
     let reason = posted.get("reason").unwrap_or("").trim().chars().take(2000).collect::<String>();
     match scheduler::reschedule(&state.db, &state.base_url, &h.account_id, b, &target, request, reason, state.now()).await {

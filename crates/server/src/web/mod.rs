@@ -1,9 +1,10 @@
 //! Pages for people: the public booking pages (classic booking pages, master pages, booking
 //! calendars, one-time links), the guest's confirmation, cancel and reschedule pages, the embed
-//! script, and the API reference at `/docs`.
+//! script, the chat widget, and the API reference at `/docs`.
 
 pub mod assets;
 pub mod booking_flow;
+pub mod chat;
 pub mod client_events;
 pub mod docs;
 pub mod flow;
@@ -23,6 +24,13 @@ pub fn routes() -> Router<SharedState> {
         .route("/", get(|| async { Redirect::temporary("/docs") }))
         .route("/embed.js", get(assets::embed_js))
         .route("/assets/frame.js", get(assets::frame_js))
+        .route("/widget.js", get(assets::widget_js))
+        .route("/assets/chat.js", get(assets::chat_js))
+        .route("/w/{website}", get(chat::page))
+        .route("/w/{website}/conversations", axum::routing::post(chat::open))
+        .route("/w/conversations/{token}/reply", axum::routing::post(chat::reply))
+        .route("/w/conversations/{token}/times", get(chat::times))
+        .route("/w/conversations/{token}/book", axum::routing::post(chat::book))
         .route("/assets/style.css", get(assets::style_css))
         .route("/c/{key}", get(booking_flow::calendar_page).post(booking_flow::calendar_post))
         .route("/p/{key}", get(booking_flow::booking_page).post(booking_flow::booking_page_post))

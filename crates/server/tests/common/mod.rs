@@ -54,6 +54,8 @@ pub struct Options {
     pub role: slotline::config::Role,
     /// Public booking posts per client address per minute; 0: no limit.
     pub booking_rate_limit: u32,
+    /// How often the sweeper runs, in ms (0: the server's default).
+    pub sweep_ms: u64,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             webhook_per_endpoint: 32,
             role: slotline::config::Role::All,
             booking_rate_limit: 0,
+            sweep_ms: 0,
         }
     }
 }
@@ -135,6 +138,9 @@ impl TestApp {
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);
+        if opts.sweep_ms > 0 {
+            state.sweep_every = std::time::Duration::from_millis(opts.sweep_ms);
+        }
         tokio::spawn(app::serve(state, listener));
         Some(TestApp {
             base: format!("http://{addr}"),

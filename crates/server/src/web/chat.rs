@@ -1,0 +1,299 @@
+//! The chat widget's side of the server: the page inside the widget's iframe (`/w/<website>`),
+//! and the JSON calls its script makes on the same origin — open a conversation, reply, list
+//! free times, book. The conversation's token (held by the page) is the only key to it.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Path, Query as AxumQuery, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use maud::html;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use slotline_domain::{
+    availability::Interval,
+    bot::{Step, StepKind},
+    settings::origin_of,
+    time::format_millis,
+};
+
+use super::{
+    guard,
+    layout::{self, FrameData},
+    query::Query,
+    times::{days_of, parse_day, week_window, zoned},
+};
+use crate::{
+    app::SharedState,
+    chat::{self, Shown},
+    error::{AppError, AppResult},
+    scheduler::{self, Target},
+    store::{
+        booking_calendars,
+        chatbots::{self, Audience, Bot, Website},
+        conversations::{self, Conversation},
+    },
+};
+
+/// The bot that runs on `path` of the website: the first audience that covers it.
+async fn bot_for(state: &SharedState, account_id: &str, website: &Website, path: &str) -> AppResult<Option<(Audience, Bot)>> {
+    for a in chatbots::audiences_of_website(&state.db, &website.id).await? {
+        if a.covers(path) {
+            if let Some(b) = chatbots::bot_of(&state.db, account_id, &a.bot_id).await?.filter(|b| !b.deleted) {
+                return Ok(Some((a, b)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// `/w/<website>?sl.origin=…&sl.path=…`: the widget's page. Posts only to an origin the website
+/// allows; framed only by those origins.
+pub async fn page(State(state): State<SharedState>, Path(website_id): Path<String>, RawQuery(q): RawQuery) -> Response {
+    let query = Query::parse(q.as_deref());
+    let (account_id, website) = match chatbots::public_website(&state.db, &website_id).await {
+        Ok(Some(w)) => w,
+        Ok(None) => return layout::message(StatusCode::NOT_FOUND, "Not found", "No such website."),
+        Err(e) => return super::flow::internal(e),
+    };
+    let origin = query.get("sl.origin").and_then(origin_of).filter(|o| website.allows(o));
+    let path = query.get("sl.path").unwrap_or("/").to_string();
+    let found = match bot_for(&state, &account_id, &website, &path).await {
+        Ok(f) => f,
+        Err(e) => return super::flow::internal(e),
+    };
+    let mut ancestors: Vec<String> = website.allowed_origins.clone();
+    ancestors.extend(origin_of(&website.url));
+    let config = match &found {
+        Some((a, b)) => {
+            json!({"website": website.id, "bot": {"id": b.id, "name": b.name}, "reach_out_after": a.reach_out_after, "path": path})
+        }
+        None => json!({"website": website.id, "bot": null}),
+    };
+    let events = match &found {
+        Some((_, b)) => vec![json!({"type": "oncehub.chatbot.loaded", "payload": {"bot_id": b.id, "bot_name": b.name}})],
+        None => vec![],
+    };
+    let body = html! {
+        div #chat data-config=(config.to_string()) {}
+        noscript { p { "The chat needs JavaScript." } }
+    };
+    let title = found.as_ref().map(|(_, b)| b.name.as_str()).unwrap_or("Chat");
+    let markup = layout::page_with(title, body, &FrameData { origin, events, redirect: None }, Some("/assets/chat.js"));
+    layout::respond(StatusCode::OK, markup, &layout::frame_ancestors(&ancestors))
+}
+
+fn step_json(s: &Step) -> Value {
+    let (kind, answer, options): (&str, Option<&str>, Vec<String>) = match &s.kind {
+        StepKind::Message => ("message", None, vec![]),
+        StepKind::End => ("end", None, vec![]),
+        StepKind::Question { answer } => ("question", Some(answer.as_str()), vec![]),
+        StepKind::SingleChoice { options } => ("single_choice", None, options.iter().map(|c| c.label.clone()).collect()),
+        StepKind::MultipleChoice { options } => ("multiple_choice", None, options.clone()),
+        StepKind::Schedule { .. } => ("schedule", None, vec![]),
+    };
+    json!({"id": s.id, "type": kind, "text": s.text, "answer": answer, "options": options, "interaction_label": s.interaction_label()})
+}
+
+fn shown_json(shown: &Shown) -> Value {
+    json!({"steps": shown.steps.iter().map(step_json).collect::<Vec<_>>(), "ended": shown.ended})
+}
+
+/// A refusal the widget shows next to the step: `{message}` with the status.
+fn refusal(e: AppError) -> Response {
+    match &e {
+        AppError::Internal(_) => e.into_response(),
+        _ => (e.status(), Json(json!({"message": e.body().message}))).into_response(),
+    }
+}
+
+async fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
+    if !guard::same_origin(state, headers) {
+        return Some((StatusCode::FORBIDDEN, Json(json!({"message": guard::Refusal::Forged.message()}))).into_response());
+    }
+    if let Some(limiter) = &state.post_limiter {
+        if limiter.check_key(&addr.ip()).is_err() {
+            return Some((StatusCode::TOO_MANY_REQUESTS, Json(json!({"message": guard::Refusal::TooMany.message()}))).into_response());
+        }
+    }
+    None
+}
+
+#[derive(Deserialize)]
+pub struct OpenBody {
+    /// `bot` for a reach-out, `contact` when the visitor opened the chat.
+    initiated_by: String,
+    path: Option<String>,
+    /// The token of the visitor's previous conversation, closed when it was with another bot.
+    previous: Option<String>,
+}
+
+pub async fn open(
+    State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(website_id): Path<String>,
+    Json(body): Json<OpenBody>,
+) -> Response {
+    if let Some(r) = check_post(&state, &headers, addr).await {
+        return r;
+    }
+    let result: AppResult<Value> = async {
+        let (account_id, website) =
+            chatbots::public_website(&state.db, &website_id).await?.ok_or_else(|| AppError::not_found("website", &website_id))?;
+        let path = body.path.unwrap_or_else(|| "/".into());
+        let (audience, bot) = bot_for(&state, &account_id, &website, &path).await?.ok_or_else(|| AppError::not_found("bot", &path))?;
+        let (c, shown) =
+            chat::open(&state, &account_id, &website, &bot, Some(&audience), &body.initiated_by, body.previous.as_deref()).await?;
+        let mut v = shown_json(&shown);
+        v["token"] = json!(c.token);
+        v["bot"] = json!({"id": bot.id, "name": bot.name});
+        Ok(v)
+    }
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refusal(e),
+    }
+}
+
+/// The conversation behind a token, with its bot and website.
+async fn held(state: &SharedState, token: &str) -> AppResult<(String, Conversation, Bot, Website)> {
+    let (account_id, c) = conversations::by_token(&state.db, token).await?.ok_or_else(|| AppError::not_found("conversation", "token"))?;
+    let bot = chatbots::bot_of(&state.db, &account_id, &c.bot_id).await?.ok_or_else(|| AppError::not_found("bot", &c.bot_id))?;
+    let website =
+        chatbots::website_of(&state.db, &account_id, &c.website_id).await?.ok_or_else(|| AppError::not_found("website", &c.website_id))?;
+    Ok((account_id, c, bot, website))
+}
+
+#[derive(Deserialize)]
+pub struct ReplyBody {
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+pub async fn reply(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(body): Json<ReplyBody>,
+) -> Response {
+    if !guard::same_origin(&state, &headers) {
+        return (StatusCode::FORBIDDEN, Json(json!({"message": guard::Refusal::Forged.message()}))).into_response();
+    }
+    let result = async {
+        let (account_id, c, bot, website) = held(&state, &token).await?;
+        let (_, shown) = chat::reply(&state, &account_id, c, &bot, &website, &body.values).await?;
+        Ok::<_, AppError>(shown_json(&shown))
+    }
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refusal(e),
+    }
+}
+
+/// The calendar of the step the conversation waits at, when it is a schedule step.
+async fn schedule_target(state: &SharedState, account_id: &str, c: &Conversation, bot: &Bot) -> AppResult<Target> {
+    let step = c.step.as_deref().and_then(|s| bot.flow.step(s)).ok_or_else(chat::not_open)?;
+    let StepKind::Schedule { booking_calendar } = &step.kind else {
+        return Err(AppError::invalid("This step does not book a time.", "step"));
+    };
+    let cal = booking_calendars::get(&state.db, account_id, booking_calendar)
+        .await?
+        .filter(|c| !c.deleted && c.published)
+        .ok_or_else(|| AppError::invalid("This calendar is not taking bookings right now.", "step"))?;
+    Ok(Target::calendar(&cal))
+}
+
+#[derive(Deserialize)]
+pub struct TimesQuery {
+    from: Option<String>,
+    tz: Option<String>,
+}
+
+/// A week of free times for the schedule step, in the visitor's zone.
+pub async fn times(State(state): State<SharedState>, Path(token): Path<String>, AxumQuery(q): AxumQuery<TimesQuery>) -> Response {
+    let result = async {
+        let (account_id, c, bot, _) = held(&state, &token).await?;
+        let target = schedule_target(&state, &account_id, &c, &bot).await?;
+        let zone = q.tz.filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or_else(|| "UTC".into());
+        let today = zoned(state.now(), &zone).date();
+        let from = parse_day(q.from.as_deref()).filter(|d| *d >= today).unwrap_or(today);
+        let (start, end) = week_window(from, &zone);
+        let now = state.now();
+        let duration = target.settings.durations.first().copied().unwrap_or(30);
+        let window = Interval { start: start.max(now), end: end.max(now + 1) };
+        let starts = scheduler::time_slots(&state.db, &account_id, &target, duration, window, now).await?;
+        let days: Vec<Value> = days_of(&starts, from, &zone)
+            .into_iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(d, s)| {
+                json!({"date": d.to_string(), "label": d.strftime("%a %-d %b").to_string(),
+                       "times": s.iter().map(|t| json!({"start": t, "label": zoned(*t, &zone).strftime("%H:%M").to_string()})).collect::<Vec<_>>()})
+            })
+            .collect();
+        let next = from.checked_add(jiff::Span::new().days(7)).ok().map(|d| d.to_string());
+        Ok::<_, AppError>(json!({"zone": zone, "days": days, "next": next}))
+    }
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refusal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BookBody {
+    start: i64,
+    time_zone: String,
+}
+
+/// Books the chosen time for the visitor, in the conversation, and moves the flow on.
+pub async fn book(
+    State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(body): Json<BookBody>,
+) -> Response {
+    if let Some(r) = check_post(&state, &headers, addr).await {
+        return r;
+    }
+    let result = async {
+        let (account_id, c, bot, website) = held(&state, &token).await?;
+        if c.status != "started" {
+            return Err(chat::not_open());
+        }
+        let target = schedule_target(&state, &account_id, &c, &bot).await?;
+        let form = chat::booking_form(&c, &bot.flow)
+            .ok_or_else(|| AppError::invalid("Tell us your email first: this bot books only for a known visitor.", "step"))?;
+        let zone = if slotline_domain::timezone::is_valid(&body.time_zone) { body.time_zone.clone() } else { "UTC".into() };
+        let request = scheduler::Request {
+            start: body.start,
+            duration: target.settings.durations.first().copied().unwrap_or(30),
+            guest_time_zone: zone,
+            form_submission: form,
+            location: None,
+            utm_params: None,
+            one_time_link: None,
+            conversation_id: Some(c.id.clone()),
+        };
+        let booking = scheduler::book(&state.db, &state.base_url, &account_id, &target, request, state.now()).await?;
+        // The conversation as it is now (it has the booking), answered with the booking.
+        let (_, fresh) = conversations::by_token(&state.db, &token).await?.ok_or_else(chat::not_open)?;
+        let (_, shown) = chat::reply(&state, &account_id, fresh, &bot, &website, std::slice::from_ref(&booking.id)).await?;
+        let mut v = shown_json(&shown);
+        v["booking"] = json!({"id": booking.id, "starting_time": format_millis(booking.start_time), "status": booking.status.as_str(),
+                              "manage_url": format!("{}/b/{}", state.base_url, booking.token)});
+        Ok(v)
+    }
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => refusal(e),
+    }
+}
