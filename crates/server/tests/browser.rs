@@ -104,6 +104,12 @@ impl Browser {
         panic!("the top window never reached {path}: {:?}", self.client.current_url().await);
     }
 
+    /// Types an answer in the chat and sends it.
+    async fn answer(&self, text: &str) {
+        self.css("#input input[name=answer]").await.send_keys(text).await.unwrap();
+        self.css("#input button[type=submit]").await.click().await.unwrap();
+    }
+
     async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap()
     }
@@ -168,8 +174,22 @@ async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/web").join(name.replace('/', ""));
         Html(std::fs::read_to_string(file).unwrap().replace("http://127.0.0.1:8080", &p.0))
     };
+    // A page of the partner's site with the chat widget (its audience covers /pricing and /offer).
+    let chat_page = |State(p): State<P>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+        let website = q.get("website").cloned().unwrap_or_default();
+        Html(format!(
+            "<!doctype html><html><head><title>Pricing</title></head><body><h1>Pricing</h1>{RECORDER}\
+             <script>[\"loaded\",\"opened\",\"started\",\"closed\",\"button_clicked\"].forEach(function (t) {{\
+               document.addEventListener(\"oncehub.chatbot.\" + t, function (e) {{ keep({{ via: \"dom\", type: \"oncehub.chatbot.\" + t, payload: e.detail }}); }});\
+             }});</script>\
+             <script src=\"{}/widget.js?website_id={}\" defer></script></body></html>",
+            p.0, website
+        ))
+    };
     let app = Router::new()
         .route("/", get(inline))
+        .route("/pricing", get(chat_page))
+        .route("/offer", get(chat_page))
         .route("/classic", get(classic))
         .route("/lightbox", get(lightbox))
         .route("/thanks", get(thanks))
@@ -460,6 +480,158 @@ async fn the_repository_examples_prefill_the_booking_page() {
     browser.shot("login-booked").await;
     let (_, list) = app.get("/v2/bookings").await;
     assert_eq!(list["data"][0]["form_submission"]["email"], "lena@example.com");
+
+    browser.stop().await;
+    app.finish().await;
+}
+
+async fn wait_for_events(app: &TestApp, kind: &str, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE type = $1 ORDER BY seq")
+            .bind(kind)
+            .fetch_all(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap();
+        if rows.len() >= n {
+            return rows.into_iter().map(|r| serde_json::from_str(&r.0).unwrap()).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {n} {kind} event(s)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_chats_books_and_another_abandons() {
+    let Some(mut browser) = Browser::start("chat").await else { return };
+    let opts = Options { allow_http_webhooks: true, sweep_ms: 50, ..Options::default() };
+    let Some(app) = TestApp::spawn_with(common::Backend::Sqlite, opts).await else { return };
+    let hooks = Receiver::start().await;
+    let (_, webhook) = app.post("/v2/webhooks", json!({"name": "crm", "url": hooks.url, "events": ["conversation", "booking"]})).await;
+    let secret = webhook["secret"].as_str().unwrap().to_string();
+    let (_, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Demo", "slug": "demo", "settings": {"minimum_notice_minutes": 0}}),
+        )
+        .await;
+    let flow = json!({"steps": [
+        {"id": "hello", "type": "message", "text": "Hi! A few questions."},
+        {"id": "name", "type": "question", "text": "Your name?", "maps_to": "name"},
+        {"id": "email", "type": "question", "answer": "email", "text": "Your email?", "maps_to": "email"},
+        {"id": "size", "type": "single_choice", "text": "Team size?", "options": ["Just me", "2 or more"], "maps_to": "company_size"},
+        {"id": "book", "type": "schedule", "text": "Pick a time", "booking_calendar": cal["id"]},
+        {"id": "bye", "type": "end", "text": "Thanks, talk soon!"}
+    ]});
+    let (_, bot) = app.post("/v2/bots", json!({"name": "Sales bot", "owner": app.owner_user_id, "flow": flow})).await;
+    let site = partner(&app.base, "", "").await;
+    let (_, w) = app.post("/v2/websites", json!({"name": "Partner", "url": format!("{}/", site.base)})).await;
+    let website = w["id"].as_str().unwrap().to_string();
+    app.post("/v2/audiences", json!({"name": "Pricing", "website": website, "bot": bot["id"], "pages": ["/pricing"]})).await;
+    app.post(
+        "/v2/audiences",
+        json!({"name": "Offer", "website": website, "bot": bot["id"], "pages": ["/offer"], "reach_out_after_seconds": 1}),
+    )
+    .await;
+
+    // The visitor opens the chat and runs the flow to a booking.
+    browser.client.goto(&format!("{}/pricing?website={website}", site.base)).await.unwrap();
+    browser.enter_booking_frame("#launcher").await;
+    browser.shot("launcher").await;
+    browser.css("#launcher").await.click().await.unwrap();
+    browser.answer("Vera Visitor").await;
+    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//p[text()='Your email?']")).await.unwrap();
+    browser.answer("vera@example.com").await;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath("//button[text()='2 or more']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let time = browser.css("#input button.time").await;
+    assert_eq!(time.text().await.unwrap(), "16:00", "times in the visitor's zone (Paris)");
+    browser.shot("chat-times").await;
+    time.click().await.unwrap();
+    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//p[text()='Thanks, talk soon!']")).await.unwrap();
+    browser.shot("chat-booked").await;
+    browser.css("#close").await.click().await.unwrap();
+    browser.client.enter_parent_frame().await.unwrap();
+
+    // What the partner page heard.
+    let mut log: Vec<Value> = vec![];
+    for _ in 0..50 {
+        log = serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+        if log.iter().any(|e| e["type"] == "oncehub.chatbot.closed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let messages = of_type(&log, "message", "");
+    let types: Vec<&str> = messages.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "oncehub.chatbot.loaded",
+            "oncehub.chatbot.opened",
+            "oncehub.chatbot.button_clicked",
+            "oncehub.chatbot.started",
+            "oncehub.chatbot.button_clicked",
+            "oncehub.chatbot.button_clicked",
+            "oncehub.chatbot.button_clicked",
+            "oncehub.chatbot.closed"
+        ],
+        "{log:?}"
+    );
+    assert!(messages.iter().all(|m| m["origin"] == app.base.as_str()), "from Slotline's origin");
+    let bot_id = bot["id"].as_str().unwrap();
+    assert_eq!(messages[0]["payload"], json!({"bot_id": bot_id, "bot_name": "Sales bot"}));
+    let clicked = &messages[5]["payload"];
+    assert_eq!(clicked["button_text"], "2 or more");
+    assert_eq!(clicked["interaction_label"], "single_choice");
+    assert_eq!(clicked["question_text"], "Team size?");
+    assert_eq!(clicked["answer"], "2 or more");
+    assert_eq!(messages[6]["payload"]["interaction_label"], "schedule");
+    let dom: Vec<&str> = of_type(&log, "dom", "").iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(dom, types, "each event also a DOM CustomEvent on the page");
+
+    // The webhooks, signed, and the conversation over REST.
+    let started = wait_for_events(&app, "conversation.started", 1).await;
+    let closed = wait_for_events(&app, "conversation.closed", 1).await;
+    let scheduled = wait_for_events(&app, "booking.scheduled", 1).await;
+    assert_eq!(scheduled[0]["data"]["conversation"]["id"], closed[0]["data"]["id"]);
+    assert_eq!(closed[0]["data"]["contact"]["email"], "vera@example.com");
+    assert_eq!(started[0]["data"]["initiated_by"], "contact");
+    let got = hooks.wait_for(3, 10).await;
+    for r in &got {
+        let headers = slotline_webhook::Headers::from_lookup(|k| r.headers.get(k).map(String::as_str));
+        slotline_webhook::verify(&secret, &headers, &r.body, app.clock_now() / 1000, 300).expect("a valid signature");
+    }
+    let cid = closed[0]["data"]["id"].as_str().unwrap();
+    let (_, c) = app.get(&format!("/v2/conversations/{cid}?expand=contact")).await;
+    assert_eq!((c["status"].as_str(), c["contact"]["first_name"].as_str()), (Some("closed"), Some("Vera")));
+    assert_eq!(c["bookings"].as_array().unwrap().len(), 1);
+
+    // Another visitor: the bot reaches out by itself on /offer; one answer, then silence.
+    browser.js("sessionStorage.clear(); return 0;").await;
+    browser.client.goto(&format!("{}/offer?website={website}", site.base)).await.unwrap();
+    browser.enter_booking_frame("#launcher").await;
+    let field =
+        browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#input input[name=answer]")).await.unwrap();
+    browser.shot("reach-out").await;
+    field.send_keys("Silent Sam").await.unwrap();
+    browser.css("#input button[type=submit]").await.click().await.unwrap();
+    let reached = wait_for_events(&app, "conversation.reached_out", 1).await;
+    assert_eq!(reached[0]["data"]["initiated_by"], "bot");
+    wait_for_events(&app, "conversation.started", 2).await;
+    app.clock.advance(11 * 60_000);
+    let abandoned = wait_for_events(&app, "conversation.abandoned", 1).await;
+    assert_eq!(abandoned[0]["data"]["id"], reached[0]["data"]["id"]);
+    assert_eq!(abandoned[0]["data"]["status"], "abandoned");
+    let (_, list) = app.get("/v2/conversations?status=abandoned").await;
+    assert_eq!(list["data"][0]["answers"][0]["value"], "Silent Sam");
 
     browser.stop().await;
     app.finish().await;

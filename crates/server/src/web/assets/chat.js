@@ -128,8 +128,14 @@
       show(res);
     }).catch(function (e) { problem(e.message); ask(step); });
   }
+  // The window's inline `display` would override the `hidden` attribute: set both.
+  function visible(open) {
+    panel.hidden = !open; panel.style.display = open ? "flex" : "none";
+    launcher.hidden = open; launcher.style.display = open ? "none" : "block";
+    launcher.setAttribute("aria-expanded", open ? "true" : "false");
+  }
   function open(initiatedBy) {
-    panel.hidden = false; launcher.hidden = true; launcher.setAttribute("aria-expanded", "true");
+    visible(true);
     size(true);
     post("oncehub.chatbot.opened", bot);
     if (state.token || state.opening) { return; }
@@ -144,10 +150,11 @@
   }
   launcher.addEventListener("click", function () { open("contact"); });
   closer.addEventListener("click", function () {
-    panel.hidden = true; launcher.hidden = false; launcher.setAttribute("aria-expanded", "false");
+    visible(false);
     size(false);
     post("oncehub.chatbot.closed", bot);
   });
+  visible(false);
   size(false);
   if (typeof config.reach_out_after === "number") {
     setTimeout(function () { if (!state.token) { open("bot"); } }, config.reach_out_after * 1000);
