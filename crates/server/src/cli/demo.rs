@@ -15,7 +15,7 @@ use crate::{
     store::{
         accounts,
         booking_calendars::{self, BookingCalendar},
-        booking_pages, bookings, contacts, custom_fields, event_types, keys, master_pages,
+        booking_pages, bookings, chatbots, contacts, custom_fields, event_types, keys, master_pages,
         page::{Cursor, PageRequest},
         teams, users, Arg, Db,
     },
@@ -58,6 +58,11 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     println!("  {base}/c/andrea         booking calendar (one host)");
     println!("  {base}/p/andreahartie   classic booking page");
     println!("  {base}/m/demo           master page");
+    let req = PageRequest { limit: 1, cursor: Cursor::None };
+    if let Some(site) = chatbots::list_websites(&db, &account.id, &req).await?.0.first() {
+        println!("Chat with the demo bot (serve the examples: python3 -m http.server 8000 -d examples/web):");
+        println!("  {DEMO_SITE}/chat-widget.html?slotline={base}&website_id={}", site.id);
+    }
     println!("API reference: {base}/docs");
     app::serve(AppState::new(db, &config), listener).await?;
     Ok(())
@@ -172,5 +177,35 @@ async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Bo
         calendars.push(BookingCalendar { id, ..cal });
     }
     seed_bookings(db, base_url, &account.id, &calendars, now).await?;
+    seed_chatbot(db, &account.id, &account.owner_user_id, &calendars[0].id, now).await?;
     Ok(account)
+}
+
+/// Where the demo's chat widget may run: `examples/web` served on this origin
+/// (`python3 -m http.server 8000 -d examples/web`).
+const DEMO_SITE: &str = "http://localhost:8000";
+
+/// A website, a bot that qualifies a visitor and books on Andrea's calendar, and an audience
+/// putting it on every page of the website.
+async fn seed_chatbot(db: &Db, account_id: &str, owner: &str, calendar: &str, now: i64) -> CliResult {
+    let website = chatbots::create_website(db, account_id, "Demo website", &format!("{DEMO_SITE}/"), &[], now).await?;
+    let flow = slotline_domain::bot::Flow::parse(&json!({"steps": [
+        {"id": "hello", "type": "message", "text": "Hi! I can book you a meeting with Andrea."},
+        {"id": "name", "type": "question", "text": "What is your name?", "maps_to": "name"},
+        {"id": "email", "type": "question", "answer": "email", "text": "And your email?", "maps_to": "email"},
+        {"id": "reason", "type": "single_choice", "text": "What would you like to talk about?", "options": ["A demo", "Pricing", {"label": "Just looking", "next": "bye"}], "maps_to": "meeting_reason"},
+        {"id": "book", "type": "schedule", "text": "Pick a time that suits you.", "booking_calendar": calendar},
+        {"id": "bye", "type": "end", "text": "Thanks! Have a good day."}
+    ]}))
+    .map_err(|e| e.message)?;
+    let bot = chatbots::create_bot(db, account_id, "Demo bot", owner, &flow, now).await?;
+    let all: Vec<String> = vec![];
+    chatbots::create_audience(
+        db,
+        account_id,
+        chatbots::NewAudience { website_id: &website.id, bot_id: &bot.id, name: "Every page", pages: &all, reach_out_after: None },
+        now,
+    )
+    .await?;
+    Ok(())
 }
