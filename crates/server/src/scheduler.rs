@@ -143,8 +143,8 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
     let co: Vec<String> = cal.co_hosts.iter().filter(|c| !ids.contains(c)).cloned().collect();
     let mut out = Vec::new();
     for (id, is_co) in ids.into_iter().map(|i| (i, false)).chain(co.into_iter().map(|i| (i, true))) {
-        let Some(host) = users::host_info(db, account_id, &id).await? else { continue };
-        let (busy, starts) = bookings::busy(db, &id, window.start - margin, window.end + margin, except_booking).await?;
+        let found = bookings::host_and_busy(db, account_id, &id, window.start - margin, window.end + margin, except_booking).await?;
+        let Some((host, busy, starts)) = found else { continue };
         let zone = jiff::tz::TimeZone::get(&host.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts, co: is_co });
     }

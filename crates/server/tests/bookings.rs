@@ -328,13 +328,15 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         timezone: "UTC".into(),
         owner_id: app.owner_user_id.clone(),
     };
+    // A day ahead of the test clock: the completion sweeper must not end these bookings meanwhile.
+    let at = app.clock_now() + 86_400_000;
     let time = |s: i64| vec![HostTime { user_id: app.owner_user_id.clone(), busy_start: s, busy_end: s + 30 * 60_000 }];
-    store::create(&app.db, &app.account_id, &mut make("BKNG-A", 0), &time(0), &guest, None, None).await.unwrap();
-    let err = store::create(&app.db, &app.account_id, &mut make("BKNG-B", 29 * 60_000), &time(29 * 60_000), &guest, None, None)
+    store::create(&app.db, &app.account_id, &mut make("BKNG-A", at), &time(at), &guest, None, None).await.unwrap();
+    let err = store::create(&app.db, &app.account_id, &mut make("BKNG-B", at + 29 * 60_000), &time(at + 29 * 60_000), &guest, None, None)
         .await
         .unwrap_err();
     assert_eq!(err.body().message, "The selected start time is not available.");
-    store::create(&app.db, &app.account_id, &mut make("BKNG-C", 30 * 60_000), &time(30 * 60_000), &guest, None, None)
+    store::create(&app.db, &app.account_id, &mut make("BKNG-C", at + 30 * 60_000), &time(at + 30 * 60_000), &guest, None, None)
         .await
         .expect("touching is not overlapping");
     assert!(store::get(&app.db, &app.account_id, "BKNG-B").await.unwrap().is_none(), "nothing half-written");

@@ -417,18 +417,25 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
     Ok((bookings, page))
 }
 
-/// Busy intervals (buffers included) and booking starts of `user_id` that touch `[from, to)`.
-pub async fn busy(
+/// A host's row and busy time in one round trip: what booking a time needs of each host.
+/// None when the user is gone.
+pub async fn host_and_busy(
     db: &Db,
+    account_id: &str,
     user_id: &str,
     from: i64,
     to: i64,
     except_booking: Option<&str>,
-) -> AppResult<(Vec<slotline_domain::availability::Interval>, Vec<i64>)> {
+) -> AppResult<Option<(super::users::HostInfo, Vec<slotline_domain::availability::Interval>, Vec<i64>)>> {
+    // One statement, rows of two kinds: the user (kind 0), then each busy interval (kind 1).
     let rows = sqlx::query(
-        "SELECT h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
-         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_start < $2 AND h.busy_start > $5 AND h.busy_end > $3 AND h.booking_id <> $4",
+        "SELECT 0 AS kind, email, timezone, schedule, CAST(0 AS BIGINT) AS s, CAST(0 AS BIGINT) AS e, CAST(0 AS BIGINT) AS t \
+         FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0 \
+         UNION ALL \
+         SELECT 1, NULL, NULL, NULL, h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
+         WHERE h.user_id = $2 AND h.active = 1 AND h.busy_start < $3 AND h.busy_start > $6 AND h.busy_end > $4 AND h.booking_id <> $5",
     )
+    .bind(account_id)
     .bind(user_id)
     .bind(to)
     .bind(from)
@@ -436,13 +443,22 @@ pub async fn busy(
     .bind(from - MAX_HELD_MS)
     .fetch_all(&mut *db.reader().await?)
     .await?;
+    let mut host = None;
     let mut intervals = Vec::with_capacity(rows.len());
     let mut starts = Vec::with_capacity(rows.len());
     for r in rows {
-        intervals.push(slotline_domain::availability::Interval { start: r.try_get(0)?, end: r.try_get(1)? });
-        starts.push(r.try_get(2)?);
+        if r.try_get::<i64, _>(0)? == 0 {
+            host = Some(super::users::HostInfo {
+                email: r.try_get(1)?,
+                timezone: r.try_get(2)?,
+                schedule: serde_json::from_str(&r.try_get::<String, _>(3)?)?,
+            });
+        } else {
+            intervals.push(slotline_domain::availability::Interval { start: r.try_get(4)?, end: r.try_get(5)? });
+            starts.push(r.try_get(6)?);
+        }
     }
-    Ok((intervals, starts))
+    Ok(host.map(|h| (h, intervals, starts)))
 }
 
 /// When each of `users` was last given a booking (for round robin), `None` if never.

@@ -274,21 +274,9 @@ pub async fn set_schedule(db: &Db, account_id: &str, id: &str, schedule: &Schedu
     Ok(())
 }
 
-/// What scheduling needs of a host, in one query: email, zone and schedule of a live user.
+/// What scheduling needs of a host: email, zone and schedule (read by `bookings::host_and_busy`).
 pub struct HostInfo {
     pub email: String,
     pub timezone: String,
     pub schedule: Schedule,
-}
-
-pub async fn host_info(db: &Db, account_id: &str, id: &str) -> AppResult<Option<HostInfo>> {
-    let row = sqlx::query("SELECT email, timezone, schedule FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0")
-        .bind(account_id)
-        .bind(id)
-        .fetch_optional(&mut *db.reader().await?)
-        .await?;
-    row.map(|r| {
-        Ok(HostInfo { email: r.try_get(0)?, timezone: r.try_get(1)?, schedule: serde_json::from_str(&r.try_get::<String, _>(2)?)? })
-    })
-    .transpose()
 }
