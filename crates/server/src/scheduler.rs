@@ -76,6 +76,17 @@ impl Target {
         }
     }
 
+    /// The duration a moved booking keeps here: its own, or the first offered when this target
+    /// no longer offers it.
+    pub fn duration_of(&self, b: &Booking) -> u32 {
+        let own = b.duration_minutes as u32;
+        if self.settings.durations.contains(&own) {
+            own
+        } else {
+            self.settings.durations.first().copied().unwrap_or(30)
+        }
+    }
+
     fn is_where(&self, b: &Booking) -> bool {
         b.booking_calendar_id == self.booking_calendar_id && b.booking_page_id == self.booking_page_id
     }

@@ -367,11 +367,7 @@ pub async fn customer_reschedule(
         Some(z) => return Err(AppError::invalid(format!("Invalid timezone: '{z}'"), "guest_time_zone")),
         None => old.customer_timezone.clone(),
     };
-    let duration = if cal.settings.durations.contains(&(old.duration_minutes as u32)) {
-        old.duration_minutes as u32
-    } else {
-        cal.settings.durations.first().copied().unwrap_or(30)
-    };
+    let duration = cal.duration_of(&old);
     let request = scheduler::Request {
         start,
         duration,

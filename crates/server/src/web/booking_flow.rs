@@ -530,7 +530,6 @@ pub fn master_listing(label: &str, pages: &[BookingPage], query: &Query, href: i
     layout::respond(StatusCode::OK, layout::page(label, body, &FrameData { origin, ..Default::default() }), &ancestors)
 }
 
-/// A one-time link's stored options as the query a page URL would have carried.
 pub async fn link_page(State(state): State<SharedState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
     match flow::link_flow(&state, &id, Query::parse(q.as_deref())).await {
         Ok(Ok(flow)) => show(&state, flow).await,

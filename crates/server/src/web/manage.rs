@@ -282,6 +282,16 @@ pub async fn cancel_form(State(state): State<SharedState>, Path(token): Path<Str
     h.respond(StatusCode::OK, "Cancel booking", body, FrameData { origin: h.origin(&query), ..Default::default() })
 }
 
+/// The booking behind a guest's post, once the post passed the form guard.
+async fn guarded(state: &SharedState, headers: &HeaderMap, addr: SocketAddr, token: &str, posted: &Query) -> Result<Held, Response> {
+    let h = load(state, token).await?;
+    match guard::check(state, headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or("")).await {
+        Ok(None) => Ok(h),
+        Ok(Some(r)) => Err(refused_page(&h, r.status(), r.message())),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 pub async fn cancel(
     State(state): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -290,15 +300,10 @@ pub async fn cancel(
     Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Query(posted);
-    let h = match load(&state, &token).await {
+    let h = match guarded(&state, &headers, addr, &token, &posted).await {
         Ok(h) => h,
         Err(r) => return r,
     };
-    match guard::check(&state, &headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or("")).await {
-        Ok(None) => {}
-        Ok(Some(r)) => return refused_page(&h, r.status(), r.message()),
-        Err(e) => return internal(e),
-    }
     let reason = posted.get("reason").unwrap_or("").trim().chars().take(2000).collect::<String>();
     let b = &h.booking;
     let action = Action::Cancel(Actor::Customer);
@@ -339,11 +344,7 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
     let zone = query.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or(&b.customer_timezone).to_string();
     let keep = h.keep(&query).with("iana_time_zone", Some(&zone));
     let path = format!("/b/{token}/reschedule");
-    let duration = if target.settings.durations.contains(&(b.duration_minutes as u32)) {
-        b.duration_minutes as u32
-    } else {
-        target.settings.durations.first().copied().unwrap_or(30)
-    };
+    let duration = target.duration_of(b);
     if let Some(slot) = query.get("sl.slot").and_then(|s| s.parse::<i64>().ok()) {
         let csrf = match guard::token(&state, &format!("booking:{token}")).await {
             Ok(t) => t,
@@ -414,26 +415,17 @@ pub async fn reschedule(
     Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Query(posted);
-    let h = match load(&state, &token).await {
+    let h = match guarded(&state, &headers, addr, &token, &posted).await {
         Ok(h) => h,
         Err(r) => return r,
     };
-    match guard::check(&state, &headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or("")).await {
-        Ok(None) => {}
-        Ok(Some(r)) => return refused_page(&h, r.status(), r.message()),
-        Err(e) => return internal(e),
-    }
     let (Some(target), Some(slot)) = (h.target(), posted.get("sl.slot").and_then(|s| s.parse::<i64>().ok())) else {
         return refused_page(&h, StatusCode::BAD_REQUEST, "Please choose a new time first.");
     };
     let carried = Query::parse(posted.get("sl.q"));
     let b = &h.booking;
     let zone = carried.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or(&b.customer_timezone).to_string();
-    let duration = if target.settings.durations.contains(&(b.duration_minutes as u32)) {
-        b.duration_minutes as u32
-    } else {
-        target.settings.durations.first().copied().unwrap_or(30)
-    };
+    let duration = target.duration_of(b);
     let request = scheduler::Request {
         start: slot,
         duration,
