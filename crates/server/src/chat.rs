@@ -294,8 +294,12 @@ pub async fn abandon_idle(state: &SharedState, idle_ms: i64) -> AppResult<usize>
             after.status = "abandoned".into();
             after.step = None;
             after.last_updated_time = state.now().max(c.last_updated_time + 1);
-            let e = event(state, &account_id, &after, &bot, &website, "conversation.abandoned").await?;
-            if conversations::save(&state.db, &account_id, &after, c.last_updated_time, &[e]).await? {
+            // A webhook receiver hears of the end only of a conversation it heard begin (the
+            // visitor answered, or the bot reached out); a chat opened and never used just ends.
+            let heard = c.interacted || c.initiated_by == "bot";
+            let events =
+                if heard { vec![event(state, &account_id, &after, &bot, &website, "conversation.abandoned").await?] } else { vec![] };
+            if conversations::save(&state.db, &account_id, &after, c.last_updated_time, &events).await? {
                 done += 1;
             }
         }

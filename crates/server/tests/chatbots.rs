@@ -227,6 +227,20 @@ async fn reach_outs_abandonment_and_a_second_bot(app: &TestApp) {
     assert_eq!(kinds.last().map(String::as_str), Some("conversation.closed"), "{kinds:?}");
     let (_, list) = app.get("/v2/conversations?status=closed").await;
     assert_eq!(list["data"][0]["answers"][0]["value"], "Bo");
+
+    // A chat the visitor opened and never used ends quietly: abandoned, without an event.
+    let before = events(app).await.len();
+    app.clock.advance(11 * 60_000);
+    for _ in 0..100 {
+        let (_, l) = app.get("/v2/conversations?status=started").await;
+        if l["data"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (_, l) = app.get("/v2/conversations?status=abandoned").await;
+    assert!(l["data"].as_array().unwrap().iter().any(|c| c["bot"] == other["bot"]["id"] && c["answers"].as_array().unwrap().is_empty()));
+    assert_eq!(events(app).await.len(), before, "no conversation.abandoned for a conversation nobody heard begin");
 }
 both_backends!(
     reach_outs_abandonment_and_a_second_bot,
