@@ -519,6 +519,11 @@ async fn pages_are_light() {
         let weight = html.len() + css.html.len() + js.html.len();
         assert!(weight < 100_000, "{name} page weighs {weight} bytes with its stylesheet and script");
     }
+    // Browsers that ask get it compressed.
+    let gz = reqwest::Client::new().get(format!("{}/c/olive", app.base)).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let wire = gz.bytes().await.unwrap().len();
+    assert!(wire * 4 < page.html.len(), "{wire} bytes on the wire for {} of page", page.html.len());
     app.finish().await;
 }
 

@@ -39,4 +39,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/b/{token}", get(manage::show))
         .route("/b/{token}/cancel", get(manage::cancel_form).post(manage::cancel))
         .route("/b/{token}/reschedule", get(manage::reschedule_page).post(manage::reschedule))
+        // Pages and scripts travel compressed to browsers that ask (a times page: ~36 KB → ~5 KB).
+        .layer(tower_http::compression::CompressionLayer::new())
 }
