@@ -24,7 +24,7 @@
   document.body.style.cssText = "margin:0;background:transparent";
   document.querySelector("main").style.cssText = "padding:0;max-width:none";
   var launcher = el("button", { type: "button", id: "launcher", "aria-expanded": "false" }, "Chat with " + config.bot.name);
-  launcher.style.cssText = "position:fixed;right:4px;bottom:4px;padding:12px 18px;border:0;border-radius:24px;background:#1f6feb;color:#fff;font:600 15px system-ui,sans-serif;cursor:pointer";
+  launcher.style.cssText = "position:fixed;right:4px;bottom:4px;padding:12px 18px;border:0;border-radius:24px;background:#1f6feb;color:#fff;font:600 15px system-ui,sans-serif;cursor:pointer;white-space:nowrap";
   var panel = el("section", { id: "panel", role: "dialog", "aria-label": config.bot.name, hidden: "" });
   panel.style.cssText = "position:fixed;inset:0;display:flex;flex-direction:column;background:#fff;border:1px solid #d9dee5;border-radius:12px;overflow:hidden;font:15px/1.4 system-ui,sans-serif";
   var head = el("header", {}, "");
