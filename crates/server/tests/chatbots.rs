@@ -173,6 +173,13 @@ async fn a_visitor_runs_the_flow_and_books(app: &TestApp) {
     assert_eq!(c["contact"]["company_size"], "2 or more");
     assert_eq!(c["contact"]["custom_fields"], json!([{"name": "topics", "value": ["Pricing", "Demo"]}]));
     assert_eq!(c["audience"]["name"], "Pricing page");
+    let contact_id = c["contact"]["id"].as_str().unwrap();
+    let (_, contact) = app.get(&format!("/v2/contacts/{contact_id}?expand=conversation")).await;
+    assert_eq!(contact["conversation"]["id"], cid, "a contact expands its latest conversation");
+    let (_, plain) = app.get(&format!("/v2/contacts/{contact_id}")).await;
+    assert!(plain.get("conversation").is_none(), "only when asked");
+    let (_, listed) = app.get("/v2/contacts?expand=data.conversation&email=carrie@example.com").await;
+    assert_eq!(listed["data"][0]["conversation"]["status"], "closed");
     let (_, b) = app.get(&format!("/v2/bookings/{booking_id}?expand=conversation")).await;
     assert_eq!(b["conversation"]["id"], cid);
     assert_eq!(b["form_submission"]["email"], "carrie@example.com");

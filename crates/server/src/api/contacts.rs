@@ -137,7 +137,18 @@ async fn owners_for(
     users::get_many(&state.db, account_id, &ids).await
 }
 
-const EXPANDABLE: &[&str] = &["owner"];
+/// `owner` as OnceHub; `conversation` (extension): the contact's latest chatbot conversation.
+const EXPANDABLE: &[&str] = &["owner", "conversation"];
+
+/// The contact as JSON with its latest conversation when asked to expand it (extension).
+async fn with_conversation(state: &SharedState, account_id: &str, out: ContactOut, expand: &[String]) -> AppResult<serde_json::Value> {
+    let mut v = serde_json::to_value(&out)?;
+    if expand.iter().any(|e| e == "conversation") {
+        let latest = crate::store::conversations::latest_of_contact(&state.db, account_id, &out.id).await?;
+        v["conversation"] = latest.map(|c| crate::conversation_view::rest(&c, &serde_json::Map::new())).unwrap_or(serde_json::Value::Null);
+    }
+    Ok(v)
+}
 const STATUSES: [&str; 4] = ["Qualified", "Sales qualified", "Marketing qualified", "Disqualified"];
 
 /// Plain text columns: JSON name and column are the same.
@@ -268,7 +279,10 @@ pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQu
     };
     let (rows, page) = contacts::list(&state.db, &p.account_id, &filter, &req).await?;
     let owners = owners_for(&state, &p.account_id, &expand, &rows).await?;
-    let data: Vec<ContactOut> = rows.into_iter().map(|c| render(c, &owners)).collect();
+    let mut data = Vec::with_capacity(rows.len());
+    for c in rows {
+        data.push(with_conversation(&state, &p.account_id, render(c, &owners), &expand).await?);
+    }
     Ok(list::respond(&state.base_url, "/v2/contacts", &params, &req, &page, data))
 }
 
@@ -284,7 +298,7 @@ async fn render_one(state: &SharedState, account_id: &str, id: &str, expand: &[S
         return Ok(list::redacted(&c.id, "contact"));
     }
     let owners = owners_for(state, account_id, expand, std::slice::from_ref(&c)).await?;
-    Ok(Json(render(c, &owners)).into_response())
+    Ok(Json(with_conversation(state, account_id, render(c, &owners), expand).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/v2/contacts/{id}", operation_id = "get-a-single-contact", tag = "Contacts",

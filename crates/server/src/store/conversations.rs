@@ -282,6 +282,19 @@ pub async fn idle(db: &Db, before: i64, limit: i64) -> AppResult<Vec<(String, Co
     rows.iter().map(|r| Ok((r.try_get("account_id")?, from_row(r)?))).collect()
 }
 
+/// The contact's most recent conversation.
+pub async fn latest_of_contact(db: &Db, account_id: &str, contact_id: &str) -> AppResult<Option<Conversation>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND contact_id = $2 AND deleted = 0 ORDER BY seq DESC LIMIT 1");
+    let Some(row) = sqlx::query(&sql).bind(account_id).bind(contact_id).fetch_optional(&mut *db.reader().await?).await? else {
+        return Ok(None);
+    };
+    let mut one = [from_row(&row)?];
+    attach_bookings(db, &mut one).await?;
+    let [c] = one;
+    Ok(Some(c))
+}
+
 pub fn not_found(id: &str) -> AppError {
     AppError::not_found("conversation", id)
 }
