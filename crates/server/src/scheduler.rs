@@ -191,21 +191,20 @@ fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, no
 
 /// Start times the calendar offers in `window` for `duration`.
 pub async fn time_slots(db: &Db, account_id: &str, cal: &Target, duration: u32, window: Interval, now: i64) -> AppResult<Vec<i64>> {
-    let members = members(db, account_id, cal, window, None).await?;
-    Ok(offered(cal, &members, duration, window, now).into_keys().collect())
+    time_slots_except(db, account_id, cal, duration, window, now, None).await
 }
 
-/// [`time_slots`] for moving `booking_id`: its own time counts as free.
-pub async fn time_slots_moving(
+/// [`time_slots`] where `except_booking`'s own time counts as free (a guest moving it).
+pub async fn time_slots_except(
     db: &Db,
     account_id: &str,
     cal: &Target,
     duration: u32,
     window: Interval,
     now: i64,
-    booking_id: &str,
+    except_booking: Option<&str>,
 ) -> AppResult<Vec<i64>> {
-    let members = members(db, account_id, cal, window, Some(booking_id)).await?;
+    let members = members(db, account_id, cal, window, except_booking).await?;
     Ok(offered(cal, &members, duration, window, now).into_keys().collect())
 }
 

@@ -114,16 +114,7 @@ pub async fn list_bookings(State(state): State<SharedState>, p: Principal, RawQu
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
-    let statuses = match params.get("status").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let list: Vec<String> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-            if let Some(bad) = list.iter().find(|s| Status::parse(s).is_none()) {
-                return Err(AppError::invalid(format!("Invalid status: {bad}"), "status"));
-            }
-            Some(list)
-        }
-    };
+    let statuses = params.one_of("status", |s| Status::parse(s).is_some())?;
     let get = |k: &str| params.get(k).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = bookings::BookingFilter {
         statuses,

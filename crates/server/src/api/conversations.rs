@@ -16,7 +16,7 @@ use super::{
 use crate::{
     app::SharedState,
     conversation_view::{self, audience_json, bot_json, website_json},
-    error::{AppError, AppResult, ErrorBody},
+    error::{AppResult, ErrorBody},
     store::{
         chatbots,
         conversations::{self, Conversation, ConversationFilter},
@@ -67,16 +67,7 @@ pub async fn list_conversations(State(state): State<SharedState>, p: Principal, 
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
-    let statuses = match params.get("status").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let list: Vec<String> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-            if let Some(bad) = list.iter().find(|s| !STATUSES.contains(&s.as_str())) {
-                return Err(AppError::invalid(format!("Invalid status: {bad}"), "status"));
-            }
-            Some(list)
-        }
-    };
+    let statuses = params.one_of("status", |s| STATUSES.contains(&s))?;
     let get = |k: &str| params.get(k).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = ConversationFilter {
         statuses,

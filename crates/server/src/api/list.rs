@@ -60,6 +60,17 @@ impl Params {
         Ok(PageRequest { limit, cursor })
     }
 
+    /// A filter that takes one value or several separated by commas (`status=a,b`), each
+    /// accepted by `valid`; None when absent.
+    pub fn one_of(&self, name: &str, valid: impl Fn(&str) -> bool) -> AppResult<Option<Vec<String>>> {
+        let Some(raw) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+        let list: Vec<String> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        if let Some(bad) = list.iter().find(|s| !valid(s)) {
+            return Err(AppError::invalid(format!("Invalid {name}: {bad}"), name));
+        }
+        Ok(Some(list))
+    }
+
     /// `<field>.gt` / `<field>.lt`.
     pub fn range(&self, field: &str) -> AppResult<Range> {
         Ok(Range::parse(field, self.get(&format!("{field}.gt")), self.get(&format!("{field}.lt")))?)

@@ -225,7 +225,7 @@ fn use_link(batch: &mut Batch, link: &str, booking_id: &str, now: i64) {
 }
 
 /// The refusal when a one-time link was used meanwhile.
-pub fn link_used() -> AppError {
+fn link_used() -> AppError {
     AppError::conflict("This one-time link has already been used.", "id")
 }
 

@@ -28,7 +28,7 @@ use super::{
     guard,
     layout::{self, FrameData},
     query::Query,
-    times::{day_start, days_of, parse_day, week_view, week_window, when, zone_picker, zoned, WEEK},
+    times::{day_start, free_week, parse_day, week_view, when, zone_picker, zoned, WEEK},
 };
 use crate::{
     app::SharedState,
@@ -44,20 +44,6 @@ use crate::{
 
 const DAY_MS: i64 = 24 * 3_600_000;
 
-/// Days from `from` with the start times offered on each, in the guest's zone.
-async fn week(
-    state: &SharedState,
-    flow: &Flow,
-    target: &Target,
-    from: jiff::civil::Date,
-) -> Result<Vec<(jiff::civil::Date, Vec<i64>)>, AppError> {
-    let (start, end) = week_window(from, &flow.zone);
-    let now = state.now();
-    let window = Interval { start: start.max(now), end: end.max(now + 1) };
-    let starts = scheduler::time_slots(&state.db, &flow.account_id, target, flow.duration, window, now).await?;
-    Ok(days_of(&starts, from, &flow.zone))
-}
-
 /// The first offered start within a month after `after`, to point a guest at an empty week.
 async fn next_free(state: &SharedState, flow: &Flow, target: &Target, after: i64) -> Result<Option<i64>, AppError> {
     let now = state.now();
@@ -72,7 +58,7 @@ async fn next_free(state: &SharedState, flow: &Flow, target: &Target, after: i64
 async fn times_step(state: &SharedState, flow: &Flow) -> Response {
     let today = zoned(state.now(), &flow.zone).date();
     let from = parse_day(flow.query.get("sl.from")).filter(|d| *d >= today).unwrap_or(today);
-    let days = match week(state, flow, &flow.target, from).await {
+    let days = match free_week(state, &flow.account_id, &flow.target, flow.duration, &flow.zone, from, None).await {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
@@ -313,12 +299,16 @@ async fn show(state: &SharedState, flow: Flow) -> Response {
     }
 }
 
+fn closed_page() -> Response {
+    layout::message(StatusCode::NOT_FOUND, "Not available", "This booking page is not taking bookings right now.")
+}
+
 fn closed(flow: &Flow) -> Option<Response> {
     let open = match &flow.place {
         Place::Calendar(c) => c.published,
         Place::Page(p, _) => p.active,
     };
-    (!open).then(|| layout::message(StatusCode::NOT_FOUND, "Not available", "This booking page is not taking bookings right now."))
+    (!open).then(closed_page)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,7 +461,7 @@ pub async fn booking_page(State(state): State<SharedState>, Path(key): Path<Stri
         Ok(Ok(flow)) => show(&state, flow).await,
         Ok(Err((_, page, offered))) => {
             if !page.active {
-                return layout::message(StatusCode::NOT_FOUND, "Not available", "This booking page is not taking bookings right now.");
+                return closed_page();
             }
             choose_event_type(&page, &offered, &query)
         }

@@ -14,7 +14,6 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use slotline_domain::{
-    availability::Interval,
     bot::{Step, StepKind},
     settings::origin_of,
     time::format_millis,
@@ -24,7 +23,7 @@ use super::{
     guard,
     layout::{self, FrameData},
     query::Query,
-    times::{days_of, parse_day, week_window, zoned},
+    times::{free_week, parse_day, zoned},
 };
 use crate::{
     app::SharedState,
@@ -110,7 +109,7 @@ fn refusal(e: AppError) -> Response {
     }
 }
 
-async fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
+fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
     if !guard::same_origin(state, headers) {
         return Some((StatusCode::FORBIDDEN, Json(json!({"message": guard::Refusal::Forged.message()}))).into_response());
     }
@@ -138,7 +137,7 @@ pub async fn open(
     Path(website_id): Path<String>,
     Json(body): Json<OpenBody>,
 ) -> Response {
-    if let Some(r) = check_post(&state, &headers, addr).await {
+    if let Some(r) = check_post(&state, &headers, addr) {
         return r;
     }
     let result: AppResult<Value> = async {
@@ -223,12 +222,9 @@ pub async fn times(State(state): State<SharedState>, Path(token): Path<String>, 
         let zone = q.tz.filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or_else(|| "UTC".into());
         let today = zoned(state.now(), &zone).date();
         let from = parse_day(q.from.as_deref()).filter(|d| *d >= today).unwrap_or(today);
-        let (start, end) = week_window(from, &zone);
-        let now = state.now();
         let duration = target.settings.durations.first().copied().unwrap_or(30);
-        let window = Interval { start: start.max(now), end: end.max(now + 1) };
-        let starts = scheduler::time_slots(&state.db, &account_id, &target, duration, window, now).await?;
-        let days: Vec<Value> = days_of(&starts, from, &zone)
+        let days: Vec<Value> = free_week(&state, &account_id, &target, duration, &zone, from, None)
+            .await?
             .into_iter()
             .filter(|(_, s)| !s.is_empty())
             .map(|(d, s)| {
@@ -260,7 +256,7 @@ pub async fn book(
     Path(token): Path<String>,
     Json(body): Json<BookBody>,
 ) -> Response {
-    if let Some(r) = check_post(&state, &headers, addr).await {
+    if let Some(r) = check_post(&state, &headers, addr) {
         return r;
     }
     let result = async {

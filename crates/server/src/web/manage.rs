@@ -24,7 +24,7 @@ use super::{
     guard,
     layout::{self, FrameData},
     query::Query,
-    times::{days_of, week_view, week_window, when},
+    times::{free_week, week_view, when},
 };
 use crate::{
     app::SharedState,
@@ -373,7 +373,7 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
         .to_zoned(jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC))
         .date();
     let from = query.get("sl.from").and_then(|d| d.parse::<jiff::civil::Date>().ok()).filter(|d| *d >= today).unwrap_or(today);
-    let days = match free_week(&state, &h, &target, duration, &zone, from).await {
+    let days = match free_week(&state, &h.account_id, &target, duration, &zone, from, Some(&b.id)).await {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
@@ -389,22 +389,6 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
         p { a href=(keep.href(&format!("/b/{token}"))) { "Back to the booking" } }
     };
     h.respond(StatusCode::OK, "Reschedule", body, FrameData { origin: h.origin(&query), ..Default::default() })
-}
-
-/// The week's free times for moving `h`'s booking (its own time counts as free).
-async fn free_week(
-    state: &SharedState,
-    h: &Held,
-    target: &Target,
-    duration: u32,
-    zone: &str,
-    from: jiff::civil::Date,
-) -> Result<Vec<(jiff::civil::Date, Vec<i64>)>, AppError> {
-    let (start, end) = week_window(from, zone);
-    let now = state.now();
-    let window = slotline_domain::availability::Interval { start: start.max(now), end: end.max(now + 1) };
-    let starts = scheduler::time_slots_moving(&state.db, &h.account_id, target, duration, window, now, &h.booking.id).await?;
-    Ok(days_of(&starts, from, zone))
 }
 
 pub async fn reschedule(

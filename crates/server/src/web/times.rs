@@ -4,6 +4,11 @@
 use maud::{html, Markup};
 
 use super::query::Query;
+use crate::{
+    app::SharedState,
+    error::AppResult,
+    scheduler::{self, Target},
+};
 
 /// Days shown at once.
 pub const WEEK: i64 = 7;
@@ -63,13 +68,31 @@ pub fn zone_picker(query: &Query, path: &str, zone: &str, auto: bool) -> Markup 
 }
 
 /// The instants from the first moment of `from` to the first of seven days later, in `zone`.
-pub fn week_window(from: jiff::civil::Date, zone: &str) -> (i64, i64) {
+fn week_window(from: jiff::civil::Date, zone: &str) -> (i64, i64) {
     let end = from.checked_add(jiff::Span::new().days(WEEK)).unwrap_or(from);
     (day_start(from, zone), day_start(end, zone))
 }
 
+/// The free start times of `target` for the seven days from `from`, grouped by day in `zone`
+/// (empty days kept); `except_booking`'s own time counts as free (a guest moving it).
+pub async fn free_week(
+    state: &SharedState,
+    account_id: &str,
+    target: &Target,
+    duration: u32,
+    zone: &str,
+    from: jiff::civil::Date,
+    except_booking: Option<&str>,
+) -> AppResult<Vec<(jiff::civil::Date, Vec<i64>)>> {
+    let (start, end) = week_window(from, zone);
+    let now = state.now();
+    let window = slotline_domain::availability::Interval { start: start.max(now), end: end.max(now + 1) };
+    let starts = scheduler::time_slots_except(&state.db, account_id, target, duration, window, now, except_booking).await?;
+    Ok(days_of(&starts, from, zone))
+}
+
 /// `starts` grouped by their day in `zone`, for the seven days from `from` (empty days kept).
-pub fn days_of(starts: &[i64], from: jiff::civil::Date, zone: &str) -> Vec<(jiff::civil::Date, Vec<i64>)> {
+fn days_of(starts: &[i64], from: jiff::civil::Date, zone: &str) -> Vec<(jiff::civil::Date, Vec<i64>)> {
     let mut days: Vec<(jiff::civil::Date, Vec<i64>)> =
         (0..WEEK).filter_map(|i| from.checked_add(jiff::Span::new().days(i)).ok()).map(|d| (d, Vec::new())).collect();
     for s in starts {
