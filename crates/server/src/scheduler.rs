@@ -140,7 +140,14 @@ pub struct Member {
 
 /// The users a calendar can book: its user, or its team's live members.
 /// `except_booking`'s own time is not counted as busy (a guest moving that booking).
-pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, except_booking: Option<&str>) -> AppResult<Vec<Member>> {
+pub async fn members(
+    db: &Db,
+    account_id: &str,
+    cal: &Target,
+    duration: u32,
+    window: Interval,
+    except_booking: Option<&str>,
+) -> AppResult<Vec<Member>> {
     let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
         let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
             .bind(&cal.host_id)
@@ -150,11 +157,19 @@ pub async fn members(db: &Db, account_id: &str, cal: &Target, window: Interval, 
     } else {
         vec![cal.host_id.clone()]
     };
+    // What the engine looks at for slots starting in `window`: busy time overlapping a slot with
+    // its buffers, and, under a daily cap, the bookings of the local days around the window.
+    let s = &cal.settings;
+    let busy = Interval {
+        start: window.start - s.buffer_before_minutes as i64 * MINUTE,
+        end: window.end + (duration as i64 + s.buffer_after_minutes as i64) * MINUTE,
+    };
     let margin = 2 * 24 * 60 * MINUTE;
+    let starts = s.max_bookings_per_day.map(|_| Interval { start: window.start - margin, end: window.end + margin });
     let co: Vec<String> = cal.co_hosts.iter().filter(|c| !ids.contains(c)).cloned().collect();
     let mut out = Vec::new();
     for (id, is_co) in ids.into_iter().map(|i| (i, false)).chain(co.into_iter().map(|i| (i, true))) {
-        let found = bookings::host_and_busy(db, account_id, &id, window.start - margin, window.end + margin, except_booking).await?;
+        let found = bookings::host_and_busy(db, account_id, &id, busy, starts, except_booking).await?;
         let Some((host, busy, starts)) = found else { continue };
         let zone = jiff::tz::TimeZone::get(&host.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts, co: is_co });
@@ -204,7 +219,7 @@ pub async fn time_slots_except(
     now: i64,
     except_booking: Option<&str>,
 ) -> AppResult<Vec<i64>> {
-    let members = members(db, account_id, cal, window, except_booking).await?;
+    let members = members(db, account_id, cal, duration, window, except_booking).await?;
     Ok(offered(cal, &members, duration, window, now).into_keys().collect())
 }
 
@@ -277,7 +292,7 @@ async fn place(
     old: Option<(&Booking, String)>,
 ) -> Result<Booking, Refused> {
     let window = Interval { start: req.start, end: req.start + 1 };
-    let members = members(db, account_id, cal, window, old.as_ref().map(|(b, _)| b.id.as_str())).await?;
+    let members = members(db, account_id, cal, req.duration, window, old.as_ref().map(|(b, _)| b.id.as_str())).await?;
     let offered = offered(cal, &members, req.duration, window, now);
     let free = offered.get(&req.start).ok_or_else(bookings::not_available)?;
     let mut chosen: Vec<&Member> = match cal.distribution.as_str() {

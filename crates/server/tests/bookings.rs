@@ -234,6 +234,52 @@ async fn time_slot_and_schedule_errors(app: &TestApp) {
 }
 both_backends!(time_slot_and_schedule_errors, time_slot_and_schedule_errors);
 
+async fn slot_starts(app: &TestApp, cal: &str, from: &str, to: &str) -> Vec<String> {
+    let (s, body) = app.get(&format!("/v2/booking-calendars/{cal}/time-slots?start_time={from}&end_time={to}")).await;
+    assert_eq!(s, 200, "{body}");
+    body.as_array().unwrap().iter().map(|t| t["start_time"].as_str().unwrap()[11..16].to_string()).collect()
+}
+
+/// A booking's time, buffers included, is taken from every calendar of its host, at either edge
+/// of the asked window: a slot whose own time plus buffers would reach into it is not offered,
+/// even when the booking starts before the window or after its end; a daily cap counts it too.
+async fn time_slots_leave_out_busy_time_near_the_window(app: &TestApp) {
+    let host = app.owner_user_id.clone();
+    let hour = calendar(
+        app,
+        json!({"host": host, "name": "Hour", "settings": {"minimum_notice_minutes": 0, "durations": [60], "slot_interval_minutes": 15,
+            "buffer_before_minutes": 15, "buffer_after_minutes": 15}}),
+    )
+    .await;
+    let half = calendar(
+        app,
+        json!({"host": host, "name": "Half", "settings": {"minimum_notice_minutes": 0, "durations": [30], "slot_interval_minutes": 15}}),
+    )
+    .await;
+    let capped = calendar(
+        app,
+        json!({"host": host, "name": "Capped", "settings": {"minimum_notice_minutes": 0, "durations": [30], "slot_interval_minutes": 30,
+            "max_bookings_per_day": 1}}),
+    )
+    .await;
+    // 16:00–17:00 UTC, busy 15:45–17:15 with its buffers.
+    let (s, b) = schedule(app, &hour, "2025-06-16T16:00:00.000Z", "Busy").await;
+    assert_eq!(s, 200, "{b}");
+    // The window ends at 15:00, but a 14:45 hour plus its after-buffer would reach 16:00.
+    assert_eq!(slot_starts(app, &hour, "2025-06-16T14:00:00Z", "2025-06-16T15:00:00Z").await, ["14:00", "14:15", "14:30"]);
+    assert_eq!(
+        slot_starts(app, &half, "2025-06-16T14:00:00Z", "2025-06-16T18:00:00Z").await,
+        ["14:00", "14:15", "14:30", "14:45", "15:00", "15:15", "17:15", "17:30", "17:45"]
+    );
+    // The window starts inside the busy time, which began before it.
+    assert_eq!(slot_starts(app, &half, "2025-06-16T17:00:00Z", "2025-06-16T18:00:00Z").await, ["17:15", "17:30", "17:45"]);
+    assert_eq!(slot_starts(app, &hour, "2025-06-16T16:30:00Z", "2025-06-16T18:00:00Z").await, ["17:30", "17:45"]);
+    // One booking on Monday (Chicago) fills the capped calendar's day; Tuesday is open.
+    let capped_slots = slot_starts(app, &capped, "2025-06-16T14:00:00Z", "2025-06-17T15:00:00Z").await;
+    assert_eq!(capped_slots, ["14:00", "14:30"], "only Tuesday's");
+}
+both_backends!(time_slots_leave_out_busy_time_near_the_window, time_slots_leave_out_busy_time_near_the_window);
+
 /// 64 guests race for one host's slot: exactly one wins, the others are told it is taken, and
 /// exactly one event is written.
 async fn no_double_booking_under_64_concurrent_requests(app: &TestApp) {

@@ -5,6 +5,7 @@
 //! host — an exclusion constraint over (host, busy range) on PostgreSQL, a trigger on SQLite
 //! (migration 0009) — and the refusal becomes "not available".
 
+use slotline_domain::availability::Interval;
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
@@ -417,48 +418,60 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
     Ok((bookings, page))
 }
 
-/// A host's row and busy time in one round trip: what booking a time needs of each host.
-/// None when the user is gone.
+/// A host's row, busy time and booking starts in one round trip: what booking a time needs of
+/// each host. `busy` reads the host times overlapping that range; `starts`, only when a daily cap
+/// needs them, the start times of the host's active bookings in that range. None when the user
+/// is gone. Reading no more than the rules look at matters: a busy host has hundreds of bookings
+/// within a few days, and each row read costs more than the check it serves.
 pub async fn host_and_busy(
     db: &Db,
     account_id: &str,
     user_id: &str,
-    from: i64,
-    to: i64,
+    busy: Interval,
+    starts: Option<Interval>,
     except_booking: Option<&str>,
-) -> AppResult<Option<(super::users::HostInfo, Vec<slotline_domain::availability::Interval>, Vec<i64>)>> {
-    // One statement, rows of two kinds: the user (kind 0), then each busy interval (kind 1).
+) -> AppResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
+    // One statement, rows of three kinds: the user (0), each busy interval (1), each start (2).
+    // The third part is skipped as a whole when $7 is 0 (a term on no table is checked once).
     let rows = sqlx::query(
-        "SELECT 0 AS kind, email, timezone, schedule, CAST(0 AS BIGINT) AS s, CAST(0 AS BIGINT) AS e, CAST(0 AS BIGINT) AS t \
+        "SELECT 0 AS kind, email, timezone, schedule, CAST(0 AS BIGINT) AS s, CAST(0 AS BIGINT) AS e \
          FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0 \
          UNION ALL \
-         SELECT 1, NULL, NULL, NULL, h.busy_start, h.busy_end, b.start_time FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
-         WHERE h.user_id = $2 AND h.active = 1 AND h.busy_start < $3 AND h.busy_start > $6 AND h.busy_end > $4 AND h.booking_id <> $5",
+         SELECT 1, NULL, NULL, NULL, busy_start, busy_end FROM booking_hosts \
+         WHERE user_id = $2 AND active = 1 AND busy_start < $3 AND busy_start > $4 - $6 AND busy_end > $4 AND booking_id <> $5 \
+         UNION ALL \
+         SELECT 2, NULL, NULL, NULL, b.start_time, 0 FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
+         WHERE $7 = 1 AND h.user_id = $2 AND h.active = 1 AND h.busy_start < $9 AND h.busy_start > $8 - $6 \
+           AND b.start_time >= $8 AND b.start_time < $9 AND h.booking_id <> $5",
     )
     .bind(account_id)
     .bind(user_id)
-    .bind(to)
-    .bind(from)
+    .bind(busy.end)
+    .bind(busy.start)
     .bind(except_booking.unwrap_or(""))
-    .bind(from - MAX_HELD_MS)
+    .bind(MAX_HELD_MS)
+    .bind(starts.is_some() as i64)
+    .bind(starts.map_or(0, |s| s.start))
+    .bind(starts.map_or(0, |s| s.end))
     .fetch_all(&mut *db.reader().await?)
     .await?;
     let mut host = None;
-    let mut intervals = Vec::with_capacity(rows.len());
-    let mut starts = Vec::with_capacity(rows.len());
+    let mut intervals = Vec::new();
+    let mut booked = Vec::new();
     for r in rows {
-        if r.try_get::<i64, _>(0)? == 0 {
-            host = Some(super::users::HostInfo {
-                email: r.try_get(1)?,
-                timezone: r.try_get(2)?,
-                schedule: serde_json::from_str(&r.try_get::<String, _>(3)?)?,
-            });
-        } else {
-            intervals.push(slotline_domain::availability::Interval { start: r.try_get(4)?, end: r.try_get(5)? });
-            starts.push(r.try_get(6)?);
+        match r.try_get::<i64, _>(0)? {
+            0 => {
+                host = Some(super::users::HostInfo {
+                    email: r.try_get(1)?,
+                    timezone: r.try_get(2)?,
+                    schedule: serde_json::from_str(&r.try_get::<String, _>(3)?)?,
+                })
+            }
+            1 => intervals.push(Interval { start: r.try_get(4)?, end: r.try_get(5)? }),
+            _ => booked.push(r.try_get(4)?),
         }
     }
-    Ok(host.map(|h| (h, intervals, starts)))
+    Ok(host.map(|h| (h, intervals, booked)))
 }
 
 /// When each of `users` was last given a booking (for round robin), `None` if never.
