@@ -51,23 +51,27 @@ pub fn push(batch: &mut Batch, account_id: &str, booking_id: Option<&str>, e: &N
 /// One pending delivery of `e` per enabled webhook of the account subscribed to its type (or
 /// only to `webhook_id`, subscribed or not, when given) that has none yet.
 pub fn push_fan_out(batch: &mut Batch, account_id: &str, e: &NewEvent, webhook_id: Option<&str>) {
+    // The patterns are written into the text, not bound: SQLite re-prepares a statement every
+    // time a bound LIKE pattern is bound again (its plan may depend on the pattern). They come
+    // from the fixed list of event names, so the texts are a few, each prepared once.
     let names = slotline_domain::webhook::subscribed_names(e.event_type);
-    let (exact, family) = (listed(names[0]), names.get(1).map(|n| listed(n)));
+    let literal = |n: &str| format!("'{}'", listed(n).replace('\'', "''"));
+    let (exact, family) = (literal(names[0]), names.get(1).map_or_else(|| "NULL".to_string(), |n| literal(n)));
     batch.push(
-        "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
-         SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
-         WHERE w.account_id = $4 AND w.deleted = 0 AND w.status = 'enabled' \
-           AND (($6 IS NULL AND (w.events LIKE $5 ESCAPE '\\' OR w.events LIKE $7 ESCAPE '\\')) OR w.id = $6) \
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = $1 AND d.webhook_id = w.id) \
-         ORDER BY w.seq",
+        format!(
+            "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
+             SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
+             WHERE w.account_id = $4 AND w.deleted = 0 AND w.status = 'enabled' \
+               AND (($5 IS NULL AND (w.events LIKE {exact} ESCAPE '\\' OR w.events LIKE {family} ESCAPE '\\')) OR w.id = $5) \
+               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = $1 AND d.webhook_id = w.id) \
+             ORDER BY w.seq"
+        ),
         vec![
             Arg::from(e.id.as_str()),
             Arg::from(e.event_type),
             Arg::I64(e.creation_time),
             Arg::from(account_id),
-            Arg::from(exact),
             Arg::from(webhook_id.map(str::to_string)),
-            Arg::from(family),
         ],
     );
 }
