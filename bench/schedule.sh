@@ -22,6 +22,12 @@ run_backend() {
   target/release/examples/schedule_bench "http://127.0.0.1:$PORT" "$(cat "$WORK/key")" "$CLIENTS" "$SECS"
   # The same throughput measured with wrk, a lighter load generator than the Rust client.
   read -r cal first < <(target/release/examples/schedule_bench "http://127.0.0.1:$PORT" "$(cat "$WORK/key")" setup Wrk)
+  if [ "$name" = postgres ] && [ "$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'SHOW autovacuum')" = off ]; then
+    # Without autovacuum PostgreSQL never learns the tables' sizes and plans as if they were
+    # empty (BENCHMARKS.md); a server with the default settings has statistics within a minute.
+    echo "autovacuum is off: ANALYZE before the wrk run"
+    psql -h 127.0.0.1 -U postgres -d slotline_bench -qc ANALYZE
+  fi
   echo "wrk: $CLIENTS connections, ${SECS}s, distinct slots"
   wrk -t2 -c"$CLIENTS" -d"${SECS}s" --latency -s bench/schedule.lua "http://127.0.0.1:$PORT" -- "$cal" "$first" "$(cat "$WORK/key")" \
     | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors'
