@@ -433,28 +433,38 @@ pub async fn host_and_busy(
 ) -> AppResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
     // One statement, rows of three kinds: the user (0), each busy interval (1), each start (2).
     // The third part is skipped as a whole when $7 is 0 (a term on no table is checked once).
-    let rows = sqlx::query(
+    // PostgreSQL also gets the ranges as `&&` terms: its planner may pick the exclusion
+    // constraint's GiST index (on user and time range) over the B-tree, and with only the user as
+    // its condition that reads every booking the host ever had (BENCHMARKS.md).
+    let (busy_range, starts_range) = match db.backend {
+        super::Backend::Postgres => {
+            (" AND int8range(busy_start, busy_end) && int8range($4, $3)", " AND int8range(h.busy_start, h.busy_end) && int8range($8, $9)")
+        }
+        super::Backend::Sqlite => ("", ""),
+    };
+    let sql = format!(
         "SELECT 0 AS kind, email, timezone, schedule, CAST(0 AS BIGINT) AS s, CAST(0 AS BIGINT) AS e \
          FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0 \
          UNION ALL \
          SELECT 1, NULL, NULL, NULL, busy_start, busy_end FROM booking_hosts \
-         WHERE user_id = $2 AND active = 1 AND busy_start < $3 AND busy_start > $4 - $6 AND busy_end > $4 AND booking_id <> $5 \
+         WHERE user_id = $2 AND active = 1 AND busy_start < $3 AND busy_start > $4 - $6 AND busy_end > $4 AND booking_id <> $5{busy_range} \
          UNION ALL \
          SELECT 2, NULL, NULL, NULL, b.start_time, 0 FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
          WHERE $7 = 1 AND h.user_id = $2 AND h.active = 1 AND h.busy_start < $9 AND h.busy_start > $8 - $6 \
-           AND b.start_time >= $8 AND b.start_time < $9 AND h.booking_id <> $5",
-    )
-    .bind(account_id)
-    .bind(user_id)
-    .bind(busy.end)
-    .bind(busy.start)
-    .bind(except_booking.unwrap_or(""))
-    .bind(MAX_HELD_MS)
-    .bind(starts.is_some() as i64)
-    .bind(starts.map_or(0, |s| s.start))
-    .bind(starts.map_or(0, |s| s.end))
-    .fetch_all(&mut *db.reader().await?)
-    .await?;
+           AND b.start_time >= $8 AND b.start_time < $9 AND h.booking_id <> $5{starts_range}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(user_id)
+        .bind(busy.end)
+        .bind(busy.start)
+        .bind(except_booking.unwrap_or(""))
+        .bind(MAX_HELD_MS)
+        .bind(starts.is_some() as i64)
+        .bind(starts.map_or(0, |s| s.start))
+        .bind(starts.map_or(0, |s| s.end))
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
     let mut host = None;
     let mut intervals = Vec::new();
     let mut booked = Vec::new();
@@ -474,18 +484,23 @@ pub async fn host_and_busy(
     Ok(host.map(|h| (h, intervals, booked)))
 }
 
-/// When each of `users` was last given a booking (for round robin), `None` if never.
+/// When each of `users` was last given a booking (for round robin), `None` if never: the
+/// latest `assigned_time` of each, one query for all. Each is a plain MAX over one user, which
+/// both backends answer with one seek into the index on `(user_id, assigned_time)` (a GROUP BY
+/// would read every entry of each member's history).
 pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Option<i64>)>> {
-    let mut out = Vec::with_capacity(users.len());
-    for u in users {
-        let row =
-            sqlx::query("SELECT MAX(b.creation_time) FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id WHERE h.user_id = $1")
-                .bind(u)
-                .fetch_one(&mut *db.reader().await?)
-                .await?;
-        out.push((u.clone(), row.try_get::<Option<i64>, _>(0)?));
+    if users.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut sql =
+        Sql::new("SELECT u.id, (SELECT MAX(h.assigned_time) FROM booking_hosts h WHERE h.user_id = u.id) FROM users u WHERE u.id IN ");
+    sql.push_in(users.iter().map(String::as_str));
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    let mut latest = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        latest.insert(r.try_get::<String, _>(0)?, r.try_get::<Option<i64>, _>(1)?);
+    }
+    Ok(users.iter().map(|u| (u.clone(), latest.get(u).copied().flatten())).collect())
 }
 
 /// Moves a booking to `status` (releasing its hosts' time when the status no longer holds it),
