@@ -64,7 +64,7 @@ async fn event(
 ) -> AppResult<NewEvent> {
     let mut expanded = Map::new();
     let contact = match &c.contact_id {
-        Some(id) => Some(crate::api::contacts::contact_json(state, account_id, id).await?),
+        Some(id) => Some(crate::contact_view::json(&state.db, account_id, id).await?),
         None => None,
     };
     expanded.insert("contact".into(), contact.unwrap_or(Value::Null));

@@ -53,10 +53,10 @@ async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: 
     let mut m = Map::new();
     for field in expand {
         let value = match field.as_str() {
-            "owner" => users::get(&state.db, account_id, &b.owner_id).await?.map(|u| json!(super::users::UserOut::from(u))),
+            "owner" => users::get(&state.db, account_id, &b.owner_id).await?.map(|u| json!(crate::user_view::UserOut::from(u))),
             "contact" => match contacts::get(&state.db, account_id, &b.contact_id).await? {
                 Some(c) if c.deleted => Some(json!({"id": c.id, "object": "contact", "deleted": true})),
-                Some(_) => Some(super::contacts::contact_json(state, account_id, &b.contact_id).await?),
+                Some(_) => Some(crate::contact_view::json(&state.db, account_id, &b.contact_id).await?),
                 None => None,
             },
             "conversation" => match &b.conversation_id {

@@ -37,10 +37,10 @@ pub async fn expansions(state: &SharedState, account_id: &str, c: &Conversation,
     for field in expand {
         let value = match field.as_str() {
             "contact" => match &c.contact_id {
-                Some(id) => Some(super::contacts::contact_json(state, account_id, id).await?),
+                Some(id) => Some(crate::contact_view::json(&state.db, account_id, id).await?),
                 None => None,
             },
-            "owner" => users::get(&state.db, account_id, &c.owner_id).await?.map(|u| json!(super::users::UserOut::from(u))),
+            "owner" => users::get(&state.db, account_id, &c.owner_id).await?.map(|u| json!(crate::user_view::UserOut::from(u))),
             "bot" => chatbots::bot_of(&state.db, account_id, &c.bot_id).await?.map(|b| bot_json(&b)),
             "website" => chatbots::website_of(&state.db, account_id, &c.website_id).await?.map(|w| website_json(&w)),
             "audience" => match &c.audience_id {

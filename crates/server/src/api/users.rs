@@ -6,7 +6,6 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
 use slotline_domain::{email, names, role::Role, schedule::parse_date, timezone};
 use utoipa::ToSchema;
 
@@ -19,6 +18,7 @@ use crate::{
     app::SharedState,
     error::{AppError, AppResult, ErrorBody},
     store::{accounts, users},
+    user_view::UserOut,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -26,41 +26,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
         .route("/users/{id}/scheduling-availability", get(get_availability).patch(patch_availability))
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = User)]
-pub struct UserOut {
-    /// Always `user`.
-    pub object: &'static str,
-    pub id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    /// `active` or `invited`.
-    pub status: String,
-    /// `Account Owner`, `Administrator`, `Member` or `Team Manager`.
-    pub role_name: &'static str,
-    /// IANA time zone.
-    pub timezone: String,
-    /// Ids of the teams the user belongs to.
-    pub teams: Vec<String>,
-}
-
-impl From<users::User> for UserOut {
-    fn from(u: users::User) -> Self {
-        UserOut {
-            object: "user",
-            id: u.id,
-            first_name: u.first_name,
-            last_name: u.last_name,
-            email: u.email,
-            status: u.status,
-            role_name: u.role.as_str(),
-            timezone: u.timezone,
-            teams: u.teams,
-        }
-    }
 }
 
 /// Body of `POST /v2/users`. `timezone` is a Slotline extension.
