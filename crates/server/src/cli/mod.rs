@@ -105,6 +105,9 @@ pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
     let db = Db::connect(url).await?;
     db.migrate().await?;
+    if db.autovacuum_off().await? {
+        tracing::warn!("PostgreSQL runs with autovacuum off: without table statistics its plans can read whole histories; switch it on or ANALYZE regularly");
+    }
     Ok(db)
 }
 

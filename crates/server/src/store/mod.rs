@@ -147,6 +147,18 @@ impl Db {
         self.write.close().await;
     }
 
+    /// True on a PostgreSQL server whose autovacuum is off: its planner then never learns how
+    /// big the tables grow and may read a host's or an account's whole history per request
+    /// (BENCHMARKS.md). SQLite plans without statistics and has no such switch.
+    pub async fn autovacuum_off(&self) -> Result<bool, sqlx::Error> {
+        if self.backend != Backend::Postgres {
+            return Ok(false);
+        }
+        let (setting,): (String,) =
+            sqlx::query_as("SELECT setting FROM pg_settings WHERE name = 'autovacuum'").fetch_one(&mut *self.reader().await?).await?;
+        Ok(setting == "off")
+    }
+
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self.backend {
