@@ -1,5 +1,7 @@
 //! The `slotline` command, run as a separate process the way an operator runs it.
 
+mod common;
+
 use std::{
     path::Path,
     process::{Child, Command, Stdio},
@@ -194,25 +196,16 @@ async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
 
 /// An operator whose PostgreSQL runs without autovacuum is told at start: without table
 /// statistics PostgreSQL's plans can read a host's whole history per booking (BENCHMARKS.md).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_warns_when_postgresql_runs_without_autovacuum() {
-    use sqlx::{Connection, Executor};
-    let url = std::env::var("SLOTLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut admin = match sqlx::PgConnection::connect(&url).await {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => return eprintln!("PostgreSQL unavailable, skipped: {e}"),
-        Err(e) => panic!("PostgreSQL unavailable under CI: {e}"),
-    };
-    let (setting,): (String,) = sqlx::query_as("SHOW autovacuum").fetch_one(&mut admin).await.unwrap();
-    let name = format!("slotline_cli_{:08x}", rand::random::<u32>());
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-    let db_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
+    let Some(app) = common::TestApp::spawn(common::Backend::Postgres).await else { return };
+    let (setting,): (String,) = sqlx::query_as("SHOW autovacuum").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_slotline"))
-        .args(["migrate", "--database-url", &db_url])
+        .args(["migrate", "--database-url", &app.url])
         .env("SLOTLINE_LOG", "warn")
         .output()
         .expect("run slotline");
-    admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
+    app.finish().await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let warned = String::from_utf8_lossy(&out.stderr).contains("autovacuum off");
     assert_eq!(warned, setting == "off", "autovacuum is {setting}; stderr: {}", String::from_utf8_lossy(&out.stderr));
