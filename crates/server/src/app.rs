@@ -28,6 +28,7 @@ pub struct AppState {
     pub conversation_idle_ms: i64,
     /// How often the sweeper runs (tests shorten it).
     pub sweep_every: std::time::Duration,
+    pub connections: crate::connections::Limits,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -53,6 +54,7 @@ impl AppState {
             worker: config.worker(),
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
             sweep_every: SWEEP_EVERY,
+            connections: config.connection_limits(),
         }
     }
 
@@ -78,9 +80,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         shutdown_signal().await;
         Ok(())
     } else {
-        let router = crate::api::router(state);
-        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let limits = state.connections.clone();
+        crate::connections::serve(listener, crate::api::router(state), limits, shutdown_signal()).await
     };
     sweeper.abort();
     if let Some(w) = worker {

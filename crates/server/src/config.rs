@@ -46,6 +46,17 @@ pub struct ServeConfig {
     /// Webhook attempts in flight at once per webhook.
     #[arg(long, env = "SLOTLINE_WEBHOOK_PER_ENDPOINT", default_value_t = 32)]
     pub webhook_per_endpoint: usize,
+    /// Open client connections in all (lowered to what the open-files limit allows); more are
+    /// answered 503 and closed.
+    #[arg(long, env = "SLOTLINE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Open client connections from one address; more are answered 503 and closed.
+    #[arg(long, env = "SLOTLINE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub max_connections_per_address: usize,
+    /// Seconds a connection may wait for or take to send a request's head (so also how long an
+    /// idle keep-alive connection stays open), and may pause inside a request body.
+    #[arg(long, env = "SLOTLINE_IDLE_TIMEOUT", default_value_t = 20)]
+    pub idle_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -80,6 +91,18 @@ impl ServeConfig {
             webhook_timeout: 15,
             webhook_concurrency: 256,
             webhook_per_endpoint: 32,
+            max_connections: 10_000,
+            max_connections_per_address: 256,
+            idle_timeout: 20,
+        }
+    }
+
+    /// How many connections the server keeps and how long it waits for clients.
+    pub fn connection_limits(&self) -> crate::connections::Limits {
+        crate::connections::Limits {
+            max_connections: self.max_connections.max(1),
+            per_address: self.max_connections_per_address.max(1),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout.max(1)),
         }
     }
 

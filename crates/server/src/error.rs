@@ -43,6 +43,10 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("URI too long")]
+    UriTooLong { limit: usize },
+    #[error("header section too large")]
+    HeadersTooLarge { limit: usize },
     #[error("{0}")]
     RouteNotFound(String),
     #[error("{0}")]
@@ -76,6 +80,8 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,7 +102,14 @@ impl AppError {
             AppError::PayloadTooLarge { limit } => {
                 invalid(format!("Request body is too large. The limit is {limit} bytes."), Some("body".into()))
             }
-            AppError::UnsupportedMediaType(m) | AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
+            AppError::UnsupportedMediaType(m) => invalid(m.clone(), Some("Content-Type".into())),
+            AppError::UriTooLong { limit } => {
+                invalid(format!("The request URL is too long. The limit is {limit} bytes."), Some("url".into()))
+            }
+            AppError::HeadersTooLarge { limit } => {
+                invalid(format!("The request headers are too large. The limit is {limit} bytes in all."), Some("headers".into()))
+            }
+            AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
             AppError::Internal(_) => {
                 ErrorBody { kind: "api_error", message: "An unexpected error occurred. Please try again later.".into(), param: None }
             }

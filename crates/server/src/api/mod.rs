@@ -64,6 +64,8 @@ pub fn router(state: SharedState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.connections.idle_timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::request_limits::check))
         .layer(middleware::from_fn(request_id::stamp))
         .with_state(state)
 }

@@ -71,9 +71,13 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// The HTTP client every attempt uses: keep-alive pools per destination, no redirects.
+/// The HTTP client every attempt uses: keep-alive pools per destination, no redirects, header
+/// names in their conventional capitalisation, and no proxy taken from the environment (the
+/// guard would only ever see the proxy's address).
 pub fn client(policy: &Policy, per_host: usize) -> reqwest::Client {
     reqwest::Client::builder()
+        .no_proxy()
+        .http1_title_case_headers()
         .user_agent(concat!("Slotline-Webhooks/", env!("CARGO_PKG_VERSION"), " (+https://github.com/slotline)"))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(policy.connect_timeout)

@@ -56,6 +56,9 @@ pub struct Options {
     pub booking_rate_limit: u32,
     /// How often the sweeper runs, in ms (0: the server's default).
     pub sweep_ms: u64,
+    /// Seconds a connection may wait for a request head.
+    pub idle_timeout_secs: u64,
+    pub max_connections_per_address: usize,
 }
 
 impl Default for Options {
@@ -69,6 +72,8 @@ impl Default for Options {
             role: slotline::config::Role::All,
             booking_rate_limit: 0,
             sweep_ms: 0,
+            idle_timeout_secs: 20,
+            max_connections_per_address: 256,
         }
     }
 }
@@ -135,6 +140,8 @@ impl TestApp {
         config.webhook_per_endpoint = opts.webhook_per_endpoint;
         config.role = opts.role;
         config.booking_rate_limit = opts.booking_rate_limit;
+        config.idle_timeout = opts.idle_timeout_secs;
+        config.max_connections_per_address = opts.max_connections_per_address;
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);

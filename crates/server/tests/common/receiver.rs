@@ -29,6 +29,8 @@ pub enum Behavior {
 pub struct Received {
     /// Header names lowercased.
     pub headers: HashMap<String, String>,
+    /// Header names exactly as they were sent, in order.
+    pub names_as_sent: Vec<String>,
     pub body: Vec<u8>,
     pub at: std::time::Instant,
 }
@@ -128,6 +130,7 @@ impl Receiver {
                 .filter_map(|l| l.split_once(':'))
                 .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
                 .collect();
+            let names_as_sent = head.lines().skip(1).filter_map(|l| l.split_once(':')).map(|(k, _)| k.to_string()).collect();
             let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
             while buf.len() < head_end + len {
                 let mut chunk = [0u8; 8192];
@@ -138,7 +141,7 @@ impl Receiver {
             }
             let body = buf[head_end..head_end + len].to_vec();
             buf.drain(..head_end + len);
-            let request = Received { headers, body, at: std::time::Instant::now() };
+            let request = Received { headers, names_as_sent, body, at: std::time::Instant::now() };
             if !self.record_on_answer {
                 self.received.lock().unwrap().push(request.clone());
             }
