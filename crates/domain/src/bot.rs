@@ -275,7 +275,7 @@ impl Flow {
                 let v = one().ok_or_else(|| Invalid::new("Please answer the question.", "value"))?;
                 let ok = match answer.as_str() {
                     "email" => email::is_valid(&v),
-                    "phone" => phone::is_valid_e164(&v),
+                    "phone" => phone::is_possible(&v),
                     "number" => v.parse::<f64>().is_ok_and(f64::is_finite),
                     _ => v.chars().count() <= 1000,
                 };
@@ -288,7 +288,8 @@ impl Flow {
                     };
                     return Err(Invalid::new(format!("Please enter {what}."), "value"));
                 }
-                vec![v]
+                // A phone number is kept in E.164, whatever separators the visitor typed.
+                vec![if answer == "phone" { phone::parse(&v).unwrap_or(v) } else { v }]
             }
             StepKind::SingleChoice { options } => {
                 let v = one().ok_or_else(|| Invalid::new("Please choose an option.", "value"))?;
@@ -357,6 +358,9 @@ mod tests {
         let phone = Flow::parse(&json!({"steps": [{"type": "question", "answer": "phone", "text": "Phone?"}, {"type": "question", "answer": "number", "text": "How many?"}]})).unwrap();
         assert!(phone.answer("step1", &["12".into()]).is_err());
         assert!(phone.answer("step1", &["+12025550195".into()]).is_ok());
+        // The API's phone rule: possible numbers, kept in E.164; OnceHub's bad example refused.
+        assert_eq!(phone.answer("step1", &["+1 555-123-4567".into()]).unwrap().0, vec!["+15551234567"]);
+        assert!(phone.answer("step1", &["+91999999".into()]).is_err());
         assert!(phone.answer("step2", &["ten".into()]).is_err());
         assert_eq!(phone.answer("step2", &["10".into()]).unwrap().1, Next::Done, "past the last step");
     }

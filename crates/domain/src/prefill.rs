@@ -85,8 +85,8 @@ impl Prefill {
         match key {
             "name" | "email" | "company" | "note" => self.set(key, value),
             "mobile_phone" | "phone" => {
-                if phone::is_valid_e164(value) {
-                    self.set(key, value);
+                if let Some(number) = phone::parse(value) {
+                    self.set(key, &number);
                 }
             }
             "guests" => self.guests(value),
@@ -116,9 +116,10 @@ impl Prefill {
             "name" | "email" | "company" | "phone" | "note" => self.set(key, value),
             // Digits only, country code first, no `+`.
             "mobile" => {
-                let e164 = format!("+{value}");
-                if value.chars().all(|c| c.is_ascii_digit()) && phone::is_valid_e164(&e164) {
-                    self.set("mobile_phone", &e164);
+                if value.chars().all(|c| c.is_ascii_digit()) {
+                    if let Some(number) = phone::parse(&format!("+{value}")) {
+                        self.set("mobile_phone", &number);
+                    }
                 }
             }
             "customerguests" => self.guests(value),
@@ -221,6 +222,16 @@ mod tests {
         assert_eq!(p.co_hosts, vec!["bob@example.com", "cy@example.com"]);
         assert_eq!(p.time_zone.as_deref(), Some("Asia/Kolkata"));
         assert_eq!(p.duration, Some(45));
+    }
+
+    /// The phone rule is the API's: possible numbers, separators dropped, too short refused.
+    #[test]
+    fn phone_prefill_follows_the_possible_number_rule() {
+        let p = Prefill::parse(Product::BookingCalendar, &pairs("phone=%2B1%20555-123-4567&mobile_phone=%2B91999999"), &[]);
+        assert_eq!(p.fields["phone"], "+15551234567");
+        assert!(!p.fields.contains_key("mobile_phone"), "OnceHub's example of a bad number is not prefilled");
+        let p = Prefill::parse(Product::BookingPage, &pairs("mobile=15551234567"), &[]);
+        assert_eq!(p.fields["mobile_phone"], "+15551234567");
     }
 
     #[test]

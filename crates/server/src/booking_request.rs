@@ -65,13 +65,14 @@ fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<
     if !email::is_valid(&mail) {
         return Err(AppError::invalid(format!("Invalid email format: '{mail}'"), "booking_form.email"));
     }
-    for key in ["phone", "mobile_phone"] {
-        if let Some(v) = text(key) {
-            if !phone::is_valid_e164(&v) {
-                return Err(AppError::invalid(format!("Invalid phone format: '{v}'"), format!("booking_form.{key}").as_str()));
-            }
-        }
-    }
+    // Phone numbers are kept in E.164, whatever separators the guest typed.
+    let number = |key: &str| match text(key) {
+        None => Ok(None),
+        Some(v) => phone::parse(&v)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{v}'"), format!("booking_form.{key}").as_str())),
+    };
+    let (phone_number, mobile_phone) = (number("phone")?, number("mobile_phone")?);
     let guests: Vec<String> = match form.get("guests") {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(a)) => a
@@ -111,7 +112,7 @@ fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<
         }
     }
     Ok(json!({
-        "name": name, "email": mail, "phone": text("phone"), "mobile_phone": text("mobile_phone").unwrap_or_default(),
+        "name": name, "email": mail, "phone": phone_number, "mobile_phone": mobile_phone.unwrap_or_default(),
         "note": text("note").unwrap_or_default(), "company": text("company"), "guests": guests, "custom_fields": custom,
     }))
 }
@@ -147,9 +148,9 @@ fn choose_location(settings: &Settings, asked: Option<&Value>) -> AppResult<Opti
     match kind {
         "guest_phone" => {
             let number = value
-                .filter(|v| phone::is_valid_e164(v))
+                .and_then(phone::parse)
                 .ok_or_else(|| AppError::invalid("A phone number in E.164 format is required.", "location.value"))?;
-            Ok(Some(location_value(found, Some(number))))
+            Ok(Some(location_value(found, Some(number.as_str()))))
         }
         "in_person_by_guest" => {
             let address =

@@ -787,3 +787,24 @@ async fn round_robin_takes_turns(app: &TestApp) {
     assert!(members.contains(&hosts[0]) && members.contains(&hosts[1]));
 }
 both_backends!(round_robin_takes_turns, round_robin_takes_turns);
+
+/// A booking's phone is accepted when it is a possible number for its country (OnceHub's own
+/// example +15551234567 included), with or without separators, and kept in E.164.
+async fn booking_form_phones_follow_the_possible_number_rule(app: &TestApp) {
+    let cal = calendar(app, json!({"host": app.owner_user_id, "name": "Phones", "settings": {"minimum_notice_minutes": 0}})).await;
+    let path = format!("/v2/booking-calendars/{cal}/schedule");
+    let body = |start: &str, phone: &str| json!({"start_time": start, "guest_time_zone": "UTC", "booking_form": {"name": "Pat Phone", "email": "pat@guest.example", "phone": phone}});
+    for (start, phone) in [("2025-06-16T14:00:00Z", "+15551234567"), ("2025-06-16T15:00:00Z", "+1 555-123-4567")] {
+        let (s, b) = app.post(&path, body(start, phone)).await;
+        assert_eq!(s, 200, "{phone}: {b}");
+        let (_, got) = app.get(&format!("/v2/bookings/{}", b["id"].as_str().unwrap())).await;
+        assert_eq!(got["form_submission"]["phone"], "+15551234567", "{phone}");
+    }
+    assert_error(
+        &app.post(&path, body("2025-06-16T16:00:00Z", "+91999999")).await,
+        400,
+        "Invalid phone format: '+91999999'",
+        Some("booking_form.phone"),
+    );
+}
+both_backends!(booking_form_phones_follow_the_possible_number_rule, booking_form_phones_follow_the_possible_number_rule);

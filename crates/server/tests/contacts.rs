@@ -53,6 +53,23 @@ async fn create_validation_and_duplicates(app: &TestApp) {
         "Invalid email format: 'john.doe@invalid'",
         Some("email"),
     );
+    // A possible number is accepted whatever its separators, and kept in E.164.
+    for written in ["+15551234567", "+1 555 123 4567", "+1-555-123-4567"] {
+        let email = format!("{}@possible.example", written.len());
+        let (s, c) = app
+            .post("/v2/contacts", json!({"mobile_phone": written, "phone": written, "email": email, "first_name": "A", "last_name": "B"}))
+            .await;
+        assert_eq!(s, 201, "{written}: {c}");
+        assert_eq!((c["mobile_phone"].as_str(), c["phone"].as_str()), (Some("+15551234567"), Some("+15551234567")), "{written}");
+        let (s, _) = app.delete(&format!("/v2/contacts/{}", c["id"].as_str().unwrap())).await;
+        assert_eq!(s, 200);
+    }
+    assert_error(
+        &app.post("/v2/contacts", json!({"email": "short@example.com", "phone": "+91999999", "first_name": "A", "last_name": "B"})).await,
+        400,
+        "Invalid phone format: '+91999999'",
+        Some("phone"),
+    );
     assert_error(
         &app.post("/v2/contacts", json!({"mobile_phone": "+91999999", "first_name": "A", "last_name": "B"})).await,
         400,

@@ -106,12 +106,9 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
         }
     }
     if let Some(v) = f.nullable_str("phone")? {
-        if let Some(p) = &v {
-            if !phone::is_valid_e164(p) {
-                return Err(AppError::invalid(format!("Invalid phone format: '{p}'"), "phone"));
-            }
-        }
-        cols.push(("phone", Arg::OptStr(v)));
+        let number =
+            v.map(|p| phone::parse(&p).ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{p}'"), "phone"))).transpose()?;
+        cols.push(("phone", Arg::OptStr(number)));
     }
     if let Some(v) = f.nullable_str("timezone")? {
         if let Some(tz) = &v {
@@ -237,11 +234,9 @@ pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: F
             return Err(AppError::invalid(format!("Invalid email format: '{a}'"), "email"));
         }
     }
-    if let Some(m) = &mobile {
-        if !phone::is_valid_e164(m) {
-            return Err(AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone"));
-        }
-    }
+    let mobile = mobile
+        .map(|m| phone::parse(&m).ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone")))
+        .transpose()?;
     let (mut cols, custom) = columns(&state, &p.account_id, &f).await?;
     cols.push(("email", Arg::OptStr(address)));
     cols.push(("mobile_phone", Arg::OptStr(mobile)));
