@@ -53,6 +53,13 @@ impl IdKind {
     }
 }
 
+/// True when `s` has the form of an id of `kind`: its prefix, then 1 to 40 characters from
+/// `[0-9A-Z]` (OnceHub's own ids vary in length).
+pub fn has_form(kind: IdKind, s: &str) -> bool {
+    s.strip_prefix(kind.prefix())
+        .is_some_and(|rest| (1..=40).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()))
+}
+
 /// A fresh random id without a prefix (one-time links carry none).
 pub fn new_bare_id() -> String {
     let mut rng = rand::thread_rng();
@@ -73,6 +80,15 @@ pub fn new_id(kind: IdKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_has_its_kinds_prefix_then_uppercase_letters_and_digits() {
+        assert!(has_form(IdKind::User, "USR-FSD423423"));
+        assert!(has_form(IdKind::Team, "TM-GCJU8DLBTPY1"));
+        for bad in ["USR-", "usr-FSD423", "USR-fsd423", "TM-GCJU8DLBTPY1", "USR-A B", "garbage", &format!("USR-{}", "A".repeat(41))] {
+            assert!(!has_form(IdKind::User, bad), "{bad}");
+        }
+    }
 
     #[test]
     fn ids_carry_the_prefix_and_twelve_uppercase_alphanumerics() {

@@ -225,3 +225,44 @@ async fn oversized_bodies_are_refused_with_413() {
     assert!(list["data"].as_array().unwrap().is_empty(), "nothing half-written");
     app.finish().await;
 }
+
+/// Every filter OnceHub types (emails, ids, enums, date-times) is checked: a value of the wrong
+/// form is refused with 400 in OnceHub's shape naming the parameter, never answered with an
+/// empty list.
+async fn typed_filters_refuse_garbage_naming_the_parameter(app: &TestApp) {
+    let cases = [
+        ("/v2/users", "email", "not-an-email"),
+        ("/v2/contacts", "email", "not-an-email"),
+        ("/v2/teams", "user", "garbage"),
+        ("/v2/booking-calendars", "host", "garbage"),
+        ("/v2/booking-pages", "user", "TM-ABC"),
+        ("/v2/booking-pages", "master_page", "garbage"),
+        ("/v2/booking-pages", "event_type", "garbage"),
+        ("/v2/bookings", "owner", "garbage"),
+        ("/v2/bookings", "contact", "USR-ABC"),
+        ("/v2/bookings", "booking_page", "garbage"),
+        ("/v2/bookings", "master_page", "garbage"),
+        ("/v2/bookings", "event_type", "garbage"),
+        ("/v2/bookings", "booking_calendar", "garbage"),
+        ("/v2/bookings", "host", "garbage"),
+        ("/v2/bookings", "status", "pending-ish"),
+        ("/v2/bookings", "creation_time.gt", "2025-13-45T99:99:99Z"),
+        ("/v2/bookings", "starting_time.lt", "yesterday"),
+        ("/v2/contacts", "last_updated_time.gt", "soon"),
+        ("/v2/conversations", "contact", "garbage"),
+        ("/v2/conversations", "status", "chatty"),
+        ("/v2/events", "booking", "garbage"),
+    ];
+    for (path, param, value) in cases {
+        let (s, body) = app.get(&format!("{path}?{param}={value}")).await;
+        assert_eq!(s, 400, "{path}?{param}={value}: {body}");
+        assert_eq!(body["type"], "invalid_request_error", "{path}?{param}={value}");
+        assert_eq!(body["param"], param, "{path}?{param}={value}: {body}");
+    }
+    // Well-formed values still filter (nothing matches them here).
+    let (s, body) = app.get("/v2/bookings?owner=USR-NOBODY1&status=scheduled").await;
+    assert_eq!((s, body["data"].as_array().map(Vec::len)), (200, Some(0)), "{body}");
+    let (s, _) = app.get("/v2/users?email=owner%40test.example").await;
+    assert_eq!(s, 200);
+}
+both_backends!(typed_filters_refuse_garbage_naming_the_parameter, typed_filters_refuse_garbage_naming_the_parameter);

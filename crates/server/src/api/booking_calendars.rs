@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use serde::Serialize;
+use slotline_domain::id::IdKind;
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
 
@@ -119,7 +120,8 @@ async fn host_and_distribution(state: &SharedState, account_id: &str, host: &str
 pub async fn list_calendars(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = booking_calendars::list(&state.db, &p.account_id, params.get("host"), &req).await?;
+    let (rows, page) =
+        booking_calendars::list(&state.db, &p.account_id, params.id("host", &[IdKind::User, IdKind::Team])?.as_deref(), &req).await?;
     let data: Vec<BookingCalendarOut> = rows.into_iter().map(|c| out(&state.base_url, c)).collect();
     Ok(list::respond(&state.base_url, "/v2/booking-calendars", &params, &req, &page, data))
 }

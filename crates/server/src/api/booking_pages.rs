@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use serde::Serialize;
+use slotline_domain::id::IdKind;
 use slotline_domain::{settings::Settings, slug, timezone};
 use utoipa::ToSchema;
 
@@ -121,9 +122,9 @@ pub async fn list_pages(State(state): State<SharedState>, p: Principal, RawQuery
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let filter = booking_pages::PageFilter {
-        master_page: params.get("master_page").map(str::to_string),
-        event_type: params.get("event_type").map(str::to_string),
-        owner: params.get("user").map(str::to_string),
+        master_page: params.id("master_page", &[IdKind::MasterPage])?,
+        event_type: params.id("event_type", &[IdKind::EventType])?,
+        owner: params.id("user", &[IdKind::User])?,
     };
     let (rows, page) = booking_pages::list(&state.db, &p.account_id, &filter, &req).await?;
     let data: Vec<BookingPageOut> = rows.into_iter().map(|b| out(&state.base_url, b)).collect();

@@ -7,6 +7,7 @@ use axum::{
     Json, Router,
 };
 use serde_json::{json, Map, Value};
+use slotline_domain::id::IdKind;
 use slotline_domain::lifecycle::{Action, Actor, Status};
 
 use super::{
@@ -115,16 +116,15 @@ pub async fn list_bookings(State(state): State<SharedState>, p: Principal, RawQu
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
     let statuses = params.one_of("status", |s| Status::parse(s).is_some())?;
-    let get = |k: &str| params.get(k).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = bookings::BookingFilter {
         statuses,
-        owner: get("owner"),
-        contact: get("contact"),
-        booking_page: get("booking_page"),
-        master_page: get("master_page"),
-        event_type: get("event_type"),
-        booking_calendar: get("booking_calendar"),
-        host: get("host"),
+        owner: params.id("owner", &[IdKind::User])?,
+        contact: params.id("contact", &[IdKind::Contact])?,
+        booking_page: params.id("booking_page", &[IdKind::BookingPage])?,
+        master_page: params.id("master_page", &[IdKind::MasterPage])?,
+        event_type: params.id("event_type", &[IdKind::EventType])?,
+        booking_calendar: params.id("booking_calendar", &[IdKind::BookingCalendar])?,
+        host: params.id("host", &[IdKind::User])?,
         creation: params.range("creation_time")?,
         starting: params.range("starting_time")?,
         last_updated: params.range("last_updated_time")?,

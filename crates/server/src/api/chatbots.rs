@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use serde_json::{json, Value};
+use slotline_domain::id::IdKind;
 use slotline_domain::{bot::Flow, settings::origin_of};
 
 use super::{
@@ -234,7 +235,8 @@ pub async fn create_audience(State(state): State<SharedState>, p: Principal, f: 
 pub async fn list_audiences(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = chatbots::list_audiences(&state.db, &p.account_id, params.get("website"), &req).await?;
+    let (rows, page) =
+        chatbots::list_audiences(&state.db, &p.account_id, params.id("website", &[IdKind::Website])?.as_deref(), &req).await?;
     let data: Vec<Value> = rows.iter().map(audience_out).collect();
     Ok(list::respond(&state.base_url, "/v2/audiences", &params, &req, &page, data))
 }

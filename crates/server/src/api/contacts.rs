@@ -178,7 +178,7 @@ pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQu
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
     let filter = contacts::ContactFilter {
-        email: params.get("email").map(str::to_string),
+        email: params.email("email")?,
         creation: params.range("creation_time")?,
         last_updated: params.range("last_updated_time")?,
     };

@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use serde_json::{json, Map, Value};
+use slotline_domain::id::IdKind;
 
 use super::{
     auth::Principal,
@@ -68,12 +69,11 @@ pub async fn list_conversations(State(state): State<SharedState>, p: Principal, 
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
     let statuses = params.one_of("status", |s| STATUSES.contains(&s))?;
-    let get = |k: &str| params.get(k).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = ConversationFilter {
         statuses,
-        contact: get("contact"),
-        bot: get("bot"),
-        website: get("website"),
+        contact: params.id("contact", &[IdKind::Contact])?,
+        bot: params.id("bot", &[IdKind::Bot])?,
+        website: params.id("website", &[IdKind::Website])?,
         creation: params.range("creation_time")?,
         last_updated: params.range("last_updated_time")?,
     };

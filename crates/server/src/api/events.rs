@@ -8,6 +8,7 @@ use axum::{
     Router,
 };
 use serde_json::value::RawValue;
+use slotline_domain::id::IdKind;
 use slotline_domain::webhook::{COMPOSITES, EVENT_TYPES};
 
 use super::{
@@ -51,7 +52,7 @@ pub async fn list_events(State(state): State<SharedState>, p: Principal, RawQuer
     let req = params.page()?;
     let filter = events::EventFilter {
         types: types(params.get("type"))?,
-        booking: params.get("booking").map(str::to_string),
+        booking: params.id("booking", &[IdKind::Booking])?,
         creation: params.range("creation_time")?,
     };
     let (rows, page) = events::list(&state.db, &p.account_id, &filter, &req).await?;

@@ -7,7 +7,11 @@ use axum::{
     Json,
 };
 use serde::Serialize;
-use slotline_domain::time::Range;
+use slotline_domain::{
+    email,
+    id::{self, IdKind},
+    time::Range,
+};
 use utoipa::ToSchema;
 
 use crate::{
@@ -69,6 +73,25 @@ impl Params {
             return Err(AppError::invalid(format!("Invalid {name}: {bad}"), name));
         }
         Ok(Some(list))
+    }
+
+    /// A filter naming an object by id: it must have the form of an id of one of `kinds`
+    /// (`Invalid owner: 'x'` otherwise); None when absent or empty.
+    pub fn id(&self, name: &str, kinds: &[IdKind]) -> AppResult<Option<String>> {
+        let Some(v) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+        if !kinds.iter().any(|k| id::has_form(*k, v)) {
+            return Err(AppError::invalid(format!("Invalid {name}: '{v}'"), name));
+        }
+        Ok(Some(v.to_string()))
+    }
+
+    /// A filter that takes an email address; None when absent or empty.
+    pub fn email(&self, name: &str) -> AppResult<Option<String>> {
+        let Some(v) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+        if !email::is_valid(v) {
+            return Err(AppError::invalid(format!("Invalid email format: '{v}'"), name));
+        }
+        Ok(Some(v.to_string()))
     }
 
     /// `<field>.gt` / `<field>.lt`.
@@ -177,6 +200,18 @@ mod tests {
         assert_eq!(e.body().param.as_deref(), Some("limit"));
         assert!(Params::parse(Some("limit=0")).page().is_err());
         assert!(Params::parse(Some("limit=ten")).page().is_err());
+    }
+
+    #[test]
+    fn typed_filters_refuse_values_of_the_wrong_form_naming_the_parameter() {
+        let p = Params::parse(Some("owner=garbage&host=TM-ABC1&email=not-an-email&contact="));
+        let e = p.id("owner", &[IdKind::User]).unwrap_err();
+        assert_eq!((e.body().message.as_str(), e.body().param.as_deref()), ("Invalid owner: 'garbage'", Some("owner")));
+        assert_eq!(p.id("host", &[IdKind::User, IdKind::Team]).unwrap().as_deref(), Some("TM-ABC1"));
+        assert!(p.id("host", &[IdKind::User]).is_err());
+        assert_eq!(p.id("contact", &[IdKind::Contact]).unwrap(), None, "empty is absent");
+        let e = p.email("email").unwrap_err();
+        assert_eq!((e.body().message.as_str(), e.body().param.as_deref()), ("Invalid email format: 'not-an-email'", Some("email")));
     }
 
     #[test]

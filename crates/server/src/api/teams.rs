@@ -7,6 +7,7 @@ use axum::{
     Json, Router,
 };
 use serde::Serialize;
+use slotline_domain::id::IdKind;
 use utoipa::ToSchema;
 
 use super::{
@@ -64,7 +65,7 @@ fn team_name(fields: &Fields) -> AppResult<String> {
 pub async fn list_teams(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = teams::list(&state.db, &p.account_id, params.get("user"), &req).await?;
+    let (rows, page) = teams::list(&state.db, &p.account_id, params.id("user", &[IdKind::User])?.as_deref(), &req).await?;
     let data: Vec<TeamOut> = rows.into_iter().map(TeamOut::from).collect();
     Ok(list::respond(&state.base_url, "/v2/teams", &params, &req, &page, data))
 }

@@ -65,7 +65,7 @@ fn no_such_user(id: &str) -> AppError {
 pub async fn list_users(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = users::list(&state.db, &p.account_id, params.get("email"), &req).await?;
+    let (rows, page) = users::list(&state.db, &p.account_id, params.email("email")?.as_deref(), &req).await?;
     let data: Vec<UserOut> = rows.into_iter().map(UserOut::from).collect();
     Ok(list::respond(&state.base_url, "/v2/users", &params, &req, &page, data))
 }
