@@ -143,3 +143,38 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// One error shape everywhere: an error answer that was not written by [`AppError`] (the
+/// framework's own rejections of a malformed path, query, form or JSON body, in plain text) is
+/// rewritten as OnceHub's `{type, message, param}`, or as a page for a browser on the public
+/// pages.
+pub async fn one_shape(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let html = !req.uri().path().starts_with("/v2") && crate::request_limits::wants_html(req.headers());
+    let read_only = req.method() == axum::http::Method::GET;
+    let res = next.run(req).await;
+    let status = res.status();
+    let plain = res.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("Request refused").to_string() } else { text };
+    let param = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Some("Content-Type"),
+        StatusCode::PAYLOAD_TOO_LARGE => Some("body"),
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY if !read_only => Some("body"),
+        _ => None,
+    };
+    let kind = if status.is_server_error() { "api_error" } else { "invalid_request_error" };
+    let body = ErrorBody { kind, message, param: param.map(str::to_string) };
+    let mut fixed =
+        if html { crate::web::layout::message(status, "Request refused", &body.message) } else { (status, Json(body)).into_response() };
+    // Keep what the answer said besides its body (Retry-After, Allow, …).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fixed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fixed
+}

@@ -47,6 +47,6 @@ pub fn refuse(path: &str, headers: &HeaderMap, error: AppError) -> Response {
 }
 
 /// A browser navigating asks for HTML first; API clients and scripts do not.
-fn wants_html(headers: &HeaderMap) -> bool {
+pub fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/html"))
 }

@@ -104,3 +104,70 @@ async fn rate_limit_can_be_switched_off() {
     }
     app.finish().await;
 }
+
+/// Every error a client can meet reads as OnceHub's `{type, message, param}` with a
+/// `Request-Id`: 401, 404, 405, 413, 415 from the API, and the framework's own rejections on
+/// the chat widget's JSON calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_is_in_oncehubs_shape_with_a_request_id() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, Options { body_limit: 2000, ..Options::default() }).await else { return };
+    let url = |p: &str| format!("{}{p}", app.base);
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str, Option<&str>)> = vec![
+        (app.http.get(url("/v2/test")).header("API-Key", "nope"), 401, "authentication_error", None),
+        (app.http.get(url("/v2/nothing-here")).header("API-Key", &app.key), 404, "invalid_request_error", None),
+        (app.http.delete(url("/v2/test")).header("API-Key", &app.key), 405, "invalid_request_error", None),
+        (
+            app.http.post(url("/v2/contacts")).header("API-Key", &app.key).header("Content-Type", "text/plain").body("first_name=A"),
+            415,
+            "invalid_request_error",
+            Some("Content-Type"),
+        ),
+        // The chat widget's calls: malformed JSON, and JSON of the wrong shape.
+        (
+            app.http.post(url("/w/WEB-NOPE/conversations")).header("Content-Type", "application/json").body("{not json"),
+            400,
+            "invalid_request_error",
+            Some("body"),
+        ),
+        (
+            app.http.post(url("/w/conversations/tok/reply")).header("Content-Type", "application/json").body("[1,2]"),
+            422,
+            "invalid_request_error",
+            Some("body"),
+        ),
+        (
+            app.http.post(url("/w/WEB-NOPE/conversations")).header("Content-Type", "text/plain").body("hi"),
+            415,
+            "invalid_request_error",
+            Some("Content-Type"),
+        ),
+    ];
+    for (i, (req, status, kind, param)) in cases.into_iter().enumerate() {
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "case {i}");
+        assert!(res.headers().get("request-id").is_some(), "case {i}: Request-Id");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "case {i}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["type"], kind, "case {i}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "case {i}: {body}");
+        assert_eq!(body.get("param").and_then(|p| p.as_str()), param, "case {i}: {body}");
+    }
+
+    // A chunked body over the limit: its size is known only while reading it.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    let chunk = format!("{{\"first_name\": \"{}\"}}", "x".repeat(5000));
+    let req = format!(
+        "POST /v2/contacts HTTP/1.1\r\nHost: x\r\nAPI-Key: {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        app.key,
+        chunk.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("Request-Id: ") && answer.contains("Content-Type: application/json"), "{answer}");
+    let body: serde_json::Value = serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    assert_eq!((body["type"].as_str(), body["param"].as_str()), (Some("invalid_request_error"), Some("body")), "{body}");
+    app.finish().await;
+}

@@ -66,6 +66,7 @@ pub fn router(state: SharedState) -> Router {
         .layer(DefaultBodyLimit::max(state.body_limit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.connections.idle_timeout))
         .layer(middleware::from_fn_with_state(state.clone(), crate::request_limits::check))
+        .layer(middleware::from_fn(crate::error::one_shape))
         .layer(middleware::from_fn(request_id::stamp))
         .with_state(state)
 }
