@@ -107,6 +107,9 @@ async fn sweep(state: SharedState) {
         if let Err(e) = crate::store::one_time_links::purge_expired(&state.db, state.now()).await {
             tracing::warn!(error = %e, "purging expired one-time links failed; will retry");
         }
+        if let Err(e) = crate::store::form_tokens::purge_expired(&state.db, state.now()).await {
+            tracing::warn!(error = %e, "purging used form tokens failed; will retry");
+        }
         // Forget the rate-limit state of accounts that have been quiet long enough to be full.
         if let Some(limiter) = &state.limiter {
             limiter.retain_recent();

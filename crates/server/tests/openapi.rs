@@ -32,7 +32,13 @@ async fn document_is_public_lists_operations_and_marks_extensions() {
     assert_eq!(doc["components"]["securitySchemes"]["ApiKey"]["name"], "API-Key");
     assert!(doc["components"]["schemas"]["Contact"]["properties"]["terms_of_sevice"].is_object());
 
-    let page = app.http.get(format!("{}/docs", app.base)).send().await.unwrap().text().await.unwrap();
+    let res = app.http.get(format!("{}/docs", app.base)).send().await.unwrap();
+    // The security headers of every page: no script, no sniffing, not framed by anyone.
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().get("referrer-policy").is_some());
+    let page = res.text().await.unwrap();
     assert!(page.contains("Slotline API reference") && page.contains("/v2/contacts") && page.contains("extension"));
     app.finish().await;
 }

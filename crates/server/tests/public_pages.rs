@@ -124,11 +124,12 @@ async fn a_taken_time_keeps_the_form_and_says_why(app: &TestApp) {
     assert_eq!(missing.status, 422);
     assert!(missing.html.contains("Please fill in every required field."), "{}", missing.html);
     assert_eq!(input(&missing.html, "email").as_deref(), Some("a@example.com"), "what the guest typed is kept");
+    // Each refusal shows the form again with a fresh token: a token is good for one post.
     let bad =
-        guest.post("/c/olive", &with(&hidden_fields(&form_a.html), &[("name", "A"), ("email", "nope"), ("meeting_reason", "x")])).await;
+        guest.post("/c/olive", &with(&hidden_fields(&missing.html), &[("name", "A"), ("email", "nope"), ("meeting_reason", "x")])).await;
     assert!(bad.html.contains("Invalid email format: &#39;nope&#39;") || bad.html.contains("Invalid email format: 'nope'"), "{}", bad.html);
     let ok = guest
-        .post("/c/olive", &with(&hidden_fields(&form_a.html), &[("name", "A"), ("email", "a@example.com"), ("meeting_reason", "x")]))
+        .post("/c/olive", &with(&hidden_fields(&bad.html), &[("name", "A"), ("email", "a@example.com"), ("meeting_reason", "x")]))
         .await;
     assert_eq!(ok.status, 303);
     let late = guest
@@ -354,8 +355,30 @@ async fn posts_need_a_fresh_token_from_this_site(app: &TestApp) {
     // The same server under another name (localhost for 127.0.0.1): the browser's own origin.
     let local = Guest::new(&app.base.replace("127.0.0.1", "localhost"));
     let form = local.open(&slot_links(&local.open("/c/olive").await.html)[0]).await;
-    let ok = local.post("/c/olive", &with(&hidden_fields(&form.html), &[("name", "B"), ("email", "b@example.com")])).await;
+    let second = with(&hidden_fields(&form.html), &[("name", "B"), ("email", "b@example.com")]);
+    let ok = local.post("/c/olive", &second).await;
     assert_eq!(ok.status, 303, "{}", ok.html);
+
+    // A token is good for one post: the same form again (another slot, another guest) is refused.
+    let replay: Vec<_> =
+        second.iter().map(|(k, v)| if k == "email" { (k.clone(), "c@example.com".to_string()) } else { (k.clone(), v.clone()) }).collect();
+    assert_eq!(local.post("/c/olive", &replay).await.status, 403, "a used token");
+
+    // The request's own Host proves nothing: an attacker sets it along with Origin.
+    let form = guest.open(&slot_links(&guest.open("/c/olive").await.html)[1]).await;
+    let fields = with(&hidden_fields(&form.html), &[("name", "E"), ("email", "e@example.com")]);
+    let res = app
+        .http
+        .post(format!("{}/c/olive", app.base))
+        .header("Origin", "http://evil.example")
+        .header("Host", "evil.example")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "Origin matching a forged Host");
+    let (_, list) = app.get("/v2/bookings").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 2, "only the two genuine posts booked");
 }
 both_backends!(posts_need_a_fresh_token_from_this_site, posts_need_a_fresh_token_from_this_site);
 
@@ -364,9 +387,12 @@ async fn public_posts_are_rate_limited(app: &TestApp) {
     let guest = Guest::new(&app.base);
     let page = guest.open("/c/olive").await;
     let form = guest.open(&slot_links(&page.html)[0]).await;
-    let fields = with(&hidden_fields(&form.html), &[("name", "A"), ("email", "nope")]);
+    let mut fields = with(&hidden_fields(&form.html), &[("name", "A"), ("email", "nope")]);
     for _ in 0..3 {
-        assert_eq!(guest.post("/c/olive", &fields).await.status, 422);
+        // Each refusal shows the form again, with a fresh token (each is good for one post).
+        let again = guest.post("/c/olive", &fields).await;
+        assert_eq!(again.status, 422);
+        fields = with(&hidden_fields(&again.html), &[("name", "A"), ("email", "nope")]);
     }
     let limited = guest.post("/c/olive", &fields).await;
     assert_eq!(limited.status, 429);

@@ -14,6 +14,7 @@ pub mod custom_fields;
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod form_tokens;
 pub mod group_commit;
 pub mod idempotency;
 pub mod instance;

@@ -375,7 +375,9 @@ async fn book(state: &SharedState, headers: &HeaderMap, client: IpAddr, flow: Fl
     let Some(slot) = posted.get("sl.slot").and_then(|s| s.parse::<i64>().ok()) else {
         return layout::message(StatusCode::BAD_REQUEST, "Something is missing", "Please choose a time first.");
     };
-    match guard::check(state, headers, client, &flow.scope(), posted.get("sl.csrf").unwrap_or("")).await {
+    match guard::check(state, headers, client, &flow.scope(), posted.get("sl.csrf").unwrap_or(""), &flow.target.settings.embed_origins)
+        .await
+    {
         Ok(None) => {}
         Ok(Some(r)) => return flow.respond(r.status(), "Not sent", html! { h1 { "Not sent" } p { (r.message()) } }, FrameData::default()),
         Err(e) => return internal(e),

@@ -103,19 +103,17 @@ fn shown_json(shown: &Shown) -> Value {
 
 /// A refusal the widget shows next to the step: `{message}` with the status.
 fn refusal(e: AppError) -> Response {
-    match &e {
-        AppError::Internal(_) => e.into_response(),
-        _ => (e.status(), Json(json!({"message": e.body().message}))).into_response(),
-    }
+    e.into_response()
 }
 
 fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
-    if !guard::same_origin(state, headers) {
-        return Some((StatusCode::FORBIDDEN, Json(json!({"message": guard::Refusal::Forged.message()}))).into_response());
+    if !guard::same_origin(state, headers, &[]) {
+        let message = guard::Refusal::Forged.message().to_string();
+        return Some(AppError::Forbidden { message, kind: "invalid_request_error" }.into_response());
     }
     if let Some(limiter) = &state.post_limiter {
         if limiter.check_key(&addr.ip()).is_err() {
-            return Some((StatusCode::TOO_MANY_REQUESTS, Json(json!({"message": guard::Refusal::TooMany.message()}))).into_response());
+            return Some(AppError::RateLimited { retry_after_secs: 60 }.into_response());
         }
     }
     None
@@ -180,8 +178,9 @@ pub async fn reply(
     Path(token): Path<String>,
     Json(body): Json<ReplyBody>,
 ) -> Response {
-    if !guard::same_origin(&state, &headers) {
-        return (StatusCode::FORBIDDEN, Json(json!({"message": guard::Refusal::Forged.message()}))).into_response();
+    if !guard::same_origin(&state, &headers, &[]) {
+        let message = guard::Refusal::Forged.message().to_string();
+        return AppError::Forbidden { message, kind: "invalid_request_error" }.into_response();
     }
     let result = async {
         let (account_id, c, bot, website) = held(&state, &token).await?;

@@ -3,17 +3,21 @@
 
 use std::{fmt::Write, sync::OnceLock};
 
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
 use crate::api::openapi;
 
-pub async fn page() -> Html<&'static str> {
+/// The reference, with the security headers of every page (it may not be framed).
+pub async fn page() -> Response {
     static PAGE: OnceLock<String> = OnceLock::new();
-    Html(PAGE.get_or_init(|| {
+    let page: &'static str = PAGE.get_or_init(|| {
         let doc: Value = serde_json::from_str(openapi::document()).unwrap_or_default();
         render(&doc)
-    }))
+    });
+    let mut res = Html(page).into_response();
+    super::layout::secure(res.headers_mut(), "'none'");
+    res
 }
 
 fn esc(s: &str) -> String {

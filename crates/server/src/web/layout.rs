@@ -69,12 +69,18 @@ pub fn frame_ancestors(allowed: &[String]) -> String {
 /// An HTML response with the headers every public page carries. Scripts and styles come only
 /// from this server; `frame_ancestors` restricts embedding.
 pub fn respond(status: StatusCode, markup: Markup, frame_ancestors: &str) -> Response {
+    let mut res = (status, markup).into_response();
+    secure(res.headers_mut(), frame_ancestors);
+    res
+}
+
+/// The headers of every HTML page this server writes: no sniffing, no caching, a strict
+/// content security policy, and who may frame it.
+pub fn secure(h: &mut axum::http::HeaderMap, frame_ancestors: &str) {
     let csp = format!(
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          base-uri 'none'; frame-ancestors {frame_ancestors}"
     );
-    let mut res = (status, markup).into_response();
-    let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -82,7 +88,6 @@ pub fn respond(status: StatusCode, markup: Markup, frame_ancestors: &str) -> Res
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    res
 }
 
 /// A page that only says something (not found, refused, …).

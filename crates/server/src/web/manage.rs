@@ -285,7 +285,7 @@ pub async fn cancel_form(State(state): State<SharedState>, Path(token): Path<Str
 /// The booking behind a guest's post, once the post passed the form guard.
 async fn guarded(state: &SharedState, headers: &HeaderMap, addr: SocketAddr, token: &str, posted: &Query) -> Result<Held, Response> {
     let h = load(state, token).await?;
-    match guard::check(state, headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or("")).await {
+    match guard::check(state, headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or(""), &[]).await {
         Ok(None) => Ok(h),
         Ok(Some(r)) => Err(refused_page(&h, r.status(), r.message())),
         Err(e) => Err(internal(e)),
