@@ -124,6 +124,19 @@ impl ServeConfig {
         w
     }
 
+    /// Settings that parse but cannot work, refused at start naming the flag.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(u) = &self.public_url {
+            let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                return Err(format!(
+                    "--public-url / SLOTLINE_PUBLIC_URL must be an http:// or https:// URL such as https://book.example.com, not '{u}'"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The public base URL without a trailing slash.
     pub fn base_url(&self) -> String {
         match &self.public_url {

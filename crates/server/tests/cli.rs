@@ -210,3 +210,46 @@ async fn the_server_warns_when_postgresql_runs_without_autovacuum() {
     let warned = String::from_utf8_lossy(&out.stderr).contains("autovacuum off");
     assert_eq!(warned, setting == "off", "autovacuum is {setting}; stderr: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A `sqlite:` URL opens and creates a missing file as a plain path does.
+#[test]
+fn a_sqlite_url_creates_a_missing_database_like_a_plain_path() {
+    let dir = std::env::temp_dir().join(format!("slotline-url-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (url, file) in [
+        (format!("sqlite://{}", dir.join("abs.db").display()), dir.join("abs.db")),
+        (format!("sqlite:{}", dir.join("short.db").display()), dir.join("short.db")),
+        (dir.join("plain.db").display().to_string(), dir.join("plain.db")),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(["migrate", "--database-url", &url]).output().unwrap();
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(file.exists(), "{url} created {}", file.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every start-up error names the setting at fault and what to do, never a bare library error.
+#[test]
+fn start_up_errors_name_the_setting_and_what_to_do() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let err = run(&["migrate", "--database-url", "/nonexistent-folder/sub/slotline.db"]);
+    assert!(err.contains("--database-url") && err.contains("folder exists"), "{err}");
+    let err = run(&["migrate", "--database-url", "postgres://nobody:secret@127.0.0.1:1/none"]);
+    assert!(err.contains("--database-url") && err.contains("PostgreSQL is running"), "{err}");
+    assert!(!err.contains("secret"), "the password is not shown: {err}");
+
+    let dir = std::env::temp_dir().join(format!("slotline-start-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("s.db").display().to_string();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = run(&["serve", "--database-url", &db, "--listen", &addr]);
+    assert!(err.contains("--listen") && err.contains("another port"), "{err}");
+    let err = run(&["serve", "--database-url", &db, "--public-url", "book.example.com"]);
+    assert!(err.contains("--public-url") && err.contains("https://"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

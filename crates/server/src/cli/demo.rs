@@ -27,6 +27,7 @@ const DEMO_EMAIL: &str = "demo@slotline.example";
 const DEMO_KEY_NAME: &str = "Demo key";
 
 pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> CliResult {
+    config.check()?;
     let db = super::open(&config.database_url).await?;
     let now = SystemClock.now_ms();
     let account = match accounts::list(&db).await?.into_iter().find(|a| a.email == DEMO_EMAIL) {
@@ -43,7 +44,7 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     if let Some(path) = key_file {
         std::fs::write(path, &secret)?;
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| super::listen_error(config.listen, &e))?;
     let base = config.base_url();
     println!("Slotline demo is running at {base}");
     println!("API key: {secret}");

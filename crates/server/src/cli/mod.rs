@@ -10,7 +10,7 @@ use crate::{
     app::{self, AppState},
     clock::{Clock, SystemClock},
     config::ServeConfig,
-    store::{accounts, keys, Db},
+    store::{self, accounts, keys, Db},
 };
 
 #[derive(Parser)]
@@ -103,20 +103,43 @@ pub enum KeyCmd {
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
+    let db = Db::connect(url).await.map_err(|e| database_error(url, &e.to_string()))?;
+    db.migrate().await.map_err(|e| format!("could not migrate the database {} (--database-url): {e}", store::redacted_url(url)))?;
     if db.autovacuum_off().await? {
         tracing::warn!("PostgreSQL runs with autovacuum off: without table statistics its plans can read whole histories; switch it on or ANALYZE regularly");
     }
     Ok(db)
 }
 
+/// A start-up failure to open the database, naming the setting and what to do.
+fn database_error(url: &str, error: &str) -> String {
+    let shown = store::redacted_url(url);
+    let hint = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        "check that PostgreSQL is running at that address, that the user may log in, and that the database exists (createdb <name>)"
+    } else {
+        "check that the folder exists and this user may write there (the file itself is created when missing)"
+    };
+    format!("could not open the database {shown} (--database-url / SLOTLINE_DATABASE_URL): {error}; {hint}")
+}
+
+/// A start-up failure to listen, naming the setting and what to do.
+pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
+    let hint = match e.kind() {
+        std::io::ErrorKind::AddrInUse => "another program uses that port: stop it or choose another port",
+        std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges: choose a port of 1024 or above",
+        std::io::ErrorKind::AddrNotAvailable => "that address is not one of this machine's: use 127.0.0.1 or 0.0.0.0",
+        _ => "choose another address",
+    };
+    format!("could not listen on {addr} (--listen / SLOTLINE_LISTEN): {e}; {hint}")
+}
+
 pub async fn run(cli: Cli) -> CliResult {
     let now = || SystemClock.now_ms();
     match cli.command {
         Command::Serve(config) => {
+            config.check()?;
             let db = open(&config.database_url).await?;
-            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| listen_error(config.listen, &e))?;
             tracing::info!(listen = %listener.local_addr()?, public_url = %config.base_url(), "slotline serving");
             app::serve(AppState::new(db, &config), listener).await?;
         }

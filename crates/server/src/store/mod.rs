@@ -66,11 +66,32 @@ const SQLITE_READERS: usize = 4;
 
 /// Turns what a user passes as `--database-url` into a URL sqlx understands: a bare file path
 /// means an SQLite file, created if missing.
+/// A plain path and a `sqlite:` URL alike open the file and create it when it is missing
+/// (unless the URL asks for another `mode`).
 pub fn normalize_url(raw: &str) -> String {
-    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") || raw.starts_with("sqlite:") {
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
         raw.to_string()
+    } else if raw.starts_with("sqlite:") {
+        if raw.contains(":memory:") || raw.contains("mode=") {
+            raw.to_string()
+        } else if raw.contains('?') {
+            format!("{raw}&mode=rwc")
+        } else {
+            format!("{raw}?mode=rwc")
+        }
     } else {
         format!("sqlite://{raw}?mode=rwc")
+    }
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redacted_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
     }
 }
 
@@ -80,6 +101,10 @@ impl Db {
         let url = normalize_url(raw_url);
         let opts = AnyConnectOptions::from_str(&url)?;
         if url.starts_with("postgres") {
+            // One connection first: its error says why (refused, no such database, bad
+            // password), where the pool would only say that it timed out.
+            let first: AnyConnection = opts.connect().await?;
+            sqlx::Connection::close(first).await?;
             // No ping before handing a connection out: a broken one fails its query and is dropped.
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
