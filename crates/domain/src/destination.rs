@@ -28,7 +28,7 @@ fn in_v4(ip: Ipv4Addr, net: [u8; 4], prefix: u8) -> bool {
 }
 
 fn refused_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let table: [([u8; 4], u8, &'static str); 11] = [
+    let table: [([u8; 4], u8, &'static str); 14] = [
         ([0, 0, 0, 0], 8, "unspecified"),
         ([127, 0, 0, 0], 8, "loopback"),
         ([10, 0, 0, 0], 8, "private"),
@@ -38,29 +38,65 @@ fn refused_v4(ip: Ipv4Addr) -> Option<&'static str> {
         ([100, 64, 0, 0], 10, "carrier-grade NAT"),
         ([192, 0, 0, 0], 24, "IETF protocol assignments"),
         ([198, 18, 0, 0], 15, "benchmarking"),
+        ([192, 0, 2, 0], 24, "documentation"),
+        ([198, 51, 100, 0], 24, "documentation"),
+        ([203, 0, 113, 0], 24, "documentation"),
         ([224, 0, 0, 0], 4, "multicast"),
         ([240, 0, 0, 0], 4, "reserved"),
     ];
     table.iter().find(|(net, prefix, _)| in_v4(ip, *net, *prefix)).map(|(_, _, why)| *why)
 }
 
+/// The IPv4 address in the last 32 bits of `ip`.
+fn low_v4(ip: Ipv6Addr) -> Ipv4Addr {
+    let [.., a, b, c, d] = ip.octets();
+    Ipv4Addr::new(a, b, c, d)
+}
+
+fn in_v6(ip: Ipv6Addr, net: [u16; 8], prefix: u8) -> bool {
+    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    u128::from(ip) & mask == u128::from(Ipv6Addr::from(net)) & mask
+}
+
 fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    let first = ip.segments()[0];
+    let s = ip.segments();
     if ip.is_unspecified() {
         Some("unspecified")
     } else if ip.is_loopback() {
         Some("loopback")
-    } else if first & 0xfe00 == 0xfc00 {
-        Some("unique local (cloud metadata)")
-    } else if first & 0xffc0 == 0xfe80 {
-        Some("link-local")
-    } else if first & 0xff00 == 0xff00 {
-        Some("multicast")
-    } else if ip.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+    } else if in_v6(ip, [0, 0, 0, 0, 0, 0, 0, 0], 96) {
+        // ::a.b.c.d, deprecated (RFC 4291): no real destination is written so.
+        Some("IPv4-compatible (deprecated)")
+    } else if in_v6(ip, [0, 0, 0, 0, 0xffff, 0, 0, 0], 96) {
+        // ::ffff:0:a.b.c.d, IPv4-translated (SIIT): judged by the IPv4 address inside.
+        refused_v4(low_v4(ip))
+    } else if in_v6(ip, [0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96) {
         // NAT64: judged by the IPv4 address inside.
-        let [a, b] = ip.segments()[6].to_be_bytes();
-        let [c, d] = ip.segments()[7].to_be_bytes();
+        refused_v4(low_v4(ip))
+    } else if in_v6(ip, [0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48) {
+        Some("local-use NAT64")
+    } else if s[0] == 0x2002 {
+        // 6to4: the IPv4 address of the relay's far end sits in bits 16..48.
+        let [a, b] = s[1].to_be_bytes();
+        let [c, d] = s[2].to_be_bytes();
         refused_v4(Ipv4Addr::new(a, b, c, d))
+    } else if in_v6(ip, [0x2001, 0, 0, 0, 0, 0, 0, 0], 32) {
+        // Teredo hides the client's IPv4 address (obfuscated) and tunnels through a relay.
+        Some("Teredo tunnel")
+    } else if in_v6(ip, [0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28) || in_v6(ip, [0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28) {
+        Some("ORCHID (not routable)")
+    } else if in_v6(ip, [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32) || in_v6(ip, [0x3fff, 0, 0, 0, 0, 0, 0, 0], 20) {
+        Some("documentation")
+    } else if in_v6(ip, [0x100, 0, 0, 0, 0, 0, 0, 0], 64) {
+        Some("discard-only")
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        Some("unique local (cloud metadata)")
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        Some("link-local")
+    } else if s[0] & 0xffc0 == 0xfec0 {
+        Some("site-local (deprecated)")
+    } else if s[0] & 0xff00 == 0xff00 {
+        Some("multicast")
     } else {
         None
     }
@@ -105,6 +141,22 @@ mod tests {
             ("::ffff:127.0.0.1", "loopback"),
             ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
             ("64:ff9b::a00:1", "private"),
+            // IPv6 forms that carry or stand for an internal IPv4 address.
+            ("::127.0.0.1", "IPv4-compatible (deprecated)"),
+            ("::10.0.0.1", "IPv4-compatible (deprecated)"),
+            ("::8.8.8.8", "IPv4-compatible (deprecated)"),
+            ("::ffff:0:10.1.2.3", "private"),
+            ("2002:a00:1::1", "private"),
+            ("2002:7f00:1::", "loopback"),
+            ("2002:a9fe:a9fe::1", "link-local (cloud metadata)"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo tunnel"),
+            ("64:ff9b:1::a00:1", "local-use NAT64"),
+            ("fec0::1", "site-local (deprecated)"),
+            ("feff::1", "site-local (deprecated)"),
+            ("2001:db8::1", "documentation"),
+            ("100::1", "discard-only"),
+            ("2001:10::1", "ORCHID (not routable)"),
+            ("192.0.2.1", "documentation"),
         ] {
             assert_eq!(refused(ip(a), &[]), Some(why), "{a}");
         }
@@ -112,7 +164,16 @@ mod tests {
 
     #[test]
     fn public_addresses_pass() {
-        for a in ["93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8", "2606:2800:220:1:248:1893:25c8:1946"] {
+        for a in [
+            "93.184.216.34",
+            "172.32.0.1",
+            "100.128.0.1",
+            "8.8.8.8",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "2002:808:808::1",  // 6to4 around a public address
+            "64:ff9b::808:808", // NAT64 of a public address
+            "2001:4860:4860::8888",
+        ] {
             assert_eq!(refused(ip(a), &[]), None, "{a}");
         }
     }

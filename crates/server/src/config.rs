@@ -40,6 +40,10 @@ pub struct ServeConfig {
     /// Seconds a webhook endpoint has to answer (the connection: 5 s at most).
     #[arg(long, env = "SLOTLINE_WEBHOOK_TIMEOUT", default_value_t = 15)]
     pub webhook_timeout: u64,
+    /// Forward proxy for webhook requests (http://host:port). Without it none is used, whatever
+    /// HTTP_PROXY or HTTPS_PROXY say; with it, each destination is still checked first.
+    #[arg(long, env = "SLOTLINE_WEBHOOK_PROXY", value_parser = parse_proxy)]
+    pub webhook_proxy: Option<reqwest::Url>,
     /// Webhook attempts in flight at once in this process.
     #[arg(long, env = "SLOTLINE_WEBHOOK_CONCURRENCY", default_value_t = 256)]
     pub webhook_concurrency: usize,
@@ -70,6 +74,14 @@ pub enum Role {
 #[derive(Debug, Clone, Default)]
 pub struct Cidrs(pub Vec<ipnet::IpNet>);
 
+fn parse_proxy(s: &str) -> Result<reqwest::Url, String> {
+    let u = reqwest::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err("a proxy URL such as http://proxy.internal:3128".into());
+    }
+    Ok(u)
+}
+
 fn parse_cidrs(s: &str) -> Result<Cidrs, String> {
     slotline_domain::destination::parse_allowed(s).map(Cidrs)
 }
@@ -91,6 +103,7 @@ impl ServeConfig {
             webhook_timeout: 15,
             webhook_concurrency: 256,
             webhook_per_endpoint: 32,
+            webhook_proxy: None,
             max_connections: 10_000,
             max_connections_per_address: 256,
             idle_timeout: 20,
@@ -117,6 +130,7 @@ impl ServeConfig {
             allow_http: self.allow_http_webhooks,
             connect_timeout: std::time::Duration::from_secs(self.webhook_timeout.clamp(1, 5)),
             timeout: std::time::Duration::from_secs(self.webhook_timeout.max(1)),
+            proxy: self.webhook_proxy.clone(),
         };
         let mut w = crate::delivery::WorkerConfig::new(policy);
         w.concurrency = self.webhook_concurrency.max(1);

@@ -27,6 +27,9 @@ pub struct Policy {
     pub allow_http: bool,
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    /// The forward proxy every attempt goes through, when the operator configured one. Proxy
+    /// variables of the environment are never used.
+    pub proxy: Option<reqwest::Url>,
 }
 
 /// Refusal of an address, recognizable in reqwest's error chain.
@@ -43,30 +46,44 @@ impl std::error::Error for Refused {}
 /// Resolves names with the system resolver, keeping only addresses webhooks may reach.
 struct GuardedResolver {
     allowed: Arc<Vec<IpNet>>,
+    /// The configured proxy's host: the operator chose it, so it may be internal.
+    proxy_host: Option<String>,
+}
+
+/// Every address `host` resolves to, or why it may not be reached: the first refused one.
+async fn resolve_checked(host: &str, allowed: &[IpNet]) -> Result<Vec<SocketAddr>, String> {
+    let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await.map_err(|e| format!("{host} does not resolve: {e}"))?.collect();
+    let mut why = None;
+    let ok: Vec<SocketAddr> = found
+        .into_iter()
+        .filter(|a| match destination::refused(a.ip(), allowed) {
+            None => true,
+            Some(w) => {
+                why = Some(format!("{host} resolves to {} ({w}), which webhooks may not reach", a.ip()));
+                false
+            }
+        })
+        .collect();
+    match (ok.is_empty(), why) {
+        (true, why) => Err(why.unwrap_or_else(|| format!("{host} does not resolve"))),
+        (false, _) => Ok(ok),
+    }
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allowed = self.allowed.clone();
+        let is_proxy = self.proxy_host.as_deref() == Some(name.as_str());
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let mut why = None;
-            let ok: Vec<SocketAddr> = found
-                .into_iter()
-                .filter(|a| match destination::refused(a.ip(), &allowed) {
-                    None => true,
-                    Some(w) => {
-                        why = Some(format!("{host} resolves to {} ({w}), which webhooks may not reach", a.ip()));
-                        false
-                    }
-                })
-                .collect();
-            if ok.is_empty() {
-                let msg = why.unwrap_or_else(|| format!("{host} does not resolve"));
-                return Err(Box::new(Refused(msg)) as Box<dyn std::error::Error + Send + Sync>);
+            if is_proxy {
+                let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+                return Ok(Box::new(found.into_iter()) as Addrs);
             }
-            Ok(Box::new(ok.into_iter()) as Addrs)
+            match resolve_checked(&host, &allowed).await {
+                Ok(ok) => Ok(Box::new(ok.into_iter()) as Addrs),
+                Err(msg) => Err(Box::new(Refused(msg)) as Box<dyn std::error::Error + Send + Sync>),
+            }
         })
     }
 }
@@ -75,15 +92,19 @@ impl Resolve for GuardedResolver {
 /// names in their conventional capitalisation, and no proxy taken from the environment (the
 /// guard would only ever see the proxy's address).
 pub fn client(policy: &Policy, per_host: usize) -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
+    let proxy_host = policy.proxy.as_ref().and_then(|p| p.host_str()).map(str::to_string);
+    let builder = match policy.proxy.as_ref().and_then(|p| reqwest::Proxy::all(p.clone()).ok()) {
+        Some(proxy) => reqwest::Client::builder().proxy(proxy),
+        None => reqwest::Client::builder().no_proxy(),
+    };
+    builder
         .http1_title_case_headers()
         .user_agent(concat!("Slotline-Webhooks/", env!("CARGO_PKG_VERSION"), " (+https://github.com/slotline)"))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
         .pool_max_idle_per_host(per_host)
-        .dns_resolver(Arc::new(GuardedResolver { allowed: Arc::new(policy.allowed.clone()) }))
+        .dns_resolver(Arc::new(GuardedResolver { allowed: Arc::new(policy.allowed.clone()), proxy_host }))
         .build()
         .expect("HTTP client")
 }
@@ -166,6 +187,15 @@ pub async fn post(client: &reqwest::Client, policy: &Policy, url: &str, headers:
     };
     if let Some(why) = refused_url(&parsed, policy) {
         return failure(started, "address", why);
+    }
+    // Through a proxy our resolver only ever sees the proxy: judge the destination's own
+    // addresses before asking the proxy to connect to it.
+    if policy.proxy.is_some() {
+        if let Some(url::Host::Domain(host)) = parsed.host() {
+            if let Err(why) = resolve_checked(host, &policy.allowed).await {
+                return failure(started, "address", why);
+            }
+        }
     }
     let mut req = client.post(parsed).header(reqwest::header::CONTENT_TYPE, "application/json");
     for (name, value) in headers {

@@ -59,6 +59,10 @@ pub struct Options {
     /// Seconds a connection may wait for a request head.
     pub idle_timeout_secs: u64,
     pub max_connections_per_address: usize,
+    /// `--webhook-allow`: CIDRs webhooks may reach although internal.
+    pub webhook_allow: &'static str,
+    /// `--webhook-proxy`.
+    pub webhook_proxy: Option<String>,
 }
 
 impl Default for Options {
@@ -74,6 +78,8 @@ impl Default for Options {
             sweep_ms: 0,
             idle_timeout_secs: 20,
             max_connections_per_address: 256,
+            webhook_allow: "",
+            webhook_proxy: None,
         }
     }
 }
@@ -142,6 +148,8 @@ impl TestApp {
         config.booking_rate_limit = opts.booking_rate_limit;
         config.idle_timeout = opts.idle_timeout_secs;
         config.max_connections_per_address = opts.max_connections_per_address;
+        config.webhook_allow = slotline::config::Cidrs(slotline_domain::destination::parse_allowed(opts.webhook_allow).unwrap());
+        config.webhook_proxy = opts.webhook_proxy.as_deref().map(|p| p.parse().unwrap());
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);
@@ -157,7 +165,7 @@ impl TestApp {
             db,
             url: config.database_url.clone(),
             clock,
-            http: Client::new(),
+            http: Client::builder().no_proxy().build().unwrap(),
             cleanup,
         })
     }
