@@ -135,6 +135,29 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
     let got = received(&rx);
     assert!(got.values().all(|b| b.windows(2).all(|w| w[0] == w[1])), "repeats carry the same bytes");
     assert!(rx.count() > EVENTS, "the abandoned claims were sent again ({} requests)", rx.count());
+
+    // The attempt log accounts for every request the receiver read: the dead server's claims
+    // are logged as interrupted, so no event was seen more often than it was attempted.
+    let rows = sqlx::query(
+        "SELECT d.event_id, COUNT(a.seq), SUM(CASE WHEN a.error_kind = 'interrupted' THEN 1 ELSE 0 END) \
+         FROM deliveries d JOIN delivery_attempts a ON a.delivery_seq = d.seq GROUP BY d.event_id",
+    )
+    .fetch_all(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap();
+    let logged: HashMap<String, i64> = rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect();
+    let interrupted: i64 = rows.iter().map(|r| r.get::<i64, _>(2)).sum();
+    assert!(interrupted > 0, "the claims the kill abandoned are logged as interrupted");
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    for id in rx.seen.lock().unwrap().iter() {
+        *seen.entry(id.clone()).or_default() += 1;
+    }
+    for (id, n) in &seen {
+        assert!(logged.get(id).copied().unwrap_or(0) >= *n, "{id}: the receiver read it {n} times, the log shows {:?}", logged.get(id));
+    }
+    let total_logged: i64 = logged.values().sum();
+    let total_seen: i64 = seen.values().sum();
+    assert!(total_logged >= total_seen, "{total_logged} attempts logged, {total_seen} requests read");
 }
 both_backends!(sigkill_mid_delivery_loses_nothing, sigkill_mid_delivery_loses_nothing, options());
 

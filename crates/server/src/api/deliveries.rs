@@ -40,7 +40,8 @@ pub struct AttemptOut {
     pub duration_ms: i64,
     /// The endpoint's HTTP status, when it answered.
     pub status_code: Option<i64>,
-    /// `address` (refused destination), `connect`, `timeout`, `tls`, `status` (not 2xx), `body`; null on success.
+    /// `address` (refused destination), `connect`, `timeout`, `tls`, `status` (not 2xx), `body`, `interrupted` (the worker
+    /// stopped before recording the outcome); null on success.
     pub error_kind: Option<String>,
     pub error: Option<String>,
     #[schema(value_type = Object)]

@@ -65,6 +65,9 @@ struct Held {
     total: usize,
 }
 
+/// How often the worker looks for claims whose worker stopped.
+const INTERRUPTED_EVERY: Duration = Duration::from_secs(2);
+
 /// Runs the worker until the task is dropped.
 pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let client = send::client(&config.policy, config.per_webhook);
@@ -80,6 +83,8 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let config = Arc::new(config);
     let per_webhook = config.per_webhook as i64;
     let max_held = 2 * config.concurrency;
+    // At start, and every few seconds: a dead worker's claims are logged and freed.
+    let mut last_sweep = std::time::Instant::now() - INTERRUPTED_EVERY;
     loop {
         let (room, capacity) = {
             let h = held.lock().expect("held deliveries");
@@ -92,7 +97,15 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
         if capacity > 0 {
             let now = clock.now_ms();
             let lease_until = now + config.lease.as_millis() as i64;
-            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, 2 * per_webhook).await {
+            if last_sweep.elapsed() >= INTERRUPTED_EVERY {
+                last_sweep = std::time::Instant::now();
+                match deliveries::interrupted(&db, now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(interrupted = n, "claims whose worker stopped were logged as interrupted and are due again"),
+                    Err(e) => tracing::warn!(error = %e, "looking for interrupted claims failed; will retry"),
+                }
+            }
+            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, 2 * per_webhook, &config.name).await {
                 Ok(claimed) => {
                     // A full claim may have left more due; a partial one got all there was room for.
                     claimed_some = claimed.len() == capacity;

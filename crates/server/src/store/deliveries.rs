@@ -56,7 +56,8 @@ fn cached(cell: &'static [std::sync::OnceLock<String>; 2], backend: Backend, bui
     cell[backend as usize].get_or_init(build)
 }
 
-/// `$1` lease end, `$2` now, `$3` limit, `$4` JSON object of room by webhook, `$5` default room.
+/// `$1` lease end, `$2` now, `$3` limit, `$4` JSON object of room by webhook, `$5` default room,
+/// `$6` the worker's name. A delivery still marked as claimed is left to [`interrupted`].
 fn claim_sql(backend: Backend) -> &'static str {
     static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
@@ -66,11 +67,11 @@ fn claim_sql(backend: Backend) -> &'static str {
         };
         let lock = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
         format!(
-            "UPDATE deliveries SET next_attempt_time = $1 WHERE seq IN (\
+            "UPDATE deliveries SET next_attempt_time = $1, claimed_time = $2, claimed_by = $6 WHERE seq IN (\
                SELECT seq FROM (\
                  SELECT seq, room, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn FROM (\
                    SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries \
-                   WHERE status = 'pending' AND next_attempt_time <= $2 AND {room} > 0 \
+                   WHERE status = 'pending' AND next_attempt_time <= $2 AND claimed_time IS NULL AND {room} > 0 \
                    ORDER BY next_attempt_time, seq LIMIT $3{lock}) due) ranked \
                WHERE rn <= room) \
              RETURNING seq, event_id, webhook_id, attempts, window_start"
@@ -122,6 +123,7 @@ fn outcomes_sql(backend: Backend) -> &'static str {
     cached(&SQL, backend, || {
         format!(
             "UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, \
+             claimed_time = NULL, claimed_by = NULL, \
              last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, \
              delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END \
              FROM {} WHERE deliveries.seq = v.seq AND deliveries.status = 'pending'",
@@ -156,6 +158,7 @@ pub async fn claim(
     limit: i64,
     room: &HashMap<String, i64>,
     default_room: i64,
+    worker: &str,
 ) -> AppResult<Vec<Claimed>> {
     let room_json = serde_json::to_string(room)?;
     let rows = sqlx::query(claim_sql(db.backend))
@@ -164,6 +167,7 @@ pub async fn claim(
         .bind(limit)
         .bind(room_json)
         .bind(default_room)
+        .bind(worker)
         .fetch_all(&mut *db.writer().await?)
         .await?;
     if rows.is_empty() {
@@ -199,6 +203,51 @@ pub async fn claim(
         None => false,
     });
     Ok(claimed)
+}
+
+/// What the attempt log says of a claim whose worker stopped before recording its outcome.
+pub const INTERRUPTED: &str =
+    "The worker stopped before it recorded this attempt (its lease ran out); the request may or may not have reached the endpoint.";
+
+/// Claims whose lease ran out before their outcome was recorded (the worker died, or could not
+/// write): each becomes an `interrupted` attempt in the log, at the time it was claimed, and the
+/// delivery is due again at once. Returns how many.
+pub async fn interrupted(db: &Db, now: i64) -> AppResult<u64> {
+    let lost = "status = 'pending' AND claimed_time IS NOT NULL AND next_attempt_time <= $1";
+    let log = "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, error_kind, error, next_attempt_time, worker) ";
+    match db.backend {
+        // Workers on other processes may run this at the same time: lock the lost claims, log
+        // and release them in one statement.
+        Backend::Postgres => {
+            let sql = format!(
+                "WITH lost AS (SELECT seq, claimed_time, claimed_by FROM deliveries WHERE {lost} FOR UPDATE SKIP LOCKED), \
+                 released AS (UPDATE deliveries d SET claimed_time = NULL, claimed_by = NULL, attempts = attempts + 1, \
+                   last_attempt_time = lost.claimed_time, last_status_code = NULL, last_error = $2, next_attempt_time = $1 \
+                   FROM lost WHERE d.seq = lost.seq RETURNING d.seq) \
+                 {log}SELECT lost.seq, lost.claimed_time, $1 - lost.claimed_time, 'interrupted', $2, $1, lost.claimed_by \
+                 FROM lost JOIN released ON released.seq = lost.seq"
+            );
+            let done = sqlx::query(&sql).bind(now).bind(INTERRUPTED).execute(&mut *db.writer().await?).await?;
+            Ok(done.rows_affected())
+        }
+        // One writer: the two statements run in one transaction with nothing between them.
+        Backend::Sqlite => {
+            let mut batch = Batch::default();
+            batch.push(
+                format!("{log}SELECT seq, claimed_time, $1 - claimed_time, 'interrupted', $2, $1, claimed_by FROM deliveries WHERE {lost}"),
+                vec![Arg::I64(now), Arg::from(INTERRUPTED)],
+            );
+            batch.push(
+                format!(
+                    "UPDATE deliveries SET claimed_time = NULL, claimed_by = NULL, attempts = attempts + 1, last_attempt_time = claimed_time, \
+                     last_status_code = NULL, last_error = $2, next_attempt_time = $1 WHERE {lost} RETURNING seq"
+                ),
+                vec![Arg::I64(now), Arg::from(INTERRUPTED)],
+            );
+            let rows = batch.run(db).await?;
+            Ok(rows.get(1).map_or(0, |r| r.len() as u64))
+        }
+    }
 }
 
 /// What one attempt got, and what follows from it.

@@ -39,6 +39,8 @@ pub struct Received {
 pub struct Receiver {
     pub url: String,
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// The `webhook-id` of every request read, answered or not.
+    pub seen: Arc<Mutex<Vec<String>>>,
     script: Arc<Mutex<VecDeque<Behavior>>>,
     default: Arc<Mutex<Behavior>>,
     /// Waits this long before answering (a slow endpoint).
@@ -64,6 +66,7 @@ impl Receiver {
         let r = Receiver {
             url,
             received: Default::default(),
+            seen: Default::default(),
             script: Default::default(),
             default: Arc::new(Mutex::new(Behavior::Answer(200, vec![]))),
             delay: Default::default(),
@@ -142,6 +145,7 @@ impl Receiver {
             let body = buf[head_end..head_end + len].to_vec();
             buf.drain(..head_end + len);
             let request = Received { headers, names_as_sent, body, at: std::time::Instant::now() };
+            self.seen.lock().unwrap().push(request.headers.get("webhook-id").cloned().unwrap_or_default());
             if !self.record_on_answer {
                 self.received.lock().unwrap().push(request.clone());
             }
