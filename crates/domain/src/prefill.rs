@@ -36,6 +36,11 @@ pub struct Prefill {
     pub skip: bool,
     /// `utm_source` … `utm_content`, by the part after `utm_`.
     pub utm: BTreeMap<String, String>,
+    /// Classic pages: the meeting's subject, in place of the page's.
+    pub subject: Option<String>,
+    /// Classic pages: where the guest is (an address or a phone number), for a location the
+    /// guest fills in.
+    pub location: Option<String>,
 }
 
 /// Recommended maximum lengths of classic parameters; longer values are not prefilled.
@@ -123,6 +128,8 @@ impl Prefill {
                 }
             }
             "customerguests" => self.guests(value),
+            "subject" => self.subject = Some(value.trim().to_string()).filter(|s| !s.is_empty()),
+            "location" => self.location = Some(value.trim().to_string()).filter(|s| !s.is_empty()),
             _ => self.question(key, value, questions),
         }
     }
@@ -248,6 +255,18 @@ mod tests {
         assert_eq!(p.fields["mobile_phone"], "+15152761565");
         assert_eq!(p.fields["guests"], "a@example.com,b@example.com");
         assert_eq!(p.fields["company"], "Acme");
+    }
+
+    #[test]
+    fn classic_subject_and_location_are_prefilled_within_their_lengths() {
+        let p = Prefill::parse(Product::BookingPage, &pairs("Subject=Quarterly%20review&LOCATION=12%20Main%20St"), &[]);
+        assert_eq!(p.subject.as_deref(), Some("Quarterly review"));
+        assert_eq!(p.location.as_deref(), Some("12 Main St"));
+        let long = |n: usize| "x".repeat(n);
+        let p = Prefill::parse(Product::BookingPage, &pairs(&format!("subject={}&location={}", long(201), long(101))), &[]);
+        assert!(p.subject.is_none() && p.location.is_none(), "over OnceHub's recommended lengths: not prefilled");
+        let p = Prefill::parse(Product::BookingCalendar, &pairs("subject=Hi&location=Here"), &[]);
+        assert!(p.subject.is_none() && p.location.is_none(), "classic parameters only");
     }
 
     #[test]

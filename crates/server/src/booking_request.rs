@@ -19,7 +19,12 @@ pub struct Input {
     pub location: Option<Value>,
     pub duration: Option<u32>,
     pub utm_params: Option<Value>,
+    /// The meeting's subject, when the guest gave one (classic pages); else the page's.
+    pub subject: Option<String>,
 }
+
+/// Longest subject a guest may give (OnceHub's classic limit).
+pub const MAX_SUBJECT: usize = 200;
 
 /// Checks `input` against `settings`.
 pub fn parse(settings: &Settings, input: Input) -> AppResult<Request> {
@@ -33,7 +38,14 @@ pub fn parse(settings: &Settings, input: Input) -> AppResult<Request> {
     let form_submission = form_submission(settings, &input.form)?;
     let location = choose_location(settings, input.location.as_ref())?;
     let utm_params = utm(input.utm_params.as_ref())?;
+    let subject = match input.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > MAX_SUBJECT => {
+            return Err(AppError::invalid(format!("subject is longer than {MAX_SUBJECT} characters."), "subject"))
+        }
+        other => other.map(str::to_string),
+    };
     Ok(Request {
+        subject,
         start,
         duration,
         guest_time_zone: input.guest_time_zone,

@@ -113,6 +113,8 @@ pub async fn page_target(db: &Db, account_id: &str, id: &str, event_type: Option
 
 /// What a guest asks for, already validated against the target's settings.
 pub struct Request {
+    /// The guest's subject for the meeting, in place of the target's.
+    pub subject: Option<String>,
     pub start: i64,
     pub duration: u32,
     pub guest_time_zone: String,
@@ -333,7 +335,7 @@ async fn place(
         owner_id: chosen[0].user_id.clone(),
         contact_id: String::new(),
         conversation_id: req.conversation_id,
-        subject: cal.subject.clone(),
+        subject: req.subject.unwrap_or_else(|| cal.subject.clone()),
         start_time: req.start,
         duration_minutes: req.duration as i64,
         customer_timezone: req.guest_time_zone.clone(),

@@ -243,6 +243,47 @@ async fn classic_pages_master_pages_and_their_redirect(app: &TestApp) {
 }
 both_backends!(classic_pages_master_pages_and_their_redirect, classic_pages_master_pages_and_their_redirect);
 
+/// A classic page's `subject` and `location` parameters (OnceHub's §5.2 set): the subject is
+/// offered for the guest to keep and becomes the booking's; the location fills in the address
+/// of a location the guest gives.
+async fn classic_subject_and_location_are_prefilled(app: &TestApp) {
+    let (_, et) = app.post("/v2/event-types", json!({"name": "Visit"})).await;
+    let (s, page) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": app.owner_user_id, "name": "P", "slug": "visits", "event_types": [et["id"]],
+                   "settings": {"minimum_notice_minutes": 0, "locations": [{"type": "virtual", "value": "zoom"}, {"type": "in_person_by_guest"}]}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    let guest = Guest::new(&app.base);
+    let query = "subject=Kitchen%20%3Cb%3Eremodel%3C%2Fb%3E&location=12%20Main%20St%2C%20Springfield&name=Ann&email=ann%40example.com";
+    let times = guest.open(&format!("/p/visits?{query}")).await;
+    let form = guest.open(&slot_links(&times.html)[0]).await;
+    assert_eq!(input(&form.html, "sl.subject").as_deref(), Some("Kitchen <b>remodel</b>"), "offered, escaped");
+    assert!(!form.html.contains("<b>remodel"), "escaped in the page");
+    assert_eq!(input(&form.html, "sl.location_value").as_deref(), Some("12 Main St, Springfield"));
+    assert!(form.html.contains("value=\"1\" checked"), "the location the guest fills in is chosen: {}", form.html);
+    let fields = with(&hidden_fields(&form.html), &[("name", "Ann"), ("email", "ann@example.com"), ("sl.location", "1")]);
+    let fields = with(&fields, &[("sl.subject", "Kitchen <b>remodel</b>"), ("sl.location_value", "12 Main St, Springfield")]);
+    let done = guest.post("/p/visits", &fields).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let (_, list) = app.get("/v2/bookings").await;
+    let b = &list["data"][0];
+    assert_eq!(b["subject"], "Kitchen <b>remodel</b>", "the guest's subject, as data");
+    assert_eq!(b["location_description"], "12 Main St, Springfield", "{b}");
+
+    // Over 200 characters: refused on the server whatever the browser allowed.
+    let form = guest.open(&slot_links(&guest.open("/p/visits").await.html)[1]).await;
+    let long = "s".repeat(201);
+    let fields =
+        with(&hidden_fields(&form.html), &[("name", "Bo"), ("email", "bo@example.com"), ("sl.location", "0"), ("sl.subject", &long)]);
+    let refused = guest.post("/p/visits", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("subject is longer than 200 characters"));
+}
+both_backends!(classic_subject_and_location_are_prefilled, classic_subject_and_location_are_prefilled);
+
 async fn embedded_pages_tell_only_the_allowed_embedding_site(app: &TestApp) {
     let cal = calendar(
         app,

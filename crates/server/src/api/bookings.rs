@@ -360,6 +360,8 @@ pub async fn customer_reschedule(
     };
     let duration = cal.duration_of(&old);
     let request = scheduler::Request {
+        // A moved booking keeps its subject.
+        subject: Some(old.subject.clone()),
         start,
         duration,
         guest_time_zone: zone,

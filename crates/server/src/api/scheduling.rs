@@ -198,6 +198,7 @@ async fn book_on(
         location: f.get("location").cloned(),
         duration,
         utm_params: f.get("utm_params").cloned(),
+        subject: None,
     };
     let request = booking_request::parse(&target.settings, input)?;
     let booking = scheduler::book(&state.db, &state.base_url, account_id, target, request, state.now()).await?;

@@ -86,6 +86,7 @@ async fn seed_bookings(
         for ((name, email), start) in guests.iter().zip(starts.iter().step_by(3)) {
             let form = json!({"name": name, "email": email, "phone": null, "mobile_phone": "", "note": "", "company": null, "guests": [], "custom_fields": []});
             let request = scheduler::Request {
+                subject: None,
                 start: *start,
                 duration: 30,
                 guest_time_zone: "America/New_York".into(),

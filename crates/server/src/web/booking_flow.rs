@@ -189,10 +189,15 @@ fn carried(flow: &Flow, slot: i64, token: &str) -> Markup {
 }
 
 /// The locations a guest chooses from, when the page offers more than one or one they fill in.
-fn location_markup(settings: &Settings, given: Option<&Query>) -> Markup {
+/// `prefilled` (a classic page's `location`) fills in the guest's address or number and picks
+/// the first location that asks for one.
+fn location_markup(settings: &Settings, given: Option<&Query>, prefilled: Option<&str>) -> Markup {
     let locs = &settings.locations;
-    let must_choose = locs.len() > 1 || locs.iter().any(|l| matches!(l.kind.as_str(), "guest_phone" | "in_person_by_guest"));
-    let chosen = given.and_then(|q| q.get("sl.location")).unwrap_or("0");
+    let asks = |l: &slotline_domain::settings::Location| matches!(l.kind.as_str(), "guest_phone" | "in_person_by_guest");
+    let must_choose = locs.len() > 1 || locs.iter().any(asks);
+    let default_choice = prefilled.and_then(|_| locs.iter().position(asks)).unwrap_or(0).to_string();
+    let chosen = given.and_then(|q| q.get("sl.location")).unwrap_or(&default_choice);
+    let where_value = given.map_or(prefilled, |q| q.get("sl.location_value")).unwrap_or("");
     html! {
         @if must_choose {
             fieldset.card {
@@ -205,7 +210,7 @@ fn location_markup(settings: &Settings, given: Option<&Query>) -> Markup {
                 }
                 @if locs.iter().any(|l| matches!(l.kind.as_str(), "guest_phone" | "in_person_by_guest")) {
                     label for="f-where" { "Your phone number or address, if asked" }
-                    input #f-where type="text" name="sl.location_value" maxlength="300" value=(given.and_then(|q| q.get("sl.location_value")).unwrap_or(""));
+                    input #f-where type="text" name="sl.location_value" value=(where_value) maxlength="300";
                 }
             }
         } @else if let Some(l) = locs.first() {
@@ -248,6 +253,8 @@ async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Q
         fields(settings).iter().filter(|f| f.required && f.key != "name" && f.key != "email").map(|f| f.key).collect();
     let skip = given.is_none() && flow.prefill.can_skip(required.iter().copied()) && settings.locations.len() <= 1;
     let (status, message) = error.unzip();
+    // A classic page's `subject` parameter: shown (or carried) for the guest to keep or change.
+    let subject = given.map_or(flow.prefill.subject.as_deref(), |q| q.get("sl.subject"));
     let body = html! {
         (header(flow))
         div.card {
@@ -259,6 +266,7 @@ async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Q
             (carried(flow, slot, &token))
             @if skip {
                 @for (k, v) in &flow.prefill.fields { input type="hidden" name=(k) value=(v); }
+                @if let Some(s) = subject { input type="hidden" name="sl.subject" value=(s); }
                 p { "Booking for " strong { (flow.prefill.fields.get("name").map(String::as_str).unwrap_or("")) } " (" (flow.prefill.fields.get("email").map(String::as_str).unwrap_or("")) ")" }
             } @else {
                 h2 { "Your details" }
@@ -272,7 +280,15 @@ async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Q
                     }
                 }
                 @if let Some(m) = value_of(flow, given, "mobile_phone") { input type="hidden" name="mobile_phone" value=(m); }
-                (location_markup(settings, given))
+                @if let Some(s) = subject {
+                    @if flow.hide_prefilled && given.is_none() {
+                        input type="hidden" name="sl.subject" value=(s);
+                    } @else {
+                        label for="f-subject" { "Subject" }
+                        input #f-subject type="text" name="sl.subject" value=(s) maxlength=(booking_request::MAX_SUBJECT);
+                    }
+                }
+                (location_markup(settings, given, flow.prefill.location.as_deref()))
             }
             p { button.primary type="submit" { @if settings.approval_required { "Request this time" } @else { "Book" } } }
         }
@@ -390,6 +406,7 @@ async fn book(state: &SharedState, headers: &HeaderMap, client: IpAddr, flow: Fl
         location,
         duration: Some(flow.duration),
         utm_params: flow.prefill.utm_params(),
+        subject: posted.get("sl.subject").map(str::to_string),
     };
     let result = match booking_request::parse(&flow.target.settings, input) {
         Ok(mut request) => {

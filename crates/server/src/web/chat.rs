@@ -268,6 +268,7 @@ pub async fn book(
             .ok_or_else(|| AppError::invalid("Tell us your email first: this bot books only for a known visitor.", "step"))?;
         let zone = if slotline_domain::timezone::is_valid(&body.time_zone) { body.time_zone.clone() } else { "UTC".into() };
         let request = scheduler::Request {
+            subject: None,
             start: body.start,
             duration: target.settings.durations.first().copied().unwrap_or(30),
             guest_time_zone: zone,

@@ -411,6 +411,7 @@ pub async fn reschedule(
     let zone = carried.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or(&b.customer_timezone).to_string();
     let duration = target.duration_of(b);
     let request = scheduler::Request {
+        subject: Some(b.subject.clone()),
         start: slot,
         duration,
         guest_time_zone: zone,
