@@ -12,6 +12,7 @@ pub mod error;
 pub mod ics;
 pub mod id;
 pub mod lifecycle;
+pub mod limits;
 pub mod names;
 pub mod phone;
 pub mod prefill;

@@ -4,7 +4,7 @@
 //! with the same message.
 
 use serde_json::{json, Map, Value};
-use slotline_domain::{email, phone, settings::Settings, time::parse_instant, timezone};
+use slotline_domain::{email, limits, phone, settings::Settings, time::parse_instant, timezone};
 
 use crate::{
     error::{AppError, AppResult},
@@ -71,6 +71,27 @@ pub fn missing(param: &str) -> AppError {
 
 /// The form as stored on the booking, checked against the calendar's questions.
 fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<Value> {
+    // Every text within its field's maximum, whatever the browser allowed.
+    for (key, value) in form {
+        let field = if ["name", "email", "phone", "mobile_phone", "company", "note", "guests"].contains(&key.as_str()) {
+            key.as_str()
+        } else {
+            "answer"
+        };
+        let param = format!("booking_form.{key}");
+        match value {
+            Value::String(s) => limits::check(field, &param, s)?,
+            Value::Array(items) => {
+                if items.len() > 100 {
+                    return Err(AppError::invalid(format!("{param} has more than 100 values."), &param));
+                }
+                for s in items.iter().filter_map(Value::as_str) {
+                    limits::check(if field == "guests" { "email" } else { field }, &param, s)?;
+                }
+            }
+            _ => {}
+        }
+    }
     let text = |k: &str| form.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let name = text("name").ok_or_else(|| missing("booking_form"))?;
     let mail = text("email").ok_or_else(|| missing("booking_form"))?;
@@ -167,6 +188,7 @@ fn choose_location(settings: &Settings, asked: Option<&Value>) -> AppResult<Opti
         "in_person_by_guest" => {
             let address =
                 value.filter(|v| !v.trim().is_empty()).ok_or_else(|| AppError::invalid("An address is required.", "location.value"))?;
+            limits::check("street_address", "location.value", address)?;
             Ok(Some(location_value(found, Some(address))))
         }
         _ => Ok(Some(location_value(found, None))),

@@ -808,3 +808,35 @@ async fn booking_form_phones_follow_the_possible_number_rule(app: &TestApp) {
     );
 }
 both_backends!(booking_form_phones_follow_the_possible_number_rule, booking_form_phones_follow_the_possible_number_rule);
+
+/// The booking form's texts are bounded on the server, through the API and the public form
+/// alike, and a refusal names the field.
+async fn booking_form_texts_are_bounded(app: &TestApp) {
+    let cal = calendar(
+        app,
+        json!({"host": app.owner_user_id, "name": "Bounded", "slug": "bounded", "settings": {"minimum_notice_minutes": 0,
+               "questions": [{"name": "why", "label": "Why"}], "standard_fields": [{"name": "company"}, {"name": "note"}]}}),
+    )
+    .await;
+    let path = format!("/v2/booking-calendars/{cal}/schedule");
+    for (field, value) in [("name", "n".repeat(256)), ("company", "c".repeat(256)), ("note", "x".repeat(5001)), ("why", "w".repeat(5001))] {
+        let mut form = json!({"name": "Pat", "email": "pat@guest.example"});
+        form[field] = json!(value);
+        let (s, e) = app.post(&path, json!({"start_time": "2025-06-16T14:00:00Z", "guest_time_zone": "UTC", "booking_form": form})).await;
+        assert_eq!((s, e["param"].as_str()), (400, Some(format!("booking_form.{field}").as_str())), "{field}: {e}");
+    }
+    // The public form: the browser's maxlength is not a check.
+    let guest = common::guest::Guest::new(&app.base);
+    let page = guest.open("/c/bounded").await;
+    let form = guest.open(&common::guest::slot_links(&page.html)[0]).await;
+    let mut fields: Vec<(String, String)> =
+        common::guest::hidden_fields(&form.html).into_iter().filter(|(k, _)| k != "name" && k != "email").collect();
+    fields.push(("name".into(), "n".repeat(300)));
+    fields.push(("email".into(), "pat@guest.example".into()));
+    let refused = guest.post("/c/bounded", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("booking_form.name must be at most 255 characters."), "{}", refused.html);
+    let (_, list) = app.get("/v2/bookings").await;
+    assert!(list["data"].as_array().unwrap().is_empty());
+}
+both_backends!(booking_form_texts_are_bounded, booking_form_texts_are_bounded);

@@ -179,3 +179,43 @@ async fn update_rules_and_custom_fields(app: &TestApp) {
     assert_eq!(app.get(&path).await.1, u2, "failed updates change nothing");
 }
 both_backends!(update_rules_and_custom_fields, update_rules_and_custom_fields);
+
+/// Every text field has a maximum, checked on the server and refused naming the field: a
+/// megabyte in any contact field, a custom field's label or value, is a 400.
+async fn text_fields_are_bounded_and_refusals_name_them(app: &TestApp) {
+    let megabyte = "x".repeat(1_048_000);
+    for field in [
+        "city",
+        "company",
+        "company_size",
+        "country",
+        "first_name",
+        "job_title",
+        "last_name",
+        "post_code",
+        "salutation",
+        "state",
+        "street_address",
+    ] {
+        let mut body = json!({"email": "bounded@example.com", "first_name": "A", "last_name": "B"});
+        body[field] = json!("y".repeat(5001));
+        let (s, e) = app.post("/v2/contacts", body).await;
+        assert_eq!((s, e["param"].as_str()), (400, Some(field)), "{field}: {e}");
+        assert!(e["message"].as_str().unwrap().contains("at most"), "{e}");
+    }
+    let (s, c) = app
+        .post("/v2/contacts", json!({"email": "bounded@example.com", "first_name": "A", "last_name": "B", "city": "y".repeat(255)}))
+        .await;
+    assert_eq!(s, 201, "255 characters fit: {c}");
+    let path = format!("/v2/contacts/{}", c["id"].as_str().unwrap());
+    let (s, e) = app.patch(&path, json!({"street_address": "z".repeat(501)})).await;
+    assert_eq!((s, e["param"].as_str()), (400, Some("street_address")), "{e}");
+
+    let (s, e) = app.post("/v2/custom-fields", json!({"name": "size", "label": "L".repeat(256)})).await;
+    assert_eq!((s, e["param"].as_str()), (400, Some("label")), "{e}");
+    let (s, _) = app.post("/v2/custom-fields", json!({"name": "size", "label": "Size"})).await;
+    assert_eq!(s, 200);
+    let (s, e) = app.patch(&path, json!({"custom_fields": [{"name": "size", "value": megabyte}]})).await;
+    assert_eq!((s, e["param"].as_str()), (400, Some("custom_fields.value")), "{e}");
+}
+both_backends!(text_fields_are_bounded_and_refusals_name_them, text_fields_are_bounded_and_refusals_name_them);

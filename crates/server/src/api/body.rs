@@ -7,6 +7,7 @@ use axum::{
     http::{header, StatusCode},
 };
 use serde_json::{Map, Value};
+use slotline_domain::limits;
 
 use crate::{
     app::SharedState,
@@ -73,11 +74,15 @@ impl Fields {
         }
     }
 
-    /// A string field; absent or null is `None`.
+    /// A string field within its maximum length (`slotline_domain::limits`); absent or null is
+    /// `None`.
     pub fn str(&self, name: &str) -> AppResult<Option<String>> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => {
+                limits::check(name, name, s)?;
+                Ok(Some(s.clone()))
+            }
             Some(v) => Err(invalid_value(name, v)),
         }
     }
@@ -87,7 +92,10 @@ impl Fields {
         match self.0.get(name) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+            Some(Value::String(s)) => {
+                limits::check(name, name, s)?;
+                Ok(Some(Some(s.clone())))
+            }
             Some(v) => Err(invalid_value(name, v)),
         }
     }
@@ -115,7 +123,13 @@ impl Fields {
             None => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_string).ok_or_else(|| AppError::invalid("Must be an array of strings.", name)))
+                .map(|v| match v.as_str() {
+                    Some(s) => {
+                        limits::check(name, name, s)?;
+                        Ok(s.to_string())
+                    }
+                    None => Err(AppError::invalid("Must be an array of strings.", name)),
+                })
                 .collect::<AppResult<Vec<_>>>()
                 .map(Some),
             Some(_) => Err(AppError::invalid("Must be an array of strings.", name)),

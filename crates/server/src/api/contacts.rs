@@ -154,7 +154,23 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or_else(|| AppError::invalid("Each custom field needs a name and a value.", "custom_fields"))?;
-                out.push((name.to_string(), item.get("value").cloned().unwrap_or(Value::Null)));
+                let value = item.get("value").cloned().unwrap_or(Value::Null);
+                // A value is text, or a list of texts; each within the answer limit.
+                let texts: Vec<&str> = match &value {
+                    Value::String(s) => vec![s.as_str()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                for t in texts {
+                    slotline_domain::limits::check("custom_field", "custom_fields.value", t)?;
+                }
+                if value.to_string().len() > 4 * slotline_domain::limits::LONG {
+                    return Err(AppError::invalid("custom_fields.value is too large.", "custom_fields.value"));
+                }
+                out.push((name.to_string(), value));
+            }
+            if out.len() > 100 {
+                return Err(AppError::invalid("At most 100 custom fields.", "custom_fields"));
             }
             let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
             if let Some(unknown) = custom_fields::first_unknown(&state.db, account_id, &names).await? {

@@ -142,6 +142,10 @@ pub async fn open(
         let (account_id, website) =
             chatbots::public_website(&state.db, &website_id).await?.ok_or_else(|| AppError::not_found("website", &website_id))?;
         let path = body.path.unwrap_or_else(|| "/".into());
+        slotline_domain::limits::check("url", "path", &path)?;
+        for (field, v) in [("token", body.previous.as_deref()), ("status", Some(body.initiated_by.as_str()))] {
+            slotline_domain::limits::check(field, field, v.unwrap_or(""))?;
+        }
         let (audience, bot) = bot_for(&state, &account_id, &website, &path).await?.ok_or_else(|| AppError::not_found("bot", &path))?;
         let (c, shown) =
             chat::open(&state, &account_id, &website, &bot, Some(&audience), &body.initiated_by, body.previous.as_deref()).await?;
@@ -183,6 +187,12 @@ pub async fn reply(
         return AppError::Forbidden { message, kind: "invalid_request_error" }.into_response();
     }
     let result = async {
+        if body.values.len() > 100 {
+            return Err(AppError::invalid("At most 100 values.", "values"));
+        }
+        for v in &body.values {
+            slotline_domain::limits::check("answer", "values", v)?;
+        }
         let (account_id, c, bot, website) = held(&state, &token).await?;
         let (_, shown) = chat::reply(&state, &account_id, c, &bot, &website, &body.values).await?;
         Ok::<_, AppError>(shown_json(&shown))
