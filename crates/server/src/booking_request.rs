@@ -200,14 +200,18 @@ fn location_value(l: &slotline_domain::settings::Location, guest_value: Option<&
     json!({"type": l.kind, "value": value, "id": l.id, "description": value.clone().unwrap_or_default()})
 }
 
-fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
+/// `utm_params` as stored: the five tags, each a string of at most 255 characters or null.
+pub fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
     let Some(obj) = v.filter(|v| !v.is_null()) else { return Ok(None) };
     let obj = obj.as_object().ok_or_else(|| AppError::invalid("utm_params must be an object.", "utm_params"))?;
     let mut out = Map::new();
     for k in ["source", "medium", "campaign", "term", "content"] {
         let val = match obj.get(k) {
             None | Some(Value::Null) => Value::Null,
-            Some(Value::String(s)) => json!(s),
+            Some(Value::String(s)) => {
+                limits::check("title", &format!("utm_params.{k}"), s)?;
+                json!(s)
+            }
             Some(_) => return Err(AppError::invalid(format!("utm_params.{k} must be a string."), "utm_params")),
         };
         out.insert(k.into(), val);

@@ -83,19 +83,29 @@ async fn event(
     })
 }
 
-/// Opens a conversation with `bot` on `website`: `initiated_by` is `bot` for a reach-out
-/// (`conversation.reached_out`) or `contact` when the visitor opened the chat. A conversation the
-/// same visitor had with another bot is closed (`conversation.closed`).
+/// How a conversation opens: who opened it, the visitor's previous conversation (its token),
+/// and where the visit came from — the page it is on and its UTM tags.
+#[derive(Debug, Clone, Default)]
+pub struct Opening {
+    /// `bot` for a reach-out, `contact` when the visitor opened the chat.
+    pub initiated_by: String,
+    pub previous_token: Option<String>,
+    pub page_url: Option<String>,
+    pub utm_params: Option<Value>,
+}
+
+/// Opens a conversation with `bot` on `website`, by a reach-out (`conversation.reached_out`) or
+/// by the visitor. A conversation the same visitor had with another bot is closed
+/// (`conversation.closed`).
 pub async fn open(
     state: &SharedState,
     account_id: &str,
     website: &Website,
     bot: &Bot,
     audience: Option<&Audience>,
-    initiated_by: &str,
-    previous_token: Option<&str>,
+    how: Opening,
 ) -> AppResult<(Conversation, Shown)> {
-    if let Some(prev) = previous_token {
+    if let Some(prev) = how.previous_token.as_deref() {
         if let Some((acc, old)) = conversations::by_token(&state.db, prev).await? {
             if acc == account_id && old.status == "started" && old.bot_id != bot.id {
                 if let Some(old_bot) = chatbots::bot_of(&state.db, account_id, &old.bot_id).await? {
@@ -113,7 +123,7 @@ pub async fn open(
         audience_id: audience.map(|a| a.id.clone()),
         contact_id: None,
         owner_id: bot.owner_id.clone(),
-        initiated_by: if initiated_by == "bot" { "bot".into() } else { "contact".into() },
+        initiated_by: if how.initiated_by == "bot" { "bot".into() } else { "contact".into() },
         status: "started".into(),
         step: waiting.clone(),
         answers: vec![],
@@ -123,6 +133,8 @@ pub async fn open(
         last_updated_time: now,
         last_interacted_time: now,
         bookings: vec![],
+        page_url: how.page_url,
+        utm_params: how.utm_params,
     };
     let reached_out =
         if c.initiated_by == "bot" { Some(event(state, account_id, &c, bot, website, "conversation.reached_out").await?) } else { None };

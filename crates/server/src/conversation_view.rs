@@ -45,6 +45,9 @@ pub fn rest(c: &Conversation, expanded: &Map<String, Value>) -> Value {
         .collect();
     m.insert("answers".into(), Value::Array(answers));
     m.insert("bookings".into(), json!(c.bookings));
+    // Extensions: where the conversation started, and the visit's source tags.
+    m.insert("page_url".into(), json!(c.page_url));
+    m.insert("utm_params".into(), c.utm_params.clone().unwrap_or(Value::Null));
     for (k, v) in expanded {
         m.insert(k.clone(), v.clone());
     }

@@ -534,7 +534,8 @@ async fn a_visitor_chats_books_and_another_abandons() {
     .await;
 
     // The visitor opens the chat and runs the flow to a booking.
-    browser.client.goto(&format!("{}/pricing?website={website}", site.base)).await.unwrap();
+    // The visitor came from a campaign: its tags follow the conversation, its events and booking.
+    browser.client.goto(&format!("{}/pricing?website={website}&utm_source=partner&utm_campaign=launch", site.base)).await.unwrap();
     browser.enter_booking_frame("#launcher").await;
     browser.shot("launcher").await;
     browser.css("#launcher").await.click().await.unwrap();
@@ -587,8 +588,10 @@ async fn a_visitor_chats_books_and_another_abandons() {
     );
     assert!(messages.iter().all(|m| m["origin"] == app.base.as_str()), "from Slotline's origin");
     let bot_id = bot["id"].as_str().unwrap();
-    assert_eq!(messages[0]["payload"], json!({"bot_id": bot_id, "bot_name": "Sales bot"}));
+    let campaign = json!({"source": "partner", "campaign": "launch"});
+    assert_eq!(messages[0]["payload"], json!({"bot_id": bot_id, "bot_name": "Sales bot", "utm_params": campaign}));
     let clicked = &messages[5]["payload"];
+    assert_eq!(clicked["utm_params"], campaign);
     assert_eq!(clicked["button_text"], "2 or more");
     assert_eq!(clicked["interaction_label"], "single_choice");
     assert_eq!(clicked["question_text"], "Team size?");
@@ -613,6 +616,10 @@ async fn a_visitor_chats_books_and_another_abandons() {
     let (_, c) = app.get(&format!("/v2/conversations/{cid}?expand=contact")).await;
     assert_eq!((c["status"].as_str(), c["contact"]["first_name"].as_str()), (Some("closed"), Some("Vera")));
     assert_eq!(c["bookings"].as_array().unwrap().len(), 1);
+    assert_eq!(c["utm_params"]["campaign"], "launch");
+    assert!(c["page_url"].as_str().unwrap().starts_with(&format!("{}/pricing?", site.base)), "{c}");
+    let (_, b) = app.get(&format!("/v2/bookings/{}", c["bookings"][0].as_str().unwrap())).await;
+    assert_eq!(b["utm_params"]["source"], "partner", "the booking made in the chat carries the campaign");
 
     // Another visitor: the bot reaches out by itself on /offer; one answer, then silence.
     browser.js("sessionStorage.clear(); return 0;").await;
@@ -625,6 +632,7 @@ async fn a_visitor_chats_books_and_another_abandons() {
     browser.css("#input button[type=submit]").await.click().await.unwrap();
     let reached = wait_for_events(&app, "conversation.reached_out", 1).await;
     assert_eq!(reached[0]["data"]["initiated_by"], "bot");
+    assert_eq!(reached[0]["data"]["utm_params"], Value::Null, "a visit without tags has none");
     wait_for_events(&app, "conversation.started", 2).await;
     app.clock.advance(11 * 60_000);
     let abandoned = wait_for_events(&app, "conversation.abandoned", 1).await;

@@ -316,3 +316,79 @@ async fn setup_is_checked_and_the_widget_guarded(app: &TestApp) {
     assert!(!elsewhere.contains("oncehub.chatbot.loaded"), "no bot on pages outside its audience");
 }
 both_backends!(setup_is_checked_and_the_widget_guarded, setup_is_checked_and_the_widget_guarded);
+
+/// Bot campaigns: the page a conversation started on and its visit's UTM tags are kept on the
+/// conversation, carried into the booking made in the chat and its webhooks, and conversations
+/// can be listed by source and campaign.
+async fn conversations_keep_the_campaign_that_brought_the_visitor(app: &TestApp) {
+    let s = setup(app, None).await;
+    let w = Widget::new(app);
+    let open = |utm: Value, page: &str| json!({"initiated_by": "contact", "path": "/pricing", "page_url": page, "utm_params": utm});
+    let (st, opened) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("/w/{}/conversations", s.website),
+            Some(open(json!({"source": "newsletter", "campaign": "spring"}), "https://www.acme.example/pricing?utm_source=newsletter")),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{opened}");
+    let token = opened["token"].as_str().unwrap().to_string();
+    for answer in [&["Carrie Customer"][..], &["carrie@example.com"], &["2 or more"], &["Demo"]] {
+        let (st, v) = w.reply(&token, answer).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let (_, times) = w.call(reqwest::Method::GET, &format!("/w/conversations/{token}/times?tz=UTC"), None).await;
+    let first = &times["days"][0]["times"][0];
+    let (st, booked) = w
+        .call(reqwest::Method::POST, &format!("/w/conversations/{token}/book"), Some(json!({"start": first["start"], "time_zone": "UTC"})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{booked}");
+    let booking_id = booked["booking"]["id"].as_str().unwrap();
+
+    let utm = json!({"source": "newsletter", "medium": null, "campaign": "spring", "term": null, "content": null});
+    let (_, b) = app.get(&format!("/v2/bookings/{booking_id}?expand=conversation")).await;
+    assert_eq!(b["utm_params"], utm, "the booking made in the chat carries the campaign");
+    assert_eq!(b["conversation"]["utm_params"], utm);
+    assert_eq!(b["conversation"]["page_url"], "https://www.acme.example/pricing?utm_source=newsletter");
+    let all = events(app).await;
+    for (kind, e) in &all {
+        // OnceHub's booking webhook has no utm_params: the campaign rides in its expanded
+        // conversation.
+        let carried = if kind.starts_with("booking.") { &e["data"]["conversation"]["utm_params"] } else { &e["data"]["utm_params"] };
+        assert_eq!(carried, &utm, "{kind} carries the campaign");
+    }
+    assert!(all.iter().any(|(k, _)| k == "booking.scheduled") && all.iter().any(|(k, _)| k == "conversation.started"));
+
+    // Another visit from another campaign, and one with no tags.
+    w.call(
+        reqwest::Method::POST,
+        &format!("/w/{}/conversations", s.website),
+        Some(open(json!({"source": "ads", "campaign": "summer"}), "https://www.acme.example/pricing")),
+    )
+    .await;
+    w.open(&s.website, "contact", "/pricing", None).await;
+    let count = |v: &Value| v["data"].as_array().unwrap().len();
+    let (_, all_three) = app.get("/v2/conversations").await;
+    assert_eq!(count(&all_three), 3);
+    let (_, spring) = app.get("/v2/conversations?utm_campaign=spring").await;
+    assert_eq!((count(&spring), spring["data"][0]["id"].clone()), (1, b["conversation"]["id"].clone()));
+    let (_, ads) = app.get("/v2/conversations?utm_source=ads").await;
+    assert_eq!(count(&ads), 1);
+    assert_eq!(ads["data"][0]["utm_params"]["campaign"], "summer");
+    let (_, none) = app.get("/v2/conversations?utm_source=newsletter&utm_campaign=summer").await;
+    assert_eq!(count(&none), 0);
+
+    // Another site's page is not a page of this website; tags are bounded like every text.
+    let (st, e) =
+        w.call(reqwest::Method::POST, &format!("/w/{}/conversations", s.website), Some(open(json!({}), "https://evil.example/x"))).await;
+    assert_eq!((st, e["param"].as_str()), (StatusCode::BAD_REQUEST, Some("page_url")), "{e}");
+    let (st, e) = w
+        .call(
+            reqwest::Method::POST,
+            &format!("/w/{}/conversations", s.website),
+            Some(open(json!({"source": "s".repeat(256)}), "https://www.acme.example/")),
+        )
+        .await;
+    assert_eq!((st, e["param"].as_str()), (StatusCode::BAD_REQUEST, Some("utm_params.source")), "{e}");
+}
+both_backends!(conversations_keep_the_campaign_that_brought_the_visitor, conversations_keep_the_campaign_that_brought_the_visitor);

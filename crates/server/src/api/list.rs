@@ -85,6 +85,13 @@ impl Params {
         Ok(Some(v.to_string()))
     }
 
+    /// A free-text filter within 255 characters; None when absent or empty.
+    pub fn text(&self, name: &str) -> AppResult<Option<String>> {
+        let Some(v) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+        slotline_domain::limits::check("title", name, v)?;
+        Ok(Some(v.to_string()))
+    }
+
     /// A filter that takes an email address; None when absent or empty.
     pub fn email(&self, name: &str) -> AppResult<Option<String>> {
         let Some(v) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };

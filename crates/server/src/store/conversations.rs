@@ -35,11 +35,15 @@ pub struct Conversation {
     pub last_interacted_time: i64,
     /// Bookings made in the conversation.
     pub bookings: Vec<String>,
+    /// The page of the website the conversation started on.
+    pub page_url: Option<String>,
+    /// The visit's UTM tags: `{source, medium, campaign, term, content}`.
+    pub utm_params: Option<Value>,
 }
 
 const COLUMNS: &str =
     "seq, id, bot_id, website_id, audience_id, contact_id, owner_id, initiated_by, status, step, answers, interacted, token, \
-                       creation_time, last_updated_time, last_interacted_time";
+                       creation_time, last_updated_time, last_interacted_time, page_url, utm_params";
 
 fn from_row(r: &AnyRow) -> AppResult<Conversation> {
     Ok(Conversation {
@@ -59,6 +63,8 @@ fn from_row(r: &AnyRow) -> AppResult<Conversation> {
         last_updated_time: r.try_get("last_updated_time")?,
         last_interacted_time: r.try_get("last_interacted_time")?,
         bookings: vec![],
+        page_url: r.try_get("page_url")?,
+        utm_params: r.try_get::<Option<String>, _>("utm_params")?.map(|s| serde_json::from_str(&s)).transpose()?,
     })
 }
 
@@ -103,7 +109,15 @@ fn row_args(c: &Conversation) -> Result<Vec<Arg>, serde_json::Error> {
         Arg::I64(c.creation_time),
         Arg::I64(c.last_updated_time),
         Arg::I64(c.last_interacted_time),
+        Arg::from(c.page_url.clone()),
+        Arg::from(c.utm_params.as_ref().map(Value::to_string)),
+        Arg::from(utm_tag(c, "source")),
+        Arg::from(utm_tag(c, "campaign")),
     ])
+}
+
+fn utm_tag(c: &Conversation, tag: &str) -> Option<String> {
+    c.utm_params.as_ref().and_then(|u| u.get(tag)).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The contact upsert (by email) and the conversation's link to it.
@@ -156,7 +170,8 @@ pub async fn create(db: &Db, account_id: &str, c: &Conversation, event: Option<&
     args.insert(1, Arg::from(account_id));
     batch.push(
         "INSERT INTO conversations (id, account_id, bot_id, website_id, audience_id, owner_id, initiated_by, status, step, answers, interacted, token, \
-         creation_time, last_updated_time, last_interacted_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         creation_time, last_updated_time, last_interacted_time, page_url, utm_params, utm_source, utm_campaign) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         args,
     );
     if let Some(e) = event {
@@ -240,13 +255,21 @@ pub struct ConversationFilter {
     pub contact: Option<String>,
     pub bot: Option<String>,
     pub website: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_campaign: Option<String>,
     pub creation: slotline_domain::time::Range,
     pub last_updated: slotline_domain::time::Range,
 }
 
 pub async fn list(db: &Db, account_id: &str, f: &ConversationFilter, req: &PageRequest) -> AppResult<(Vec<Conversation>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
-    for (col, v) in [("contact_id = ?", &f.contact), ("bot_id = ?", &f.bot), ("website_id = ?", &f.website)] {
+    for (col, v) in [
+        ("contact_id = ?", &f.contact),
+        ("bot_id = ?", &f.bot),
+        ("website_id = ?", &f.website),
+        ("utm_source = ?", &f.utm_source),
+        ("utm_campaign = ?", &f.utm_campaign),
+    ] {
         if let Some(v) = v {
             filters.push((col, Arg::from(v.as_str())));
         }

@@ -60,20 +60,30 @@ pub async fn page(State(state): State<SharedState>, Path(website_id): Path<Strin
     };
     let origin = query.get("sl.origin").and_then(origin_of).filter(|o| website.allows(o));
     let path = query.get("sl.path").unwrap_or("/").to_string();
+    // The embedding page and its visit's source tags, sent back when a conversation opens.
+    let page_url = query.get("sl.page").filter(|p| origin.is_some() && origin_of(p) == origin).map(str::to_string);
+    let utm: serde_json::Map<String, Value> = ["source", "medium", "campaign", "term", "content"]
+        .iter()
+        .filter_map(|k| query.get(&format!("utm_{k}")).filter(|v| !v.is_empty() && v.len() <= 255).map(|v| (k.to_string(), json!(v))))
+        .collect();
     let found = match bot_for(&state, &account_id, &website, &path).await {
         Ok(f) => f,
         Err(e) => return super::flow::internal(e),
     };
     let mut ancestors: Vec<String> = website.allowed_origins.clone();
     ancestors.extend(origin_of(&website.url));
+    let utm_params = (!utm.is_empty()).then_some(Value::Object(utm));
     let config = match &found {
         Some((a, b)) => {
-            json!({"website": website.id, "bot": {"id": b.id, "name": b.name}, "reach_out_after": a.reach_out_after, "path": path})
+            json!({"website": website.id, "bot": {"id": b.id, "name": b.name}, "reach_out_after": a.reach_out_after, "path": path,
+                   "page_url": page_url, "utm_params": utm_params})
         }
         None => json!({"website": website.id, "bot": null}),
     };
     let events = match &found {
-        Some((_, b)) => vec![json!({"type": "oncehub.chatbot.loaded", "payload": {"bot_id": b.id, "bot_name": b.name}})],
+        Some((_, b)) => {
+            vec![json!({"type": "oncehub.chatbot.loaded", "payload": {"bot_id": b.id, "bot_name": b.name, "utm_params": utm_params}})]
+        }
         None => vec![],
     };
     let body = html! {
@@ -126,6 +136,29 @@ pub struct OpenBody {
     path: Option<String>,
     /// The token of the visitor's previous conversation, closed when it was with another bot.
     previous: Option<String>,
+    /// The page of the website the chat is on (`location.href`).
+    page_url: Option<String>,
+    /// The visit's UTM tags, as `{source, medium, campaign, term, content}`.
+    utm_params: Option<Value>,
+}
+
+/// How the widget opens a conversation; the page must be one of the website's, the source tags
+/// within their limits.
+fn opening(website: &Website, body: OpenBody) -> AppResult<chat::Opening> {
+    let (page_url, utm_params) = (body.page_url, body.utm_params.as_ref());
+    let page_url = match page_url.filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => {
+            slotline_domain::limits::check("url", "page_url", &p)?;
+            let ours = origin_of(&p).is_some_and(|o| website.allows(&o));
+            if !ours {
+                return Err(AppError::invalid("page_url must be a page of this website.", "page_url"));
+            }
+            Some(p)
+        }
+    };
+    let utm_params = crate::booking_request::utm(utm_params)?.filter(|u| u.as_object().is_some_and(|m| m.values().any(|v| !v.is_null())));
+    Ok(chat::Opening { initiated_by: body.initiated_by, previous_token: body.previous, page_url, utm_params })
 }
 
 pub async fn open(
@@ -141,14 +174,14 @@ pub async fn open(
     let result: AppResult<Value> = async {
         let (account_id, website) =
             chatbots::public_website(&state.db, &website_id).await?.ok_or_else(|| AppError::not_found("website", &website_id))?;
-        let path = body.path.unwrap_or_else(|| "/".into());
+        let path = body.path.clone().unwrap_or_else(|| "/".into());
         slotline_domain::limits::check("url", "path", &path)?;
         for (field, v) in [("token", body.previous.as_deref()), ("status", Some(body.initiated_by.as_str()))] {
             slotline_domain::limits::check(field, field, v.unwrap_or(""))?;
         }
         let (audience, bot) = bot_for(&state, &account_id, &website, &path).await?.ok_or_else(|| AppError::not_found("bot", &path))?;
-        let (c, shown) =
-            chat::open(&state, &account_id, &website, &bot, Some(&audience), &body.initiated_by, body.previous.as_deref()).await?;
+        let how = opening(&website, body)?;
+        let (c, shown) = chat::open(&state, &account_id, &website, &bot, Some(&audience), how).await?;
         let mut v = shown_json(&shown);
         v["token"] = json!(c.token);
         v["bot"] = json!({"id": bot.id, "name": bot.name});
@@ -284,7 +317,8 @@ pub async fn book(
             guest_time_zone: zone,
             form_submission: form,
             location: None,
-            utm_params: None,
+            // The booking carries the campaign the conversation came from.
+            utm_params: c.utm_params.clone(),
             one_time_link: None,
             conversation_id: Some(c.id.clone()),
         };

@@ -9,7 +9,8 @@
   var embedded = window.parent !== window && typeof data.origin === "string" && data.origin.length > 0;
   function post(type, payload) { if (embedded) { window.parent.postMessage({ type: type, payload: payload }, data.origin); } }
   if (!config.bot) { return; }
-  var bot = { bot_id: config.bot.id, bot_name: config.bot.name };
+  // Every event tells the bot, and (an extension) the campaign that brought the visitor.
+  var bot = { bot_id: config.bot.id, bot_name: config.bot.name, utm_params: config.utm_params || null };
   var zone = "UTC";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { /* UTC */ }
   var remembered = "slotline.chat." + config.website;
@@ -56,7 +57,7 @@
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.message || "Something went wrong."); } return j; }); });
   }
   function answered(step, values, label) {
-    post("oncehub.chatbot.button_clicked", { bot_id: bot.bot_id, bot_name: bot.bot_name, button_text: label, interaction_label: step.interaction_label, question_text: step.text, answer: values.join(", ") });
+    post("oncehub.chatbot.button_clicked", { bot_id: bot.bot_id, bot_name: bot.bot_name, utm_params: bot.utm_params, button_text: label, interaction_label: step.interaction_label, question_text: step.text, answer: values.join(", ") });
     if (!state.started) { state.started = true; post("oncehub.chatbot.started", bot); }
   }
   function reply(step, values, label) {
@@ -142,7 +143,7 @@
     state.opening = true;
     var previous = null;
     try { previous = localStorage.getItem(remembered); } catch (e) { /* none */ }
-    call("POST", "/w/" + encodeURIComponent(config.website) + "/conversations", { initiated_by: initiatedBy, path: config.path, previous: previous }).then(function (res) {
+    call("POST", "/w/" + encodeURIComponent(config.website) + "/conversations", { initiated_by: initiatedBy, path: config.path, previous: previous, page_url: config.page_url || null, utm_params: config.utm_params || null }).then(function (res) {
       state.token = res.token;
       try { localStorage.setItem(remembered, res.token); } catch (e) { /* none */ }
       show(res);
