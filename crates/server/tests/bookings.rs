@@ -190,6 +190,7 @@ async fn time_slot_and_schedule_errors(app: &TestApp) {
     );
     assert_eq!(app.get(&format!("{base}?start_time=2025-06-16T00:00:00Z&end_time=2025-07-17T00:00:00Z")).await.0, 400, "more than 30 days");
     assert_error(&app.get(&format!("{base}?start_time=soon")).await, 400, "Invalid date: soon", Some("start_time"));
+    assert_error(&app.get(&format!("{base}?start_time=&end_time=")).await, 400, "Invalid date: ", Some("start_time"));
     let path = format!("/v2/booking-calendars/{cal}/schedule");
     assert_error(
         &app.post(&path, json!({"start_time": MONDAY_9AM, "guest_time_zone": "Europe/Paris"})).await,

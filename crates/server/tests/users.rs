@@ -130,6 +130,9 @@ async fn update_rules(app: &TestApp) {
         &format!("User cannot be modified as they have been deleted: '{id}'"),
         Some("id"),
     );
+    // A malformed body is refused as such, deleted user or not (the body is read first).
+    let (s, e) = app.patch(&path, json!({"first_name": {"not": "a name"}})).await;
+    assert_eq!((s, e["param"].as_str()), (400, Some("first_name")), "{e}");
     assert_eq!(app.get(&path).await, (200, json!({"id": id, "object": "user", "deleted": true})));
     assert_error(&app.delete(&owner).await, 403, "Cannot delete 'Account Owner' user.", None);
     // The address is free again once its user is deleted.

@@ -92,9 +92,10 @@ impl Params {
         Ok(Some(v.to_string()))
     }
 
-    /// A filter that takes an email address; None when absent or empty.
+    /// A filter that takes an email address; None when absent (present but empty is not an
+    /// email address).
     pub fn email(&self, name: &str) -> AppResult<Option<String>> {
-        let Some(v) = self.get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+        let Some(v) = self.get(name) else { return Ok(None) };
         if !email::is_valid(v) {
             return Err(AppError::invalid(format!("Invalid email format: '{v}'"), name));
         }
@@ -212,6 +213,7 @@ mod tests {
     #[test]
     fn typed_filters_refuse_values_of_the_wrong_form_naming_the_parameter() {
         let p = Params::parse(Some("owner=garbage&host=TM-ABC1&email=not-an-email&contact="));
+        assert!(Params::parse(Some("email=")).email("email").is_err(), "empty is not an email address");
         let e = p.id("owner", &[IdKind::User]).unwrap_err();
         assert_eq!((e.body().message.as_str(), e.body().param.as_deref()), ("Invalid owner: 'garbage'", Some("owner")));
         assert_eq!(p.id("host", &[IdKind::User, IdKind::Team]).unwrap().as_deref(), Some("TM-ABC1"));

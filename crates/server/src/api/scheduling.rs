@@ -60,10 +60,10 @@ fn slot_locations(settings: &Settings) -> Vec<SlotLocation> {
         .collect()
 }
 
+/// A date-time parameter; present but empty is not a date (`Invalid date: `).
 fn instant_param(params: &Params, name: &str) -> AppResult<Option<i64>> {
     params
         .get(name)
-        .filter(|s| !s.is_empty())
         .map(|raw| {
             parse_instant(raw)
                 .map(|ns| (ns.div_euclid(1_000_000)) as i64)

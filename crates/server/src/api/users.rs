@@ -138,16 +138,7 @@ pub async fn update_user(
     Path(id): Path<String>,
     fields: Fields,
 ) -> AppResult<Json<UserOut>> {
-    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
-    if user.deleted {
-        return Err(AppError::Gone {
-            message: format!("User cannot be modified as they have been deleted: '{id}'"),
-            param: Some("id".into()),
-        });
-    }
-    if user.role == Role::AccountOwner {
-        return Err(AppError::Forbidden { message: "Cannot update 'Account Owner' user.".into(), kind: "invalid_request_error" });
-    }
+    // A malformed body is refused as such whoever the user is: the body is read first.
     fields.only(&["first_name", "last_name", "role_name", "teams", "timezone"], "Unsupported field")?;
     if fields.is_empty() {
         return Err(AppError::invalid("At least one field must be provided to update.", "body"));
@@ -159,6 +150,16 @@ pub async fn update_user(
         teams: fields.str_array("teams")?,
         timezone: valid_timezone(&fields)?,
     };
+    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    if user.deleted {
+        return Err(AppError::Gone {
+            message: format!("User cannot be modified as they have been deleted: '{id}'"),
+            param: Some("id".into()),
+        });
+    }
+    if user.role == Role::AccountOwner {
+        return Err(AppError::Forbidden { message: "Cannot update 'Account Owner' user.".into(), kind: "invalid_request_error" });
+    }
     users::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
     let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
     Ok(Json(user.into()))
