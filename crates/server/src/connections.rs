@@ -9,15 +9,23 @@ use std::{
     future::Future,
     io,
     net::IpAddr,
+    pin::Pin,
     sync::{Arc, Mutex},
+    task::{ready, Context, Poll},
     time::Duration,
 };
 
 use axum::{body::Body, extract::ConnectInfo, Router};
 use hyper::{body::Incoming, server::conn::http1, Request};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::{net::TcpListener, sync::Semaphore};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::TcpListener,
+    sync::Semaphore,
+};
 use tower::ServiceExt;
+
+use crate::error::{AppError, ErrorBody};
 
 /// How many connections a server keeps and how long it waits for a client.
 #[derive(Debug, Clone)]
@@ -109,6 +117,85 @@ const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: applicat
 Connection: close\r\nContent-Length: 103\r\n\r\n\
 {\"type\":\"api_error\",\"message\":\"Too many open connections from this address. Please try again later.\"}";
 
+/// hyper answers a request it cannot parse (a URL or head beyond its own buffers, a malformed
+/// line) by itself, with an empty body, before any service runs. This stream recognises those
+/// answers as they are written — a 400, 414 or 431 head with `Content-Length: 0`, which no
+/// handler of ours writes — and sends OnceHub's error shape in their place.
+struct ShapedErrors<T> {
+    inner: T,
+    /// A replacement being written: its bytes, how many went out, and the length of the head
+    /// it stands for (what hyper is told was written).
+    pending: Option<(Vec<u8>, usize, usize)>,
+}
+
+fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
+    if !head.starts_with(b"HTTP/1.1 4") || !head.ends_with(b"\r\n\r\n") || head.len() > 512 {
+        return None;
+    }
+    let text = std::str::from_utf8(head).ok()?;
+    if !text.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
+        return None;
+    }
+    let error = match text.get(9..12)? {
+        "414" => AppError::UriTooLong { limit: crate::request_limits::MAX_URI_BYTES }.body(),
+        "431" => AppError::HeadersTooLarge { limit: crate::request_limits::MAX_HEADER_BYTES }.body(),
+        "400" => ErrorBody { kind: "invalid_request_error", message: "The request could not be read as HTTP/1.1.".into(), param: None },
+        _ => return None,
+    };
+    let status_line = text.lines().next()?;
+    let body = serde_json::to_string(&error).ok()?;
+    Some(
+        format!("{status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+            .into_bytes(),
+    )
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for ShapedErrors<T> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for ShapedErrors<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        if me.pending.is_none() {
+            me.pending = shaped_replacement(buf).map(|bytes| (bytes, 0, buf.len()));
+        }
+        let Some((bytes, written, reported)) = &mut me.pending else { return Pin::new(&mut me.inner).poll_write(cx, buf) };
+        while *written < bytes.len() {
+            match ready!(Pin::new(&mut me.inner).poll_write(cx, &bytes[*written..])) {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(n) => *written += n,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        let n = *reported;
+        me.pending = None;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        // hyper's own error answers are a head alone: look at them one slice at a time.
+        match bufs.first() {
+            Some(first) if first.starts_with(b"HTTP/1.1 4") || self.pending.is_some() => self.poll_write(cx, first),
+            _ => Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
 /// Accept errors that concern one connection only (the client went away before we took it).
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset)
@@ -153,7 +240,8 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
             req.extensions_mut().insert(ConnectInfo(addr));
             router.clone().oneshot(req.map(Body::new))
         });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let io = TokioIo::new(ShapedErrors { inner: stream, pending: None });
+        let conn = graceful.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, %addr, "connection ended with an error");

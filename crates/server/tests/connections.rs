@@ -188,5 +188,19 @@ async fn long_urls_and_header_sections_are_refused_in_oncehubs_shape() {
     let (head, body) = raw(&app, &format!("GET /v2/test HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n")).await;
     assert!(head.starts_with("HTTP/1.1 431"), "{head}");
     assert_eq!((body["type"].as_str(), body["param"].as_str()), (Some("invalid_request_error"), Some("headers")), "{body}");
+
+    // Beyond what the HTTP parser itself buffers (a 100 KB URL, a 300 KB head) and malformed
+    // heads: the parser's own answers carry OnceHub's shape too.
+    let huge = "a".repeat(100_000);
+    let (head, body) = raw(&app, &format!("GET /v2/contacts?x={huge} HTTP/1.1\r\nHost: x\r\n\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 414"), "{head}");
+    assert_eq!((body["type"].as_str(), body["param"].as_str()), (Some("invalid_request_error"), Some("url")), "{body}");
+    let headers: String = (0..50).map(|i| format!("X-Big-{i}: {big}\r\n")).collect();
+    let (head, body) = raw(&app, &format!("GET /v2/test HTTP/1.1\r\nHost: x\r\n{headers}\r\n")).await;
+    assert!(head.starts_with("HTTP/1.1 431"), "{head}");
+    assert_eq!(body["param"], "headers", "{body}");
+    let (head, body) = raw(&app, "GET /v2/test HTTP/1.1\r\nHost x\r\nBroken header line\r\n\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert_eq!(body["type"], "invalid_request_error", "{body}");
     app.finish().await;
 }
