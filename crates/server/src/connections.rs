@@ -112,10 +112,18 @@ impl Drop for Slot {
     }
 }
 
-/// What an over-cap connection is told before it is closed: OnceHub's error shape.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
-Connection: close\r\nContent-Length: 103\r\n\r\n\
-{\"type\":\"api_error\",\"message\":\"Too many open connections from this address. Please try again later.\"}";
+/// What an over-cap connection is told before it is closed: OnceHub's error shape, with a
+/// `Request-Id` like every answer.
+fn busy() -> Vec<u8> {
+    let body = r#"{"type":"api_error","message":"Too many open connections from this address. Please try again later."}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nRequest-Id: {}\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        crate::api::request_id::new_id(),
+        body.len()
+    )
+    .into_bytes()
+}
 
 /// hyper answers a request it cannot parse (a URL or head beyond its own buffers, a malformed
 /// line) by itself, with an empty body, before any service runs. This stream recognises those
@@ -145,8 +153,12 @@ fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
     let status_line = text.lines().next()?;
     let body = serde_json::to_string(&error).ok()?;
     Some(
-        format!("{status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
-            .into_bytes(),
+        format!(
+            "{status_line}\r\nContent-Type: application/json\r\nRequest-Id: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            crate::api::request_id::new_id(),
+            body.len()
+        )
+        .into_bytes(),
     )
 }
 
@@ -231,7 +243,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
         let slot = per_address.take(addr.ip(), limits.per_address);
         let (Some(permit), Some(slot)) = (permit, slot) else {
             // Best effort, never waiting: the client is told why, then the socket closes.
-            let _ = stream.try_write(BUSY);
+            let _ = stream.try_write(&busy());
             continue;
         };
         let _ = stream.set_nodelay(true);

@@ -3,8 +3,13 @@
 use axum::{extract::Request, http::HeaderValue, middleware::Next, response::Response};
 use rand::Rng;
 
+/// A fresh request id, `req_` and 16 hex digits.
+pub fn new_id() -> String {
+    format!("req_{:016x}", rand::thread_rng().gen::<u64>())
+}
+
 pub async fn stamp(req: Request, next: Next) -> Response {
-    let id = format!("req_{:016x}", rand::thread_rng().gen::<u64>());
+    let id = new_id();
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let mut res = next.run(req).await;
     if res.status().is_server_error() {
