@@ -144,6 +144,15 @@ impl IntoResponse for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// An error as a page for a browser on the public pages (`html`), as OnceHub's JSON otherwise.
+pub fn respond(html: bool, status: StatusCode, body: ErrorBody) -> Response {
+    if html {
+        crate::web::layout::message(status, "Request refused", &body.message)
+    } else {
+        (status, Json(body)).into_response()
+    }
+}
+
 /// One error shape everywhere: an error answer that was not written by [`AppError`] (the
 /// framework's own rejections of a malformed path, query, form or JSON body, in plain text) is
 /// rewritten as OnceHub's `{type, message, param}`, or as a page for a browser on the public
@@ -167,9 +176,7 @@ pub async fn one_shape(req: axum::extract::Request, next: axum::middleware::Next
         _ => None,
     };
     let kind = if status.is_server_error() { "api_error" } else { "invalid_request_error" };
-    let body = ErrorBody { kind, message, param: param.map(str::to_string) };
-    let mut fixed =
-        if html { crate::web::layout::message(status, "Request refused", &body.message) } else { (status, Json(body)).into_response() };
+    let mut fixed = respond(html, status, ErrorBody { kind, message, param: param.map(str::to_string) });
     // Keep what the answer said besides its body (Retry-After, Allow, …).
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

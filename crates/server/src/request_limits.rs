@@ -6,7 +6,7 @@ use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use crate::{app::SharedState, error::AppError};
@@ -39,11 +39,7 @@ pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -
 /// The error as a page for a browser navigating to a public page, as JSON for the API and
 /// everyone else.
 pub fn refuse(path: &str, headers: &HeaderMap, error: AppError) -> Response {
-    if !path.starts_with("/v2") && wants_html(headers) {
-        crate::web::layout::message(error.status(), "Request refused", &error.body().message)
-    } else {
-        error.into_response()
-    }
+    crate::error::respond(!path.starts_with("/v2") && wants_html(headers), error.status(), error.body())
 }
 
 /// A browser navigating asks for HTML first; API clients and scripts do not.

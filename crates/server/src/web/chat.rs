@@ -111,15 +111,14 @@ fn shown_json(shown: &Shown) -> Value {
     json!({"steps": shown.steps.iter().map(step_json).collect::<Vec<_>>(), "ended": shown.ended})
 }
 
-/// A refusal the widget shows next to the step: `{message}` with the status.
-fn refusal(e: AppError) -> Response {
-    e.into_response()
+/// A post from another site: OnceHub's shape, with the words the widget shows.
+fn forged() -> Response {
+    AppError::Forbidden { message: guard::Refusal::Forged.message().to_string(), kind: "invalid_request_error" }.into_response()
 }
 
 fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
     if !guard::same_origin(state, headers, &[]) {
-        let message = guard::Refusal::Forged.message().to_string();
-        return Some(AppError::Forbidden { message, kind: "invalid_request_error" }.into_response());
+        return Some(forged());
     }
     if let Some(limiter) = &state.post_limiter {
         if limiter.check_key(&addr.ip()).is_err() {
@@ -190,7 +189,7 @@ pub async fn open(
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => refusal(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -216,8 +215,7 @@ pub async fn reply(
     Json(body): Json<ReplyBody>,
 ) -> Response {
     if !guard::same_origin(&state, &headers, &[]) {
-        let message = guard::Refusal::Forged.message().to_string();
-        return AppError::Forbidden { message, kind: "invalid_request_error" }.into_response();
+        return forged();
     }
     let result = async {
         if body.values.len() > 100 {
@@ -233,7 +231,7 @@ pub async fn reply(
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => refusal(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -280,7 +278,7 @@ pub async fn times(State(state): State<SharedState>, Path(token): Path<String>, 
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => refusal(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -334,6 +332,6 @@ pub async fn book(
     .await;
     match result {
         Ok(v) => Json(v).into_response(),
-        Err(e) => refusal(e),
+        Err(e) => e.into_response(),
     }
 }

@@ -1,6 +1,6 @@
 //! Who may post to the public pages: forms carry a signed, expiring, single-use token bound to
-//! what they act on (CSRF), the browser's `Origin` must be ours or an allowed embedding site, and each client address may post only so
-//! many times a minute. The token needs no cookie, so it also works inside a third-party iframe
+//! what they act on (CSRF), the browser's `Origin` must be ours or an allowed embedding site,
+//! and each client address may post only so many times a minute. The token needs no cookie, so it also works inside a third-party iframe
 //! where browsers withhold cookies.
 
 use std::net::IpAddr;
