@@ -103,9 +103,8 @@ impl Schedule {
         if let Some(k) = obj.keys().find(|k| *k != "weekly" && *k != "overrides") {
             return Err(Invalid::new(format!("Received unknown parameter: {k}"), k.as_str()));
         }
-        if obj.is_empty() {
-            return Err(Invalid::new("At least one field must be provided to update.", "body"));
-        }
+        // Both fields are optional in OnceHub's schema and it documents no error for neither:
+        // an empty body changes nothing.
         let mut next = self.clone();
         if let Some(weekly) = obj.get("weekly") {
             let items = weekly.as_array().ok_or_else(|| Invalid::new("Must be an array.", "weekly"))?;
@@ -422,10 +421,11 @@ mod tests {
     }
 
     #[test]
-    fn unknown_or_empty_bodies_are_refused() {
+    fn unknown_fields_are_refused_and_an_empty_body_changes_nothing() {
         assert_eq!(msg(json!({"start_date": "x"})), ("Received unknown parameter: start_date".into(), Some("start_date".into())));
-        assert_eq!(msg(json!({})), ("At least one field must be provided to update.".into(), Some("body".into())));
         assert!(patch(json!([1])).is_err());
+        let empty = patch(json!({})).unwrap();
+        assert_eq!(empty, Schedule::default());
     }
 
     #[test]

@@ -80,7 +80,9 @@ async fn schedule_read_and_cancel(app: &TestApp) {
     assert_error(&schedule(app, &cal, MONDAY_9AM, "Bob").await, 400, "The selected start time is not available.", Some("start_time"));
 
     app.clock.advance(60_000);
-    let (s, canceled) = app.post(&format!("/v2/bookings/{id}/cancel"), json!({"cancellation_reason": "Conflict"})).await;
+    // A field OnceHub's schema does not name is ignored (its contract admits such fields here).
+    let (s, canceled) =
+        app.post(&format!("/v2/bookings/{id}/cancel"), json!({"cancellation_reason": "Conflict", "notify_slack": true})).await;
     assert_eq!(s, 200, "{canceled}");
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(
@@ -445,8 +447,14 @@ async fn reassign_rules(app: &TestApp) {
     assert_error(&app.post(&path, json!({})).await, 400, "Required fields are missing.", Some("new_host"));
     assert_error(
         &app.post(&path, json!({"new_host": other_id, "location": {"type": "virtual", "value": "skype"}})).await,
+        409,
+        "Invalid location: 'skype' is not connected for this user. Connected Video Conference Service options: google_meet, zoom, microsoft_teams, webex, gotomeeting.",
+        Some("location.value"),
+    );
+    assert_error(
+        &app.post(&path, json!({"new_host": other_id, "location": {"type": "virtual"}})).await,
         400,
-        "Invalid location: 'skype'",
+        "Required fields are missing.",
         Some("location.value"),
     );
 

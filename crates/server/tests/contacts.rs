@@ -143,9 +143,17 @@ async fn update_rules_and_custom_fields(app: &TestApp) {
     );
     assert_eq!(u["last_updated_time"], "2025-06-15T15:06:45.000Z");
     assert_eq!(u["creation_time"], "2025-06-15T15:06:40.000Z");
-    let (_, u2) = app.patch(&path, json!({"custom_fields": [{"name": "resume", "value": null}], "company": null})).await;
+    let (_, u2) = app.patch(&path, json!({"custom_fields": [{"name": "resume", "value": null}], "company": ""})).await;
     assert_eq!(u2["custom_fields"][0], json!({"name": "resume", "value": null}));
-    assert_eq!(u2["company"], Value::Null);
+    assert_eq!(u2["company"], "");
+    let (_, emptied) = app.patch(&path, json!({"timezone": "Europe/Paris", "phone": "+12025550100"})).await;
+    assert_eq!((emptied["timezone"].as_str(), emptied["phone"].as_str()), (Some("Europe/Paris"), Some("+12025550100")));
+    let (_, u2) = app.patch(&path, json!({"timezone": "", "phone": ""})).await;
+    assert_eq!((&u2["timezone"], &u2["phone"]), (&Value::Null, &Value::Null), "\"\" empties a time zone or a phone");
+    // The update schema types its fields without null (a custom field's value may be null).
+    for field in ["company", "timezone", "employees", "owner", "has_consent"] {
+        assert_error(&app.patch(&path, json!({field: null})).await, 400, &format!("Invalid {field}: 'null'"), Some(field));
+    }
 
     assert_error(&app.patch(&path, json!({})).await, 400, "At least one field must be provided to update.", Some("body"));
     assert_error(

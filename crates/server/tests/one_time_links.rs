@@ -52,6 +52,16 @@ async fn links_carry_their_options_and_expire_unused(app: &TestApp) {
     assert_eq!(app.post(&path, json!({"booking_settings": {"duration_minutes": 45}})).await.0, 400);
     assert_eq!(app.post(&path, json!({"booking_settings": {"skip": ["payment"]}})).await.0, 400);
     assert_eq!(app.post(&path, json!({"booking_form": {"email": "nope"}})).await.0, 400);
+    // OnceHub's schema types the objects and the UTM tags without null; tags have a length limit.
+    assert_error(&app.post(&path, json!({"booking_form": null})).await, 400, "booking_form must be an object.", Some("booking_form"));
+    assert_error(&app.post(&path, json!({"utm_params": null})).await, 400, "utm_params must be an object.", Some("utm_params"));
+    assert_error(
+        &app.post(&path, json!({"utm_params": {"source": "x", "content": null}})).await,
+        400,
+        "utm_params tags must be strings.",
+        Some("utm_params"),
+    );
+    assert_eq!(app.post(&path, json!({"utm_params": {"source": "x".repeat(256)}})).await.0, 400);
     assert_error(
         &app.post("/v2/booking-calendars/BKC-NOPE/one-time-links", json!({})).await,
         404,

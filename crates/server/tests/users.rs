@@ -116,6 +116,13 @@ async fn update_rules(app: &TestApp) {
     assert_error(&app.patch(&path, json!({"first_name": ""})).await, 400, "Invalid first name: ''", Some("first_name"));
     assert_error(&app.patch(&path, json!({"role_name": "InvalidRole"})).await, 400, "Invalid role name: 'InvalidRole'", Some("role_name"));
     assert_error(&app.patch(&path, json!({"teams": [1]})).await, 400, "Must be an array of strings.", Some("teams"));
+    // The schema types each field as a string, not nullable: null is refused, not read as absent.
+    assert_error(
+        &app.patch(&path, json!({"first_name": "Ann", "role_name": null})).await,
+        400,
+        "Invalid role_name: 'null'",
+        Some("role_name"),
+    );
     assert_error(&app.patch(&path, json!({"email": "x@example.com"})).await, 400, "Unsupported field", Some("email"));
     let owner = format!("/v2/users/{}", app.owner_user_id);
     let got = app.patch(&owner, json!({"first_name": "Bob"})).await;

@@ -67,6 +67,9 @@ impl Fields {
     }
 
     /// Refuses any field not in `allowed`, with OnceHub's `message` and the field as `param`.
+    /// Used where OnceHub documents that refusal (writes of users and contacts) and on Slotline's
+    /// own operations; OnceHub's other operations admit fields their schema does not name (no
+    /// `additionalProperties: false`, no documented error), so there they are ignored.
     pub fn only(&self, allowed: &[&str], message: &str) -> AppResult<()> {
         match self.0.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => Err(AppError::invalid(message, k)),
@@ -74,11 +77,12 @@ impl Fields {
         }
     }
 
-    /// A string field within its maximum length (`slotline_domain::limits`); absent or null is
-    /// `None`.
+    /// A string field within its maximum length (`slotline_domain::limits`); absent is `None`.
+    /// Null is refused: OnceHub's request schemas type such fields as strings, not nullable
+    /// (where one admits null, use `nullable_str`).
     pub fn str(&self, name: &str) -> AppResult<Option<String>> {
         match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
             Some(Value::String(s)) => {
                 limits::check(name, name, s)?;
                 Ok(Some(s.clone()))

@@ -181,7 +181,6 @@ async fn respond(state: &SharedState, account_id: &str, outcome: Result<Booking,
     request_body(content = Object, description = "`{cancellation_reason?, send_cancellation_email?}`"),
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
-    f.only(&["cancellation_reason", "send_cancellation_email"], "Unsupported fields")?;
     let reason = f.str("cancellation_reason")?.unwrap_or_default();
     f.bool("send_cancellation_email")?;
     Ok(Json(
@@ -206,7 +205,6 @@ pub async fn request_reschedule(
     Path(id): Path<String>,
     f: Fields,
 ) -> AppResult<Json<Value>> {
-    f.only(&["reschedule_reason"], "Unsupported fields")?;
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
     // OnceHub answers a refused request with the cancel wording; so does Slotline.
     Ok(Json(
@@ -224,8 +222,7 @@ pub async fn request_reschedule(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/no-show", operation_id = "no-show", tag = "Bookings", params(("id" = String, Path)),
     responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn no_show(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
-    f.only(&[], "Unsupported fields")?;
+pub async fn no_show(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<Value>> {
     Ok(Json(act(&state, &p.account_id, &id, Action::NoShow, None, format!("Cannot update booking status to no_show: '{id}'")).await?))
 }
 
@@ -233,7 +230,6 @@ pub async fn no_show(State(state): State<SharedState>, p: Principal, Path(id): P
     request_body(content = Object, description = "`{new_host, location?: {type: \"virtual\", value: provider}}`"),
     responses((status = 200, description = "Booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
-    f.only(&["new_host", "location"], "Unsupported fields")?;
     let b = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
     let new_host = f.str("new_host")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "new_host"))?;
     let location = match f.get("location") {
@@ -248,7 +244,18 @@ pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): 
                 Some(v) if slotline_domain::schedule::VIDEO_PROVIDERS.contains(&v) => {
                     Some(json!({"type": "virtual", "value": v, "id": null, "description": ""}))
                 }
-                other => return Err(AppError::invalid(format!("Invalid location: '{}'", other.unwrap_or("")), "location.value")),
+                // OnceHub answers a provider the new host has not connected with 409 and the
+                // list of those it has; here every host has the five.
+                Some(other) => {
+                    return Err(AppError::conflict(
+                        format!(
+                            "Invalid location: '{other}' is not connected for this user. Connected Video Conference Service options: {}.",
+                            slotline_domain::schedule::VIDEO_PROVIDERS.join(", ")
+                        ),
+                        "location.value",
+                    ))
+                }
+                None => return Err(AppError::invalid("Required fields are missing.", "location.value")),
             }
         }
         Some(_) => return Err(AppError::invalid("location must be an object.", "location")),

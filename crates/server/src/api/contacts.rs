@@ -105,12 +105,15 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
             cols.push((*name, Arg::OptStr(v)));
         }
     }
+    // "" empties a phone or a time zone (as it empties a text field).
     if let Some(v) = f.nullable_str("phone")? {
+        let v = v.filter(|p| !p.is_empty());
         let number =
             v.map(|p| phone::parse(&p).ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{p}'"), "phone"))).transpose()?;
         cols.push(("phone", Arg::OptStr(number)));
     }
     if let Some(v) = f.nullable_str("timezone")? {
+        let v = v.filter(|tz| !tz.is_empty());
         if let Some(tz) = &v {
             if !timezone::is_valid(tz) {
                 return Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone"));
@@ -235,8 +238,9 @@ pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: F
     let mut allowed = WRITABLE.to_vec();
     allowed.extend(["email", "mobile_phone"]);
     f.only(&allowed, "Unsupported fields")?;
-    let address = f.str("email")?;
-    let mobile = f.str("mobile_phone")?;
+    // The contact object, the create schema, admits null for both.
+    let address = f.nullable_str("email")?.flatten();
+    let mobile = f.nullable_str("mobile_phone")?.flatten();
     if address.is_none() && mobile.is_none() {
         return Err(AppError::invalid("At least one of 'email' or 'mobile_phone' is required.", "email"));
     }
@@ -282,6 +286,11 @@ pub async fn update_contact(State(state): State<SharedState>, p: Principal, Path
     f.only(WRITABLE, "Unsupported field")?;
     if f.is_empty() {
         return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+    }
+    // OnceHub's update schema types each field without null (its create schema, the contact
+    // object, admits null): a field is changed to a value, or emptied with "".
+    if let Some(name) = WRITABLE.iter().find(|n| **n != "custom_fields" && f.get(n).is_some_and(Value::is_null)) {
+        return Err(invalid_value(name, &Value::Null));
     }
     let (cols, custom) = columns(&state, &p.account_id, &f).await?;
     if !contacts::update(&state.db, &p.account_id, &id, cols, custom, state.now()).await? {

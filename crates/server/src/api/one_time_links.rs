@@ -63,10 +63,10 @@ const STEPS: [&str; 3] = ["contact_info", "questions", "co_hosts"];
 
 /// Reads the body of a booking calendar's link: prefill, UTM tags and booking settings.
 fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
-    f.only(&["hide_url_params", "booking_form", "utm_params", "booking_settings"], "Unsupported fields")?;
     let hide = f.bool("hide_url_params")?.unwrap_or(true);
+    // OnceHub's schema types these objects and their members without null: null is refused.
     let form = match f.get("booking_form") {
-        None | Some(Value::Null) => Map::new(),
+        None => Map::new(),
         Some(Value::Object(m)) => {
             if let Some(e) = m.get("email") {
                 if !e.as_str().is_some_and(email::is_valid) {
@@ -84,24 +84,22 @@ fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
         Some(_) => return Err(AppError::invalid("booking_form must be an object.", "booking_form")),
     };
     let utm = match f.get("utm_params") {
-        None | Some(Value::Null) => Value::Null,
-        Some(Value::Object(m)) => {
-            let mut out = Map::new();
-            for k in ["source", "medium", "campaign", "term", "content"] {
-                match m.get(k) {
-                    None | Some(Value::Null) => {}
-                    Some(Value::String(s)) => {
-                        out.insert(k.into(), json!(s));
-                    }
-                    Some(_) => return Err(AppError::invalid(format!("utm_params.{k} must be a string."), "utm_params")),
-                }
-            }
-            Value::Object(out)
+        None => Value::Null,
+        Some(Value::Null) => return Err(AppError::invalid("utm_params must be an object.", "utm_params")),
+        Some(Value::Object(m)) if m.values().any(Value::is_null) => {
+            return Err(AppError::invalid("utm_params tags must be strings.", "utm_params"));
         }
-        Some(_) => return Err(AppError::invalid("utm_params must be an object.", "utm_params")),
+        Some(tags) => {
+            // The five tags, each within its limit; only those given are kept with the link.
+            let mut out = crate::booking_request::utm(Some(tags))?.unwrap_or_default();
+            if let Value::Object(m) = &mut out {
+                m.retain(|_, v| !v.is_null());
+            }
+            out
+        }
     };
     let settings = match f.get("booking_settings") {
-        None | Some(Value::Null) => Value::Null,
+        None => Value::Null,
         Some(Value::Object(m)) => {
             let mut out = Map::new();
             if let Some(h) = m.get("host") {

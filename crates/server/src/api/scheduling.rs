@@ -152,27 +152,11 @@ pub struct Scheduled {
 pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Scheduled>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
     let closed = (!cal.published).then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
-    book_on(
-        &state,
-        &p.account_id,
-        &Target::calendar(&cal),
-        &f,
-        &["start_time", "guest_time_zone", "booking_form", "location", "duration_minutes", "utm_params"],
-        closed,
-    )
-    .await
+    book_on(&state, &p.account_id, &Target::calendar(&cal), &f, closed).await
 }
 
 /// Validates a booking request against the target's settings and books it.
-async fn book_on(
-    state: &SharedState,
-    account_id: &str,
-    target: &Target,
-    f: &Fields,
-    fields: &[&str],
-    closed: Option<&str>,
-) -> AppResult<Json<Scheduled>> {
-    f.only(fields, "Unsupported fields")?;
+async fn book_on(state: &SharedState, account_id: &str, target: &Target, f: &Fields, closed: Option<&str>) -> AppResult<Json<Scheduled>> {
     let raw_start = f.str("start_time")?.ok_or_else(|| missing("start_time"))?;
     let zone = f.str("guest_time_zone")?.ok_or_else(|| missing("guest_time_zone"))?;
     let form = match f.get("booking_form") {
@@ -232,6 +216,5 @@ pub async fn page_schedule(
 ) -> AppResult<Json<Scheduled>> {
     let (target, active) = scheduler::page_target(&state.db, &p.account_id, &id, f.str("event_type")?.as_deref()).await?;
     let closed = (!active).then_some("Meeting cannot be scheduled on an inactive booking page.");
-    let fields = ["start_time", "guest_time_zone", "booking_form", "location", "duration_minutes", "utm_params", "event_type"];
-    book_on(&state, &p.account_id, &target, &f, &fields, closed).await
+    book_on(&state, &p.account_id, &target, &f, closed).await
 }

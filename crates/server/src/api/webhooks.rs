@@ -81,7 +81,6 @@ pub struct CreateWebhook {
 #[utoipa::path(post, path = "/v2/webhooks", operation_id = "create-a-webhook", tag = "Webhooks", request_body = CreateWebhook,
     responses((status = 200, body = WebhookOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_webhook(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<WebhookOut>> {
-    f.only(&["url", "name", "events"], "Unsupported fields")?;
     for required in ["url", "name", "events"] {
         if matches!(f.get(required), None | Some(serde_json::Value::Null)) {
             return Err(AppError::invalid("Required fields are missing.", required));
