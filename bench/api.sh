@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CONNS=${2:-64}
-cargo build --release --locked -q
-BIN=target/release/slotline
+# SLOTLINE_BIN runs another build (e.g. an older commit's) for a before/after comparison.
+if [ -n "${SLOTLINE_BIN:-}" ]; then BIN=$SLOTLINE_BIN; else cargo build --release --locked -q; BIN=target/release/slotline; fi
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PORT=18190

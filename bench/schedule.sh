@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 CLIENTS=${1:-32}
 SECS=${2:-10}
 cargo build --release --locked -q --bin slotline --example schedule_bench
-BIN=target/release/slotline
+# SLOTLINE_BIN runs another server build (e.g. an older commit's) for a before/after comparison.
+BIN=${SLOTLINE_BIN:-target/release/slotline}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PORT=18191
