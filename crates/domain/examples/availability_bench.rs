@@ -19,13 +19,26 @@ fn main() {
         .map(|i| {
             let slot = (i * 7_919) % (365 * 48); // a half-hour slot of the year, scattered
             let start = year_start + slot * 1_800_000;
-            Interval { start, end: start + 1_800_000 }
+            Interval {
+                start,
+                end: start + 1_800_000,
+            }
         })
         .collect();
     busy.sort_by_key(|b| (b.start * 31) % 1_000_003); // not in time order
     let starts: Vec<i64> = busy.iter().map(|b| b.start).collect();
-    let host = Host { zone: &zone, schedule: &schedule, busy: &busy, booked_starts: &starts };
-    let rules = Rules { buffer_before_min: 10, buffer_after_min: 10, max_per_day: Some(20), ..Rules::default() };
+    let host = Host {
+        zone: &zone,
+        schedule: &schedule,
+        busy: &busy,
+        booked_starts: &starts,
+    };
+    let rules = Rules {
+        buffer_before_min: 10,
+        buffer_after_min: 10,
+        max_per_day: Some(20),
+        ..Rules::default()
+    };
 
     let runs = 2_000;
     let mut times = Vec::with_capacity(runs);
@@ -38,5 +51,10 @@ fn main() {
     times.sort();
     let pct = |p: f64| times[((runs as f64 * p) as usize).min(runs - 1)];
     println!("availability engine: 30-day window, 5,000 bookings, {count} free slots");
-    println!("runs {runs}: p50 {:?}  p99 {:?}  max {:?}", pct(0.50), pct(0.99), times[runs - 1]);
+    println!(
+        "runs {runs}: p50 {:?}  p99 {:?}  max {:?}",
+        pct(0.50),
+        pct(0.99),
+        times[runs - 1]
+    );
 }

@@ -21,9 +21,17 @@ pub struct NewKey {
 }
 
 pub fn generate() -> NewKey {
-    let random: String = rand::thread_rng().sample_iter(&Alphanumeric).take(RANDOM_LEN).map(char::from).collect();
+    let random: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(RANDOM_LEN)
+        .map(char::from)
+        .collect();
     let secret = format!("{PREFIX}{random}");
-    NewKey { hash: hash(&secret), hint: secret[..PREFIX.len() + 6].to_string(), secret }
+    NewKey {
+        hash: hash(&secret),
+        hint: secret[..PREFIX.len() + 6].to_string(),
+        secret,
+    }
 }
 
 /// The digest stored for a key and looked up when a request presents one.

@@ -94,13 +94,24 @@ fn instant_of(zone: &TimeZone, dt: DateTime) -> Option<Millis> {
 /// The instant a span boundary denotes; a boundary in a gap moves forward to the first
 /// existing instant, so a span that contains the gap still ends where the host means.
 fn boundary_of(zone: &TimeZone, date: Date, minutes: u16) -> Option<Millis> {
-    let dt =
-        if minutes >= 24 * 60 { date.tomorrow().ok()?.at(0, 0, 0, 0) } else { date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0) };
-    zone.to_ambiguous_timestamp(dt).compatible().ok().map(|ts| ts.as_millisecond())
+    let dt = if minutes >= 24 * 60 {
+        date.tomorrow().ok()?.at(0, 0, 0, 0)
+    } else {
+        date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0)
+    };
+    zone.to_ambiguous_timestamp(dt)
+        .compatible()
+        .ok()
+        .map(|ts| ts.as_millisecond())
 }
 
 fn local_date(zone: &TimeZone, ms: Millis) -> Option<Date> {
-    Some(Timestamp::from_millisecond(ms).ok()?.to_zoned(zone.clone()).date())
+    Some(
+        Timestamp::from_millisecond(ms)
+            .ok()?
+            .to_zoned(zone.clone())
+            .date(),
+    )
 }
 
 /// The working spans of a local date: its override if there is one, else its weekday's hours.
@@ -110,10 +121,19 @@ pub fn spans_for(schedule: &Schedule, date: Date) -> Vec<(u16, u16)> {
         Some(o) => &o.working_hours,
         None => {
             let name = DAYS[date.weekday().to_monday_zero_offset() as usize];
-            schedule.weekly.iter().find(|d| d.day == name).map(|d| d.working_hours.as_slice()).unwrap_or(&[])
+            schedule
+                .weekly
+                .iter()
+                .find(|d| d.day == name)
+                .map(|d| d.working_hours.as_slice())
+                .unwrap_or(&[])
         }
     };
-    let mut out: Vec<(u16, u16)> = spans.iter().map(Span::minutes).filter(|(s, e)| s < e).collect();
+    let mut out: Vec<(u16, u16)> = spans
+        .iter()
+        .map(Span::minutes)
+        .filter(|(s, e)| s < e)
+        .collect();
     out.sort_unstable();
     out
 }
@@ -123,7 +143,9 @@ pub fn free_slots(host: &Host<'_>, rules: &Rules, window: Interval, now: Millis)
     let duration = rules.duration_min.max(1) as i64 * MIN;
     let step = rules.interval_min.max(5) as i64 * MIN;
     let earliest = window.start.max(now + rules.min_notice_min as i64 * MIN);
-    let latest = window.end.min(now.saturating_add(rules.horizon_days as i64 * 24 * 60 * MIN));
+    let latest = window
+        .end
+        .min(now.saturating_add(rules.horizon_days as i64 * 24 * 60 * MIN));
     if earliest >= latest {
         return Vec::new();
     }
@@ -141,7 +163,12 @@ pub fn free_slots(host: &Host<'_>, rules: &Rules, window: Interval, now: Millis)
         let n = busy.partition_point(|x| x.start < b);
         n > 0 && max_end[n - 1] > a
     };
-    let (Some(first_day), Some(last_day)) = (local_date(host.zone, earliest), local_date(host.zone, latest)) else { return Vec::new() };
+    let (Some(first_day), Some(last_day)) = (
+        local_date(host.zone, earliest),
+        local_date(host.zone, latest),
+    ) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut day = first_day.yesterday().unwrap_or(first_day);
     let stop = last_day.tomorrow().unwrap_or(last_day);
@@ -155,12 +182,16 @@ pub fn free_slots(host: &Host<'_>, rules: &Rules, window: Interval, now: Millis)
             continue;
         }
         for (span_start, span_end) in spans_for(host.schedule, day) {
-            let Some(span_end_at) = boundary_of(host.zone, day, span_end) else { continue };
+            let Some(span_end_at) = boundary_of(host.zone, day, span_end) else {
+                continue;
+            };
             let mut minute = span_start as i64;
             while minute < span_end as i64 {
                 let dt = day.at((minute / 60) as i8, (minute % 60) as i8, 0, 0);
                 minute += step / MIN;
-                let Some(start) = instant_of(host.zone, dt) else { continue };
+                let Some(start) = instant_of(host.zone, dt) else {
+                    continue;
+                };
                 let end = start + duration;
                 if end > span_end_at {
                     break;
@@ -188,25 +219,46 @@ pub fn free_slots(host: &Host<'_>, rules: &Rules, window: Interval, now: Millis)
 
 /// Local days (around the window) on which the host already has `max_per_day` bookings.
 fn full_days(host: &Host<'_>, rules: &Rules, earliest: Millis, latest: Millis) -> Vec<Date> {
-    let Some(cap) = rules.max_per_day else { return Vec::new() };
+    let Some(cap) = rules.max_per_day else {
+        return Vec::new();
+    };
     let margin = 2 * 24 * 60 * MIN;
     let mut counts: Vec<(Date, u32)> = Vec::new();
-    for start in host.booked_starts.iter().filter(|s| **s >= earliest - margin && **s < latest + margin) {
-        let Some(d) = local_date(host.zone, *start) else { continue };
+    for start in host
+        .booked_starts
+        .iter()
+        .filter(|s| **s >= earliest - margin && **s < latest + margin)
+    {
+        let Some(d) = local_date(host.zone, *start) else {
+            continue;
+        };
         match counts.iter_mut().find(|(day, _)| *day == d) {
             Some((_, n)) => *n += 1,
             None => counts.push((d, 1)),
         }
     }
-    counts.into_iter().filter(|(_, n)| *n >= cap).map(|(d, _)| d).collect()
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n >= cap)
+        .map(|(d, _)| d)
+        .collect()
 }
 
 /// Whole local days from `from` (inclusive) for `days` days, as an instant window in `zone`.
 pub fn days_window(zone: &TimeZone, from: Date, days: i32) -> Option<Interval> {
-    let start = zone.to_ambiguous_timestamp(from.at(0, 0, 0, 0)).compatible().ok()?;
+    let start = zone
+        .to_ambiguous_timestamp(from.at(0, 0, 0, 0))
+        .compatible()
+        .ok()?;
     let end_date = from.checked_add(days.days()).ok()?;
-    let end = zone.to_ambiguous_timestamp(end_date.at(0, 0, 0, 0)).compatible().ok()?;
-    Some(Interval { start: start.as_millisecond(), end: end.as_millisecond() })
+    let end = zone
+        .to_ambiguous_timestamp(end_date.at(0, 0, 0, 0))
+        .compatible()
+        .ok()?;
+    Some(Interval {
+        start: start.as_millisecond(),
+        end: end.as_millisecond(),
+    })
 }
 
 #[cfg(test)]
@@ -220,13 +272,23 @@ mod tests {
     }
 
     fn span(s: &str, e: &str) -> Span {
-        Span { start_time: s.into(), end_time: e.into(), locations: vec![] }
+        Span {
+            start_time: s.into(),
+            end_time: e.into(),
+            locations: vec![],
+        }
     }
 
     /// Every day of the week the same hours.
     fn every_day(spans: Vec<Span>) -> Schedule {
         Schedule {
-            weekly: DAYS.iter().map(|d| WeeklyDay { day: d.to_string(), working_hours: spans.clone() }).collect(),
+            weekly: DAYS
+                .iter()
+                .map(|d| WeeklyDay {
+                    day: d.to_string(),
+                    working_hours: spans.clone(),
+                })
+                .collect(),
             overrides: vec![],
         }
     }
@@ -236,16 +298,34 @@ mod tests {
     }
 
     fn local(z: &TimeZone, m: Millis) -> String {
-        Timestamp::from_millisecond(m).unwrap().to_zoned(z.clone()).strftime("%F %H:%M %Z").to_string()
+        Timestamp::from_millisecond(m)
+            .unwrap()
+            .to_zoned(z.clone())
+            .strftime("%F %H:%M %Z")
+            .to_string()
     }
 
     fn day_window(z: &TimeZone, date: &str) -> Interval {
         days_window(z, date.parse().unwrap(), 1).unwrap()
     }
 
-    fn slots(z: &TimeZone, sched: &Schedule, busy: &[Interval], rules: &Rules, window: Interval) -> Vec<String> {
-        let host = Host { zone: z, schedule: sched, busy, booked_starts: &[] };
-        free_slots(&host, rules, window, window.start - 24 * 60 * MIN).iter().map(|s| local(z, s.start)).collect()
+    fn slots(
+        z: &TimeZone,
+        sched: &Schedule,
+        busy: &[Interval],
+        rules: &Rules,
+        window: Interval,
+    ) -> Vec<String> {
+        let host = Host {
+            zone: z,
+            schedule: sched,
+            busy,
+            booked_starts: &[],
+        };
+        free_slots(&host, rules, window, window.start - 24 * 60 * MIN)
+            .iter()
+            .map(|s| local(z, s.start))
+            .collect()
     }
 
     #[test]
@@ -253,17 +333,33 @@ mod tests {
         let z = zone("UTC");
         let s = every_day(vec![span("09:00", "12:00")]);
         let got = slots(&z, &s, &[], &Rules::default(), day_window(&z, "2025-06-16"));
-        assert_eq!(got, ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"].map(|t| format!("2025-06-16 {t} UTC")));
+        assert_eq!(
+            got,
+            ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+                .map(|t| format!("2025-06-16 {t} UTC"))
+        );
     }
 
     #[test]
     fn wall_clock_hours_stay_put_across_dst() {
         let z = zone("America/New_York");
         let s = every_day(vec![span("09:00", "09:30")]);
-        let host = Host { zone: &z, schedule: &s, busy: &[], booked_starts: &[] };
+        let host = Host {
+            zone: &z,
+            schedule: &s,
+            busy: &[],
+            booked_starts: &[],
+        };
         let w = days_window(&z, "2025-03-08".parse().unwrap(), 2).unwrap();
-        let got: Vec<Millis> = free_slots(&host, &Rules::default(), w, w.start).iter().map(|s| s.start).collect();
-        assert_eq!(got, vec![ms("2025-03-08T14:00:00Z"), ms("2025-03-09T13:00:00Z")], "09:00 EST, then 09:00 EDT");
+        let got: Vec<Millis> = free_slots(&host, &Rules::default(), w, w.start)
+            .iter()
+            .map(|s| s.start)
+            .collect();
+        assert_eq!(
+            got,
+            vec![ms("2025-03-08T14:00:00Z"), ms("2025-03-09T13:00:00Z")],
+            "09:00 EST, then 09:00 EDT"
+        );
     }
 
     #[test]
@@ -271,59 +367,136 @@ mod tests {
         let z = zone("America/New_York");
         let s = every_day(vec![span("01:00", "04:00")]);
         let got = slots(&z, &s, &[], &Rules::default(), day_window(&z, "2025-03-09"));
-        assert_eq!(got, ["01:00 EST", "01:30 EST", "03:00 EDT", "03:30 EDT"].map(|t| format!("2025-03-09 {t}")));
+        assert_eq!(
+            got,
+            ["01:00 EST", "01:30 EST", "03:00 EDT", "03:30 EDT"].map(|t| format!("2025-03-09 {t}"))
+        );
     }
 
     #[test]
     fn a_repeated_hour_is_offered_once() {
         let z = zone("America/New_York");
         let s = every_day(vec![span("00:30", "02:30")]);
-        let got = slots(&z, &s, &[], &Rules { duration_min: 30, interval_min: 30, ..Rules::default() }, day_window(&z, "2025-11-02"));
-        assert_eq!(got, ["00:30 EDT", "01:00 EDT", "01:30 EDT", "02:00 EST"].map(|t| format!("2025-11-02 {t}")));
+        let got = slots(
+            &z,
+            &s,
+            &[],
+            &Rules {
+                duration_min: 30,
+                interval_min: 30,
+                ..Rules::default()
+            },
+            day_window(&z, "2025-11-02"),
+        );
+        assert_eq!(
+            got,
+            ["00:30 EDT", "01:00 EDT", "01:30 EDT", "02:00 EST"].map(|t| format!("2025-11-02 {t}"))
+        );
     }
 
     #[test]
     fn busy_time_and_buffers_block_slots() {
         let z = zone("UTC");
         let s = every_day(vec![span("09:00", "12:00")]);
-        let busy = [Interval { start: ms("2025-06-16T10:00:00Z"), end: ms("2025-06-16T10:30:00Z") }];
-        let rules = Rules { buffer_before_min: 15, buffer_after_min: 15, ..Rules::default() };
+        let busy = [Interval {
+            start: ms("2025-06-16T10:00:00Z"),
+            end: ms("2025-06-16T10:30:00Z"),
+        }];
+        let rules = Rules {
+            buffer_before_min: 15,
+            buffer_after_min: 15,
+            ..Rules::default()
+        };
         let got = slots(&z, &s, &busy, &rules, day_window(&z, "2025-06-16"));
-        assert_eq!(got, ["09:00", "11:00", "11:30"].map(|t| format!("2025-06-16 {t} UTC")));
+        assert_eq!(
+            got,
+            ["09:00", "11:00", "11:30"].map(|t| format!("2025-06-16 {t} UTC"))
+        );
     }
 
     #[test]
     fn notice_horizon_and_window_bound_the_starts() {
         let z = zone("UTC");
         let s = every_day(vec![span("09:00", "12:00")]);
-        let host = Host { zone: &z, schedule: &s, busy: &[], booked_starts: &[] };
+        let host = Host {
+            zone: &z,
+            schedule: &s,
+            busy: &[],
+            booked_starts: &[],
+        };
         let now = ms("2025-06-16T09:10:00Z");
-        let rules = Rules { min_notice_min: 60, horizon_days: 1, ..Rules::default() };
+        let rules = Rules {
+            min_notice_min: 60,
+            horizon_days: 1,
+            ..Rules::default()
+        };
         let w = days_window(&z, "2025-06-16".parse().unwrap(), 3).unwrap();
-        let got: Vec<String> = free_slots(&host, &rules, w, now).iter().map(|s| local(&z, s.start)).collect();
-        let mut want: Vec<String> = ["10:30", "11:00", "11:30"].iter().map(|t| format!("2025-06-16 {t} UTC")).collect();
+        let got: Vec<String> = free_slots(&host, &rules, w, now)
+            .iter()
+            .map(|s| local(&z, s.start))
+            .collect();
+        let mut want: Vec<String> = ["10:30", "11:00", "11:30"]
+            .iter()
+            .map(|t| format!("2025-06-16 {t} UTC"))
+            .collect();
         want.extend(["09:00"].iter().map(|t| format!("2025-06-17 {t} UTC")));
-        assert_eq!(got, want, "an hour's notice, and nothing past 24 h from now");
+        assert_eq!(
+            got, want,
+            "an hour's notice, and nothing past 24 h from now"
+        );
     }
 
     #[test]
     fn a_full_day_offers_nothing_and_overrides_replace_the_weekday() {
         let z = zone("Europe/Paris");
         let mut s = every_day(vec![span("09:00", "10:00")]);
-        s.overrides.push(Override { date: "2025-06-17".into(), working_hours: vec![span("14:00", "15:00")] });
-        s.overrides.push(Override { date: "2025-06-18".into(), working_hours: vec![] });
+        s.overrides.push(Override {
+            date: "2025-06-17".into(),
+            working_hours: vec![span("14:00", "15:00")],
+        });
+        s.overrides.push(Override {
+            date: "2025-06-18".into(),
+            working_hours: vec![],
+        });
         let booked = [ms("2025-06-16T07:00:00Z")]; // 09:00 Paris on the 16th
-        let busy = [Interval { start: booked[0], end: booked[0] + 30 * MIN }];
-        let host = Host { zone: &z, schedule: &s, busy: &busy, booked_starts: &booked };
+        let busy = [Interval {
+            start: booked[0],
+            end: booked[0] + 30 * MIN,
+        }];
+        let host = Host {
+            zone: &z,
+            schedule: &s,
+            busy: &busy,
+            booked_starts: &booked,
+        };
         let w = days_window(&z, "2025-06-16".parse().unwrap(), 3).unwrap();
-        let rules = Rules { max_per_day: Some(1), ..Rules::default() };
-        let got: Vec<String> = free_slots(&host, &rules, w, w.start).iter().map(|s| local(&z, s.start)).collect();
+        let rules = Rules {
+            max_per_day: Some(1),
+            ..Rules::default()
+        };
+        let got: Vec<String> = free_slots(&host, &rules, w, w.start)
+            .iter()
+            .map(|s| local(&z, s.start))
+            .collect();
         assert_eq!(got, ["2025-06-17 14:00 CEST", "2025-06-17 14:30 CEST"]);
-        let uncapped: Vec<String> = free_slots(&host, &Rules::default(), w, w.start).iter().map(|s| local(&z, s.start)).collect();
-        assert_eq!(uncapped[0], "2025-06-16 09:30 CEST", "below the cap the free slots stay");
+        let uncapped: Vec<String> = free_slots(&host, &Rules::default(), w, w.start)
+            .iter()
+            .map(|s| local(&z, s.start))
+            .collect();
+        assert_eq!(
+            uncapped[0], "2025-06-16 09:30 CEST",
+            "below the cap the free slots stay"
+        );
     }
 
-    const ZONES: [&str; 6] = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/Santiago"];
+    const ZONES: [&str; 6] = [
+        "UTC",
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "America/Santiago",
+    ];
 
     fn arb_schedule() -> impl Strategy<Value = Schedule> {
         // Per day: up to three non-overlapping quarter-hour spans.
@@ -349,7 +522,12 @@ mod tests {
                     day: d.to_string(),
                     working_hours: spans
                         .into_iter()
-                        .map(|(s, e)| span(&format!("{:02}:{:02}", s / 60, s % 60), &format!("{:02}:{:02}", e / 60, e % 60)))
+                        .map(|(s, e)| {
+                            span(
+                                &format!("{:02}:{:02}", s / 60, s % 60),
+                                &format!("{:02}:{:02}", e / 60, e % 60),
+                            )
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -358,7 +536,12 @@ mod tests {
     }
 
     fn arb_rules() -> impl Strategy<Value = Rules> {
-        (prop_oneof![Just(15u32), Just(30), Just(45), Just(60), Just(90)], prop_oneof![Just(15u32), Just(30), Just(60)], 0u32..3, 0u32..3)
+        (
+            prop_oneof![Just(15u32), Just(30), Just(45), Just(60), Just(90)],
+            prop_oneof![Just(15u32), Just(30), Just(60)],
+            0u32..3,
+            0u32..3,
+        )
             .prop_map(|(duration_min, interval_min, b, a)| Rules {
                 duration_min,
                 interval_min,

@@ -130,16 +130,26 @@ impl Flow {
         let mut steps: Vec<Step> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if !item.is_object() {
-                return Err(Invalid::new("Each step must be an object.", format!("flow.steps[{i}]")));
+                return Err(Invalid::new(
+                    "Each step must be an object.",
+                    format!("flow.steps[{i}]"),
+                ));
             }
             let id = text(item, "id", p(i, "id"))?.unwrap_or_else(|| format!("step{}", i + 1));
             if !is_field_name(&id) || steps.iter().any(|s| s.id == id) {
-                return Err(Invalid::new(format!("Invalid step id: '{id}'. Ids are unique lowercase names."), p(i, "id")));
+                return Err(Invalid::new(
+                    format!("Invalid step id: '{id}'. Ids are unique lowercase names."),
+                    p(i, "id"),
+                ));
             }
-            let kind_name = text(item, "type", p(i, "type"))?.ok_or_else(|| Invalid::new("type is required.", p(i, "type")))?;
+            let kind_name = text(item, "type", p(i, "type"))?
+                .ok_or_else(|| Invalid::new("type is required.", p(i, "type")))?;
             let step_text = text(item, "text", p(i, "text"))?.unwrap_or_default();
             if step_text.len() > 2000 {
-                return Err(Invalid::new("text is limited to 2000 characters.", p(i, "text")));
+                return Err(Invalid::new(
+                    "text is limited to 2000 characters.",
+                    p(i, "text"),
+                ));
             }
             let kind = match kind_name.as_str() {
                 "message" => StepKind::Message,
@@ -198,7 +208,12 @@ impl Flow {
             };
             let maps_to = text(item, "maps_to", p(i, "maps_to"))?;
             if let Some(m) = &maps_to {
-                let answered = matches!(kind, StepKind::Question { .. } | StepKind::SingleChoice { .. } | StepKind::MultipleChoice { .. });
+                let answered = matches!(
+                    kind,
+                    StepKind::Question { .. }
+                        | StepKind::SingleChoice { .. }
+                        | StepKind::MultipleChoice { .. }
+                );
                 if !answered || !(CONTACT_FIELDS.contains(&m.as_str()) || is_field_name(m)) {
                     return Err(Invalid::new(
                         format!("Invalid maps_to: '{m}'. Questions map to a contact field or a custom field name."),
@@ -210,13 +225,33 @@ impl Flow {
             let next = text(item, "next", p(i, "next"))?;
             if let Some(k) = item.as_object().and_then(|o| {
                 o.keys().find(|k| {
-                    !["id", "type", "text", "answer", "options", "booking_calendar", "maps_to", "internal_label", "next"]
-                        .contains(&k.as_str())
+                    ![
+                        "id",
+                        "type",
+                        "text",
+                        "answer",
+                        "options",
+                        "booking_calendar",
+                        "maps_to",
+                        "internal_label",
+                        "next",
+                    ]
+                    .contains(&k.as_str())
                 })
             }) {
-                return Err(Invalid::new(format!("Received unknown parameter: {k}"), format!("flow.steps[{i}]")));
+                return Err(Invalid::new(
+                    format!("Received unknown parameter: {k}"),
+                    format!("flow.steps[{i}]"),
+                ));
             }
-            steps.push(Step { id, text: step_text, kind, maps_to, internal_label, next });
+            steps.push(Step {
+                id,
+                text: step_text,
+                kind,
+                maps_to,
+                internal_label,
+                next,
+            });
         }
         let flow = Flow { steps };
         for (i, s) in flow.steps.iter().enumerate() {
@@ -225,7 +260,10 @@ impl Flow {
                 targets.extend(options.iter().filter_map(|c| c.next.as_ref()));
             }
             if let Some(t) = targets.into_iter().find(|t| flow.step(t).is_none()) {
-                return Err(Invalid::new(format!("No step '{t}' to go to."), p(i, "next")));
+                return Err(Invalid::new(
+                    format!("No step '{t}' to go to."),
+                    p(i, "next"),
+                ));
             }
         }
         Ok(flow)
@@ -243,7 +281,13 @@ impl Flow {
     pub fn calendars(&self) -> Vec<&str> {
         self.steps
             .iter()
-            .filter_map(|s| if let StepKind::Schedule { booking_calendar } = &s.kind { Some(booking_calendar.as_str()) } else { None })
+            .filter_map(|s| {
+                if let StepKind::Schedule { booking_calendar } = &s.kind {
+                    Some(booking_calendar.as_str())
+                } else {
+                    None
+                }
+            })
             .collect()
     }
 
@@ -256,7 +300,12 @@ impl Flow {
         if matches!(step.map(|s| &s.kind), Some(StepKind::End)) {
             return Next::Done;
         }
-        match self.steps.iter().position(|s| s.id == id).and_then(|i| self.steps.get(i + 1)) {
+        match self
+            .steps
+            .iter()
+            .position(|s| s.id == id)
+            .and_then(|i| self.steps.get(i + 1))
+        {
             Some(s) => Next::Step(s.id.clone()),
             None => Next::Done,
         }
@@ -266,13 +315,21 @@ impl Flow {
     /// value, or several for a multiple choice. A schedule step is answered by booking (its
     /// value is the booking id) and a message by moving on (no value).
     pub fn answer(&self, id: &str, values: &[String]) -> Result<(Vec<String>, Next), Invalid> {
-        let step = self.step(id).ok_or_else(|| Invalid::new(format!("No step '{id}' in this flow."), "step"))?;
-        let one = || values.first().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let step = self
+            .step(id)
+            .ok_or_else(|| Invalid::new(format!("No step '{id}' in this flow."), "step"))?;
+        let one = || {
+            values
+                .first()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let kept = match &step.kind {
             StepKind::Message => vec![],
             StepKind::End => return Ok((vec![], Next::Done)),
             StepKind::Question { answer } => {
-                let v = one().ok_or_else(|| Invalid::new("Please answer the question.", "value"))?;
+                let v =
+                    one().ok_or_else(|| Invalid::new("Please answer the question.", "value"))?;
                 let ok = match answer.as_str() {
                     "email" => email::is_valid(&v),
                     "phone" => phone::is_possible(&v),
@@ -289,18 +346,29 @@ impl Flow {
                     return Err(Invalid::new(format!("Please enter {what}."), "value"));
                 }
                 // A phone number is kept in E.164, whatever separators the visitor typed.
-                vec![if answer == "phone" { phone::parse(&v).unwrap_or(v) } else { v }]
+                vec![if answer == "phone" {
+                    phone::parse(&v).unwrap_or(v)
+                } else {
+                    v
+                }]
             }
             StepKind::SingleChoice { options } => {
                 let v = one().ok_or_else(|| Invalid::new("Please choose an option.", "value"))?;
-                let choice = options.iter().find(|c| c.label == v).ok_or_else(|| Invalid::new(format!("Not an option: '{v}'"), "value"))?;
+                let choice = options
+                    .iter()
+                    .find(|c| c.label == v)
+                    .ok_or_else(|| Invalid::new(format!("Not an option: '{v}'"), "value"))?;
                 if let Some(n) = &choice.next {
                     return Ok((vec![v], Next::Step(n.clone())));
                 }
                 vec![v]
             }
             StepKind::MultipleChoice { options } => {
-                let picked: Vec<String> = values.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+                let picked: Vec<String> = values
+                    .iter()
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect();
                 if picked.is_empty() {
                     return Err(Invalid::new("Please choose at least one option.", "value"));
                 }
@@ -309,7 +377,9 @@ impl Flow {
                 }
                 picked
             }
-            StepKind::Schedule { .. } => vec![one().ok_or_else(|| Invalid::new("Please choose a time.", "value"))?],
+            StepKind::Schedule { .. } => {
+                vec![one().ok_or_else(|| Invalid::new("Please choose a time.", "value"))?]
+            }
         };
         Ok((kept, self.following(id)))
     }
@@ -336,12 +406,33 @@ mod tests {
     fn the_flow_follows_the_order_unless_a_choice_branches() {
         let f = flow();
         assert_eq!(f.first().id, "hello");
-        assert_eq!(f.answer("hello", &[]).unwrap().1, Next::Step("email".into()));
-        assert_eq!(f.answer("email", &["a@example.com".into()]).unwrap(), (vec!["a@example.com".into()], Next::Step("size".into())));
-        assert_eq!(f.answer("size", &["1-10".into()]).unwrap().1, Next::Step("bye".into()), "a choice may branch");
-        assert_eq!(f.answer("size", &["11+".into()]).unwrap().1, Next::Step("topics".into()));
-        assert_eq!(f.answer("topics", &["Demo".into(), "Pricing".into()]).unwrap().0, vec!["Demo", "Pricing"]);
-        assert_eq!(f.answer("book", &["BKNG-1".into()]).unwrap().1, Next::Step("bye".into()));
+        assert_eq!(
+            f.answer("hello", &[]).unwrap().1,
+            Next::Step("email".into())
+        );
+        assert_eq!(
+            f.answer("email", &["a@example.com".into()]).unwrap(),
+            (vec!["a@example.com".into()], Next::Step("size".into()))
+        );
+        assert_eq!(
+            f.answer("size", &["1-10".into()]).unwrap().1,
+            Next::Step("bye".into()),
+            "a choice may branch"
+        );
+        assert_eq!(
+            f.answer("size", &["11+".into()]).unwrap().1,
+            Next::Step("topics".into())
+        );
+        assert_eq!(
+            f.answer("topics", &["Demo".into(), "Pricing".into()])
+                .unwrap()
+                .0,
+            vec!["Demo", "Pricing"]
+        );
+        assert_eq!(
+            f.answer("book", &["BKNG-1".into()]).unwrap().1,
+            Next::Step("bye".into())
+        );
         assert_eq!(f.answer("bye", &[]).unwrap().1, Next::Done);
         assert_eq!(f.calendars(), ["BKC-1"]);
     }
@@ -349,7 +440,10 @@ mod tests {
     #[test]
     fn answers_are_checked_against_their_question() {
         let f = flow();
-        assert_eq!(f.answer("email", &["nope".into()]).unwrap_err().message, "Please enter an email address.");
+        assert_eq!(
+            f.answer("email", &["nope".into()]).unwrap_err().message,
+            "Please enter an email address."
+        );
         assert!(f.answer("email", &[]).is_err());
         assert!(f.answer("size", &["12".into()]).is_err());
         assert!(f.answer("topics", &["Other".into()]).is_err());
@@ -359,10 +453,20 @@ mod tests {
         assert!(phone.answer("step1", &["12".into()]).is_err());
         assert!(phone.answer("step1", &["+12025550195".into()]).is_ok());
         // The API's phone rule: possible numbers, kept in E.164; OnceHub's bad example refused.
-        assert_eq!(phone.answer("step1", &["+1 555-123-4567".into()]).unwrap().0, vec!["+15551234567"]);
+        assert_eq!(
+            phone
+                .answer("step1", &["+1 555-123-4567".into()])
+                .unwrap()
+                .0,
+            vec!["+15551234567"]
+        );
         assert!(phone.answer("step1", &["+91999999".into()]).is_err());
         assert!(phone.answer("step2", &["ten".into()]).is_err());
-        assert_eq!(phone.answer("step2", &["10".into()]).unwrap().1, Next::Done, "past the last step");
+        assert_eq!(
+            phone.answer("step2", &["10".into()]).unwrap().1,
+            Next::Done,
+            "past the last step"
+        );
     }
 
     #[test]
@@ -370,17 +474,48 @@ mod tests {
         for (bad, param) in [
             (json!({"steps": []}), "flow.steps"),
             (json!({"steps": [{"type": "dance"}]}), "flow.steps[0].type"),
-            (json!({"steps": [{"id": "a", "type": "end"}, {"id": "a", "type": "end"}]}), "flow.steps[1].id"),
-            (json!({"steps": [{"type": "single_choice", "options": []}]}), "flow.steps[0].options"),
-            (json!({"steps": [{"type": "message", "next": "ghost"}]}), "flow.steps[0].next"),
-            (json!({"steps": [{"type": "single_choice", "options": [{"label": "x", "next": "ghost"}]}]}), "flow.steps[0].next"),
-            (json!({"steps": [{"type": "schedule"}]}), "flow.steps[0].booking_calendar"),
-            (json!({"steps": [{"type": "message", "maps_to": "email"}]}), "flow.steps[0].maps_to"),
-            (json!({"steps": [{"type": "question", "maps_to": "Bad Name"}]}), "flow.steps[0].maps_to"),
-            (json!({"steps": [{"type": "question", "answer": "date"}]}), "flow.steps[0].answer"),
-            (json!({"steps": [{"type": "end", "colour": "red"}]}), "flow.steps[0]"),
+            (
+                json!({"steps": [{"id": "a", "type": "end"}, {"id": "a", "type": "end"}]}),
+                "flow.steps[1].id",
+            ),
+            (
+                json!({"steps": [{"type": "single_choice", "options": []}]}),
+                "flow.steps[0].options",
+            ),
+            (
+                json!({"steps": [{"type": "message", "next": "ghost"}]}),
+                "flow.steps[0].next",
+            ),
+            (
+                json!({"steps": [{"type": "single_choice", "options": [{"label": "x", "next": "ghost"}]}]}),
+                "flow.steps[0].next",
+            ),
+            (
+                json!({"steps": [{"type": "schedule"}]}),
+                "flow.steps[0].booking_calendar",
+            ),
+            (
+                json!({"steps": [{"type": "message", "maps_to": "email"}]}),
+                "flow.steps[0].maps_to",
+            ),
+            (
+                json!({"steps": [{"type": "question", "maps_to": "Bad Name"}]}),
+                "flow.steps[0].maps_to",
+            ),
+            (
+                json!({"steps": [{"type": "question", "answer": "date"}]}),
+                "flow.steps[0].answer",
+            ),
+            (
+                json!({"steps": [{"type": "end", "colour": "red"}]}),
+                "flow.steps[0]",
+            ),
         ] {
-            assert_eq!(Flow::parse(&bad).unwrap_err().param.as_deref(), Some(param), "{bad}");
+            assert_eq!(
+                Flow::parse(&bad).unwrap_err().param.as_deref(),
+                Some(param),
+                "{bad}"
+            );
         }
     }
 

@@ -10,7 +10,10 @@ use ipnet::IpNet;
 pub fn refused(ip: IpAddr, allowed: &[IpNet]) -> Option<&'static str> {
     // An IPv4 address written as IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address.
     let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
     if allowed.iter().any(|net| net.contains(&ip)) {
@@ -23,7 +26,11 @@ pub fn refused(ip: IpAddr, allowed: &[IpNet]) -> Option<&'static str> {
 }
 
 fn in_v4(ip: Ipv4Addr, net: [u8; 4], prefix: u8) -> bool {
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     u32::from(ip) & mask == u32::from(Ipv4Addr::from(net)) & mask
 }
 
@@ -44,7 +51,10 @@ fn refused_v4(ip: Ipv4Addr) -> Option<&'static str> {
         ([224, 0, 0, 0], 4, "multicast"),
         ([240, 0, 0, 0], 4, "reserved"),
     ];
-    table.iter().find(|(net, prefix, _)| in_v4(ip, *net, *prefix)).map(|(_, _, why)| *why)
+    table
+        .iter()
+        .find(|(net, prefix, _)| in_v4(ip, *net, *prefix))
+        .map(|(_, _, why)| *why)
 }
 
 /// The IPv4 address in the last 32 bits of `ip`.
@@ -54,7 +64,11 @@ fn low_v4(ip: Ipv6Addr) -> Ipv4Addr {
 }
 
 fn in_v6(ip: Ipv6Addr, net: [u16; 8], prefix: u8) -> bool {
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
     u128::from(ip) & mask == u128::from(Ipv6Addr::from(net)) & mask
 }
 
@@ -83,9 +97,13 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
     } else if in_v6(ip, [0x2001, 0, 0, 0, 0, 0, 0, 0], 32) {
         // Teredo hides the client's IPv4 address (obfuscated) and tunnels through a relay.
         Some("Teredo tunnel")
-    } else if in_v6(ip, [0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28) || in_v6(ip, [0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28) {
+    } else if in_v6(ip, [0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28)
+        || in_v6(ip, [0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28)
+    {
         Some("ORCHID (not routable)")
-    } else if in_v6(ip, [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32) || in_v6(ip, [0x3fff, 0, 0, 0, 0, 0, 0, 0], 20) {
+    } else if in_v6(ip, [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32)
+        || in_v6(ip, [0x3fff, 0, 0, 0, 0, 0, 0, 0], 20)
+    {
         Some("documentation")
     } else if in_v6(ip, [0x100, 0, 0, 0, 0, 0, 0, 0], 64) {
         Some("discard-only")
@@ -107,7 +125,11 @@ pub fn parse_allowed(list: &str) -> Result<Vec<IpNet>, String> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<IpNet>().or_else(|_| s.parse::<IpAddr>().map(IpNet::from)).map_err(|_| format!("not an address or CIDR: '{s}'")))
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("not an address or CIDR: '{s}'"))
+        })
         .collect()
 }
 

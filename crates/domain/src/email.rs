@@ -5,12 +5,21 @@ pub fn is_valid(s: &str) -> bool {
     if s.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
-    if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
         return false;
     }
     let local_ok = local.chars().all(|c| {
-        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
+        c.is_ascii_alphanumeric()
+            || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+            || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
     });
     if !local_ok {
         return false;
@@ -24,7 +33,9 @@ pub fn is_valid(s: &str) -> bool {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric()))
+            && l.chars().all(|c| {
+                c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric())
+            })
     };
     let tld = labels[labels.len() - 1];
     labels.iter().all(label_ok) && tld.len() >= 2 && tld.chars().all(|c| c.is_alphabetic())
@@ -41,7 +52,12 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses() {
-        for ok in ["carrie.customer@gmail.com", "a+tag@sub.example.co.uk", "O'Brien@example.ie", "x@bücher.de"] {
+        for ok in [
+            "carrie.customer@gmail.com",
+            "a+tag@sub.example.co.uk",
+            "O'Brien@example.ie",
+            "x@bücher.de",
+        ] {
             assert!(is_valid(ok), "{ok}");
         }
     }

@@ -21,15 +21,27 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(message: impl Into<String>, param: impl Into<String>) -> Self {
-        Invalid { kind: InvalidKind::BadRequest, message: message.into(), param: Some(param.into()) }
+        Invalid {
+            kind: InvalidKind::BadRequest,
+            message: message.into(),
+            param: Some(param.into()),
+        }
     }
 
     pub fn unprocessable(message: impl Into<String>, param: impl Into<String>) -> Self {
-        Invalid { kind: InvalidKind::Unprocessable, message: message.into(), param: Some(param.into()) }
+        Invalid {
+            kind: InvalidKind::Unprocessable,
+            message: message.into(),
+            param: Some(param.into()),
+        }
     }
 
     pub fn without_param(message: impl Into<String>) -> Self {
-        Invalid { kind: InvalidKind::BadRequest, message: message.into(), param: None }
+        Invalid {
+            kind: InvalidKind::BadRequest,
+            message: message.into(),
+            param: None,
+        }
     }
 }
 

@@ -20,7 +20,15 @@ pub struct Event<'a> {
 fn utc(ms: i64) -> String {
     let s = format_millis(ms);
     // 2026-01-05T14:30:00.000Z → 20260105T143000Z
-    format!("{}{}{}T{}{}{}Z", &s[0..4], &s[5..7], &s[8..10], &s[11..13], &s[14..16], &s[17..19])
+    format!(
+        "{}{}{}T{}{}{}Z",
+        &s[0..4],
+        &s[5..7],
+        &s[8..10],
+        &s[11..13],
+        &s[14..16],
+        &s[17..19]
+    )
 }
 
 /// TEXT value escaping (RFC 5545 §3.3.11).
@@ -78,7 +86,14 @@ pub fn render(e: &Event) -> String {
     if !e.url.is_empty() {
         lines.push(format!("URL:{}", e.url));
     }
-    lines.push(format!("STATUS:{}", if e.cancelled { "CANCELLED" } else { "CONFIRMED" }));
+    lines.push(format!(
+        "STATUS:{}",
+        if e.cancelled {
+            "CANCELLED"
+        } else {
+            "CONFIRMED"
+        }
+    ));
     lines.push("END:VEVENT".into());
     lines.push("END:VCALENDAR".into());
     let mut out = String::new();
@@ -112,13 +127,19 @@ mod tests {
         assert!(ics.contains("DTSTART:20260105T143000Z\r\n"), "{ics}");
         assert!(ics.contains("DTEND:20260105T150000Z\r\n"));
         assert!(ics.lines().all(|l| !l.is_empty()));
-        assert!(ics.split("\r\n").filter(|l| !l.is_empty()).all(|l| !l.contains('\n')));
+        assert!(ics
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .all(|l| !l.contains('\n')));
     }
 
     #[test]
     fn text_is_escaped_so_a_value_cannot_add_properties() {
         let ics = render(&event("a;b,c\\d\nATTENDEE:evil@example.com"));
-        assert!(ics.contains("SUMMARY:a\\;b\\,c\\\\d\\nATTENDEE:evil@example.com\r\n"), "{ics}");
+        assert!(
+            ics.contains("SUMMARY:a\\;b\\,c\\\\d\\nATTENDEE:evil@example.com\r\n"),
+            "{ics}"
+        );
         assert!(!ics.contains("\r\nATTENDEE"));
     }
 

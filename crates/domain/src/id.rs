@@ -56,14 +56,20 @@ impl IdKind {
 /// True when `s` has the form of an id of `kind`: its prefix, then 1 to 40 characters from
 /// `[0-9A-Z]` (OnceHub's own ids vary in length).
 pub fn has_form(kind: IdKind, s: &str) -> bool {
-    s.strip_prefix(kind.prefix())
-        .is_some_and(|rest| (1..=40).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()))
+    s.strip_prefix(kind.prefix()).is_some_and(|rest| {
+        (1..=40).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    })
 }
 
 /// A fresh random id without a prefix (one-time links carry none).
 pub fn new_bare_id() -> String {
     let mut rng = rand::thread_rng();
-    (0..RANDOM_LEN).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..RANDOM_LEN)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A fresh random id of the given kind.
@@ -85,24 +91,43 @@ mod tests {
     fn an_id_has_its_kinds_prefix_then_uppercase_letters_and_digits() {
         assert!(has_form(IdKind::User, "USR-FSD423423"));
         assert!(has_form(IdKind::Team, "TM-GCJU8DLBTPY1"));
-        for bad in ["USR-", "usr-FSD423", "USR-fsd423", "TM-GCJU8DLBTPY1", "USR-A B", "garbage", &format!("USR-{}", "A".repeat(41))] {
+        for bad in [
+            "USR-",
+            "usr-FSD423",
+            "USR-fsd423",
+            "TM-GCJU8DLBTPY1",
+            "USR-A B",
+            "garbage",
+            &format!("USR-{}", "A".repeat(41)),
+        ] {
             assert!(!has_form(IdKind::User, bad), "{bad}");
         }
     }
 
     #[test]
     fn ids_carry_the_prefix_and_twelve_uppercase_alphanumerics() {
-        for kind in [IdKind::User, IdKind::Team, IdKind::Contact, IdKind::Webhook, IdKind::Event] {
+        for kind in [
+            IdKind::User,
+            IdKind::Team,
+            IdKind::Contact,
+            IdKind::Webhook,
+            IdKind::Event,
+        ] {
             let id = new_id(kind);
             let rest = id.strip_prefix(kind.prefix()).expect("prefix");
             assert_eq!(rest.len(), 12);
-            assert!(rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()), "{id}");
+            assert!(
+                rest.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()),
+                "{id}"
+            );
         }
     }
 
     #[test]
     fn ids_do_not_repeat() {
-        let ids: std::collections::HashSet<_> = (0..10_000).map(|_| new_id(IdKind::Booking)).collect();
+        let ids: std::collections::HashSet<_> =
+            (0..10_000).map(|_| new_id(IdKind::Booking)).collect();
         assert_eq!(ids.len(), 10_000);
     }
 }

@@ -13,8 +13,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Requested, Status::Scheduled, Status::Rescheduled, Status::Completed, Status::Canceled, Status::NoShow];
+    pub const ALL: [Status; 6] = [
+        Status::Requested,
+        Status::Scheduled,
+        Status::Rescheduled,
+        Status::Completed,
+        Status::Canceled,
+        Status::NoShow,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,7 +39,10 @@ impl Status {
 
     /// Whether a booking in this status holds its host's time.
     pub fn holds_time(self) -> bool {
-        matches!(self, Status::Requested | Status::Scheduled | Status::Rescheduled)
+        matches!(
+            self,
+            Status::Requested | Status::Scheduled | Status::Rescheduled
+        )
     }
 }
 
@@ -110,19 +119,28 @@ pub fn apply(current: Option<Status>, action: Action) -> Result<Transition, NotA
                 to(Scheduled, Some("booking.scheduled"))
             }
         }
-        Action::Rebook { same_host, approval_required } if current.is_none() => match (approval_required, same_host) {
+        Action::Rebook {
+            same_host,
+            approval_required,
+        } if current.is_none() => match (approval_required, same_host) {
             (true, _) => to(Requested, None),
             (false, true) => to(Rescheduled, Some("booking.rescheduled")),
             (false, false) => to(Scheduled, Some("booking.canceled_then_rescheduled")),
         },
-        Action::Approve { reschedule_of_same_host } if current == Some(Requested) => match reschedule_of_same_host {
+        Action::Approve {
+            reschedule_of_same_host,
+        } if current == Some(Requested) => match reschedule_of_same_host {
             None => to(Scheduled, Some("booking.scheduled")),
             Some(true) => to(Rescheduled, Some("booking.rescheduled")),
             Some(false) => to(Scheduled, Some("booking.canceled_then_rescheduled")),
         },
         Action::Decline if current == Some(Requested) => to(Canceled, None),
-        Action::Cancel(_) if live || current == Some(Requested) => to(Canceled, Some("booking.canceled")),
-        Action::RequestReschedule if live => to(Canceled, Some("booking.canceled_reschedule_requested")),
+        Action::Cancel(_) if live || current == Some(Requested) => {
+            to(Canceled, Some("booking.canceled"))
+        }
+        Action::RequestReschedule if live => {
+            to(Canceled, Some("booking.canceled_reschedule_requested"))
+        }
         Action::RescheduleAway if live => to(Canceled, None),
         Action::Reassign if live => to(current.unwrap_or(Scheduled), Some("booking.reassigned")),
         Action::Complete if live => to(Completed, Some("booking.completed")),
@@ -139,47 +157,121 @@ mod tests {
     #[test]
     fn scheduling_emits_scheduled_unless_approval_is_required() {
         assert_eq!(
-            apply(None, Action::Schedule { approval_required: false }),
-            Ok(Transition { status: Scheduled, event: Some("booking.scheduled") })
+            apply(
+                None,
+                Action::Schedule {
+                    approval_required: false
+                }
+            ),
+            Ok(Transition {
+                status: Scheduled,
+                event: Some("booking.scheduled")
+            })
         );
         assert_eq!(
-            apply(None, Action::Schedule { approval_required: true }),
-            Ok(Transition { status: Requested, event: None }),
+            apply(
+                None,
+                Action::Schedule {
+                    approval_required: true
+                }
+            ),
+            Ok(Transition {
+                status: Requested,
+                event: None
+            }),
             "a request emits nothing"
         );
-        let approve = Action::Approve { reschedule_of_same_host: None };
-        assert_eq!(apply(Some(Requested), approve), Ok(Transition { status: Scheduled, event: Some("booking.scheduled") }));
-        let approve_move = |same| Action::Approve { reschedule_of_same_host: Some(same) };
+        let approve = Action::Approve {
+            reschedule_of_same_host: None,
+        };
+        assert_eq!(
+            apply(Some(Requested), approve),
+            Ok(Transition {
+                status: Scheduled,
+                event: Some("booking.scheduled")
+            })
+        );
+        let approve_move = |same| Action::Approve {
+            reschedule_of_same_host: Some(same),
+        };
         assert_eq!(
             apply(Some(Requested), approve_move(true)).unwrap(),
-            Transition { status: Rescheduled, event: Some("booking.rescheduled") }
+            Transition {
+                status: Rescheduled,
+                event: Some("booking.rescheduled")
+            }
         );
-        assert_eq!(apply(Some(Requested), approve_move(false)).unwrap().event, Some("booking.canceled_then_rescheduled"));
+        assert_eq!(
+            apply(Some(Requested), approve_move(false)).unwrap().event,
+            Some("booking.canceled_then_rescheduled")
+        );
         assert_eq!(apply(Some(Requested), Action::Decline).unwrap().event, None);
         assert!(apply(Some(Scheduled), approve).is_err());
-        assert!(apply(Some(Scheduled), Action::Schedule { approval_required: false }).is_err());
+        assert!(apply(
+            Some(Scheduled),
+            Action::Schedule {
+                approval_required: false
+            }
+        )
+        .is_err());
     }
 
     #[test]
     fn reschedules_name_the_event_by_host() {
         assert_eq!(
             apply(Some(Scheduled), Action::RescheduleAway),
-            Ok(Transition { status: Canceled, event: None }),
+            Ok(Transition {
+                status: Canceled,
+                event: None
+            }),
             "the old booking ends silently"
         );
         assert_eq!(
-            apply(None, Action::Rebook { same_host: true, approval_required: false }).unwrap(),
-            Transition { status: Rescheduled, event: Some("booking.rescheduled") }
+            apply(
+                None,
+                Action::Rebook {
+                    same_host: true,
+                    approval_required: false
+                }
+            )
+            .unwrap(),
+            Transition {
+                status: Rescheduled,
+                event: Some("booking.rescheduled")
+            }
         );
         assert_eq!(
-            apply(None, Action::Rebook { same_host: false, approval_required: false }).unwrap().event,
+            apply(
+                None,
+                Action::Rebook {
+                    same_host: false,
+                    approval_required: false
+                }
+            )
+            .unwrap()
+            .event,
             Some("booking.canceled_then_rescheduled")
         );
         assert_eq!(
-            apply(None, Action::Rebook { same_host: true, approval_required: true }).unwrap(),
-            Transition { status: Requested, event: None }
+            apply(
+                None,
+                Action::Rebook {
+                    same_host: true,
+                    approval_required: true
+                }
+            )
+            .unwrap(),
+            Transition {
+                status: Requested,
+                event: None
+            }
         );
-        assert_eq!(apply(Some(Rescheduled), Action::RequestReschedule).unwrap().event, Some("booking.canceled_reschedule_requested"));
+        assert_eq!(
+            apply(Some(Rescheduled), Action::RequestReschedule)
+                .unwrap()
+                .event,
+            Some("booking.canceled_reschedule_requested")
+        );
     }
 
     #[test]
@@ -187,23 +279,47 @@ mod tests {
         for s in [Scheduled, Rescheduled, Requested] {
             assert_eq!(
                 apply(Some(s), Action::Cancel(Actor::User)).unwrap(),
-                Transition { status: Canceled, event: Some("booking.canceled") }
+                Transition {
+                    status: Canceled,
+                    event: Some("booking.canceled")
+                }
             );
         }
         for s in [Canceled, Completed, NoShow] {
-            assert!(apply(Some(s), Action::Cancel(Actor::Customer)).is_err(), "{s:?}");
+            assert!(
+                apply(Some(s), Action::Cancel(Actor::Customer)).is_err(),
+                "{s:?}"
+            );
             assert!(apply(Some(s), Action::Reassign).is_err(), "{s:?}");
             assert!(apply(Some(s), Action::RequestReschedule).is_err(), "{s:?}");
         }
         assert_eq!(
             apply(Some(Rescheduled), Action::Reassign).unwrap(),
-            Transition { status: Rescheduled, event: Some("booking.reassigned") }
+            Transition {
+                status: Rescheduled,
+                event: Some("booking.reassigned")
+            }
         );
-        assert_eq!(apply(Some(Scheduled), Action::Complete).unwrap().event, Some("booking.completed"));
-        assert!(apply(Some(Requested), Action::Complete).is_err(), "a request never completes");
-        assert_eq!(apply(Some(Completed), Action::NoShow).unwrap(), Transition { status: NoShow, event: Some("booking.no_show") });
+        assert_eq!(
+            apply(Some(Scheduled), Action::Complete).unwrap().event,
+            Some("booking.completed")
+        );
+        assert!(
+            apply(Some(Requested), Action::Complete).is_err(),
+            "a request never completes"
+        );
+        assert_eq!(
+            apply(Some(Completed), Action::NoShow).unwrap(),
+            Transition {
+                status: NoShow,
+                event: Some("booking.no_show")
+            }
+        );
         for s in [Scheduled, Rescheduled, Requested, Canceled, NoShow] {
-            assert!(apply(Some(s), Action::NoShow).is_err(), "no-show only on a completed booking, not {s:?}");
+            assert!(
+                apply(Some(s), Action::NoShow).is_err(),
+                "no-show only on a completed booking, not {s:?}"
+            );
         }
     }
 

@@ -6,7 +6,9 @@ pub fn is_valid_person_name(s: &str) -> bool {
     let trimmed = s.trim();
     !trimmed.is_empty()
         && trimmed.chars().count() <= 100
-        && trimmed.chars().all(|c| c.is_alphanumeric() || c == ' ' || "'’-.,".contains(c) || is_mark(c))
+        && trimmed
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || "'’-.,".contains(c) || is_mark(c))
 }
 
 fn is_mark(c: char) -> bool {
@@ -20,14 +22,32 @@ mod tests {
 
     #[test]
     fn accepts_real_names() {
-        for ok in ["Carrie", "Mary-Jane", "O'Neil", "José", "Jose\u{301}", "Nguyễn Văn", "李", "St. John", "Jr., III"] {
+        for ok in [
+            "Carrie",
+            "Mary-Jane",
+            "O'Neil",
+            "José",
+            "Jose\u{301}",
+            "Nguyễn Văn",
+            "李",
+            "St. John",
+            "Jr., III",
+        ] {
             assert!(is_valid_person_name(ok), "{ok}");
         }
     }
 
     #[test]
     fn refuses_markup_wildcards_and_empty() {
-        for bad in ["fir[/*st_na*/]?me", "la[/*st_na*/]?me", "", "   ", "<script>", "a;b", &"x".repeat(101)] {
+        for bad in [
+            "fir[/*st_na*/]?me",
+            "la[/*st_na*/]?me",
+            "",
+            "   ",
+            "<script>",
+            "a;b",
+            &"x".repeat(101),
+        ] {
             assert!(!is_valid_person_name(bad), "{bad}");
         }
     }

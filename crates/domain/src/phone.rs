@@ -10,10 +10,15 @@ use phonenumber::metadata::DATABASE;
 pub fn parse(s: &str) -> Option<String> {
     let s = s.trim();
     let rest = s.strip_prefix('+')?;
-    if !rest.starts_with(|c: char| c.is_ascii_digit()) || !rest.ends_with(|c: char| c.is_ascii_digit()) {
+    if !rest.starts_with(|c: char| c.is_ascii_digit())
+        || !rest.ends_with(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')) {
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
+    {
         return None;
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
@@ -42,7 +47,11 @@ pub fn parse(s: &str) -> Option<String> {
             d.uan(),
             d.voicemail(),
         ];
-        let lengths: Vec<u16> = types.into_iter().flatten().flat_map(|t| t.possible_length().iter().copied()).collect();
+        let lengths: Vec<u16> = types
+            .into_iter()
+            .flatten()
+            .flat_map(|t| t.possible_length().iter().copied())
+            .collect();
         lengths.is_empty() || lengths.contains(&len)
     });
     possible.then_some(e164)
@@ -59,7 +68,13 @@ mod tests {
 
     #[test]
     fn accepts_possible_numbers_of_several_countries() {
-        for ok in ["+12025550195", "+447911123456", "+919876543210", "+4915112345678", "+33612345678"] {
+        for ok in [
+            "+12025550195",
+            "+447911123456",
+            "+919876543210",
+            "+4915112345678",
+            "+33612345678",
+        ] {
             assert_eq!(parse(ok).as_deref(), Some(ok));
         }
     }
@@ -73,7 +88,13 @@ mod tests {
 
     #[test]
     fn accepts_spaces_dashes_dots_and_parentheses_and_normalizes_them_away() {
-        for written in ["+1 555 123 4567", "+1-555-123-4567", "+1 (555) 123-4567", "+1.555.123.4567", " +15551234567 "] {
+        for written in [
+            "+1 555 123 4567",
+            "+1-555-123-4567",
+            "+1 (555) 123-4567",
+            "+1.555.123.4567",
+            " +15551234567 ",
+        ] {
             assert_eq!(parse(written).as_deref(), Some("+15551234567"), "{written}");
         }
         assert_eq!(parse("+44 7911 123456").as_deref(), Some("+447911123456"));

@@ -101,7 +101,12 @@ impl Prefill {
                 }
             }
             "co_hosts" => {
-                self.co_hosts = value.split(',').map(str::trim).filter(|e| email::is_valid(e)).map(str::to_string).collect();
+                self.co_hosts = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|e| email::is_valid(e))
+                    .map(str::to_string)
+                    .collect();
             }
             "iana_time_zone" => {
                 if timezone::is_valid(value) {
@@ -140,7 +145,12 @@ impl Prefill {
 
     /// Up to ten valid emails; invalid ones are dropped.
     fn guests(&mut self, value: &str) {
-        let list: Vec<&str> = value.split([',', ';']).map(str::trim).filter(|e| email::is_valid(e)).take(10).collect();
+        let list: Vec<&str> = value
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|e| email::is_valid(e))
+            .take(10)
+            .collect();
         if !list.is_empty() {
             self.set("guests", &list.join(","));
         }
@@ -148,9 +158,24 @@ impl Prefill {
 
     /// A custom question, by its mapped name or (classic) its label without spaces.
     fn question(&mut self, key: &str, value: &str, questions: &[Question]) {
-        let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-        let Some(q) = questions.iter().find(|q| q.name == key || squash(&q.label) == squash(key)) else { return };
-        let canonical = |v: &str| q.options.iter().find(|o| o.eq_ignore_ascii_case(v.trim())).cloned();
+        let squash = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let Some(q) = questions
+            .iter()
+            .find(|q| q.name == key || squash(&q.label) == squash(key))
+        else {
+            return;
+        };
+        let canonical = |v: &str| {
+            q.options
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(v.trim()))
+                .cloned()
+        };
         let kept = match q.kind.as_str() {
             "single_select" => canonical(value),
             "multi_select" => {
@@ -169,7 +194,10 @@ impl Prefill {
     /// email (standard fields and questions).
     pub fn can_skip<'a>(&self, required: impl IntoIterator<Item = &'a str>) -> bool {
         let has = |k: &str| self.fields.get(k).is_some_and(|v| !v.is_empty());
-        self.skip && has("name") && self.fields.get("email").is_some_and(|e| email::is_valid(e)) && required.into_iter().all(has)
+        self.skip
+            && has("name")
+            && self.fields.get("email").is_some_and(|e| email::is_valid(e))
+            && required.into_iter().all(has)
     }
 
     /// The UTM tags as the booking's `utm_params` (`{source, medium, campaign, term, content}`,
@@ -178,7 +206,13 @@ impl Prefill {
         (!self.utm.is_empty()).then(|| {
             let mut m = serde_json::Map::new();
             for k in UTM_KEYS {
-                m.insert(k.into(), self.utm.get(k).map(|v| serde_json::json!(v)).unwrap_or(serde_json::Value::Null));
+                m.insert(
+                    k.into(),
+                    self.utm
+                        .get(k)
+                        .map(|v| serde_json::json!(v))
+                        .unwrap_or(serde_json::Value::Null),
+                );
             }
             serde_json::Value::Object(m)
         })
@@ -190,7 +224,9 @@ mod tests {
     use super::*;
 
     fn pairs(q: &str) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
     }
 
     fn questions() -> Vec<Question> {
@@ -214,7 +250,11 @@ mod tests {
 
     #[test]
     fn keys_are_case_insensitive_and_values_are_kept_as_given() {
-        let p = Prefill::parse(Product::BookingCalendar, &pairs("NAME=Carrie%20Customer&Email=Carrie@Example.com&Skip=1"), &[]);
+        let p = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("NAME=Carrie%20Customer&Email=Carrie@Example.com&Skip=1"),
+            &[],
+        );
         assert_eq!(p.fields["name"], "Carrie Customer");
         assert_eq!(p.fields["email"], "Carrie@Example.com");
         assert!(p.skip);
@@ -234,18 +274,31 @@ mod tests {
     /// The phone rule is the API's: possible numbers, separators dropped, too short refused.
     #[test]
     fn phone_prefill_follows_the_possible_number_rule() {
-        let p = Prefill::parse(Product::BookingCalendar, &pairs("phone=%2B1%20555-123-4567&mobile_phone=%2B91999999"), &[]);
+        let p = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("phone=%2B1%20555-123-4567&mobile_phone=%2B91999999"),
+            &[],
+        );
         assert_eq!(p.fields["phone"], "+15551234567");
-        assert!(!p.fields.contains_key("mobile_phone"), "OnceHub's example of a bad number is not prefilled");
+        assert!(
+            !p.fields.contains_key("mobile_phone"),
+            "OnceHub's example of a bad number is not prefilled"
+        );
         let p = Prefill::parse(Product::BookingPage, &pairs("mobile=15551234567"), &[]);
         assert_eq!(p.fields["mobile_phone"], "+15551234567");
     }
 
     #[test]
     fn malformed_values_are_not_prefilled() {
-        let q = "mobile_phone=12ab&iana_time_zone=Mars/Base&duration_minutes=soon&host=not-an-email";
+        let q =
+            "mobile_phone=12ab&iana_time_zone=Mars/Base&duration_minutes=soon&host=not-an-email";
         let p = Prefill::parse(Product::BookingCalendar, &pairs(q), &[]);
-        assert!(p.fields.is_empty() && p.host.is_none() && p.time_zone.is_none() && p.duration.is_none());
+        assert!(
+            p.fields.is_empty()
+                && p.host.is_none()
+                && p.time_zone.is_none()
+                && p.duration.is_none()
+        );
     }
 
     #[test]
@@ -259,57 +312,117 @@ mod tests {
 
     #[test]
     fn classic_subject_and_location_are_prefilled_within_their_lengths() {
-        let p = Prefill::parse(Product::BookingPage, &pairs("Subject=Quarterly%20review&LOCATION=12%20Main%20St"), &[]);
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs("Subject=Quarterly%20review&LOCATION=12%20Main%20St"),
+            &[],
+        );
         assert_eq!(p.subject.as_deref(), Some("Quarterly review"));
         assert_eq!(p.location.as_deref(), Some("12 Main St"));
         let long = |n: usize| "x".repeat(n);
-        let p = Prefill::parse(Product::BookingPage, &pairs(&format!("subject={}&location={}", long(201), long(101))), &[]);
-        assert!(p.subject.is_none() && p.location.is_none(), "over OnceHub's recommended lengths: not prefilled");
-        let p = Prefill::parse(Product::BookingCalendar, &pairs("subject=Hi&location=Here"), &[]);
-        assert!(p.subject.is_none() && p.location.is_none(), "classic parameters only");
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs(&format!("subject={}&location={}", long(201), long(101))),
+            &[],
+        );
+        assert!(
+            p.subject.is_none() && p.location.is_none(),
+            "over OnceHub's recommended lengths: not prefilled"
+        );
+        let p = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("subject=Hi&location=Here"),
+            &[],
+        );
+        assert!(
+            p.subject.is_none() && p.location.is_none(),
+            "classic parameters only"
+        );
     }
 
     #[test]
     fn classic_mobile_takes_digits_only_and_lengths_are_bounded() {
         let long = "x".repeat(101);
-        let p = Prefill::parse(Product::BookingPage, &pairs(&format!("mobile=%2B15152761565&name={long}")), &[]);
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs(&format!("mobile=%2B15152761565&name={long}")),
+            &[],
+        );
         assert!(!p.fields.contains_key("mobile_phone"));
         assert!(!p.fields.contains_key("name"));
     }
 
     #[test]
     fn custom_questions_by_mapped_name_or_classic_label_and_selects_case_insensitive() {
-        let p = Prefill::parse(Product::BookingCalendar, &pairs("meeting_reason=Demo&team_size=large"), &questions());
+        let p = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("meeting_reason=Demo&team_size=large"),
+            &questions(),
+        );
         assert_eq!(p.fields["meeting_reason"], "Demo");
         assert_eq!(p.fields["team_size"], "Large");
-        let p = Prefill::parse(Product::BookingPage, &pairs("MeetingReason=Demo&team_size=huge"), &questions());
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs("MeetingReason=Demo&team_size=huge"),
+            &questions(),
+        );
         assert_eq!(p.fields["meeting_reason"], "Demo");
-        assert!(!p.fields.contains_key("team_size"), "a value that is not an option is not prefilled");
+        assert!(
+            !p.fields.contains_key("team_size"),
+            "a value that is not an option is not prefilled"
+        );
     }
 
     #[test]
     fn unknown_parameters_are_ignored() {
-        let p = Prefill::parse(Product::BookingPage, &pairs("thm=dark&bc=fff&whatever=1"), &questions());
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs("thm=dark&bc=fff&whatever=1"),
+            &questions(),
+        );
         assert_eq!(p, Prefill::default());
     }
 
     #[test]
     fn skip_needs_name_valid_email_and_every_required_answer() {
         let qs = questions();
-        let full = Prefill::parse(Product::BookingCalendar, &pairs("skip=1&name=A&email=a@example.com&meeting_reason=x"), &qs);
+        let full = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("skip=1&name=A&email=a@example.com&meeting_reason=x"),
+            &qs,
+        );
         assert!(full.can_skip(["meeting_reason"]));
-        let missing = Prefill::parse(Product::BookingCalendar, &pairs("skip=1&name=A&email=a@example.com"), &qs);
+        let missing = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("skip=1&name=A&email=a@example.com"),
+            &qs,
+        );
         assert!(!missing.can_skip(["meeting_reason"]));
-        let bad_email = Prefill::parse(Product::BookingCalendar, &pairs("skip=1&name=A&email=nope"), &qs);
-        assert_eq!(bad_email.fields["email"], "nope", "kept so the form can show the format error");
+        let bad_email = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("skip=1&name=A&email=nope"),
+            &qs,
+        );
+        assert_eq!(
+            bad_email.fields["email"], "nope",
+            "kept so the form can show the format error"
+        );
         assert!(!bad_email.can_skip([]));
-        let not_asked = Prefill::parse(Product::BookingCalendar, &pairs("skip=0&name=A&email=a@example.com"), &qs);
+        let not_asked = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("skip=0&name=A&email=a@example.com"),
+            &qs,
+        );
         assert!(!not_asked.can_skip([]));
     }
 
     #[test]
     fn utm_tags_become_utm_params() {
-        let p = Prefill::parse(Product::BookingPage, &pairs("UTM_Source=news&utm_campaign=fall&utm_other=x"), &[]);
+        let p = Prefill::parse(
+            Product::BookingPage,
+            &pairs("UTM_Source=news&utm_campaign=fall&utm_other=x"),
+            &[],
+        );
         let v = p.utm_params().unwrap();
         assert_eq!(v["source"], "news");
         assert_eq!(v["campaign"], "fall");
@@ -319,7 +432,11 @@ mod tests {
 
     #[test]
     fn the_first_of_a_repeated_key_wins() {
-        let p = Prefill::parse(Product::BookingCalendar, &pairs("name=First&Name=Second"), &[]);
+        let p = Prefill::parse(
+            Product::BookingCalendar,
+            &pairs("name=First&Name=Second"),
+            &[],
+        );
         assert_eq!(p.fields["name"], "First");
     }
 }

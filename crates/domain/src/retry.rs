@@ -9,7 +9,14 @@ const SECOND: i64 = 1_000;
 const HOUR: i64 = 3_600 * SECOND;
 
 /// Delays after the 1st, 2nd, … failure; the last repeats.
-pub const DELAYS_MS: [i64; 6] = [35 * SECOND, 3 * 60 * SECOND, 15 * 60 * SECOND, HOUR, 3 * HOUR, 6 * HOUR];
+pub const DELAYS_MS: [i64; 6] = [
+    35 * SECOND,
+    3 * 60 * SECOND,
+    15 * 60 * SECOND,
+    HOUR,
+    3 * HOUR,
+    6 * HOUR,
+];
 /// How long a delivery is retried, from its first attempt.
 pub const WINDOW_MS: i64 = 72 * HOUR;
 /// The longest `Retry-After` honoured.
@@ -28,7 +35,13 @@ pub fn nominal_delay(failures: u32) -> i64 {
 /// When to try again after the `failures`-th failed attempt made at `now`, for a delivery first
 /// attempted at `first_attempt`; `None` when the 72 hours are over (give up).
 /// `jitter` in [-1, 1] scales the ±10 %; `retry_after` is what the receiver asked for, in ms.
-pub fn next_attempt(first_attempt: i64, failures: u32, now: i64, retry_after: Option<i64>, jitter: f64) -> Option<i64> {
+pub fn next_attempt(
+    first_attempt: i64,
+    failures: u32,
+    now: i64,
+    retry_after: Option<i64>,
+    jitter: f64,
+) -> Option<i64> {
     let delay = match retry_after {
         Some(ms) => ms.clamp(MIN_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS),
         None => {
@@ -69,7 +82,10 @@ pub fn retry_after_ms(status: u16, header: Option<&str>, now: i64) -> Option<i64
     if let Ok(secs) = v.parse::<i64>() {
         return Some(secs.max(0).saturating_mul(SECOND));
     }
-    let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp().as_millisecond();
+    let at = jiff::fmt::rfc2822::parse(v)
+        .ok()?
+        .timestamp()
+        .as_millisecond();
     Some((at - now).max(0))
 }
 
@@ -79,7 +95,16 @@ mod tests {
 
     #[test]
     fn delays_follow_the_published_schedule_then_every_six_hours() {
-        let expected = [35 * SECOND, 180 * SECOND, 900 * SECOND, HOUR, 3 * HOUR, 6 * HOUR, 6 * HOUR, 6 * HOUR];
+        let expected = [
+            35 * SECOND,
+            180 * SECOND,
+            900 * SECOND,
+            HOUR,
+            3 * HOUR,
+            6 * HOUR,
+            6 * HOUR,
+            6 * HOUR,
+        ];
         for (i, d) in expected.iter().enumerate() {
             assert_eq!(nominal_delay(i as u32 + 1), *d, "after failure {}", i + 1);
             assert_eq!(next_attempt(0, i as u32 + 1, 0, None, 0.0), Some(*d));
@@ -90,14 +115,24 @@ mod tests {
     fn jitter_moves_a_delay_by_at_most_ten_percent() {
         assert_eq!(next_attempt(0, 1, 0, None, 1.0), Some(38_500));
         assert_eq!(next_attempt(0, 1, 0, None, -1.0), Some(31_500));
-        assert_eq!(next_attempt(0, 1, 0, None, 7.0), Some(38_500), "out-of-range jitter is clamped");
+        assert_eq!(
+            next_attempt(0, 1, 0, None, 7.0),
+            Some(38_500),
+            "out-of-range jitter is clamped"
+        );
     }
 
     #[test]
     fn nothing_is_scheduled_beyond_72_hours_after_the_first_attempt() {
         let first = 1_000;
-        assert_eq!(next_attempt(first, 20, first + 66 * HOUR, None, 0.0), Some(first + 72 * HOUR));
-        assert_eq!(next_attempt(first, 20, first + 66 * HOUR + 1, None, 0.0), None);
+        assert_eq!(
+            next_attempt(first, 20, first + 66 * HOUR, None, 0.0),
+            Some(first + 72 * HOUR)
+        );
+        assert_eq!(
+            next_attempt(first, 20, first + 66 * HOUR + 1, None, 0.0),
+            None
+        );
     }
 
     #[test]
@@ -117,12 +152,29 @@ mod tests {
     fn retry_after_is_honoured_on_429_and_503_within_bounds() {
         assert_eq!(retry_after_ms(429, Some("120"), 0), Some(120 * SECOND));
         assert_eq!(retry_after_ms(503, Some(" 7 "), 0), Some(7 * SECOND));
-        assert_eq!(retry_after_ms(500, Some("120"), 0), None, "only 429 and 503");
+        assert_eq!(
+            retry_after_ms(500, Some("120"), 0),
+            None,
+            "only 429 and 503"
+        );
         assert_eq!(retry_after_ms(429, Some("soon"), 0), None);
-        let now = jiff::Timestamp::from_second(1_700_000_000).unwrap().as_millisecond();
-        assert_eq!(retry_after_ms(429, Some("Tue, 14 Nov 2023 22:13:21 GMT"), now), Some(1_000));
-        assert_eq!(next_attempt(0, 1, 0, Some(10 * 24 * HOUR), 0.0), Some(6 * HOUR), "capped at 6 h");
-        assert_eq!(next_attempt(0, 1, 0, Some(0), 0.0), Some(SECOND), "never a tight loop");
+        let now = jiff::Timestamp::from_second(1_700_000_000)
+            .unwrap()
+            .as_millisecond();
+        assert_eq!(
+            retry_after_ms(429, Some("Tue, 14 Nov 2023 22:13:21 GMT"), now),
+            Some(1_000)
+        );
+        assert_eq!(
+            next_attempt(0, 1, 0, Some(10 * 24 * HOUR), 0.0),
+            Some(6 * HOUR),
+            "capped at 6 h"
+        );
+        assert_eq!(
+            next_attempt(0, 1, 0, Some(0), 0.0),
+            Some(SECOND),
+            "never a tight loop"
+        );
     }
 
     #[test]

@@ -35,8 +35,14 @@ impl Role {
             "Administrator" => Ok(Role::Administrator),
             "Member" => Ok(Role::Member),
             "Team Manager" => Ok(Role::TeamManager),
-            "Account Owner" => Err(Invalid::new("The 'Account Owner' role cannot be assigned directly via the API.", "role_name")),
-            other => Err(Invalid::new(format!("Invalid role name: '{other}'"), "role_name")),
+            "Account Owner" => Err(Invalid::new(
+                "The 'Account Owner' role cannot be assigned directly via the API.",
+                "role_name",
+            )),
+            other => Err(Invalid::new(
+                format!("Invalid role name: '{other}'"),
+                "role_name",
+            )),
         }
     }
 }
@@ -47,9 +53,18 @@ mod tests {
 
     #[test]
     fn only_three_roles_are_assignable() {
-        assert_eq!(Role::parse_assignable("Team Manager").unwrap(), Role::TeamManager);
-        assert_eq!(Role::parse_assignable("Super Admin").unwrap_err().message, "Invalid role name: 'Super Admin'");
-        assert!(Role::parse_assignable("Account Owner").unwrap_err().message.contains("cannot be assigned"));
+        assert_eq!(
+            Role::parse_assignable("Team Manager").unwrap(),
+            Role::TeamManager
+        );
+        assert_eq!(
+            Role::parse_assignable("Super Admin").unwrap_err().message,
+            "Invalid role name: 'Super Admin'"
+        );
+        assert!(Role::parse_assignable("Account Owner")
+            .unwrap_err()
+            .message
+            .contains("cannot be assigned"));
         assert!(Role::parse_assignable("administrator").is_err());
     }
 }

@@ -8,7 +8,13 @@ use serde_json::{Map, Value};
 use crate::{availability::Rules, schedule::VIDEO_PROVIDERS, Invalid};
 
 /// Where a meeting takes place, in the names the time-slots operation uses.
-pub const LOCATION_TYPES: [&str; 5] = ["physical", "in_person_by_guest", "guest_phone", "virtual_static", "virtual"];
+pub const LOCATION_TYPES: [&str; 5] = [
+    "physical",
+    "in_person_by_guest",
+    "guest_phone",
+    "virtual_static",
+    "virtual",
+];
 pub const QUESTION_TYPES: [&str; 4] = ["text", "multi_line", "single_select", "multi_select"];
 /// Standard form fields that may be asked besides name and email (always asked).
 pub const STANDARD_FIELDS: [&str; 4] = ["phone", "company", "note", "guests"];
@@ -107,14 +113,28 @@ fn p(field: &str) -> String {
     format!("settings.{field}")
 }
 
-fn uint(obj: &Map<String, Value>, key: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, Invalid> {
+fn uint(
+    obj: &Map<String, Value>,
+    key: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<Option<u32>, Invalid> {
     match obj.get(key) {
         None => Ok(None),
         Some(v) => {
-            let n = v.as_u64().filter(|n| *n <= u32::MAX as u64).map(|n| n as u32);
+            let n = v
+                .as_u64()
+                .filter(|n| *n <= u32::MAX as u64)
+                .map(|n| n as u32);
             match n {
                 Some(n) if range.contains(&n) => Ok(Some(n)),
-                _ => Err(Invalid::new(format!("{key} must be a whole number from {} to {}.", range.start(), range.end()), p(key))),
+                _ => Err(Invalid::new(
+                    format!(
+                        "{key} must be a whole number from {} to {}.",
+                        range.start(),
+                        range.end()
+                    ),
+                    p(key),
+                )),
             }
         }
     }
@@ -129,14 +149,16 @@ fn string(v: Option<&Value>, param: &str) -> Result<Option<String>, Invalid> {
 }
 
 fn is_http_url(s: &str) -> bool {
-    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+    url::Url::parse(s)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
 /// A mapped field name: lowercase letters, digits and underscores, starting with a letter.
 pub fn is_field_name(s: &str) -> bool {
     s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl Settings {
@@ -155,17 +177,31 @@ impl Settings {
 
     /// Applies the fields present in `v` (a JSON object) over `self`. Absent fields are kept;
     /// `new_address_id` names each new physical address.
-    pub fn merge(&self, v: &Value, mut new_address_id: impl FnMut() -> String) -> Result<Settings, Invalid> {
-        let obj = v.as_object().ok_or_else(|| Invalid::new("settings must be an object.", "settings"))?;
+    pub fn merge(
+        &self,
+        v: &Value,
+        mut new_address_id: impl FnMut() -> String,
+    ) -> Result<Settings, Invalid> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| Invalid::new("settings must be an object.", "settings"))?;
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(Invalid::new(format!("Received unknown parameter: settings.{k}"), p(k)));
+            return Err(Invalid::new(
+                format!("Received unknown parameter: settings.{k}"),
+                p(k),
+            ));
         }
         let mut s = self.clone();
         if let Some(v) = obj.get("durations") {
             let items = v
                 .as_array()
                 .filter(|a| !a.is_empty() && a.len() <= 10)
-                .ok_or_else(|| Invalid::new("durations must list 1 to 10 durations in minutes.", p("durations")))?;
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "durations must list 1 to 10 durations in minutes.",
+                        p("durations"),
+                    )
+                })?;
             let mut durations = Vec::new();
             for d in items {
                 match d.as_u64() {
@@ -185,20 +221,35 @@ impl Settings {
         }
         if let Some(n) = uint(obj, "slot_interval_minutes", 5..=720)? {
             if n % 5 != 0 {
-                return Err(Invalid::new("slot_interval_minutes must be a multiple of 5.", p("slot_interval_minutes")));
+                return Err(Invalid::new(
+                    "slot_interval_minutes must be a multiple of 5.",
+                    p("slot_interval_minutes"),
+                ));
             }
             s.slot_interval_minutes = n;
         }
-        s.buffer_before_minutes = uint(obj, "buffer_before_minutes", 0..=720)?.unwrap_or(s.buffer_before_minutes);
-        s.buffer_after_minutes = uint(obj, "buffer_after_minutes", 0..=720)?.unwrap_or(s.buffer_after_minutes);
-        s.minimum_notice_minutes = uint(obj, "minimum_notice_minutes", 0..=525_600)?.unwrap_or(s.minimum_notice_minutes);
-        s.booking_horizon_days = uint(obj, "booking_horizon_days", 1..=730)?.unwrap_or(s.booking_horizon_days);
+        s.buffer_before_minutes =
+            uint(obj, "buffer_before_minutes", 0..=720)?.unwrap_or(s.buffer_before_minutes);
+        s.buffer_after_minutes =
+            uint(obj, "buffer_after_minutes", 0..=720)?.unwrap_or(s.buffer_after_minutes);
+        s.minimum_notice_minutes =
+            uint(obj, "minimum_notice_minutes", 0..=525_600)?.unwrap_or(s.minimum_notice_minutes);
+        s.booking_horizon_days =
+            uint(obj, "booking_horizon_days", 1..=730)?.unwrap_or(s.booking_horizon_days);
         if let Some(v) = obj.get("max_bookings_per_day") {
-            s.max_bookings_per_day = if v.is_null() { None } else { uint(obj, "max_bookings_per_day", 1..=1000)? };
+            s.max_bookings_per_day = if v.is_null() {
+                None
+            } else {
+                uint(obj, "max_bookings_per_day", 1..=1000)?
+            };
         }
         if let Some(v) = obj.get("approval_required") {
-            s.approval_required =
-                v.as_bool().ok_or_else(|| Invalid::new("approval_required must be true or false.", p("approval_required")))?;
+            s.approval_required = v.as_bool().ok_or_else(|| {
+                Invalid::new(
+                    "approval_required must be true or false.",
+                    p("approval_required"),
+                )
+            })?;
         }
         if let Some(v) = obj.get("locations") {
             s.locations = parse_locations(v, &mut new_address_id)?;
@@ -213,9 +264,12 @@ impl Settings {
             s.redirect = parse_redirect(v)?;
         }
         if let Some(v) = obj.get("hide_prefilled_questions") {
-            s.hide_prefilled_questions = v
-                .as_bool()
-                .ok_or_else(|| Invalid::new("hide_prefilled_questions must be true or false.", p("hide_prefilled_questions")))?;
+            s.hide_prefilled_questions = v.as_bool().ok_or_else(|| {
+                Invalid::new(
+                    "hide_prefilled_questions must be true or false.",
+                    p("hide_prefilled_questions"),
+                )
+            })?;
         }
         if let Some(v) = obj.get("embed_origins") {
             s.embed_origins = parse_origins(v)?;
@@ -224,47 +278,92 @@ impl Settings {
     }
 }
 
-fn parse_locations(v: &Value, new_address_id: &mut impl FnMut() -> String) -> Result<Vec<Location>, Invalid> {
+fn parse_locations(
+    v: &Value,
+    new_address_id: &mut impl FnMut() -> String,
+) -> Result<Vec<Location>, Invalid> {
     let param = p("locations");
-    let items = v.as_array().ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
     let mut out: Vec<Location> = Vec::new();
     for item in items {
-        let obj = item.as_object().ok_or_else(|| Invalid::new("Must be an array of objects.", param.clone()))?;
-        let kind =
-            string(obj.get("type"), &format!("{param}.type"))?.ok_or_else(|| Invalid::new("type is required", format!("{param}.type")))?;
+        let obj = item
+            .as_object()
+            .ok_or_else(|| Invalid::new("Must be an array of objects.", param.clone()))?;
+        let kind = string(obj.get("type"), &format!("{param}.type"))?
+            .ok_or_else(|| Invalid::new("type is required", format!("{param}.type")))?;
         if !LOCATION_TYPES.contains(&kind.as_str()) {
-            return Err(Invalid::new(format!("Invalid location type: '{kind}'"), format!("{param}.type")));
+            return Err(Invalid::new(
+                format!("Invalid location type: '{kind}'"),
+                format!("{param}.type"),
+            ));
         }
         let value = string(obj.get("value"), &format!("{param}.value"))?;
         let location = match kind.as_str() {
             "physical" => {
-                let address = value
-                    .filter(|a| !a.trim().is_empty())
-                    .ok_or_else(|| Invalid::new("An address is required for physical locations.", format!("{param}.value")))?;
+                let address = value.filter(|a| !a.trim().is_empty()).ok_or_else(|| {
+                    Invalid::new(
+                        "An address is required for physical locations.",
+                        format!("{param}.value"),
+                    )
+                })?;
                 let id = match string(obj.get("id"), &format!("{param}.id"))? {
                     Some(id) => id,
                     None => new_address_id(),
                 };
-                Location { kind, value: Some(address), id: Some(id) }
+                Location {
+                    kind,
+                    value: Some(address),
+                    id: Some(id),
+                }
             }
             "virtual" => {
-                let provider =
-                    value.ok_or_else(|| Invalid::new("A provider is required for virtual locations.", format!("{param}.value")))?;
+                let provider = value.ok_or_else(|| {
+                    Invalid::new(
+                        "A provider is required for virtual locations.",
+                        format!("{param}.value"),
+                    )
+                })?;
                 if !VIDEO_PROVIDERS.contains(&provider.as_str()) {
-                    return Err(Invalid::new(format!("Invalid video conference provider: '{provider}'"), format!("{param}.value")));
+                    return Err(Invalid::new(
+                        format!("Invalid video conference provider: '{provider}'"),
+                        format!("{param}.value"),
+                    ));
                 }
-                Location { kind, value: Some(provider), id: None }
+                Location {
+                    kind,
+                    value: Some(provider),
+                    id: None,
+                }
             }
             "virtual_static" => {
-                let url = value
-                    .filter(|u| is_http_url(u))
-                    .ok_or_else(|| Invalid::new("A meeting URL is required for virtual_static locations.", format!("{param}.value")))?;
-                Location { kind, value: Some(url), id: None }
+                let url = value.filter(|u| is_http_url(u)).ok_or_else(|| {
+                    Invalid::new(
+                        "A meeting URL is required for virtual_static locations.",
+                        format!("{param}.value"),
+                    )
+                })?;
+                Location {
+                    kind,
+                    value: Some(url),
+                    id: None,
+                }
             }
-            _ => Location { kind, value: None, id: None },
+            _ => Location {
+                kind,
+                value: None,
+                id: None,
+            },
         };
-        if out.iter().any(|l| l.kind == location.kind && l.value == location.value) {
-            return Err(Invalid::new(format!("Duplicate location: '{}'", location.kind), param));
+        if out
+            .iter()
+            .any(|l| l.kind == location.kind && l.value == location.value)
+        {
+            return Err(Invalid::new(
+                format!("Duplicate location: '{}'", location.kind),
+                param,
+            ));
         }
         out.push(location);
     }
@@ -273,7 +372,9 @@ fn parse_locations(v: &Value, new_address_id: &mut impl FnMut() -> String) -> Re
 
 fn parse_standard_fields(v: &Value) -> Result<Vec<(String, bool)>, Invalid> {
     let param = p("standard_fields");
-    let items = v.as_array().ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
     let mut out: Vec<(String, bool)> = Vec::new();
     for item in items {
         let name = string(item.get("name"), &format!("{param}.name"))?.unwrap_or_default();
@@ -285,7 +386,14 @@ fn parse_standard_fields(v: &Value) -> Result<Vec<(String, bool)>, Invalid> {
         }
         let required = item
             .get("required")
-            .map(|r| r.as_bool().ok_or_else(|| Invalid::new("required must be true or false.", format!("{param}.required"))))
+            .map(|r| {
+                r.as_bool().ok_or_else(|| {
+                    Invalid::new(
+                        "required must be true or false.",
+                        format!("{param}.required"),
+                    )
+                })
+            })
             .transpose()?;
         out.push((name, required.unwrap_or(false)));
     }
@@ -294,26 +402,41 @@ fn parse_standard_fields(v: &Value) -> Result<Vec<(String, bool)>, Invalid> {
 
 fn parse_questions(v: &Value) -> Result<Vec<Question>, Invalid> {
     let param = p("questions");
-    let items = v.as_array().ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| Invalid::new("Must be an array.", param.clone()))?;
     let mut out: Vec<Question> = Vec::new();
     for item in items {
-        let obj = item.as_object().ok_or_else(|| Invalid::new("Must be an array of objects.", param.clone()))?;
+        let obj = item
+            .as_object()
+            .ok_or_else(|| Invalid::new("Must be an array of objects.", param.clone()))?;
         let name = string(obj.get("name"), &format!("{param}.name"))?.unwrap_or_default();
-        let reserved = ["name", "email"].contains(&name.as_str()) || STANDARD_FIELDS.contains(&name.as_str());
+        let reserved =
+            ["name", "email"].contains(&name.as_str()) || STANDARD_FIELDS.contains(&name.as_str());
         if !is_field_name(&name) || reserved || out.iter().any(|q| q.name == name) {
             return Err(Invalid::new(
                 format!("Invalid question name: '{name}'. Names are unique lowercase field names."),
                 format!("{param}.name"),
             ));
         }
-        let kind = string(obj.get("type"), &format!("{param}.type"))?.unwrap_or_else(|| "text".into());
+        let kind =
+            string(obj.get("type"), &format!("{param}.type"))?.unwrap_or_else(|| "text".into());
         if !QUESTION_TYPES.contains(&kind.as_str()) {
-            return Err(Invalid::new(format!("Invalid question type: '{kind}'"), format!("{param}.type")));
+            return Err(Invalid::new(
+                format!("Invalid question type: '{kind}'"),
+                format!("{param}.type"),
+            ));
         }
-        let label = string(obj.get("label"), &format!("{param}.label"))?.unwrap_or_else(|| name.clone());
+        let label =
+            string(obj.get("label"), &format!("{param}.label"))?.unwrap_or_else(|| name.clone());
         let required = match obj.get("required") {
             None => false,
-            Some(v) => v.as_bool().ok_or_else(|| Invalid::new("required must be true or false.", format!("{param}.required")))?,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                Invalid::new(
+                    "required must be true or false.",
+                    format!("{param}.required"),
+                )
+            })?,
         };
         let options: Vec<String> = match obj.get("options") {
             None | Some(Value::Null) => vec![],
@@ -321,17 +444,36 @@ fn parse_questions(v: &Value) -> Result<Vec<Question>, Invalid> {
                 .iter()
                 .map(|o| o.as_str().map(str::to_string))
                 .collect::<Option<_>>()
-                .ok_or_else(|| Invalid::new("options must be strings.", format!("{param}.options")))?,
-            Some(_) => return Err(Invalid::new("options must be an array of strings.", format!("{param}.options"))),
+                .ok_or_else(|| {
+                    Invalid::new("options must be strings.", format!("{param}.options"))
+                })?,
+            Some(_) => {
+                return Err(Invalid::new(
+                    "options must be an array of strings.",
+                    format!("{param}.options"),
+                ))
+            }
         };
         let is_select = kind.ends_with("select");
         if is_select && options.is_empty() {
-            return Err(Invalid::new(format!("Question '{name}' needs options."), format!("{param}.options")));
+            return Err(Invalid::new(
+                format!("Question '{name}' needs options."),
+                format!("{param}.options"),
+            ));
         }
         if !is_select && !options.is_empty() {
-            return Err(Invalid::new(format!("Question '{name}' takes no options."), format!("{param}.options")));
+            return Err(Invalid::new(
+                format!("Question '{name}' takes no options."),
+                format!("{param}.options"),
+            ));
         }
-        out.push(Question { name, label, kind, required, options });
+        out.push(Question {
+            name,
+            label,
+            kind,
+            required,
+            options,
+        });
     }
     Ok(out)
 }
@@ -339,13 +481,17 @@ fn parse_questions(v: &Value) -> Result<Vec<Question>, Invalid> {
 /// `scheme://host[:port]` of a URL, as browsers write an origin.
 pub fn origin_of(raw: &str) -> Option<String> {
     let u = url::Url::parse(raw).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.origin().ascii_serialization()).filter(|o| o != "null")
+    matches!(u.scheme(), "http" | "https")
+        .then(|| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
 }
 
 fn parse_origins(v: &Value) -> Result<Vec<String>, Invalid> {
     let param = p("embed_origins");
-    let items =
-        v.as_array().filter(|a| a.len() <= 50).ok_or_else(|| Invalid::new("embed_origins must list up to 50 origins.", param.clone()))?;
+    let items = v
+        .as_array()
+        .filter(|a| a.len() <= 50)
+        .ok_or_else(|| Invalid::new("embed_origins must list up to 50 origins.", param.clone()))?;
     let mut out: Vec<String> = Vec::new();
     for item in items {
         let raw = item.as_str().unwrap_or_default();
@@ -369,14 +515,28 @@ fn parse_redirect(v: &Value) -> Result<Option<Redirect>, Invalid> {
     };
     let url = string(obj.get("url"), &format!("{param}.url"))?
         .filter(|u| is_http_url(u))
-        .ok_or_else(|| Invalid::new("redirect.url must be a full http(s) URL.", format!("{param}.url")))?;
+        .ok_or_else(|| {
+            Invalid::new(
+                "redirect.url must be a full http(s) URL.",
+                format!("{param}.url"),
+            )
+        })?;
     let flag = |k: &str| -> Result<bool, Invalid> {
         match obj.get(k) {
             None => Ok(false),
-            Some(v) => v.as_bool().ok_or_else(|| Invalid::new(format!("{k} must be true or false."), format!("{param}.{k}"))),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                Invalid::new(
+                    format!("{k} must be true or false."),
+                    format!("{param}.{k}"),
+                )
+            }),
         }
     };
-    Ok(Some(Redirect { url, send_booking_data: flag("send_booking_data")?, pass_utm: flag("pass_utm")? }))
+    Ok(Some(Redirect {
+        url,
+        send_booking_data: flag("send_booking_data")?,
+        pass_utm: flag("pass_utm")?,
+    }))
 }
 
 #[cfg(test)]
@@ -396,23 +556,46 @@ mod tests {
     fn absent_fields_keep_their_values_and_durations_set_the_grid() {
         let s = merge(json!({"durations": [45, 90], "buffer_after_minutes": 10})).unwrap();
         assert_eq!(s.durations, [45, 90]);
-        assert_eq!(s.slot_interval_minutes, 45, "the grid follows the first duration unless given");
+        assert_eq!(
+            s.slot_interval_minutes, 45,
+            "the grid follows the first duration unless given"
+        );
         assert_eq!(s.buffer_after_minutes, 10);
-        assert_eq!(s.booking_horizon_days, Settings::default().booking_horizon_days);
+        assert_eq!(
+            s.booking_horizon_days,
+            Settings::default().booking_horizon_days
+        );
         let r = s.rules(90);
-        assert_eq!((r.duration_min, r.interval_min, r.buffer_after_min), (90, 45, 10));
+        assert_eq!(
+            (r.duration_min, r.interval_min, r.buffer_after_min),
+            (90, 45, 10)
+        );
     }
 
     #[test]
     fn numbers_are_checked() {
-        assert_eq!(merge(json!({"durations": []})).unwrap_err().param.as_deref(), Some("settings.durations"));
+        assert_eq!(
+            merge(json!({"durations": []}))
+                .unwrap_err()
+                .param
+                .as_deref(),
+            Some("settings.durations")
+        );
         assert!(merge(json!({"durations": [7]})).is_err());
         assert!(merge(json!({"durations": [30, 30]})).is_err());
         assert!(merge(json!({"slot_interval_minutes": 7})).is_err());
         assert!(merge(json!({"booking_horizon_days": 0})).is_err());
         assert!(merge(json!({"buffer_before_minutes": -5})).is_err());
-        assert_eq!(merge(json!({"max_bookings_per_day": null})).unwrap().max_bookings_per_day, None);
-        assert_eq!(merge(json!({"colour": "red"})).unwrap_err().message, "Received unknown parameter: settings.colour");
+        assert_eq!(
+            merge(json!({"max_bookings_per_day": null}))
+                .unwrap()
+                .max_bookings_per_day,
+            None
+        );
+        assert_eq!(
+            merge(json!({"colour": "red"})).unwrap_err().message,
+            "Received unknown parameter: settings.colour"
+        );
     }
 
     #[test]
@@ -428,8 +611,13 @@ mod tests {
         assert_eq!(s.locations.len(), 5);
         assert!(merge(json!({"locations": [{"type": "virtual", "value": "skype"}]})).is_err());
         assert!(merge(json!({"locations": [{"type": "physical"}]})).is_err());
-        assert!(merge(json!({"locations": [{"type": "virtual_static", "value": "nope"}]})).is_err());
-        assert!(merge(json!({"locations": [{"type": "guest_phone"}, {"type": "guest_phone"}]})).is_err());
+        assert!(
+            merge(json!({"locations": [{"type": "virtual_static", "value": "nope"}]})).is_err()
+        );
+        assert!(
+            merge(json!({"locations": [{"type": "guest_phone"}, {"type": "guest_phone"}]}))
+                .is_err()
+        );
     }
 
     #[test]
@@ -440,7 +628,10 @@ mod tests {
         ], "standard_fields": [{"name": "phone", "required": true}, {"name": "guests"}]}))
         .unwrap();
         assert_eq!(s.questions[1].options, ["Pricing", "Demo"]);
-        assert_eq!(s.standard_fields, [("phone".to_string(), true), ("guests".to_string(), false)]);
+        assert_eq!(
+            s.standard_fields,
+            [("phone".to_string(), true), ("guests".to_string(), false)]
+        );
         for bad in [
             json!({"questions": [{"name": "Bad Name"}]}),
             json!({"questions": [{"name": "email"}]}),
@@ -455,8 +646,18 @@ mod tests {
 
     #[test]
     fn redirect_needs_a_full_url() {
-        let s = merge(json!({"redirect": {"url": "https://example.com/thanks", "send_booking_data": true}})).unwrap();
-        assert_eq!(s.redirect, Some(Redirect { url: "https://example.com/thanks".into(), send_booking_data: true, pass_utm: false }));
+        let s = merge(
+            json!({"redirect": {"url": "https://example.com/thanks", "send_booking_data": true}}),
+        )
+        .unwrap();
+        assert_eq!(
+            s.redirect,
+            Some(Redirect {
+                url: "https://example.com/thanks".into(),
+                send_booking_data: true,
+                pass_utm: false
+            })
+        );
         assert!(merge(json!({"redirect": {"url": "/thanks"}})).is_err());
         assert_eq!(merge(json!({"redirect": null})).unwrap().redirect, None);
     }
@@ -464,9 +665,17 @@ mod tests {
     #[test]
     fn embed_origins_are_bare_origins_and_prefill_hiding_is_a_flag() {
         let s = merge(json!({"embed_origins": ["https://www.example.com", "http://localhost:3000/", "https://www.example.com"], "hide_prefilled_questions": true})).unwrap();
-        assert_eq!(s.embed_origins, ["https://www.example.com", "http://localhost:3000"]);
+        assert_eq!(
+            s.embed_origins,
+            ["https://www.example.com", "http://localhost:3000"]
+        );
         assert!(s.hide_prefilled_questions);
-        for bad in ["https://example.com/page", "example.com", "javascript:alert(1)", "https://user@example.com"] {
+        for bad in [
+            "https://example.com/page",
+            "example.com",
+            "javascript:alert(1)",
+            "https://user@example.com",
+        ] {
             assert!(merge(json!({"embed_origins": [bad]})).is_err(), "{bad}");
         }
         assert!(merge(json!({"hide_prefilled_questions": "yes"})).is_err());

@@ -17,7 +17,11 @@ pub fn from_name(name: &str) -> String {
         }
     }
     let base = base.trim_end_matches('-');
-    let suffix: String = rand::thread_rng().sample_iter(&Alphanumeric).take(6).map(|b| (b as char).to_ascii_lowercase()).collect();
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(6)
+        .map(|b| (b as char).to_ascii_lowercase())
+        .collect();
     if base.is_empty() {
         suffix
     } else {
@@ -28,7 +32,8 @@ pub fn from_name(name: &str) -> String {
 /// A slug a client chooses: 3 to 64 of lowercase letters, digits and inner hyphens.
 pub fn is_valid(s: &str) -> bool {
     (3..=64).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")

@@ -54,17 +54,25 @@ impl Range {
     /// Parses the pair of filters named `<field>.gt` and `<field>.lt`.
     pub fn parse(field: &str, gt: Option<&str>, lt: Option<&str>) -> Result<Range, Invalid> {
         let parse = |suffix: &str, raw: &str| {
-            parse_instant(raw).ok_or_else(|| Invalid::new(format!("Invalid date: {raw}"), format!("{field}.{suffix}")))
+            parse_instant(raw).ok_or_else(|| {
+                Invalid::new(format!("Invalid date: {raw}"), format!("{field}.{suffix}"))
+            })
         };
         let gt_ns = gt.map(|raw| parse("gt", raw)).transpose()?;
         let lt_ns = lt.map(|raw| parse("lt", raw)).transpose()?;
         if let (Some(a), Some(b)) = (gt_ns, lt_ns) {
             if a > b {
-                return Err(Invalid::new(format!("{field}.gt cannot be later than {field}.lt"), format!("{field}.gt")));
+                return Err(Invalid::new(
+                    format!("{field}.gt cannot be later than {field}.lt"),
+                    format!("{field}.gt"),
+                ));
             }
         }
         // stored > x  ⟺  stored > floor(x);  stored < x  ⟺  stored < ceil(x)   (stored is whole ms)
-        Ok(Range { gt: gt_ns.map(|ns| clamp_ms(ns.div_euclid(1_000_000))), lt: lt_ns.map(|ns| clamp_ms(-((-ns).div_euclid(1_000_000)))) })
+        Ok(Range {
+            gt: gt_ns.map(|ns| clamp_ms(ns.div_euclid(1_000_000))),
+            lt: lt_ns.map(|ns| clamp_ms(-((-ns).div_euclid(1_000_000)))),
+        })
     }
 
     pub fn contains(&self, ms: Millis) -> bool {
@@ -90,16 +98,34 @@ mod tests {
     #[test]
     fn accepts_date_only_fractions_and_offsets() {
         let base = parse_instant("2021-01-20T12:10:03Z").unwrap();
-        assert_eq!(parse_instant("2021-01-20").unwrap(), parse_instant("2021-01-20T00:00:00Z").unwrap());
-        assert_eq!(parse_instant("2021-01-20T12:10:03.140Z").unwrap(), base + 140_000_000);
-        assert_eq!(parse_instant("2021-01-20T12:10:03.123456789Z").unwrap(), base + 123_456_789);
+        assert_eq!(
+            parse_instant("2021-01-20").unwrap(),
+            parse_instant("2021-01-20T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            parse_instant("2021-01-20T12:10:03.140Z").unwrap(),
+            base + 140_000_000
+        );
+        assert_eq!(
+            parse_instant("2021-01-20T12:10:03.123456789Z").unwrap(),
+            base + 123_456_789
+        );
         assert_eq!(parse_instant("2021-01-20T14:10:03+02:00").unwrap(), base);
-        assert_eq!(parse_instant("2021-01-20T12:10:03.1z"), Some(base + 100_000_000));
+        assert_eq!(
+            parse_instant("2021-01-20T12:10:03.1z"),
+            Some(base + 100_000_000)
+        );
     }
 
     #[test]
     fn rejects_impossible_dates_and_missing_offsets() {
-        for bad in ["2025-13-45T99:99:99Z", "2021-01-20T12:10:03", "yesterday", "", "2021-02-30"] {
+        for bad in [
+            "2025-13-45T99:99:99Z",
+            "2021-01-20T12:10:03",
+            "yesterday",
+            "",
+            "2021-02-30",
+        ] {
             assert!(parse_instant(bad).is_none(), "{bad}");
         }
         let err = Range::parse("creation_time", Some("2025-13-45T99:99:99Z"), None).unwrap_err();
@@ -109,14 +135,23 @@ mod tests {
 
     #[test]
     fn gt_later_than_lt_is_rejected() {
-        let err = Range::parse("last_updated_time", Some("2024-02-01"), Some("2024-01-01")).unwrap_err();
-        assert_eq!(err.message, "last_updated_time.gt cannot be later than last_updated_time.lt");
+        let err =
+            Range::parse("last_updated_time", Some("2024-02-01"), Some("2024-01-01")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "last_updated_time.gt cannot be later than last_updated_time.lt"
+        );
         assert_eq!(err.param.as_deref(), Some("last_updated_time.gt"));
     }
 
     #[test]
     fn bounds_are_strict() {
-        let r = Range::parse("t", Some("1970-01-01T00:00:01.000Z"), Some("1970-01-01T00:00:02.000Z")).unwrap();
+        let r = Range::parse(
+            "t",
+            Some("1970-01-01T00:00:01.000Z"),
+            Some("1970-01-01T00:00:02.000Z"),
+        )
+        .unwrap();
         assert!(!r.contains(1000));
         assert!(r.contains(1001));
         assert!(r.contains(1999));

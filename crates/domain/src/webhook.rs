@@ -39,7 +39,11 @@ pub fn validate_events(events: &[String]) -> Result<(), Invalid> {
 /// Whether a subscription to `subscribed` receives an event of type `event_type`.
 pub fn matches(subscribed: &[String], event_type: &str) -> bool {
     subscribed.iter().any(|s| {
-        s == event_type || (COMPOSITES.contains(&s.as_str()) && event_type.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('.')))
+        s == event_type
+            || (COMPOSITES.contains(&s.as_str())
+                && event_type
+                    .strip_prefix(s.as_str())
+                    .is_some_and(|r| r.starts_with('.')))
     })
 }
 
@@ -66,7 +70,10 @@ pub fn validate_name(name: &str) -> Result<(), Invalid> {
     if name.chars().any(char::is_alphanumeric) && name.chars().count() <= 200 {
         Ok(())
     } else {
-        Err(Invalid::new("Webhook name must contain at least one letter or digit.", "name"))
+        Err(Invalid::new(
+            "Webhook name must contain at least one letter or digit.",
+            "name",
+        ))
     }
 }
 
@@ -76,7 +83,10 @@ const URL_MESSAGE: &str = "URLs must be entered in full, and they must use the h
 /// hosts, and only when the server runs with its development flag.
 pub fn validate_url(raw: &str, allow_http_loopback: bool) -> Result<(), Invalid> {
     let parsed = url::Url::parse(raw).map_err(|_| Invalid::new(URL_MESSAGE, "url"))?;
-    if parsed.host_str().is_none_or(str::is_empty) || !parsed.username().is_empty() || parsed.password().is_some() {
+    if parsed.host_str().is_none_or(str::is_empty)
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
         return Err(Invalid::new(URL_MESSAGE, "url"));
     }
     match parsed.scheme() {
@@ -107,7 +117,11 @@ mod tests {
     fn subscribed_names_agree_with_matches() {
         for t in EVENT_TYPES {
             for name in EVENT_TYPES.iter().chain(COMPOSITES) {
-                assert_eq!(subscribed_names(t).contains(name), matches(&v(&[name]), t), "{name} for {t}");
+                assert_eq!(
+                    subscribed_names(t).contains(name),
+                    matches(&v(&[name]), t),
+                    "{name} for {t}"
+                );
             }
         }
     }
@@ -118,14 +132,22 @@ mod tests {
         assert!(!matches(&v(&["booking"]), "conversation.started"));
         assert!(matches(&v(&["conversation"]), "conversation.reached_out"));
         assert!(matches(&v(&["booking.canceled"]), "booking.canceled"));
-        assert!(!matches(&v(&["booking.canceled"]), "booking.canceled_then_rescheduled"));
+        assert!(!matches(
+            &v(&["booking.canceled"]),
+            "booking.canceled_then_rescheduled"
+        ));
         assert!(!matches(&v(&["bookings"]), "booking.scheduled"));
     }
 
     #[test]
     fn events_must_be_known_and_present() {
         assert!(validate_events(&v(&["booking", "conversation.reached_out"])).is_ok());
-        assert_eq!(validate_events(&v(&["booking.created"])).unwrap_err().message, "Invalid event: 'booking.created'");
+        assert_eq!(
+            validate_events(&v(&["booking.created"]))
+                .unwrap_err()
+                .message,
+            "Invalid event: 'booking.created'"
+        );
         assert!(validate_events(&[]).is_err());
         assert!(validate_events(&v(&["Booking.Scheduled"])).is_err());
     }
@@ -134,7 +156,9 @@ mod tests {
     fn secrets_are_32_lowercase_hex() {
         let s = new_secret();
         assert_eq!(s.len(), 32);
-        assert!(s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert!(s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_ne!(s, new_secret());
     }
 
@@ -149,7 +173,10 @@ mod tests {
         assert!(validate_url("example.com/hook", false).is_err());
         assert!(validate_url("ftp://example.com", false).is_err());
         assert!(validate_url("https://user:pw@example.com", false).is_err());
-        assert_eq!(validate_url("nope", false).unwrap_err().message, URL_MESSAGE);
+        assert_eq!(
+            validate_url("nope", false).unwrap_err().message,
+            URL_MESSAGE
+        );
     }
 
     #[test]

@@ -47,8 +47,14 @@ async fn receive(sink: Arc<Sink>, body: Bytes) -> StatusCode {
     *sink.last.lock().unwrap() = Some(at);
     if sink.measure {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
-            if let Some(t) = v["creation_time"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()) {
-                sink.latencies.lock().unwrap().push(now_ms() - t.as_millisecond());
+            if let Some(t) = v["creation_time"]
+                .as_str()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            {
+                sink.latencies
+                    .lock()
+                    .unwrap()
+                    .push(now_ms() - t.as_millisecond());
             }
         }
     }
@@ -57,7 +63,10 @@ async fn receive(sink: Arc<Sink>, body: Bytes) -> StatusCode {
 }
 
 async fn start_receiver(measure: bool) -> (String, Arc<Sink>) {
-    let sink = Arc::new(Sink { measure, ..Sink::default() });
+    let sink = Arc::new(Sink {
+        measure,
+        ..Sink::default()
+    });
     let s = sink.clone();
     let app = Router::new().route("/hook", post(move |body: Bytes| receive(s.clone(), body)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,10 +85,26 @@ impl Drop for Server {
 }
 
 fn serve(bin: &str, url: &str, role: &str) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(bin)
-        .args(["serve", "--role", role, "--allow-http-webhooks", "--rate-limit", "0"])
-        .args(["--database-url", url, "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--role",
+            role,
+            "--allow-http-webhooks",
+            "--rate-limit",
+            "0",
+        ])
+        .args([
+            "--database-url",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("SLOTLINE_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -111,15 +136,36 @@ async fn main() {
     let (bin, url, mode) = (&args[1], &args[2], args[3].as_str());
     let db = Db::connect(url).await.expect("database");
     db.migrate().await.expect("migrate");
-    let account = accounts::create(&db, "Bench", "bench@bench.example", "UTC", "Bench", "Owner", now_ms()).await.unwrap();
-    let (_, key) = keys::create(&db, &account.id, "bench", now_ms()).await.unwrap();
+    let account = accounts::create(
+        &db,
+        "Bench",
+        "bench@bench.example",
+        "UTC",
+        "Bench",
+        "Owner",
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    let (_, key) = keys::create(&db, &account.id, "bench", now_ms())
+        .await
+        .unwrap();
     match mode {
         "throughput" => {
             let hooks: usize = args[4].parse().unwrap();
             let total: usize = args[5].parse().unwrap();
             let (rx, sink) = start_receiver(false).await;
             for i in 0..hooks {
-                webhooks::create(&db, &account.id, &format!("sink {i}"), &rx, &["booking".into()], now_ms()).await.unwrap();
+                webhooks::create(
+                    &db,
+                    &account.id,
+                    &format!("sink {i}"),
+                    &rx,
+                    &["booking".into()],
+                    now_ms(),
+                )
+                .await
+                .unwrap();
             }
             let events = total / hooks;
             for chunk in 0..events.div_ceil(1000) {
@@ -132,7 +178,12 @@ async fn main() {
                         &mut tx,
                         &account.id,
                         None,
-                        &NewEvent { id, event_type: "booking.scheduled", payload, creation_time: now_ms() },
+                        &NewEvent {
+                            id,
+                            event_type: "booking.scheduled",
+                            payload,
+                            creation_time: now_ms(),
+                        },
                     )
                     .await
                     .unwrap();
@@ -153,7 +204,10 @@ async fn main() {
                 peak_rss = peak_rss.max(rss_mb(server.0.id()));
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            let (first, last) = (sink.first.lock().unwrap().unwrap(), sink.last.lock().unwrap().unwrap());
+            let (first, last) = (
+                sink.first.lock().unwrap().unwrap(),
+                sink.last.lock().unwrap().unwrap(),
+            );
             let secs = (last - first).as_secs_f64();
             println!(
                 "throughput: {hooks} webhook(s), {expected} deliveries in {secs:.2} s = {:.0} deliveries/s; server peak RSS {peak_rss:.1} MB",
@@ -164,13 +218,24 @@ async fn main() {
             let rate: u64 = args[4].parse().unwrap();
             let seconds: u64 = args[5].parse().unwrap();
             let (rx, sink) = start_receiver(true).await;
-            let hook = webhooks::create(&db, &account.id, "sink", &rx, &["booking".into()], now_ms()).await.unwrap();
+            let hook =
+                webhooks::create(&db, &account.id, "sink", &rx, &["booking".into()], now_ms())
+                    .await
+                    .unwrap();
             db.close().await;
             let server = serve(bin, url, "all");
             let base = format!("http://127.0.0.1:{}", server.1);
-            let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .build()
+                .unwrap();
             for _ in 0..100 {
-                if http.get(format!("{base}/v2/openapi.json")).send().await.is_ok() {
+                if http
+                    .get(format!("{base}/v2/openapi.json"))
+                    .send()
+                    .await
+                    .is_ok()
+                {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -179,14 +244,28 @@ async fn main() {
             // Beside the writes, a reader of the API: GET /v2/webhooks/{id} ten times a second.
             let reads: Arc<Mutex<Vec<f64>>> = Default::default();
             let reader = {
-                let (http, url, key, reads) = (http.clone(), format!("{base}/v2/webhooks/{}", hook.id), key.clone(), reads.clone());
+                let (http, url, key, reads) = (
+                    http.clone(),
+                    format!("{base}/v2/webhooks/{}", hook.id),
+                    key.clone(),
+                    reads.clone(),
+                );
                 tokio::spawn(async move {
                     let mut tick = tokio::time::interval(Duration::from_millis(100));
                     loop {
                         tick.tick().await;
                         let t = Instant::now();
-                        if http.get(&url).header("API-Key", &key).send().await.is_ok_and(|r| r.status().is_success()) {
-                            reads.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+                        if http
+                            .get(&url)
+                            .header("API-Key", &key)
+                            .send()
+                            .await
+                            .is_ok_and(|r| r.status().is_success())
+                        {
+                            reads
+                                .lock()
+                                .unwrap()
+                                .push(t.elapsed().as_secs_f64() * 1000.0);
                         }
                     }
                 })
@@ -199,10 +278,20 @@ async fn main() {
             while started.elapsed() < Duration::from_secs(seconds) {
                 tick.tick().await;
                 sent += 1;
-                let (http, url, key, api) = (http.clone(), format!("{base}/v2/webhooks/{}/test", hook.id), key.clone(), api.clone());
+                let (http, url, key, api) = (
+                    http.clone(),
+                    format!("{base}/v2/webhooks/{}/test", hook.id),
+                    key.clone(),
+                    api.clone(),
+                );
                 tokio::spawn(async move {
                     let t = Instant::now();
-                    let ok = http.post(url).header("API-Key", key).send().await.is_ok_and(|r| r.status().is_success());
+                    let ok = http
+                        .post(url)
+                        .header("API-Key", key)
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success());
                     if ok {
                         api.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
                     }
@@ -220,10 +309,19 @@ async fn main() {
             lat.sort_unstable();
             let mut api = api.lock().unwrap().clone();
             api.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            let api_p = |p: f64| api.get(((api.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+            let api_p = |p: f64| {
+                api.get(((api.len().max(1) - 1) as f64 * p).round() as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            };
             let mut reads = reads.lock().unwrap().clone();
             reads.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            let read_p = |p: f64| reads.get(((reads.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+            let read_p = |p: f64| {
+                reads
+                    .get(((reads.len().max(1) - 1) as f64 * p).round() as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            };
             println!(
                 "latency: {rate} events/s for {seconds} s: {sent} events, {} delivered; commit to first attempt p50 {} ms, p99 {} ms, max {} ms; \
                  API writes (POST …/test) p50 {:.2} ms, p99 {:.2} ms; API reads (GET /v2/webhooks/{{id}}, 10/s) p50 {:.2} ms, p99 {:.2} ms; \

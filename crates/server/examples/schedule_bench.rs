@@ -22,9 +22,17 @@ const SLOT_MS: i64 = 15 * 60_000;
 
 async fn setup(http: &reqwest::Client, base: &str, key: &str, name: &str) -> (String, i64) {
     // A host in UTC, so that no DST fold hides an instant from the 24-hour schedule.
-    let user =
-        json!({"email": format!("{}@bench.example", name.to_lowercase()), "first_name": "Bench", "last_name": name, "timezone": "UTC"});
-    let user: Value = http.post(format!("{base}/v2/users")).header("API-Key", key).json(&user).send().await.unwrap().json().await.unwrap();
+    let user = json!({"email": format!("{}@bench.example", name.to_lowercase()), "first_name": "Bench", "last_name": name, "timezone": "UTC"});
+    let user: Value = http
+        .post(format!("{base}/v2/users"))
+        .header("API-Key", key)
+        .json(&user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let owner = user["id"].as_str().expect("bench user").to_string();
     let all_day: Vec<Value> = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
         .iter()
@@ -37,10 +45,22 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, name: &str) -> (St
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success(), "availability: {}", res.text().await.unwrap());
+    assert!(
+        res.status().is_success(),
+        "availability: {}",
+        res.text().await.unwrap()
+    );
     let body = json!({"host": owner, "name": name, "settings": {"durations": [15], "slot_interval_minutes": 15, "minimum_notice_minutes": 0, "booking_horizon_days": 730}});
-    let cal: Value =
-        http.post(format!("{base}/v2/booking-calendars")).header("API-Key", key).json(&body).send().await.unwrap().json().await.unwrap();
+    let cal: Value = http
+        .post(format!("{base}/v2/booking-calendars"))
+        .header("API-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let cal = cal["id"].as_str().unwrap().to_string();
     // The first whole UTC day after tomorrow.
     let now = jiff::Timestamp::now().as_millisecond();
@@ -48,11 +68,24 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, name: &str) -> (St
     (cal, first)
 }
 
-async fn book(http: &reqwest::Client, base: &str, key: &str, cal: &str, start: i64, n: i64) -> (u16, Duration) {
+async fn book(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    cal: &str,
+    start: i64,
+    n: i64,
+) -> (u16, Duration) {
     let start = slotline_domain::time::format_millis(start);
     let body = json!({"start_time": start, "guest_time_zone": "UTC", "booking_form": {"name": format!("Bench {n}"), "email": format!("bench{n}@example.com")}});
     let t = Instant::now();
-    let res = http.post(format!("{base}/v2/booking-calendars/{cal}/schedule")).header("API-Key", key).json(&body).send().await.unwrap();
+    let res = http
+        .post(format!("{base}/v2/booking-calendars/{cal}/schedule"))
+        .header("API-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     let _ = res.bytes().await;
     (status, t.elapsed())
@@ -64,13 +97,22 @@ async fn main() {
     let (base, key) = (args[1].clone(), args[2].clone());
     if args.get(3).map(String::as_str) == Some("setup") {
         let http = reqwest::Client::new();
-        let (cal, first) = setup(&http, &base, &key, args.get(4).map(String::as_str).unwrap_or("External")).await;
+        let (cal, first) = setup(
+            &http,
+            &base,
+            &key,
+            args.get(4).map(String::as_str).unwrap_or("External"),
+        )
+        .await;
         println!("{cal} {}", first / 1000);
         return;
     }
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(32);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(10);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap();
 
     // Throughput on distinct slots.
     let (cal, first) = setup(&http, &base, &key, "Throughput").await;
@@ -78,7 +120,13 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (http, base, key, cal, next) = (http.clone(), base.clone(), key.clone(), cal.clone(), next.clone());
+        let (http, base, key, cal, next) = (
+            http.clone(),
+            base.clone(),
+            key.clone(),
+            cal.clone(),
+            next.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut failures = 0;
@@ -104,7 +152,11 @@ async fn main() {
     }
     let elapsed = t.elapsed().as_secs_f64();
     lat.sort();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "throughput: {clients} clients, {} bookings in {elapsed:.1} s = {:.0} bookings/s, p50 {:.2} ms, p99 {:.2} ms, {failures} refused",
         lat.len(),
@@ -119,7 +171,18 @@ async fn main() {
     let mut tasks = Vec::new();
     for i in 0..64i64 {
         let (http, base, key, cal) = (http.clone(), base.clone(), key.clone(), cal.clone());
-        tasks.push(tokio::spawn(async move { book(&http, &base, &key, &cal, first + (i % 8) * SLOT_MS, 1_000_000 + i).await.0 }));
+        tasks.push(tokio::spawn(async move {
+            book(
+                &http,
+                &base,
+                &key,
+                &cal,
+                first + (i % 8) * SLOT_MS,
+                1_000_000 + i,
+            )
+            .await
+            .0
+        }));
     }
     let mut won = 0;
     let mut lost = 0;

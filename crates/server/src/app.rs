@@ -39,8 +39,10 @@ impl AppState {
     }
 
     pub fn with_clock(db: Db, config: &ServeConfig, clock: Arc<dyn Clock>) -> AppState {
-        let limiter = NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
-        let post_limiter = NonZeroU32::new(config.booking_rate_limit).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        let limiter =
+            NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        let post_limiter = NonZeroU32::new(config.booking_rate_limit)
+            .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
         AppState {
             db,
             clock,
@@ -73,15 +75,26 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let state = Arc::new(state);
     let sweeper = tokio::spawn(sweep(state.clone()));
-    let worker =
-        (state.role != Role::Api).then(|| tokio::spawn(crate::delivery::run(state.db.clone(), state.clock.clone(), state.worker.clone())));
+    let worker = (state.role != Role::Api).then(|| {
+        tokio::spawn(crate::delivery::run(
+            state.db.clone(),
+            state.clock.clone(),
+            state.worker.clone(),
+        ))
+    });
     let served = if state.role == Role::Worker {
         drop(listener);
         shutdown_signal().await;
         Ok(())
     } else {
         let limits = state.connections.clone();
-        crate::connections::serve(listener, crate::api::router(state), limits, shutdown_signal()).await
+        crate::connections::serve(
+            listener,
+            crate::api::router(state),
+            limits,
+            shutdown_signal(),
+        )
+        .await
     };
     sweeper.abort();
     if let Some(w) = worker {
@@ -128,7 +141,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -29,18 +29,31 @@ pub const MAX_SUBJECT: usize = 200;
 /// Checks `input` against `settings`.
 pub fn parse(settings: &Settings, input: Input) -> AppResult<Request> {
     if !timezone::is_valid(&input.guest_time_zone) {
-        return Err(AppError::invalid(format!("Invalid timezone: '{}'", input.guest_time_zone), "guest_time_zone"));
+        return Err(AppError::invalid(
+            format!("Invalid timezone: '{}'", input.guest_time_zone),
+            "guest_time_zone",
+        ));
     }
     let start = parse_instant(&input.start_time)
         .map(|ns| ns.div_euclid(1_000_000) as i64)
-        .ok_or_else(|| AppError::invalid(format!("Invalid date: {}", input.start_time), "start_time"))?;
+        .ok_or_else(|| {
+            AppError::invalid(format!("Invalid date: {}", input.start_time), "start_time")
+        })?;
     let duration = duration_of(settings, input.duration)?;
     let form_submission = form_submission(settings, &input.form)?;
     let location = choose_location(settings, input.location.as_ref())?;
     let utm_params = utm(input.utm_params.as_ref())?;
-    let subject = match input.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let subject = match input
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(s) if s.chars().count() > MAX_SUBJECT => {
-            return Err(AppError::invalid(format!("subject is longer than {MAX_SUBJECT} characters."), "subject"))
+            return Err(AppError::invalid(
+                format!("subject is longer than {MAX_SUBJECT} characters."),
+                "subject",
+            ))
         }
         other => other.map(str::to_string),
     };
@@ -61,7 +74,10 @@ pub fn duration_of(settings: &Settings, asked: Option<u32>) -> AppResult<u32> {
     match asked {
         None => Ok(settings.durations.first().copied().unwrap_or(30)),
         Some(d) if settings.durations.contains(&d) => Ok(d),
-        Some(d) => Err(AppError::invalid(format!("This booking calendar does not offer a duration of {d} minutes."), "duration_minutes")),
+        Some(d) => Err(AppError::invalid(
+            format!("This booking calendar does not offer a duration of {d} minutes."),
+            "duration_minutes",
+        )),
     }
 }
 
@@ -73,7 +89,17 @@ pub fn missing(param: &str) -> AppError {
 fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<Value> {
     // Every text within its field's maximum, whatever the browser allowed.
     for (key, value) in form {
-        let field = if ["name", "email", "phone", "mobile_phone", "company", "note", "guests"].contains(&key.as_str()) {
+        let field = if [
+            "name",
+            "email",
+            "phone",
+            "mobile_phone",
+            "company",
+            "note",
+            "guests",
+        ]
+        .contains(&key.as_str())
+        {
             key.as_str()
         } else {
             "answer"
@@ -83,7 +109,10 @@ fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<
             Value::String(s) => limits::check(field, &param, s)?,
             Value::Array(items) => {
                 if items.len() > 100 {
-                    return Err(AppError::invalid(format!("{param} has more than 100 values."), &param));
+                    return Err(AppError::invalid(
+                        format!("{param} has more than 100 values."),
+                        &param,
+                    ));
                 }
                 for s in items.iter().filter_map(Value::as_str) {
                     limits::check(if field == "guests" { "email" } else { field }, &param, s)?;
@@ -92,37 +121,73 @@ fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<
             _ => {}
         }
     }
-    let text = |k: &str| form.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |k: &str| {
+        form.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let name = text("name").ok_or_else(|| missing("booking_form"))?;
     let mail = text("email").ok_or_else(|| missing("booking_form"))?;
     if !email::is_valid(&mail) {
-        return Err(AppError::invalid(format!("Invalid email format: '{mail}'"), "booking_form.email"));
+        return Err(AppError::invalid(
+            format!("Invalid email format: '{mail}'"),
+            "booking_form.email",
+        ));
     }
     // Phone numbers are kept in E.164, whatever separators the guest typed.
     let number = |key: &str| match text(key) {
         None => Ok(None),
-        Some(v) => phone::parse(&v)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{v}'"), format!("booking_form.{key}").as_str())),
+        Some(v) => phone::parse(&v).map(Some).ok_or_else(|| {
+            AppError::invalid(
+                format!("Invalid phone format: '{v}'"),
+                format!("booking_form.{key}").as_str(),
+            )
+        }),
     };
     let (phone_number, mobile_phone) = (number("phone")?, number("mobile_phone")?);
     let guests: Vec<String> = match form.get("guests") {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(a)) => a
             .iter()
-            .map(|g| g.as_str().filter(|g| email::is_valid(g)).map(str::to_string))
+            .map(|g| {
+                g.as_str()
+                    .filter(|g| email::is_valid(g))
+                    .map(str::to_string)
+            })
             .collect::<Option<_>>()
-            .ok_or_else(|| AppError::invalid("guests must be email addresses.", "booking_form.guests"))?,
-        Some(_) => return Err(AppError::invalid("guests must be email addresses.", "booking_form.guests")),
+            .ok_or_else(|| {
+                AppError::invalid("guests must be email addresses.", "booking_form.guests")
+            })?,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "guests must be email addresses.",
+                "booking_form.guests",
+            ))
+        }
     };
     for (field, required) in &settings.standard_fields {
         if *required && field != "guests" && text(field).is_none() {
             return Err(missing(&format!("booking_form.{field}")));
         }
     }
-    let standard = ["name", "email", "phone", "mobile_phone", "company", "note", "guests"];
-    if let Some(k) = form.keys().find(|k| !standard.contains(&k.as_str()) && !settings.questions.iter().any(|q| q.name == **k)) {
-        return Err(AppError::invalid(format!("Unknown booking_form field: '{k}'"), "booking_form"));
+    let standard = [
+        "name",
+        "email",
+        "phone",
+        "mobile_phone",
+        "company",
+        "note",
+        "guests",
+    ];
+    if let Some(k) = form.keys().find(|k| {
+        !standard.contains(&k.as_str()) && !settings.questions.iter().any(|q| q.name == **k)
+    }) {
+        return Err(AppError::invalid(
+            format!("Unknown booking_form field: '{k}'"),
+            "booking_form",
+        ));
     }
     let mut custom = Vec::new();
     for q in &settings.questions {
@@ -130,13 +195,26 @@ fn form_submission(settings: &Settings, form: &Map<String, Value>) -> AppResult<
             (_, None | Some(Value::Null)) => None,
             ("multi_select", Some(Value::Array(a))) => {
                 // Values that are not among the options are ignored, as OnceHub does.
-                let picked: Vec<Value> =
-                    a.iter().filter_map(Value::as_str).filter(|v| q.options.iter().any(|o| o == v)).map(|v| json!(v)).collect();
+                let picked: Vec<Value> = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|v| q.options.iter().any(|o| o == v))
+                    .map(|v| json!(v))
+                    .collect();
                 (!picked.is_empty()).then_some(Value::Array(picked))
             }
-            ("single_select", Some(Value::String(s))) => q.options.iter().any(|o| o == s).then(|| json!(s)),
-            ("text" | "multi_line", Some(Value::String(s))) => (!s.trim().is_empty()).then(|| json!(s)),
-            (_, Some(_)) => return Err(AppError::invalid(format!("Invalid value for '{}'", q.name), &format!("booking_form.{}", q.name))),
+            ("single_select", Some(Value::String(s))) => {
+                q.options.iter().any(|o| o == s).then(|| json!(s))
+            }
+            ("text" | "multi_line", Some(Value::String(s))) => {
+                (!s.trim().is_empty()).then(|| json!(s))
+            }
+            (_, Some(_)) => {
+                return Err(AppError::invalid(
+                    format!("Invalid value for '{}'", q.name),
+                    &format!("booking_form.{}", q.name),
+                ))
+            }
         };
         match value {
             Some(v) => custom.push(json!({"name": q.name, "value": v})),
@@ -155,14 +233,18 @@ fn choose_location(settings: &Settings, asked: Option<&Value>) -> AppResult<Opti
     let offered = &settings.locations;
     let bad = || AppError::invalid("The selected location is not available.", "location");
     let Some(asked) = asked.filter(|v| !v.is_null()) else {
-        let preset = offered
-            .iter()
-            .find(|l| l.kind == "virtual")
-            .or_else(|| (offered.len() == 1).then(|| &offered[0]).filter(|l| matches!(l.kind.as_str(), "physical" | "virtual_static")));
+        let preset = offered.iter().find(|l| l.kind == "virtual").or_else(|| {
+            (offered.len() == 1)
+                .then(|| &offered[0])
+                .filter(|l| matches!(l.kind.as_str(), "physical" | "virtual_static"))
+        });
         return match preset {
             Some(l) => Ok(Some(location_value(l, None))),
             None if offered.is_empty() => Ok(None),
-            None => Err(AppError::invalid("Choose a location: this time slot offers several, or one the guest must fill in.", "location")),
+            None => Err(AppError::invalid(
+                "Choose a location: this time slot offers several, or one the guest must fill in.",
+                "location",
+            )),
         };
     };
     let kind = asked.get("type").and_then(Value::as_str).ok_or_else(bad)?;
@@ -180,14 +262,18 @@ fn choose_location(settings: &Settings, asked: Option<&Value>) -> AppResult<Opti
         .ok_or_else(bad)?;
     match kind {
         "guest_phone" => {
-            let number = value
-                .and_then(phone::parse)
-                .ok_or_else(|| AppError::invalid("A phone number in E.164 format is required.", "location.value"))?;
+            let number = value.and_then(phone::parse).ok_or_else(|| {
+                AppError::invalid(
+                    "A phone number in E.164 format is required.",
+                    "location.value",
+                )
+            })?;
             Ok(Some(location_value(found, Some(number.as_str()))))
         }
         "in_person_by_guest" => {
-            let address =
-                value.filter(|v| !v.trim().is_empty()).ok_or_else(|| AppError::invalid("An address is required.", "location.value"))?;
+            let address = value
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| AppError::invalid("An address is required.", "location.value"))?;
             limits::check("street_address", "location.value", address)?;
             Ok(Some(location_value(found, Some(address))))
         }
@@ -202,8 +288,12 @@ fn location_value(l: &slotline_domain::settings::Location, guest_value: Option<&
 
 /// `utm_params` as stored: the five tags, each a string of at most 255 characters or null.
 pub fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
-    let Some(obj) = v.filter(|v| !v.is_null()) else { return Ok(None) };
-    let obj = obj.as_object().ok_or_else(|| AppError::invalid("utm_params must be an object.", "utm_params"))?;
+    let Some(obj) = v.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let obj = obj
+        .as_object()
+        .ok_or_else(|| AppError::invalid("utm_params must be an object.", "utm_params"))?;
     let mut out = Map::new();
     for k in ["source", "medium", "campaign", "term", "content"] {
         let val = match obj.get(k) {
@@ -212,7 +302,12 @@ pub fn utm(v: Option<&Value>) -> AppResult<Option<Value>> {
                 limits::check("title", &format!("utm_params.{k}"), s)?;
                 json!(s)
             }
-            Some(_) => return Err(AppError::invalid(format!("utm_params.{k} must be a string."), "utm_params")),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    format!("utm_params.{k} must be a string."),
+                    "utm_params",
+                ))
+            }
         };
         out.insert(k.into(), val);
     }

@@ -34,10 +34,22 @@ pub fn base(base_url: &str, b: &Booking, host_emails: &[String]) -> Map<String, 
         attendees.extend(guests.iter().cloned());
     }
     let location = b.location.as_ref();
-    let loc_kind = location.and_then(|l| l.get("type")).and_then(Value::as_str).unwrap_or("");
-    let description = location.and_then(|l| l.get("description")).and_then(Value::as_str).unwrap_or("");
-    let join_url =
-        if loc_kind == "virtual_static" { location.and_then(|l| l.get("value")).and_then(Value::as_str).unwrap_or("") } else { "" };
+    let loc_kind = location
+        .and_then(|l| l.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let description = location
+        .and_then(|l| l.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let join_url = if loc_kind == "virtual_static" {
+        location
+            .and_then(|l| l.get("value"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    } else {
+        ""
+    };
     let mut m = Map::new();
     m.insert("object".into(), json!("booking"));
     m.insert("id".into(), json!(b.id));
@@ -45,10 +57,16 @@ pub fn base(base_url: &str, b: &Booking, host_emails: &[String]) -> Map<String, 
     m.insert("subject".into(), json!(b.subject));
     m.insert("status".into(), json!(b.status.as_str()));
     m.insert("in_trash".into(), json!(false));
-    m.insert("creation_time".into(), json!(format_millis(b.creation_time)));
+    m.insert(
+        "creation_time".into(),
+        json!(format_millis(b.creation_time)),
+    );
     m.insert("starting_time".into(), json!(format_millis(b.start_time)));
     m.insert("customer_timezone".into(), json!(b.customer_timezone));
-    m.insert("last_updated_time".into(), json!(format_millis(b.last_updated_time)));
+    m.insert(
+        "last_updated_time".into(),
+        json!(format_millis(b.last_updated_time)),
+    );
     m.insert("duration_minutes".into(), json!(b.duration_minutes));
     m.insert("virtual_conferencing".into(), json!({"join_url": join_url}));
     m.insert("location_description".into(), json!(description));
@@ -85,16 +103,27 @@ pub fn base(base_url: &str, b: &Booking, host_emails: &[String]) -> Map<String, 
         m.insert("master_page".into(), json!(b.master_page_id));
         m.insert("event_type".into(), json!(b.event_type_id));
     }
-    m.insert("custom_fields".into(), form.get("custom_fields").cloned().unwrap_or(json!([])));
+    m.insert(
+        "custom_fields".into(),
+        form.get("custom_fields").cloned().unwrap_or(json!([])),
+    );
     m
 }
 
 /// The REST booking; expanded objects are passed in by the caller.
-pub fn rest(base_url: &str, b: &Booking, host_emails: &[String], expanded: &Map<String, Value>) -> Value {
+pub fn rest(
+    base_url: &str,
+    b: &Booking,
+    host_emails: &[String],
+    expanded: &Map<String, Value>,
+) -> Value {
     let mut m = base(base_url, b, host_emails);
     m.insert("owner".into(), json!(b.owner_id));
     m.insert("conversation".into(), json!(b.conversation_id));
-    m.insert("utm_params".into(), b.utm_params.clone().unwrap_or(Value::Null));
+    m.insert(
+        "utm_params".into(),
+        b.utm_params.clone().unwrap_or(Value::Null),
+    );
     m.insert("contact".into(), json!(b.contact_id));
     for (k, v) in expanded {
         m.insert(k.clone(), v.clone());

@@ -49,7 +49,11 @@ fn advance(flow: &Flow, mut next: Next) -> (Vec<Step>, Option<String>) {
 }
 
 fn token() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
 }
 
 /// The event of `kind` about `c`, its data the conversation with contact, owner, bot and
@@ -76,7 +80,12 @@ async fn event(
     let id = new_id(IdKind::Event);
     let now = state.now();
     Ok(NewEvent {
-        payload: crate::booking_view::envelope(&id, kind, now, conversation_view::rest(c, &expanded)),
+        payload: crate::booking_view::envelope(
+            &id,
+            kind,
+            now,
+            conversation_view::rest(c, &expanded),
+        ),
         id,
         event_type: kind,
         creation_time: now,
@@ -123,7 +132,11 @@ pub async fn open(
         audience_id: audience.map(|a| a.id.clone()),
         contact_id: None,
         owner_id: bot.owner_id.clone(),
-        initiated_by: if how.initiated_by == "bot" { "bot".into() } else { "contact".into() },
+        initiated_by: if how.initiated_by == "bot" {
+            "bot".into()
+        } else {
+            "contact".into()
+        },
         status: "started".into(),
         step: waiting.clone(),
         answers: vec![],
@@ -136,13 +149,38 @@ pub async fn open(
         page_url: how.page_url,
         utm_params: how.utm_params,
     };
-    let reached_out =
-        if c.initiated_by == "bot" { Some(event(state, account_id, &c, bot, website, "conversation.reached_out").await?) } else { None };
+    let reached_out = if c.initiated_by == "bot" {
+        Some(
+            event(
+                state,
+                account_id,
+                &c,
+                bot,
+                website,
+                "conversation.reached_out",
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     conversations::create(&state.db, account_id, &c, reached_out.as_ref()).await?;
-    Ok((c, Shown { steps, ended: waiting.is_none() }))
+    Ok((
+        c,
+        Shown {
+            steps,
+            ended: waiting.is_none(),
+        },
+    ))
 }
 
-async fn close(state: &SharedState, account_id: &str, mut c: Conversation, bot: &Bot, website: &Website) -> AppResult<()> {
+async fn close(
+    state: &SharedState,
+    account_id: &str,
+    mut c: Conversation,
+    bot: &Bot,
+    website: &Website,
+) -> AppResult<()> {
     let expected = c.last_updated_time;
     c.status = "closed".into();
     c.step = None;
@@ -158,14 +196,20 @@ fn contact_fields(flow: &Flow, answers: &[(String, Vec<String>)]) -> Option<Cont
     let mut columns: Vec<(&'static str, Arg)> = Vec::new();
     let mut custom: Vec<Value> = Vec::new();
     for (step_id, values) in answers {
-        let Some(step) = flow.step(step_id) else { continue };
-        let Some(field) = step.maps_to.as_deref() else { continue };
+        let Some(step) = flow.step(step_id) else {
+            continue;
+        };
+        let Some(field) = step.maps_to.as_deref() else {
+            continue;
+        };
         let value = values.join(", ");
         match field {
             "email" => email = Some(value),
             "name" => {
-                let (first, last) =
-                    value.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((value.clone(), String::new()));
+                let (first, last) = value
+                    .split_once(' ')
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .unwrap_or((value.clone(), String::new()));
                 columns.retain(|(c, _)| *c != "first_name" && *c != "last_name");
                 columns.push(("first_name", Arg::from(first)));
                 columns.push(("last_name", Arg::from(last)));
@@ -176,13 +220,20 @@ fn contact_fields(flow: &Flow, answers: &[(String, Vec<String>)]) -> Option<Cont
                     columns.push(("employees", Arg::I64(n as i64)));
                 }
             }
-            other => match slotline_domain::bot::CONTACT_FIELDS.iter().find(|f| **f == other) {
+            other => match slotline_domain::bot::CONTACT_FIELDS
+                .iter()
+                .find(|f| **f == other)
+            {
                 Some(col) => {
                     columns.retain(|(c, _)| c != col);
                     columns.push((col, Arg::from(value)));
                 }
                 None => {
-                    let v = if values.len() > 1 { json!(values) } else { json!(value) };
+                    let v = if values.len() > 1 {
+                        json!(values)
+                    } else {
+                        json!(value)
+                    };
                     custom.retain(|c| c["name"] != other);
                     custom.push(json!({"name": other, "value": v}));
                 }
@@ -190,7 +241,11 @@ fn contact_fields(flow: &Flow, answers: &[(String, Vec<String>)]) -> Option<Cont
         }
     }
     let email = email?;
-    Some(ContactFields { email, columns, custom_fields: (!custom.is_empty()).then(|| Value::Array(custom).to_string()) })
+    Some(ContactFields {
+        email,
+        columns,
+        custom_fields: (!custom.is_empty()).then(|| Value::Array(custom).to_string()),
+    })
 }
 
 /// The answers so far, by step: `(step id, values)`.
@@ -199,7 +254,12 @@ fn answered(c: &Conversation) -> Vec<(String, Vec<String>)> {
         .iter()
         .filter_map(|a| {
             let step = a.get("step")?.as_str()?.to_string();
-            let values = a.get("values")?.as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let values = a
+                .get("values")?
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
             Some((step, values))
         })
         .collect()
@@ -225,7 +285,9 @@ pub async fn reply(
     }
     let step_id = c.step.clone().ok_or_else(not_open)?;
     let step = bot.flow.step(&step_id).cloned().ok_or_else(not_open)?;
-    if matches!(step.kind, StepKind::Schedule { .. }) && values.first().is_none_or(|v| !c.bookings.contains(v)) {
+    if matches!(step.kind, StepKind::Schedule { .. })
+        && values.first().is_none_or(|v| !c.bookings.contains(v))
+    {
         return Err(AppError::invalid("Please choose a time.", "value"));
     }
     let (kept, next) = bot.flow.answer(&step_id, values)?;
@@ -249,21 +311,51 @@ pub async fn reply(
         after.status = "closed".into();
     }
     if let Some(fields) = contact_fields(&bot.flow, &answered(&after)) {
-        after.contact_id = Some(conversations::link_contact(&state.db, account_id, &after, &fields, now).await?);
+        after.contact_id =
+            Some(conversations::link_contact(&state.db, account_id, &after, &fields, now).await?);
     }
     let mut events = Vec::new();
     if first {
         let mut started = after.clone();
         started.status = "started".into();
-        events.push(event(state, account_id, &started, bot, website, "conversation.started").await?);
+        events.push(
+            event(
+                state,
+                account_id,
+                &started,
+                bot,
+                website,
+                "conversation.started",
+            )
+            .await?,
+        );
     }
     if waiting.is_none() {
-        events.push(event(state, account_id, &after, bot, website, "conversation.closed").await?);
+        events.push(
+            event(
+                state,
+                account_id,
+                &after,
+                bot,
+                website,
+                "conversation.closed",
+            )
+            .await?,
+        );
     }
     if !conversations::save(&state.db, account_id, &after, c.last_updated_time, &events).await? {
-        return Err(AppError::conflict("This conversation changed meanwhile. Please try again.", "conversation"));
+        return Err(AppError::conflict(
+            "This conversation changed meanwhile. Please try again.",
+            "conversation",
+        ));
     }
-    Ok((after, Shown { steps, ended: waiting.is_none() }))
+    Ok((
+        after,
+        Shown {
+            steps,
+            ended: waiting.is_none(),
+        },
+    ))
 }
 
 /// What the visitor gave for the booking form: name and email from the answers.
@@ -276,7 +368,13 @@ pub fn booking_form(c: &Conversation, flow: &Flow) -> Option<Value> {
         match flow.step(&step_id).and_then(|s| s.maps_to.as_deref()) {
             Some("email") => email = Some(value),
             Some("name") => name = Some(value),
-            Some("first_name") => name = Some(format!("{value} {}", name.unwrap_or_default()).trim().to_string()),
+            Some("first_name") => {
+                name = Some(
+                    format!("{value} {}", name.unwrap_or_default())
+                        .trim()
+                        .to_string(),
+                )
+            }
             Some("mobile_phone") => mobile = value,
             _ => {}
         }
@@ -309,9 +407,24 @@ pub async fn abandon_idle(state: &SharedState, idle_ms: i64) -> AppResult<usize>
             // A webhook receiver hears of the end only of a conversation it heard begin (the
             // visitor answered, or the bot reached out); a chat opened and never used just ends.
             let heard = c.interacted || c.initiated_by == "bot";
-            let events =
-                if heard { vec![event(state, &account_id, &after, &bot, &website, "conversation.abandoned").await?] } else { vec![] };
-            if conversations::save(&state.db, &account_id, &after, c.last_updated_time, &events).await? {
+            let events = if heard {
+                vec![
+                    event(
+                        state,
+                        &account_id,
+                        &after,
+                        &bot,
+                        &website,
+                        "conversation.abandoned",
+                    )
+                    .await?,
+                ]
+            } else {
+                vec![]
+            };
+            if conversations::save(&state.db, &account_id, &after, c.last_updated_time, &events)
+                .await?
+            {
                 done += 1;
             }
         }

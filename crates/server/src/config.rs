@@ -55,7 +55,11 @@ pub struct ServeConfig {
     #[arg(long, env = "SLOTLINE_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
     /// Open client connections from one address; more are answered 503 and closed.
-    #[arg(long, env = "SLOTLINE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    #[arg(
+        long,
+        env = "SLOTLINE_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
     pub max_connections_per_address: usize,
     /// Seconds a connection may wait for or take to send a request's head (so also how long an
     /// idle keep-alive connection stays open), and may pause inside a request body.
@@ -123,7 +127,9 @@ impl ServeConfig {
     pub fn worker(&self) -> crate::delivery::WorkerConfig {
         let mut allowed = self.webhook_allow.0.clone();
         if self.allow_http_webhooks {
-            allowed.extend(["127.0.0.0/8", "::1/128"].map(|n| n.parse::<ipnet::IpNet>().expect("loopback")));
+            allowed.extend(
+                ["127.0.0.0/8", "::1/128"].map(|n| n.parse::<ipnet::IpNet>().expect("loopback")),
+            );
         }
         let policy = crate::delivery::send::Policy {
             allowed,
@@ -141,7 +147,8 @@ impl ServeConfig {
     /// Settings that parse but cannot work, refused at start naming the flag.
     pub fn check(&self) -> Result<(), String> {
         if let Some(u) = &self.public_url {
-            let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
             if !ok {
                 return Err(format!(
                     "--public-url / SLOTLINE_PUBLIC_URL must be an http:// or https:// URL such as https://book.example.com, not '{u}'"

@@ -52,7 +52,9 @@ impl Limits {
     /// to its hard limit first).
     pub fn effective_max(&self) -> usize {
         match raise_fd_limit() {
-            Some(fds) if fds > RESERVED_FDS * 2 => self.max_connections.min((fds - RESERVED_FDS) as usize),
+            Some(fds) if fds > RESERVED_FDS * 2 => {
+                self.max_connections.min((fds - RESERVED_FDS) as usize)
+            }
             _ => self.max_connections,
         }
     }
@@ -62,12 +64,18 @@ impl Limits {
 fn raise_fd_limit() -> Option<u64> {
     #[cfg(unix)]
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
             return None;
         }
         if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
                 lim.rlim_cur = lim.rlim_max;
             }
@@ -96,7 +104,10 @@ impl PerAddress {
             return None;
         }
         *n += 1;
-        Some(Slot { table: self.clone(), ip })
+        Some(Slot {
+            table: self.clone(),
+            ip,
+        })
     }
 }
 
@@ -141,13 +152,26 @@ fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let text = std::str::from_utf8(head).ok()?;
-    if !text.to_ascii_lowercase().contains("\r\ncontent-length: 0\r\n") {
+    if !text
+        .to_ascii_lowercase()
+        .contains("\r\ncontent-length: 0\r\n")
+    {
         return None;
     }
     let error = match text.get(9..12)? {
-        "414" => AppError::UriTooLong { limit: crate::request_limits::MAX_URI_BYTES }.body(),
-        "431" => AppError::HeadersTooLarge { limit: crate::request_limits::MAX_HEADER_BYTES }.body(),
-        "400" => ErrorBody { kind: "invalid_request_error", message: "The request could not be read as HTTP/1.1.".into(), param: None },
+        "414" => AppError::UriTooLong {
+            limit: crate::request_limits::MAX_URI_BYTES,
+        }
+        .body(),
+        "431" => AppError::HeadersTooLarge {
+            limit: crate::request_limits::MAX_HEADER_BYTES,
+        }
+        .body(),
+        "400" => ErrorBody {
+            kind: "invalid_request_error",
+            message: "The request could not be read as HTTP/1.1.".into(),
+            param: None,
+        },
         _ => return None,
     };
     let status_line = text.lines().next()?;
@@ -163,18 +187,28 @@ fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for ShapedErrors<T> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
     }
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for ShapedErrors<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         if me.pending.is_none() {
             me.pending = shaped_replacement(buf).map(|bytes| (bytes, 0, buf.len()));
         }
-        let Some((bytes, written, reported)) = &mut me.pending else { return Pin::new(&mut me.inner).poll_write(cx, buf) };
+        let Some((bytes, written, reported)) = &mut me.pending else {
+            return Pin::new(&mut me.inner).poll_write(cx, buf);
+        };
         while *written < bytes.len() {
             match ready!(Pin::new(&mut me.inner).poll_write(cx, &bytes[*written..])) {
                 Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
@@ -187,10 +221,16 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ShapedErrors<T> {
         Poll::Ready(Ok(n))
     }
 
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         // hyper's own error answers are a head alone: look at them one slice at a time.
         match bufs.first() {
-            Some(first) if first.starts_with(b"HTTP/1.1 4") || self.pending.is_some() => self.poll_write(cx, first),
+            Some(first) if first.starts_with(b"HTTP/1.1 4") || self.pending.is_some() => {
+                self.poll_write(cx, first)
+            }
             _ => Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs),
         }
     }
@@ -210,19 +250,36 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ShapedErrors<T> {
 
 /// Accept errors that concern one connection only (the client went away before we took it).
 fn is_connection_error(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset)
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
 /// (10 s at most).
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
     let max = limits.effective_max();
-    tracing::debug!(max_connections = max, per_address = limits.per_address, "accepting connections");
+    tracing::debug!(
+        max_connections = max,
+        per_address = limits.per_address,
+        "accepting connections"
+    );
     let open = Arc::new(Semaphore::new(max));
     let per_address = Arc::new(PerAddress::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).title_case_headers(true).header_read_timeout(limits.idle_timeout).max_buf_size(MAX_HEAD_BYTES);
+    http.timer(TokioTimer::new())
+        .title_case_headers(true)
+        .header_read_timeout(limits.idle_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -252,7 +309,10 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
             req.extensions_mut().insert(ConnectInfo(addr));
             router.clone().oneshot(req.map(Body::new))
         });
-        let io = TokioIo::new(ShapedErrors { inner: stream, pending: None });
+        let io = TokioIo::new(ShapedErrors {
+            inner: stream,
+            pending: None,
+        });
         let conn = graceful.watch(http.serve_connection(io, service));
         tokio::spawn(async move {
             if let Err(e) = conn.await {

@@ -100,12 +100,18 @@ pub fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> Co
         street_address: c.street_address,
         terms_of_sevice: c.terms_of_service,
         timezone: c.timezone,
-        custom_fields: c.custom_fields.into_iter().map(|(name, value)| CustomFieldValue { name, value }).collect(),
+        custom_fields: c
+            .custom_fields
+            .into_iter()
+            .map(|(name, value)| CustomFieldValue { name, value })
+            .collect(),
     }
 }
 
 /// A live contact as JSON (for expansion inside other objects).
 pub async fn json(db: &Db, account_id: &str, id: &str) -> AppResult<Value> {
-    let c = contacts::get(db, account_id, id).await?.ok_or_else(|| AppError::not_found("contact", id))?;
+    let c = contacts::get(db, account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id))?;
     Ok(serde_json::to_value(render(c, &HashMap::new()))?)
 }

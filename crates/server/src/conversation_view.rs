@@ -26,10 +26,19 @@ pub fn rest(c: &Conversation, expanded: &Map<String, Value>) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
     m.insert("object".into(), json!("conversation"));
-    m.insert("creation_time".into(), json!(format_millis(c.creation_time)));
+    m.insert(
+        "creation_time".into(),
+        json!(format_millis(c.creation_time)),
+    );
     m.insert("initiated_by".into(), json!(c.initiated_by));
-    m.insert("last_updated_time".into(), json!(format_millis(c.last_updated_time)));
-    m.insert("last_interacted_time".into(), json!(format_millis(c.last_interacted_time)));
+    m.insert(
+        "last_updated_time".into(),
+        json!(format_millis(c.last_updated_time)),
+    );
+    m.insert(
+        "last_interacted_time".into(),
+        json!(format_millis(c.last_interacted_time)),
+    );
     m.insert("contact".into(), json!(c.contact_id));
     m.insert("owner".into(), json!(c.owner_id));
     m.insert("status".into(), json!(c.status));
@@ -47,7 +56,10 @@ pub fn rest(c: &Conversation, expanded: &Map<String, Value>) -> Value {
     m.insert("bookings".into(), json!(c.bookings));
     // Extensions: where the conversation started, and the visit's source tags.
     m.insert("page_url".into(), json!(c.page_url));
-    m.insert("utm_params".into(), c.utm_params.clone().unwrap_or(Value::Null));
+    m.insert(
+        "utm_params".into(),
+        c.utm_params.clone().unwrap_or(Value::Null),
+    );
     for (k, v) in expanded {
         m.insert(k.clone(), v.clone());
     }

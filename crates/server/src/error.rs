@@ -28,11 +28,21 @@ pub enum AppError {
     #[error("The selected start time is not available.")]
     NotAvailable,
     #[error("No such {what}: '{id}'")]
-    NotFound { what: &'static str, id: String, param: &'static str },
+    NotFound {
+        what: &'static str,
+        id: String,
+        param: &'static str,
+    },
     #[error("{message}")]
-    Conflict { message: String, param: Option<String> },
+    Conflict {
+        message: String,
+        param: Option<String>,
+    },
     #[error("{message}")]
-    Gone { message: String, param: Option<String> },
+    Gone {
+        message: String,
+        param: Option<String>,
+    },
     #[error("{message}")]
     Forbidden { message: String, kind: &'static str },
     #[error("{0}")]
@@ -57,11 +67,18 @@ pub enum AppError {
 
 impl AppError {
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
-        AppError::NotFound { what, id: id.into(), param: "id" }
+        AppError::NotFound {
+            what,
+            id: id.into(),
+            param: "id",
+        }
     }
 
     pub fn conflict(message: impl Into<String>, param: &str) -> Self {
-        AppError::Conflict { message: message.into(), param: Some(param.to_string()) }
+        AppError::Conflict {
+            message: message.into(),
+            param: Some(param.to_string()),
+        }
     }
 
     pub fn invalid(message: impl Into<String>, param: &str) -> Self {
@@ -70,7 +87,9 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid(i) if i.kind == InvalidKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(i) if i.kind == InvalidKind::Unprocessable => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Invalid(_) | AppError::NotAvailable => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } | AppError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -88,31 +107,52 @@ impl AppError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        let invalid = |message: String, param: Option<String>| ErrorBody { kind: "invalid_request_error", message, param };
+        let invalid = |message: String, param: Option<String>| ErrorBody {
+            kind: "invalid_request_error",
+            message,
+            param,
+        };
         match self {
             AppError::Invalid(i) => invalid(i.message.clone(), i.param.clone()),
             AppError::NotAvailable => invalid(self.to_string(), Some("start_time".into())),
             AppError::NotFound { param, .. } => invalid(self.to_string(), Some(param.to_string())),
-            AppError::Conflict { message, param } | AppError::Gone { message, param } => invalid(message.clone(), param.clone()),
-            AppError::Forbidden { message, kind } => ErrorBody { kind, message: message.clone(), param: None },
-            AppError::Unauthorized(m) => ErrorBody { kind: "authentication_error", message: m.to_string(), param: None },
-            AppError::RateLimited { .. } => {
-                ErrorBody { kind: "rate_limit_error", message: "Request rate limit exceeded".into(), param: None }
+            AppError::Conflict { message, param } | AppError::Gone { message, param } => {
+                invalid(message.clone(), param.clone())
             }
-            AppError::PayloadTooLarge { limit } => {
-                invalid(format!("Request body is too large. The limit is {limit} bytes."), Some("body".into()))
-            }
+            AppError::Forbidden { message, kind } => ErrorBody {
+                kind,
+                message: message.clone(),
+                param: None,
+            },
+            AppError::Unauthorized(m) => ErrorBody {
+                kind: "authentication_error",
+                message: m.to_string(),
+                param: None,
+            },
+            AppError::RateLimited { .. } => ErrorBody {
+                kind: "rate_limit_error",
+                message: "Request rate limit exceeded".into(),
+                param: None,
+            },
+            AppError::PayloadTooLarge { limit } => invalid(
+                format!("Request body is too large. The limit is {limit} bytes."),
+                Some("body".into()),
+            ),
             AppError::UnsupportedMediaType(m) => invalid(m.clone(), Some("Content-Type".into())),
-            AppError::UriTooLong { limit } => {
-                invalid(format!("The request URL is too long. The limit is {limit} bytes."), Some("url".into()))
-            }
-            AppError::HeadersTooLarge { limit } => {
-                invalid(format!("The request headers are too large. The limit is {limit} bytes in all."), Some("headers".into()))
-            }
+            AppError::UriTooLong { limit } => invalid(
+                format!("The request URL is too long. The limit is {limit} bytes."),
+                Some("url".into()),
+            ),
+            AppError::HeadersTooLarge { limit } => invalid(
+                format!("The request headers are too large. The limit is {limit} bytes in all."),
+                Some("headers".into()),
+            ),
             AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
-            AppError::Internal(_) => {
-                ErrorBody { kind: "api_error", message: "An unexpected error occurred. Please try again later.".into(), param: None }
-            }
+            AppError::Internal(_) => ErrorBody {
+                kind: "api_error",
+                message: "An unexpected error occurred. Please try again later.".into(),
+                param: None,
+            },
         }
     }
 }
@@ -136,7 +176,10 @@ impl IntoResponse for AppError {
         }
         let mut res = (self.status(), Json(self.body())).into_response();
         if let AppError::RateLimited { retry_after_secs } = self {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
         }
         res
     }
@@ -158,25 +201,51 @@ pub fn respond(html: bool, status: StatusCode, body: ErrorBody) -> Response {
 /// rewritten as OnceHub's `{type, message, param}`, or as a page for a browser on the public
 /// pages.
 pub async fn one_shape(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let html = !req.uri().path().starts_with("/v2") && crate::request_limits::wants_html(req.headers());
+    let html =
+        !req.uri().path().starts_with("/v2") && crate::request_limits::wants_html(req.headers());
     let read_only = req.method() == axum::http::Method::GET;
     let res = next.run(req).await;
     let status = res.status();
-    let plain = res.headers().get(header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
     if !(status.is_client_error() || status.is_server_error()) || !plain {
         return res;
     }
     let (parts, body) = res.into_parts();
-    let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
-    let message = if text.is_empty() { status.canonical_reason().unwrap_or("Request refused").to_string() } else { text };
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("Request refused")
+            .to_string()
+    } else {
+        text
+    };
     let param = match status {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Some("Content-Type"),
         StatusCode::PAYLOAD_TOO_LARGE => Some("body"),
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY if !read_only => Some("body"),
         _ => None,
     };
-    let kind = if status.is_server_error() { "api_error" } else { "invalid_request_error" };
-    let mut fixed = respond(html, status, ErrorBody { kind, message, param: param.map(str::to_string) });
+    let kind = if status.is_server_error() {
+        "api_error"
+    } else {
+        "invalid_request_error"
+    };
+    let mut fixed = respond(
+        html,
+        status,
+        ErrorBody {
+            kind,
+            message,
+            param: param.map(str::to_string),
+        },
+    );
     // Keep what the answer said besides its body (Retry-After, Allow, …).
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

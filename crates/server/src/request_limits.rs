@@ -20,17 +20,32 @@ pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -
     let refuse = |error: AppError| refuse(req.uri().path(), req.headers(), error);
     let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI_BYTES {
-        return refuse(AppError::UriTooLong { limit: MAX_URI_BYTES });
+        return refuse(AppError::UriTooLong {
+            limit: MAX_URI_BYTES,
+        });
     }
-    let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return refuse(AppError::HeadersTooLarge { limit: MAX_HEADER_BYTES });
+        return refuse(AppError::HeadersTooLarge {
+            limit: MAX_HEADER_BYTES,
+        });
     }
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > state.body_limit as u64) {
         // The body is never read: the connection closes after this answer.
-        let mut res = refuse(AppError::PayloadTooLarge { limit: state.body_limit });
-        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        let mut res = refuse(AppError::PayloadTooLarge {
+            limit: state.body_limit,
+        });
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return res;
     }
     next.run(req).await
@@ -39,10 +54,17 @@ pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -
 /// The error as a page for a browser navigating to a public page, as JSON for the API and
 /// everyone else.
 pub fn refuse(path: &str, headers: &HeaderMap, error: AppError) -> Response {
-    crate::error::respond(!path.starts_with("/v2") && wants_html(headers), error.status(), error.body())
+    crate::error::respond(
+        !path.starts_with("/v2") && wants_html(headers),
+        error.status(),
+        error.body(),
+    )
 }
 
 /// A browser navigating asks for HTML first; API clients and scripts do not.
 pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.starts_with("text/html"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("text/html"))
 }

@@ -70,7 +70,9 @@ impl Target {
             event_type_id: event_type.map(|e| e.id.clone()),
             host_id: p.owner_id.clone(),
             distribution: "single".into(),
-            subject: event_type.map(|e| e.name.clone()).unwrap_or_else(|| p.name.clone()),
+            subject: event_type
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| p.name.clone()),
             settings: p.settings.clone(),
             co_hosts: vec![],
         }
@@ -88,21 +90,39 @@ impl Target {
     }
 
     fn is_where(&self, b: &Booking) -> bool {
-        b.booking_calendar_id == self.booking_calendar_id && b.booking_page_id == self.booking_page_id
+        b.booking_calendar_id == self.booking_calendar_id
+            && b.booking_page_id == self.booking_page_id
     }
 }
 
 /// A booking page and the event type asked for: required when the page offers several, and
 /// it must be one the page offers.
-pub async fn page_target(db: &Db, account_id: &str, id: &str, event_type: Option<&str>) -> AppResult<(Target, bool)> {
-    let page =
-        booking_pages::get(db, account_id, id).await?.filter(|p| !p.deleted).ok_or_else(|| AppError::not_found("booking page", id))?;
+pub async fn page_target(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    event_type: Option<&str>,
+) -> AppResult<(Target, bool)> {
+    let page = booking_pages::get(db, account_id, id)
+        .await?
+        .filter(|p| !p.deleted)
+        .ok_or_else(|| AppError::not_found("booking page", id))?;
     let chosen = match (event_type, page.event_type_ids.as_slice()) {
         (Some(et), offered) if offered.iter().any(|o| o == et) => Some(et.to_string()),
-        (Some(et), _) => return Err(AppError::invalid(format!("This booking page does not offer the event type: '{et}'"), "event_type")),
+        (Some(et), _) => {
+            return Err(AppError::invalid(
+                format!("This booking page does not offer the event type: '{et}'"),
+                "event_type",
+            ))
+        }
         (None, [only]) => Some(only.clone()),
         (None, []) => None,
-        (None, _) => return Err(AppError::invalid("This booking page offers several event types: choose one.", "event_type")),
+        (None, _) => {
+            return Err(AppError::invalid(
+                "This booking page offers several event types: choose one.",
+                "event_type",
+            ))
+        }
     };
     let et = match chosen {
         Some(id) => event_types::get(db, account_id, &id).await?,
@@ -155,7 +175,9 @@ pub async fn members(
             .bind(&cal.host_id)
             .fetch_all(&mut *db.reader().await?)
             .await?;
-        rows.iter().map(|r| sqlx::Row::try_get(r, 0)).collect::<Result<_, _>>()?
+        rows.iter()
+            .map(|r| sqlx::Row::try_get(r, 0))
+            .collect::<Result<_, _>>()?
     } else {
         vec![cal.host_id.clone()]
     };
@@ -167,25 +189,59 @@ pub async fn members(
         end: window.end + (duration as i64 + s.buffer_after_minutes as i64) * MINUTE,
     };
     let margin = 2 * 24 * 60 * MINUTE;
-    let starts = s.max_bookings_per_day.map(|_| Interval { start: window.start - margin, end: window.end + margin });
-    let co: Vec<String> = cal.co_hosts.iter().filter(|c| !ids.contains(c)).cloned().collect();
+    let starts = s.max_bookings_per_day.map(|_| Interval {
+        start: window.start - margin,
+        end: window.end + margin,
+    });
+    let co: Vec<String> = cal
+        .co_hosts
+        .iter()
+        .filter(|c| !ids.contains(c))
+        .cloned()
+        .collect();
     let mut out = Vec::new();
-    for (id, is_co) in ids.into_iter().map(|i| (i, false)).chain(co.into_iter().map(|i| (i, true))) {
-        let found = bookings::host_and_busy(db, account_id, &id, busy, starts, except_booking).await?;
-        let Some((host, busy, starts)) = found else { continue };
+    for (id, is_co) in ids
+        .into_iter()
+        .map(|i| (i, false))
+        .chain(co.into_iter().map(|i| (i, true)))
+    {
+        let found =
+            bookings::host_and_busy(db, account_id, &id, busy, starts, except_booking).await?;
+        let Some((host, busy, starts)) = found else {
+            continue;
+        };
         let zone = jiff::tz::TimeZone::get(&host.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        out.push(Member { user_id: id, email: host.email, zone, schedule: host.schedule, busy, starts, co: is_co });
+        out.push(Member {
+            user_id: id,
+            email: host.email,
+            zone,
+            schedule: host.schedule,
+            busy,
+            starts,
+            co: is_co,
+        });
     }
     Ok(out)
 }
 
 /// Start times offered by the calendar in `window`, with the members free at each.
-fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, now: i64) -> BTreeMap<i64, Vec<usize>> {
+fn offered(
+    cal: &Target,
+    members: &[Member],
+    duration: u32,
+    window: Interval,
+    now: i64,
+) -> BTreeMap<i64, Vec<usize>> {
     let rules = cal.settings.rules(duration);
     let mut free: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     let mut co_free: BTreeMap<i64, usize> = BTreeMap::new();
     for (i, m) in members.iter().enumerate() {
-        let host = Host { zone: &m.zone, schedule: &m.schedule, busy: &m.busy, booked_starts: &m.starts };
+        let host = Host {
+            zone: &m.zone,
+            schedule: &m.schedule,
+            busy: &m.busy,
+            booked_starts: &m.starts,
+        };
         for slot in free_slots(&host, &rules, window, now) {
             if m.co {
                 *co_free.entry(slot.start).or_default() += 1;
@@ -207,7 +263,14 @@ fn offered(cal: &Target, members: &[Member], duration: u32, window: Interval, no
 }
 
 /// Start times the calendar offers in `window` for `duration`.
-pub async fn time_slots(db: &Db, account_id: &str, cal: &Target, duration: u32, window: Interval, now: i64) -> AppResult<Vec<i64>> {
+pub async fn time_slots(
+    db: &Db,
+    account_id: &str,
+    cal: &Target,
+    duration: u32,
+    window: Interval,
+    now: i64,
+) -> AppResult<Vec<i64>> {
     time_slots_except(db, account_id, cal, duration, window, now, None).await
 }
 
@@ -222,11 +285,17 @@ pub async fn time_slots_except(
     except_booking: Option<&str>,
 ) -> AppResult<Vec<i64>> {
     let members = members(db, account_id, cal, duration, window, except_booking).await?;
-    Ok(offered(cal, &members, duration, window, now).into_keys().collect())
+    Ok(offered(cal, &members, duration, window, now)
+        .into_keys()
+        .collect())
 }
 
 fn token() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
 }
 
 /// The event of a booking change; a booking made in a chatbot conversation carries it expanded,
@@ -248,13 +317,25 @@ async fn event_for(
         }
     }
     let id = new_id(IdKind::Event);
-    Ok(Some(NewEvent { payload: booking_view::envelope(&id, t, now, data), id, event_type: t, creation_time: now }))
+    Ok(Some(NewEvent {
+        payload: booking_view::envelope(&id, t, now, data),
+        id,
+        event_type: t,
+        creation_time: now,
+    }))
 }
 
 /// Books `req.start` on the calendar if it is still offered: picks the host (round robin: the
 /// free member booked least recently; collective: every member), then writes the booking, its
 /// guest's contact and its event together. "Not available" when the time is gone.
-pub async fn book(db: &Db, base_url: &str, account_id: &str, cal: &Target, req: Request, now: i64) -> AppResult<Booking> {
+pub async fn book(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    cal: &Target,
+    req: Request,
+    now: i64,
+) -> AppResult<Booking> {
     match place(db, base_url, account_id, cal, req, now, None).await {
         Ok(b) => Ok(b),
         Err(Refused::Failed(e)) => Err(e),
@@ -276,8 +357,8 @@ pub async fn reschedule(
     reason: String,
     now: i64,
 ) -> Result<Booking, Refused> {
-    let asked_to =
-        old.status == lifecycle::Status::Canceled && bookings::has_event(db, &old.id, "booking.canceled_reschedule_requested").await?;
+    let asked_to = old.status == lifecycle::Status::Canceled
+        && bookings::has_event(db, &old.id, "booking.canceled_reschedule_requested").await?;
     if !asked_to {
         lifecycle::apply(Some(old.status), Action::RescheduleAway)?;
     }
@@ -293,22 +374,47 @@ async fn place(
     now: i64,
     old: Option<(&Booking, String)>,
 ) -> Result<Booking, Refused> {
-    let window = Interval { start: req.start, end: req.start + 1 };
-    let members = members(db, account_id, cal, req.duration, window, old.as_ref().map(|(b, _)| b.id.as_str())).await?;
+    let window = Interval {
+        start: req.start,
+        end: req.start + 1,
+    };
+    let members = members(
+        db,
+        account_id,
+        cal,
+        req.duration,
+        window,
+        old.as_ref().map(|(b, _)| b.id.as_str()),
+    )
+    .await?;
     let offered = offered(cal, &members, req.duration, window, now);
-    let free = offered.get(&req.start).ok_or_else(bookings::not_available)?;
+    let free = offered
+        .get(&req.start)
+        .ok_or_else(bookings::not_available)?;
     let mut chosen: Vec<&Member> = match cal.distribution.as_str() {
         "collective" => members.iter().filter(|m| !m.co).collect(),
-        "round_robin" if old.as_ref().is_some_and(|(b, _)| free.iter().any(|i| b.hosts.contains(&members[*i].user_id))) => {
+        "round_robin"
+            if old.as_ref().is_some_and(|(b, _)| {
+                free.iter().any(|i| b.hosts.contains(&members[*i].user_id))
+            }) =>
+        {
             // A guest moving a booking keeps their host when that host is free.
             let (b, _) = old.as_ref().expect("checked");
-            members.iter().filter(|m| !m.co && b.hosts.contains(&m.user_id)).take(1).collect()
+            members
+                .iter()
+                .filter(|m| !m.co && b.hosts.contains(&m.user_id))
+                .take(1)
+                .collect()
         }
         "round_robin" => {
-            let candidates: Vec<String> = free.iter().map(|i| members[*i].user_id.clone()).collect();
+            let candidates: Vec<String> =
+                free.iter().map(|i| members[*i].user_id.clone()).collect();
             let mut last = bookings::last_booked(db, &candidates).await?;
             last.sort_by_key(|(id, at)| (at.unwrap_or(i64::MIN), id.clone()));
-            let pick = last.first().map(|(id, _)| id.clone()).ok_or_else(bookings::not_available)?;
+            let pick = last
+                .first()
+                .map(|(id, _)| id.clone())
+                .ok_or_else(bookings::not_available)?;
             members.iter().filter(|m| m.user_id == pick).collect()
         }
         _ => free.iter().map(|i| &members[*i]).collect(),
@@ -319,12 +425,21 @@ async fn place(
     let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();
     let action = match &old {
         None => Action::Schedule { approval_required },
-        Some((b, _)) => Action::Rebook { same_host: cal.is_where(b) && b.hosts == hosts, approval_required },
+        Some((b, _)) => Action::Rebook {
+            same_host: cal.is_where(b) && b.hosts == hosts,
+            approval_required,
+        },
     };
     let transition = lifecycle::apply(None, action)?;
     let info = old.as_ref().map(|(b, reason)| json!({"reason": reason, "actioned_by": Actor::Customer.as_str(), "user_id": b.owner_id}));
-    let name = req.form_submission["name"].as_str().unwrap_or_default().to_string();
-    let (first, last) = name.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((name.clone(), String::new()));
+    let name = req.form_submission["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (first, last) = name
+        .split_once(' ')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .unwrap_or((name.clone(), String::new()));
     let mut booking = Booking {
         id: new_id(IdKind::Booking),
         status: transition.status,
@@ -350,10 +465,16 @@ async fn place(
         form_submission: req.form_submission,
     };
     let guest = GuestContact {
-        email: booking.form_submission["email"].as_str().unwrap_or_default().to_string(),
+        email: booking.form_submission["email"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         first_name: first,
         last_name: last,
-        mobile_phone: booking.form_submission["mobile_phone"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
+        mobile_phone: booking.form_submission["mobile_phone"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         timezone: req.guest_time_zone,
         owner_id: booking.owner_id.clone(),
     };
@@ -366,13 +487,49 @@ async fn place(
         })
         .collect();
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
-    let event = event_for(db, account_id, base_url, &booking, &emails, transition.event, now).await?;
+    let event = event_for(
+        db,
+        account_id,
+        base_url,
+        &booking,
+        &emails,
+        transition.event,
+        now,
+    )
+    .await?;
     match old {
-        None => bookings::create(db, account_id, &mut booking, &host_times, &guest, event.as_ref(), one_time_link.as_deref()).await?,
+        None => {
+            bookings::create(
+                db,
+                account_id,
+                &mut booking,
+                &host_times,
+                &guest,
+                event.as_ref(),
+                one_time_link.as_deref(),
+            )
+            .await?
+        }
         Some((b, _)) => {
             // A live booking ends with this move; one the user already cancelled keeps its record.
-            let (status, old_info) = if b.status.holds_time() { (lifecycle::Status::Canceled, info.as_ref()) } else { (b.status, None) };
-            if !bookings::reschedule(db, account_id, b, status, old_info, &mut booking, &host_times, &guest, event.as_ref()).await? {
+            let (status, old_info) = if b.status.holds_time() {
+                (lifecycle::Status::Canceled, info.as_ref())
+            } else {
+                (b.status, None)
+            };
+            if !bookings::reschedule(
+                db,
+                account_id,
+                b,
+                status,
+                old_info,
+                &mut booking,
+                &host_times,
+                &guest,
+                event.as_ref(),
+            )
+            .await?
+            {
                 return Err(Refused::NotAllowed);
             }
         }
@@ -411,7 +568,9 @@ pub async fn change(
     now: i64,
 ) -> Result<Booking, Refused> {
     let transition = lifecycle::apply(Some(b.status), action)?;
-    let cancel_info = reason.map(|(r, actor)| json!({"reason": r, "actioned_by": actor.as_str(), "user_id": b.owner_id}));
+    let cancel_info = reason.map(
+        |(r, actor)| json!({"reason": r, "actioned_by": actor.as_str(), "user_id": b.owner_id}),
+    );
     let mut after = b.clone();
     after.status = transition.status;
     after.last_updated_time = now;
@@ -419,9 +578,33 @@ pub async fn change(
         after.cancel_info = Some(info.clone());
     }
     let found = users::get_many(db, account_id, &after.hosts).await?;
-    let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
-    let event = event_for(db, account_id, base_url, &after, &emails, transition.event, now).await?;
-    if !bookings::transition(db, account_id, &b.id, b.status, transition.status, cancel_info.as_ref(), event.as_ref(), now).await? {
+    let emails: Vec<String> = after
+        .hosts
+        .iter()
+        .filter_map(|h| found.get(h).map(|u| u.email.clone()))
+        .collect();
+    let event = event_for(
+        db,
+        account_id,
+        base_url,
+        &after,
+        &emails,
+        transition.event,
+        now,
+    )
+    .await?;
+    if !bookings::transition(
+        db,
+        account_id,
+        &b.id,
+        b.status,
+        transition.status,
+        cancel_info.as_ref(),
+        event.as_ref(),
+        now,
+    )
+    .await?
+    {
         return Err(Refused::NotAllowed);
     }
     Ok(after)
@@ -451,23 +634,70 @@ pub async fn reassign(
     location: Option<Value>,
     now: i64,
 ) -> Result<Booking, ReassignRefused> {
-    let transition = lifecycle::apply(Some(b.status), Action::Reassign).map_err(|_| ReassignRefused::Status)?;
-    let old_host = b.hosts.first().cloned().unwrap_or_else(|| b.owner_id.clone());
+    let transition =
+        lifecycle::apply(Some(b.status), Action::Reassign).map_err(|_| ReassignRefused::Status)?;
+    let old_host = b
+        .hosts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| b.owner_id.clone());
     if b.hosts.contains(&new_host.id) {
         return Err(ReassignRefused::SameHost);
     }
-    let held = bookings::host_time(db, &b.id, &old_host).await?.map(|h| (h.busy_start, h.busy_end)).unwrap_or((b.start_time, b.end_time()));
-    let time = HostTime { user_id: new_host.id.clone(), busy_start: held.0, busy_end: held.1 };
+    let held = bookings::host_time(db, &b.id, &old_host)
+        .await?
+        .map(|h| (h.busy_start, h.busy_end))
+        .unwrap_or((b.start_time, b.end_time()));
+    let time = HostTime {
+        user_id: new_host.id.clone(),
+        busy_start: held.0,
+        busy_end: held.1,
+    };
     let mut after = b.clone();
     after.last_updated_time = now;
-    after.hosts = b.hosts.iter().map(|h| if *h == old_host { new_host.id.clone() } else { h.clone() }).collect();
+    after.hosts = b
+        .hosts
+        .iter()
+        .map(|h| {
+            if *h == old_host {
+                new_host.id.clone()
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
     if location.is_some() {
         after.location = location.clone();
     }
     let found = users::get_many(db, account_id, &after.hosts).await?;
-    let emails: Vec<String> = after.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect();
-    let event = event_for(db, account_id, base_url, &after, &emails, transition.event, now).await?;
-    if !bookings::reassign(db, account_id, &b.id, b.status, &old_host, &time, location.as_ref(), event.as_ref(), now).await? {
+    let emails: Vec<String> = after
+        .hosts
+        .iter()
+        .filter_map(|h| found.get(h).map(|u| u.email.clone()))
+        .collect();
+    let event = event_for(
+        db,
+        account_id,
+        base_url,
+        &after,
+        &emails,
+        transition.event,
+        now,
+    )
+    .await?;
+    if !bookings::reassign(
+        db,
+        account_id,
+        &b.id,
+        b.status,
+        &old_host,
+        &time,
+        location.as_ref(),
+        event.as_ref(),
+        now,
+    )
+    .await?
+    {
         return Err(ReassignRefused::Status);
     }
     Ok(after)
@@ -498,15 +728,34 @@ pub async fn complete_due(db: &Db, base_url: &str, now: i64) -> AppResult<usize>
 
 /// The user accepts a requested booking: `booking.scheduled`, or for a requested reschedule
 /// `booking.rescheduled` / `booking.canceled_then_rescheduled` by whether the host stayed.
-pub async fn approve(db: &Db, base_url: &str, account_id: &str, b: &Booking, now: i64) -> Result<Booking, Refused> {
+pub async fn approve(
+    db: &Db,
+    base_url: &str,
+    account_id: &str,
+    b: &Booking,
+    now: i64,
+) -> Result<Booking, Refused> {
     let same_host = match &b.rescheduled_booking_id {
         None => None,
         Some(old_id) => {
             let old = bookings::get(db, account_id, old_id).await?;
             Some(old.is_some_and(|o| {
-                o.booking_calendar_id == b.booking_calendar_id && o.booking_page_id == b.booking_page_id && o.hosts == b.hosts
+                o.booking_calendar_id == b.booking_calendar_id
+                    && o.booking_page_id == b.booking_page_id
+                    && o.hosts == b.hosts
             }))
         }
     };
-    change(db, base_url, account_id, b, Action::Approve { reschedule_of_same_host: same_host }, None, now).await
+    change(
+        db,
+        base_url,
+        account_id,
+        b,
+        Action::Approve {
+            reschedule_of_same_host: same_host,
+        },
+        None,
+        now,
+    )
+    .await
 }

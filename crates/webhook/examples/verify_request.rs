@@ -14,8 +14,14 @@ fn main() {
         std::process::exit(2);
     };
     let body = std::fs::read(body_file).expect("read body");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
-    let headers = Headers { oncehub_signature: Some(signature), ..Headers::default() };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let headers = Headers {
+        oncehub_signature: Some(signature),
+        ..Headers::default()
+    };
     match verify(secret, &headers, &body, now, DEFAULT_TOLERANCE_SECS) {
         Ok(v) => println!("valid, signed at {}", v.timestamp),
         Err(e) => {

@@ -43,7 +43,8 @@ pub struct Signed {
 }
 
 fn mac(secret: &str, parts: &[&[u8]]) -> [u8; 32] {
-    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut m =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     for p in parts {
         m.update(p);
     }
@@ -54,8 +55,15 @@ fn mac(secret: &str, parts: &[&[u8]]) -> [u8; 32] {
 pub fn sign(secret: &str, event_id: &str, t: i64, body: &[u8]) -> Signed {
     let ts = t.to_string();
     let oncehub = hex::encode(mac(secret, &[ts.as_bytes(), b".", body]));
-    let standard = BASE64.encode(mac(secret, &[event_id.as_bytes(), b".", ts.as_bytes(), b".", body]));
-    Signed { oncehub_signature: format!("t={ts},s={oncehub}"), webhook_signature: format!("v1,{standard}"), timestamp: ts }
+    let standard = BASE64.encode(mac(
+        secret,
+        &[event_id.as_bytes(), b".", ts.as_bytes(), b".", body],
+    ));
+    Signed {
+        oncehub_signature: format!("t={ts},s={oncehub}"),
+        webhook_signature: format!("v1,{standard}"),
+        timestamp: ts,
+    }
 }
 
 /// The signature headers as received (any may be missing). Header names are case-insensitive;
@@ -99,7 +107,11 @@ pub enum VerifyError {
     #[error("signature does not match ({0})")]
     Mismatch(&'static str),
     #[error("timestamp {timestamp} is {age} s away from now (tolerance {tolerance} s)")]
-    Stale { timestamp: i64, age: i64, tolerance: i64 },
+    Stale {
+        timestamp: i64,
+        age: i64,
+        tolerance: i64,
+    },
     #[error("the two schemes carry different timestamps")]
     TimestampsDiffer,
 }
@@ -124,9 +136,19 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks every signature present (at least one must be) against `secret`, and that the signed
 /// time is within `tolerance_secs` of `now` (unix seconds).
-pub fn verify(secret: &str, h: &Headers, body: &[u8], now: i64, tolerance_secs: i64) -> Result<Verified, VerifyError> {
+pub fn verify(
+    secret: &str,
+    h: &Headers,
+    body: &[u8],
+    now: i64,
+    tolerance_secs: i64,
+) -> Result<Verified, VerifyError> {
     let mut timestamp = None;
-    let mut verified = Verified { timestamp: 0, oncehub: false, standard: false };
+    let mut verified = Verified {
+        timestamp: 0,
+        oncehub: false,
+        standard: false,
+    };
     if let Some(v) = h.oncehub_signature {
         let (t, s) = parse_oncehub(v).ok_or(VerifyError::Malformed("Oncehub-Signature"))?;
         let expected = hex::encode(mac(secret, &[t.to_string().as_bytes(), b".", body]));
@@ -138,8 +160,14 @@ pub fn verify(secret: &str, h: &Headers, body: &[u8], now: i64, tolerance_secs: 
     }
     if let Some(sigs) = h.webhook_signature {
         let id = h.webhook_id.ok_or(VerifyError::Malformed("webhook-id"))?;
-        let t: i64 = h.webhook_timestamp.and_then(|t| t.trim().parse().ok()).ok_or(VerifyError::Malformed("webhook-timestamp"))?;
-        let expected = mac(secret, &[id.as_bytes(), b".", t.to_string().as_bytes(), b".", body]);
+        let t: i64 = h
+            .webhook_timestamp
+            .and_then(|t| t.trim().parse().ok())
+            .ok_or(VerifyError::Malformed("webhook-timestamp"))?;
+        let expected = mac(
+            secret,
+            &[id.as_bytes(), b".", t.to_string().as_bytes(), b".", body],
+        );
         // Several space-separated signatures may be sent (key rotation); one match suffices.
         let matched = sigs
             .split_whitespace()
@@ -158,7 +186,11 @@ pub fn verify(secret: &str, h: &Headers, body: &[u8], now: i64, tolerance_secs: 
     let t = timestamp.ok_or(VerifyError::Missing)?;
     let age = (now - t).abs();
     if age > tolerance_secs {
-        return Err(VerifyError::Stale { timestamp: t, age, tolerance: tolerance_secs });
+        return Err(VerifyError::Stale {
+            timestamp: t,
+            age,
+            tolerance: tolerance_secs,
+        });
     }
     verified.timestamp = t;
     Ok(verified)
@@ -184,8 +216,14 @@ mod tests {
         // printf '1611144604.{}' | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef
         // printf 'EVNT-1.1611144604.{}' | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef -binary | base64
         let s = sign(SECRET, "EVNT-1", 1_611_144_604, b"{}");
-        assert_eq!(s.oncehub_signature, "t=1611144604,s=174fbc028782c0d015cea1fb6ba9a1f79a17256ec4d722215529cda5f41bd55c");
-        assert_eq!(s.webhook_signature, "v1,wAPEQFrFYFLyKgY1k9e20pjsIXDiBac/xFXjJhnZKC4=");
+        assert_eq!(
+            s.oncehub_signature,
+            "t=1611144604,s=174fbc028782c0d015cea1fb6ba9a1f79a17256ec4d722215529cda5f41bd55c"
+        );
+        assert_eq!(
+            s.webhook_signature,
+            "v1,wAPEQFrFYFLyKgY1k9e20pjsIXDiBac/xFXjJhnZKC4="
+        );
         assert_eq!(s.timestamp, "1611144604");
     }
 
@@ -193,41 +231,92 @@ mod tests {
     fn both_schemes_verify_and_agree_on_the_time() {
         let body = br#"{"id":"EVNT-1"}"#;
         let s = sign(SECRET, "EVNT-1", 1000, body);
-        assert_eq!(verify(SECRET, &headers(&s), body, 1100, 300), Ok(Verified { timestamp: 1000, oncehub: true, standard: true }));
+        assert_eq!(
+            verify(SECRET, &headers(&s), body, 1100, 300),
+            Ok(Verified {
+                timestamp: 1000,
+                oncehub: true,
+                standard: true
+            })
+        );
     }
 
     #[test]
     fn a_changed_byte_or_another_secret_fails() {
         let s = sign(SECRET, "EVNT-1", 1000, b"{\"a\":1}");
-        assert_eq!(verify(SECRET, &headers(&s), b"{\"a\":2}", 1000, 300), Err(VerifyError::Mismatch("Oncehub-Signature")));
-        assert!(verify("ffffffffffffffffffffffffffffffff", &headers(&s), b"{\"a\":1}", 1000, 300).is_err());
-        let only_standard = Headers { oncehub_signature: None, ..headers(&s) };
-        assert_eq!(verify(SECRET, &only_standard, b"{\"a\":2}", 1000, 300), Err(VerifyError::Mismatch("webhook-signature")));
+        assert_eq!(
+            verify(SECRET, &headers(&s), b"{\"a\":2}", 1000, 300),
+            Err(VerifyError::Mismatch("Oncehub-Signature"))
+        );
+        assert!(verify(
+            "ffffffffffffffffffffffffffffffff",
+            &headers(&s),
+            b"{\"a\":1}",
+            1000,
+            300
+        )
+        .is_err());
+        let only_standard = Headers {
+            oncehub_signature: None,
+            ..headers(&s)
+        };
+        assert_eq!(
+            verify(SECRET, &only_standard, b"{\"a\":2}", 1000, 300),
+            Err(VerifyError::Mismatch("webhook-signature"))
+        );
     }
 
     #[test]
     fn stale_or_future_timestamps_are_refused_beyond_the_tolerance() {
         let s = sign(SECRET, "EVNT-1", 1000, b"{}");
-        assert!(matches!(verify(SECRET, &headers(&s), b"{}", 1301, 300), Err(VerifyError::Stale { age: 301, .. })));
-        assert!(matches!(verify(SECRET, &headers(&s), b"{}", 699, 300), Err(VerifyError::Stale { .. })));
+        assert!(matches!(
+            verify(SECRET, &headers(&s), b"{}", 1301, 300),
+            Err(VerifyError::Stale { age: 301, .. })
+        ));
+        assert!(matches!(
+            verify(SECRET, &headers(&s), b"{}", 699, 300),
+            Err(VerifyError::Stale { .. })
+        ));
         assert!(verify(SECRET, &headers(&s), b"{}", 1300, 300).is_ok());
     }
 
     #[test]
     fn either_scheme_alone_is_enough_but_none_is_an_error() {
         let s = sign(SECRET, "EVNT-1", 1000, b"{}");
-        let oncehub_only = Headers { oncehub_signature: Some(&s.oncehub_signature), ..Headers::default() };
-        assert_eq!(verify(SECRET, &oncehub_only, b"{}", 1000, 300).map(|v| (v.oncehub, v.standard)), Ok((true, false)));
-        let standard_only = Headers { oncehub_signature: None, ..headers(&s) };
-        assert_eq!(verify(SECRET, &standard_only, b"{}", 1000, 300).map(|v| (v.oncehub, v.standard)), Ok((false, true)));
-        assert_eq!(verify(SECRET, &Headers::default(), b"{}", 1000, 300), Err(VerifyError::Missing));
+        let oncehub_only = Headers {
+            oncehub_signature: Some(&s.oncehub_signature),
+            ..Headers::default()
+        };
+        assert_eq!(
+            verify(SECRET, &oncehub_only, b"{}", 1000, 300).map(|v| (v.oncehub, v.standard)),
+            Ok((true, false))
+        );
+        let standard_only = Headers {
+            oncehub_signature: None,
+            ..headers(&s)
+        };
+        assert_eq!(
+            verify(SECRET, &standard_only, b"{}", 1000, 300).map(|v| (v.oncehub, v.standard)),
+            Ok((false, true))
+        );
+        assert_eq!(
+            verify(SECRET, &Headers::default(), b"{}", 1000, 300),
+            Err(VerifyError::Missing)
+        );
     }
 
     #[test]
     fn the_standard_scheme_signs_the_event_id_too() {
         let s = sign(SECRET, "EVNT-1", 1000, b"{}");
-        let other_id = Headers { oncehub_signature: None, webhook_id: Some("EVNT-2"), ..headers(&s) };
-        assert_eq!(verify(SECRET, &other_id, b"{}", 1000, 300), Err(VerifyError::Mismatch("webhook-signature")));
+        let other_id = Headers {
+            oncehub_signature: None,
+            webhook_id: Some("EVNT-2"),
+            ..headers(&s)
+        };
+        assert_eq!(
+            verify(SECRET, &other_id, b"{}", 1000, 300),
+            Err(VerifyError::Mismatch("webhook-signature"))
+        );
     }
 
     #[test]

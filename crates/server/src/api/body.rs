@@ -21,10 +21,16 @@ impl FromRequest<SharedState> for Fields {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge { limit: state.body_limit }
+                AppError::PayloadTooLarge {
+                    limit: state.body_limit,
+                }
             } else {
                 AppError::invalid("The request body could not be read.", "body")
             }
@@ -34,13 +40,21 @@ impl FromRequest<SharedState> for Fields {
         }
         if let Some(ct) = content_type {
             if !ct.starts_with("application/json") && !ct.contains("+json") {
-                return Err(AppError::UnsupportedMediaType(format!("Unsupported Content-Type '{ct}'. Send application/json.")));
+                return Err(AppError::UnsupportedMediaType(format!(
+                    "Unsupported Content-Type '{ct}'. Send application/json."
+                )));
             }
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Fields(map)),
-            Ok(_) => Err(AppError::invalid("The request body must be a JSON object.", "body")),
-            Err(e) => Err(AppError::invalid(format!("The request body is not valid JSON: {e}"), "body")),
+            Ok(_) => Err(AppError::invalid(
+                "The request body must be a JSON object.",
+                "body",
+            )),
+            Err(e) => Err(AppError::invalid(
+                format!("The request body is not valid JSON: {e}"),
+                "body",
+            )),
         }
     }
 }

@@ -26,9 +26,20 @@ use crate::{
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/booking-calendars", get(list_calendars).post(create_calendar))
-        .route("/booking-calendars/{id}", get(get_calendar).patch(update_calendar).delete(delete_calendar))
-        .route("/booking-calendars/{id}/settings", get(get_settings).patch(patch_settings))
+        .route(
+            "/booking-calendars",
+            get(list_calendars).post(create_calendar),
+        )
+        .route(
+            "/booking-calendars/{id}",
+            get(get_calendar)
+                .patch(update_calendar)
+                .delete(delete_calendar),
+        )
+        .route(
+            "/booking-calendars/{id}/settings",
+            get(get_settings).patch(patch_settings),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -86,30 +97,62 @@ pub struct BookingCalendarInput {
     settings: Option<serde_json::Value>,
 }
 
-const FIELDS: [&str; 7] = ["host", "distribution", "name", "subject", "slug", "published", "settings"];
+const FIELDS: [&str; 7] = [
+    "host",
+    "distribution",
+    "name",
+    "subject",
+    "slug",
+    "published",
+    "settings",
+];
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("booking calendar", id)
 }
 
 /// A live calendar of the account, or the spec's 404.
-pub async fn live_calendar(state: &SharedState, account_id: &str, id: &str) -> AppResult<booking_calendars::BookingCalendar> {
-    booking_calendars::get(&state.db, account_id, id).await?.filter(|c| !c.deleted).ok_or_else(|| not_found(id))
+pub async fn live_calendar(
+    state: &SharedState,
+    account_id: &str,
+    id: &str,
+) -> AppResult<booking_calendars::BookingCalendar> {
+    booking_calendars::get(&state.db, account_id, id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| not_found(id))
 }
 
 /// Checks a host and the distribution asked for it; returns the distribution to store.
-async fn host_and_distribution(state: &SharedState, account_id: &str, host: &str, asked: Option<String>) -> AppResult<String> {
-    let is_user = users::get(&state.db, account_id, host).await?.is_some_and(|u| !u.deleted);
-    let is_team = !is_user && teams::get(&state.db, account_id, host).await?.is_some_and(|t| !t.deleted);
+async fn host_and_distribution(
+    state: &SharedState,
+    account_id: &str,
+    host: &str,
+    asked: Option<String>,
+) -> AppResult<String> {
+    let is_user = users::get(&state.db, account_id, host)
+        .await?
+        .is_some_and(|u| !u.deleted);
+    let is_team = !is_user
+        && teams::get(&state.db, account_id, host)
+            .await?
+            .is_some_and(|t| !t.deleted);
     match (is_user, is_team, asked.as_deref()) {
-        (false, false, _) => Err(AppError::invalid(format!("No such user or team: '{host}'"), "host")),
+        (false, false, _) => Err(AppError::invalid(
+            format!("No such user or team: '{host}'"),
+            "host",
+        )),
         (true, _, None | Some("single")) => Ok("single".into()),
-        (true, _, Some(d)) => Err(AppError::invalid(format!("Invalid distribution for a user's calendar: '{d}'"), "distribution")),
+        (true, _, Some(d)) => Err(AppError::invalid(
+            format!("Invalid distribution for a user's calendar: '{d}'"),
+            "distribution",
+        )),
         (_, true, None) => Ok("round_robin".into()),
         (_, true, Some(d)) if d == "round_robin" || d == "collective" => Ok(d.to_string()),
-        (_, true, Some(d)) => {
-            Err(AppError::invalid(format!("Invalid distribution: '{d}'. Use round_robin or collective."), "distribution"))
-        }
+        (_, true, Some(d)) => Err(AppError::invalid(
+            format!("Invalid distribution: '{d}'. Use round_robin or collective."),
+            "distribution",
+        )),
     }
 }
 
@@ -117,19 +160,41 @@ async fn host_and_distribution(state: &SharedState, account_id: &str, host: &str
     params(("host" = Option<String>, Query, description = "A user id or a team id"),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<BookingCalendarOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_calendars(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_calendars(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) =
-        booking_calendars::list(&state.db, &p.account_id, params.id("host", &[IdKind::User, IdKind::Team])?.as_deref(), &req).await?;
+    let (rows, page) = booking_calendars::list(
+        &state.db,
+        &p.account_id,
+        params.id("host", &[IdKind::User, IdKind::Team])?.as_deref(),
+        &req,
+    )
+    .await?;
     let data: Vec<BookingCalendarOut> = rows.into_iter().map(|c| out(&state.base_url, c)).collect();
-    Ok(list::respond(&state.base_url, "/v2/booking-calendars", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/booking-calendars",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/booking-calendars/{id}", operation_id = "get-a-single-booking-calendar", tag = "Booking Calendars", params(("id" = String, Path)),
     responses((status = 200, body = BookingCalendarOut), (status = 404, body = ErrorBody)))]
-pub async fn get_calendar(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let c = booking_calendars::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+pub async fn get_calendar(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let c = booking_calendars::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     if c.deleted {
         return Ok(list::redacted(&c.id, "booking_calendar"));
     }
@@ -138,10 +203,17 @@ pub async fn get_calendar(State(state): State<SharedState>, p: Principal, Path(i
 
 #[utoipa::path(post, path = "/v2/booking-calendars", operation_id = "create-a-booking-calendar", tag = "Booking Calendars", request_body = BookingCalendarInput,
     responses((status = 200, body = BookingCalendarOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_calendar(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<BookingCalendarOut>> {
+pub async fn create_calendar(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<BookingCalendarOut>> {
     f.only(&FIELDS, "Unsupported fields")?;
-    let host = f.str("host")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "host"))?;
-    let distribution = host_and_distribution(&state, &p.account_id, &host, f.str("distribution")?).await?;
+    let host = f
+        .str("host")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "host"))?;
+    let distribution =
+        host_and_distribution(&state, &p.account_id, &host, f.str("distribution")?).await?;
     let name = required_text(&f, "name")?;
     let cal = booking_calendars::BookingCalendar {
         id: String::new(),
@@ -155,7 +227,10 @@ pub async fn create_calendar(State(state): State<SharedState>, p: Principal, f: 
         name,
     };
     let id = booking_calendars::create(&state.db, &p.account_id, &cal, state.now()).await?;
-    Ok(Json(out(&state.base_url, live_calendar(&state, &p.account_id, &id).await?)))
+    Ok(Json(out(
+        &state.base_url,
+        live_calendar(&state, &p.account_id, &id).await?,
+    )))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-calendars/{id}", operation_id = "update-a-booking-calendar", tag = "Booking Calendars", request_body = BookingCalendarInput,
@@ -170,12 +245,17 @@ pub async fn update_calendar(
     let current = live_calendar(&state, &p.account_id, &id).await?;
     f.only(&FIELDS, "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let mut cols = Vec::new();
     if f.has("host") || f.has("distribution") {
         let host = f.str("host")?.unwrap_or(current.host_id.clone());
-        let asked = f.str("distribution")?.or_else(|| (host == current.host_id).then(|| current.distribution.clone()));
+        let asked = f
+            .str("distribution")?
+            .or_else(|| (host == current.host_id).then(|| current.distribution.clone()));
         let distribution = host_and_distribution(&state, &p.account_id, &host, asked).await?;
         cols.push(("host_id", Arg::from(host)));
         cols.push(("distribution", Arg::from(distribution)));
@@ -193,12 +273,21 @@ pub async fn update_calendar(
         cols.push(("published", Arg::from(b)));
     }
     if f.has("settings") {
-        cols.push(("settings", Arg::from(serde_json::to_string(&settings_field(&f, &current.settings)?)?)));
+        cols.push((
+            "settings",
+            Arg::from(serde_json::to_string(&settings_field(
+                &f,
+                &current.settings,
+            )?)?),
+        ));
     }
     if !booking_calendars::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
         return Err(not_found(&id));
     }
-    Ok(Json(out(&state.base_url, live_calendar(&state, &p.account_id, &id).await?)))
+    Ok(Json(out(
+        &state.base_url,
+        live_calendar(&state, &p.account_id, &id).await?,
+    )))
 }
 
 #[utoipa::path(delete, path = "/v2/booking-calendars/{id}", operation_id = "delete-a-booking-calendar", tag = "Booking Calendars", params(("id" = String, Path)),
@@ -216,8 +305,14 @@ pub async fn delete_calendar(
 
 #[utoipa::path(get, path = "/v2/booking-calendars/{id}/settings", operation_id = "get-booking-calendar-settings", tag = "Booking Calendars",
     params(("id" = String, Path)), responses((status = 200, body = SettingsOut), (status = 404, body = ErrorBody)))]
-pub async fn get_settings(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<SettingsOut>> {
-    Ok(Json(settings_out(live_calendar(&state, &p.account_id, &id).await?.settings)))
+pub async fn get_settings(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<SettingsOut>> {
+    Ok(Json(settings_out(
+        live_calendar(&state, &p.account_id, &id).await?.settings,
+    )))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-calendars/{id}/settings", operation_id = "update-booking-calendar-settings", tag = "Booking Calendars",
@@ -230,9 +325,18 @@ pub async fn patch_settings(
     Fields(body): Fields,
 ) -> AppResult<Json<SettingsOut>> {
     let current = live_calendar(&state, &p.account_id, &id).await?;
-    let next =
-        current.settings.merge(&serde_json::Value::Object(body), || slotline_domain::id::new_id(slotline_domain::id::IdKind::Address))?;
-    booking_calendars::update(&state.db, &p.account_id, &id, vec![("settings", Arg::from(serde_json::to_string(&next)?))], state.now())
-        .await?;
+    let next = current
+        .settings
+        .merge(&serde_json::Value::Object(body), || {
+            slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
+        })?;
+    booking_calendars::update(
+        &state.db,
+        &p.account_id,
+        &id,
+        vec![("settings", Arg::from(serde_json::to_string(&next)?))],
+        state.now(),
+    )
+    .await?;
     Ok(Json(settings_out(next)))
 }

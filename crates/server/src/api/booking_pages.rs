@@ -27,8 +27,14 @@ use crate::{
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/booking-pages", get(list_pages).post(create_page))
-        .route("/booking-pages/{id}", get(get_page).patch(update_page).delete(delete_page))
-        .route("/booking-pages/{id}/settings", get(get_settings).patch(patch_settings))
+        .route(
+            "/booking-pages/{id}",
+            get(get_page).patch(update_page).delete(delete_page),
+        )
+        .route(
+            "/booking-pages/{id}/settings",
+            get(get_settings).patch(patch_settings),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,35 +87,68 @@ pub struct BookingPageInput {
     settings: Option<serde_json::Value>,
 }
 
-const FIELDS: [&str; 9] = ["owner", "name", "label", "slug", "timezone", "active", "event_types", "master_page", "settings"];
+const FIELDS: [&str; 9] = [
+    "owner",
+    "name",
+    "label",
+    "slug",
+    "timezone",
+    "active",
+    "event_types",
+    "master_page",
+    "settings",
+];
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("booking page", id)
 }
 
-async fn live_page(state: &SharedState, account_id: &str, id: &str) -> AppResult<booking_pages::BookingPage> {
-    booking_pages::get(&state.db, account_id, id).await?.filter(|p| !p.deleted).ok_or_else(|| not_found(id))
+async fn live_page(
+    state: &SharedState,
+    account_id: &str,
+    id: &str,
+) -> AppResult<booking_pages::BookingPage> {
+    booking_pages::get(&state.db, account_id, id)
+        .await?
+        .filter(|p| !p.deleted)
+        .ok_or_else(|| not_found(id))
 }
 
 async fn check_event_types(state: &SharedState, account_id: &str, ids: &[String]) -> AppResult<()> {
     for id in ids {
-        if event_types::get(&state.db, account_id, id).await?.filter(|e| !e.deleted).is_none() {
-            return Err(AppError::invalid(format!("No such event type: '{id}'"), "event_types"));
+        if event_types::get(&state.db, account_id, id)
+            .await?
+            .filter(|e| !e.deleted)
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                format!("No such event type: '{id}'"),
+                "event_types",
+            ));
         }
     }
     Ok(())
 }
 
 async fn check_master_page(state: &SharedState, account_id: &str, id: &str) -> AppResult<()> {
-    match master_pages::get(&state.db, account_id, id).await?.filter(|m| !m.deleted) {
+    match master_pages::get(&state.db, account_id, id)
+        .await?
+        .filter(|m| !m.deleted)
+    {
         Some(_) => Ok(()),
-        None => Err(AppError::invalid(format!("No such master page: '{id}'"), "master_page")),
+        None => Err(AppError::invalid(
+            format!("No such master page: '{id}'"),
+            "master_page",
+        )),
     }
 }
 
 fn valid_timezone(f: &Fields) -> AppResult<Option<String>> {
     match f.str("timezone")? {
-        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone")),
+        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(
+            format!("Invalid timezone: '{tz}'"),
+            "timezone",
+        )),
         other => Ok(other),
     }
 }
@@ -118,7 +157,11 @@ fn valid_timezone(f: &Fields) -> AppResult<Option<String>> {
     params(("master_page" = Option<String>, Query), ("event_type" = Option<String>, Query), ("user" = Option<String>, Query, description = "Owner"),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<BookingPageOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_pages(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_pages(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let filter = booking_pages::PageFilter {
@@ -128,13 +171,26 @@ pub async fn list_pages(State(state): State<SharedState>, p: Principal, RawQuery
     };
     let (rows, page) = booking_pages::list(&state.db, &p.account_id, &filter, &req).await?;
     let data: Vec<BookingPageOut> = rows.into_iter().map(|b| out(&state.base_url, b)).collect();
-    Ok(list::respond(&state.base_url, "/v2/booking-pages", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/booking-pages",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/booking-pages/{id}", operation_id = "get-a-single-booking-page", tag = "Booking Pages", params(("id" = String, Path)),
     responses((status = 200, body = BookingPageOut), (status = 404, body = ErrorBody)))]
-pub async fn get_page(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let b = booking_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+pub async fn get_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let b = booking_pages::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     if b.deleted {
         return Ok(list::redacted(&b.id, "booking_page"));
     }
@@ -143,9 +199,15 @@ pub async fn get_page(State(state): State<SharedState>, p: Principal, Path(id): 
 
 #[utoipa::path(post, path = "/v2/booking-pages", operation_id = "create-a-booking-page", tag = "Booking Pages", request_body = BookingPageInput,
     responses((status = 200, body = BookingPageOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_page(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<BookingPageOut>> {
+pub async fn create_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<BookingPageOut>> {
     f.only(&FIELDS, "Unsupported fields")?;
-    let owner_id = f.str("owner")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "owner"))?;
+    let owner_id = f
+        .str("owner")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "owner"))?;
     let owner = users::get(&state.db, &p.account_id, &owner_id)
         .await?
         .filter(|u| !u.deleted)
@@ -169,7 +231,10 @@ pub async fn create_page(State(state): State<SharedState>, p: Principal, f: Fiel
         name,
     };
     let id = booking_pages::create(&state.db, &p.account_id, new, state.now()).await?;
-    Ok(Json(out(&state.base_url, live_page(&state, &p.account_id, &id).await?)))
+    Ok(Json(out(
+        &state.base_url,
+        live_page(&state, &p.account_id, &id).await?,
+    )))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-pages/{id}", operation_id = "update-a-booking-page", tag = "Booking Pages", request_body = BookingPageInput,
@@ -184,7 +249,10 @@ pub async fn update_page(
     let current = live_page(&state, &p.account_id, &id).await?;
     f.only(&FIELDS, "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let mut cols = Vec::new();
     if let Some(owner_id) = f.str("owner")? {
@@ -216,21 +284,43 @@ pub async fn update_page(
         cols.push(("master_page_id", Arg::OptStr(m)));
     }
     if f.has("settings") {
-        cols.push(("settings", Arg::from(serde_json::to_string(&settings_field(&f, &current.settings)?)?)));
+        cols.push((
+            "settings",
+            Arg::from(serde_json::to_string(&settings_field(
+                &f,
+                &current.settings,
+            )?)?),
+        ));
     }
     let event_type_ids = f.str_array("event_types")?;
     if let Some(ids) = &event_type_ids {
         check_event_types(&state, &p.account_id, ids).await?;
     }
-    if !booking_pages::update(&state.db, &p.account_id, &id, cols, event_type_ids.as_deref(), state.now()).await? {
+    if !booking_pages::update(
+        &state.db,
+        &p.account_id,
+        &id,
+        cols,
+        event_type_ids.as_deref(),
+        state.now(),
+    )
+    .await?
+    {
         return Err(not_found(&id));
     }
-    Ok(Json(out(&state.base_url, live_page(&state, &p.account_id, &id).await?)))
+    Ok(Json(out(
+        &state.base_url,
+        live_page(&state, &p.account_id, &id).await?,
+    )))
 }
 
 #[utoipa::path(delete, path = "/v2/booking-pages/{id}", operation_id = "delete-a-booking-page", tag = "Booking Pages", params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_page(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !booking_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(not_found(&id));
     }
@@ -239,8 +329,14 @@ pub async fn delete_page(State(state): State<SharedState>, p: Principal, Path(id
 
 #[utoipa::path(get, path = "/v2/booking-pages/{id}/settings", operation_id = "get-booking-page-settings", tag = "Booking Pages", params(("id" = String, Path)),
     responses((status = 200, body = SettingsOut), (status = 404, body = ErrorBody)))]
-pub async fn get_settings(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<SettingsOut>> {
-    Ok(Json(settings_out(live_page(&state, &p.account_id, &id).await?.settings)))
+pub async fn get_settings(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<SettingsOut>> {
+    Ok(Json(settings_out(
+        live_page(&state, &p.account_id, &id).await?.settings,
+    )))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-pages/{id}/settings", operation_id = "update-booking-page-settings", tag = "Booking Pages",
@@ -253,9 +349,19 @@ pub async fn patch_settings(
     Fields(body): Fields,
 ) -> AppResult<Json<SettingsOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;
-    let next =
-        current.settings.merge(&serde_json::Value::Object(body), || slotline_domain::id::new_id(slotline_domain::id::IdKind::Address))?;
-    booking_pages::update(&state.db, &p.account_id, &id, vec![("settings", Arg::from(serde_json::to_string(&next)?))], None, state.now())
-        .await?;
+    let next = current
+        .settings
+        .merge(&serde_json::Value::Object(body), || {
+            slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
+        })?;
+    booking_pages::update(
+        &state.db,
+        &p.account_id,
+        &id,
+        vec![("settings", Arg::from(serde_json::to_string(&next)?))],
+        None,
+        state.now(),
+    )
+    .await?;
     Ok(Json(settings_out(next)))
 }

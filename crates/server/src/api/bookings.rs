@@ -21,7 +21,10 @@ use crate::{
     booking_view,
     error::{AppError, AppResult, ErrorBody},
     scheduler::{self, ReassignRefused, Refused},
-    store::{booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts, event_types, master_pages, users},
+    store::{
+        booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts,
+        event_types, master_pages, users,
+    },
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -29,16 +32,30 @@ pub fn routes() -> Router<SharedState> {
         .route("/bookings", get(list_bookings))
         .route("/bookings/{id}", get(get_booking))
         .route("/bookings/{id}/cancel", post(cancel))
-        .route("/bookings/{id}/request-reschedule", post(request_reschedule))
+        .route(
+            "/bookings/{id}/request-reschedule",
+            post(request_reschedule),
+        )
         .route("/bookings/{id}/no-show", post(no_show))
         .route("/bookings/{id}/reassign", post(reassign))
         .route("/bookings/{id}/approve", post(approve))
         .route("/bookings/{id}/decline", post(decline))
         .route("/bookings/{id}/customer-cancel", post(customer_cancel))
-        .route("/bookings/{id}/customer-reschedule", post(customer_reschedule))
+        .route(
+            "/bookings/{id}/customer-reschedule",
+            post(customer_reschedule),
+        )
 }
 
-const EXPANDABLE: &[&str] = &["owner", "contact", "conversation", "booking_page", "master_page", "event_type", "booking_calendar"];
+const EXPANDABLE: &[&str] = &[
+    "owner",
+    "contact",
+    "conversation",
+    "booking_page",
+    "master_page",
+    "event_type",
+    "booking_calendar",
+];
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("booking", id)
@@ -46,18 +63,32 @@ fn not_found(id: &str) -> AppError {
 
 async fn host_emails(state: &SharedState, account_id: &str, b: &Booking) -> AppResult<Vec<String>> {
     let found = users::get_many(&state.db, account_id, &b.hosts).await?;
-    Ok(b.hosts.iter().filter_map(|h| found.get(h).map(|u| u.email.clone())).collect())
+    Ok(b.hosts
+        .iter()
+        .filter_map(|h| found.get(h).map(|u| u.email.clone()))
+        .collect())
 }
 
 /// The expanded objects of one booking, by field name.
-async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: &[String]) -> AppResult<Map<String, Value>> {
+async fn expansions(
+    state: &SharedState,
+    account_id: &str,
+    b: &Booking,
+    expand: &[String],
+) -> AppResult<Map<String, Value>> {
     let mut m = Map::new();
     for field in expand {
         let value = match field.as_str() {
-            "owner" => users::get(&state.db, account_id, &b.owner_id).await?.map(|u| json!(crate::user_view::UserOut::from(u))),
+            "owner" => users::get(&state.db, account_id, &b.owner_id)
+                .await?
+                .map(|u| json!(crate::user_view::UserOut::from(u))),
             "contact" => match contacts::get(&state.db, account_id, &b.contact_id).await? {
-                Some(c) if c.deleted => Some(json!({"id": c.id, "object": "contact", "deleted": true})),
-                Some(_) => Some(crate::contact_view::json(&state.db, account_id, &b.contact_id).await?),
+                Some(c) if c.deleted => {
+                    Some(json!({"id": c.id, "object": "contact", "deleted": true}))
+                }
+                Some(_) => {
+                    Some(crate::contact_view::json(&state.db, account_id, &b.contact_id).await?)
+                }
                 None => None,
             },
             "conversation" => match &b.conversation_id {
@@ -67,23 +98,27 @@ async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: 
                 None => None,
             },
             "booking_calendar" => match &b.booking_calendar_id {
-                Some(id) => calendars::get(&state.db, account_id, id).await?.map(|c| booking_calendars::to_json(&state.base_url, c)),
+                Some(id) => calendars::get(&state.db, account_id, id)
+                    .await?
+                    .map(|c| booking_calendars::to_json(&state.base_url, c)),
                 None => None,
             },
             "booking_page" => match &b.booking_page_id {
-                Some(id) => {
-                    booking_pages::get(&state.db, account_id, id).await?.map(|p| json!(super::booking_pages::out(&state.base_url, p)))
-                }
+                Some(id) => booking_pages::get(&state.db, account_id, id)
+                    .await?
+                    .map(|p| json!(super::booking_pages::out(&state.base_url, p))),
                 None => None,
             },
             "master_page" => match &b.master_page_id {
-                Some(id) => {
-                    master_pages::get(&state.db, account_id, id).await?.map(|m| json!(super::master_pages::out(&state.base_url, m)))
-                }
+                Some(id) => master_pages::get(&state.db, account_id, id)
+                    .await?
+                    .map(|m| json!(super::master_pages::out(&state.base_url, m))),
                 None => None,
             },
             "event_type" => match &b.event_type_id {
-                Some(id) => event_types::get(&state.db, account_id, id).await?.map(|e| json!(super::event_types::EventTypeOut::from(e))),
+                Some(id) => event_types::get(&state.db, account_id, id)
+                    .await?
+                    .map(|e| json!(super::event_types::EventTypeOut::from(e))),
                 None => None,
             },
             _ => None, // conversation: none exist before the chatbot issue; stays null
@@ -95,7 +130,12 @@ async fn expansions(state: &SharedState, account_id: &str, b: &Booking, expand: 
     Ok(m)
 }
 
-async fn render(state: &SharedState, account_id: &str, b: &Booking, expand: &[String]) -> AppResult<Value> {
+async fn render(
+    state: &SharedState,
+    account_id: &str,
+    b: &Booking,
+    expand: &[String],
+) -> AppResult<Value> {
     let emails = host_emails(state, account_id, b).await?;
     let expanded = expansions(state, account_id, b, expand).await?;
     Ok(booking_view::rest(&state.base_url, b, &emails, &expanded))
@@ -111,7 +151,11 @@ async fn render(state: &SharedState, account_id: &str, b: &Booking, expand: &[St
            ("last_updated_time.gt" = Option<String>, Query), ("last_updated_time.lt" = Option<String>, Query),
            ("expand" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "BookingList"), (status = 400, body = ErrorBody)))]
-pub async fn list_bookings(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_bookings(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
@@ -134,7 +178,14 @@ pub async fn list_bookings(State(state): State<SharedState>, p: Principal, RawQu
     for b in &rows {
         data.push(render(&state, &p.account_id, b, &expand).await?);
     }
-    Ok(list::respond(&state.base_url, "/v2/bookings", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/bookings",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/bookings/{id}", operation_id = "get-a-single-booking", tag = "Bookings",
@@ -147,7 +198,9 @@ pub async fn get_booking(
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Value>> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
-    let b = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    let b = bookings::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     Ok(Json(render(&state, &p.account_id, &b, &expand).await?))
 }
 
@@ -161,15 +214,35 @@ async fn act(
     reason: Option<(String, Actor)>,
     refusal: String,
 ) -> AppResult<Value> {
-    let b = bookings::get(&state.db, account_id, id).await?.ok_or_else(|| not_found(id))?;
+    let b = bookings::get(&state.db, account_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let outcome = match action {
-        Action::Approve { .. } => scheduler::approve(&state.db, &state.base_url, account_id, &b, state.now()).await,
-        _ => scheduler::change(&state.db, &state.base_url, account_id, &b, action, reason, state.now()).await,
+        Action::Approve { .. } => {
+            scheduler::approve(&state.db, &state.base_url, account_id, &b, state.now()).await
+        }
+        _ => {
+            scheduler::change(
+                &state.db,
+                &state.base_url,
+                account_id,
+                &b,
+                action,
+                reason,
+                state.now(),
+            )
+            .await
+        }
     };
     respond(state, account_id, outcome, refusal).await
 }
 
-async fn respond(state: &SharedState, account_id: &str, outcome: Result<Booking, Refused>, refusal: String) -> AppResult<Value> {
+async fn respond(
+    state: &SharedState,
+    account_id: &str,
+    outcome: Result<Booking, Refused>,
+    refusal: String,
+) -> AppResult<Value> {
     match outcome {
         Ok(after) => render(state, account_id, &after, &[]).await,
         Err(Refused::NotAllowed) => Err(AppError::conflict(refusal, "id")),
@@ -180,7 +253,12 @@ async fn respond(state: &SharedState, account_id: &str, outcome: Result<Booking,
 #[utoipa::path(post, path = "/v2/bookings/{id}/cancel", operation_id = "cancel-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body(content = Object, description = "`{cancellation_reason?, send_cancellation_email?}`"),
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn cancel(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+pub async fn cancel(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     let reason = f.str("cancellation_reason")?.unwrap_or_default();
     f.bool("send_cancellation_email")?;
     Ok(Json(
@@ -222,23 +300,49 @@ pub async fn request_reschedule(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/no-show", operation_id = "no-show", tag = "Bookings", params(("id" = String, Path)),
     responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn no_show(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<Value>> {
-    Ok(Json(act(&state, &p.account_id, &id, Action::NoShow, None, format!("Cannot update booking status to no_show: '{id}'")).await?))
+pub async fn no_show(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::NoShow,
+            None,
+            format!("Cannot update booking status to no_show: '{id}'"),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/reassign", operation_id = "reassign-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body(content = Object, description = "`{new_host, location?: {type: \"virtual\", value: provider}}`"),
     responses((status = 200, description = "Booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
-    let b = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
-    let new_host = f.str("new_host")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "new_host"))?;
+pub async fn reassign(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
+    let b = bookings::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    let new_host = f
+        .str("new_host")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "new_host"))?;
     let location = match f.get("location") {
         None | Some(Value::Null) => None,
         Some(Value::Object(l)) => {
             let kind = l.get("type").and_then(Value::as_str);
             let value = l.get("value").and_then(Value::as_str);
             if kind != Some("virtual") {
-                return Err(AppError::invalid("Invalid location type: only 'virtual' is supported.", "location.type"));
+                return Err(AppError::invalid(
+                    "Invalid location type: only 'virtual' is supported.",
+                    "location.type",
+                ));
             }
             match value {
                 Some(v) if slotline_domain::schedule::VIDEO_PROVIDERS.contains(&v) => {
@@ -260,47 +364,104 @@ pub async fn reassign(State(state): State<SharedState>, p: Principal, Path(id): 
         }
         Some(_) => return Err(AppError::invalid("location must be an object.", "location")),
     };
-    let user = users::get(&state.db, &p.account_id, &new_host).await?.filter(|u| !u.deleted).ok_or_else(|| AppError::NotFound {
-        what: "user",
-        id: new_host.clone(),
-        param: "new_host",
-    })?;
+    let user = users::get(&state.db, &p.account_id, &new_host)
+        .await?
+        .filter(|u| !u.deleted)
+        .ok_or_else(|| AppError::NotFound {
+            what: "user",
+            id: new_host.clone(),
+            param: "new_host",
+        })?;
     if user.status != "active" {
         return Err(AppError::conflict("User is inactive.", "new_host"));
     }
-    match scheduler::reassign(&state.db, &state.base_url, &p.account_id, &b, &user, location, state.now()).await {
+    match scheduler::reassign(
+        &state.db,
+        &state.base_url,
+        &p.account_id,
+        &b,
+        &user,
+        location,
+        state.now(),
+    )
+    .await
+    {
         Ok(after) => Ok(Json(render(&state, &p.account_id, &after, &[]).await?)),
-        Err(ReassignRefused::Status) => Err(AppError::conflict("Booking cannot be reassigned in its current status.", "id")),
-        Err(ReassignRefused::SameHost) => Err(AppError::conflict("Booking cannot be reassigned to the same host.", "new_host")),
-        Err(ReassignRefused::Failed(AppError::NotAvailable)) => {
-            Err(AppError::conflict("The new host is not available at the booking's time.", "new_host"))
-        }
+        Err(ReassignRefused::Status) => Err(AppError::conflict(
+            "Booking cannot be reassigned in its current status.",
+            "id",
+        )),
+        Err(ReassignRefused::SameHost) => Err(AppError::conflict(
+            "Booking cannot be reassigned to the same host.",
+            "new_host",
+        )),
+        Err(ReassignRefused::Failed(AppError::NotAvailable)) => Err(AppError::conflict(
+            "The new host is not available at the booking's time.",
+            "new_host",
+        )),
         Err(ReassignRefused::Failed(e)) => Err(e),
     }
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/approve", operation_id = "approve-booking", tag = "Bookings", params(("id" = String, Path)),
     responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn approve(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+pub async fn approve(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     f.only(&[], "Unsupported fields")?;
     let refusal = format!("Only a requested booking can be approved: '{id}'");
-    Ok(Json(act(&state, &p.account_id, &id, Action::Approve { reschedule_of_same_host: None }, None, refusal).await?))
+    Ok(Json(
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::Approve {
+                reschedule_of_same_host: None,
+            },
+            None,
+            refusal,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/decline", operation_id = "decline-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body(content = Object, description = "`{reason?}`"),
     responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn decline(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+pub async fn decline(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     f.only(&["reason"], "Unsupported fields")?;
     let reason = f.str("reason")?.unwrap_or_default();
     let refusal = format!("Only a requested booking can be declined: '{id}'");
-    Ok(Json(act(&state, &p.account_id, &id, Action::Decline, Some((reason, Actor::User)), refusal).await?))
+    Ok(Json(
+        act(
+            &state,
+            &p.account_id,
+            &id,
+            Action::Decline,
+            Some((reason, Actor::User)),
+            refusal,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/customer-cancel", operation_id = "customer-cancel-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body(content = Object, description = "`{cancellation_reason?}`: the guest cancels"),
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn customer_cancel(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
+pub async fn customer_cancel(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     f.only(&["cancellation_reason"], "Unsupported fields")?;
     let reason = f.str("cancellation_reason")?.unwrap_or_default();
     Ok(Json(
@@ -325,12 +486,28 @@ pub async fn customer_reschedule(
     Path(id): Path<String>,
     f: Fields,
 ) -> AppResult<Json<Value>> {
-    f.only(&["start_time", "booking_calendar", "guest_time_zone", "reschedule_reason"], "Unsupported fields")?;
-    let old = bookings::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    f.only(
+        &[
+            "start_time",
+            "booking_calendar",
+            "guest_time_zone",
+            "reschedule_reason",
+        ],
+        "Unsupported fields",
+    )?;
+    let old = bookings::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     // Where to: the calendar named, else where the booking was made.
     let cal = match (f.str("booking_calendar")?, &old.booking_page_id) {
         (None, Some(page)) => {
-            let (target, active) = scheduler::page_target(&state.db, &p.account_id, page, old.event_type_id.as_deref()).await?;
+            let (target, active) = scheduler::page_target(
+                &state.db,
+                &p.account_id,
+                page,
+                old.event_type_id.as_deref(),
+            )
+            .await?;
             if !active {
                 return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
                     "Meeting cannot be scheduled on an inactive booking page.",
@@ -342,11 +519,18 @@ pub async fn customer_reschedule(
         (named, _) => {
             let cal_id = named
                 .or_else(|| old.booking_calendar_id.clone())
-                .ok_or_else(|| AppError::invalid("Required fields are missing.", "booking_calendar"))?;
+                .ok_or_else(|| {
+                    AppError::invalid("Required fields are missing.", "booking_calendar")
+                })?;
             let cal = calendars::get(&state.db, &p.account_id, &cal_id)
                 .await?
                 .filter(|c| !c.deleted)
-                .ok_or_else(|| AppError::invalid(format!("No such booking calendar: '{cal_id}'"), "booking_calendar"))?;
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        format!("No such booking calendar: '{cal_id}'"),
+                        "booking_calendar",
+                    )
+                })?;
             if !cal.published {
                 return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
                     "Meeting cannot be scheduled on an unpublished booking calendar.",
@@ -356,13 +540,20 @@ pub async fn customer_reschedule(
             scheduler::Target::calendar(&cal)
         }
     };
-    let raw = f.str("start_time")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "start_time"))?;
+    let raw = f
+        .str("start_time")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "start_time"))?;
     let start = slotline_domain::time::parse_instant(&raw)
         .map(|ns| ns.div_euclid(1_000_000) as i64)
         .ok_or_else(|| AppError::invalid(format!("Invalid date: {raw}"), "start_time"))?;
     let zone = match f.str("guest_time_zone")? {
         Some(z) if slotline_domain::timezone::is_valid(&z) => z,
-        Some(z) => return Err(AppError::invalid(format!("Invalid timezone: '{z}'"), "guest_time_zone")),
+        Some(z) => {
+            return Err(AppError::invalid(
+                format!("Invalid timezone: '{z}'"),
+                "guest_time_zone",
+            ))
+        }
         None => old.customer_timezone.clone(),
     };
     let duration = cal.duration_of(&old);
@@ -379,6 +570,24 @@ pub async fn customer_reschedule(
         conversation_id: None,
     };
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
-    let outcome = scheduler::reschedule(&state.db, &state.base_url, &p.account_id, &old, &cal, request, reason, state.now()).await;
-    Ok(Json(respond(&state, &p.account_id, outcome, format!("Booking cannot be rescheduled: '{id}'")).await?))
+    let outcome = scheduler::reschedule(
+        &state.db,
+        &state.base_url,
+        &p.account_id,
+        &old,
+        &cal,
+        request,
+        reason,
+        state.now(),
+    )
+    .await;
+    Ok(Json(
+        respond(
+            &state,
+            &p.account_id,
+            outcome,
+            format!("Booking cannot be rescheduled: '{id}'"),
+        )
+        .await?,
+    ))
 }

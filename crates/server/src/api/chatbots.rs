@@ -29,7 +29,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/websites", get(list_websites).post(create_website))
         .route("/websites/{id}", get(get_website).delete(delete_website))
         .route("/bots", get(list_bots).post(create_bot))
-        .route("/bots/{id}", get(get_bot).patch(update_bot).delete(delete_bot))
+        .route(
+            "/bots/{id}",
+            get(get_bot).patch(update_bot).delete(delete_bot),
+        )
         .route("/audiences", get(list_audiences).post(create_audience))
         .route("/audiences/{id}", get(get_audience).delete(delete_audience))
 }
@@ -37,7 +40,10 @@ pub fn routes() -> Router<SharedState> {
 fn website_out(base_url: &str, w: &chatbots::Website) -> Value {
     let mut v = website_json(w);
     v["allowed_origins"] = json!(w.allowed_origins);
-    v["embed_code"] = json!(format!("<script src=\"{base_url}/widget.js?website_id={}\" defer></script>", w.id));
+    v["embed_code"] = json!(format!(
+        "<script src=\"{base_url}/widget.js?website_id={}\" defer></script>",
+        w.id
+    ));
     v
 }
 
@@ -60,7 +66,11 @@ fn audience_out(a: &chatbots::Audience) -> Value {
 #[utoipa::path(post, path = "/v2/websites", operation_id = "create-a-website", tag = "Chatbots",
     request_body(content = Object, description = "`{name, url, allowed_origins?}`: where the chat widget runs"),
     responses((status = 200, description = "The website, with its embed code"), (status = 400, body = ErrorBody)))]
-pub async fn create_website(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<Value>> {
+pub async fn create_website(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     f.only(&["name", "url", "allowed_origins"], "Unsupported fields")?;
     let name = required_text(&f, "name")?;
     let url = required_text(&f, "url")?;
@@ -71,28 +81,54 @@ pub async fn create_website(State(state): State<SharedState>, p: Principal, f: F
     for o in f.str_array("allowed_origins")?.unwrap_or_default() {
         match origin_of(&o).filter(|x| o.trim_end_matches('/') == x) {
             Some(x) => allowed.push(x),
-            None => return Err(AppError::invalid(format!("Invalid origin: '{o}'. Write scheme://host[:port]."), "allowed_origins")),
+            None => {
+                return Err(AppError::invalid(
+                    format!("Invalid origin: '{o}'. Write scheme://host[:port]."),
+                    "allowed_origins",
+                ))
+            }
         }
     }
-    let w = chatbots::create_website(&state.db, &p.account_id, &name, &url, &allowed, state.now()).await?;
+    let w = chatbots::create_website(&state.db, &p.account_id, &name, &url, &allowed, state.now())
+        .await?;
     Ok(Json(website_out(&state.base_url, &w)))
 }
 
 #[utoipa::path(get, path = "/v2/websites", operation_id = "list-all-websites", tag = "Chatbots",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "A list of websites"), (status = 400, body = ErrorBody)))]
-pub async fn list_websites(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_websites(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = chatbots::list_websites(&state.db, &p.account_id, &req).await?;
-    let data: Vec<Value> = rows.iter().map(|w| website_out(&state.base_url, w)).collect();
-    Ok(list::respond(&state.base_url, "/v2/websites", &params, &req, &page, data))
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|w| website_out(&state.base_url, w))
+        .collect();
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/websites",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/websites/{id}", operation_id = "get-a-website", tag = "Chatbots", params(("id" = String, Path)),
     responses((status = 200, description = "The website"), (status = 404, body = ErrorBody)))]
-pub async fn get_website(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let w = chatbots::website_of(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("website", &id))?;
+pub async fn get_website(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let w = chatbots::website_of(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("website", &id))?;
     if w.deleted {
         return Ok(list::redacted(&w.id, "website"));
     }
@@ -116,22 +152,43 @@ pub async fn delete_website(
 async fn checked_flow(state: &SharedState, account_id: &str, v: &Value) -> AppResult<Flow> {
     let flow = Flow::parse(v)?;
     for cal in flow.calendars() {
-        if booking_calendars::get(&state.db, account_id, cal).await?.filter(|c| !c.deleted).is_none() {
-            return Err(AppError::invalid(format!("No such booking calendar: '{cal}'"), "flow"));
+        if booking_calendars::get(&state.db, account_id, cal)
+            .await?
+            .filter(|c| !c.deleted)
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                format!("No such booking calendar: '{cal}'"),
+                "flow",
+            ));
         }
     }
-    let custom: Vec<&str> =
-        flow.steps.iter().filter_map(|s| s.maps_to.as_deref()).filter(|m| !slotline_domain::bot::CONTACT_FIELDS.contains(m)).collect();
+    let custom: Vec<&str> = flow
+        .steps
+        .iter()
+        .filter_map(|s| s.maps_to.as_deref())
+        .filter(|m| !slotline_domain::bot::CONTACT_FIELDS.contains(m))
+        .collect();
     if let Some(unknown) = custom_fields::first_unknown(&state.db, account_id, &custom).await? {
-        return Err(AppError::invalid(format!("No such custom field: '{unknown}'. Add it with POST /v2/custom-fields first."), "flow"));
+        return Err(AppError::invalid(
+            format!("No such custom field: '{unknown}'. Add it with POST /v2/custom-fields first."),
+            "flow",
+        ));
     }
     Ok(flow)
 }
 
 async fn live_owner(state: &SharedState, account_id: &str, f: &Fields) -> AppResult<String> {
     let owner = required_text(f, "owner")?;
-    if users::get(&state.db, account_id, &owner).await?.filter(|u| !u.deleted).is_none() {
-        return Err(AppError::invalid(format!("No such user: '{owner}'"), "owner"));
+    if users::get(&state.db, account_id, &owner)
+        .await?
+        .filter(|u| !u.deleted)
+        .is_none()
+    {
+        return Err(AppError::invalid(
+            format!("No such user: '{owner}'"),
+            "owner",
+        ));
     }
     Ok(owner)
 }
@@ -139,54 +196,97 @@ async fn live_owner(state: &SharedState, account_id: &str, f: &Fields) -> AppRes
 #[utoipa::path(post, path = "/v2/bots", operation_id = "create-a-bot", tag = "Chatbots",
     request_body(content = Object, description = "`{name, owner, flow: {steps: [...]}}`"),
     responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody)))]
-pub async fn create_bot(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<Value>> {
+pub async fn create_bot(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<Value>> {
     f.only(&["name", "owner", "flow"], "Unsupported fields")?;
     let name = required_text(&f, "name")?;
     let owner = live_owner(&state, &p.account_id, &f).await?;
     let flow = checked_flow(&state, &p.account_id, f.get("flow").unwrap_or(&Value::Null)).await?;
-    let b = chatbots::create_bot(&state.db, &p.account_id, &name, &owner, &flow, state.now()).await?;
+    let b =
+        chatbots::create_bot(&state.db, &p.account_id, &name, &owner, &flow, state.now()).await?;
     Ok(Json(bot_out(&b)))
 }
 
 #[utoipa::path(patch, path = "/v2/bots/{id}", operation_id = "update-a-bot", tag = "Chatbots", params(("id" = String, Path)),
     request_body(content = Object, description = "`{name?, owner?, flow?}`"),
     responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_bot(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Value>> {
-    chatbots::bot_of(&state.db, &p.account_id, &id).await?.filter(|b| !b.deleted).ok_or_else(|| AppError::not_found("bot", &id))?;
+pub async fn update_bot(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Value>> {
+    chatbots::bot_of(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|b| !b.deleted)
+        .ok_or_else(|| AppError::not_found("bot", &id))?;
     f.only(&["name", "owner", "flow"], "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let mut cols = Vec::new();
     if f.has("name") {
         cols.push(("name", Arg::from(required_text(&f, "name")?)));
     }
     if f.has("owner") {
-        cols.push(("owner_id", Arg::from(live_owner(&state, &p.account_id, &f).await?)));
+        cols.push((
+            "owner_id",
+            Arg::from(live_owner(&state, &p.account_id, &f).await?),
+        ));
     }
     if let Some(v) = f.get("flow") {
-        cols.push(("flow", Arg::from(serde_json::to_string(&checked_flow(&state, &p.account_id, v).await?)?)));
+        cols.push((
+            "flow",
+            Arg::from(serde_json::to_string(
+                &checked_flow(&state, &p.account_id, v).await?,
+            )?),
+        ));
     }
     chatbots::update(&state.db, "bots", &p.account_id, &id, cols, state.now()).await?;
-    let b = chatbots::bot_of(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("bot", &id))?;
+    let b = chatbots::bot_of(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("bot", &id))?;
     Ok(Json(bot_out(&b)))
 }
 
 #[utoipa::path(get, path = "/v2/bots", operation_id = "list-all-bots", tag = "Chatbots",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "A list of bots"), (status = 400, body = ErrorBody)))]
-pub async fn list_bots(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_bots(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = chatbots::list_bots(&state.db, &p.account_id, &req).await?;
     let data: Vec<Value> = rows.iter().map(bot_out).collect();
-    Ok(list::respond(&state.base_url, "/v2/bots", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/bots",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/bots/{id}", operation_id = "get-a-bot", tag = "Chatbots", params(("id" = String, Path)),
     responses((status = 200, description = "The bot"), (status = 404, body = ErrorBody)))]
-pub async fn get_bot(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let b = chatbots::bot_of(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("bot", &id))?;
+pub async fn get_bot(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let b = chatbots::bot_of(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("bot", &id))?;
     if b.deleted {
         return Ok(list::redacted(&b.id, "bot"));
     }
@@ -195,7 +295,11 @@ pub async fn get_bot(State(state): State<SharedState>, p: Principal, Path(id): P
 
 #[utoipa::path(delete, path = "/v2/bots/{id}", operation_id = "delete-a-bot", tag = "Chatbots", params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_bot(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_bot(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !chatbots::delete(&state.db, "bots", &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("bot", &id));
     }
@@ -205,46 +309,102 @@ pub async fn delete_bot(State(state): State<SharedState>, p: Principal, Path(id)
 #[utoipa::path(post, path = "/v2/audiences", operation_id = "create-an-audience", tag = "Chatbots",
     request_body(content = Object, description = "`{name, website, bot, pages?: [path prefixes], reach_out_after_seconds?}`"),
     responses((status = 200, description = "The audience"), (status = 400, body = ErrorBody)))]
-pub async fn create_audience(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<Value>> {
-    f.only(&["name", "website", "bot", "pages", "reach_out_after_seconds"], "Unsupported fields")?;
+pub async fn create_audience(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<Value>> {
+    f.only(
+        &["name", "website", "bot", "pages", "reach_out_after_seconds"],
+        "Unsupported fields",
+    )?;
     let name = required_text(&f, "name")?;
     let website = required_text(&f, "website")?;
     let bot = required_text(&f, "bot")?;
-    if chatbots::website_of(&state.db, &p.account_id, &website).await?.filter(|w| !w.deleted).is_none() {
-        return Err(AppError::invalid(format!("No such website: '{website}'"), "website"));
+    if chatbots::website_of(&state.db, &p.account_id, &website)
+        .await?
+        .filter(|w| !w.deleted)
+        .is_none()
+    {
+        return Err(AppError::invalid(
+            format!("No such website: '{website}'"),
+            "website",
+        ));
     }
-    if chatbots::bot_of(&state.db, &p.account_id, &bot).await?.filter(|b| !b.deleted).is_none() {
+    if chatbots::bot_of(&state.db, &p.account_id, &bot)
+        .await?
+        .filter(|b| !b.deleted)
+        .is_none()
+    {
         return Err(AppError::invalid(format!("No such bot: '{bot}'"), "bot"));
     }
     let pages = f.str_array("pages")?.unwrap_or_default();
     if let Some(bad) = pages.iter().find(|p| !p.starts_with('/')) {
-        return Err(AppError::invalid(format!("Invalid page: '{bad}'. Pages are paths starting with '/'."), "pages"));
+        return Err(AppError::invalid(
+            format!("Invalid page: '{bad}'. Pages are paths starting with '/'."),
+            "pages",
+        ));
     }
     let reach_out_after = match f.nullable_i64("reach_out_after_seconds")? {
         Some(Some(n)) if (0..=3600).contains(&n) => Some(n),
-        Some(Some(_)) => return Err(AppError::invalid("reach_out_after_seconds must be from 0 to 3600.", "reach_out_after_seconds")),
+        Some(Some(_)) => {
+            return Err(AppError::invalid(
+                "reach_out_after_seconds must be from 0 to 3600.",
+                "reach_out_after_seconds",
+            ))
+        }
         _ => None,
     };
-    let a = chatbots::NewAudience { website_id: &website, bot_id: &bot, name: &name, pages: &pages, reach_out_after };
-    Ok(Json(audience_out(&chatbots::create_audience(&state.db, &p.account_id, a, state.now()).await?)))
+    let a = chatbots::NewAudience {
+        website_id: &website,
+        bot_id: &bot,
+        name: &name,
+        pages: &pages,
+        reach_out_after,
+    };
+    Ok(Json(audience_out(
+        &chatbots::create_audience(&state.db, &p.account_id, a, state.now()).await?,
+    )))
 }
 
 #[utoipa::path(get, path = "/v2/audiences", operation_id = "list-all-audiences", tag = "Chatbots",
     params(("website" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "A list of audiences"), (status = 400, body = ErrorBody)))]
-pub async fn list_audiences(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_audiences(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) =
-        chatbots::list_audiences(&state.db, &p.account_id, params.id("website", &[IdKind::Website])?.as_deref(), &req).await?;
+    let (rows, page) = chatbots::list_audiences(
+        &state.db,
+        &p.account_id,
+        params.id("website", &[IdKind::Website])?.as_deref(),
+        &req,
+    )
+    .await?;
     let data: Vec<Value> = rows.iter().map(audience_out).collect();
-    Ok(list::respond(&state.base_url, "/v2/audiences", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/audiences",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/audiences/{id}", operation_id = "get-an-audience", tag = "Chatbots", params(("id" = String, Path)),
     responses((status = 200, description = "The audience"), (status = 404, body = ErrorBody)))]
-pub async fn get_audience(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let a = chatbots::audience_of(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("audience", &id))?;
+pub async fn get_audience(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let a = chatbots::audience_of(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("audience", &id))?;
     if a.deleted {
         return Ok(list::redacted(&a.id, "audience"));
     }

@@ -27,7 +27,12 @@ use crate::{
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/contacts", get(list_contacts).post(create_contact))
-        .route("/contacts/{id}", get(get_contact).patch(update_contact).delete(delete_contact))
+        .route(
+            "/contacts/{id}",
+            get(get_contact)
+                .patch(update_contact)
+                .delete(delete_contact),
+        )
 }
 
 async fn owners_for(
@@ -49,15 +54,28 @@ async fn owners_for(
 const EXPANDABLE: &[&str] = &["owner", "conversation"];
 
 /// The contact as JSON with its latest conversation when asked to expand it (extension).
-async fn with_conversation(state: &SharedState, account_id: &str, out: ContactOut, expand: &[String]) -> AppResult<serde_json::Value> {
+async fn with_conversation(
+    state: &SharedState,
+    account_id: &str,
+    out: ContactOut,
+    expand: &[String],
+) -> AppResult<serde_json::Value> {
     let mut v = serde_json::to_value(&out)?;
     if expand.iter().any(|e| e == "conversation") {
-        let latest = crate::store::conversations::latest_of_contact(&state.db, account_id, &out.id).await?;
-        v["conversation"] = latest.map(|c| crate::conversation_view::rest(&c, &serde_json::Map::new())).unwrap_or(serde_json::Value::Null);
+        let latest =
+            crate::store::conversations::latest_of_contact(&state.db, account_id, &out.id).await?;
+        v["conversation"] = latest
+            .map(|c| crate::conversation_view::rest(&c, &serde_json::Map::new()))
+            .unwrap_or(serde_json::Value::Null);
     }
     Ok(v)
 }
-const STATUSES: [&str; 4] = ["Qualified", "Sales qualified", "Marketing qualified", "Disqualified"];
+const STATUSES: [&str; 4] = [
+    "Qualified",
+    "Sales qualified",
+    "Marketing qualified",
+    "Disqualified",
+];
 
 /// Plain text columns: JSON name and column are the same.
 const TEXT_FIELDS: &[&str] = &[
@@ -98,7 +116,11 @@ const WRITABLE: &[&str] = &[
 ];
 
 /// Turns the writable fields present in the body into column values, validating each.
-async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult<(Vec<(&'static str, Arg)>, Option<Vec<(String, Value)>>)> {
+async fn columns(
+    state: &SharedState,
+    account_id: &str,
+    f: &Fields,
+) -> AppResult<(Vec<(&'static str, Arg)>, Option<Vec<(String, Value)>>)> {
     let mut cols: Vec<(&'static str, Arg)> = Vec::new();
     for name in TEXT_FIELDS {
         if let Some(v) = f.nullable_str(name)? {
@@ -108,27 +130,42 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
     // "" empties a phone or a time zone (as it empties a text field).
     if let Some(v) = f.nullable_str("phone")? {
         let v = v.filter(|p| !p.is_empty());
-        let number =
-            v.map(|p| phone::parse(&p).ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{p}'"), "phone"))).transpose()?;
+        let number = v
+            .map(|p| {
+                phone::parse(&p).ok_or_else(|| {
+                    AppError::invalid(format!("Invalid phone format: '{p}'"), "phone")
+                })
+            })
+            .transpose()?;
         cols.push(("phone", Arg::OptStr(number)));
     }
     if let Some(v) = f.nullable_str("timezone")? {
         let v = v.filter(|tz| !tz.is_empty());
         if let Some(tz) = &v {
             if !timezone::is_valid(tz) {
-                return Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone"));
+                return Err(AppError::invalid(
+                    format!("Invalid timezone: '{tz}'"),
+                    "timezone",
+                ));
             }
         }
         cols.push(("timezone", Arg::OptStr(v)));
     }
     if f.has("status") {
         // OnceHub: any value outside the list, or none, sets the status to null.
-        let status = f.get("status").and_then(Value::as_str).filter(|s| STATUSES.contains(s)).map(str::to_string);
+        let status = f
+            .get("status")
+            .and_then(Value::as_str)
+            .filter(|s| STATUSES.contains(s))
+            .map(str::to_string);
         cols.push(("status", Arg::OptStr(status)));
     }
     if let Some(v) = f.nullable_i64("employees")? {
         if v.is_some_and(|n| n < 0) {
-            return Err(invalid_value("employees", f.get("employees").unwrap_or(&Value::Null)));
+            return Err(invalid_value(
+                "employees",
+                f.get("employees").unwrap_or(&Value::Null),
+            ));
         }
         cols.push(("employees", Arg::OptI64(v)));
     }
@@ -143,8 +180,15 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
             Some(id) => id,
             None => return Err(invalid_value("owner", &Value::Null)),
         };
-        if users::get(&state.db, account_id, &owner).await?.filter(|u| !u.deleted).is_none() {
-            return Err(AppError::invalid(format!("No such user: '{owner}'"), "owner"));
+        if users::get(&state.db, account_id, &owner)
+            .await?
+            .filter(|u| !u.deleted)
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                format!("No such user: '{owner}'"),
+                "owner",
+            ));
         }
         cols.push(("owner_id", Arg::from(owner)));
     }
@@ -153,10 +197,12 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
         Some(Value::Array(items)) => {
             let mut out = Vec::new();
             for item in items {
-                let name = item
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| AppError::invalid("Each custom field needs a name and a value.", "custom_fields"))?;
+                let name = item.get("name").and_then(Value::as_str).ok_or_else(|| {
+                    AppError::invalid(
+                        "Each custom field needs a name and a value.",
+                        "custom_fields",
+                    )
+                })?;
                 let value = item.get("value").cloned().unwrap_or(Value::Null);
                 // A value is text, or a list of texts; each within the answer limit.
                 let texts: Vec<&str> = match &value {
@@ -168,20 +214,36 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
                     slotline_domain::limits::check("custom_field", "custom_fields.value", t)?;
                 }
                 if value.to_string().len() > 4 * slotline_domain::limits::LONG {
-                    return Err(AppError::invalid("custom_fields.value is too large.", "custom_fields.value"));
+                    return Err(AppError::invalid(
+                        "custom_fields.value is too large.",
+                        "custom_fields.value",
+                    ));
                 }
                 out.push((name.to_string(), value));
             }
             if out.len() > 100 {
-                return Err(AppError::invalid("At most 100 custom fields.", "custom_fields"));
+                return Err(AppError::invalid(
+                    "At most 100 custom fields.",
+                    "custom_fields",
+                ));
             }
             let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
-            if let Some(unknown) = custom_fields::first_unknown(&state.db, account_id, &names).await? {
-                return Err(AppError::invalid(format!("Custom field '{unknown}' does not exist in field library"), "custom_fields"));
+            if let Some(unknown) =
+                custom_fields::first_unknown(&state.db, account_id, &names).await?
+            {
+                return Err(AppError::invalid(
+                    format!("Custom field '{unknown}' does not exist in field library"),
+                    "custom_fields",
+                ));
             }
             Some(out)
         }
-        Some(_) => return Err(AppError::invalid("Must be an array of {name, value} objects.", "custom_fields")),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "Must be an array of {name, value} objects.",
+                "custom_fields",
+            ))
+        }
     };
     Ok((cols, custom))
 }
@@ -192,7 +254,11 @@ async fn columns(state: &SharedState, account_id: &str, f: &Fields) -> AppResult
            ("expand" = Option<String>, Query, description = "`owner` (or `data.owner`)"),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<ContactOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_contacts(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
@@ -207,16 +273,33 @@ pub async fn list_contacts(State(state): State<SharedState>, p: Principal, RawQu
     for c in rows {
         data.push(with_conversation(&state, &p.account_id, render(c, &owners), &expand).await?);
     }
-    Ok(list::respond(&state.base_url, "/v2/contacts", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/contacts",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
-async fn render_one(state: &SharedState, account_id: &str, id: &str, expand: &[String]) -> AppResult<Response> {
-    let c = contacts::get(&state.db, account_id, id).await?.ok_or_else(|| AppError::not_found("contact", id))?;
+async fn render_one(
+    state: &SharedState,
+    account_id: &str,
+    id: &str,
+    expand: &[String],
+) -> AppResult<Response> {
+    let c = contacts::get(&state.db, account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id))?;
     if c.deleted {
         return Ok(list::redacted(&c.id, "contact"));
     }
     let owners = owners_for(state, account_id, expand, std::slice::from_ref(&c)).await?;
-    Ok(Json(with_conversation(state, account_id, render(c, &owners), expand).await?).into_response())
+    Ok(
+        Json(with_conversation(state, account_id, render(c, &owners), expand).await?)
+            .into_response(),
+    )
 }
 
 #[utoipa::path(get, path = "/v2/contacts/{id}", operation_id = "get-a-single-contact", tag = "Contacts",
@@ -234,7 +317,11 @@ pub async fn get_contact(
 
 #[utoipa::path(post, path = "/v2/contacts", operation_id = "add-a-new-contact", tag = "Contacts", request_body = ContactOut,
     responses((status = 201, body = ContactOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Response> {
+pub async fn create_contact(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Response> {
     let mut allowed = WRITABLE.to_vec();
     allowed.extend(["email", "mobile_phone"]);
     f.only(&allowed, "Unsupported fields")?;
@@ -242,30 +329,49 @@ pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: F
     let address = f.nullable_str("email")?.flatten();
     let mobile = f.nullable_str("mobile_phone")?.flatten();
     if address.is_none() && mobile.is_none() {
-        return Err(AppError::invalid("At least one of 'email' or 'mobile_phone' is required.", "email"));
+        return Err(AppError::invalid(
+            "At least one of 'email' or 'mobile_phone' is required.",
+            "email",
+        ));
     }
     for required in ["first_name", "last_name"] {
         if f.str(required)?.is_none_or(|s| s.trim().is_empty()) {
-            return Err(AppError::invalid(format!("{required} is required"), required));
+            return Err(AppError::invalid(
+                format!("{required} is required"),
+                required,
+            ));
         }
     }
     if let Some(a) = &address {
         if !email::is_valid(a) {
-            return Err(AppError::invalid(format!("Invalid email format: '{a}'"), "email"));
+            return Err(AppError::invalid(
+                format!("Invalid email format: '{a}'"),
+                "email",
+            ));
         }
     }
     let mobile = mobile
-        .map(|m| phone::parse(&m).ok_or_else(|| AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone")))
+        .map(|m| {
+            phone::parse(&m).ok_or_else(|| {
+                AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone")
+            })
+        })
         .transpose()?;
     let (mut cols, custom) = columns(&state, &p.account_id, &f).await?;
     cols.push(("email", Arg::OptStr(address)));
     cols.push(("mobile_phone", Arg::OptStr(mobile)));
     if !cols.iter().any(|(c, _)| *c == "owner_id") {
-        let owner = accounts::get(&state.db, &p.account_id).await?.map(|a| a.owner_user_id).filter(|o| !o.is_empty());
+        let owner = accounts::get(&state.db, &p.account_id)
+            .await?
+            .map(|a| a.owner_user_id)
+            .filter(|o| !o.is_empty());
         cols.push(("owner_id", Arg::OptStr(owner)));
     }
     if let Some(custom) = custom {
-        cols.push(("custom_fields", Arg::from(contacts::custom_fields_json(&custom))));
+        cols.push((
+            "custom_fields",
+            Arg::from(contacts::custom_fields_json(&custom)),
+        ));
     }
     let id = contacts::create(&state.db, &p.account_id, cols, state.now()).await?;
     let mut res = render_one(&state, &p.account_id, &id, &[]).await?;
@@ -276,20 +382,37 @@ pub async fn create_contact(State(state): State<SharedState>, p: Principal, f: F
 #[utoipa::path(patch, path = "/v2/contacts/{id}", operation_id = "update-a-contact", tag = "Contacts", request_body = ContactOut,
     params(("id" = String, Path)),
     responses((status = 200, body = ContactOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn update_contact(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Response> {
-    contacts::get(&state.db, &p.account_id, &id).await?.filter(|c| !c.deleted).ok_or_else(|| AppError::not_found("contact", &id))?;
+pub async fn update_contact(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Response> {
+    contacts::get(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|c| !c.deleted)
+        .ok_or_else(|| AppError::not_found("contact", &id))?;
     for identifier in ["email", "mobile_phone"] {
         if f.has(identifier) {
-            return Err(AppError::invalid("Identifier fields (email, mobile_phone) cannot be updated via this endpoint", identifier));
+            return Err(AppError::invalid(
+                "Identifier fields (email, mobile_phone) cannot be updated via this endpoint",
+                identifier,
+            ));
         }
     }
     f.only(WRITABLE, "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     // OnceHub's update schema types each field without null (its create schema, the contact
     // object, admits null): a field is changed to a value, or emptied with "".
-    if let Some(name) = WRITABLE.iter().find(|n| **n != "custom_fields" && f.get(n).is_some_and(Value::is_null)) {
+    if let Some(name) = WRITABLE
+        .iter()
+        .find(|n| **n != "custom_fields" && f.get(n).is_some_and(Value::is_null))
+    {
         return Err(invalid_value(name, &Value::Null));
     }
     let (cols, custom) = columns(&state, &p.account_id, &f).await?;

@@ -26,14 +26,21 @@ use crate::{
 };
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/conversations", get(list_conversations)).route("/conversations/{id}", get(get_conversation))
+    Router::new()
+        .route("/conversations", get(list_conversations))
+        .route("/conversations/{id}", get(get_conversation))
 }
 
 const EXPANDABLE: &[&str] = &["contact", "owner", "bot", "website", "audience"];
 const STATUSES: [&str; 3] = ["started", "closed", "abandoned"];
 
 /// The expanded objects of a conversation, by field name.
-pub async fn expansions(state: &SharedState, account_id: &str, c: &Conversation, expand: &[String]) -> AppResult<Map<String, Value>> {
+pub async fn expansions(
+    state: &SharedState,
+    account_id: &str,
+    c: &Conversation,
+    expand: &[String],
+) -> AppResult<Map<String, Value>> {
     let mut m = Map::new();
     for field in expand {
         let value = match field.as_str() {
@@ -41,11 +48,19 @@ pub async fn expansions(state: &SharedState, account_id: &str, c: &Conversation,
                 Some(id) => Some(crate::contact_view::json(&state.db, account_id, id).await?),
                 None => None,
             },
-            "owner" => users::get(&state.db, account_id, &c.owner_id).await?.map(|u| json!(crate::user_view::UserOut::from(u))),
-            "bot" => chatbots::bot_of(&state.db, account_id, &c.bot_id).await?.map(|b| bot_json(&b)),
-            "website" => chatbots::website_of(&state.db, account_id, &c.website_id).await?.map(|w| website_json(&w)),
+            "owner" => users::get(&state.db, account_id, &c.owner_id)
+                .await?
+                .map(|u| json!(crate::user_view::UserOut::from(u))),
+            "bot" => chatbots::bot_of(&state.db, account_id, &c.bot_id)
+                .await?
+                .map(|b| bot_json(&b)),
+            "website" => chatbots::website_of(&state.db, account_id, &c.website_id)
+                .await?
+                .map(|w| website_json(&w)),
             "audience" => match &c.audience_id {
-                Some(id) => chatbots::audience_of(&state.db, account_id, id).await?.map(|a| audience_json(&a)),
+                Some(id) => chatbots::audience_of(&state.db, account_id, id)
+                    .await?
+                    .map(|a| audience_json(&a)),
                 None => None,
             },
             _ => None,
@@ -66,7 +81,11 @@ pub async fn expansions(state: &SharedState, account_id: &str, c: &Conversation,
            ("last_updated_time.gt" = Option<String>, Query), ("last_updated_time.lt" = Option<String>, Query),
            ("expand" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "A list of conversations"), (status = 400, body = ErrorBody)))]
-pub async fn list_conversations(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_conversations(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
@@ -84,9 +103,19 @@ pub async fn list_conversations(State(state): State<SharedState>, p: Principal, 
     let (rows, page) = conversations::list(&state.db, &p.account_id, &filter, &req).await?;
     let mut data = Vec::with_capacity(rows.len());
     for c in &rows {
-        data.push(conversation_view::rest(c, &expansions(&state, &p.account_id, c, &expand).await?));
+        data.push(conversation_view::rest(
+            c,
+            &expansions(&state, &p.account_id, c, &expand).await?,
+        ));
     }
-    Ok(list::respond(&state.base_url, "/v2/conversations", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/conversations",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/conversations/{id}", operation_id = "get-a-single-conversation", tag = "Conversations",
@@ -99,6 +128,12 @@ pub async fn get_conversation(
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
-    let c = conversations::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| conversations::not_found(&id))?;
-    Ok(Json(conversation_view::rest(&c, &expansions(&state, &p.account_id, &c, &expand).await?)).into_response())
+    let c = conversations::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| conversations::not_found(&id))?;
+    Ok(Json(conversation_view::rest(
+        &c,
+        &expansions(&state, &p.account_id, &c, &expand).await?,
+    ))
+    .into_response())
 }

@@ -16,7 +16,9 @@ use crate::{
 };
 
 pub fn routes() -> Router<SharedState> {
-    Router::new().route("/custom-fields", get(list_fields).post(create_field)).route("/custom-fields/{name}", delete(delete_field))
+    Router::new()
+        .route("/custom-fields", get(list_fields).post(create_field))
+        .route("/custom-fields/{name}", delete(delete_field))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -39,29 +41,62 @@ pub struct FieldInput {
 }
 
 fn out(f: custom_fields::CustomField) -> FieldOut {
-    FieldOut { object: "custom_field", name: f.name, label: f.label }
+    FieldOut {
+        object: "custom_field",
+        name: f.name,
+        label: f.label,
+    }
 }
 
 #[utoipa::path(get, path = "/v2/custom-fields", operation_id = "list-all-custom-fields", tag = "Contacts",
     responses((status = 200, body = list::ListEnvelope<FieldOut>)))]
-pub async fn list_fields(State(state): State<SharedState>, p: Principal) -> AppResult<Json<list::ListEnvelope<FieldOut>>> {
-    let data = custom_fields::list(&state.db, &p.account_id).await?.into_iter().map(out).collect();
-    Ok(Json(list::ListEnvelope { object: "list", data, has_more: false }))
+pub async fn list_fields(
+    State(state): State<SharedState>,
+    p: Principal,
+) -> AppResult<Json<list::ListEnvelope<FieldOut>>> {
+    let data = custom_fields::list(&state.db, &p.account_id)
+        .await?
+        .into_iter()
+        .map(out)
+        .collect();
+    Ok(Json(list::ListEnvelope {
+        object: "list",
+        data,
+        has_more: false,
+    }))
 }
 
 #[utoipa::path(post, path = "/v2/custom-fields", operation_id = "create-a-custom-field", tag = "Contacts", request_body = FieldInput,
     responses((status = 200, body = FieldOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_field(State(state): State<SharedState>, p: Principal, fields: Fields) -> AppResult<Json<FieldOut>> {
+pub async fn create_field(
+    State(state): State<SharedState>,
+    p: Principal,
+    fields: Fields,
+) -> AppResult<Json<FieldOut>> {
     fields.only(&["name", "label"], "Unsupported fields")?;
-    let name = fields.str("name")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "name"))?;
+    let name = fields
+        .str("name")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "name"))?;
     let valid = name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
-        return Err(AppError::invalid(format!("Invalid name: '{name}'. Use lowercase letters, digits and underscores."), "name"));
+        return Err(AppError::invalid(
+            format!("Invalid name: '{name}'. Use lowercase letters, digits and underscores."),
+            "name",
+        ));
     }
     let label = fields.str("label")?.unwrap_or_else(|| name.clone());
-    Ok(Json(out(custom_fields::create(&state.db, &p.account_id, &name, &label, state.now()).await?)))
+    Ok(Json(out(custom_fields::create(
+        &state.db,
+        &p.account_id,
+        &name,
+        &label,
+        state.now(),
+    )
+    .await?)))
 }
 
 #[utoipa::path(delete, path = "/v2/custom-fields/{name}", operation_id = "delete-a-custom-field", tag = "Contacts",

@@ -82,7 +82,9 @@ impl From<deliveries::Delivery> for DeliveryOut {
             event_type: d.event_type,
             webhook: d.webhook_id,
             // A pending delivery's due time is pushed forward while it is being attempted.
-            next_attempt_time: (d.status == "pending").then(|| d.next_attempt_time.map(format_millis)).flatten(),
+            next_attempt_time: (d.status == "pending")
+                .then(|| d.next_attempt_time.map(format_millis))
+                .flatten(),
             status: d.status,
             attempt_count: d.attempts,
             last_attempt_time: d.last_attempt_time.map(format_millis),
@@ -97,7 +99,9 @@ impl From<deliveries::Delivery> for DeliveryOut {
                     status_code: a.status_code,
                     error_kind: a.error_kind,
                     error: a.error,
-                    response_headers: a.response_headers.and_then(|h| serde_json::from_str(&h).ok()),
+                    response_headers: a
+                        .response_headers
+                        .and_then(|h| serde_json::from_str(&h).ok()),
                     response_body: a.response_body,
                     next_attempt_time: a.next_attempt_time.map(format_millis),
                     worker: a.worker,
@@ -107,7 +111,11 @@ impl From<deliveries::Delivery> for DeliveryOut {
     }
 }
 
-async fn live_webhook(state: &SharedState, account_id: &str, id: &str) -> AppResult<webhooks::Webhook> {
+async fn live_webhook(
+    state: &SharedState,
+    account_id: &str,
+    id: &str,
+) -> AppResult<webhooks::Webhook> {
     match webhooks::get(&state.db, account_id, id).await? {
         Some(w) if !w.deleted => Ok(w),
         _ => Err(AppError::not_found("webhook", id)),
@@ -119,7 +127,10 @@ fn enabled(hook: &webhooks::Webhook, param: &str) -> AppResult<()> {
     if hook.status == "enabled" {
         Ok(())
     } else {
-        Err(AppError::invalid("The webhook is disabled; enable it first.", param))
+        Err(AppError::invalid(
+            "The webhook is disabled; enable it first.",
+            param,
+        ))
     }
 }
 
@@ -141,22 +152,48 @@ pub async fn list_deliveries(
     let statuses = match params.get("status").filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
-            let list: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-            if let Some(bad) = list.iter().find(|s| !["pending", "delivered", "failed"].contains(&s.as_str())) {
-                return Err(AppError::invalid(format!("Invalid status: {bad}"), "status"));
+            let list: Vec<String> = raw
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if let Some(bad) = list
+                .iter()
+                .find(|s| !["pending", "delivered", "failed"].contains(&s.as_str()))
+            {
+                return Err(AppError::invalid(
+                    format!("Invalid status: {bad}"),
+                    "status",
+                ));
             }
             Some(list)
         }
     };
     let event_type = match params.get("type").filter(|s| !s.is_empty()) {
         Some(t) if EVENT_TYPES.contains(&t) || t == "webhook.test" => Some(t.to_string()),
-        Some(t) => return Err(AppError::invalid(format!("Invalid event type: {t}"), "type")),
+        Some(t) => {
+            return Err(AppError::invalid(
+                format!("Invalid event type: {t}"),
+                "type",
+            ))
+        }
         None => None,
     };
-    let filter = deliveries::DeliveryFilter { statuses, event_type, creation: params.range("creation_time")? };
+    let filter = deliveries::DeliveryFilter {
+        statuses,
+        event_type,
+        creation: params.range("creation_time")?,
+    };
     let (rows, page) = deliveries::list(&state.db, &p.account_id, &id, &filter, &req).await?;
     let data: Vec<DeliveryOut> = rows.into_iter().map(DeliveryOut::from).collect();
-    Ok(list::respond(&state.base_url, &format!("/v2/webhooks/{id}/deliveries"), &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        &format!("/v2/webhooks/{id}/deliveries"),
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 /// Answer of redeliver and recover.
@@ -170,18 +207,42 @@ pub struct Requeued {
     params(("id" = String, Path)),
     request_body(content = Object, description = "`{\"webhook\": \"WHK-…\"}` to send to one webhook (subscribed or not); empty for every subscriber"),
     responses((status = 200, body = Requeued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn redeliver(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Requeued>> {
+pub async fn redeliver(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Requeued>> {
     f.only(&["webhook"], "Unsupported fields")?;
-    let e = events::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("event", &id))?;
+    let e = events::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("event", &id))?;
     let webhook = f.str("webhook")?;
     if let Some(w) = &webhook {
-        let hook =
-            live_webhook(&state, &p.account_id, w).await.map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
+        let hook = live_webhook(&state, &p.account_id, w)
+            .await
+            .map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
         enabled(&hook, "webhook")?;
     }
-    let event_type = EVENT_TYPES.iter().copied().find(|t| *t == e.event_type).unwrap_or("webhook.test");
-    let event = NewEvent { id: e.id, event_type, payload: e.payload, creation_time: e.creation_time };
-    let ids = deliveries::redeliver(&state.db, &p.account_id, &event, webhook.as_deref(), state.now()).await?;
+    let event_type = EVENT_TYPES
+        .iter()
+        .copied()
+        .find(|t| *t == e.event_type)
+        .unwrap_or("webhook.test");
+    let event = NewEvent {
+        id: e.id,
+        event_type,
+        payload: e.payload,
+        creation_time: e.creation_time,
+    };
+    let ids = deliveries::redeliver(
+        &state.db,
+        &p.account_id,
+        &event,
+        webhook.as_deref(),
+        state.now(),
+    )
+    .await?;
     Ok(Json(Requeued { deliveries: ids }))
 }
 
@@ -196,12 +257,20 @@ pub struct Recovered {
     params(("id" = String, Path)),
     request_body(content = Object, description = "`{\"since\": time}`: failed deliveries of events since then are sent again"),
     responses((status = 200, body = Recovered), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn recover(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Recovered>> {
+pub async fn recover(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Recovered>> {
     f.only(&["since"], "Unsupported fields")?;
     let hook = live_webhook(&state, &p.account_id, &id).await?;
     enabled(&hook, "id")?;
-    let since = f.str("since")?.ok_or_else(|| AppError::invalid("Required fields are missing.", "since"))?;
-    let since = slotline_domain::time::parse_instant(&since).ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
+    let since = f
+        .str("since")?
+        .ok_or_else(|| AppError::invalid("Required fields are missing.", "since"))?;
+    let since = slotline_domain::time::parse_instant(&since)
+        .ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
     // Nanoseconds in; a delivery created in the same millisecond counts as since.
     let since_ms = (since.div_euclid(1_000_000)).clamp(i64::MIN as i128, i64::MAX as i128) as i64;
     let n = deliveries::recover(&state.db, &p.account_id, &id, since_ms, state.now()).await?;
@@ -217,7 +286,11 @@ pub struct TestSent {
 
 #[utoipa::path(post, path = "/v2/webhooks/{id}/test", operation_id = "send-a-test-event", tag = "Webhooks", params(("id" = String, Path)),
     responses((status = 200, body = TestSent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn send_test(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<TestSent>> {
+pub async fn send_test(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<TestSent>> {
     let hook = live_webhook(&state, &p.account_id, &id).await?;
     enabled(&hook, "id")?;
     let event = webhooks::send_test(&state.db, &p.account_id, &hook, state.now()).await?;
@@ -226,7 +299,11 @@ pub async fn send_test(State(state): State<SharedState>, p: Principal, Path(id):
 
 #[utoipa::path(post, path = "/v2/webhooks/{id}/enable", operation_id = "enable-a-webhook", tag = "Webhooks", params(("id" = String, Path)),
     responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody)))]
-pub async fn enable(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<WebhookOut>> {
+pub async fn enable(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<WebhookOut>> {
     if !webhooks::enable(&state.db, &p.account_id, &id).await? {
         return Err(AppError::not_found("webhook", &id));
     }

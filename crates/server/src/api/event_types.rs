@@ -23,8 +23,16 @@ use crate::{
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/event-types", get(list_event_types).post(create_event_type))
-        .route("/event-types/{id}", get(get_event_type).patch(update_event_type).delete(delete_event_type))
+        .route(
+            "/event-types",
+            get(list_event_types).post(create_event_type),
+        )
+        .route(
+            "/event-types/{id}",
+            get(get_event_type)
+                .patch(update_event_type)
+                .delete(delete_event_type),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -39,7 +47,12 @@ pub struct EventTypeOut {
 
 impl From<event_types::EventType> for EventTypeOut {
     fn from(e: event_types::EventType) -> Self {
-        EventTypeOut { object: "event_type", id: e.id, name: e.name, description: e.description }
+        EventTypeOut {
+            object: "event_type",
+            id: e.id,
+            name: e.name,
+            description: e.description,
+        }
     }
 }
 
@@ -58,18 +71,35 @@ fn not_found(id: &str) -> AppError {
 #[utoipa::path(get, path = "/v2/event-types", operation_id = "list-all-event-types", tag = "Event Types",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<EventTypeOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_event_types(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_event_types(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = event_types::list(&state.db, &p.account_id, &req).await?;
     let data: Vec<EventTypeOut> = rows.into_iter().map(EventTypeOut::from).collect();
-    Ok(list::respond(&state.base_url, "/v2/event-types", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/event-types",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/event-types/{id}", operation_id = "get-a-single-event-type", tag = "Event Types", params(("id" = String, Path)),
     responses((status = 200, body = EventTypeOut), (status = 404, body = ErrorBody)))]
-pub async fn get_event_type(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let e = event_types::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+pub async fn get_event_type(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let e = event_types::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     if e.deleted {
         return Ok(list::redacted(&e.id, "event_type"));
     }
@@ -78,11 +108,19 @@ pub async fn get_event_type(State(state): State<SharedState>, p: Principal, Path
 
 #[utoipa::path(post, path = "/v2/event-types", operation_id = "create-an-event-type", tag = "Event Types", request_body = EventTypeInput,
     responses((status = 200, body = EventTypeOut), (status = 400, body = ErrorBody)))]
-pub async fn create_event_type(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<EventTypeOut>> {
+pub async fn create_event_type(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<EventTypeOut>> {
     f.only(&["name", "description"], "Unsupported fields")?;
     let name = required_text(&f, "name")?;
     let description = optional_text(&f, "description", 5000)?.unwrap_or_default();
-    Ok(Json(event_types::create(&state.db, &p.account_id, &name, &description, state.now()).await?.into()))
+    Ok(Json(
+        event_types::create(&state.db, &p.account_id, &name, &description, state.now())
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(patch, path = "/v2/event-types/{id}", operation_id = "update-an-event-type", tag = "Event Types", request_body = EventTypeInput,
@@ -93,10 +131,16 @@ pub async fn update_event_type(
     Path(id): Path<String>,
     f: Fields,
 ) -> AppResult<Json<EventTypeOut>> {
-    event_types::get(&state.db, &p.account_id, &id).await?.filter(|e| !e.deleted).ok_or_else(|| not_found(&id))?;
+    event_types::get(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|e| !e.deleted)
+        .ok_or_else(|| not_found(&id))?;
     f.only(&["name", "description"], "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let mut cols = Vec::new();
     if f.has("name") {
@@ -108,7 +152,12 @@ pub async fn update_event_type(
     if !event_types::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
         return Err(not_found(&id));
     }
-    Ok(Json(event_types::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?.into()))
+    Ok(Json(
+        event_types::get(&state.db, &p.account_id, &id)
+            .await?
+            .ok_or_else(|| not_found(&id))?
+            .into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/v2/event-types/{id}", operation_id = "delete-an-event-type", tag = "Event Types", params(("id" = String, Path)),

@@ -24,15 +24,33 @@ pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_string) else { return next.run(req).await };
+    let Some(key) = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return next.run(req).await;
+    };
     if key.is_empty() || key.len() > 255 {
-        return AppError::invalid("Idempotency-Key must be 1 to 255 characters.", "Idempotency-Key").into_response();
+        return AppError::invalid(
+            "Idempotency-Key must be 1 to 255 characters.",
+            "Idempotency-Key",
+        )
+        .into_response();
     }
-    let Some(principal) = req.extensions().get::<Principal>().cloned() else { return next.run(req).await };
+    let Some(principal) = req.extensions().get::<Principal>().cloned() else {
+        return next.run(req).await;
+    };
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, state.body_limit).await {
         Ok(b) => b,
-        Err(_) => return AppError::PayloadTooLarge { limit: state.body_limit }.into_response(),
+        Err(_) => {
+            return AppError::PayloadTooLarge {
+                limit: state.body_limit,
+            }
+            .into_response()
+        }
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.uri.path().as_bytes());
@@ -59,13 +77,22 @@ pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -
         }
         Ok(Claim::Fresh) => {}
     }
-    let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let (parts, body) = res.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
     let outcome = if parts.status.is_server_error() {
         idempotency::release(&state.db, &principal.account_id, &key).await
     } else {
-        idempotency::record(&state.db, &principal.account_id, &key, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
+        idempotency::record(
+            &state.db,
+            &principal.account_id,
+            &key,
+            parts.status.as_u16(),
+            &String::from_utf8_lossy(&bytes),
+        )
+        .await
     };
     if let Err(e) = outcome {
         tracing::warn!(error = %e, "could not record the idempotent response");

@@ -24,8 +24,16 @@ use crate::{
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/master-pages", get(list_master_pages).post(create_master_page))
-        .route("/master-pages/{id}", get(get_master_page).patch(update_master_page).delete(delete_master_page))
+        .route(
+            "/master-pages",
+            get(list_master_pages).post(create_master_page),
+        )
+        .route(
+            "/master-pages/{id}",
+            get(get_master_page)
+                .patch(update_master_page)
+                .delete(delete_master_page),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -76,18 +84,35 @@ const FIELDS: [&str; 4] = ["name", "label", "slug", "active"];
 #[utoipa::path(get, path = "/v2/master-pages", operation_id = "list-all-master-pages", tag = "Master Pages",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<MasterPageOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_master_pages(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_master_pages(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = master_pages::list(&state.db, &p.account_id, &req).await?;
     let data: Vec<MasterPageOut> = rows.into_iter().map(|m| out(&state.base_url, m)).collect();
-    Ok(list::respond(&state.base_url, "/v2/master-pages", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/master-pages",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/master-pages/{id}", operation_id = "get-a-single-master-page", tag = "Master Pages", params(("id" = String, Path)),
     responses((status = 200, body = MasterPageOut), (status = 404, body = ErrorBody)))]
-pub async fn get_master_page(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let m = master_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+pub async fn get_master_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let m = master_pages::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     if m.deleted {
         return Ok(list::redacted(&m.id, "master_page"));
     }
@@ -96,13 +121,26 @@ pub async fn get_master_page(State(state): State<SharedState>, p: Principal, Pat
 
 #[utoipa::path(post, path = "/v2/master-pages", operation_id = "create-a-master-page", tag = "Master Pages", request_body = MasterPageInput,
     responses((status = 200, body = MasterPageOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_master_page(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<MasterPageOut>> {
+pub async fn create_master_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<MasterPageOut>> {
     f.only(&FIELDS, "Unsupported fields")?;
     let name = required_text(&f, "name")?;
     let label = optional_text(&f, "label", 200)?.unwrap_or_else(|| name.clone());
     let slug = slug_field(&f)?.unwrap_or_else(|| slug::from_name(&name));
     let active = f.bool("active")?.unwrap_or(true);
-    let m = master_pages::create(&state.db, &p.account_id, &name, &label, &slug, active, state.now()).await?;
+    let m = master_pages::create(
+        &state.db,
+        &p.account_id,
+        &name,
+        &label,
+        &slug,
+        active,
+        state.now(),
+    )
+    .await?;
     Ok(Json(out(&state.base_url, m)))
 }
 
@@ -115,10 +153,16 @@ pub async fn update_master_page(
     Path(id): Path<String>,
     f: Fields,
 ) -> AppResult<Json<MasterPageOut>> {
-    master_pages::get(&state.db, &p.account_id, &id).await?.filter(|m| !m.deleted).ok_or_else(|| not_found(&id))?;
+    master_pages::get(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|m| !m.deleted)
+        .ok_or_else(|| not_found(&id))?;
     f.only(&FIELDS, "Unsupported field")?;
     if f.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let mut cols = Vec::new();
     if f.has("name") {
@@ -136,7 +180,9 @@ pub async fn update_master_page(
     if !master_pages::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
         return Err(not_found(&id));
     }
-    let m = master_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| not_found(&id))?;
+    let m = master_pages::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     Ok(Json(out(&state.base_url, m)))
 }
 

@@ -55,8 +55,14 @@ pub fn router(state: SharedState) -> Router {
         .merge(one_time_links::routes())
         .merge(chatbots::routes())
         .merge(conversations::routes())
-        .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::guard,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ))
         .route("/openapi.json", get(openapi::serve));
     Router::new()
         .nest("/v2", v2)
@@ -64,17 +70,30 @@ pub fn router(state: SharedState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.body_limit))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.connections.idle_timeout))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::request_limits::check))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.connections.idle_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::request_limits::check,
+        ))
         .layer(middleware::from_fn(crate::error::one_shape))
         .layer(middleware::from_fn(request_id::stamp))
         .with_state(state)
 }
 
 async fn not_found(req: Request) -> impl IntoResponse {
-    AppError::RouteNotFound(format!("Unrecognized request URL ({}: {}).", req.method(), req.uri().path()))
+    AppError::RouteNotFound(format!(
+        "Unrecognized request URL ({}: {}).",
+        req.method(),
+        req.uri().path()
+    ))
 }
 
 async fn method_not_allowed(req: Request) -> impl IntoResponse {
-    AppError::MethodNotAllowed(format!("Method {} is not allowed for {}.", req.method(), req.uri().path()))
+    AppError::MethodNotAllowed(format!(
+        "Method {} is not allowed for {}.",
+        req.method(),
+        req.uri().path()
+    ))
 }

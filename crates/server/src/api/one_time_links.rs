@@ -76,18 +76,36 @@ fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
                     ));
                 }
             }
-            if let Some((k, _)) = m.iter().find(|(_, v)| !(v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string)))) {
-                return Err(AppError::invalid(format!("Invalid value for '{k}': use a string or an array of strings."), "booking_form"));
+            if let Some((k, _)) = m.iter().find(|(_, v)| {
+                !(v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
+            }) {
+                return Err(AppError::invalid(
+                    format!("Invalid value for '{k}': use a string or an array of strings."),
+                    "booking_form",
+                ));
             }
             m.clone()
         }
-        Some(_) => return Err(AppError::invalid("booking_form must be an object.", "booking_form")),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "booking_form must be an object.",
+                "booking_form",
+            ))
+        }
     };
     let utm = match f.get("utm_params") {
         None => Value::Null,
-        Some(Value::Null) => return Err(AppError::invalid("utm_params must be an object.", "utm_params")),
+        Some(Value::Null) => {
+            return Err(AppError::invalid(
+                "utm_params must be an object.",
+                "utm_params",
+            ))
+        }
         Some(Value::Object(m)) if m.values().any(Value::is_null) => {
-            return Err(AppError::invalid("utm_params tags must be strings.", "utm_params"));
+            return Err(AppError::invalid(
+                "utm_params tags must be strings.",
+                "utm_params",
+            ));
         }
         Some(tags) => {
             // The five tags, each within its limit; only those given are kept with the link.
@@ -103,17 +121,27 @@ fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
         Some(Value::Object(m)) => {
             let mut out = Map::new();
             if let Some(h) = m.get("host") {
-                let h = h
-                    .as_str()
-                    .filter(|h| email::is_valid(h))
-                    .ok_or_else(|| AppError::invalid("booking_settings.host must be an email address.", "booking_settings.host"))?;
+                let h = h.as_str().filter(|h| email::is_valid(h)).ok_or_else(|| {
+                    AppError::invalid(
+                        "booking_settings.host must be an email address.",
+                        "booking_settings.host",
+                    )
+                })?;
                 out.insert("host".into(), json!(h));
             }
             if let Some(c) = m.get("co_hosts") {
                 let c = c.as_str().ok_or_else(|| {
-                    AppError::invalid("booking_settings.co_hosts must be comma-separated emails.", "booking_settings.co_hosts")
+                    AppError::invalid(
+                        "booking_settings.co_hosts must be comma-separated emails.",
+                        "booking_settings.co_hosts",
+                    )
                 })?;
-                if !c.split(',').map(str::trim).filter(|s| !s.is_empty()).all(email::is_valid) {
+                if !c
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .all(email::is_valid)
+                {
                     return Err(AppError::invalid(
                         "booking_settings.co_hosts must be comma-separated emails.",
                         "booking_settings.co_hosts",
@@ -128,30 +156,57 @@ fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
                     }
                     _ => {
                         return Err(AppError::invalid(
-                            format!("Invalid duration_minutes: {d}. Use one of the calendar's durations."),
+                            format!(
+                            "Invalid duration_minutes: {d}. Use one of the calendar's durations."
+                        ),
                             "booking_settings.duration_minutes",
                         ))
                     }
                 }
             }
             if let Some(s) = m.get("skip") {
-                let steps = s.as_array().filter(|a| a.iter().all(|x| x.as_str().is_some_and(|x| STEPS.contains(&x))));
+                let steps = s.as_array().filter(|a| {
+                    a.iter()
+                        .all(|x| x.as_str().is_some_and(|x| STEPS.contains(&x)))
+                });
                 let steps = steps.ok_or_else(|| {
-                    AppError::invalid("booking_settings.skip lists steps: contact_info, questions, co_hosts.", "booking_settings.skip")
+                    AppError::invalid(
+                        "booking_settings.skip lists steps: contact_info, questions, co_hosts.",
+                        "booking_settings.skip",
+                    )
                 })?;
                 out.insert("skip".into(), Value::Array(steps.clone()));
             }
-            if let Some(k) = m.keys().find(|k| !["host", "co_hosts", "duration_minutes", "skip"].contains(&k.as_str())) {
-                return Err(AppError::invalid(format!("Received unknown parameter: booking_settings.{k}"), "booking_settings"));
+            if let Some(k) = m
+                .keys()
+                .find(|k| !["host", "co_hosts", "duration_minutes", "skip"].contains(&k.as_str()))
+            {
+                return Err(AppError::invalid(
+                    format!("Received unknown parameter: booking_settings.{k}"),
+                    "booking_settings",
+                ));
             }
             Value::Object(out)
         }
-        Some(_) => return Err(AppError::invalid("booking_settings must be an object.", "booking_settings")),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "booking_settings must be an object.",
+                "booking_settings",
+            ))
+        }
     };
-    Ok(json!({"hide_url_params": hide, "booking_form": form, "utm_params": utm, "booking_settings": settings}))
+    Ok(
+        json!({"hide_url_params": hide, "booking_form": form, "utm_params": utm, "booking_settings": settings}),
+    )
 }
 
-async fn create(state: &SharedState, account_id: &str, kind: &str, target: &str, options: Value) -> AppResult<Json<LinkCreated>> {
+async fn create(
+    state: &SharedState,
+    account_id: &str,
+    kind: &str,
+    target: &str,
+    options: Value,
+) -> AppResult<Json<LinkCreated>> {
     let now = state.now();
     let link = OneTimeLink {
         id: new_bare_id(),
@@ -164,7 +219,11 @@ async fn create(state: &SharedState, account_id: &str, kind: &str, target: &str,
         booking_id: None,
     };
     one_time_links::create(&state.db, account_id, &link).await?;
-    Ok(Json(LinkCreated { url: url(&state.base_url, &link.id), id: link.id, creation_time: format_millis(now) }))
+    Ok(Json(LinkCreated {
+        url: url(&state.base_url, &link.id),
+        id: link.id,
+        creation_time: format_millis(now),
+    }))
 }
 
 #[utoipa::path(post, path = "/v2/booking-calendars/{id}/one-time-links", operation_id = "booking-calendars-create-a-one-time-link", tag = "Booking Calendars",
@@ -182,7 +241,10 @@ pub async fn for_calendar(
         .filter(|c| !c.deleted)
         .ok_or_else(|| AppError::not_found("booking calendar", &id))?;
     if !cal.published {
-        return Err(AppError::invalid(format!("This booking calendar does not allow creation of one time links: '{id}'"), "id"));
+        return Err(AppError::invalid(
+            format!("This booking calendar does not allow creation of one time links: '{id}'"),
+            "id",
+        ));
     }
     let options = calendar_options(&f, &cal.settings.durations)?;
     create(&state, &p.account_id, "booking_calendar", &id, options).await
@@ -190,19 +252,40 @@ pub async fn for_calendar(
 
 #[utoipa::path(post, path = "/v2/master-pages/{id}/one-time-links", operation_id = "create-one-time-link", tag = "Master Pages", params(("id" = String, Path)),
     responses((status = 200, body = LinkCreated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn for_master_page(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<LinkCreated>> {
-    let page = master_pages::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("master page", &id))?;
+pub async fn for_master_page(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<LinkCreated>> {
+    let page = master_pages::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("master page", &id))?;
     if page.deleted {
-        return Err(AppError::invalid(format!("This master page is deleted: '{id}'"), "id"));
+        return Err(AppError::invalid(
+            format!("This master page is deleted: '{id}'"),
+            "id",
+        ));
     }
-    create(&state, &p.account_id, "master_page", &id, json!({"hide_url_params": true})).await
+    create(
+        &state,
+        &p.account_id,
+        "master_page",
+        &id,
+        json!({"hide_url_params": true}),
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/v2/one-time-links/{id}", operation_id = "get-a-one-time-link", tag = "Booking Calendars", params(("id" = String, Path)),
     responses((status = 200, body = LinkOut), (status = 404, body = ErrorBody)))]
-pub async fn get_link(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<LinkOut>> {
-    let l =
-        one_time_links::get(&state.db, &p.account_id, &id, state.now()).await?.ok_or_else(|| AppError::not_found("one-time link", &id))?;
+pub async fn get_link(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<LinkOut>> {
+    let l = one_time_links::get(&state.db, &p.account_id, &id, state.now())
+        .await?
+        .ok_or_else(|| AppError::not_found("one-time link", &id))?;
     Ok(Json(LinkOut {
         object: "one_time_link",
         url: url(&state.base_url, &l.id),

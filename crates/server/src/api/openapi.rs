@@ -14,8 +14,9 @@ use utoipa::{
 };
 
 use super::{
-    booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields, deliveries, event_types, events, list,
-    master_pages, one_time_links, scheduling, teams, test_key, users, webhooks,
+    booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields,
+    deliveries, event_types, events, list, master_pages, one_time_links, scheduling, teams,
+    test_key, users, webhooks,
 };
 use crate::error::ErrorBody;
 
@@ -114,7 +115,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, doc: &mut Doc) {
         let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("ApiKey", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("API-Key"))));
+        components.add_security_scheme(
+            "ApiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("API-Key"))),
+        );
     }
 }
 
@@ -123,9 +127,24 @@ struct MarkExtensions;
 impl Modify for MarkExtensions {
     fn modify(&self, doc: &mut Doc) {
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten() {
-                if op.operation_id.as_deref().is_some_and(|id| EXTENSIONS.contains(&id)) {
-                    let ext = ExtensionsBuilder::new().add("x-slotline-extension", true).build();
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.put,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if op
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| EXTENSIONS.contains(&id))
+                {
+                    let ext = ExtensionsBuilder::new()
+                        .add("x-slotline-extension", true)
+                        .build();
                     match &mut op.extensions {
                         Some(e) => e.merge(ext),
                         None => op.extensions = Some(ext),
@@ -138,7 +157,11 @@ impl Modify for MarkExtensions {
 
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serializes"))
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document serializes")
+    })
 }
 
 pub async fn serve() -> impl IntoResponse {

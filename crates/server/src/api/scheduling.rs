@@ -53,9 +53,21 @@ fn slot_locations(settings: &Settings) -> Vec<SlotLocation> {
         .locations
         .iter()
         .map(|l| match l.kind.as_str() {
-            "virtual" => SlotLocation { kind: l.kind.clone(), value: l.value.clone(), id: None },
-            "physical" => SlotLocation { kind: l.kind.clone(), value: None, id: l.id.clone() },
-            _ => SlotLocation { kind: l.kind.clone(), value: None, id: None },
+            "virtual" => SlotLocation {
+                kind: l.kind.clone(),
+                value: l.value.clone(),
+                id: None,
+            },
+            "physical" => SlotLocation {
+                kind: l.kind.clone(),
+                value: None,
+                id: l.id.clone(),
+            },
+            _ => SlotLocation {
+                kind: l.kind.clone(),
+                value: None,
+                id: None,
+            },
         })
         .collect()
 }
@@ -84,8 +96,16 @@ pub async fn time_slots(
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
-    let closed = (!cal.published).then_some("Time slots cannot be retrieved from an unpublished booking calendar.");
-    slots_on(&state, &p.account_id, &Target::calendar(&cal), &Params::parse(q.as_deref()), closed).await
+    let closed = (!cal.published)
+        .then_some("Time slots cannot be retrieved from an unpublished booking calendar.");
+    slots_on(
+        &state,
+        &p.account_id,
+        &Target::calendar(&cal),
+        &Params::parse(q.as_deref()),
+        closed,
+    )
+    .await
 }
 
 /// The free start times of a target in the window the query asks for (default: a week from now).
@@ -97,25 +117,49 @@ async fn slots_on(
     closed: Option<&str>,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
     if let Some(message) = closed {
-        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(message, "id")));
+        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
+            message, "id",
+        )));
     }
     let now = state.now();
     let start = instant_param(params, "start_time")?.unwrap_or(now);
     let end = instant_param(params, "end_time")?.unwrap_or(start + 7 * 24 * 60 * MINUTE);
     if end <= start {
-        return Err(AppError::invalid("End time must be after the start time.", "end_time"));
+        return Err(AppError::invalid(
+            "End time must be after the start time.",
+            "end_time",
+        ));
     }
     if end - start > MAX_WINDOW {
-        return Err(AppError::invalid("The time range between start_time and end_time cannot be longer than 30 days.", "end_time"));
+        return Err(AppError::invalid(
+            "The time range between start_time and end_time cannot be longer than 30 days.",
+            "end_time",
+        ));
     }
     let asked = params
         .get("duration_minutes")
-        .map(|d| d.parse::<u32>().map_err(|_| AppError::invalid(format!("Invalid duration_minutes: {d}"), "duration_minutes")))
+        .map(|d| {
+            d.parse::<u32>().map_err(|_| {
+                AppError::invalid(format!("Invalid duration_minutes: {d}"), "duration_minutes")
+            })
+        })
         .transpose()?;
     let duration = booking_request::duration_of(&target.settings, asked)?;
-    let window = Interval { start: start.max(now), end };
-    let starts = scheduler::time_slots(&state.db, account_id, target, duration, window, now).await?;
-    Ok(Json(starts.into_iter().map(|s| TimeSlot { start_time: format_millis(s), locations: slot_locations(&target.settings) }).collect()))
+    let window = Interval {
+        start: start.max(now),
+        end,
+    };
+    let starts =
+        scheduler::time_slots(&state.db, account_id, target, duration, window, now).await?;
+    Ok(Json(
+        starts
+            .into_iter()
+            .map(|s| TimeSlot {
+                start_time: format_millis(s),
+                locations: slot_locations(&target.settings),
+            })
+            .collect(),
+    ))
 }
 
 /// Body of `POST /v2/booking-calendars/{id}/schedule`.
@@ -149,31 +193,53 @@ pub struct Scheduled {
 #[utoipa::path(post, path = "/v2/booking-calendars/{id}/schedule", operation_id = "book-a-time-slot-for-a-booking-calendar", tag = "Booking Calendars",
     params(("id" = String, Path)), request_body = ScheduleInput,
     responses((status = 200, body = Scheduled), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn schedule(State(state): State<SharedState>, p: Principal, Path(id): Path<String>, f: Fields) -> AppResult<Json<Scheduled>> {
+pub async fn schedule(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+    f: Fields,
+) -> AppResult<Json<Scheduled>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
-    let closed = (!cal.published).then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
+    let closed = (!cal.published)
+        .then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
     book_on(&state, &p.account_id, &Target::calendar(&cal), &f, closed).await
 }
 
 /// Validates a booking request against the target's settings and books it.
-async fn book_on(state: &SharedState, account_id: &str, target: &Target, f: &Fields, closed: Option<&str>) -> AppResult<Json<Scheduled>> {
+async fn book_on(
+    state: &SharedState,
+    account_id: &str,
+    target: &Target,
+    f: &Fields,
+    closed: Option<&str>,
+) -> AppResult<Json<Scheduled>> {
     let raw_start = f.str("start_time")?.ok_or_else(|| missing("start_time"))?;
-    let zone = f.str("guest_time_zone")?.ok_or_else(|| missing("guest_time_zone"))?;
+    let zone = f
+        .str("guest_time_zone")?
+        .ok_or_else(|| missing("guest_time_zone"))?;
     let form = match f.get("booking_form") {
         Some(Value::Object(m)) => m.clone(),
         None | Some(Value::Null) => return Err(missing("booking_form")),
-        Some(_) => return Err(AppError::invalid("booking_form must be an object.", "booking_form")),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "booking_form must be an object.",
+                "booking_form",
+            ))
+        }
     };
     if let Some(message) = closed {
-        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(message, "id")));
+        return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
+            message, "id",
+        )));
     }
     let duration = match f.get("duration_minutes") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_u64()
-                .map(|n| n as u32)
-                .ok_or_else(|| AppError::invalid("duration_minutes must be a whole number.", "duration_minutes"))?,
-        ),
+        Some(v) => Some(v.as_u64().map(|n| n as u32).ok_or_else(|| {
+            AppError::invalid(
+                "duration_minutes must be a whole number.",
+                "duration_minutes",
+            )
+        })?),
     };
     let input = booking_request::Input {
         start_time: raw_start,
@@ -185,7 +251,15 @@ async fn book_on(state: &SharedState, account_id: &str, target: &Target, f: &Fie
         subject: None,
     };
     let request = booking_request::parse(&target.settings, input)?;
-    let booking = scheduler::book(&state.db, &state.base_url, account_id, target, request, state.now()).await?;
+    let booking = scheduler::book(
+        &state.db,
+        &state.base_url,
+        account_id,
+        target,
+        request,
+        state.now(),
+    )
+    .await?;
     Ok(Json(Scheduled { id: booking.id }))
 }
 
@@ -200,8 +274,10 @@ pub async fn page_time_slots(
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
     let params = Params::parse(q.as_deref());
-    let (target, active) = scheduler::page_target(&state.db, &p.account_id, &id, params.get("event_type")).await?;
-    let closed = (!active).then_some("Time slots cannot be retrieved from an inactive booking page.");
+    let (target, active) =
+        scheduler::page_target(&state.db, &p.account_id, &id, params.get("event_type")).await?;
+    let closed =
+        (!active).then_some("Time slots cannot be retrieved from an inactive booking page.");
     slots_on(&state, &p.account_id, &target, &params, closed).await
 }
 
@@ -214,7 +290,13 @@ pub async fn page_schedule(
     Path(id): Path<String>,
     f: Fields,
 ) -> AppResult<Json<Scheduled>> {
-    let (target, active) = scheduler::page_target(&state.db, &p.account_id, &id, f.str("event_type")?.as_deref()).await?;
+    let (target, active) = scheduler::page_target(
+        &state.db,
+        &p.account_id,
+        &id,
+        f.str("event_type")?.as_deref(),
+    )
+    .await?;
     let closed = (!active).then_some("Meeting cannot be scheduled on an inactive booking page.");
     book_on(&state, &p.account_id, &target, &f, closed).await
 }

@@ -35,7 +35,10 @@ pub fn optional_text(f: &Fields, name: &str, max: usize) -> AppResult<Option<Str
 pub fn slug_field(f: &Fields) -> AppResult<Option<String>> {
     match f.str("slug")? {
         Some(s) if slug::is_valid(&s) => Ok(Some(s)),
-        Some(s) => Err(AppError::invalid(format!("Invalid slug: '{s}'. Use 3 to 64 lowercase letters, digits and hyphens."), "slug")),
+        Some(s) => Err(AppError::invalid(
+            format!("Invalid slug: '{s}'. Use 3 to 64 lowercase letters, digits and hyphens."),
+            "slug",
+        )),
         None => Ok(None),
     }
 }

@@ -24,7 +24,10 @@ use crate::{
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/teams", get(list_teams).post(create_team))
-        .route("/teams/{id}", get(get_team).patch(update_team).delete(delete_team))
+        .route(
+            "/teams/{id}",
+            get(get_team).patch(update_team).delete(delete_team),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -38,7 +41,11 @@ pub struct TeamOut {
 
 impl From<teams::Team> for TeamOut {
     fn from(t: teams::Team) -> Self {
-        TeamOut { object: "team", id: t.id, name: t.name }
+        TeamOut {
+            object: "team",
+            id: t.id,
+            name: t.name,
+        }
     }
 }
 
@@ -62,18 +69,41 @@ fn team_name(fields: &Fields) -> AppResult<String> {
     params(("user" = Option<String>, Query, description = "Only teams this user belongs to"),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<TeamOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_teams(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_teams(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = teams::list(&state.db, &p.account_id, params.id("user", &[IdKind::User])?.as_deref(), &req).await?;
+    let (rows, page) = teams::list(
+        &state.db,
+        &p.account_id,
+        params.id("user", &[IdKind::User])?.as_deref(),
+        &req,
+    )
+    .await?;
     let data: Vec<TeamOut> = rows.into_iter().map(TeamOut::from).collect();
-    Ok(list::respond(&state.base_url, "/v2/teams", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/teams",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/teams/{id}", operation_id = "get-a-single-team", tag = "Teams", params(("id" = String, Path)),
     responses((status = 200, body = TeamOut), (status = 404, body = ErrorBody)))]
-pub async fn get_team(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let team = teams::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("team", &id))?;
+pub async fn get_team(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let team = teams::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("team", &id))?;
     if team.deleted {
         return Ok(list::redacted(&team.id, "team"));
     }
@@ -82,9 +112,17 @@ pub async fn get_team(State(state): State<SharedState>, p: Principal, Path(id): 
 
 #[utoipa::path(post, path = "/v2/teams", operation_id = "create-a-team", tag = "Teams", request_body = TeamInput,
     responses((status = 200, body = TeamOut), (status = 400, body = ErrorBody)))]
-pub async fn create_team(State(state): State<SharedState>, p: Principal, fields: Fields) -> AppResult<Json<TeamOut>> {
+pub async fn create_team(
+    State(state): State<SharedState>,
+    p: Principal,
+    fields: Fields,
+) -> AppResult<Json<TeamOut>> {
     let name = team_name(&fields)?;
-    Ok(Json(teams::create(&state.db, &p.account_id, &name, state.now()).await?.into()))
+    Ok(Json(
+        teams::create(&state.db, &p.account_id, &name, state.now())
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(patch, path = "/v2/teams/{id}", operation_id = "update-a-team", tag = "Teams", request_body = TeamInput,
@@ -95,17 +133,28 @@ pub async fn update_team(
     Path(id): Path<String>,
     fields: Fields,
 ) -> AppResult<Json<TeamOut>> {
-    teams::get(&state.db, &p.account_id, &id).await?.filter(|t| !t.deleted).ok_or_else(|| AppError::not_found("team", &id))?;
+    teams::get(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|t| !t.deleted)
+        .ok_or_else(|| AppError::not_found("team", &id))?;
     let name = team_name(&fields)?;
     if !teams::rename(&state.db, &p.account_id, &id, &name, state.now()).await? {
         return Err(AppError::not_found("team", &id));
     }
-    Ok(Json(TeamOut { object: "team", id, name }))
+    Ok(Json(TeamOut {
+        object: "team",
+        id,
+        name,
+    }))
 }
 
 #[utoipa::path(delete, path = "/v2/teams/{id}", operation_id = "delete-a-team", tag = "Teams", params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 404, body = ErrorBody)))]
-pub async fn delete_team(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
+pub async fn delete_team(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
     if !teams::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("team", &id));
     }

@@ -24,8 +24,14 @@ use crate::{
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).patch(update_user).delete(delete_user))
-        .route("/users/{id}/scheduling-availability", get(get_availability).patch(patch_availability))
+        .route(
+            "/users/{id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        )
+        .route(
+            "/users/{id}/scheduling-availability",
+            get(get_availability).patch(patch_availability),
+        )
 }
 
 /// Body of `POST /v2/users`. `timezone` is a Slotline extension.
@@ -62,19 +68,42 @@ fn no_such_user(id: &str) -> AppError {
     params(("email" = Option<String>, Query, description = "Only the user with this email"),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<UserOut>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list_users(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_users(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
-    let (rows, page) = users::list(&state.db, &p.account_id, params.email("email")?.as_deref(), &req).await?;
+    let (rows, page) = users::list(
+        &state.db,
+        &p.account_id,
+        params.email("email")?.as_deref(),
+        &req,
+    )
+    .await?;
     let data: Vec<UserOut> = rows.into_iter().map(UserOut::from).collect();
-    Ok(list::respond(&state.base_url, "/v2/users", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/users",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/users/{id}", operation_id = "get-a-single-user", tag = "Users",
     params(("id" = String, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-pub async fn get_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+pub async fn get_user(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let user = users::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| no_such_user(&id))?;
     if user.deleted {
         return Ok(list::redacted(&user.id, "user"));
     }
@@ -84,25 +113,50 @@ pub async fn get_user(State(state): State<SharedState>, p: Principal, Path(id): 
 fn person_name(fields: &Fields, name: &str, label: &str) -> AppResult<Option<String>> {
     match fields.get(name) {
         None => Ok(None),
-        Some(serde_json::Value::String(s)) if names::is_valid_person_name(s) => Ok(Some(s.trim().to_string())),
+        Some(serde_json::Value::String(s)) if names::is_valid_person_name(s) => {
+            Ok(Some(s.trim().to_string()))
+        }
         Some(v) => {
-            let shown = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-            Err(AppError::invalid(format!("Invalid {label}: '{shown}'"), name))
+            let shown = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            Err(AppError::invalid(
+                format!("Invalid {label}: '{shown}'"),
+                name,
+            ))
         }
     }
 }
 
 fn valid_timezone(fields: &Fields) -> AppResult<Option<String>> {
     match fields.str("timezone")? {
-        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(format!("Invalid timezone: '{tz}'"), "timezone")),
+        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(
+            format!("Invalid timezone: '{tz}'"),
+            "timezone",
+        )),
         other => Ok(other),
     }
 }
 
 #[utoipa::path(post, path = "/v2/users", operation_id = "add-a-new-user", tag = "Users", request_body = CreateUser,
     responses((status = 200, body = UserOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(State(state): State<SharedState>, p: Principal, fields: Fields) -> AppResult<Json<UserOut>> {
-    fields.only(&["email", "first_name", "last_name", "role_name", "teams", "timezone"], "Unsupported fields")?;
+pub async fn create_user(
+    State(state): State<SharedState>,
+    p: Principal,
+    fields: Fields,
+) -> AppResult<Json<UserOut>> {
+    fields.only(
+        &[
+            "email",
+            "first_name",
+            "last_name",
+            "role_name",
+            "teams",
+            "timezone",
+        ],
+        "Unsupported fields",
+    )?;
     for required in ["email", "first_name", "last_name"] {
         if matches!(fields.get(required), None | Some(serde_json::Value::Null)) {
             return Err(AppError::invalid("Required fields are missing.", required));
@@ -110,7 +164,10 @@ pub async fn create_user(State(state): State<SharedState>, p: Principal, fields:
     }
     let address = fields.str("email")?.unwrap_or_default();
     if !email::is_valid(&address) {
-        return Err(AppError::invalid(format!("Invalid email format: '{address}'"), "email"));
+        return Err(AppError::invalid(
+            format!("Invalid email format: '{address}'"),
+            "email",
+        ));
     }
     let first_name = person_name(&fields, "first_name", "first_name")?.unwrap_or_default();
     let last_name = person_name(&fields, "last_name", "last_name")?.unwrap_or_default();
@@ -121,9 +178,19 @@ pub async fn create_user(State(state): State<SharedState>, p: Principal, fields:
     let teams = fields.str_array("teams")?.unwrap_or_default();
     let timezone = match valid_timezone(&fields)? {
         Some(tz) => tz,
-        None => accounts::get(&state.db, &p.account_id).await?.map(|a| a.timezone).unwrap_or_else(|| "UTC".into()),
+        None => accounts::get(&state.db, &p.account_id)
+            .await?
+            .map(|a| a.timezone)
+            .unwrap_or_else(|| "UTC".into()),
     };
-    let new = users::NewUser { email: address, first_name, last_name, role, teams, timezone };
+    let new = users::NewUser {
+        email: address,
+        first_name,
+        last_name,
+        role,
+        teams,
+        timezone,
+    };
     let user = users::create(&state.db, &p.account_id, new, state.now()).await?;
     Ok(Json(user.into()))
 }
@@ -139,18 +206,29 @@ pub async fn update_user(
     fields: Fields,
 ) -> AppResult<Json<UserOut>> {
     // A malformed body is refused as such whoever the user is: the body is read first.
-    fields.only(&["first_name", "last_name", "role_name", "teams", "timezone"], "Unsupported field")?;
+    fields.only(
+        &["first_name", "last_name", "role_name", "teams", "timezone"],
+        "Unsupported field",
+    )?;
     if fields.is_empty() {
-        return Err(AppError::invalid("At least one field must be provided to update.", "body"));
+        return Err(AppError::invalid(
+            "At least one field must be provided to update.",
+            "body",
+        ));
     }
     let patch = users::UserPatch {
         first_name: person_name(&fields, "first_name", "first name")?,
         last_name: person_name(&fields, "last_name", "last name")?,
-        role: fields.str("role_name")?.map(|r| Role::parse_assignable(&r)).transpose()?,
+        role: fields
+            .str("role_name")?
+            .map(|r| Role::parse_assignable(&r))
+            .transpose()?,
         teams: fields.str_array("teams")?,
         timezone: valid_timezone(&fields)?,
     };
-    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    let user = users::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| no_such_user(&id))?;
     if user.deleted {
         return Err(AppError::Gone {
             message: format!("User cannot be modified as they have been deleted: '{id}'"),
@@ -158,20 +236,35 @@ pub async fn update_user(
         });
     }
     if user.role == Role::AccountOwner {
-        return Err(AppError::Forbidden { message: "Cannot update 'Account Owner' user.".into(), kind: "invalid_request_error" });
+        return Err(AppError::Forbidden {
+            message: "Cannot update 'Account Owner' user.".into(),
+            kind: "invalid_request_error",
+        });
     }
     users::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
-    let user = users::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    let user = users::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| no_such_user(&id))?;
     Ok(Json(user.into()))
 }
 
 #[utoipa::path(delete, path = "/v2/users/{id}", operation_id = "delete-a-user", tag = "Users",
     params(("id" = String, Path)),
     responses((status = 200, body = list::DeletedObject), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_user(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Json<list::DeletedObject>> {
-    let user = users::get(&state.db, &p.account_id, &id).await?.filter(|u| !u.deleted).ok_or_else(|| no_such_user(&id))?;
+pub async fn delete_user(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<list::DeletedObject>> {
+    let user = users::get(&state.db, &p.account_id, &id)
+        .await?
+        .filter(|u| !u.deleted)
+        .ok_or_else(|| no_such_user(&id))?;
     if user.role == Role::AccountOwner {
-        return Err(AppError::Forbidden { message: "Cannot delete 'Account Owner' user.".into(), kind: "invalid_request_error" });
+        return Err(AppError::Forbidden {
+            message: "Cannot delete 'Account Owner' user.".into(),
+            kind: "invalid_request_error",
+        });
     }
     if !users::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(no_such_user(&id));
@@ -183,7 +276,12 @@ fn date_param(params: &Params, name: &str) -> AppResult<Option<jiff::civil::Date
     params
         .get(name)
         .map(|raw| {
-            parse_date(raw).ok_or_else(|| AppError::invalid(format!("Invalid date format for {name}. Expected format: YYYY-MM-DD"), name))
+            parse_date(raw).ok_or_else(|| {
+                AppError::invalid(
+                    format!("Invalid date format for {name}. Expected format: YYYY-MM-DD"),
+                    name,
+                )
+            })
         })
         .transpose()
 }
@@ -201,8 +299,13 @@ pub async fn get_availability(
 ) -> AppResult<Json<serde_json::Value>> {
     let params = Params::parse(q.as_deref());
     params.only(&["overrides_start_time", "overrides_end_time"])?;
-    let (from, to) = (date_param(&params, "overrides_start_time")?, date_param(&params, "overrides_end_time")?);
-    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    let (from, to) = (
+        date_param(&params, "overrides_start_time")?,
+        date_param(&params, "overrides_end_time")?,
+    );
+    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| no_such_user(&id))?;
     if deleted {
         return Err(no_such_user(&id));
     }
@@ -218,12 +321,17 @@ pub async fn patch_availability(
     Path(id): Path<String>,
     Fields(body): Fields,
 ) -> AppResult<Json<serde_json::Value>> {
-    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id).await?.ok_or_else(|| no_such_user(&id))?;
+    let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| no_such_user(&id))?;
     if deleted {
         return Err(no_such_user(&id));
     }
     let zone = jiff::tz::TimeZone::get(&tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = jiff::Timestamp::from_millisecond(state.now()).unwrap_or_default().to_zoned(zone).date();
+    let today = jiff::Timestamp::from_millisecond(state.now())
+        .unwrap_or_default()
+        .to_zoned(zone)
+        .date();
     let next = schedule.apply_patch(&serde_json::Value::Object(body), today)?;
     users::set_schedule(&state.db, &p.account_id, &id, &next, state.now()).await?;
     Ok(Json(next.render(&tz, None, None)))

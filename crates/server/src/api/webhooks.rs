@@ -80,7 +80,11 @@ pub struct CreateWebhook {
 
 #[utoipa::path(post, path = "/v2/webhooks", operation_id = "create-a-webhook", tag = "Webhooks", request_body = CreateWebhook,
     responses((status = 200, body = WebhookOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_webhook(State(state): State<SharedState>, p: Principal, f: Fields) -> AppResult<Json<WebhookOut>> {
+pub async fn create_webhook(
+    State(state): State<SharedState>,
+    p: Principal,
+    f: Fields,
+) -> AppResult<Json<WebhookOut>> {
     for required in ["url", "name", "events"] {
         if matches!(f.get(required), None | Some(serde_json::Value::Null)) {
             return Err(AppError::invalid("Required fields are missing.", required));
@@ -92,25 +96,43 @@ pub async fn create_webhook(State(state): State<SharedState>, p: Principal, f: F
     webhook::validate_url(&url, state.allow_http_webhooks)?;
     webhook::validate_name(&name)?;
     webhook::validate_events(&events)?;
-    let hook = webhooks::create(&state.db, &p.account_id, &name, &url, &events, state.now()).await?;
+    let hook =
+        webhooks::create(&state.db, &p.account_id, &name, &url, &events, state.now()).await?;
     Ok(Json(hook.into()))
 }
 
 #[utoipa::path(get, path = "/v2/webhooks", operation_id = "list-all-webhooks", tag = "Webhooks",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, body = list::ListEnvelope<WebhookOut>), (status = 400, body = ErrorBody)))]
-pub async fn list_webhooks(State(state): State<SharedState>, p: Principal, RawQuery(q): RawQuery) -> AppResult<Response> {
+pub async fn list_webhooks(
+    State(state): State<SharedState>,
+    p: Principal,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = webhooks::list(&state.db, &p.account_id, &req).await?;
     let data: Vec<WebhookOut> = rows.into_iter().map(WebhookOut::from).collect();
-    Ok(list::respond(&state.base_url, "/v2/webhooks", &params, &req, &page, data))
+    Ok(list::respond(
+        &state.base_url,
+        "/v2/webhooks",
+        &params,
+        &req,
+        &page,
+        data,
+    ))
 }
 
 #[utoipa::path(get, path = "/v2/webhooks/{id}", operation_id = "get-a-single-webhook", tag = "Webhooks", params(("id" = String, Path)),
     responses((status = 200, body = WebhookOut), (status = 404, body = ErrorBody)))]
-pub async fn get_webhook(State(state): State<SharedState>, p: Principal, Path(id): Path<String>) -> AppResult<Response> {
-    let hook = webhooks::get(&state.db, &p.account_id, &id).await?.ok_or_else(|| AppError::not_found("webhook", &id))?;
+pub async fn get_webhook(
+    State(state): State<SharedState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let hook = webhooks::get(&state.db, &p.account_id, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found("webhook", &id))?;
     if hook.deleted {
         return Ok(list::redacted(&hook.id, "webhook"));
     }

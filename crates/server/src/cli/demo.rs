@@ -15,7 +15,8 @@ use crate::{
     store::{
         accounts,
         booking_calendars::{self, BookingCalendar},
-        booking_pages, bookings, chatbots, contacts, custom_fields, event_types, keys, master_pages,
+        booking_pages, bookings, chatbots, contacts, custom_fields, event_types, keys,
+        master_pages,
         page::{Cursor, PageRequest},
         teams, users, Arg, Db,
     },
@@ -30,7 +31,11 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     config.check()?;
     let db = super::open(&config.database_url).await?;
     let now = SystemClock.now_ms();
-    let account = match accounts::list(&db).await?.into_iter().find(|a| a.email == DEMO_EMAIL) {
+    let account = match accounts::list(&db)
+        .await?
+        .into_iter()
+        .find(|a| a.email == DEMO_EMAIL)
+    {
         Some(a) => a,
         None => seed(&db, &config.base_url(), now).await?,
     };
@@ -44,7 +49,9 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     if let Some(path) = key_file {
         std::fs::write(path, &secret)?;
     }
-    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| super::listen_error(config.listen, &e))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| super::listen_error(config.listen, &e))?;
     let base = config.base_url();
     println!("Slotline demo is running at {base}");
     println!("API key: {secret}");
@@ -59,10 +66,20 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     println!("  {base}/c/andrea         booking calendar (one host)");
     println!("  {base}/p/andreahartie   classic booking page");
     println!("  {base}/m/demo           master page");
-    let req = PageRequest { limit: 1, cursor: Cursor::None };
-    if let Some(site) = chatbots::list_websites(&db, &account.id, &req).await?.0.first() {
+    let req = PageRequest {
+        limit: 1,
+        cursor: Cursor::None,
+    };
+    if let Some(site) = chatbots::list_websites(&db, &account.id, &req)
+        .await?
+        .0
+        .first()
+    {
         println!("Chat with the demo bot (serve the examples: python3 -m http.server 8000 -d examples/web):");
-        println!("  {DEMO_SITE}/chat-widget.html?slotline={base}&website_id={}", site.id);
+        println!(
+            "  {DEMO_SITE}/chat-widget.html?slotline={base}&website_id={}",
+            site.id
+        );
     }
     println!("API reference: {base}/docs");
     app::serve(AppState::new(db, &config), listener).await?;
@@ -78,11 +95,25 @@ async fn seed_bookings(
     calendars: &[BookingCalendar],
     now: i64,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let week = Interval { start: now, end: now + 7 * 24 * 3_600_000 };
-    for (cal, guests) in
-        calendars.iter().zip([[("Carrie Customer", "carrie.customer@example.com"), ("Oscar Client", "oscar@example.org")]; 2])
-    {
-        let starts = scheduler::time_slots(db, account_id, &scheduler::Target::calendar(cal), 30, week, now).await?;
+    let week = Interval {
+        start: now,
+        end: now + 7 * 24 * 3_600_000,
+    };
+    for (cal, guests) in calendars.iter().zip(
+        [[
+            ("Carrie Customer", "carrie.customer@example.com"),
+            ("Oscar Client", "oscar@example.org"),
+        ]; 2],
+    ) {
+        let starts = scheduler::time_slots(
+            db,
+            account_id,
+            &scheduler::Target::calendar(cal),
+            30,
+            week,
+            now,
+        )
+        .await?;
         for ((name, email), start) in guests.iter().zip(starts.iter().step_by(3)) {
             let form = json!({"name": name, "email": email, "phone": null, "mobile_phone": "", "note": "", "company": null, "guests": [], "custom_fields": []});
             let request = scheduler::Request {
@@ -96,10 +127,27 @@ async fn seed_bookings(
                 one_time_link: None,
                 conversation_id: None,
             };
-            scheduler::book(db, base_url, account_id, &scheduler::Target::calendar(cal), request, now).await?;
+            scheduler::book(
+                db,
+                base_url,
+                account_id,
+                &scheduler::Target::calendar(cal),
+                request,
+                now,
+            )
+            .await?;
         }
     }
-    let (first, _) = bookings::list(db, account_id, &Default::default(), &PageRequest { limit: 1, cursor: Cursor::None }).await?;
+    let (first, _) = bookings::list(
+        db,
+        account_id,
+        &Default::default(),
+        &PageRequest {
+            limit: 1,
+            cursor: Cursor::None,
+        },
+    )
+    .await?;
     if let Some(b) = first.first() {
         let _ = scheduler::change(
             db,
@@ -115,11 +163,27 @@ async fn seed_bookings(
     Ok(())
 }
 
-async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Box<dyn std::error::Error + Send + Sync>> {
-    let account = accounts::create(db, "Slotline Demo", DEMO_EMAIL, "America/New_York", "Andrea", "Hartie", now).await?;
+async fn seed(
+    db: &Db,
+    base_url: &str,
+    now: i64,
+) -> Result<accounts::Account, Box<dyn std::error::Error + Send + Sync>> {
+    let account = accounts::create(
+        db,
+        "Slotline Demo",
+        DEMO_EMAIL,
+        "America/New_York",
+        "Andrea",
+        "Hartie",
+        now,
+    )
+    .await?;
     let sales = teams::create(db, &account.id, "Sales", now).await?;
     teams::create(db, &account.id, "Support", now).await?;
-    for (first, last, email) in [("Michael", "Scott", "michael@slotline.example"), ("Pam", "Beesly", "pam@slotline.example")] {
+    for (first, last, email) in [
+        ("Michael", "Scott", "michael@slotline.example"),
+        ("Pam", "Beesly", "pam@slotline.example"),
+    ] {
         let new = users::NewUser {
             email: email.into(),
             first_name: first.into(),
@@ -132,7 +196,10 @@ async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Bo
     }
     custom_fields::create(db, &account.id, "meeting_reason", "Meeting reason", now).await?;
     custom_fields::create(db, &account.id, "resume", "Résumé", now).await?;
-    for (first, last, email) in [("Carrie", "Customer", "carrie.customer@example.com"), ("Oscar", "Client", "oscar@example.org")] {
+    for (first, last, email) in [
+        ("Carrie", "Customer", "carrie.customer@example.com"),
+        ("Oscar", "Client", "oscar@example.org"),
+    ] {
         let cols = vec![
             ("first_name", Arg::from(first)),
             ("last_name", Arg::from(last)),
@@ -142,11 +209,37 @@ async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Bo
         ];
         contacts::create(db, &account.id, cols, now).await?;
     }
-    let demo =
-        event_types::create(db, &account.id, "Live demo", "Schedule a live demo with us for an in-depth look at the product.", now).await?;
-    let intro = event_types::create(db, &account.id, "Intro call", "A short first conversation.", now).await?;
-    let master = master_pages::create(db, &account.id, "Slotline Demo", "Demo master page", "demo", true, now).await?;
-    let settings = Settings { durations: vec![30, 60], minimum_notice_minutes: 60, ..Settings::default() };
+    let demo = event_types::create(
+        db,
+        &account.id,
+        "Live demo",
+        "Schedule a live demo with us for an in-depth look at the product.",
+        now,
+    )
+    .await?;
+    let intro = event_types::create(
+        db,
+        &account.id,
+        "Intro call",
+        "A short first conversation.",
+        now,
+    )
+    .await?;
+    let master = master_pages::create(
+        db,
+        &account.id,
+        "Slotline Demo",
+        "Demo master page",
+        "demo",
+        true,
+        now,
+    )
+    .await?;
+    let settings = Settings {
+        durations: vec![30, 60],
+        minimum_notice_minutes: 60,
+        ..Settings::default()
+    };
     let page = booking_pages::NewBookingPage {
         owner_id: account.owner_user_id.clone(),
         master_page_id: Some(master.id.clone()),
@@ -161,7 +254,12 @@ async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Bo
     booking_pages::create(db, &account.id, page, now).await?;
     let mut calendars = Vec::new();
     for (host, distribution, name, slug) in [
-        (account.owner_user_id.as_str(), "single", "Meeting with Andrea Hartie", "andrea"),
+        (
+            account.owner_user_id.as_str(),
+            "single",
+            "Meeting with Andrea Hartie",
+            "andrea",
+        ),
         (sales.id.as_str(), "round_robin", "Talk to Sales", "sales"),
     ] {
         let cal = booking_calendars::BookingCalendar {
@@ -179,7 +277,14 @@ async fn seed(db: &Db, base_url: &str, now: i64) -> Result<accounts::Account, Bo
         calendars.push(BookingCalendar { id, ..cal });
     }
     seed_bookings(db, base_url, &account.id, &calendars, now).await?;
-    seed_chatbot(db, &account.id, &account.owner_user_id, &calendars[0].id, now).await?;
+    seed_chatbot(
+        db,
+        &account.id,
+        &account.owner_user_id,
+        &calendars[0].id,
+        now,
+    )
+    .await?;
     Ok(account)
 }
 
@@ -189,8 +294,22 @@ const DEMO_SITE: &str = "http://localhost:8000";
 
 /// A website, a bot that qualifies a visitor and books on Andrea's calendar, and an audience
 /// putting it on every page of the website.
-async fn seed_chatbot(db: &Db, account_id: &str, owner: &str, calendar: &str, now: i64) -> CliResult {
-    let website = chatbots::create_website(db, account_id, "Demo website", &format!("{DEMO_SITE}/"), &[], now).await?;
+async fn seed_chatbot(
+    db: &Db,
+    account_id: &str,
+    owner: &str,
+    calendar: &str,
+    now: i64,
+) -> CliResult {
+    let website = chatbots::create_website(
+        db,
+        account_id,
+        "Demo website",
+        &format!("{DEMO_SITE}/"),
+        &[],
+        now,
+    )
+    .await?;
     let flow = slotline_domain::bot::Flow::parse(&json!({"steps": [
         {"id": "hello", "type": "message", "text": "Hi! I can book you a meeting with Andrea."},
         {"id": "name", "type": "question", "text": "What is your name?", "maps_to": "name"},
@@ -205,7 +324,13 @@ async fn seed_chatbot(db: &Db, account_id: &str, owner: &str, calendar: &str, no
     chatbots::create_audience(
         db,
         account_id,
-        chatbots::NewAudience { website_id: &website.id, bot_id: &bot.id, name: "Every page", pages: &all, reach_out_after: None },
+        chatbots::NewAudience {
+            website_id: &website.id,
+            bot_id: &bot.id,
+            name: "Every page",
+            pages: &all,
+            reach_out_after: None,
+        },
         now,
     )
     .await?;

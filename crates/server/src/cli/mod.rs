@@ -14,7 +14,11 @@ use crate::{
 };
 
 #[derive(Parser)]
-#[command(name = "slotline", version, about = "Self-hostable scheduling server, wire-compatible with the OnceHub API v2")]
+#[command(
+    name = "slotline",
+    version,
+    about = "Self-hostable scheduling server, wire-compatible with the OnceHub API v2"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -103,8 +107,15 @@ pub enum KeyCmd {
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
-    let db = Db::connect(url).await.map_err(|e| database_error(url, &e.to_string()))?;
-    db.migrate().await.map_err(|e| format!("could not migrate the database {} (--database-url): {e}", store::redacted_url(url)))?;
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| database_error(url, &e.to_string()))?;
+    db.migrate().await.map_err(|e| {
+        format!(
+            "could not migrate the database {} (--database-url): {e}",
+            store::redacted_url(url)
+        )
+    })?;
     if db.autovacuum_off().await? {
         tracing::warn!("PostgreSQL runs with autovacuum off: without table statistics its plans can read whole histories; switch it on or ANALYZE regularly");
     }
@@ -125,9 +136,15 @@ fn database_error(url: &str, error: &str) -> String {
 /// A start-up failure to listen, naming the setting and what to do.
 pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
     let hint = match e.kind() {
-        std::io::ErrorKind::AddrInUse => "another program uses that port: stop it or choose another port",
-        std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges: choose a port of 1024 or above",
-        std::io::ErrorKind::AddrNotAvailable => "that address is not one of this machine's: use 127.0.0.1 or 0.0.0.0",
+        std::io::ErrorKind::AddrInUse => {
+            "another program uses that port: stop it or choose another port"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need privileges: choose a port of 1024 or above"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "that address is not one of this machine's: use 127.0.0.1 or 0.0.0.0"
+        }
         _ => "choose another address",
     };
     format!("could not listen on {addr} (--listen / SLOTLINE_LISTEN): {e}; {hint}")
@@ -139,7 +156,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve(config) => {
             config.check()?;
             let db = open(&config.database_url).await?;
-            let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| listen_error(config.listen, &e))?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| listen_error(config.listen, &e))?;
             tracing::info!(listen = %listener.local_addr()?, public_url = %config.base_url(), "slotline serving");
             app::serve(AppState::new(db, &config), listener).await?;
         }
@@ -149,7 +168,14 @@ pub async fn run(cli: Cli) -> CliResult {
             open(&db.database_url).await?;
             println!("migrations applied");
         }
-        Command::Account(AccountCmd::Create { db, name, email, timezone, owner_first_name, owner_last_name }) => {
+        Command::Account(AccountCmd::Create {
+            db,
+            name,
+            email,
+            timezone,
+            owner_first_name,
+            owner_last_name,
+        }) => {
             if !slotline_domain::email::is_valid(&email) {
                 return Err(format!("invalid email: {email}").into());
             }
@@ -157,7 +183,16 @@ pub async fn run(cli: Cli) -> CliResult {
                 return Err(format!("unknown time zone: {timezone}").into());
             }
             let db = open(&db.database_url).await?;
-            let acc = accounts::create(&db, &name, &email, &timezone, &owner_first_name, &owner_last_name, now()).await?;
+            let acc = accounts::create(
+                &db,
+                &name,
+                &email,
+                &timezone,
+                &owner_first_name,
+                &owner_last_name,
+                now(),
+            )
+            .await?;
             println!("{}", acc.id);
         }
         Command::Account(AccountCmd::List(db)) => {
@@ -172,14 +207,28 @@ pub async fn run(cli: Cli) -> CliResult {
                 return Err(format!("no such account: {account}").into());
             }
             let (info, secret) = keys::create(&db, &account, &name, now()).await?;
-            eprintln!("created key {} ({}); it is shown only this once:", info.id, info.name);
+            eprintln!(
+                "created key {} ({}); it is shown only this once:",
+                info.id, info.name
+            );
             println!("{secret}");
         }
         Command::Key(KeyCmd::List { db, account }) => {
             let db = open(&db.database_url).await?;
             for k in keys::list(&db, &account).await? {
-                let state = if k.revoked_time.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}\t{}…\t{}\t{}", k.id, state, k.hint, slotline_domain::time::format_millis(k.creation_time), k.name);
+                let state = if k.revoked_time.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}…\t{}\t{}",
+                    k.id,
+                    state,
+                    k.hint,
+                    slotline_domain::time::format_millis(k.creation_time),
+                    k.name
+                );
             }
         }
         Command::Key(KeyCmd::Revoke { db, key_id }) => {

@@ -54,7 +54,13 @@ fn unix_now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-fn check(secret: &str, headers: &HeaderMap, body: &[u8], now: i64, tolerance: i64) -> Result<Verified, VerifyError> {
+fn check(
+    secret: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+    tolerance: i64,
+) -> Result<Verified, VerifyError> {
     let sig = Headers::from_lookup(|k| headers.get(k).and_then(|v| v.to_str().ok()));
     verify(secret, &sig, body, now, tolerance)
 }
@@ -67,11 +73,14 @@ fn describe(body: &[u8], result: &Result<Verified, VerifyError>) -> String {
     let verdict = match result {
         Ok(v) => format!(
             "verified ({})",
-            [v.oncehub.then_some("Oncehub-Signature"), v.standard.then_some("webhook-signature")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" + ")
+            [
+                v.oncehub.then_some("Oncehub-Signature"),
+                v.standard.then_some("webhook-signature")
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" + ")
         ),
         Err(e) => format!("REJECTED: {e}"),
     };
@@ -96,14 +105,22 @@ struct Listener {
     saved: std::sync::atomic::AtomicU64,
 }
 
-async fn receive(State(l): State<std::sync::Arc<Listener>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(
+    State(l): State<std::sync::Arc<Listener>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let result = check(&l.secret, &headers, &body, unix_now(), l.tolerance);
     println!("{}", describe(&body, &result));
     if let Some(dir) = &l.save {
-        let name = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("request");
+        let name = headers
+            .get("webhook-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("request");
         let mut saved = Vec::new();
         for (k, v) in &headers {
-            saved.extend_from_slice(format!("{k}: {}\n", v.to_str().unwrap_or_default()).as_bytes());
+            saved
+                .extend_from_slice(format!("{k}: {}\n", v.to_str().unwrap_or_default()).as_bytes());
         }
         saved.push(b'\n');
         saved.extend_from_slice(&body);
@@ -133,15 +150,21 @@ async fn receive(State(l): State<std::sync::Arc<Listener>>, headers: HeaderMap, 
 
 /// Splits a saved request into its headers and its body.
 fn parse_saved(raw: &[u8]) -> Result<(HeaderMap, Vec<u8>), String> {
-    let split = raw.windows(2).position(|w| w == b"\n\n").ok_or("no blank line between headers and body")?;
+    let split = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .ok_or("no blank line between headers and body")?;
     let mut headers = HeaderMap::new();
     for line in String::from_utf8_lossy(&raw[..split]).lines() {
         let line = line.trim_end_matches('\r');
         if line.is_empty() || line.starts_with("POST ") || line.starts_with("HTTP/") {
             continue;
         }
-        let (k, v) = line.split_once(':').ok_or_else(|| format!("not a header: {line}"))?;
-        let name = axum::http::HeaderName::from_bytes(k.trim().as_bytes()).map_err(|e| e.to_string())?;
+        let (k, v) = line
+            .split_once(':')
+            .ok_or_else(|| format!("not a header: {line}"))?;
+        let name =
+            axum::http::HeaderName::from_bytes(k.trim().as_bytes()).map_err(|e| e.to_string())?;
         let value = axum::http::HeaderValue::from_str(v.trim()).map_err(|e| e.to_string())?;
         headers.append(name, value);
     }
@@ -150,21 +173,48 @@ fn parse_saved(raw: &[u8]) -> Result<(HeaderMap, Vec<u8>), String> {
 
 pub async fn run(cmd: WebhookCmd) -> CliResult {
     match cmd {
-        WebhookCmd::Listen { secret, port, forward, save, tolerance } => {
+        WebhookCmd::Listen {
+            secret,
+            port,
+            forward,
+            save,
+            tolerance,
+        } => {
             if let Some(dir) = &save {
                 std::fs::create_dir_all(dir)?;
             }
-            let state =
-                std::sync::Arc::new(Listener { secret, forward, save, tolerance, http: reqwest::Client::new(), saved: Default::default() });
+            let state = std::sync::Arc::new(Listener {
+                secret,
+                forward,
+                save,
+                tolerance,
+                http: reqwest::Client::new(),
+                saved: Default::default(),
+            });
             let app = Router::new().fallback(any(receive)).with_state(state);
-            let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-            eprintln!("listening on http://{}/ (any path); Ctrl-C to stop", listener.local_addr()?);
+            let listener =
+                tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+            eprintln!(
+                "listening on http://{}/ (any path); Ctrl-C to stop",
+                listener.local_addr()?
+            );
             axum::serve(listener, app).await?;
         }
-        WebhookCmd::Verify { secret, file, at, tolerance } => {
+        WebhookCmd::Verify {
+            secret,
+            file,
+            at,
+            tolerance,
+        } => {
             let raw = std::fs::read(&file)?;
             let (headers, body) = parse_saved(&raw)?;
-            let result = check(&secret, &headers, &body, at.unwrap_or_else(unix_now), tolerance);
+            let result = check(
+                &secret,
+                &headers,
+                &body,
+                at.unwrap_or_else(unix_now),
+                tolerance,
+            );
             println!("{}", describe(&body, &result));
             if let Err(e) = result {
                 return Err(e.to_string().into());
@@ -190,12 +240,35 @@ mod tests {
         raw.extend_from_slice(body);
         let (headers, got) = parse_saved(&raw).unwrap();
         assert_eq!(got, body);
-        let v = check("0123456789abcdef0123456789abcdef", &headers, &got, 1_010, 300).unwrap();
+        let v = check(
+            "0123456789abcdef0123456789abcdef",
+            &headers,
+            &got,
+            1_010,
+            300,
+        )
+        .unwrap();
         assert!(v.oncehub && v.standard);
         assert!(describe(&got, &Ok(v)).contains("booking.scheduled EVNT-1 BKNG-1"));
         let mut tampered = got.clone();
         tampered[10] = b'X';
-        assert!(check("0123456789abcdef0123456789abcdef", &headers, &tampered, 1_010, 300).is_err());
-        assert!(matches!(check("0123456789abcdef0123456789abcdef", &headers, &got, 2_000, 300), Err(VerifyError::Stale { .. })));
+        assert!(check(
+            "0123456789abcdef0123456789abcdef",
+            &headers,
+            &tampered,
+            1_010,
+            300
+        )
+        .is_err());
+        assert!(matches!(
+            check(
+                "0123456789abcdef0123456789abcdef",
+                &headers,
+                &got,
+                2_000,
+                300
+            ),
+            Err(VerifyError::Stale { .. })
+        ));
     }
 }

@@ -47,8 +47,19 @@ pub struct WorkerConfig {
 impl WorkerConfig {
     pub fn new(policy: send::Policy) -> WorkerConfig {
         let lease = policy.timeout * 2 + Duration::from_secs(5);
-        let name = format!("worker-{}-{:04x}", std::process::id(), rand::thread_rng().gen::<u16>());
-        WorkerConfig { policy, concurrency: 256, per_webhook: 32, lease, poll: Duration::from_millis(500), name: name.into() }
+        let name = format!(
+            "worker-{}-{:04x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u16>()
+        );
+        WorkerConfig {
+            policy,
+            concurrency: 256,
+            per_webhook: 32,
+            lease,
+            poll: Duration::from_millis(500),
+            name: name.into(),
+        }
     }
 }
 
@@ -79,7 +90,8 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
     let (results, outcomes) = mpsc::channel::<Outcome>(RESULTS_QUEUE);
     let recorder = tokio::spawn(record_results(db.clone(), clock.clone(), outcomes));
     let _stop_recorder = AbortOnDrop(recorder);
-    let _stop_listener = (db.backend == Backend::Postgres).then(|| AbortOnDrop(tokio::spawn(outbox::listen_postgres(db.clone()))));
+    let _stop_listener = (db.backend == Backend::Postgres)
+        .then(|| AbortOnDrop(tokio::spawn(outbox::listen_postgres(db.clone()))));
     let config = Arc::new(config);
     let per_webhook = config.per_webhook as i64;
     let max_held = 2 * config.concurrency;
@@ -89,8 +101,20 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
         let (room, capacity) = {
             let h = held.lock().expect("held deliveries");
             // A webhook still holding at least its concurrency gets nothing more for now.
-            let room: HashMap<String, i64> =
-                h.by_webhook.iter().map(|(w, (n, _))| (w.clone(), if *n >= per_webhook { 0 } else { 2 * per_webhook - n })).collect();
+            let room: HashMap<String, i64> = h
+                .by_webhook
+                .iter()
+                .map(|(w, (n, _))| {
+                    (
+                        w.clone(),
+                        if *n >= per_webhook {
+                            0
+                        } else {
+                            2 * per_webhook - n
+                        },
+                    )
+                })
+                .collect();
             (room, max_held.saturating_sub(h.total))
         };
         let mut claimed_some = false;
@@ -101,27 +125,58 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                 last_sweep = std::time::Instant::now();
                 match deliveries::interrupted(&db, now).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::warn!(interrupted = n, "claims whose worker stopped were logged as interrupted and are due again"),
-                    Err(e) => tracing::warn!(error = %e, "looking for interrupted claims failed; will retry"),
+                    Ok(n) => tracing::warn!(
+                        interrupted = n,
+                        "claims whose worker stopped were logged as interrupted and are due again"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "looking for interrupted claims failed; will retry")
+                    }
                 }
             }
-            match deliveries::claim(&db, now, lease_until, capacity as i64, &room, 2 * per_webhook, &config.name).await {
+            match deliveries::claim(
+                &db,
+                now,
+                lease_until,
+                capacity as i64,
+                &room,
+                2 * per_webhook,
+                &config.name,
+            )
+            .await
+            {
                 Ok(claimed) => {
                     // A full claim may have left more due; a partial one got all there was room for.
                     claimed_some = claimed.len() == capacity;
                     let mut h = held.lock().expect("held deliveries");
                     for c in claimed {
-                        let entry =
-                            h.by_webhook.entry(c.webhook_id.clone()).or_insert_with(|| (0, Arc::new(Semaphore::new(config.per_webhook))));
+                        let entry = h
+                            .by_webhook
+                            .entry(c.webhook_id.clone())
+                            .or_insert_with(|| (0, Arc::new(Semaphore::new(config.per_webhook))));
                         entry.0 += 1;
                         let gate = entry.1.clone();
                         h.total += 1;
-                        let done =
-                            Done { held: held.clone(), freed: freed.clone(), webhook_id: c.webhook_id.clone(), per_webhook, max_held };
-                        let task = attempt(client.clone(), config.clone(), clock.clone(), c, results.clone(), done);
+                        let done = Done {
+                            held: held.clone(),
+                            freed: freed.clone(),
+                            webhook_id: c.webhook_id.clone(),
+                            per_webhook,
+                            max_held,
+                        };
+                        let task = attempt(
+                            client.clone(),
+                            config.clone(),
+                            clock.clone(),
+                            c,
+                            results.clone(),
+                            done,
+                        );
                         let sending = sending.clone();
                         tokio::spawn(async move {
-                            let (Ok(_one_of_webhook), Ok(_one_of_all)) = (gate.acquire_owned().await, sending.acquire_owned().await) else {
+                            let (Ok(_one_of_webhook), Ok(_one_of_all)) =
+                                (gate.acquire_owned().await, sending.acquire_owned().await)
+                            else {
                                 return;
                             };
                             task.await
@@ -199,7 +254,12 @@ async fn attempt(
     done: Done,
 ) {
     let started = clock.now_ms();
-    let signed = slotline_webhook::sign(&c.secret, &c.event_id, started.div_euclid(1000), c.payload.as_bytes());
+    let signed = slotline_webhook::sign(
+        &c.secret,
+        &c.event_id,
+        started.div_euclid(1000),
+        c.payload.as_bytes(),
+    );
     let headers = [
         ("Oncehub-Signature", signed.oncehub_signature),
         ("webhook-id", c.event_id.clone()),
@@ -213,9 +273,15 @@ async fn attempt(
     let failures = (c.attempts + 1) as u32;
     let (status, next, disable) = match res.status.map(retry::verdict) {
         Some(Verdict::Delivered) => ("delivered", None, None),
-        Some(Verdict::Gone) => ("failed", None, Some("The endpoint answered 410 Gone.".to_string())),
+        Some(Verdict::Gone) => (
+            "failed",
+            None,
+            Some("The endpoint answered 410 Gone.".to_string()),
+        ),
         _ => {
-            let after = res.status.and_then(|s| retry::retry_after_ms(s, res.retry_after.as_deref(), now));
+            let after = res
+                .status
+                .and_then(|s| retry::retry_after_ms(s, res.retry_after.as_deref(), now));
             let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
             match retry::next_attempt(window_start, failures, now, after, jitter) {
                 Some(at) => ("pending", Some(at), None),

@@ -52,14 +52,20 @@ struct GuardedResolver {
 
 /// Every address `host` resolves to, or why it may not be reached: the first refused one.
 async fn resolve_checked(host: &str, allowed: &[IpNet]) -> Result<Vec<SocketAddr>, String> {
-    let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await.map_err(|e| format!("{host} does not resolve: {e}"))?.collect();
+    let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|e| format!("{host} does not resolve: {e}"))?
+        .collect();
     let mut why = None;
     let ok: Vec<SocketAddr> = found
         .into_iter()
         .filter(|a| match destination::refused(a.ip(), allowed) {
             None => true,
             Some(w) => {
-                why = Some(format!("{host} resolves to {} ({w}), which webhooks may not reach", a.ip()));
+                why = Some(format!(
+                    "{host} resolves to {} ({w}), which webhooks may not reach",
+                    a.ip()
+                ));
                 false
             }
         })
@@ -77,7 +83,8 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let host = name.as_str().to_string();
             if is_proxy {
-                let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+                let found: Vec<SocketAddr> =
+                    tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
                 return Ok(Box::new(found.into_iter()) as Addrs);
             }
             match resolve_checked(&host, &allowed).await {
@@ -92,19 +99,34 @@ impl Resolve for GuardedResolver {
 /// names in their conventional capitalisation, and no proxy taken from the environment (the
 /// guard would only ever see the proxy's address).
 pub fn client(policy: &Policy, per_host: usize) -> reqwest::Client {
-    let proxy_host = policy.proxy.as_ref().and_then(|p| p.host_str()).map(str::to_string);
-    let builder = match policy.proxy.as_ref().and_then(|p| reqwest::Proxy::all(p.clone()).ok()) {
+    let proxy_host = policy
+        .proxy
+        .as_ref()
+        .and_then(|p| p.host_str())
+        .map(str::to_string);
+    let builder = match policy
+        .proxy
+        .as_ref()
+        .and_then(|p| reqwest::Proxy::all(p.clone()).ok())
+    {
         Some(proxy) => reqwest::Client::builder().proxy(proxy),
         None => reqwest::Client::builder().no_proxy(),
     };
     builder
         .http1_title_case_headers()
-        .user_agent(concat!("Slotline-Webhooks/", env!("CARGO_PKG_VERSION"), " (+https://github.com/slotline)"))
+        .user_agent(concat!(
+            "Slotline-Webhooks/",
+            env!("CARGO_PKG_VERSION"),
+            " (+https://github.com/slotline)"
+        ))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
         .pool_max_idle_per_host(per_host)
-        .dns_resolver(Arc::new(GuardedResolver { allowed: Arc::new(policy.allowed.clone()), proxy_host }))
+        .dns_resolver(Arc::new(GuardedResolver {
+            allowed: Arc::new(policy.allowed.clone()),
+            proxy_host,
+        }))
         .build()
         .expect("HTTP client")
 }
@@ -148,7 +170,10 @@ fn refused_url(url: &reqwest::Url, policy: &Policy) -> Option<String> {
         Some(url::Host::Domain(_)) => None,
         None => return Some("the URL has no host".into()),
     };
-    ip.and_then(|ip| destination::refused(ip, &policy.allowed).map(|why| format!("{ip} is {why}, which webhooks may not reach")))
+    ip.and_then(|ip| {
+        destination::refused(ip, &policy.allowed)
+            .map(|why| format!("{ip} is {why}, which webhooks may not reach"))
+    })
 }
 
 fn classify(e: &reqwest::Error) -> (&'static str, String) {
@@ -160,7 +185,15 @@ fn classify(e: &reqwest::Error) -> (&'static str, String) {
         }
         let t = s.to_string();
         // rustls's error is wrapped in io::Error by the layers between; recognize what it says.
-        const TLS_WORDS: [&str; 7] = ["certificate", "tls", "TLS", "handshake", "corrupt message", "alert", "peer is incompatible"];
+        const TLS_WORDS: [&str; 7] = [
+            "certificate",
+            "tls",
+            "TLS",
+            "handshake",
+            "corrupt message",
+            "alert",
+            "peer is incompatible",
+        ];
         if TLS_WORDS.iter().any(|w| t.contains(w)) {
             return ("tls", format!("TLS: {t}"));
         }
@@ -179,7 +212,13 @@ fn classify(e: &reqwest::Error) -> (&'static str, String) {
 }
 
 /// POSTs `body` to `url` with the signature headers; never panics, every failure is a value.
-pub async fn post(client: &reqwest::Client, policy: &Policy, url: &str, headers: &[(&'static str, String)], body: Arc<str>) -> Response {
+pub async fn post(
+    client: &reqwest::Client,
+    policy: &Policy,
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: Arc<str>,
+) -> Response {
     let started = Instant::now();
     let parsed = match reqwest::Url::parse(url) {
         Ok(u) => u,
@@ -197,7 +236,9 @@ pub async fn post(client: &reqwest::Client, policy: &Policy, url: &str, headers:
             }
         }
     }
-    let mut req = client.post(parsed).header(reqwest::header::CONTENT_TYPE, "application/json");
+    let mut req = client
+        .post(parsed)
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
     for (name, value) in headers {
         req = req.header(*name, value);
     }
@@ -222,7 +263,11 @@ pub async fn post(client: &reqwest::Client, policy: &Policy, url: &str, headers:
             }
         }
     }
-    let retry_after = res.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     // Keep the first 16 KB; a body that breaks off is still a response.
     let mut kept: Vec<u8> = Vec::new();
     let mut body_error = None;
@@ -246,8 +291,16 @@ pub async fn post(client: &reqwest::Client, policy: &Policy, url: &str, headers:
     // A 2xx whose body breaks off was still accepted: the receiver answered.
     let (error_kind, error) = match body_error {
         _ if ok => (None, None),
-        None => (Some("status"), Some(format!("the endpoint answered {status}"))),
-        Some((_, text)) => (Some("status"), Some(format!("the endpoint answered {status}; reading its body failed: {text}"))),
+        None => (
+            Some("status"),
+            Some(format!("the endpoint answered {status}")),
+        ),
+        Some((_, text)) => (
+            Some("status"),
+            Some(format!(
+                "the endpoint answered {status}; reading its body failed: {text}"
+            )),
+        ),
     };
     Response {
         duration_ms: started.elapsed().as_millis() as i64,

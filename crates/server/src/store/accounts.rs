@@ -27,12 +27,22 @@ fn from_row(r: &AnyRow) -> AppResult<Account> {
         name: r.try_get("name")?,
         email: r.try_get("email")?,
         timezone: r.try_get("timezone")?,
-        owner_user_id: r.try_get::<Option<String>, _>("owner_user_id")?.unwrap_or_default(),
+        owner_user_id: r
+            .try_get::<Option<String>, _>("owner_user_id")?
+            .unwrap_or_default(),
     })
 }
 
 /// Creates an account and its Account Owner user (named from `owner_first`/`owner_last`).
-pub async fn create(db: &Db, name: &str, email: &str, timezone: &str, owner_first: &str, owner_last: &str, now: i64) -> AppResult<Account> {
+pub async fn create(
+    db: &Db,
+    name: &str,
+    email: &str,
+    timezone: &str,
+    owner_first: &str,
+    owner_last: &str,
+    now: i64,
+) -> AppResult<Account> {
     let id = new_id(IdKind::Account);
     let owner = new_id(IdKind::User);
     let mut conn = db.writer().await?;
@@ -63,15 +73,32 @@ pub async fn create(db: &Db, name: &str, email: &str, timezone: &str, owner_firs
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Account { id, name: name.into(), email: email.into(), timezone: timezone.into(), owner_user_id: owner })
+    Ok(Account {
+        id,
+        name: name.into(),
+        email: email.into(),
+        timezone: timezone.into(),
+        owner_user_id: owner,
+    })
 }
 
 pub async fn get(db: &Db, id: &str) -> AppResult<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a ORDER BY a.seq");
-    sqlx::query(&sql).fetch_all(&mut *db.reader().await?).await?.iter().map(from_row).collect()
+    sqlx::query(&sql)
+        .fetch_all(&mut *db.reader().await?)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }

@@ -31,7 +31,8 @@ pub struct BookingCalendar {
     pub deleted: bool,
 }
 
-const COLUMNS: &str = "seq, id, host_id, distribution, name, subject, slug, published, settings, deleted";
+const COLUMNS: &str =
+    "seq, id, host_id, distribution, name, subject, slug, published, settings, deleted";
 
 fn from_row(r: &AnyRow) -> AppResult<BookingCalendar> {
     Ok(BookingCalendar {
@@ -47,7 +48,12 @@ fn from_row(r: &AnyRow) -> AppResult<BookingCalendar> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, cal: &BookingCalendar, now: i64) -> AppResult<String> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    cal: &BookingCalendar,
+    now: i64,
+) -> AppResult<String> {
     let id = new_id(IdKind::BookingCalendar);
     let res = sqlx::query(
         "INSERT INTO booking_calendars (id, account_id, host_id, distribution, name, subject, slug, published, settings, creation_time, last_updated_time) \
@@ -76,31 +82,68 @@ pub async fn create(db: &Db, account_id: &str, cal: &BookingCalendar, now: i64) 
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingCalendar>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// A live calendar by its public slug or its id, with its account: what a public page shows.
 pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingCalendar)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_calendars WHERE (slug = $1 OR id = $1) AND deleted = 0");
-    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await?;
-    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+    let row = sqlx::query(&sql)
+        .bind(key)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?;
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?)))
+        .transpose()
 }
 
 /// Lists calendars; `host` is a user id or a team id.
-pub async fn list(db: &Db, account_id: &str, host: Option<&str>, req: &PageRequest) -> AppResult<(Vec<BookingCalendar>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    host: Option<&str>,
+    req: &PageRequest,
+) -> AppResult<(Vec<BookingCalendar>, Page)> {
     let mut filters = Vec::new();
     if let Some(h) = host {
         filters.push(("host_id = ?", Arg::from(h)));
     }
-    let q = ListQuery { table: "booking_calendars", columns: COLUMNS, what: "booking calendar", account_id, filters, any_of: None };
+    let q = ListQuery {
+        table: "booking_calendars",
+        columns: COLUMNS,
+        what: "booking calendar",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page,
+    ))
 }
 
-pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<bool> {
-    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+pub async fn update(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> AppResult<bool> {
+    let slug = columns
+        .iter()
+        .find(|(c, _)| *c == "slug")
+        .and_then(|(_, a)| a.as_str().map(str::to_string));
     match super::update_columns(db, "booking_calendars", account_id, id, columns, now).await {
-        Err(e) if is_unique_violation(&e) => Err(master_pages::slug_taken(&slug.unwrap_or_default())),
+        Err(e) if is_unique_violation(&e) => {
+            Err(master_pages::slug_taken(&slug.unwrap_or_default()))
+        }
         other => Ok(other?),
     }
 }

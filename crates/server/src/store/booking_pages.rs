@@ -31,7 +31,8 @@ pub struct BookingPage {
     pub deleted: bool,
 }
 
-const COLUMNS: &str = "seq, id, owner_id, master_page_id, name, label, slug, timezone, active, settings, deleted";
+const COLUMNS: &str =
+    "seq, id, owner_id, master_page_id, name, label, slug, timezone, active, settings, deleted";
 
 fn from_row(r: &AnyRow) -> AppResult<BookingPage> {
     Ok(BookingPage {
@@ -54,11 +55,15 @@ async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> AppResult<()>
         return Ok(());
     }
     let mut sql = Sql::new("SELECT b.booking_page_id, b.event_type_id FROM booking_page_event_types b JOIN event_types e ON e.id = b.event_type_id WHERE e.deleted = 0 AND b.booking_page_id IN ");
-    sql.push_in(pages.iter().map(|p| p.id.as_str())).push(" ORDER BY e.seq");
+    sql.push_in(pages.iter().map(|p| p.id.as_str()))
+        .push(" ORDER BY e.seq");
     let mut by_page: HashMap<String, Vec<String>> = HashMap::new();
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for r in rows {
-        by_page.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        by_page
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(r.try_get(1)?);
     }
     for p in pages {
         p.event_type_ids = by_page.remove(&p.id).unwrap_or_default();
@@ -78,14 +83,23 @@ pub struct NewBookingPage {
     pub settings: Settings,
 }
 
-async fn set_event_types(tx: &mut sqlx::Transaction<'_, sqlx::Any>, page_id: &str, ids: &[String]) -> AppResult<()> {
-    sqlx::query("DELETE FROM booking_page_event_types WHERE booking_page_id = $1").bind(page_id).execute(&mut **tx).await?;
+async fn set_event_types(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    page_id: &str,
+    ids: &[String],
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM booking_page_event_types WHERE booking_page_id = $1")
+        .bind(page_id)
+        .execute(&mut **tx)
+        .await?;
     for et in ids {
-        sqlx::query("INSERT INTO booking_page_event_types (booking_page_id, event_type_id) VALUES ($1, $2)")
-            .bind(page_id)
-            .bind(et)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO booking_page_event_types (booking_page_id, event_type_id) VALUES ($1, $2)",
+        )
+        .bind(page_id)
+        .bind(et)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -122,7 +136,14 @@ pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) ->
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingPage>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut pages = [from_row(&row)?];
     attach_event_types(db, &mut pages).await?;
     let [page] = pages;
@@ -132,7 +153,13 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
 /// A live booking page by its public slug or its id, with its account.
 pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
-    let Some(row) = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql)
+        .bind(key)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut pages = [from_row(&row)?];
     attach_event_types(db, &mut pages).await?;
     let [page] = pages;
@@ -140,11 +167,19 @@ pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingPage
 }
 
 /// The live, active booking pages a master page lists, in creation order.
-pub async fn of_master(db: &Db, account_id: &str, master_page_id: &str) -> AppResult<Vec<BookingPage>> {
+pub async fn of_master(
+    db: &Db,
+    account_id: &str,
+    master_page_id: &str,
+) -> AppResult<Vec<BookingPage>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND master_page_id = $2 AND deleted = 0 AND active = 1 ORDER BY seq LIMIT 200"
     );
-    let rows = sqlx::query(&sql).bind(account_id).bind(master_page_id).fetch_all(&mut *db.reader().await?).await?;
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(master_page_id)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
     let mut pages = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
     attach_event_types(db, &mut pages).await?;
     Ok(pages)
@@ -157,20 +192,39 @@ pub struct PageFilter {
     pub owner: Option<String>,
 }
 
-pub async fn list(db: &Db, account_id: &str, f: &PageFilter, req: &PageRequest) -> AppResult<(Vec<BookingPage>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    f: &PageFilter,
+    req: &PageRequest,
+) -> AppResult<(Vec<BookingPage>, Page)> {
     let mut filters = Vec::new();
     if let Some(v) = &f.master_page {
         filters.push(("master_page_id = ?", Arg::from(v.as_str())));
     }
     if let Some(v) = &f.event_type {
-        filters.push(("id IN (SELECT booking_page_id FROM booking_page_event_types WHERE event_type_id = ?)", Arg::from(v.as_str())));
+        filters.push((
+            "id IN (SELECT booking_page_id FROM booking_page_event_types WHERE event_type_id = ?)",
+            Arg::from(v.as_str()),
+        ));
     }
     if let Some(v) = &f.owner {
         filters.push(("owner_id = ?", Arg::from(v.as_str())));
     }
-    let q = ListQuery { table: "booking_pages", columns: COLUMNS, what: "booking page", account_id, filters, any_of: None };
+    let q = ListQuery {
+        table: "booking_pages",
+        columns: COLUMNS,
+        what: "booking page",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let mut pages = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut pages = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     attach_event_types(db, &mut pages).await?;
     Ok((pages, page))
 }
@@ -184,11 +238,25 @@ pub async fn update(
     event_type_ids: Option<&[String]>,
     now: i64,
 ) -> AppResult<bool> {
-    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+    let slug = columns
+        .iter()
+        .find(|(c, _)| *c == "slug")
+        .and_then(|(_, a)| a.as_str().map(str::to_string));
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let updated = match super::update_columns_in(&mut tx, "booking_pages", account_id, id, columns, now).await {
-        Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&slug.unwrap_or_default())),
+    let updated = match super::update_columns_in(
+        &mut tx,
+        "booking_pages",
+        account_id,
+        id,
+        columns,
+        now,
+    )
+    .await
+    {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(master_pages::slug_taken(&slug.unwrap_or_default()))
+        }
         other => other?,
     };
     if !updated {

@@ -79,7 +79,9 @@ const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, ma
     creation_time, last_updated_time";
 
 fn json_opt(r: &AnyRow, col: &str) -> AppResult<Option<serde_json::Value>> {
-    Ok(r.try_get::<Option<String>, _>(col)?.map(|s| serde_json::from_str(&s)).transpose()?)
+    Ok(r.try_get::<Option<String>, _>(col)?
+        .map(|s| serde_json::from_str(&s))
+        .transpose()?)
 }
 
 fn from_row(r: &AnyRow) -> AppResult<Booking> {
@@ -114,10 +116,15 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
         return Ok(());
     }
     let mut sql = Sql::new("SELECT booking_id, user_id FROM booking_hosts WHERE booking_id IN ");
-    sql.push_in(bookings.iter().map(|b| b.id.as_str())).push(" ORDER BY user_id");
+    sql.push_in(bookings.iter().map(|b| b.id.as_str()))
+        .push(" ORDER BY user_id");
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for b in bookings.iter_mut() {
-        b.hosts = rows.iter().filter(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == b.id)).filter_map(|r| r.try_get(1).ok()).collect();
+        b.hosts = rows
+            .iter()
+            .filter(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == b.id))
+            .filter_map(|r| r.try_get(1).ok())
+            .collect();
     }
     Ok(())
 }
@@ -215,7 +222,10 @@ pub async fn create(
 /// [`creation`], whose answer the caller reads.
 fn use_link(batch: &mut Batch, link: &str, booking_id: &str, now: i64) {
     let last = batch.pop();
-    batch.push("INSERT INTO one_time_link_uses (link_id, booking_id) VALUES ($1, $2)", vec![Arg::from(link), Arg::from(booking_id)]);
+    batch.push(
+        "INSERT INTO one_time_link_uses (link_id, booking_id) VALUES ($1, $2)",
+        vec![Arg::from(link), Arg::from(booking_id)],
+    );
     batch.push(
         "UPDATE one_time_links SET used_time = $1, booking_id = $2 WHERE id = $3",
         vec![Arg::I64(now), Arg::from(booking_id), Arg::from(link)],
@@ -243,7 +253,10 @@ fn refusal(e: sqlx::Error) -> AppError {
 /// The last statement of [`creation`] returns the contact's id and how many deliveries its
 /// event got.
 fn contact_of(rows: &[Vec<AnyRow>]) -> AppResult<(String, i64)> {
-    let row = rows.last().and_then(|r| r.first()).ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
+    let row = rows
+        .last()
+        .and_then(|r| r.first())
+        .ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
@@ -264,18 +277,31 @@ pub async fn reschedule(
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
-    sql.push_with("status = ?, last_updated_time = ?", [Arg::from(old_status.as_str()), Arg::I64(booking.creation_time)]);
+    sql.push_with(
+        "status = ?, last_updated_time = ?",
+        [
+            Arg::from(old_status.as_str()),
+            Arg::I64(booking.creation_time),
+        ],
+    );
     if let Some(info) = old_cancel_info {
         sql.push_with(", cancel_info = ?", [Arg::from(info.to_string())]);
     }
     sql.push_with(
         " WHERE account_id = ? AND id = ? AND status = ?",
-        [Arg::from(account_id), Arg::from(old.id.as_str()), Arg::from(old.status.as_str())],
+        [
+            Arg::from(account_id),
+            Arg::from(old.id.as_str()),
+            Arg::from(old.status.as_str()),
+        ],
     );
     if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(&old.id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1")
+        .bind(&old.id)
+        .execute(&mut *tx)
+        .await?;
     create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
     tx.commit().await.map_err(refusal)?;
     db.outbox_written();
@@ -284,7 +310,13 @@ pub async fn reschedule(
 
 /// The statements that create a booking: its guest's contact, the booking, each host's time
 /// (the database refuses overlaps), its event and deliveries; the last returns the contact's id.
-fn creation(account_id: &str, booking: &Booking, hosts: &[HostTime], guest: &GuestContact, event: Option<&NewEvent>) -> Batch {
+fn creation(
+    account_id: &str,
+    booking: &Booking,
+    hosts: &[HostTime],
+    guest: &GuestContact,
+    event: Option<&NewEvent>,
+) -> Batch {
     let mut batch = Batch::default();
     upsert_contact(&mut batch, account_id, guest, booking.creation_time);
     let opt = |v: &Option<serde_json::Value>| Arg::from(v.as_ref().map(|v| v.to_string()));
@@ -322,7 +354,13 @@ fn creation(account_id: &str, booking: &Booking, hosts: &[HostTime], guest: &Gue
         ],
     );
     for h in hosts {
-        hold_time(&mut batch, &booking.id, h, booking.status.holds_time(), booking.creation_time);
+        hold_time(
+            &mut batch,
+            &booking.id,
+            h,
+            booking.status.holds_time(),
+            booking.creation_time,
+        );
     }
     if let Some(e) = event {
         outbox::push(&mut batch, account_id, Some(&booking.id), e, None);
@@ -343,14 +381,24 @@ async fn create_in(
     guest: &GuestContact,
     event: Option<&NewEvent>,
 ) -> AppResult<()> {
-    let rows = creation(account_id, booking, hosts, guest, event).run_in(tx).await.map_err(refusal)?;
+    let rows = creation(account_id, booking, hosts, guest, event)
+        .run_in(tx)
+        .await
+        .map_err(refusal)?;
     booking.contact_id = contact_of(&rows)?.0;
     Ok(())
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Booking>> {
     let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut one = [from_row(&row)?];
     attach_hosts(db, &mut one).await?;
     let [b] = one;
@@ -360,8 +408,15 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
 /// A booking by its guest token, with its account: the guest's confirmation, cancel and
 /// reschedule pages. The token is the only key a guest holds.
 pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<(String, Booking)>> {
-    let sql = format!("SELECT account_id, {COLUMNS} FROM bookings WHERE token = $1 AND deleted = 0");
-    let Some(row) = sqlx::query(&sql).bind(token).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let sql =
+        format!("SELECT account_id, {COLUMNS} FROM bookings WHERE token = $1 AND deleted = 0");
+    let Some(row) = sqlx::query(&sql)
+        .bind(token)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut one = [from_row(&row)?];
     attach_hosts(db, &mut one).await?;
     let [b] = one;
@@ -383,7 +438,12 @@ pub struct BookingFilter {
     pub last_updated: slotline_domain::time::Range,
 }
 
-pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageRequest) -> AppResult<(Vec<Booking>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    f: &BookingFilter,
+    req: &PageRequest,
+) -> AppResult<(Vec<Booking>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (value, fragment) in [
         (&f.owner, "owner_id = ?"),
@@ -392,7 +452,10 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
         (&f.master_page, "master_page_id = ?"),
         (&f.event_type, "event_type_id = ?"),
         (&f.booking_calendar, "booking_calendar_id = ?"),
-        (&f.host, "id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ?)"),
+        (
+            &f.host,
+            "id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ?)",
+        ),
     ] {
         if let Some(v) = value {
             filters.push((fragment, Arg::from(v.as_str())));
@@ -401,7 +464,11 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
     for (range, gt, lt) in [
         (&f.creation, "creation_time > ?", "creation_time < ?"),
         (&f.starting, "start_time > ?", "start_time < ?"),
-        (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?"),
+        (
+            &f.last_updated,
+            "last_updated_time > ?",
+            "last_updated_time < ?",
+        ),
     ] {
         if let Some(v) = range.gt {
             filters.push((gt, Arg::I64(v)));
@@ -411,9 +478,20 @@ pub async fn list(db: &Db, account_id: &str, f: &BookingFilter, req: &PageReques
         }
     }
     let any_of = f.statuses.clone().map(|s| ("status", s));
-    let q = ListQuery { table: "bookings", columns: COLUMNS, what: "booking", account_id, filters, any_of };
+    let q = ListQuery {
+        table: "bookings",
+        columns: COLUMNS,
+        what: "booking",
+        account_id,
+        filters,
+        any_of,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let mut bookings = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut bookings = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     attach_hosts(db, &mut bookings).await?;
     Ok((bookings, page))
 }
@@ -437,9 +515,10 @@ pub async fn host_and_busy(
     // constraint's GiST index (on user and time range) over the B-tree, and with only the user as
     // its condition that reads every booking the host ever had (BENCHMARKS.md).
     let (busy_range, starts_range) = match db.backend {
-        super::Backend::Postgres => {
-            (" AND int8range(busy_start, busy_end) && int8range($4, $3)", " AND int8range(h.busy_start, h.busy_end) && int8range($8, $9)")
-        }
+        super::Backend::Postgres => (
+            " AND int8range(busy_start, busy_end) && int8range($4, $3)",
+            " AND int8range(h.busy_start, h.busy_end) && int8range($8, $9)",
+        ),
         super::Backend::Sqlite => ("", ""),
     };
     let sql = format!(
@@ -477,7 +556,10 @@ pub async fn host_and_busy(
                     schedule: serde_json::from_str(&r.try_get::<String, _>(3)?)?,
                 })
             }
-            1 => intervals.push(Interval { start: r.try_get(4)?, end: r.try_get(5)? }),
+            1 => intervals.push(Interval {
+                start: r.try_get(4)?,
+                end: r.try_get(5)?,
+            }),
             _ => booked.push(r.try_get(4)?),
         }
     }
@@ -500,7 +582,10 @@ pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Op
     for r in &rows {
         latest.insert(r.try_get::<String, _>(0)?, r.try_get::<Option<i64>, _>(1)?);
     }
-    Ok(users.iter().map(|u| (u.clone(), latest.get(u).copied().flatten())).collect())
+    Ok(users
+        .iter()
+        .map(|u| (u.clone(), latest.get(u).copied().flatten()))
+        .collect())
 }
 
 /// Moves a booking to `status` (releasing its hosts' time when the status no longer holds it),
@@ -520,16 +605,29 @@ pub async fn transition(
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
-    sql.push_with("status = ?, last_updated_time = ?", [Arg::from(status.as_str()), Arg::I64(now)]);
+    sql.push_with(
+        "status = ?, last_updated_time = ?",
+        [Arg::from(status.as_str()), Arg::I64(now)],
+    );
     if let Some(info) = cancel_info {
         sql.push_with(", cancel_info = ?", [Arg::from(info.to_string())]);
     }
-    sql.push_with(" WHERE account_id = ? AND id = ? AND status = ?", [Arg::from(account_id), Arg::from(id), Arg::from(expected.as_str())]);
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND status = ?",
+        [
+            Arg::from(account_id),
+            Arg::from(id),
+            Arg::from(expected.as_str()),
+        ],
+    );
     if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(false);
     }
     if !status.holds_time() {
-        sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE booking_hosts SET active = 0 WHERE booking_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     touch_contact(&mut tx, id, now).await?;
     if let Some(e) = event {
@@ -562,11 +660,22 @@ pub async fn reassign(
     if let Some(l) = location {
         sql.push_with(", location = ?", [Arg::from(l.to_string())]);
     }
-    sql.push_with(" WHERE account_id = ? AND id = ? AND status = ?", [Arg::from(account_id), Arg::from(id), Arg::from(expected.as_str())]);
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND status = ?",
+        [
+            Arg::from(account_id),
+            Arg::from(id),
+            Arg::from(expected.as_str()),
+        ],
+    );
     if sql.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2").bind(id).bind(old_host).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM booking_hosts WHERE booking_id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(old_host)
+        .execute(&mut *tx)
+        .await?;
     let mut hold = Batch::default();
     hold_time(&mut hold, id, new_host, true, now);
     hold.run_in(&mut tx).await.map_err(refusal)?;
@@ -581,21 +690,38 @@ pub async fn reassign(
 
 /// The busy range a booking holds for `user_id`, if any.
 pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> AppResult<Option<HostTime>> {
-    let row = sqlx::query("SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2")
-        .bind(booking_id)
-        .bind(user_id)
-        .fetch_optional(&mut *db.reader().await?)
-        .await?;
-    row.map(|r| Ok(HostTime { user_id: user_id.to_string(), busy_start: r.try_get(0)?, busy_end: r.try_get(1)? })).transpose()
+    let row = sqlx::query(
+        "SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2",
+    )
+    .bind(booking_id)
+    .bind(user_id)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
+    row.map(|r| {
+        Ok(HostTime {
+            user_id: user_id.to_string(),
+            busy_start: r.try_get(0)?,
+            busy_end: r.try_get(1)?,
+        })
+    })
+    .transpose()
 }
 
 /// Live bookings (any account) whose end has passed, oldest first.
-pub async fn due_for_completion(db: &Db, now: i64, limit: i64) -> AppResult<Vec<(String, Booking)>> {
+pub async fn due_for_completion(
+    db: &Db,
+    now: i64,
+    limit: i64,
+) -> AppResult<Vec<(String, Booking)>> {
     let sql = format!(
         "SELECT account_id, {COLUMNS} FROM bookings WHERE status IN ('scheduled', 'rescheduled') AND start_time + duration_minutes * 60000 <= $1 \
          ORDER BY start_time LIMIT $2"
     );
-    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&mut *db.reader().await?).await?;
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut b = [from_row(r)?];

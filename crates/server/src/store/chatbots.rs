@@ -49,7 +49,8 @@ pub struct Audience {
 impl Website {
     /// Whether a page of `origin` may embed the widget.
     pub fn allows(&self, origin: &str) -> bool {
-        slotline_domain::settings::origin_of(&self.url).as_deref() == Some(origin) || self.allowed_origins.iter().any(|o| o == origin)
+        slotline_domain::settings::origin_of(&self.url).as_deref() == Some(origin)
+            || self.allowed_origins.iter().any(|o| o == origin)
     }
 }
 
@@ -96,7 +97,14 @@ fn audience(r: &AnyRow) -> AppResult<Audience> {
     })
 }
 
-pub async fn create_website(db: &Db, account_id: &str, name: &str, url: &str, allowed: &[String], now: i64) -> AppResult<Website> {
+pub async fn create_website(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    url: &str,
+    allowed: &[String],
+    now: i64,
+) -> AppResult<Website> {
     let id = new_id(IdKind::Website);
     sqlx::query(
         "INSERT INTO websites (id, account_id, name, url, allowed_origins, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -109,10 +117,23 @@ pub async fn create_website(db: &Db, account_id: &str, name: &str, url: &str, al
     .bind(now)
     .execute(&mut *db.writer().await?)
     .await?;
-    Ok(Website { id, name: name.into(), url: url.into(), allowed_origins: allowed.to_vec(), deleted: false })
+    Ok(Website {
+        id,
+        name: name.into(),
+        url: url.into(),
+        allowed_origins: allowed.to_vec(),
+        deleted: false,
+    })
 }
 
-pub async fn create_bot(db: &Db, account_id: &str, name: &str, owner_id: &str, flow: &Flow, now: i64) -> AppResult<Bot> {
+pub async fn create_bot(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    owner_id: &str,
+    flow: &Flow,
+    now: i64,
+) -> AppResult<Bot> {
     let id = new_id(IdKind::Bot);
     sqlx::query(
         "INSERT INTO bots (id, account_id, name, owner_id, flow, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -125,7 +146,13 @@ pub async fn create_bot(db: &Db, account_id: &str, name: &str, owner_id: &str, f
     .bind(now)
     .execute(&mut *db.writer().await?)
     .await?;
-    Ok(Bot { id, name: name.into(), owner_id: owner_id.into(), flow: flow.clone(), deleted: false })
+    Ok(Bot {
+        id,
+        name: name.into(),
+        owner_id: owner_id.into(),
+        flow: flow.clone(),
+        deleted: false,
+    })
 }
 
 pub struct NewAudience<'a> {
@@ -136,7 +163,12 @@ pub struct NewAudience<'a> {
     pub reach_out_after: Option<i64>,
 }
 
-pub async fn create_audience(db: &Db, account_id: &str, a: NewAudience<'_>, now: i64) -> AppResult<Audience> {
+pub async fn create_audience(
+    db: &Db,
+    account_id: &str,
+    a: NewAudience<'_>,
+    now: i64,
+) -> AppResult<Audience> {
     let id = new_id(IdKind::Audience);
     sqlx::query(
         "INSERT INTO audiences (id, account_id, website_id, bot_id, name, pages, reach_out_after, creation_time, last_updated_time) \
@@ -163,9 +195,23 @@ pub async fn create_audience(db: &Db, account_id: &str, a: NewAudience<'_>, now:
     })
 }
 
-async fn one<T>(db: &Db, table: &str, columns: &str, account_id: &str, id: &str, f: fn(&AnyRow) -> AppResult<T>) -> AppResult<Option<T>> {
+async fn one<T>(
+    db: &Db,
+    table: &str,
+    columns: &str,
+    account_id: &str,
+    id: &str,
+    f: fn(&AnyRow) -> AppResult<T>,
+) -> AppResult<Option<T>> {
     let sql = format!("SELECT {columns} FROM {table} WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(f).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(f)
+        .transpose()
 }
 
 pub async fn website_of(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Website>> {
@@ -182,34 +228,87 @@ pub async fn audience_of(db: &Db, account_id: &str, id: &str) -> AppResult<Optio
 
 /// A live website by id alone, with its account: what the widget asks for.
 pub async fn public_website(db: &Db, id: &str) -> AppResult<Option<(String, Website)>> {
-    let sql = format!("SELECT account_id, {WEBSITE_COLUMNS} FROM websites WHERE id = $1 AND deleted = 0");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *db.reader().await?).await?;
-    row.map(|r| Ok((r.try_get("account_id")?, website(&r)?))).transpose()
+    let sql =
+        format!("SELECT account_id, {WEBSITE_COLUMNS} FROM websites WHERE id = $1 AND deleted = 0");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?;
+    row.map(|r| Ok((r.try_get("account_id")?, website(&r)?)))
+        .transpose()
 }
 
 /// The live audiences of a website, oldest first (the first that covers a page wins).
 pub async fn audiences_of_website(db: &Db, website_id: &str) -> AppResult<Vec<Audience>> {
     let sql = format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE website_id = $1 AND deleted = 0 ORDER BY seq");
-    sqlx::query(&sql).bind(website_id).fetch_all(&mut *db.reader().await?).await?.iter().map(audience).collect()
+    sqlx::query(&sql)
+        .bind(website_id)
+        .fetch_all(&mut *db.reader().await?)
+        .await?
+        .iter()
+        .map(audience)
+        .collect()
 }
 
-pub async fn list_websites(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Website>, Page)> {
-    let q = ListQuery { table: "websites", columns: WEBSITE_COLUMNS, what: "website", account_id, filters: vec![], any_of: None };
+pub async fn list_websites(
+    db: &Db,
+    account_id: &str,
+    req: &PageRequest,
+) -> AppResult<(Vec<Website>, Page)> {
+    let q = ListQuery {
+        table: "websites",
+        columns: WEBSITE_COLUMNS,
+        what: "website",
+        account_id,
+        filters: vec![],
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(website).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(website).collect::<AppResult<_>>()?,
+        page,
+    ))
 }
 
-pub async fn list_bots(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Bot>, Page)> {
-    let q = ListQuery { table: "bots", columns: BOT_COLUMNS, what: "bot", account_id, filters: vec![], any_of: None };
+pub async fn list_bots(
+    db: &Db,
+    account_id: &str,
+    req: &PageRequest,
+) -> AppResult<(Vec<Bot>, Page)> {
+    let q = ListQuery {
+        table: "bots",
+        columns: BOT_COLUMNS,
+        what: "bot",
+        account_id,
+        filters: vec![],
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
     Ok((page.rows.iter().map(bot).collect::<AppResult<_>>()?, page))
 }
 
-pub async fn list_audiences(db: &Db, account_id: &str, website: Option<&str>, req: &PageRequest) -> AppResult<(Vec<Audience>, Page)> {
-    let filters = website.map(|w| vec![("website_id = ?", Arg::from(w))]).unwrap_or_default();
-    let q = ListQuery { table: "audiences", columns: AUDIENCE_COLUMNS, what: "audience", account_id, filters, any_of: None };
+pub async fn list_audiences(
+    db: &Db,
+    account_id: &str,
+    website: Option<&str>,
+    req: &PageRequest,
+) -> AppResult<(Vec<Audience>, Page)> {
+    let filters = website
+        .map(|w| vec![("website_id = ?", Arg::from(w))])
+        .unwrap_or_default();
+    let q = ListQuery {
+        table: "audiences",
+        columns: AUDIENCE_COLUMNS,
+        what: "audience",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(audience).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(audience).collect::<AppResult<_>>()?,
+        page,
+    ))
 }
 
 pub async fn update(

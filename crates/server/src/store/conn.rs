@@ -34,7 +34,11 @@ pub struct Fixed {
 
 impl Fixed {
     pub fn new(conns: Vec<AnyConnection>) -> Fixed {
-        Fixed { permits: Arc::new(Semaphore::new(conns.len())), size: conns.len(), free: Mutex::new(conns) }
+        Fixed {
+            permits: Arc::new(Semaphore::new(conns.len())),
+            size: conns.len(),
+            free: Mutex::new(conns),
+        }
     }
 }
 
@@ -43,12 +47,22 @@ impl Conns {
         match self {
             Conns::Pool(pool) => Ok(Conn(Inner::Pooled(pool.acquire().await?))),
             Conns::Fixed(set) => {
-                let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, set.permits.clone().acquire_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?
-                    .map_err(|_| sqlx::Error::PoolClosed)?;
-                let conn = set.free.lock().expect("connection set").pop().ok_or(sqlx::Error::PoolClosed)?;
-                Ok(Conn(Inner::Fixed { conn: Some(conn), set: set.clone(), _permit: permit }))
+                let permit =
+                    tokio::time::timeout(ACQUIRE_TIMEOUT, set.permits.clone().acquire_owned())
+                        .await
+                        .map_err(|_| sqlx::Error::PoolTimedOut)?
+                        .map_err(|_| sqlx::Error::PoolClosed)?;
+                let conn = set
+                    .free
+                    .lock()
+                    .expect("connection set")
+                    .pop()
+                    .ok_or(sqlx::Error::PoolClosed)?;
+                Ok(Conn(Inner::Fixed {
+                    conn: Some(conn),
+                    set: set.clone(),
+                    _permit: permit,
+                }))
             }
         }
     }
@@ -63,7 +77,8 @@ impl Conns {
                     all.forget();
                 }
                 set.permits.close();
-                let conns: Vec<AnyConnection> = std::mem::take(&mut *set.free.lock().expect("connection set"));
+                let conns: Vec<AnyConnection> =
+                    std::mem::take(&mut *set.free.lock().expect("connection set"));
                 for c in conns {
                     let _ = c.close().await;
                 }
@@ -83,7 +98,11 @@ impl Conn {
 
 enum Inner {
     Pooled(PoolConnection<Any>),
-    Fixed { conn: Option<AnyConnection>, set: Arc<Fixed>, _permit: OwnedSemaphorePermit },
+    Fixed {
+        conn: Option<AnyConnection>,
+        set: Arc<Fixed>,
+        _permit: OwnedSemaphorePermit,
+    },
 }
 
 impl Deref for Conn {

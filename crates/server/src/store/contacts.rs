@@ -50,7 +50,12 @@ fn from_row(r: &AnyRow) -> AppResult<Contact> {
     let fields: Vec<serde_json::Value> = serde_json::from_str(&raw_fields)?;
     let custom_fields = fields
         .into_iter()
-        .filter_map(|f| Some((f.get("name")?.as_str()?.to_string(), f.get("value").cloned().unwrap_or_default())))
+        .filter_map(|f| {
+            Some((
+                f.get("name")?.as_str()?.to_string(),
+                f.get("value").cloned().unwrap_or_default(),
+            ))
+        })
         .collect();
     Ok(Contact {
         id: r.try_get("id")?,
@@ -83,7 +88,10 @@ fn from_row(r: &AnyRow) -> AppResult<Contact> {
 }
 
 pub fn custom_fields_json(fields: &[(String, serde_json::Value)]) -> String {
-    let arr: Vec<serde_json::Value> = fields.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v})).collect();
+    let arr: Vec<serde_json::Value> = fields
+        .iter()
+        .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+        .collect();
     serde_json::Value::Array(arr).to_string()
 }
 
@@ -94,14 +102,27 @@ pub struct ContactFilter {
     pub last_updated: slotline_domain::time::Range,
 }
 
-pub async fn list(db: &Db, account_id: &str, f: &ContactFilter, req: &PageRequest) -> AppResult<(Vec<Contact>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    f: &ContactFilter,
+    req: &PageRequest,
+) -> AppResult<(Vec<Contact>, Page)> {
     let mut filters = Vec::new();
     if let Some(e) = &f.email {
-        filters.push(("email_lc = ?", Arg::from(slotline_domain::email::normalize(e))));
+        filters.push((
+            "email_lc = ?",
+            Arg::from(slotline_domain::email::normalize(e)),
+        ));
     }
-    for (range, gt, lt) in
-        [(&f.creation, "creation_time > ?", "creation_time < ?"), (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?")]
-    {
+    for (range, gt, lt) in [
+        (&f.creation, "creation_time > ?", "creation_time < ?"),
+        (
+            &f.last_updated,
+            "last_updated_time > ?",
+            "last_updated_time < ?",
+        ),
+    ] {
         if let Some(v) = range.gt {
             filters.push((gt, Arg::I64(v)));
         }
@@ -109,35 +130,62 @@ pub async fn list(db: &Db, account_id: &str, f: &ContactFilter, req: &PageReques
             filters.push((lt, Arg::I64(v)));
         }
     }
-    let q = ListQuery { table: "contacts", columns: COLUMNS, what: "contact", account_id, filters, any_of: None };
+    let q = ListQuery {
+        table: "contacts",
+        columns: COLUMNS,
+        what: "contact",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let contacts = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let contacts = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((contacts, page))
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// The identifier a duplicate collides with, as OnceHub reports it (param, value).
-async fn duplicate_of(db: &Db, account_id: &str, email: Option<&str>, mobile: Option<&str>) -> AppResult<Option<(&'static str, String)>> {
+async fn duplicate_of(
+    db: &Db,
+    account_id: &str,
+    email: Option<&str>,
+    mobile: Option<&str>,
+) -> AppResult<Option<(&'static str, String)>> {
     if let Some(e) = email {
-        let hit = sqlx::query("SELECT 1 FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0")
-            .bind(account_id)
-            .bind(slotline_domain::email::normalize(e))
-            .fetch_optional(&mut *db.writer().await?)
-            .await?;
+        let hit = sqlx::query(
+            "SELECT 1 FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0",
+        )
+        .bind(account_id)
+        .bind(slotline_domain::email::normalize(e))
+        .fetch_optional(&mut *db.writer().await?)
+        .await?;
         if hit.is_some() {
             return Ok(Some(("email", e.to_string())));
         }
     }
     if let Some(m) = mobile {
-        let hit = sqlx::query("SELECT 1 FROM contacts WHERE account_id = $1 AND mobile_phone = $2 AND deleted = 0")
-            .bind(account_id)
-            .bind(m)
-            .fetch_optional(&mut *db.writer().await?)
-            .await?;
+        let hit = sqlx::query(
+            "SELECT 1 FROM contacts WHERE account_id = $1 AND mobile_phone = $2 AND deleted = 0",
+        )
+        .bind(account_id)
+        .bind(m)
+        .fetch_optional(&mut *db.writer().await?)
+        .await?;
         if hit.is_some() {
             return Ok(Some(("mobile_phone", m.to_string())));
         }
@@ -146,11 +194,23 @@ async fn duplicate_of(db: &Db, account_id: &str, email: Option<&str>, mobile: Op
 }
 
 /// Inserts a contact from column values already validated by the caller.
-pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<String> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> AppResult<String> {
     let id = new_id(IdKind::Contact);
-    let find = |name: &str| columns.iter().find(|(c, _)| *c == name).and_then(|(_, a)| a.as_str().map(str::to_string));
+    let find = |name: &str| {
+        columns
+            .iter()
+            .find(|(c, _)| *c == name)
+            .and_then(|(_, a)| a.as_str().map(str::to_string))
+    };
     let (email, mobile) = (find("email"), find("mobile_phone"));
-    let mut sql = Sql::new("INSERT INTO contacts (id, account_id, email_lc, creation_time, last_updated_time");
+    let mut sql = Sql::new(
+        "INSERT INTO contacts (id, account_id, email_lc, creation_time, last_updated_time",
+    );
     for (c, _) in &columns {
         sql.push(", ").push(c);
     }
@@ -172,9 +232,13 @@ pub async fn create(db: &Db, account_id: &str, columns: Vec<(&'static str, Arg)>
     match inserted {
         Ok(_) => Ok(id),
         Err(e) if is_unique_violation(&e) => {
-            let (param, value) =
-                duplicate_of(db, account_id, email.as_deref(), mobile.as_deref()).await?.unwrap_or(("email", String::new()));
-            Err(AppError::conflict(format!("Contact already exists: '{value}'"), param))
+            let (param, value) = duplicate_of(db, account_id, email.as_deref(), mobile.as_deref())
+                .await?
+                .unwrap_or(("email", String::new()));
+            Err(AppError::conflict(
+                format!("Contact already exists: '{value}'"),
+                param,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -191,11 +255,13 @@ pub async fn update(
 ) -> AppResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let row = sqlx::query("SELECT custom_fields FROM contacts WHERE account_id = $1 AND id = $2 AND deleted = 0")
-        .bind(account_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row = sqlx::query(
+        "SELECT custom_fields FROM contacts WHERE account_id = $1 AND id = $2 AND deleted = 0",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(row) = row else { return Ok(false) };
     let mut sql = Sql::new("UPDATE contacts SET ");
     sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
@@ -206,7 +272,12 @@ pub async fn update(
         let current: Vec<serde_json::Value> = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
         let mut merged: Vec<(String, serde_json::Value)> = current
             .into_iter()
-            .filter_map(|f| Some((f.get("name")?.as_str()?.to_string(), f.get("value").cloned().unwrap_or_default())))
+            .filter_map(|f| {
+                Some((
+                    f.get("name")?.as_str()?.to_string(),
+                    f.get("value").cloned().unwrap_or_default(),
+                ))
+            })
             .collect();
         for (name, value) in updates {
             match merged.iter_mut().find(|(n, _)| *n == name) {
@@ -214,9 +285,15 @@ pub async fn update(
                 None => merged.push((name, value)),
             }
         }
-        sql.push_with(", custom_fields = ?", [Arg::from(custom_fields_json(&merged))]);
+        sql.push_with(
+            ", custom_fields = ?",
+            [Arg::from(custom_fields_json(&merged))],
+        );
     }
-    sql.push_with(" WHERE account_id = ? AND id = ?", [Arg::from(account_id), Arg::from(id)]);
+    sql.push_with(
+        " WHERE account_id = ? AND id = ?",
+        [Arg::from(account_id), Arg::from(id)],
+    );
     sql.query().execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(true)

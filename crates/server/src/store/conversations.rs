@@ -64,7 +64,10 @@ fn from_row(r: &AnyRow) -> AppResult<Conversation> {
         last_interacted_time: r.try_get("last_interacted_time")?,
         bookings: vec![],
         page_url: r.try_get("page_url")?,
-        utm_params: r.try_get::<Option<String>, _>("utm_params")?.map(|s| serde_json::from_str(&s)).transpose()?,
+        utm_params: r
+            .try_get::<Option<String>, _>("utm_params")?
+            .map(|s| serde_json::from_str(&s))
+            .transpose()?,
     })
 }
 
@@ -73,7 +76,8 @@ async fn attach_bookings(db: &Db, convs: &mut [Conversation]) -> AppResult<()> {
         return Ok(());
     }
     let mut sql = Sql::new("SELECT conversation_id, id FROM bookings WHERE conversation_id IN ");
-    sql.push_in(convs.iter().map(|c| c.id.as_str())).push(" ORDER BY seq");
+    sql.push_in(convs.iter().map(|c| c.id.as_str()))
+        .push(" ORDER BY seq");
     for r in sql.query().fetch_all(&mut *db.reader().await?).await? {
         let (cid, bid): (String, String) = (r.try_get(0)?, r.try_get(1)?);
         if let Some(c) = convs.iter_mut().find(|c| c.id == cid) {
@@ -117,14 +121,36 @@ fn row_args(c: &Conversation) -> Result<Vec<Arg>, serde_json::Error> {
 }
 
 fn utm_tag(c: &Conversation, tag: &str) -> Option<String> {
-    c.utm_params.as_ref().and_then(|u| u.get(tag)).and_then(Value::as_str).map(str::to_string)
+    c.utm_params
+        .as_ref()
+        .and_then(|u| u.get(tag))
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// The contact upsert (by email) and the conversation's link to it.
-fn push_contact(batch: &mut Batch, account_id: &str, conversation_id: &str, owner_id: &str, f: &ContactFields, now: i64) {
-    let mut cols = vec!["id", "account_id", "owner_id", "email", "email_lc", "creation_time", "last_updated_time", "last_interacted_time"];
+fn push_contact(
+    batch: &mut Batch,
+    account_id: &str,
+    conversation_id: &str,
+    owner_id: &str,
+    f: &ContactFields,
+    now: i64,
+) {
+    let mut cols = vec![
+        "id",
+        "account_id",
+        "owner_id",
+        "email",
+        "email_lc",
+        "creation_time",
+        "last_updated_time",
+        "last_interacted_time",
+    ];
     let mut args = vec![
-        Arg::from(slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact)),
+        Arg::from(slotline_domain::id::new_id(
+            slotline_domain::id::IdKind::Contact,
+        )),
         Arg::from(account_id),
         Arg::from(owner_id),
         Arg::from(f.email.as_str()),
@@ -164,7 +190,12 @@ fn push_contact(batch: &mut Batch, account_id: &str, conversation_id: &str, owne
 }
 
 /// A new conversation (and its event, for a reach-out).
-pub async fn create(db: &Db, account_id: &str, c: &Conversation, event: Option<&NewEvent>) -> AppResult<()> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    c: &Conversation,
+    event: Option<&NewEvent>,
+) -> AppResult<()> {
     let mut batch = Batch::default();
     let mut args = row_args(c)?;
     args.insert(1, Arg::from(account_id));
@@ -186,18 +217,36 @@ pub async fn create(db: &Db, account_id: &str, c: &Conversation, event: Option<&
 
 /// Creates or updates the conversation's contact (by email) from its answers, and links it.
 /// Returns the contact's id.
-pub async fn link_contact(db: &Db, account_id: &str, c: &Conversation, f: &ContactFields, now: i64) -> AppResult<String> {
+pub async fn link_contact(
+    db: &Db,
+    account_id: &str,
+    c: &Conversation,
+    f: &ContactFields,
+    now: i64,
+) -> AppResult<String> {
     let mut batch = Batch::default();
     push_contact(&mut batch, account_id, &c.id, &c.owner_id, f, now);
-    batch.push("SELECT contact_id FROM conversations WHERE id = $1", vec![Arg::from(c.id.as_str())]);
+    batch.push(
+        "SELECT contact_id FROM conversations WHERE id = $1",
+        vec![Arg::from(c.id.as_str())],
+    );
     let rows = batch.run(db).await?;
-    let row = rows.last().and_then(|r| r.first()).ok_or_else(|| AppError::Internal("the conversation's contact was not linked".into()))?;
+    let row = rows
+        .last()
+        .and_then(|r| r.first())
+        .ok_or_else(|| AppError::Internal("the conversation's contact was not linked".into()))?;
     Ok(row.try_get(0)?)
 }
 
 /// Writes the conversation's new state with its events, if nobody changed it since
 /// `expected_update` (false otherwise: a concurrent change won and nothing is written).
-pub async fn save(db: &Db, account_id: &str, c: &Conversation, expected_update: i64, events: &[NewEvent]) -> AppResult<bool> {
+pub async fn save(
+    db: &Db,
+    account_id: &str,
+    c: &Conversation,
+    expected_update: i64,
+    events: &[NewEvent],
+) -> AppResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query(
@@ -231,8 +280,17 @@ pub async fn save(db: &Db, account_id: &str, c: &Conversation, expected_update: 
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Conversation>> {
-    let sql = format!("SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2 AND deleted = 0");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2 AND deleted = 0"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut one = [from_row(&row)?];
     attach_bookings(db, &mut one).await?;
     let [c] = one;
@@ -241,8 +299,15 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Conver
 
 /// A conversation by the visitor's token, with its account.
 pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<(String, Conversation)>> {
-    let sql = format!("SELECT account_id, {COLUMNS} FROM conversations WHERE token = $1 AND deleted = 0");
-    let Some(row) = sqlx::query(&sql).bind(token).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let sql =
+        format!("SELECT account_id, {COLUMNS} FROM conversations WHERE token = $1 AND deleted = 0");
+    let Some(row) = sqlx::query(&sql)
+        .bind(token)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut one = [from_row(&row)?];
     attach_bookings(db, &mut one).await?;
     let [c] = one;
@@ -261,7 +326,12 @@ pub struct ConversationFilter {
     pub last_updated: slotline_domain::time::Range,
 }
 
-pub async fn list(db: &Db, account_id: &str, f: &ConversationFilter, req: &PageRequest) -> AppResult<(Vec<Conversation>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    f: &ConversationFilter,
+    req: &PageRequest,
+) -> AppResult<(Vec<Conversation>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (col, v) in [
         ("contact_id = ?", &f.contact),
@@ -274,9 +344,14 @@ pub async fn list(db: &Db, account_id: &str, f: &ConversationFilter, req: &PageR
             filters.push((col, Arg::from(v.as_str())));
         }
     }
-    for (range, gt, lt) in
-        [(&f.creation, "creation_time > ?", "creation_time < ?"), (&f.last_updated, "last_updated_time > ?", "last_updated_time < ?")]
-    {
+    for (range, gt, lt) in [
+        (&f.creation, "creation_time > ?", "creation_time < ?"),
+        (
+            &f.last_updated,
+            "last_updated_time > ?",
+            "last_updated_time < ?",
+        ),
+    ] {
         if let Some(v) = range.gt {
             filters.push((gt, Arg::I64(v)));
         }
@@ -293,7 +368,11 @@ pub async fn list(db: &Db, account_id: &str, f: &ConversationFilter, req: &PageR
         any_of: f.statuses.clone().map(|s| ("status", s)),
     };
     let page = page::fetch(db, &q, req).await?;
-    let mut out = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut out = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     attach_bookings(db, &mut out).await?;
     Ok((out, page))
 }
@@ -301,15 +380,30 @@ pub async fn list(db: &Db, account_id: &str, f: &ConversationFilter, req: &PageR
 /// Conversations still open whose visitor has been silent since before `before`.
 pub async fn idle(db: &Db, before: i64, limit: i64) -> AppResult<Vec<(String, Conversation)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM conversations WHERE status = 'started' AND last_interacted_time < $1 ORDER BY last_interacted_time LIMIT $2");
-    let rows = sqlx::query(&sql).bind(before).bind(limit).fetch_all(&mut *db.reader().await?).await?;
-    rows.iter().map(|r| Ok((r.try_get("account_id")?, from_row(r)?))).collect()
+    let rows = sqlx::query(&sql)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("account_id")?, from_row(r)?)))
+        .collect()
 }
 
 /// The contact's most recent conversation.
-pub async fn latest_of_contact(db: &Db, account_id: &str, contact_id: &str) -> AppResult<Option<Conversation>> {
+pub async fn latest_of_contact(
+    db: &Db,
+    account_id: &str,
+    contact_id: &str,
+) -> AppResult<Option<Conversation>> {
     let sql =
         format!("SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND contact_id = $2 AND deleted = 0 ORDER BY seq DESC LIMIT 1");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(contact_id).fetch_optional(&mut *db.reader().await?).await? else {
+    let Some(row) = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(contact_id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
         return Ok(None);
     };
     let mut one = [from_row(&row)?];

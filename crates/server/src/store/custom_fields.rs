@@ -11,7 +11,13 @@ pub struct CustomField {
     pub label: String,
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, now: i64) -> AppResult<CustomField> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    label: &str,
+    now: i64,
+) -> AppResult<CustomField> {
     let res = sqlx::query("INSERT INTO custom_fields (account_id, name, label, creation_time) VALUES ($1, $2, $3, $4)")
         .bind(account_id)
         .bind(name)
@@ -20,10 +26,16 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, now: i64
         .execute(&mut *db.writer().await?)
         .await;
     match res {
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(format!("Custom field already exists: '{name}'"), "name")),
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
+            format!("Custom field already exists: '{name}'"),
+            "name",
+        )),
         other => {
             other?;
-            Ok(CustomField { name: name.into(), label: label.into() })
+            Ok(CustomField {
+                name: name.into(),
+                label: label.into(),
+            })
         }
     }
 }
@@ -34,7 +46,12 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
         .fetch_all(&mut *db.reader().await?)
         .await?
         .iter()
-        .map(|r| Ok(CustomField { name: r.try_get(0)?, label: r.try_get(1)? }))
+        .map(|r| {
+            Ok(CustomField {
+                name: r.try_get(0)?,
+                label: r.try_get(1)?,
+            })
+        })
         .collect()
 }
 
@@ -53,8 +70,17 @@ pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResu
         return Ok(None);
     }
     let mut sql = Sql::new("SELECT name FROM custom_fields WHERE ");
-    sql.push_with("account_id = ? AND name IN ", [Arg::from(account_id)]).push_in(names.iter().copied());
-    let known: Vec<String> =
-        sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-    Ok(names.iter().find(|n| !known.iter().any(|k| k == *n)).map(|n| n.to_string()))
+    sql.push_with("account_id = ? AND name IN ", [Arg::from(account_id)])
+        .push_in(names.iter().copied());
+    let known: Vec<String> = sql
+        .query()
+        .fetch_all(&mut *db.reader().await?)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    Ok(names
+        .iter()
+        .find(|n| !known.iter().any(|k| k == *n))
+        .map(|n| n.to_string()))
 }

@@ -34,12 +34,21 @@ pub struct Claimed {
 fn json_table(backend: Backend, param: usize, alias: &str, columns: &[(&str, &str)]) -> String {
     match backend {
         Backend::Sqlite => {
-            let cols: Vec<String> = columns.iter().map(|(c, _)| format!("json_extract(value, '$.{c}') AS {c}")).collect();
-            format!("(SELECT {} FROM json_each(${param})) AS {alias}", cols.join(", "))
+            let cols: Vec<String> = columns
+                .iter()
+                .map(|(c, _)| format!("json_extract(value, '$.{c}') AS {c}"))
+                .collect();
+            format!(
+                "(SELECT {} FROM json_each(${param})) AS {alias}",
+                cols.join(", ")
+            )
         }
         Backend::Postgres => {
             let cols: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
-            format!("json_to_recordset(${param}::json) AS {alias}({})", cols.join(", "))
+            format!(
+                "json_to_recordset(${param}::json) AS {alias}({})",
+                cols.join(", ")
+            )
         }
     }
 }
@@ -52,20 +61,29 @@ fn json_values(backend: Backend, param: usize, ty: &str) -> String {
     }
 }
 
-fn cached(cell: &'static [std::sync::OnceLock<String>; 2], backend: Backend, build: impl FnOnce() -> String) -> &'static str {
+fn cached(
+    cell: &'static [std::sync::OnceLock<String>; 2],
+    backend: Backend,
+    build: impl FnOnce() -> String,
+) -> &'static str {
     cell[backend as usize].get_or_init(build)
 }
 
 /// `$1` lease end, `$2` now, `$3` limit, `$4` JSON object of room by webhook, `$5` default room,
 /// `$6` the worker's name. A delivery still marked as claimed is left to [`interrupted`].
 fn claim_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         let room = match backend {
             Backend::Sqlite => "COALESCE(json_extract($4, '$.\"' || webhook_id || '\"'), $5)",
             Backend::Postgres => "COALESCE(($4::json ->> webhook_id)::bigint, $5)",
         };
-        let lock = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let lock = if backend == Backend::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
         format!(
             "UPDATE deliveries SET next_attempt_time = $1, claimed_time = $2, claimed_by = $6 WHERE seq IN (\
                SELECT seq FROM (\
@@ -81,7 +99,8 @@ fn claim_sql(backend: Backend) -> &'static str {
 
 /// `$1` JSON array of delivery seqs.
 fn payloads_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         format!(
             "SELECT d.seq, e.payload, w.url, w.secret FROM deliveries d JOIN events e ON e.id = d.event_id \
@@ -107,7 +126,8 @@ const OUTCOME_COLUMNS: &[(&str, &str)] = &[
 
 /// `$1` JSON array of outcomes, `$2` the worker's name.
 fn attempts_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         format!(
             "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) \
@@ -119,7 +139,8 @@ fn attempts_sql(backend: Backend) -> &'static str {
 
 /// `$1` JSON array of outcomes.
 fn outcomes_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         format!(
             "UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, \
@@ -134,17 +155,25 @@ fn outcomes_sql(backend: Backend) -> &'static str {
 
 /// `$1` JSON array of webhook ids.
 fn webhooks_ok_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
-        format!("UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN {}", json_values(backend, 1, "text"))
+        format!(
+            "UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN {}",
+            json_values(backend, 1, "text")
+        )
     })
 }
 
 /// `$1` JSON array of webhook ids, `$2` now.
 fn webhooks_failing_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    static SQL: [std::sync::OnceLock<String>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
-        format!("UPDATE webhooks SET failing_since = $2 WHERE failing_since IS NULL AND id IN {}", json_values(backend, 1, "text"))
+        format!(
+            "UPDATE webhooks SET failing_since = $2 WHERE failing_since IS NULL AND id IN {}",
+            json_values(backend, 1, "text")
+        )
     })
 }
 
@@ -188,7 +217,10 @@ pub async fn claim(
     }
     // What to send: the event's stored bytes and the webhook's address and secret.
     let seqs: Vec<i64> = claimed.iter().map(|c| c.seq).collect();
-    let rows = sqlx::query(payloads_sql(db.backend)).bind(serde_json::to_string(&seqs)?).fetch_all(&mut *db.reader().await?).await?;
+    let rows = sqlx::query(payloads_sql(db.backend))
+        .bind(serde_json::to_string(&seqs)?)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
     let mut by_seq: HashMap<i64, (String, String, String)> = HashMap::with_capacity(rows.len());
     for r in rows {
         by_seq.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
@@ -227,7 +259,11 @@ pub async fn interrupted(db: &Db, now: i64) -> AppResult<u64> {
                  {log}SELECT lost.seq, lost.claimed_time, $1 - lost.claimed_time, 'interrupted', $2, $1, lost.claimed_by \
                  FROM lost JOIN released ON released.seq = lost.seq"
             );
-            let done = sqlx::query(&sql).bind(now).bind(INTERRUPTED).execute(&mut *db.writer().await?).await?;
+            let done = sqlx::query(&sql)
+                .bind(now)
+                .bind(INTERRUPTED)
+                .execute(&mut *db.writer().await?)
+                .await?;
             Ok(done.rows_affected())
         }
         // One writer: the two statements run in one transaction with nothing between them.
@@ -293,21 +329,34 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
         .collect();
     let rows = serde_json::to_string(&rows)?;
     let mut batch = Batch::default();
-    batch.push(attempts_sql(db.backend), vec![Arg::from(rows.as_str()), Arg::from(&*outcomes[0].worker)]);
+    batch.push(
+        attempts_sql(db.backend),
+        vec![Arg::from(rows.as_str()), Arg::from(&*outcomes[0].worker)],
+    );
     batch.push(outcomes_sql(db.backend), vec![Arg::from(rows)]);
     let ids = |delivered: bool| -> Vec<&str> {
-        let mut v: Vec<&str> = outcomes.iter().filter(|o| (o.status == "delivered") == delivered).map(|o| o.webhook_id.as_str()).collect();
+        let mut v: Vec<&str> = outcomes
+            .iter()
+            .filter(|o| (o.status == "delivered") == delivered)
+            .map(|o| o.webhook_id.as_str())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
     let ok = ids(true);
     if !ok.is_empty() {
-        batch.push(webhooks_ok_sql(db.backend), vec![Arg::from(serde_json::to_string(&ok)?)]);
+        batch.push(
+            webhooks_ok_sql(db.backend),
+            vec![Arg::from(serde_json::to_string(&ok)?)],
+        );
     }
     let failing = ids(false);
     if !failing.is_empty() {
-        batch.push(webhooks_failing_sql(db.backend), vec![Arg::from(serde_json::to_string(&failing)?), Arg::I64(now)]);
+        batch.push(
+            webhooks_failing_sql(db.backend),
+            vec![Arg::from(serde_json::to_string(&failing)?), Arg::I64(now)],
+        );
     }
     // Webhooks to switch off: the receiver asked (410), or a delivery's 72 hours are over and
     // nothing succeeded meanwhile.
@@ -315,7 +364,11 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<St
         .iter()
         .filter_map(|o| match (&o.disable, o.status) {
             (Some(r), _) => Some((o, r.clone(), i64::MAX)),
-            (None, "failed") => Some((o, "Deliveries failed for 72 hours.".to_string(), o.window_start)),
+            (None, "failed") => Some((
+                o,
+                "Deliveries failed for 72 hours.".to_string(),
+                o.window_start,
+            )),
             _ => None,
         })
         .collect();
@@ -410,7 +463,14 @@ pub async fn list(
         filters.push(("event_type = ?", Arg::from(t.as_str())));
     }
     let any_of = f.statuses.clone().map(|s| ("status", s));
-    let q = super::page::ListQuery { table: "deliveries", columns: COLUMNS, what: "delivery", account_id, filters, any_of };
+    let q = super::page::ListQuery {
+        table: "deliveries",
+        columns: COLUMNS,
+        what: "delivery",
+        account_id,
+        filters,
+        any_of,
+    };
     let page = super::page::fetch(db, &q, req).await?;
     let mut out = Vec::with_capacity(page.rows.len());
     for r in &page.rows {
@@ -433,7 +493,8 @@ pub async fn list(
             "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time, a.worker \
              FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id IN ",
         );
-        sql.push_in(out.iter().map(|d| d.id.as_str())).push(" ORDER BY a.seq");
+        sql.push_in(out.iter().map(|d| d.id.as_str()))
+            .push(" ORDER BY a.seq");
         let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
         let mut by_id: HashMap<String, Vec<Attempt>> = HashMap::new();
         for r in rows {
@@ -469,7 +530,10 @@ pub async fn redeliver(
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     // Webhooks without a delivery of it yet (created after the event, or named) get one.
-    let fresh = super::outbox::NewEvent { creation_time: now, ..event.clone() };
+    let fresh = super::outbox::NewEvent {
+        creation_time: now,
+        ..event.clone()
+    };
     let mut fan_out = Batch::default();
     super::outbox::push_fan_out(&mut fan_out, account_id, &fresh, webhook_id);
     fan_out.run_in(&mut tx).await?;
@@ -497,13 +561,22 @@ async fn requeue(
     }
     sql.push(" RETURNING id");
     let rows = sql.query().fetch_all(&mut **tx).await?;
-    let mut ids: Vec<String> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let mut ids: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
     ids.sort();
     Ok(ids)
 }
 
 /// Queues again every failed delivery of a webhook created at or after `since`. Returns how many.
-pub async fn recover(db: &Db, account_id: &str, webhook_id: &str, since: i64, now: i64) -> AppResult<u64> {
+pub async fn recover(
+    db: &Db,
+    account_id: &str,
+    webhook_id: &str,
+    since: i64,
+    now: i64,
+) -> AppResult<u64> {
     let done = sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_time = $1, window_start = NULL \
          WHERE account_id = $2 AND webhook_id = $3 AND status = 'failed' AND creation_time >= $4",

@@ -28,7 +28,13 @@ fn from_row(r: &AnyRow) -> AppResult<EventType> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, description: &str, now: i64) -> AppResult<EventType> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    description: &str,
+    now: i64,
+) -> AppResult<EventType> {
     let id = new_id(IdKind::EventType);
     sqlx::query(
         "INSERT INTO event_types (id, account_id, name, description, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $5)",
@@ -40,21 +46,53 @@ pub async fn create(db: &Db, account_id: &str, name: &str, description: &str, no
     .bind(now)
     .execute(&mut *db.writer().await?)
     .await?;
-    Ok(EventType { id, name: name.into(), description: description.into(), deleted: false })
+    Ok(EventType {
+        id,
+        name: name.into(),
+        description: description.into(),
+        deleted: false,
+    })
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<EventType>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
-pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<EventType>, Page)> {
-    let q = ListQuery { table: "event_types", columns: COLUMNS, what: "event type", account_id, filters: vec![], any_of: None };
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    req: &PageRequest,
+) -> AppResult<(Vec<EventType>, Page)> {
+    let q = ListQuery {
+        table: "event_types",
+        columns: COLUMNS,
+        what: "event type",
+        account_id,
+        filters: vec![],
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page,
+    ))
 }
 
-pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<bool> {
+pub async fn update(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> AppResult<bool> {
     Ok(super::update_columns(db, "event_types", account_id, id, columns, now).await?)
 }
 
@@ -68,7 +106,10 @@ pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM booking_page_event_types WHERE event_type_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM booking_page_event_types WHERE event_type_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }

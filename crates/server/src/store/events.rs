@@ -31,8 +31,16 @@ fn from_row(r: &AnyRow) -> AppResult<Event> {
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Event>> {
-    let sql = format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    let sql =
+        format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 #[derive(Default)]
@@ -42,7 +50,12 @@ pub struct EventFilter {
     pub creation: slotline_domain::time::Range,
 }
 
-pub async fn list(db: &Db, account_id: &str, f: &EventFilter, req: &PageRequest) -> AppResult<(Vec<Event>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    f: &EventFilter,
+    req: &PageRequest,
+) -> AppResult<(Vec<Event>, Page)> {
     let mut filters = Vec::new();
     if let Some(b) = &f.booking {
         filters.push(("booking_id = ?", Arg::from(b.as_str())));
@@ -53,8 +66,17 @@ pub async fn list(db: &Db, account_id: &str, f: &EventFilter, req: &PageRequest)
     if let Some(v) = f.creation.lt {
         filters.push(("creation_time < ?", Arg::I64(v)));
     }
-    let q =
-        ListQuery { table: "events", columns: COLUMNS, what: "event", account_id, filters, any_of: f.types.clone().map(|t| ("type", t)) };
+    let q = ListQuery {
+        table: "events",
+        columns: COLUMNS,
+        what: "event",
+        account_id,
+        filters,
+        any_of: f.types.clone().map(|t| ("type", t)),
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page,
+    ))
 }

@@ -15,9 +15,11 @@ pub async fn use_once(db: &Db, token: &str, expiry_time: i64) -> AppResult<bool>
 
 /// Forgets tokens that have expired (they are refused for their age anyway).
 pub async fn purge_expired(db: &Db, now: i64) -> AppResult<u64> {
-    Ok(sqlx::query("DELETE FROM form_token_uses WHERE expiry_time <= $1")
-        .bind(now)
-        .execute(&mut *db.writer().await?)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM form_token_uses WHERE expiry_time <= $1")
+            .bind(now)
+            .execute(&mut *db.writer().await?)
+            .await?
+            .rows_affected(),
+    )
 }

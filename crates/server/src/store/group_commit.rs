@@ -44,8 +44,12 @@ impl GroupCommit {
     /// Runs `stmts` as one all-or-nothing unit; the rows of each statement.
     pub async fn submit(&self, stmts: Vec<(String, Vec<Arg>)>) -> Result<Rows, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { stmts, reply }).map_err(|_| sqlx::Error::PoolClosed)?;
-        answer.await.map_err(|_| sqlx::Error::Protocol("the group commit task stopped".into()))?
+        self.jobs
+            .send(Job { stmts, reply })
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer
+            .await
+            .map_err(|_| sqlx::Error::Protocol("the group commit task stopped".into()))?
     }
 }
 
@@ -68,7 +72,11 @@ async fn run(write: Conns, mut rx: mpsc::UnboundedReceiver<Job>) {
                 continue;
             }
         };
-        let results = if jobs.len() == 1 { vec![alone(&mut conn, &jobs[0].stmts).await] } else { together(&mut conn, &jobs).await };
+        let results = if jobs.len() == 1 {
+            vec![alone(&mut conn, &jobs[0].stmts).await]
+        } else {
+            together(&mut conn, &jobs).await
+        };
         for (job, result) in jobs.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
@@ -89,7 +97,10 @@ fn text(head: &str, stmts: &[(String, Vec<Arg>)], tail: &str) -> (String, Vec<Ar
 }
 
 /// One batch, one transaction, one round trip to the connection's thread.
-async fn alone(conn: &mut sqlx::AnyConnection, stmts: &[(String, Vec<Arg>)]) -> Result<Rows, sqlx::Error> {
+async fn alone(
+    conn: &mut sqlx::AnyConnection,
+    stmts: &[(String, Vec<Arg>)],
+) -> Result<Rows, sqlx::Error> {
     let (sql, args) = text("BEGIN IMMEDIATE;\n", stmts, "COMMIT;");
     let (mut rows, err) = per_statement_partial(conn, &sql, &args).await;
     if let Some(e) = err {
@@ -110,7 +121,11 @@ async fn together(conn: &mut sqlx::AnyConnection, jobs: &[Job]) -> Vec<Result<Ro
     let mut out: Vec<Result<Rows, sqlx::Error>> = Vec::with_capacity(jobs.len());
     let mut open = false;
     for job in jobs {
-        let head = if open { "SAVEPOINT g;\n" } else { "BEGIN IMMEDIATE;\nSAVEPOINT g;\n" };
+        let head = if open {
+            "SAVEPOINT g;\n"
+        } else {
+            "BEGIN IMMEDIATE;\nSAVEPOINT g;\n"
+        };
         let (sql, args) = text(head, &job.stmts, "RELEASE g;");
         let (mut rows, err) = per_statement_partial(conn, &sql, &args).await;
         let opened = usize::from(!open);
@@ -150,11 +165,25 @@ async fn together(conn: &mut sqlx::AnyConnection, jobs: &[Job]) -> Vec<Result<Ro
 }
 
 /// Every batch failed (the transaction did not commit).
-fn fail_all(done: Vec<Result<Rows, sqlx::Error>>, n: usize, message: &str) -> Vec<Result<Rows, sqlx::Error>> {
-    let mut out: Vec<Result<Rows, sqlx::Error>> =
-        done.into_iter().map(|r| r.and_then(|_| Err(sqlx::Error::Protocol(format!("group commit failed: {message}"))))).collect();
+fn fail_all(
+    done: Vec<Result<Rows, sqlx::Error>>,
+    n: usize,
+    message: &str,
+) -> Vec<Result<Rows, sqlx::Error>> {
+    let mut out: Vec<Result<Rows, sqlx::Error>> = done
+        .into_iter()
+        .map(|r| {
+            r.and_then(|_| {
+                Err(sqlx::Error::Protocol(format!(
+                    "group commit failed: {message}"
+                )))
+            })
+        })
+        .collect();
     while out.len() < n {
-        out.push(Err(sqlx::Error::Protocol(format!("group commit failed: {message}"))));
+        out.push(Err(sqlx::Error::Protocol(format!(
+            "group commit failed: {message}"
+        ))));
     }
     out
 }
@@ -166,8 +195,14 @@ mod tests {
     #[test]
     fn a_batch_numbers_placeholders_across_its_statements() {
         let stmts = vec![
-            ("INSERT INTO a VALUES ($1, $2, $1)".to_string(), vec![Arg::I64(1), Arg::I64(2)]),
-            ("UPDATE b SET x = $1 WHERE y = $2 AND z = $10".to_string(), vec![Arg::I64(3), Arg::I64(4)]),
+            (
+                "INSERT INTO a VALUES ($1, $2, $1)".to_string(),
+                vec![Arg::I64(1), Arg::I64(2)],
+            ),
+            (
+                "UPDATE b SET x = $1 WHERE y = $2 AND z = $10".to_string(),
+                vec![Arg::I64(3), Arg::I64(4)],
+            ),
         ];
         let (sql, args) = text("BEGIN IMMEDIATE;\n", &stmts, "COMMIT;");
         assert_eq!(sql, "BEGIN IMMEDIATE;\nINSERT INTO a VALUES ($1, $2, $1);\nUPDATE b SET x = $3 WHERE y = $4 AND z = $12;\nCOMMIT;");

@@ -12,11 +12,16 @@ use crate::error::AppResult;
 pub async fn secret(db: &Db, name: &str) -> AppResult<Vec<u8>> {
     let mut fresh = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut fresh);
-    sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+    sqlx::query(
+        "INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(hex::encode(fresh))
+    .execute(&mut *db.writer().await?)
+    .await?;
+    let row = sqlx::query("SELECT value FROM instance_secrets WHERE name = $1")
         .bind(name)
-        .bind(hex::encode(fresh))
-        .execute(&mut *db.writer().await?)
+        .fetch_one(&mut *db.writer().await?)
         .await?;
-    let row = sqlx::query("SELECT value FROM instance_secrets WHERE name = $1").bind(name).fetch_one(&mut *db.writer().await?).await?;
     Ok(hex::decode(row.try_get::<String, _>(0)?).unwrap_or_else(|_| fresh.to_vec()))
 }

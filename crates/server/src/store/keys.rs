@@ -38,18 +38,30 @@ fn from_row(r: &AnyRow) -> AppResult<KeyInfo> {
 }
 
 /// Creates a key and returns it with its secret, which is never stored and cannot be shown again.
-pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<(KeyInfo, String)> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    now: i64,
+) -> AppResult<(KeyInfo, String)> {
     let key = apikey::generate();
     let id = new_id(IdKind::ApiKey);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let active: i64 = sqlx::query("SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_time IS NULL")
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+    let active: i64 =
+        sqlx::query("SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_time IS NULL")
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
     if active >= apikey::MAX_ACTIVE_KEYS {
-        return Err(AppError::conflict(format!("An account can have at most {} active API keys.", apikey::MAX_ACTIVE_KEYS), "name"));
+        return Err(AppError::conflict(
+            format!(
+                "An account can have at most {} active API keys.",
+                apikey::MAX_ACTIVE_KEYS
+            ),
+            "name",
+        ));
     }
     sqlx::query("INSERT INTO api_keys (id, account_id, name, hint, hash, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -61,7 +73,14 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResul
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let info = KeyInfo { id, account_id: account_id.into(), name: name.into(), hint: key.hint, creation_time: now, revoked_time: None };
+    let info = KeyInfo {
+        id,
+        account_id: account_id.into(),
+        name: name.into(),
+        hint: key.hint,
+        creation_time: now,
+        revoked_time: None,
+    };
     Ok((info, key.secret))
 }
 
@@ -77,11 +96,12 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<KeyInfo>> {
 
 /// Revokes a key by id; the next request that presents it is refused. False if no such active key.
 pub async fn revoke(db: &Db, key_id: &str, now: i64) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
-        .bind(now)
-        .bind(key_id)
-        .execute(&mut *db.writer().await?)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
+            .bind(now)
+            .bind(key_id)
+            .execute(&mut *db.writer().await?)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -93,5 +113,11 @@ pub async fn authenticate(db: &Db, secret: &str) -> AppResult<Option<Principal>>
     .bind(apikey::hash(secret))
     .fetch_optional(&mut *db.reader().await?)
     .await?;
-    row.map(|r| Ok(Principal { account_id: r.try_get(0)?, account_email: r.try_get(1)? })).transpose()
+    row.map(|r| {
+        Ok(Principal {
+            account_id: r.try_get(0)?,
+            account_email: r.try_get(1)?,
+        })
+    })
+    .transpose()
 }

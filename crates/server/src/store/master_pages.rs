@@ -37,7 +37,15 @@ pub fn slug_taken(slug: &str) -> AppError {
     AppError::conflict(format!("This URL is already in use: '{slug}'"), "slug")
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, slug: &str, active: bool, now: i64) -> AppResult<MasterPage> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    label: &str,
+    slug: &str,
+    active: bool,
+    now: i64,
+) -> AppResult<MasterPage> {
     let id = new_id(IdKind::MasterPage);
     let res = sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
         .bind(&id)
@@ -53,31 +61,72 @@ pub async fn create(db: &Db, account_id: &str, name: &str, label: &str, slug: &s
         Err(e) if is_unique_violation(&e) => Err(slug_taken(slug)),
         other => {
             other?;
-            Ok(MasterPage { id, name: name.into(), label: label.into(), slug: slug.into(), active, deleted: false })
+            Ok(MasterPage {
+                id,
+                name: name.into(),
+                label: label.into(),
+                slug: slug.into(),
+                active,
+                deleted: false,
+            })
         }
     }
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<MasterPage>> {
     let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// A live master page by its public slug or its id, with its account.
 pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, MasterPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM master_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
-    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *db.reader().await?).await?;
-    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+    let row = sqlx::query(&sql)
+        .bind(key)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?;
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?)))
+        .transpose()
 }
 
-pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<MasterPage>, Page)> {
-    let q = ListQuery { table: "master_pages", columns: COLUMNS, what: "master page", account_id, filters: vec![], any_of: None };
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    req: &PageRequest,
+) -> AppResult<(Vec<MasterPage>, Page)> {
+    let q = ListQuery {
+        table: "master_pages",
+        columns: COLUMNS,
+        what: "master page",
+        account_id,
+        filters: vec![],
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(from_row).collect::<AppResult<_>>()?, page))
+    Ok((
+        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page,
+    ))
 }
 
-pub async fn update(db: &Db, account_id: &str, id: &str, columns: Vec<(&'static str, Arg)>, now: i64) -> AppResult<bool> {
-    let slug = columns.iter().find(|(c, _)| *c == "slug").and_then(|(_, a)| a.as_str().map(str::to_string));
+pub async fn update(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    columns: Vec<(&'static str, Arg)>,
+    now: i64,
+) -> AppResult<bool> {
+    let slug = columns
+        .iter()
+        .find(|(c, _)| *c == "slug")
+        .and_then(|(_, a)| a.as_str().map(str::to_string));
     match super::update_columns(db, "master_pages", account_id, id, columns, now).await {
         Err(e) if is_unique_violation(&e) => Err(slug_taken(&slug.unwrap_or_default())),
         other => Ok(other?),

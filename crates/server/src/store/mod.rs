@@ -160,7 +160,10 @@ impl Db {
     }
 
     /// Runs a write batch through the group commit (SQLite).
-    pub(crate) async fn group_commit(&self, stmts: Vec<(String, Vec<Arg>)>) -> Result<Vec<Vec<sqlx::any::AnyRow>>, sqlx::Error> {
+    pub(crate) async fn group_commit(
+        &self,
+        stmts: Vec<(String, Vec<Arg>)>,
+    ) -> Result<Vec<Vec<sqlx::any::AnyRow>>, sqlx::Error> {
         match &self.group {
             Some(g) => g.submit(stmts).await,
             None => Err(sqlx::Error::Protocol("group commit is for SQLite".into())),
@@ -181,15 +184,25 @@ impl Db {
             return Ok(false);
         }
         let (setting,): (String,) =
-            sqlx::query_as("SELECT setting FROM pg_settings WHERE name = 'autovacuum'").fetch_one(&mut *self.reader().await?).await?;
+            sqlx::query_as("SELECT setting FROM pg_settings WHERE name = 'autovacuum'")
+                .fetch_one(&mut *self.reader().await?)
+                .await?;
         Ok(setting == "off")
     }
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&mut *self.writer().await?).await,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&mut *self.writer().await?).await,
+            Backend::Sqlite => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run(&mut *self.writer().await?)
+                    .await
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&mut *self.writer().await?)
+                    .await
+            }
         }
     }
 }
@@ -204,15 +217,31 @@ fn disable_sqlite_memory_statistics() {
         // thread; `Once` guarantees a single call, and if SQLite was already initialized
         // elsewhere it returns SQLITE_MISUSE and changes nothing.
         unsafe {
-            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            );
         }
     });
 }
 
 /// Soft-deletes a live object of `table` (which has `last_updated_time`). False if there was none.
-pub async fn soft_delete(db: &Db, table: &str, account_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn soft_delete(
+    db: &Db,
+    table: &str,
+    account_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let sql = format!("UPDATE {table} SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0");
-    Ok(sqlx::query(&sql).bind(now).bind(account_id).bind(id).execute(&mut *db.writer().await?).await?.rows_affected() == 1)
+    Ok(sqlx::query(&sql)
+        .bind(now)
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut *db.writer().await?)
+        .await?
+        .rows_affected()
+        == 1)
 }
 
 /// Sets the given columns (and `last_updated_time`) of a live object. False if there was none.
@@ -242,7 +271,10 @@ pub async fn update_columns_in(
     for (c, a) in columns {
         sql.push(", ").push(c).push_with(" = ?", [a]);
     }
-    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND deleted = 0",
+        [Arg::from(account_id), Arg::from(id)],
+    );
     Ok(sql.query().execute(conn).await?.rows_affected() == 1)
 }
 

@@ -76,14 +76,17 @@ pub async fn public(db: &Db, id: &str, now: i64) -> AppResult<Option<(String, On
     .bind(now)
     .fetch_optional(&mut *db.reader().await?)
     .await?;
-    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?))).transpose()
+    row.map(|r| Ok((r.try_get("account_id")?, from_row(&r)?)))
+        .transpose()
 }
 
 /// Deletes unused links past their expiry. Returns how many.
 pub async fn purge_expired(db: &Db, now: i64) -> AppResult<u64> {
-    Ok(sqlx::query("DELETE FROM one_time_links WHERE used_time IS NULL AND expiry_time <= $1")
-        .bind(now)
-        .execute(&mut *db.writer().await?)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM one_time_links WHERE used_time IS NULL AND expiry_time <= $1")
+            .bind(now)
+            .execute(&mut *db.writer().await?)
+            .await?
+            .rows_affected(),
+    )
 }

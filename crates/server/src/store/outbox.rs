@@ -19,12 +19,23 @@ pub struct NewEvent {
 /// `LIKE` pattern matching a JSON array (as stored in `webhooks.events`) that lists `name`.
 fn listed(name: &str) -> String {
     let quoted = serde_json::to_string(name).expect("a string serializes");
-    format!("%{}%", quoted.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    format!(
+        "%{}%",
+        quoted
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }
 
 /// Writes `e` (about `booking_id`, if any) and its deliveries in `tx`. After the commit, call
 /// [`Db::outbox_written`] so that a worker in this process sends them at once.
-pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: Option<&str>, e: &NewEvent) -> AppResult<()> {
+pub async fn write(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    booking_id: Option<&str>,
+    e: &NewEvent,
+) -> AppResult<()> {
     let mut batch = Batch::default();
     push(&mut batch, account_id, booking_id, e, None);
     batch.run_in(tx).await?;
@@ -33,7 +44,13 @@ pub async fn write(tx: &mut Transaction<'_, Any>, account_id: &str, booking_id: 
 
 /// Adds the event row and its fan-out to `batch`; delivered only to `only` when given (a test
 /// event).
-pub fn push(batch: &mut Batch, account_id: &str, booking_id: Option<&str>, e: &NewEvent, only: Option<&str>) {
+pub fn push(
+    batch: &mut Batch,
+    account_id: &str,
+    booking_id: Option<&str>,
+    e: &NewEvent,
+    only: Option<&str>,
+) {
     batch.push(
         "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)",
         vec![
@@ -56,7 +73,12 @@ pub fn push_fan_out(batch: &mut Batch, account_id: &str, e: &NewEvent, webhook_i
     // from the fixed list of event names, so the texts are a few, each prepared once.
     let names = slotline_domain::webhook::subscribed_names(e.event_type);
     let literal = |n: &str| format!("'{}'", listed(n).replace('\'', "''"));
-    let (exact, family) = (literal(names[0]), names.get(1).map_or_else(|| "NULL".to_string(), |n| literal(n)));
+    let (exact, family) = (
+        literal(names[0]),
+        names
+            .get(1)
+            .map_or_else(|| "NULL".to_string(), |n| literal(n)),
+    );
     batch.push(
         format!(
             "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
@@ -89,7 +111,9 @@ pub async fn listen_postgres(db: Db) {
                         db.outbox_written();
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "LISTEN slotline_outbox failed; polling meanwhile"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "LISTEN slotline_outbox failed; polling meanwhile")
+                }
             },
             Err(e) => tracing::warn!(error = %e, "connecting for LISTEN failed; polling meanwhile"),
         }

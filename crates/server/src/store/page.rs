@@ -44,21 +44,39 @@ pub struct ListQuery<'a> {
 impl ListQuery<'_> {
     fn base(&self, select: &str) -> Sql {
         let mut sql = Sql::new("");
-        sql.push(&format!("SELECT {select} FROM {} WHERE deleted = 0", self.table));
+        sql.push(&format!(
+            "SELECT {select} FROM {} WHERE deleted = 0",
+            self.table
+        ));
         sql.push_with(" AND account_id = ?", [Arg::from(self.account_id)]);
         for (fragment, arg) in &self.filters {
             sql.push(" AND ").push_with(fragment, [arg.clone()]);
         }
         if let Some((column, values)) = &self.any_of {
-            sql.push(" AND ").push(column).push(" IN ").push_in(values.iter().map(String::as_str));
+            sql.push(" AND ")
+                .push(column)
+                .push(" IN ")
+                .push_in(values.iter().map(String::as_str));
         }
         sql
     }
 
     async fn exists_beyond(&self, db: &Db, seq: i64, newer: bool) -> AppResult<bool> {
         let mut sql = self.base("1");
-        sql.push_with(if newer { " AND seq > ?" } else { " AND seq < ?" }, [Arg::I64(seq)]).push(" LIMIT 1");
-        Ok(sql.query().fetch_optional(&mut *db.reader().await?).await?.is_some())
+        sql.push_with(
+            if newer {
+                " AND seq > ?"
+            } else {
+                " AND seq < ?"
+            },
+            [Arg::I64(seq)],
+        )
+        .push(" LIMIT 1");
+        Ok(sql
+            .query()
+            .fetch_optional(&mut *db.reader().await?)
+            .await?
+            .is_some())
     }
 }
 
@@ -66,21 +84,41 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
     let cursor_seq = match &page.cursor {
         Cursor::None => None,
         Cursor::After(id) | Cursor::Before(id) => {
-            let param = if matches!(page.cursor, Cursor::After(_)) { "after" } else { "before" };
+            let param = if matches!(page.cursor, Cursor::After(_)) {
+                "after"
+            } else {
+                "before"
+            };
             // Deleted objects still anchor a cursor: a client paging while objects are deleted keeps its place.
             let mut sql = Sql::new("");
-            sql.push(&format!("SELECT seq FROM {}", q.table))
-                .push_with(" WHERE account_id = ? AND id = ?", [Arg::from(q.account_id), Arg::from(id.as_str())]);
+            sql.push(&format!("SELECT seq FROM {}", q.table)).push_with(
+                " WHERE account_id = ? AND id = ?",
+                [Arg::from(q.account_id), Arg::from(id.as_str())],
+            );
             let row = sql.query().fetch_optional(&mut *db.reader().await?).await?;
-            Some(row.ok_or_else(|| AppError::invalid(format!("No such {}: '{id}'", q.what), param))?.try_get::<i64, _>(0)?)
+            Some(
+                row.ok_or_else(|| AppError::invalid(format!("No such {}: '{id}'", q.what), param))?
+                    .try_get::<i64, _>(0)?,
+            )
         }
     };
     let backward = matches!(page.cursor, Cursor::Before(_));
     let mut sql = q.base(q.columns);
     if let Some(seq) = cursor_seq {
-        sql.push_with(if backward { " AND seq > ?" } else { " AND seq < ?" }, [Arg::I64(seq)]);
+        sql.push_with(
+            if backward {
+                " AND seq > ?"
+            } else {
+                " AND seq < ?"
+            },
+            [Arg::I64(seq)],
+        );
     }
-    sql.push(if backward { " ORDER BY seq ASC" } else { " ORDER BY seq DESC" });
+    sql.push(if backward {
+        " ORDER BY seq ASC"
+    } else {
+        " ORDER BY seq DESC"
+    });
     sql.push_with(" LIMIT ?", [Arg::I64(page.limit + 1)]);
     let mut rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     let has_more = rows.len() as i64 > page.limit;
@@ -89,7 +127,8 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
         rows.reverse();
     }
     let edge = |r: Option<&AnyRow>| -> AppResult<Option<(i64, String)>> {
-        r.map(|r| Ok((r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("id")?))).transpose()
+        r.map(|r| Ok((r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("id")?)))
+            .transpose()
     };
     let (first, last) = (edge(rows.first())?, edge(rows.last())?);
     let (mut next_after, mut previous_before) = (None, None);
@@ -112,5 +151,10 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
             }
         }
     }
-    Ok(Page { rows, has_more, next_after, previous_before })
+    Ok(Page {
+        rows,
+        has_more,
+        next_after,
+        previous_before,
+    })
 }

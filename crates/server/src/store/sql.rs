@@ -67,7 +67,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), args: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Sql {
@@ -88,7 +91,10 @@ impl Sql {
                 self.text.push(ch);
             }
         }
-        debug_assert!(args.next().is_none(), "more arguments than `?` in {fragment}");
+        debug_assert!(
+            args.next().is_none(),
+            "more arguments than `?` in {fragment}"
+        );
         self
     }
 
@@ -110,7 +116,10 @@ impl Sql {
     }
 }
 
-fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: &'q [Arg]) -> Query<'q, Any, AnyArguments<'q>> {
+fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    args: &'q [Arg],
+) -> Query<'q, Any, AnyArguments<'q>> {
     for a in args {
         q = match a {
             Arg::Str(s) => q.bind(s.as_str()),
@@ -160,10 +169,17 @@ impl Batch {
     }
 
     /// Runs the statements one after another inside `tx`, already open.
-    pub async fn run_in(&self, tx: &mut sqlx::Transaction<'_, Any>) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
+    pub async fn run_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Any>,
+    ) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
         let mut out = Vec::with_capacity(self.stmts.len());
         for (text, args) in &self.stmts {
-            out.push(bind_all(sqlx::query(text), args).fetch_all(&mut **tx).await?);
+            out.push(
+                bind_all(sqlx::query(text), args)
+                    .fetch_all(&mut **tx)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -227,7 +243,10 @@ mod tests {
         let mut s = Sql::new("SELECT 1 FROM t WHERE a = ?".replace('?', "$1").as_str());
         s.args.push(Arg::I64(1));
         s.push_with(" AND b = ? AND c > ?", [Arg::from("x"), Arg::from(3i64)]);
-        assert_eq!(s.text(), "SELECT 1 FROM t WHERE a = $1 AND b = $2 AND c > $3");
+        assert_eq!(
+            s.text(),
+            "SELECT 1 FROM t WHERE a = $1 AND b = $2 AND c > $3"
+        );
         assert_eq!(s.args.len(), 3);
         s.push(" AND d IN ").push_in(["x", "y"]);
         assert!(s.text().ends_with("AND d IN ($4, $5)"));

@@ -20,7 +20,11 @@ pub struct Team {
 const COLUMNS: &str = "seq, id, name, deleted";
 
 fn from_row(r: &AnyRow) -> AppResult<Team> {
-    Ok(Team { id: r.try_get("id")?, name: r.try_get("name")?, deleted: r.try_get::<i64, _>("deleted")? != 0 })
+    Ok(Team {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        deleted: r.try_get::<i64, _>("deleted")? != 0,
+    })
 }
 
 pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<Team> {
@@ -32,23 +36,53 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResul
         .bind(now)
         .execute(&mut *db.writer().await?)
         .await?;
-    Ok(Team { id, name: name.into(), deleted: false })
+    Ok(Team {
+        id,
+        name: name.into(),
+        deleted: false,
+    })
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Team>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Lists teams, optionally only those `member` belongs to.
-pub async fn list(db: &Db, account_id: &str, member: Option<&str>, req: &PageRequest) -> AppResult<(Vec<Team>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    member: Option<&str>,
+    req: &PageRequest,
+) -> AppResult<(Vec<Team>, Page)> {
     let mut filters = Vec::new();
     if let Some(u) = member {
-        filters.push(("id IN (SELECT team_id FROM team_members WHERE user_id = ?)", Arg::from(u)));
+        filters.push((
+            "id IN (SELECT team_id FROM team_members WHERE user_id = ?)",
+            Arg::from(u),
+        ));
     }
-    let q = ListQuery { table: "teams", columns: COLUMNS, what: "team", account_id, filters, any_of: None };
+    let q = ListQuery {
+        table: "teams",
+        columns: COLUMNS,
+        what: "team",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let teams = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let teams = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((teams, page))
 }
 
@@ -72,19 +106,33 @@ pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM team_members WHERE team_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The ids among `ids` that are not live teams of the account, in the order given.
-pub async fn missing_in(tx: &mut Transaction<'_, Any>, account_id: &str, ids: &[String]) -> AppResult<Vec<String>> {
+pub async fn missing_in(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    ids: &[String],
+) -> AppResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new("SELECT id FROM teams WHERE deleted = 0");
-    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)]).push_in(ids.iter().map(String::as_str));
-    let found: Vec<String> = sql.query().fetch_all(&mut **tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)])
+        .push_in(ids.iter().map(String::as_str));
+    let found: Vec<String> = sql
+        .query()
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
     let mut missing: Vec<String> = Vec::new();
     for id in ids {
         if !found.contains(id) && !missing.contains(id) {

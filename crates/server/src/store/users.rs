@@ -74,11 +74,15 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
     let mut sql = Sql::new(
         "SELECT tm.user_id, tm.team_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.deleted = 0 AND tm.user_id IN ",
     );
-    sql.push_in(users.iter().map(|u| u.id.as_str())).push(" ORDER BY t.seq");
+    sql.push_in(users.iter().map(|u| u.id.as_str()))
+        .push(" ORDER BY t.seq");
     let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for r in rows {
-        by_user.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        by_user
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(r.try_get(1)?);
     }
     for u in users {
         u.teams = by_user.remove(&u.id).unwrap_or_default();
@@ -88,7 +92,14 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
-    let Some(row) = sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await? else { return Ok(None) };
+    let Some(row) = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+    else {
+        return Ok(None);
+    };
     let mut user = [from_row(&row)?];
     attach_teams(db, &mut user).await?;
     let [user] = user;
@@ -96,40 +107,85 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<User>>
 }
 
 /// Fetches several live users by id (for expansion); missing ids are left out.
-pub async fn get_many(db: &Db, account_id: &str, ids: &[String]) -> AppResult<HashMap<String, User>> {
+pub async fn get_many(
+    db: &Db,
+    account_id: &str,
+    ids: &[String],
+) -> AppResult<HashMap<String, User>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE deleted = 0"));
-    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)]).push_in(ids.iter().map(String::as_str));
-    let mut users = sql.query().fetch_all(&mut *db.reader().await?).await?.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)])
+        .push_in(ids.iter().map(String::as_str));
+    let mut users = sql
+        .query()
+        .fetch_all(&mut *db.reader().await?)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
 }
 
-pub async fn list(db: &Db, account_id: &str, email_filter: Option<&str>, req: &PageRequest) -> AppResult<(Vec<User>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    email_filter: Option<&str>,
+    req: &PageRequest,
+) -> AppResult<(Vec<User>, Page)> {
     let mut filters = Vec::new();
     if let Some(e) = email_filter {
         filters.push(("email_lc = ?", Arg::from(email::normalize(e))));
     }
-    let q = ListQuery { table: "users", columns: COLUMNS, what: "user", account_id, filters, any_of: None };
+    let q = ListQuery {
+        table: "users",
+        columns: COLUMNS,
+        what: "user",
+        account_id,
+        filters,
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let mut users = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut users = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok((users, page))
 }
 
-async fn check_teams(tx: &mut Transaction<'_, Any>, account_id: &str, teams: &[String]) -> AppResult<()> {
+async fn check_teams(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    teams: &[String],
+) -> AppResult<()> {
     let missing = teams::missing_in(tx, account_id, teams).await?;
     if missing.is_empty() {
         return Ok(());
     }
-    let list = missing.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
-    Err(AppError::invalid(format!("Invalid team(s): {list}"), "teams"))
+    let list = missing
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(AppError::invalid(
+        format!("Invalid team(s): {list}"),
+        "teams",
+    ))
 }
 
-async fn set_teams(tx: &mut Transaction<'_, Any>, user_id: &str, teams: &[String]) -> AppResult<()> {
-    sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+async fn set_teams(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    teams: &[String],
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     let mut seen = Vec::new();
     for t in teams.iter().filter(|t| {
         !seen.contains(t) && {
@@ -137,7 +193,11 @@ async fn set_teams(tx: &mut Transaction<'_, Any>, user_id: &str, teams: &[String
             true
         }
     }) {
-        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)").bind(t).bind(user_id).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+            .bind(t)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -158,11 +218,12 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
     let id = new_id(IdKind::User);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let count: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE account_id = $1 AND deleted = 0")
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+    let count: i64 =
+        sqlx::query("SELECT COUNT(*) FROM users WHERE account_id = $1 AND deleted = 0")
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
     if count >= MAX_USERS {
         return Err(AppError::Invalid(slotline_domain::Invalid {
             kind: slotline_domain::InvalidKind::Unprocessable,
@@ -189,7 +250,12 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
     .execute(&mut *tx)
     .await;
     match inserted {
-        Err(e) if is_unique_violation(&e) => return Err(AppError::invalid(format!("Email already exists: '{}'", new.email), "email")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::invalid(
+                format!("Email already exists: '{}'", new.email),
+                "email",
+            ))
+        }
         other => other?,
     };
     set_teams(&mut tx, &id, &new.teams).await?;
@@ -207,7 +273,13 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
     })
 }
 
-pub async fn update(db: &Db, account_id: &str, id: &str, mut patch: UserPatch, now: i64) -> AppResult<()> {
+pub async fn update(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    mut patch: UserPatch,
+    now: i64,
+) -> AppResult<()> {
     patch.teams = patch.teams.map(distinct);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
@@ -229,7 +301,10 @@ pub async fn update(db: &Db, account_id: &str, id: &str, mut patch: UserPatch, n
     if let Some(v) = patch.timezone {
         sql.push_with(", timezone = ?", [Arg::from(v)]);
     }
-    sql.push_with(" WHERE account_id = ? AND id = ? AND deleted = 0", [Arg::from(account_id), Arg::from(id)]);
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND deleted = 0",
+        [Arg::from(account_id), Arg::from(id)],
+    );
     sql.query().execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
@@ -245,17 +320,26 @@ pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn schedule(db: &Db, account_id: &str, id: &str) -> AppResult<Option<(Schedule, String, bool)>> {
-    let row = sqlx::query("SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2")
-        .bind(account_id)
-        .bind(id)
-        .fetch_optional(&mut *db.reader().await?)
-        .await?;
+pub async fn schedule(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+) -> AppResult<Option<(Schedule, String, bool)>> {
+    let row = sqlx::query(
+        "SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
     row.map(|r| {
         let schedule: Schedule = serde_json::from_str(&r.try_get::<String, _>(0)?)?;
         Ok((schedule, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0))
@@ -263,7 +347,13 @@ pub async fn schedule(db: &Db, account_id: &str, id: &str) -> AppResult<Option<(
     .transpose()
 }
 
-pub async fn set_schedule(db: &Db, account_id: &str, id: &str, schedule: &Schedule, now: i64) -> AppResult<()> {
+pub async fn set_schedule(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    schedule: &Schedule,
+    now: i64,
+) -> AppResult<()> {
     sqlx::query("UPDATE users SET schedule = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0")
         .bind(serde_json::to_string(schedule)?)
         .bind(now)

@@ -41,7 +41,14 @@ fn from_row(r: &AnyRow) -> AppResult<Webhook> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[String], now: i64) -> AppResult<Webhook> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    url: &str,
+    events: &[String],
+    now: i64,
+) -> AppResult<Webhook> {
     let hook = Webhook {
         id: new_id(IdKind::Webhook),
         name: name.into(),
@@ -68,9 +75,10 @@ pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[
     .execute(&mut *db.writer().await?)
     .await;
     match res {
-        Err(e) if is_unique_violation(&e) => {
-            Err(AppError::conflict(format!("A webhook subscription with this name already exists: '{name}'"), "name"))
-        }
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
+            format!("A webhook subscription with this name already exists: '{name}'"),
+            "name",
+        )),
         other => {
             other?;
             Ok(hook)
@@ -80,22 +88,42 @@ pub async fn create(db: &Db, account_id: &str, name: &str, url: &str, events: &[
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhook>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
-    sqlx::query(&sql).bind(account_id).bind(id).fetch_optional(&mut *db.reader().await?).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Webhook>, Page)> {
-    let q = ListQuery { table: "webhooks", columns: COLUMNS, what: "webhook", account_id, filters: vec![], any_of: None };
+    let q = ListQuery {
+        table: "webhooks",
+        columns: COLUMNS,
+        what: "webhook",
+        account_id,
+        filters: vec![],
+        any_of: None,
+    };
     let page = page::fetch(db, &q, req).await?;
-    let hooks = page.rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let hooks = page
+        .rows
+        .iter()
+        .map(from_row)
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((hooks, page))
 }
 
 pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0")
-        .bind(account_id)
-        .bind(id)
-        .execute(&mut *db.writer().await?)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0",
+    )
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *db.writer().await?)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -115,9 +143,15 @@ pub async fn enable(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
 /// Writes a `webhook.test` event delivered to this webhook only.
 pub async fn send_test(db: &Db, account_id: &str, hook: &Webhook, now: i64) -> AppResult<String> {
     let id = new_id(IdKind::Event);
-    let data = serde_json::json!({"object": "webhook", "id": hook.id, "name": hook.name, "url": hook.url});
+    let data =
+        serde_json::json!({"object": "webhook", "id": hook.id, "name": hook.name, "url": hook.url});
     let payload = crate::booking_view::envelope(&id, "webhook.test", now, data);
-    let e = super::outbox::NewEvent { id: id.clone(), event_type: "webhook.test", payload, creation_time: now };
+    let e = super::outbox::NewEvent {
+        id: id.clone(),
+        event_type: "webhook.test",
+        payload,
+        creation_time: now,
+    };
     let mut batch = super::Batch::default();
     super::outbox::push(&mut batch, account_id, None, &e, Some(&hook.id));
     batch.run(db).await?;

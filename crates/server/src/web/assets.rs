@@ -11,30 +11,54 @@ fn file(body: &'static str, content_type: &'static str) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // Short: a new release must reach embedding sites the same day.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     res
 }
 
 pub async fn embed_js() -> Response {
-    let mut res = file(include_str!("assets/embed.js"), "text/javascript; charset=utf-8");
+    let mut res = file(
+        include_str!("assets/embed.js"),
+        "text/javascript; charset=utf-8",
+    );
     // Websites load it from their own pages.
-    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     res
 }
 
 pub async fn widget_js() -> Response {
-    let mut res = file(include_str!("assets/widget.js"), "text/javascript; charset=utf-8");
-    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    let mut res = file(
+        include_str!("assets/widget.js"),
+        "text/javascript; charset=utf-8",
+    );
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     res
 }
 
 pub async fn chat_js() -> Response {
-    file(include_str!("assets/chat.js"), "text/javascript; charset=utf-8")
+    file(
+        include_str!("assets/chat.js"),
+        "text/javascript; charset=utf-8",
+    )
 }
 
 pub async fn frame_js() -> Response {
-    file(include_str!("assets/frame.js"), "text/javascript; charset=utf-8")
+    file(
+        include_str!("assets/frame.js"),
+        "text/javascript; charset=utf-8",
+    )
 }
 
 pub async fn style_css() -> Response {

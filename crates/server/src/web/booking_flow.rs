@@ -45,10 +45,28 @@ use crate::{
 const DAY_MS: i64 = 24 * 3_600_000;
 
 /// The first offered start within a month after `after`, to point a guest at an empty week.
-async fn next_free(state: &SharedState, flow: &Flow, target: &Target, after: i64) -> Result<Option<i64>, AppError> {
+async fn next_free(
+    state: &SharedState,
+    flow: &Flow,
+    target: &Target,
+    after: i64,
+) -> Result<Option<i64>, AppError> {
     let now = state.now();
-    let window = Interval { start: after.max(now), end: after.max(now) + 30 * DAY_MS };
-    Ok(scheduler::time_slots(&state.db, &flow.account_id, target, flow.duration, window, now).await?.first().copied())
+    let window = Interval {
+        start: after.max(now),
+        end: after.max(now) + 30 * DAY_MS,
+    };
+    Ok(scheduler::time_slots(
+        &state.db,
+        &flow.account_id,
+        target,
+        flow.duration,
+        window,
+        now,
+    )
+    .await?
+    .first()
+    .copied())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -57,15 +75,40 @@ async fn next_free(state: &SharedState, flow: &Flow, target: &Target, after: i64
 /// Step one: the week of free times.
 async fn times_step(state: &SharedState, flow: &Flow) -> Response {
     let today = zoned(state.now(), &flow.zone).date();
-    let from = parse_day(flow.query.get("sl.from")).filter(|d| *d >= today).unwrap_or(today);
-    let days = match free_week(state, &flow.account_id, &flow.target, flow.duration, &flow.zone, from, None).await {
+    let from = parse_day(flow.query.get("sl.from"))
+        .filter(|d| *d >= today)
+        .unwrap_or(today);
+    let days = match free_week(
+        state,
+        &flow.account_id,
+        &flow.target,
+        flow.duration,
+        &flow.zone,
+        from,
+        None,
+    )
+    .await
+    {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
     let empty = days.iter().all(|(_, s)| s.is_empty());
-    let week_end = day_start(from.checked_add(jiff::Span::new().days(WEEK)).unwrap_or(from), &flow.zone);
-    let next = if empty { next_free(state, flow, &flow.target, week_end).await.unwrap_or(None) } else { None };
-    let prev_day = from.checked_sub(jiff::Span::new().days(WEEK)).ok().map(|d| d.max(today));
+    let week_end = day_start(
+        from.checked_add(jiff::Span::new().days(WEEK))
+            .unwrap_or(from),
+        &flow.zone,
+    );
+    let next = if empty {
+        next_free(state, flow, &flow.target, week_end)
+            .await
+            .unwrap_or(None)
+    } else {
+        None
+    };
+    let prev_day = from
+        .checked_sub(jiff::Span::new().days(WEEK))
+        .ok()
+        .map(|d| d.max(today));
     let next_day = from.checked_add(jiff::Span::new().days(WEEK)).ok();
     let durations = &flow.target.settings.durations;
     let body = html! {
@@ -99,7 +142,11 @@ async fn times_step(state: &SharedState, flow: &Flow) -> Response {
     };
     // `loaded` once per visit: the first page, not each week browsed.
     let first_view = flow.query.get("sl.from").is_none();
-    let events: Vec<Value> = flow.calendar_event(state, client_events::loaded).filter(|_| first_view).into_iter().collect();
+    let events: Vec<Value> = flow
+        .calendar_event(state, client_events::loaded)
+        .filter(|_| first_view)
+        .into_iter()
+        .collect();
     flow.respond(StatusCode::OK, &flow.title(), body, flow.frame_data(events))
 }
 
@@ -136,8 +183,20 @@ struct Field<'a> {
 /// the page asks.
 fn fields(settings: &Settings) -> Vec<Field<'_>> {
     let mut out = vec![
-        Field { key: "name", label: "Name", required: true, kind: "text", options: &[] },
-        Field { key: "email", label: "Email", required: true, kind: "email", options: &[] },
+        Field {
+            key: "name",
+            label: "Name",
+            required: true,
+            kind: "text",
+            options: &[],
+        },
+        Field {
+            key: "email",
+            label: "Email",
+            required: true,
+            kind: "email",
+            options: &[],
+        },
     ];
     for (name, required) in &settings.standard_fields {
         let (label, kind) = match name.as_str() {
@@ -146,10 +205,22 @@ fn fields(settings: &Settings) -> Vec<Field<'_>> {
             "note" => ("Note", "multi_line"),
             _ => ("Guests (emails, separated by commas)", "text"),
         };
-        out.push(Field { key: name, label, required: *required, kind, options: &[] });
+        out.push(Field {
+            key: name,
+            label,
+            required: *required,
+            kind,
+            options: &[],
+        });
     }
     for q in &settings.questions {
-        out.push(Field { key: &q.name, label: &q.label, required: q.required, kind: &q.kind, options: &q.options });
+        out.push(Field {
+            key: &q.name,
+            label: &q.label,
+            required: q.required,
+            kind: &q.kind,
+            options: &q.options,
+        });
     }
     out
 }
@@ -193,11 +264,20 @@ fn carried(flow: &Flow, slot: i64, token: &str) -> Markup {
 /// the first location that asks for one.
 fn location_markup(settings: &Settings, given: Option<&Query>, prefilled: Option<&str>) -> Markup {
     let locs = &settings.locations;
-    let asks = |l: &slotline_domain::settings::Location| matches!(l.kind.as_str(), "guest_phone" | "in_person_by_guest");
+    let asks = |l: &slotline_domain::settings::Location| {
+        matches!(l.kind.as_str(), "guest_phone" | "in_person_by_guest")
+    };
     let must_choose = locs.len() > 1 || locs.iter().any(asks);
-    let default_choice = prefilled.and_then(|_| locs.iter().position(asks)).unwrap_or(0).to_string();
-    let chosen = given.and_then(|q| q.get("sl.location")).unwrap_or(&default_choice);
-    let where_value = given.map_or(prefilled, |q| q.get("sl.location_value")).unwrap_or("");
+    let default_choice = prefilled
+        .and_then(|_| locs.iter().position(asks))
+        .unwrap_or(0)
+        .to_string();
+    let chosen = given
+        .and_then(|q| q.get("sl.location"))
+        .unwrap_or(&default_choice);
+    let where_value = given
+        .map_or(prefilled, |q| q.get("sl.location_value"))
+        .unwrap_or("");
     html! {
         @if must_choose {
             fieldset.card {
@@ -231,7 +311,13 @@ pub fn location_label(l: &slotline_domain::settings::Location) -> String {
 
 /// Step two: the chosen time, and the form (or, when the URL prefilled everything and says
 /// `skip=1`, only a button that books).
-async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Query>, error: Option<(StatusCode, String)>) -> Response {
+async fn form_step(
+    state: &SharedState,
+    flow: &Flow,
+    slot: i64,
+    given: Option<&Query>,
+    error: Option<(StatusCode, String)>,
+) -> Response {
     let offered = match still_offered(state, flow, slot).await {
         Ok(o) => o,
         Err(e) => return internal(e),
@@ -242,16 +328,26 @@ async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Q
             div.card.error role="alert" { p { "That time is no longer available." } }
             a.button href=(flow.query.with("sl.slot", None).href(&flow.path)) { "Choose another time" }
         };
-        return flow.respond(StatusCode::CONFLICT, &flow.title(), body, flow.frame_data(vec![]));
+        return flow.respond(
+            StatusCode::CONFLICT,
+            &flow.title(),
+            body,
+            flow.frame_data(vec![]),
+        );
     }
     let token = match guard::token(state, &flow.scope()).await {
         Ok(t) => t,
         Err(e) => return internal(e),
     };
     let settings = &flow.target.settings;
-    let required: Vec<&str> =
-        fields(settings).iter().filter(|f| f.required && f.key != "name" && f.key != "email").map(|f| f.key).collect();
-    let skip = given.is_none() && flow.prefill.can_skip(required.iter().copied()) && settings.locations.len() <= 1;
+    let required: Vec<&str> = fields(settings)
+        .iter()
+        .filter(|f| f.required && f.key != "name" && f.key != "email")
+        .map(|f| f.key)
+        .collect();
+    let skip = given.is_none()
+        && flow.prefill.can_skip(required.iter().copied())
+        && settings.locations.len() <= 1;
     let (status, message) = error.unzip();
     // A classic page's `subject` parameter: shown (or carried) for the guest to keep or change.
     let subject = given.map_or(flow.prefill.subject.as_deref(), |q| q.get("sl.subject"));
@@ -293,15 +389,34 @@ async fn form_step(state: &SharedState, flow: &Flow, slot: i64, given: Option<&Q
             p { button.primary type="submit" { @if settings.approval_required { "Request this time" } @else { "Book" } } }
         }
     };
-    let selected = flow.calendar_event(state, |c| client_events::time_slot_selected(c, slot, &flow.zone));
+    let selected = flow.calendar_event(state, |c| {
+        client_events::time_slot_selected(c, slot, &flow.zone)
+    });
     let events: Vec<Value> = selected.filter(|_| given.is_none()).into_iter().collect();
-    flow.respond(status.unwrap_or(StatusCode::OK), &flow.title(), body, flow.frame_data(events))
+    flow.respond(
+        status.unwrap_or(StatusCode::OK),
+        &flow.title(),
+        body,
+        flow.frame_data(events),
+    )
 }
 
 async fn still_offered(state: &SharedState, flow: &Flow, slot: i64) -> Result<bool, AppError> {
     let now = state.now();
-    let window = Interval { start: slot, end: slot + 1 };
-    Ok(scheduler::time_slots(&state.db, &flow.account_id, &flow.target, flow.duration, window, now).await?.contains(&slot))
+    let window = Interval {
+        start: slot,
+        end: slot + 1,
+    };
+    Ok(scheduler::time_slots(
+        &state.db,
+        &flow.account_id,
+        &flow.target,
+        flow.duration,
+        window,
+        now,
+    )
+    .await?
+    .contains(&slot))
 }
 
 /// GET of any booking page: the times, or the form for a chosen time.
@@ -309,14 +424,22 @@ async fn show(state: &SharedState, flow: Flow) -> Response {
     if let Some(closed) = closed(&flow) {
         return closed;
     }
-    match flow.query.get("sl.slot").and_then(|s| s.parse::<i64>().ok()) {
+    match flow
+        .query
+        .get("sl.slot")
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         Some(slot) => form_step(state, &flow, slot, None, None).await,
         None => times_step(state, &flow).await,
     }
 }
 
 fn closed_page() -> Response {
-    layout::message(StatusCode::NOT_FOUND, "Not available", "This booking page is not taking bookings right now.")
+    layout::message(
+        StatusCode::NOT_FOUND,
+        "Not available",
+        "This booking page is not taking bookings right now.",
+    )
 }
 
 fn closed(flow: &Flow) -> Option<Response> {
@@ -339,11 +462,21 @@ fn form_input(settings: &Settings, posted: &Query) -> (Map<String, Value>, Optio
         }
     }
     if let Some(g) = posted.get("guests").filter(|g| !g.trim().is_empty()) {
-        let list: Vec<&str> = g.split([',', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        let list: Vec<&str> = g
+            .split([',', ';', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         form.insert("guests".into(), json!(list));
     }
     for q in &settings.questions {
-        let values: Vec<&str> = posted.0.iter().filter(|(k, _)| *k == q.name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty()).collect();
+        let values: Vec<&str> = posted
+            .0
+            .iter()
+            .filter(|(k, _)| *k == q.name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+            .collect();
         match (q.kind.as_str(), values.first()) {
             ("multi_select", Some(_)) => {
                 form.insert(q.name.clone(), json!(values));
@@ -354,21 +487,30 @@ fn form_input(settings: &Settings, posted: &Query) -> (Map<String, Value>, Optio
             _ => {}
         }
     }
-    let location = posted.get("sl.location").and_then(|i| i.parse::<usize>().ok()).and_then(|i| settings.locations.get(i)).map(|l| {
-        let value = match l.kind.as_str() {
-            "guest_phone" | "in_person_by_guest" => posted.get("sl.location_value").map(|v| json!(v.trim())),
-            "physical" => l.id.as_ref().map(|v| json!(v)),
-            _ => l.value.as_ref().map(|v| json!(v)),
-        };
-        json!({"type": l.kind, "value": value})
-    });
+    let location = posted
+        .get("sl.location")
+        .and_then(|i| i.parse::<usize>().ok())
+        .and_then(|i| settings.locations.get(i))
+        .map(|l| {
+            let value = match l.kind.as_str() {
+                "guest_phone" | "in_person_by_guest" => {
+                    posted.get("sl.location_value").map(|v| json!(v.trim()))
+                }
+                "physical" => l.id.as_ref().map(|v| json!(v)),
+                _ => l.value.as_ref().map(|v| json!(v)),
+            };
+            json!({"type": l.kind, "value": value})
+        });
     (form, location)
 }
 
 /// The message a refused booking shows, and its status.
 fn refusal_text(e: &AppError) -> Option<(StatusCode, String)> {
     match e {
-        AppError::NotAvailable => Some((StatusCode::CONFLICT, "Sorry, that time was just taken. Please choose another time.".into())),
+        AppError::NotAvailable => Some((
+            StatusCode::CONFLICT,
+            "Sorry, that time was just taken. Please choose another time.".into(),
+        )),
         AppError::Invalid(i) => Some((StatusCode::UNPROCESSABLE_ENTITY, friendly(&i.message))),
         AppError::Conflict { message, .. } => Some((StatusCode::CONFLICT, message.clone())),
         _ => None,
@@ -384,18 +526,42 @@ fn friendly(message: &str) -> String {
 }
 
 /// POST of any booking page: checks, books, and sends the guest on.
-async fn book(state: &SharedState, headers: &HeaderMap, client: IpAddr, flow: Flow, posted: Query) -> Response {
+async fn book(
+    state: &SharedState,
+    headers: &HeaderMap,
+    client: IpAddr,
+    flow: Flow,
+    posted: Query,
+) -> Response {
     if let Some(closed) = closed(&flow) {
         return closed;
     }
     let Some(slot) = posted.get("sl.slot").and_then(|s| s.parse::<i64>().ok()) else {
-        return layout::message(StatusCode::BAD_REQUEST, "Something is missing", "Please choose a time first.");
+        return layout::message(
+            StatusCode::BAD_REQUEST,
+            "Something is missing",
+            "Please choose a time first.",
+        );
     };
-    match guard::check(state, headers, client, &flow.scope(), posted.get("sl.csrf").unwrap_or(""), &flow.target.settings.embed_origins)
-        .await
+    match guard::check(
+        state,
+        headers,
+        client,
+        &flow.scope(),
+        posted.get("sl.csrf").unwrap_or(""),
+        &flow.target.settings.embed_origins,
+    )
+    .await
     {
         Ok(None) => {}
-        Ok(Some(r)) => return flow.respond(r.status(), "Not sent", html! { h1 { "Not sent" } p { (r.message()) } }, FrameData::default()),
+        Ok(Some(r)) => {
+            return flow.respond(
+                r.status(),
+                "Not sent",
+                html! { h1 { "Not sent" } p { (r.message()) } },
+                FrameData::default(),
+            )
+        }
         Err(e) => return internal(e),
     }
     let (form, location) = form_input(&flow.target.settings, &posted);
@@ -411,17 +577,29 @@ async fn book(state: &SharedState, headers: &HeaderMap, client: IpAddr, flow: Fl
     let result = match booking_request::parse(&flow.target.settings, input) {
         Ok(mut request) => {
             request.one_time_link = flow.link.clone();
-            scheduler::book(&state.db, &state.base_url, &flow.account_id, &flow.target, request, state.now()).await
+            scheduler::book(
+                &state.db,
+                &state.base_url,
+                &flow.account_id,
+                &flow.target,
+                request,
+                state.now(),
+            )
+            .await
         }
         Err(e) => Err(e),
     };
     match result {
         Ok(b) => {
-            let confirmation =
-                Query::default().with("sl.new", Some("1")).with("sl.origin", flow.origin.as_deref()).href(&format!("/b/{}", b.token));
+            let confirmation = Query::default()
+                .with("sl.new", Some("1"))
+                .with("sl.origin", flow.origin.as_deref())
+                .href(&format!("/b/{}", b.token));
             // Not embedded: the browser goes straight to the site's own confirmation page.
             match (&flow.origin, flow::redirect_for(&flow.place, &b)) {
-                (None, Some(url)) if b.status == slotline_domain::lifecycle::Status::Scheduled => Redirect::to(&url).into_response(),
+                (None, Some(url)) if b.status == slotline_domain::lifecycle::Status::Scheduled => {
+                    Redirect::to(&url).into_response()
+                }
                 _ => Redirect::to(&confirmation).into_response(),
             }
         }
@@ -448,12 +626,23 @@ fn choose_event_type(page: &BookingPage, offered: &[EventType], query: &Query) -
     let origin = flow::embed_origin(&page.settings, query);
     layout::respond(
         StatusCode::OK,
-        layout::page(&page.label, body, &FrameData { origin, ..Default::default() }),
+        layout::page(
+            &page.label,
+            body,
+            &FrameData {
+                origin,
+                ..Default::default()
+            },
+        ),
         &layout::frame_ancestors(&page.settings.embed_origins),
     )
 }
 
-pub async fn calendar_page(State(state): State<SharedState>, Path(key): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn calendar_page(
+    State(state): State<SharedState>,
+    Path(key): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     match flow::calendar_flow(&state, &key, Query::parse(q.as_deref())).await {
         Ok(flow) => show(&state, flow).await,
         Err(r) => r,
@@ -474,7 +663,11 @@ pub async fn calendar_post(
     }
 }
 
-pub async fn booking_page(State(state): State<SharedState>, Path(key): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn booking_page(
+    State(state): State<SharedState>,
+    Path(key): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let query = Query::parse(q.as_deref());
     match flow::page_flow(&state, &key, query.clone()).await {
         Ok(Ok(flow)) => show(&state, flow).await,
@@ -498,13 +691,21 @@ pub async fn booking_page_post(
     let posted = Query(posted);
     match flow::page_flow(&state, &key, Query::parse(posted.get("sl.q"))).await {
         Ok(Ok(flow)) => book(&state, &headers, addr.ip(), flow, posted).await,
-        Ok(Err(_)) => layout::message(StatusCode::BAD_REQUEST, "Something is missing", "Please choose what to book first."),
+        Ok(Err(_)) => layout::message(
+            StatusCode::BAD_REQUEST,
+            "Something is missing",
+            "Please choose what to book first.",
+        ),
         Err(r) => r,
     }
 }
 
 /// A master page: its booking pages, each a link that keeps the query (prefill, tags, embed).
-pub async fn master_page(State(state): State<SharedState>, Path(key): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn master_page(
+    State(state): State<SharedState>,
+    Path(key): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let query = Query::parse(q.as_deref());
     let (account_id, master) = match master_pages::public(&state.db, &key).await {
         Ok(Some(m)) if m.1.active => m,
@@ -515,10 +716,17 @@ pub async fn master_page(State(state): State<SharedState>, Path(key): Path<Strin
         Ok(p) => p,
         Err(e) => return internal(e),
     };
-    master_listing(&master.label, &pages, &query, |p| query.href(&format!("/p/{}", p.slug)))
+    master_listing(&master.label, &pages, &query, |p| {
+        query.href(&format!("/p/{}", p.slug))
+    })
 }
 
-pub fn master_listing(label: &str, pages: &[BookingPage], query: &Query, href: impl Fn(&BookingPage) -> String) -> Response {
+pub fn master_listing(
+    label: &str,
+    pages: &[BookingPage],
+    query: &Query,
+    href: impl Fn(&BookingPage) -> String,
+) -> Response {
     let body = html! {
         h1 { (label) }
         p.muted { "Choose whom to meet." }
@@ -528,18 +736,39 @@ pub fn master_listing(label: &str, pages: &[BookingPage], query: &Query, href: i
         }
     };
     // A master page may be embedded wherever all of its pages may.
-    let origin = origin_of(query.get("sl.origin").unwrap_or(""))
-        .filter(|o| pages.iter().all(|p| p.settings.embed_origins.is_empty() || p.settings.embed_origins.contains(o)));
+    let origin = origin_of(query.get("sl.origin").unwrap_or("")).filter(|o| {
+        pages
+            .iter()
+            .all(|p| p.settings.embed_origins.is_empty() || p.settings.embed_origins.contains(o))
+    });
     let mut allowed: Vec<String> = Vec::new();
     for p in pages {
         allowed.extend(p.settings.embed_origins.iter().cloned());
     }
-    let ancestors =
-        if pages.iter().any(|p| p.settings.embed_origins.is_empty()) { "*".to_string() } else { layout::frame_ancestors(&allowed) };
-    layout::respond(StatusCode::OK, layout::page(label, body, &FrameData { origin, ..Default::default() }), &ancestors)
+    let ancestors = if pages.iter().any(|p| p.settings.embed_origins.is_empty()) {
+        "*".to_string()
+    } else {
+        layout::frame_ancestors(&allowed)
+    };
+    layout::respond(
+        StatusCode::OK,
+        layout::page(
+            label,
+            body,
+            &FrameData {
+                origin,
+                ..Default::default()
+            },
+        ),
+        &ancestors,
+    )
 }
 
-pub async fn link_page(State(state): State<SharedState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn link_page(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     match flow::link_flow(&state, &id, Query::parse(q.as_deref())).await {
         Ok(Ok(flow)) => show(&state, flow).await,
         Ok(Err(listing)) => listing,
@@ -557,7 +786,11 @@ pub async fn link_post(
     let posted = Query(posted);
     match flow::link_flow(&state, &id, Query::parse(posted.get("sl.q"))).await {
         Ok(Ok(flow)) => book(&state, &headers, addr.ip(), flow, posted).await,
-        Ok(Err(_)) => layout::message(StatusCode::BAD_REQUEST, "Something is missing", "Please choose a booking page first."),
+        Ok(Err(_)) => layout::message(
+            StatusCode::BAD_REQUEST,
+            "Something is missing",
+            "Please choose a booking page first.",
+        ),
         Err(r) => r,
     }
 }

@@ -38,10 +38,18 @@ use crate::{
 };
 
 /// The bot that runs on `path` of the website: the first audience that covers it.
-async fn bot_for(state: &SharedState, account_id: &str, website: &Website, path: &str) -> AppResult<Option<(Audience, Bot)>> {
+async fn bot_for(
+    state: &SharedState,
+    account_id: &str,
+    website: &Website,
+    path: &str,
+) -> AppResult<Option<(Audience, Bot)>> {
     for a in chatbots::audiences_of_website(&state.db, &website.id).await? {
         if a.covers(path) {
-            if let Some(b) = chatbots::bot_of(&state.db, account_id, &a.bot_id).await?.filter(|b| !b.deleted) {
+            if let Some(b) = chatbots::bot_of(&state.db, account_id, &a.bot_id)
+                .await?
+                .filter(|b| !b.deleted)
+            {
                 return Ok(Some((a, b)));
             }
         }
@@ -51,20 +59,35 @@ async fn bot_for(state: &SharedState, account_id: &str, website: &Website, path:
 
 /// `/w/<website>?sl.origin=…&sl.path=…`: the widget's page. Posts only to an origin the website
 /// allows; framed only by those origins.
-pub async fn page(State(state): State<SharedState>, Path(website_id): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn page(
+    State(state): State<SharedState>,
+    Path(website_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let query = Query::parse(q.as_deref());
     let (account_id, website) = match chatbots::public_website(&state.db, &website_id).await {
         Ok(Some(w)) => w,
         Ok(None) => return layout::message(StatusCode::NOT_FOUND, "Not found", "No such website."),
         Err(e) => return super::flow::internal(e),
     };
-    let origin = query.get("sl.origin").and_then(origin_of).filter(|o| website.allows(o));
+    let origin = query
+        .get("sl.origin")
+        .and_then(origin_of)
+        .filter(|o| website.allows(o));
     let path = query.get("sl.path").unwrap_or("/").to_string();
     // The embedding page and its visit's source tags, sent back when a conversation opens.
-    let page_url = query.get("sl.page").filter(|p| origin.is_some() && origin_of(p) == origin).map(str::to_string);
+    let page_url = query
+        .get("sl.page")
+        .filter(|p| origin.is_some() && origin_of(p) == origin)
+        .map(str::to_string);
     let utm: serde_json::Map<String, Value> = ["source", "medium", "campaign", "term", "content"]
         .iter()
-        .filter_map(|k| query.get(&format!("utm_{k}")).filter(|v| !v.is_empty() && v.len() <= 255).map(|v| (k.to_string(), json!(v))))
+        .filter_map(|k| {
+            query
+                .get(&format!("utm_{k}"))
+                .filter(|v| !v.is_empty() && v.len() <= 255)
+                .map(|v| (k.to_string(), json!(v)))
+        })
         .collect();
     let found = match bot_for(&state, &account_id, &website, &path).await {
         Ok(f) => f,
@@ -82,7 +105,9 @@ pub async fn page(State(state): State<SharedState>, Path(website_id): Path<Strin
     };
     let events = match &found {
         Some((_, b)) => {
-            vec![json!({"type": "oncehub.chatbot.loaded", "payload": {"bot_id": b.id, "bot_name": b.name, "utm_params": utm_params}})]
+            vec![
+                json!({"type": "oncehub.chatbot.loaded", "payload": {"bot_id": b.id, "bot_name": b.name, "utm_params": utm_params}}),
+            ]
         }
         None => vec![],
     };
@@ -90,8 +115,20 @@ pub async fn page(State(state): State<SharedState>, Path(website_id): Path<Strin
         div #chat data-config=(config.to_string()) {}
         noscript { p { "The chat needs JavaScript." } }
     };
-    let title = found.as_ref().map(|(_, b)| b.name.as_str()).unwrap_or("Chat");
-    let markup = layout::page_with(title, body, &FrameData { origin, events, redirect: None }, Some("/assets/chat.js"));
+    let title = found
+        .as_ref()
+        .map(|(_, b)| b.name.as_str())
+        .unwrap_or("Chat");
+    let markup = layout::page_with(
+        title,
+        body,
+        &FrameData {
+            origin,
+            events,
+            redirect: None,
+        },
+        Some("/assets/chat.js"),
+    );
     layout::respond(StatusCode::OK, markup, &layout::frame_ancestors(&ancestors))
 }
 
@@ -100,7 +137,11 @@ fn step_json(s: &Step) -> Value {
         StepKind::Message => ("message", None, vec![]),
         StepKind::End => ("end", None, vec![]),
         StepKind::Question { answer } => ("question", Some(answer.as_str()), vec![]),
-        StepKind::SingleChoice { options } => ("single_choice", None, options.iter().map(|c| c.label.clone()).collect()),
+        StepKind::SingleChoice { options } => (
+            "single_choice",
+            None,
+            options.iter().map(|c| c.label.clone()).collect(),
+        ),
         StepKind::MultipleChoice { options } => ("multiple_choice", None, options.clone()),
         StepKind::Schedule { .. } => ("schedule", None, vec![]),
     };
@@ -113,7 +154,11 @@ fn shown_json(shown: &Shown) -> Value {
 
 /// A post from another site: OnceHub's shape, with the words the widget shows.
 fn forged() -> Response {
-    AppError::Forbidden { message: guard::Refusal::Forged.message().to_string(), kind: "invalid_request_error" }.into_response()
+    AppError::Forbidden {
+        message: guard::Refusal::Forged.message().to_string(),
+        kind: "invalid_request_error",
+    }
+    .into_response()
 }
 
 fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Option<Response> {
@@ -122,7 +167,12 @@ fn check_post(state: &SharedState, headers: &HeaderMap, addr: SocketAddr) -> Opt
     }
     if let Some(limiter) = &state.post_limiter {
         if limiter.check_key(&addr.ip()).is_err() {
-            return Some(AppError::RateLimited { retry_after_secs: 60 }.into_response());
+            return Some(
+                AppError::RateLimited {
+                    retry_after_secs: 60,
+                }
+                .into_response(),
+            );
         }
     }
     None
@@ -151,13 +201,24 @@ fn opening(website: &Website, body: OpenBody) -> AppResult<chat::Opening> {
             slotline_domain::limits::check("url", "page_url", &p)?;
             let ours = origin_of(&p).is_some_and(|o| website.allows(&o));
             if !ours {
-                return Err(AppError::invalid("page_url must be a page of this website.", "page_url"));
+                return Err(AppError::invalid(
+                    "page_url must be a page of this website.",
+                    "page_url",
+                ));
             }
             Some(p)
         }
     };
-    let utm_params = crate::booking_request::utm(utm_params)?.filter(|u| u.as_object().is_some_and(|m| m.values().any(|v| !v.is_null())));
-    Ok(chat::Opening { initiated_by: body.initiated_by, previous_token: body.previous, page_url, utm_params })
+    let utm_params = crate::booking_request::utm(utm_params)?.filter(|u| {
+        u.as_object()
+            .is_some_and(|m| m.values().any(|v| !v.is_null()))
+    });
+    Ok(chat::Opening {
+        initiated_by: body.initiated_by,
+        previous_token: body.previous,
+        page_url,
+        utm_params,
+    })
 }
 
 pub async fn open(
@@ -171,16 +232,23 @@ pub async fn open(
         return r;
     }
     let result: AppResult<Value> = async {
-        let (account_id, website) =
-            chatbots::public_website(&state.db, &website_id).await?.ok_or_else(|| AppError::not_found("website", &website_id))?;
+        let (account_id, website) = chatbots::public_website(&state.db, &website_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("website", &website_id))?;
         let path = body.path.clone().unwrap_or_else(|| "/".into());
         slotline_domain::limits::check("url", "path", &path)?;
-        for (field, v) in [("token", body.previous.as_deref()), ("status", Some(body.initiated_by.as_str()))] {
+        for (field, v) in [
+            ("token", body.previous.as_deref()),
+            ("status", Some(body.initiated_by.as_str())),
+        ] {
             slotline_domain::limits::check(field, field, v.unwrap_or(""))?;
         }
-        let (audience, bot) = bot_for(&state, &account_id, &website, &path).await?.ok_or_else(|| AppError::not_found("bot", &path))?;
+        let (audience, bot) = bot_for(&state, &account_id, &website, &path)
+            .await?
+            .ok_or_else(|| AppError::not_found("bot", &path))?;
         let how = opening(&website, body)?;
-        let (c, shown) = chat::open(&state, &account_id, &website, &bot, Some(&audience), how).await?;
+        let (c, shown) =
+            chat::open(&state, &account_id, &website, &bot, Some(&audience), how).await?;
         let mut v = shown_json(&shown);
         v["token"] = json!(c.token);
         v["bot"] = json!({"id": bot.id, "name": bot.name});
@@ -195,10 +263,15 @@ pub async fn open(
 
 /// The conversation behind a token, with its bot and website.
 async fn held(state: &SharedState, token: &str) -> AppResult<(String, Conversation, Bot, Website)> {
-    let (account_id, c) = conversations::by_token(&state.db, token).await?.ok_or_else(|| AppError::not_found("conversation", "token"))?;
-    let bot = chatbots::bot_of(&state.db, &account_id, &c.bot_id).await?.ok_or_else(|| AppError::not_found("bot", &c.bot_id))?;
-    let website =
-        chatbots::website_of(&state.db, &account_id, &c.website_id).await?.ok_or_else(|| AppError::not_found("website", &c.website_id))?;
+    let (account_id, c) = conversations::by_token(&state.db, token)
+        .await?
+        .ok_or_else(|| AppError::not_found("conversation", "token"))?;
+    let bot = chatbots::bot_of(&state.db, &account_id, &c.bot_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("bot", &c.bot_id))?;
+    let website = chatbots::website_of(&state.db, &account_id, &c.website_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("website", &c.website_id))?;
     Ok((account_id, c, bot, website))
 }
 
@@ -236,15 +309,26 @@ pub async fn reply(
 }
 
 /// The calendar of the step the conversation waits at, when it is a schedule step.
-async fn schedule_target(state: &SharedState, account_id: &str, c: &Conversation, bot: &Bot) -> AppResult<Target> {
-    let step = c.step.as_deref().and_then(|s| bot.flow.step(s)).ok_or_else(chat::not_open)?;
+async fn schedule_target(
+    state: &SharedState,
+    account_id: &str,
+    c: &Conversation,
+    bot: &Bot,
+) -> AppResult<Target> {
+    let step = c
+        .step
+        .as_deref()
+        .and_then(|s| bot.flow.step(s))
+        .ok_or_else(chat::not_open)?;
     let StepKind::Schedule { booking_calendar } = &step.kind else {
         return Err(AppError::invalid("This step does not book a time.", "step"));
     };
     let cal = booking_calendars::get(&state.db, account_id, booking_calendar)
         .await?
         .filter(|c| !c.deleted && c.published)
-        .ok_or_else(|| AppError::invalid("This calendar is not taking bookings right now.", "step"))?;
+        .ok_or_else(|| {
+            AppError::invalid("This calendar is not taking bookings right now.", "step")
+        })?;
     Ok(Target::calendar(&cal))
 }
 
@@ -255,7 +339,11 @@ pub struct TimesQuery {
 }
 
 /// A week of free times for the schedule step, in the visitor's zone.
-pub async fn times(State(state): State<SharedState>, Path(token): Path<String>, AxumQuery(q): AxumQuery<TimesQuery>) -> Response {
+pub async fn times(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    AxumQuery(q): AxumQuery<TimesQuery>,
+) -> Response {
     let result = async {
         let (account_id, c, bot, _) = held(&state, &token).await?;
         let target = schedule_target(&state, &account_id, &c, &bot).await?;

@@ -48,13 +48,19 @@ pub fn time_slot_selected(c: &CalendarInfo, start_ms: i64, customer_timezone: &s
 }
 
 fn text<'a>(form: &'a Value, key: &str) -> Option<&'a str> {
-    form.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    form.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// A custom field's value as one string (a multi-select's values joined by commas).
 fn field_text(v: &Value) -> String {
     match v {
-        Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
@@ -66,7 +72,12 @@ fn custom_fields(b: &Booking) -> Vec<(String, String)> {
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|f| Some((f.get("name")?.as_str()?.to_string(), field_text(f.get("value")?))))
+                .filter_map(|f| {
+                    Some((
+                        f.get("name")?.as_str()?.to_string(),
+                        field_text(f.get("value")?),
+                    ))
+                })
                 .filter(|(_, v)| !v.is_empty())
                 .collect()
         })
@@ -74,7 +85,10 @@ fn custom_fields(b: &Booking) -> Vec<(String, String)> {
 }
 
 fn utm<'a>(b: &'a Booking, tag: &str) -> Option<&'a str> {
-    b.utm_params.as_ref().and_then(|u| u.get(tag)).and_then(Value::as_str)
+    b.utm_params
+        .as_ref()
+        .and_then(|u| u.get(tag))
+        .and_then(Value::as_str)
 }
 
 /// `oncehub.booking.scheduled`: the booking, with the source tags both flat (`utm_source`, as
@@ -114,7 +128,11 @@ pub fn booking_scheduled(base_url: &str, b: &Booking, host_emails: &[String]) ->
             fields.push(json!({"name": k, "value": v}));
         }
     }
-    fields.extend(custom_fields(b).into_iter().map(|(name, value)| json!({"name": name, "value": value})));
+    fields.extend(
+        custom_fields(b)
+            .into_iter()
+            .map(|(name, value)| json!({"name": name, "value": value})),
+    );
     p.insert("custom_fields".into(), Value::Array(fields));
     message("oncehub.booking.scheduled", p)
 }
@@ -122,11 +140,18 @@ pub fn booking_scheduled(base_url: &str, b: &Booking, host_emails: &[String]) ->
 /// `2018-04-25T06:45:00`: a wall-clock time in `zone`, no offset, as the classic payload writes.
 fn wall(ms: i64, zone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S").to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 /// The classic Website embed's `SOAfterConfirmationFunction(data)` argument (REFERENCE §5.5).
-pub fn so_after_confirmation(base_url: &str, b: &Booking, page_zone: &str, event_type_name: &str) -> Value {
+pub fn so_after_confirmation(
+    base_url: &str,
+    b: &Booking,
+    page_zone: &str,
+    event_type_name: &str,
+) -> Value {
     let links = booking_view::links(base_url, b);
     let form = &b.form_submission;
     json!({
@@ -168,7 +193,10 @@ pub fn calendar_redirect_params(b: &Booking) -> Vec<(String, String)> {
         }
     }
     out.extend(custom_fields(b));
-    out.push(("booking_calendar".into(), b.booking_calendar_id.clone().unwrap_or_default()));
+    out.push((
+        "booking_calendar".into(),
+        b.booking_calendar_id.clone().unwrap_or_default(),
+    ));
     out.push(("id".into(), b.id.clone()));
     out.push(("subject".into(), b.subject.clone()));
     out.push(("status".into(), b.status.as_str().to_string()));
@@ -181,7 +209,9 @@ pub fn calendar_redirect_params(b: &Booking) -> Vec<(String, String)> {
 /// The UTC offset of `zone` at `ms` in hours: `-5`, or `5.5` for a half-hour zone.
 fn utc_offset_hours(ms: i64, zone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let secs = jiff::Timestamp::from_millisecond(ms).map(|t| tz.to_offset(t).seconds()).unwrap_or(0);
+    let secs = jiff::Timestamp::from_millisecond(ms)
+        .map(|t| tz.to_offset(t).seconds())
+        .unwrap_or(0);
     let hours = secs as f64 / 3600.0;
     if secs % 3600 == 0 {
         format!("{}", secs / 3600)
@@ -197,7 +227,13 @@ fn utc_offset_hours(ms: i64, zone: &str) -> String {
 pub fn classic_redirect_params(b: &Booking, page: &ClassicPage) -> Vec<(String, String)> {
     let form = &b.form_submission;
     let mut out = Vec::new();
-    for (k, name) in [("name", "Name"), ("email", "Email"), ("company", "company"), ("phone", "phone"), ("note", "note")] {
+    for (k, name) in [
+        ("name", "Name"),
+        ("email", "Email"),
+        ("company", "company"),
+        ("phone", "phone"),
+        ("note", "note"),
+    ] {
         if let Some(v) = text(form, k) {
             out.push((name.to_string(), v.to_string()));
         }
@@ -205,30 +241,56 @@ pub fn classic_redirect_params(b: &Booking, page: &ClassicPage) -> Vec<(String, 
     if let Some(m) = text(form, "mobile_phone") {
         out.push(("mobile".into(), m.trim_start_matches('+').to_string()));
     }
-    let guests: Vec<&str> =
-        form.get("guests").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let guests: Vec<&str> = form
+        .get("guests")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     if !guests.is_empty() {
         out.push(("customerGuests".into(), guests.join(",")));
     }
-    if let Some(loc) = b.location.as_ref().and_then(|l| l.get("description")).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(loc) = b
+        .location
+        .as_ref()
+        .and_then(|l| l.get("description"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         out.push(("location".into(), loc.to_string()));
     }
     for (name, value) in custom_fields(b) {
-        let label = page.questions.iter().find(|q| q.name == name).map(|q| q.label.as_str()).unwrap_or(&name);
-        out.push((label.chars().filter(|c| !c.is_whitespace()).collect(), value));
+        let label = page
+            .questions
+            .iter()
+            .find(|q| q.name == name)
+            .map(|q| q.label.as_str())
+            .unwrap_or(&name);
+        out.push((
+            label.chars().filter(|c| !c.is_whitespace()).collect(),
+            value,
+        ));
     }
     out.push(("bookingPage".into(), page.slug.to_string()));
     out.push(("subject".into(), b.subject.clone()));
     out.push(("creationTime".into(), format_millis(b.creation_time)));
-    out.push(("meetingTime".into(), format!("{}.000Z", wall(b.start_time, page.zone))));
+    out.push((
+        "meetingTime".into(),
+        format!("{}.000Z", wall(b.start_time, page.zone)),
+    ));
     out.push(("timeZone".into(), page.zone.to_string()));
-    out.push(("utcOffset".into(), utc_offset_hours(b.start_time, page.zone)));
+    out.push((
+        "utcOffset".into(),
+        utc_offset_hours(b.start_time, page.zone),
+    ));
     out
 }
 
 /// The source tags as redirect parameters (`utm_source=…`), when the page passes them on.
 pub fn utm_redirect_params(b: &Booking) -> Vec<(String, String)> {
-    UTM_KEYS.iter().filter_map(|tag| utm(b, tag).map(|v| (format!("utm_{tag}"), v.to_string()))).collect()
+    UTM_KEYS
+        .iter()
+        .filter_map(|tag| utm(b, tag).map(|v| (format!("utm_{tag}"), v.to_string())))
+        .collect()
 }
 
 /// `url` with `params` appended to its query (kept: what the URL already had).
@@ -236,7 +298,8 @@ pub fn with_params(url: &str, params: &[(String, String)]) -> String {
     match url::Url::parse(url) {
         Ok(mut u) => {
             if !params.is_empty() {
-                u.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                u.query_pairs_mut()
+                    .extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             }
             u.to_string()
         }
@@ -265,7 +328,9 @@ mod tests {
             duration_minutes: 30,
             customer_timezone: "Asia/Kolkata".into(),
             location: None,
-            utm_params: Some(json!({"source": "news", "medium": null, "campaign": "fall", "term": null, "content": null})),
+            utm_params: Some(
+                json!({"source": "news", "medium": null, "campaign": "fall", "term": null, "content": null}),
+            ),
             rescheduled_booking_id: None,
             cancel_info: None,
             token: "tok".into(),
@@ -306,24 +371,50 @@ mod tests {
             required: false,
             options: vec![],
         }];
-        let params = classic_redirect_params(&b, &ClassicPage { slug: "financial", zone: "America/New_York", questions: &q });
+        let params = classic_redirect_params(
+            &b,
+            &ClassicPage {
+                slug: "financial",
+                zone: "America/New_York",
+                questions: &q,
+            },
+        );
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("Name"), Some("Carrie Customer"));
         assert_eq!(get("Email"), Some("carrie@example.com"));
         assert_eq!(get("mobile"), Some("15551234567"), "digits only, no +");
         assert_eq!(get("customerGuests"), Some("g@example.com"));
-        assert_eq!(get("Meetingreason"), Some("Product Demo"), "custom fields by their name without spaces");
+        assert_eq!(
+            get("Meetingreason"),
+            Some("Product Demo"),
+            "custom fields by their name without spaces"
+        );
         assert_eq!(get("bookingPage"), Some("financial"));
-        assert_eq!(get("meetingTime"), Some("2025-07-18T07:00:00.000Z"), "New York wall time in July (EDT)");
+        assert_eq!(
+            get("meetingTime"),
+            Some("2025-07-18T07:00:00.000Z"),
+            "New York wall time in July (EDT)"
+        );
         assert_eq!(get("utcOffset"), Some("-4"));
         assert_eq!(get("timeZone"), Some("America/New_York"));
-        let india = classic_redirect_params(&b, &ClassicPage { slug: "x", zone: "Asia/Kolkata", questions: &[] });
+        let india = classic_redirect_params(
+            &b,
+            &ClassicPage {
+                slug: "x",
+                zone: "Asia/Kolkata",
+                questions: &[],
+            },
+        );
         assert!(india.contains(&("utcOffset".into(), "5.5".into())));
     }
 
     #[test]
     fn scheduled_event_has_flat_and_nested_utm_and_form_answers() {
-        let m = booking_scheduled("https://s.example", &booking(), &["host@example.com".into()]);
+        let m = booking_scheduled(
+            "https://s.example",
+            &booking(),
+            &["host@example.com".into()],
+        );
         assert_eq!(m["type"], "oncehub.booking.scheduled");
         let p = &m["payload"];
         assert_eq!(p["utm_source"], "news");
@@ -334,13 +425,21 @@ mod tests {
         assert_eq!(p["cancel_url"], "https://s.example/b/tok/cancel");
         assert_eq!(p["ics_url"], "https://s.example/b/tok.ics");
         let fields = p["custom_fields"].as_array().unwrap();
-        assert_eq!(fields[0], json!({"name": "name", "value": "Carrie Customer"}));
+        assert_eq!(
+            fields[0],
+            json!({"name": "name", "value": "Carrie Customer"})
+        );
         assert!(fields.contains(&json!({"name": "meeting_reason", "value": "Product Demo"})));
     }
 
     #[test]
     fn so_after_confirmation_times_carry_no_offset() {
-        let v = so_after_confirmation("https://s.example", &booking(), "Europe/Berlin", "Intro call");
+        let v = so_after_confirmation(
+            "https://s.example",
+            &booking(),
+            "Europe/Berlin",
+            "Intro call",
+        );
         let t = &v["bookingInfo"]["MeetingTimes"][0];
         assert_eq!(t["UTCTime"], "2025-07-18T11:00:00");
         assert_eq!(t["CustomerTime"], "2025-07-18T16:30:00");
@@ -352,8 +451,23 @@ mod tests {
 
     #[test]
     fn redirect_parameters_are_appended_and_encoded() {
-        let url = with_params("https://example.com/thanks?ref=1", &[("name".into(), "A & B".into()), ("utm_source".into(), "x y".into())]);
-        assert_eq!(url, "https://example.com/thanks?ref=1&name=A+%26+B&utm_source=x+y");
-        assert_eq!(utm_redirect_params(&booking()), vec![("utm_source".into(), "news".into()), ("utm_campaign".into(), "fall".into())]);
+        let url = with_params(
+            "https://example.com/thanks?ref=1",
+            &[
+                ("name".into(), "A & B".into()),
+                ("utm_source".into(), "x y".into()),
+            ],
+        );
+        assert_eq!(
+            url,
+            "https://example.com/thanks?ref=1&name=A+%26+B&utm_source=x+y"
+        );
+        assert_eq!(
+            utm_redirect_params(&booking()),
+            vec![
+                ("utm_source".into(), "news".into()),
+                ("utm_campaign".into(), "fall".into())
+            ]
+        );
     }
 }

@@ -21,7 +21,10 @@ pub async fn page() -> Response {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn schema_name(s: &Value) -> String {
@@ -39,7 +42,12 @@ fn schema_name(s: &Value) -> String {
     }
     match s.get("type") {
         Some(Value::String(t)) => esc(t),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(esc).collect::<Vec<_>>().join(" | "),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(esc)
+            .collect::<Vec<_>>()
+            .join(" | "),
         _ => "any".into(),
     }
 }
@@ -66,7 +74,12 @@ pub fn render(doc: &Value) -> String {
         for (path, item) in paths {
             for method in ["get", "post", "patch", "put", "delete"] {
                 let Some(op) = item.get(method) else { continue };
-                let tag = op.get("tags").and_then(|t| t.get(0)).and_then(Value::as_str).unwrap_or("Other").to_string();
+                let tag = op
+                    .get("tags")
+                    .and_then(|t| t.get(0))
+                    .and_then(Value::as_str)
+                    .unwrap_or("Other")
+                    .to_string();
                 match by_tag.iter_mut().find(|(t, _)| *t == tag) {
                     Some((_, ops)) => ops.push((method.to_string(), path.clone(), op)),
                     None => by_tag.push((tag, vec![(method.to_string(), path.clone(), op)])),
@@ -86,7 +99,11 @@ pub fn render(doc: &Value) -> String {
                 esc(path),
                 if ext { "<span class=\"ext\">extension</span>" } else { "" }
             );
-            if let Some(d) = op.get("description").or_else(|| op.get("summary")).and_then(Value::as_str) {
+            if let Some(d) = op
+                .get("description")
+                .or_else(|| op.get("summary"))
+                .and_then(Value::as_str)
+            {
                 let _ = write!(out, "<p>{}</p>", esc(d));
             }
             if let Some(params) = op.get("parameters").and_then(Value::as_array) {
@@ -96,7 +113,11 @@ pub fn render(doc: &Value) -> String {
                         out,
                         "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         esc(p.get("name").and_then(Value::as_str).unwrap_or("")),
-                        if p.get("required") == Some(&Value::Bool(true)) { " *" } else { "" },
+                        if p.get("required") == Some(&Value::Bool(true)) {
+                            " *"
+                        } else {
+                            ""
+                        },
                         esc(p.get("in").and_then(Value::as_str).unwrap_or("")),
                         p.get("schema").map(schema_name).unwrap_or_default(),
                         esc(p.get("description").and_then(Value::as_str).unwrap_or(""))
@@ -110,10 +131,12 @@ pub fn render(doc: &Value) -> String {
             if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                 let list: Vec<String> = responses
                     .iter()
-                    .map(|(code, r)| match r.pointer("/content/application~1json/schema") {
-                        Some(s) => format!("<code>{}</code> {}", esc(code), schema_name(s)),
-                        None => format!("<code>{}</code>", esc(code)),
-                    })
+                    .map(
+                        |(code, r)| match r.pointer("/content/application~1json/schema") {
+                            Some(s) => format!("<code>{}</code> {}", esc(code), schema_name(s)),
+                            None => format!("<code>{}</code>", esc(code)),
+                        },
+                    )
                     .collect();
                 let _ = write!(out, "<p>Responses: {}</p>", list.join(", "));
             }
@@ -121,7 +144,10 @@ pub fn render(doc: &Value) -> String {
         }
     }
     out.push_str("<h2>Objects</h2>");
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, s) in schemas {
             let _ = write!(out, "<h3 id=\"schema-{0}\">{0}</h3>", esc(name));
             if let Some(d) = s.get("description").and_then(Value::as_str) {

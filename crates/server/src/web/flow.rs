@@ -61,18 +61,27 @@ pub struct Flow {
 
 /// Why a page cannot be shown.
 pub fn not_found() -> Response {
-    layout::message(StatusCode::NOT_FOUND, "Page not found", "This booking page does not exist or is no longer available.")
+    layout::message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "This booking page does not exist or is no longer available.",
+    )
 }
 
 pub fn internal(e: AppError) -> Response {
     tracing::error!(error = %e, "public page failed");
-    layout::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+    layout::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Please try again in a moment.",
+    )
 }
 
 /// The origin the embedding page claims (`sl.origin`), if this page may be embedded there.
 pub fn embed_origin(settings: &Settings, query: &Query) -> Option<String> {
     let claimed = origin_of(query.get("sl.origin")?)?;
-    (settings.embed_origins.is_empty() || settings.embed_origins.contains(&claimed)).then_some(claimed)
+    (settings.embed_origins.is_empty() || settings.embed_origins.contains(&claimed))
+        .then_some(claimed)
 }
 
 impl Flow {
@@ -90,36 +99,77 @@ impl Flow {
         hide: bool,
     ) -> Result<Flow, Response> {
         let (mut target, product, host_id) = match &place {
-            Place::Calendar(c) => (Target::calendar(c), Product::BookingCalendar, c.host_id.clone()),
-            Place::Page(p, et) => (Target::page(p, et.as_ref()), Product::BookingPage, p.owner_id.clone()),
+            Place::Calendar(c) => (
+                Target::calendar(c),
+                Product::BookingCalendar,
+                c.host_id.clone(),
+            ),
+            Place::Page(p, et) => (
+                Target::page(p, et.as_ref()),
+                Product::BookingPage,
+                p.owner_id.clone(),
+            ),
         };
-        let prefill = Prefill::parse(product, &prefill.unwrap_or(&query).0, &target.settings.questions);
+        let prefill = Prefill::parse(
+            product,
+            &prefill.unwrap_or(&query).0,
+            &target.settings.questions,
+        );
         // A team calendar booked with a specific member (`host=<email>`).
         if let (Some(email), true) = (&prefill.host, host_id.starts_with("TM-")) {
-            let req = PageRequest { limit: 1, cursor: Cursor::None };
-            let found = users::list(&state.db, &account_id, Some(email), &req).await.map_err(internal)?.0;
-            if let Some(u) = found.into_iter().find(|u| u.teams.contains(&host_id) && !u.deleted) {
+            let req = PageRequest {
+                limit: 1,
+                cursor: Cursor::None,
+            };
+            let found = users::list(&state.db, &account_id, Some(email), &req)
+                .await
+                .map_err(internal)?
+                .0;
+            if let Some(u) = found
+                .into_iter()
+                .find(|u| u.teams.contains(&host_id) && !u.deleted)
+            {
                 target.host_id = u.id;
                 target.distribution = "single".into();
             }
         }
         // Ad hoc co-hosts (`co_hosts=`): users of the account; unknown emails are ignored.
         for email in &prefill.co_hosts {
-            let req = PageRequest { limit: 1, cursor: Cursor::None };
-            let found = users::list(&state.db, &account_id, Some(email), &req).await.map_err(internal)?.0;
-            if let Some(u) = found.into_iter().find(|u| !u.deleted && u.id != target.host_id && !target.co_hosts.contains(&u.id)) {
+            let req = PageRequest {
+                limit: 1,
+                cursor: Cursor::None,
+            };
+            let found = users::list(&state.db, &account_id, Some(email), &req)
+                .await
+                .map_err(internal)?
+                .0;
+            if let Some(u) = found
+                .into_iter()
+                .find(|u| !u.deleted && u.id != target.host_id && !target.co_hosts.contains(&u.id))
+            {
                 target.co_hosts.push(u.id);
             }
         }
-        let host_label = host_name(state, &account_id, &target.host_id).await.map_err(internal)?;
+        let host_label = host_name(state, &account_id, &target.host_id)
+            .await
+            .map_err(internal)?;
         let page_zone = match &place {
             Place::Page(p, _) => p.timezone.clone(),
             Place::Calendar(_) => "UTC".to_string(),
         };
-        let asked_zone = query.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).map(str::to_string);
-        let zone = asked_zone.clone().or(prefill.time_zone.clone()).unwrap_or(page_zone);
+        let asked_zone = query
+            .get("iana_time_zone")
+            .filter(|z| slotline_domain::timezone::is_valid(z))
+            .map(str::to_string);
+        let zone = asked_zone
+            .clone()
+            .or(prefill.time_zone.clone())
+            .unwrap_or(page_zone);
         let durations = &target.settings.durations;
-        let duration = prefill.duration.filter(|d| durations.contains(d)).unwrap_or_else(|| durations.first().copied().unwrap_or(30));
+        let duration = prefill
+            .duration
+            .filter(|d| durations.contains(d))
+            .unwrap_or_else(|| durations.first().copied().unwrap_or(30));
         let origin = embed_origin(&target.settings, &query);
         let hide_prefilled = hide || target.settings.hide_prefilled_questions;
         Ok(Flow {
@@ -152,7 +202,11 @@ impl Flow {
     }
 
     /// An embed event about this booking calendar (none for classic pages).
-    pub fn calendar_event(&self, state: &SharedState, make: impl FnOnce(&CalendarInfo) -> Value) -> Option<Value> {
+    pub fn calendar_event(
+        &self,
+        state: &SharedState,
+        make: impl FnOnce(&CalendarInfo) -> Value,
+    ) -> Option<Value> {
         match &self.place {
             Place::Calendar(c) => {
                 let url = format!("{}/c/{}", state.base_url, c.slug);
@@ -174,22 +228,47 @@ impl Flow {
         format!("book:{}", self.path)
     }
 
-    pub fn respond(&self, status: StatusCode, title: &str, body: Markup, data: FrameData) -> Response {
-        layout::respond(status, layout::page(title, body, &data), &self.frame_ancestors())
+    pub fn respond(
+        &self,
+        status: StatusCode,
+        title: &str,
+        body: Markup,
+        data: FrameData,
+    ) -> Response {
+        layout::respond(
+            status,
+            layout::page(title, body, &data),
+            &self.frame_ancestors(),
+        )
     }
 
     pub fn frame_data(&self, events: Vec<Value>) -> FrameData {
-        FrameData { origin: self.origin.clone(), events, redirect: None }
+        FrameData {
+            origin: self.origin.clone(),
+            events,
+            redirect: None,
+        }
     }
 }
 
-async fn host_name(state: &SharedState, account_id: &str, host_id: &str) -> crate::error::AppResult<String> {
+async fn host_name(
+    state: &SharedState,
+    account_id: &str,
+    host_id: &str,
+) -> crate::error::AppResult<String> {
     if host_id.starts_with("TM-") {
-        return Ok(crate::store::teams::get(&state.db, account_id, host_id).await?.map(|t| t.name).unwrap_or_default());
+        return Ok(crate::store::teams::get(&state.db, account_id, host_id)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default());
     }
     Ok(users::get(&state.db, account_id, host_id)
         .await?
-        .map(|u| format!("{} {}", u.first_name, u.last_name).trim().to_string())
+        .map(|u| {
+            format!("{} {}", u.first_name, u.last_name)
+                .trim()
+                .to_string()
+        })
         .unwrap_or_default())
 }
 
@@ -207,7 +286,11 @@ pub fn redirect_for(place: &Place, b: &crate::store::bookings::Booking) -> Optio
             Place::Calendar(_) => client_events::calendar_redirect_params(b),
             Place::Page(p, _) => client_events::classic_redirect_params(
                 b,
-                &client_events::ClassicPage { slug: &p.slug, zone: &p.timezone, questions: &p.settings.questions },
+                &client_events::ClassicPage {
+                    slug: &p.slug,
+                    zone: &p.timezone,
+                    questions: &p.settings.questions,
+                },
             ),
         };
     }
@@ -221,9 +304,22 @@ pub fn redirect_for(place: &Place, b: &crate::store::bookings::Booking) -> Optio
 // Entry points.
 
 pub async fn calendar_flow(state: &SharedState, key: &str, query: Query) -> Result<Flow, Response> {
-    let (account_id, cal) = booking_calendars::public(&state.db, key).await.map_err(internal)?.ok_or_else(not_found)?;
+    let (account_id, cal) = booking_calendars::public(&state.db, key)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
     let path = format!("/c/{}", cal.slug);
-    Flow::build(state, account_id, Place::Calendar(cal), path, query, None, None, false).await
+    Flow::build(
+        state,
+        account_id,
+        Place::Calendar(cal),
+        path,
+        query,
+        None,
+        None,
+        false,
+    )
+    .await
 }
 
 /// The event type a classic page books: the one asked for (`sl.event_type`), or its only one.
@@ -232,10 +328,16 @@ pub async fn page_flow(
     key: &str,
     query: Query,
 ) -> Result<Result<Flow, (String, BookingPage, Vec<EventType>)>, Response> {
-    let (account_id, page) = booking_pages::public(&state.db, key).await.map_err(internal)?.ok_or_else(not_found)?;
+    let (account_id, page) = booking_pages::public(&state.db, key)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
     let mut offered = Vec::new();
     for id in &page.event_type_ids {
-        if let Some(et) = event_types::get(&state.db, &account_id, id).await.map_err(internal)? {
+        if let Some(et) = event_types::get(&state.db, &account_id, id)
+            .await
+            .map_err(internal)?
+        {
             offered.push(et);
         }
     }
@@ -250,7 +352,17 @@ pub async fn page_flow(
         return Err(not_found());
     }
     let path = format!("/p/{}", page.slug);
-    Ok(Ok(Flow::build(state, account_id, Place::Page(page, chosen), path, query, None, None, false).await?))
+    Ok(Ok(Flow::build(
+        state,
+        account_id,
+        Place::Page(page, chosen),
+        path,
+        query,
+        None,
+        None,
+        false,
+    )
+    .await?))
 }
 
 fn link_query(link: &OneTimeLink, query: &Query) -> Query {
@@ -259,7 +371,11 @@ fn link_query(link: &OneTimeLink, query: &Query) -> Query {
     if let Some(form) = o.get("booking_form").and_then(Value::as_object) {
         for (k, v) in form {
             let text = match v {
-                Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
                 Value::String(s) => s.clone(),
                 _ => continue,
             };
@@ -282,7 +398,10 @@ fn link_query(link: &OneTimeLink, query: &Query) -> Query {
         if let Some(d) = s.get("duration_minutes").and_then(Value::as_u64) {
             q.0.push(("duration_minutes".into(), d.to_string()));
         }
-        let skips = s.get("skip").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "contact_info"));
+        let skips = s
+            .get("skip")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| x == "contact_info"));
         if skips {
             q.0.push(("skip".into(), "1".into()));
         }
@@ -297,15 +416,37 @@ fn link_query(link: &OneTimeLink, query: &Query) -> Query {
 }
 
 /// The flow behind a one-time link, or why it cannot be used.
-pub async fn link_flow(state: &SharedState, id: &str, query: Query) -> Result<Result<Flow, Response>, Response> {
-    let (account_id, link) = one_time_links::public(&state.db, id, state.now()).await.map_err(internal)?.ok_or_else(not_found)?;
+pub async fn link_flow(
+    state: &SharedState,
+    id: &str,
+    query: Query,
+) -> Result<Result<Flow, Response>, Response> {
+    let (account_id, link) = one_time_links::public(&state.db, id, state.now())
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
     if link.used_time.is_some() {
-        return Err(layout::message(StatusCode::GONE, "Link already used", "This one-time link has already been used to book a meeting."));
+        return Err(layout::message(
+            StatusCode::GONE,
+            "Link already used",
+            "This one-time link has already been used to book a meeting.",
+        ));
     }
-    let hide = link.options.get("hide_url_params").and_then(Value::as_bool).unwrap_or(true);
+    let hide = link
+        .options
+        .get("hide_url_params")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     let carried = link_query(&link, &query);
     // The link's URL stays bare: only the page's own state travels in it.
-    let own = Query(query.0.iter().filter(|(k, _)| k.starts_with("sl.") || k == "iana_time_zone").cloned().collect());
+    let own = Query(
+        query
+            .0
+            .iter()
+            .filter(|(k, _)| k.starts_with("sl.") || k == "iana_time_zone")
+            .cloned()
+            .collect(),
+    );
     let path = format!("/o/{}", link.id);
     match link.target_kind.as_str() {
         "booking_calendar" => {
@@ -314,7 +455,17 @@ pub async fn link_flow(state: &SharedState, id: &str, query: Query) -> Result<Re
                 .map_err(internal)?
                 .filter(|c| !c.deleted)
                 .ok_or_else(not_found)?;
-            Ok(Ok(Flow::build(state, account_id, Place::Calendar(cal), path, own, Some(&carried), Some(link.id.clone()), hide).await?))
+            Ok(Ok(Flow::build(
+                state,
+                account_id,
+                Place::Calendar(cal),
+                path,
+                own,
+                Some(&carried),
+                Some(link.id.clone()),
+                hide,
+            )
+            .await?))
         }
         _ => {
             // A master page's link: first choose a booking page, then book on it.
@@ -323,17 +474,38 @@ pub async fn link_flow(state: &SharedState, id: &str, query: Query) -> Result<Re
                 .map_err(internal)?
                 .filter(|m| !m.deleted)
                 .ok_or_else(not_found)?;
-            let pages = booking_pages::of_master(&state.db, &account_id, &master.id).await.map_err(internal)?;
-            let Some(page) = query.get("sl.page").and_then(|id| pages.iter().find(|p| p.id == id)).cloned() else {
-                return Ok(Err(super::booking_flow::master_listing(&master.label, &pages, &query, |p| {
-                    query.with("sl.page", Some(&p.id)).href(&path)
-                })));
+            let pages = booking_pages::of_master(&state.db, &account_id, &master.id)
+                .await
+                .map_err(internal)?;
+            let Some(page) = query
+                .get("sl.page")
+                .and_then(|id| pages.iter().find(|p| p.id == id))
+                .cloned()
+            else {
+                return Ok(Err(super::booking_flow::master_listing(
+                    &master.label,
+                    &pages,
+                    &query,
+                    |p| query.with("sl.page", Some(&p.id)).href(&path),
+                )));
             };
             let chosen = match page.event_type_ids.first() {
-                Some(et) => event_types::get(&state.db, &account_id, et).await.map_err(internal)?,
+                Some(et) => event_types::get(&state.db, &account_id, et)
+                    .await
+                    .map_err(internal)?,
                 None => None,
             };
-            Ok(Ok(Flow::build(state, account_id, Place::Page(page, chosen), path, own, Some(&carried), Some(link.id.clone()), hide).await?))
+            Ok(Ok(Flow::build(
+                state,
+                account_id,
+                Place::Page(page, chosen),
+                path,
+                own,
+                Some(&carried),
+                Some(link.id.clone()),
+                hide,
+            )
+            .await?))
         }
     }
 }

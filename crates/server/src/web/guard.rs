@@ -43,7 +43,11 @@ impl Refusal {
 }
 
 async fn key(state: &SharedState) -> AppResult<&[u8]> {
-    Ok(state.form_key.get_or_try_init(|| instance::secret(&state.db, "form")).await?.as_slice())
+    Ok(state
+        .form_key
+        .get_or_try_init(|| instance::secret(&state.db, "form"))
+        .await?
+        .as_slice())
 }
 
 fn mac(key: &[u8], scope: &str, issued_ms: i64, nonce: &str) -> Hmac<Sha256> {
@@ -58,7 +62,11 @@ fn mac(key: &[u8], scope: &str, issued_ms: i64, nonce: &str) -> Hmac<Sha256> {
 pub async fn token(state: &SharedState, scope: &str) -> AppResult<String> {
     let now = state.now();
     let nonce = hex::encode(rand::random::<[u8; 8]>());
-    let sig = hex::encode(mac(key(state).await?, scope, now, &nonce).finalize().into_bytes());
+    let sig = hex::encode(
+        mac(key(state).await?, scope, now, &nonce)
+            .finalize()
+            .into_bytes(),
+    );
     Ok(format!("{now}.{nonce}.{sig}"))
 }
 
@@ -66,15 +74,21 @@ pub async fn token(state: &SharedState, scope: &str) -> AppResult<String> {
 /// lifetime.
 async fn issued(state: &SharedState, scope: &str, token: &str) -> AppResult<Option<i64>> {
     let mut parts = token.splitn(3, '.');
-    let (Some(issued), Some(nonce), Some(sig)) = (parts.next(), parts.next(), parts.next()) else { return Ok(None) };
-    let Ok(issued) = issued.parse::<i64>() else { return Ok(None) };
+    let (Some(issued), Some(nonce), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let Ok(issued) = issued.parse::<i64>() else {
+        return Ok(None);
+    };
     let age = state.now() - issued;
     if !(0..=FORM_LIFETIME_MS).contains(&age) {
         return Ok(None);
     }
     // Constant-time comparison through the MAC's own verify.
     let m = mac(key(state).await?, scope, issued, nonce);
-    Ok(hex::decode(sig).is_ok_and(|raw| m.verify_slice(&raw).is_ok()).then_some(issued))
+    Ok(hex::decode(sig)
+        .is_ok_and(|raw| m.verify_slice(&raw).is_ok())
+        .then_some(issued))
 }
 
 /// A browser names the page a form was posted from. Only these may post: this server's public
@@ -83,12 +97,22 @@ async fn issued(state: &SharedState, scope: &str, token: &str) -> AppResult<Opti
 /// page allows to embed it (`embed_origins`). The request's own `Host` is never trusted: an
 /// attacker chooses it. No `Origin` at all (old browsers, scripts) is left to the token.
 pub fn same_origin(state: &SharedState, headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
     if allowed.iter().any(|a| a == origin) {
         return true;
     }
-    let Some(ours) = slotline_domain::settings::origin_of(&state.base_url) else { return false };
-    ours == origin || (is_loopback_origin(&ours) && is_loopback_origin(origin) && port_of(&ours) == port_of(origin))
+    let Some(ours) = slotline_domain::settings::origin_of(&state.base_url) else {
+        return false;
+    };
+    ours == origin
+        || (is_loopback_origin(&ours)
+            && is_loopback_origin(origin)
+            && port_of(&ours) == port_of(origin))
 }
 
 fn is_loopback_origin(origin: &str) -> bool {
@@ -101,7 +125,9 @@ fn is_loopback_origin(origin: &str) -> bool {
 }
 
 fn port_of(origin: &str) -> Option<u16> {
-    url::Url::parse(origin).ok().and_then(|u| u.port_or_known_default())
+    url::Url::parse(origin)
+        .ok()
+        .and_then(|u| u.port_or_known_default())
 }
 
 /// Every check a public post goes through, in order of cost; a post that passes uses its
@@ -122,7 +148,9 @@ pub async fn check(
     if !same_origin(state, headers, allowed) {
         return Ok(Some(Refusal::Forged));
     }
-    let Some(issued) = issued(state, scope, token).await? else { return Ok(Some(Refusal::Forged)) };
+    let Some(issued) = issued(state, scope, token).await? else {
+        return Ok(Some(Refusal::Forged));
+    };
     let sig = token.rsplit('.').next().unwrap_or(token);
     if !form_tokens::use_once(&state.db, sig, issued + FORM_LIFETIME_MS).await? {
         return Ok(Some(Refusal::Forged));

@@ -81,10 +81,19 @@ pub fn secure(h: &mut axum::http::HeaderMap, frame_ancestors: &str) {
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          base-uri 'none'; frame-ancestors {frame_ancestors}"
     );
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -105,7 +114,9 @@ mod tests {
 
     #[test]
     fn json_in_a_script_cannot_close_the_script() {
-        let s = script_json(&serde_json::json!({"name": "</script><script>alert(1)</script>", "x": "a&b\u{2028}"}));
+        let s = script_json(
+            &serde_json::json!({"name": "</script><script>alert(1)</script>", "x": "a&b\u{2028}"}),
+        );
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
         let back: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back["name"], "</script><script>alert(1)</script>");

@@ -44,11 +44,19 @@ const FRESH_MS: i64 = 10 * 60_000;
 
 fn internal(e: AppError) -> Response {
     tracing::error!(error = %e, "booking page failed");
-    layout::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+    layout::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Please try again in a moment.",
+    )
 }
 
 fn gone() -> Response {
-    layout::message(StatusCode::NOT_FOUND, "Booking not found", "This link does not match any booking.")
+    layout::message(
+        StatusCode::NOT_FOUND,
+        "Booking not found",
+        "This link does not match any booking.",
+    )
 }
 
 /// A booking and where it was made.
@@ -59,14 +67,25 @@ struct Held {
 }
 
 async fn load(state: &SharedState, token: &str) -> Result<Held, Response> {
-    let (account_id, booking) = bookings::by_token(&state.db, token).await.map_err(internal)?.ok_or_else(gone)?;
+    let (account_id, booking) = bookings::by_token(&state.db, token)
+        .await
+        .map_err(internal)?
+        .ok_or_else(gone)?;
     let place = if let Some(id) = &booking.booking_calendar_id {
-        booking_calendars::get(&state.db, &account_id, id).await.map_err(internal)?.map(Place::Calendar)
+        booking_calendars::get(&state.db, &account_id, id)
+            .await
+            .map_err(internal)?
+            .map(Place::Calendar)
     } else if let Some(id) = &booking.booking_page_id {
-        match booking_pages::get(&state.db, &account_id, id).await.map_err(internal)? {
+        match booking_pages::get(&state.db, &account_id, id)
+            .await
+            .map_err(internal)?
+        {
             Some(p) => {
                 let et = match &booking.event_type_id {
-                    Some(et) => event_types::get(&state.db, &account_id, et).await.map_err(internal)?,
+                    Some(et) => event_types::get(&state.db, &account_id, et)
+                        .await
+                        .map_err(internal)?,
                     None => None,
                 };
                 Some(Place::Page(p, et))
@@ -76,7 +95,11 @@ async fn load(state: &SharedState, token: &str) -> Result<Held, Response> {
     } else {
         None
     };
-    Ok(Held { account_id, booking, place })
+    Ok(Held {
+        account_id,
+        booking,
+        place,
+    })
 }
 
 impl Held {
@@ -88,12 +111,19 @@ impl Held {
     }
 
     fn ancestors(&self) -> String {
-        layout::frame_ancestors(self.settings().map(|s| s.embed_origins.as_slice()).unwrap_or(&[]))
+        layout::frame_ancestors(
+            self.settings()
+                .map(|s| s.embed_origins.as_slice())
+                .unwrap_or(&[]),
+        )
     }
 
     fn origin(&self, query: &Query) -> Option<String> {
         let claimed = slotline_domain::settings::origin_of(query.get("sl.origin")?)?;
-        let allowed = self.settings().map(|s| s.embed_origins.as_slice()).unwrap_or(&[]);
+        let allowed = self
+            .settings()
+            .map(|s| s.embed_origins.as_slice())
+            .unwrap_or(&[]);
         (allowed.is_empty() || allowed.contains(&claimed)).then_some(claimed)
     }
 
@@ -105,7 +135,13 @@ impl Held {
             Place::Page(p, et) => Target::page(p, et.as_ref()),
         };
         if !t.host_id.starts_with("TM-") {
-            t.co_hosts = self.booking.hosts.iter().filter(|h| **h != t.host_id).cloned().collect();
+            t.co_hosts = self
+                .booking
+                .hosts
+                .iter()
+                .filter(|h| **h != t.host_id)
+                .cloned()
+                .collect();
         }
         Some(t)
     }
@@ -122,7 +158,9 @@ impl Held {
 
 fn status_line(b: &Booking) -> &'static str {
     match b.status {
-        Status::Requested => "Your request was sent. It awaits the host's approval; you will hear back by email.",
+        Status::Requested => {
+            "Your request was sent. It awaits the host's approval; you will hear back by email."
+        }
         Status::Scheduled | Status::Rescheduled => "You are booked.",
         Status::Canceled => "This booking is cancelled.",
         Status::Completed => "This meeting has taken place.",
@@ -131,7 +169,12 @@ fn status_line(b: &Booking) -> &'static str {
 }
 
 fn details(b: &Booking, host: &str) -> Markup {
-    let location = b.location.as_ref().and_then(|l| l.get("description")).and_then(Value::as_str).unwrap_or("");
+    let location = b
+        .location
+        .as_ref()
+        .and_then(|l| l.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     html! {
         dl.card {
             dt { "What" } dd { (b.subject) }
@@ -147,14 +190,20 @@ fn details(b: &Booking, host: &str) -> Markup {
 
 async fn host_label(state: &SharedState, h: &Held) -> String {
     match users::get(&state.db, &h.account_id, &h.booking.owner_id).await {
-        Ok(Some(u)) => format!("{} {}", u.first_name, u.last_name).trim().to_string(),
+        Ok(Some(u)) => format!("{} {}", u.first_name, u.last_name)
+            .trim()
+            .to_string(),
         _ => String::new(),
     }
 }
 
 /// `/b/<token>`: the booking, what the guest can do with it, and — right after booking — the
 /// events for the embedding site and the redirect.
-pub async fn show(State(state): State<SharedState>, Path(token): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn show(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Some(token) = token.strip_suffix(".ics") {
         return calendar_file(&state, token).await;
     }
@@ -168,10 +217,17 @@ pub async fn show(State(state): State<SharedState>, Path(token): Path<String>, R
     let keep = h.keep(&query);
     let live = b.status.holds_time();
     let fresh = query.get("sl.new") == Some("1") && state.now() - b.creation_time < FRESH_MS;
-    let mut data = FrameData { origin: h.origin(&query), ..Default::default() };
+    let mut data = FrameData {
+        origin: h.origin(&query),
+        ..Default::default()
+    };
     if fresh && b.status == Status::Scheduled {
         data.events = scheduled_events(&state, &h).await;
-        data.redirect = h.place.as_ref().and_then(|p| flow::redirect_for(p, b)).filter(|_| data.origin.is_some());
+        data.redirect = h
+            .place
+            .as_ref()
+            .and_then(|p| flow::redirect_for(p, b))
+            .filter(|_| data.origin.is_some());
     }
     let moved = query.get("sl.moved") == Some("1");
     let body = html! {
@@ -195,9 +251,19 @@ async fn scheduled_events(state: &SharedState, h: &Held) -> Vec<Value> {
     let b = &h.booking;
     match &h.place {
         Some(Place::Calendar(_)) => {
-            let found = users::get_many(&state.db, &h.account_id, &b.hosts).await.unwrap_or_default();
-            let emails: Vec<String> = b.hosts.iter().filter_map(|id| found.get(id).map(|u| u.email.clone())).collect();
-            vec![client_events::booking_scheduled(&state.base_url, b, &emails)]
+            let found = users::get_many(&state.db, &h.account_id, &b.hosts)
+                .await
+                .unwrap_or_default();
+            let emails: Vec<String> = b
+                .hosts
+                .iter()
+                .filter_map(|id| found.get(id).map(|u| u.email.clone()))
+                .collect();
+            vec![client_events::booking_scheduled(
+                &state.base_url,
+                b,
+                &emails,
+            )]
         }
         Some(Place::Page(p, et)) => {
             let name = et.as_ref().map(|e| e.name.as_str()).unwrap_or(&p.label);
@@ -217,7 +283,12 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
     };
     let b = &h.booking;
     let links = booking_view::links(&state.base_url, b);
-    let location = b.location.as_ref().and_then(|l| l.get("description")).and_then(Value::as_str).unwrap_or("");
+    let location = b
+        .location
+        .as_ref()
+        .and_then(|l| l.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let host = host_label(state, &h).await;
     let description = format!("With {host}.\nReschedule or cancel: {}", links.reschedule);
     let uid = format!("{}@slotline", b.id);
@@ -234,18 +305,33 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
     });
     let mut res = text.into_response();
     let hd = res.headers_mut();
-    hd.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
-    hd.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"booking.ics\""));
+    hd.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    hd.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"booking.ics\""),
+    );
     hd.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 fn refused_page(h: &Held, status: StatusCode, text: &str) -> Response {
-    h.respond(status, "Not sent", html! { h1 { "Not sent" } p { (text) } }, FrameData::default())
+    h.respond(
+        status,
+        "Not sent",
+        html! { h1 { "Not sent" } p { (text) } },
+        FrameData::default(),
+    )
 }
 
 /// `/b/<token>/cancel`: asks for a reason, then cancels.
-pub async fn cancel_form(State(state): State<SharedState>, Path(token): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn cancel_form(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let query = Query::parse(q.as_deref());
     let h = match load(&state, &token).await {
         Ok(h) => h,
@@ -279,13 +365,36 @@ pub async fn cancel_form(State(state): State<SharedState>, Path(token): Path<Str
             }
         }
     };
-    h.respond(StatusCode::OK, "Cancel booking", body, FrameData { origin: h.origin(&query), ..Default::default() })
+    h.respond(
+        StatusCode::OK,
+        "Cancel booking",
+        body,
+        FrameData {
+            origin: h.origin(&query),
+            ..Default::default()
+        },
+    )
 }
 
 /// The booking behind a guest's post, once the post passed the form guard.
-async fn guarded(state: &SharedState, headers: &HeaderMap, addr: SocketAddr, token: &str, posted: &Query) -> Result<Held, Response> {
+async fn guarded(
+    state: &SharedState,
+    headers: &HeaderMap,
+    addr: SocketAddr,
+    token: &str,
+    posted: &Query,
+) -> Result<Held, Response> {
     let h = load(state, token).await?;
-    match guard::check(state, headers, addr.ip(), &format!("booking:{token}"), posted.get("sl.csrf").unwrap_or(""), &[]).await {
+    match guard::check(
+        state,
+        headers,
+        addr.ip(),
+        &format!("booking:{token}"),
+        posted.get("sl.csrf").unwrap_or(""),
+        &[],
+    )
+    .await
+    {
         Ok(None) => Ok(h),
         Ok(Some(r)) => Err(refused_page(&h, r.status(), r.message())),
         Err(e) => Err(internal(e)),
@@ -304,12 +413,33 @@ pub async fn cancel(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let reason = posted.get("reason").unwrap_or("").trim().chars().take(2000).collect::<String>();
+    let reason = posted
+        .get("reason")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(2000)
+        .collect::<String>();
     let b = &h.booking;
     let action = Action::Cancel(Actor::Customer);
-    match scheduler::change(&state.db, &state.base_url, &h.account_id, b, action, Some((reason, Actor::Customer)), state.now()).await {
-        Ok(_) => Redirect::to(&Query::parse(posted.get("sl.q")).href(&format!("/b/{token}"))).into_response(),
-        Err(Refused::NotAllowed) => refused_page(&h, StatusCode::CONFLICT, "This booking can no longer be cancelled."),
+    match scheduler::change(
+        &state.db,
+        &state.base_url,
+        &h.account_id,
+        b,
+        action,
+        Some((reason, Actor::Customer)),
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&Query::parse(posted.get("sl.q")).href(&format!("/b/{token}")))
+            .into_response(),
+        Err(Refused::NotAllowed) => refused_page(
+            &h,
+            StatusCode::CONFLICT,
+            "This booking can no longer be cancelled.",
+        ),
         Err(Refused::Failed(e)) => internal(e),
     }
 }
@@ -317,11 +447,17 @@ pub async fn cancel(
 /// Whether the guest may move the booking: while it is live, or when the host asked them to.
 async fn may_reschedule(state: &SharedState, b: &Booking) -> Result<bool, AppError> {
     Ok(b.status.holds_time()
-        || (b.status == Status::Canceled && bookings::has_event(&state.db, &b.id, "booking.canceled_reschedule_requested").await?))
+        || (b.status == Status::Canceled
+            && bookings::has_event(&state.db, &b.id, "booking.canceled_reschedule_requested")
+                .await?))
 }
 
 /// `/b/<token>/reschedule`: the free times of the same page, then a confirmation.
-pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn reschedule_page(
+    State(state): State<SharedState>,
+    Path(token): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let query = Query::parse(q.as_deref());
     let h = match load(&state, &token).await {
         Ok(h) => h,
@@ -340,8 +476,14 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
         }
         Err(e) => return internal(e),
     }
-    let Some(target) = h.target() else { return gone() };
-    let zone = query.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or(&b.customer_timezone).to_string();
+    let Some(target) = h.target() else {
+        return gone();
+    };
+    let zone = query
+        .get("iana_time_zone")
+        .filter(|z| slotline_domain::timezone::is_valid(z))
+        .unwrap_or(&b.customer_timezone)
+        .to_string();
     let keep = h.keep(&query).with("iana_time_zone", Some(&zone));
     let path = format!("/b/{token}/reschedule");
     let duration = target.duration_of(b);
@@ -366,14 +508,36 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
                 }
             }
         };
-        return h.respond(StatusCode::OK, "Reschedule", body, FrameData { origin: h.origin(&query), ..Default::default() });
+        return h.respond(
+            StatusCode::OK,
+            "Reschedule",
+            body,
+            FrameData {
+                origin: h.origin(&query),
+                ..Default::default()
+            },
+        );
     }
     let today = jiff::Timestamp::from_millisecond(state.now())
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .to_zoned(jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC))
         .date();
-    let from = query.get("sl.from").and_then(|d| d.parse::<jiff::civil::Date>().ok()).filter(|d| *d >= today).unwrap_or(today);
-    let days = match free_week(&state, &h.account_id, &target, duration, &zone, from, Some(&b.id)).await {
+    let from = query
+        .get("sl.from")
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .filter(|d| *d >= today)
+        .unwrap_or(today);
+    let days = match free_week(
+        &state,
+        &h.account_id,
+        &target,
+        duration,
+        &zone,
+        from,
+        Some(&b.id),
+    )
+    .await
+    {
         Ok(d) => d,
         Err(e) => return internal(e),
     };
@@ -388,7 +552,15 @@ pub async fn reschedule_page(State(state): State<SharedState>, Path(token): Path
         (week_view(&days, &zone, |s| keep.with("sl.slot", Some(&s.to_string())).href(&path)))
         p { a href=(keep.href(&format!("/b/{token}"))) { "Back to the booking" } }
     };
-    h.respond(StatusCode::OK, "Reschedule", body, FrameData { origin: h.origin(&query), ..Default::default() })
+    h.respond(
+        StatusCode::OK,
+        "Reschedule",
+        body,
+        FrameData {
+            origin: h.origin(&query),
+            ..Default::default()
+        },
+    )
 }
 
 pub async fn reschedule(
@@ -403,12 +575,23 @@ pub async fn reschedule(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let (Some(target), Some(slot)) = (h.target(), posted.get("sl.slot").and_then(|s| s.parse::<i64>().ok())) else {
-        return refused_page(&h, StatusCode::BAD_REQUEST, "Please choose a new time first.");
+    let (Some(target), Some(slot)) = (
+        h.target(),
+        posted.get("sl.slot").and_then(|s| s.parse::<i64>().ok()),
+    ) else {
+        return refused_page(
+            &h,
+            StatusCode::BAD_REQUEST,
+            "Please choose a new time first.",
+        );
     };
     let carried = Query::parse(posted.get("sl.q"));
     let b = &h.booking;
-    let zone = carried.get("iana_time_zone").filter(|z| slotline_domain::timezone::is_valid(z)).unwrap_or(&b.customer_timezone).to_string();
+    let zone = carried
+        .get("iana_time_zone")
+        .filter(|z| slotline_domain::timezone::is_valid(z))
+        .unwrap_or(&b.customer_timezone)
+        .to_string();
     let duration = target.duration_of(b);
     let request = scheduler::Request {
         subject: Some(b.subject.clone()),
@@ -421,13 +604,37 @@ pub async fn reschedule(
         one_time_link: None,
         conversation_id: None,
     };
-    let reason = posted.get("reason").unwrap_or("").trim().chars().take(2000).collect::<String>();
-    match scheduler::reschedule(&state.db, &state.base_url, &h.account_id, b, &target, request, reason, state.now()).await {
+    let reason = posted
+        .get("reason")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(2000)
+        .collect::<String>();
+    match scheduler::reschedule(
+        &state.db,
+        &state.base_url,
+        &h.account_id,
+        b,
+        &target,
+        request,
+        reason,
+        state.now(),
+    )
+    .await
+    {
         Ok(new) => Redirect::to(
-            &Query::default().with("sl.moved", Some("1")).with("sl.origin", carried.get("sl.origin")).href(&format!("/b/{}", new.token)),
+            &Query::default()
+                .with("sl.moved", Some("1"))
+                .with("sl.origin", carried.get("sl.origin"))
+                .href(&format!("/b/{}", new.token)),
         )
         .into_response(),
-        Err(Refused::NotAllowed) => refused_page(&h, StatusCode::CONFLICT, "This booking can no longer be moved."),
+        Err(Refused::NotAllowed) => refused_page(
+            &h,
+            StatusCode::CONFLICT,
+            "This booking can no longer be moved.",
+        ),
         Err(Refused::Failed(AppError::NotAvailable)) => {
             let back = carried.href(&format!("/b/{token}/reschedule"));
             h.respond(

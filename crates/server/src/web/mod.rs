@@ -27,18 +27,42 @@ pub fn routes() -> Router<SharedState> {
         .route("/widget.js", get(assets::widget_js))
         .route("/assets/chat.js", get(assets::chat_js))
         .route("/w/{website}", get(chat::page))
-        .route("/w/{website}/conversations", axum::routing::post(chat::open))
-        .route("/w/conversations/{token}/reply", axum::routing::post(chat::reply))
+        .route(
+            "/w/{website}/conversations",
+            axum::routing::post(chat::open),
+        )
+        .route(
+            "/w/conversations/{token}/reply",
+            axum::routing::post(chat::reply),
+        )
         .route("/w/conversations/{token}/times", get(chat::times))
-        .route("/w/conversations/{token}/book", axum::routing::post(chat::book))
+        .route(
+            "/w/conversations/{token}/book",
+            axum::routing::post(chat::book),
+        )
         .route("/assets/style.css", get(assets::style_css))
-        .route("/c/{key}", get(booking_flow::calendar_page).post(booking_flow::calendar_post))
-        .route("/p/{key}", get(booking_flow::booking_page).post(booking_flow::booking_page_post))
+        .route(
+            "/c/{key}",
+            get(booking_flow::calendar_page).post(booking_flow::calendar_post),
+        )
+        .route(
+            "/p/{key}",
+            get(booking_flow::booking_page).post(booking_flow::booking_page_post),
+        )
         .route("/m/{key}", get(booking_flow::master_page))
-        .route("/o/{id}", get(booking_flow::link_page).post(booking_flow::link_post))
+        .route(
+            "/o/{id}",
+            get(booking_flow::link_page).post(booking_flow::link_post),
+        )
         .route("/b/{token}", get(manage::show))
-        .route("/b/{token}/cancel", get(manage::cancel_form).post(manage::cancel))
-        .route("/b/{token}/reschedule", get(manage::reschedule_page).post(manage::reschedule))
+        .route(
+            "/b/{token}/cancel",
+            get(manage::cancel_form).post(manage::cancel),
+        )
+        .route(
+            "/b/{token}/reschedule",
+            get(manage::reschedule_page).post(manage::reschedule),
+        )
         // Pages and scripts travel compressed to browsers that ask (a times page: ~36 KB → ~5 KB).
         .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -7,16 +7,28 @@ pub struct Query(pub Vec<(String, String)>);
 
 impl Query {
     pub fn parse(raw: Option<&str>) -> Query {
-        Query(url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect())
+        Query(
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 
     /// This query with `key` set to `value` (or removed when None).
     pub fn with(&self, key: &str, value: Option<&str>) -> Query {
-        let mut q: Vec<(String, String)> = self.0.iter().filter(|(k, _)| !k.eq_ignore_ascii_case(key)).cloned().collect();
+        let mut q: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case(key))
+            .cloned()
+            .collect();
         if let Some(v) = value {
             q.push((key.to_string(), v.to_string()));
         }
@@ -24,7 +36,9 @@ impl Query {
     }
 
     pub fn encode(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.0.iter()).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.0.iter())
+            .finish()
     }
 
     /// `path?query`.

@@ -18,7 +18,9 @@ pub fn zone_of(name: &str) -> jiff::tz::TimeZone {
 }
 
 pub fn zoned(ms: i64, zone: &str) -> jiff::Zoned {
-    jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(zone_of(zone))
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(zone_of(zone))
 }
 
 /// `Monday 5 January 2026, 14:30`.
@@ -28,7 +30,9 @@ pub fn when(ms: i64, zone: &str) -> String {
 
 /// The first instant of `date` in `zone`.
 pub fn day_start(date: jiff::civil::Date, zone: &str) -> i64 {
-    date.to_zoned(zone_of(zone)).map(|z| z.timestamp().as_millisecond()).unwrap_or(0)
+    date.to_zoned(zone_of(zone))
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(0)
 }
 
 /// The zones a guest can choose from: every `Area/City` name, and UTC.
@@ -69,7 +73,9 @@ pub fn zone_picker(query: &Query, path: &str, zone: &str, auto: bool) -> Markup 
 
 /// The instants from the first moment of `from` to the first of seven days later, in `zone`.
 fn week_window(from: jiff::civil::Date, zone: &str) -> (i64, i64) {
-    let end = from.checked_add(jiff::Span::new().days(WEEK)).unwrap_or(from);
+    let end = from
+        .checked_add(jiff::Span::new().days(WEEK))
+        .unwrap_or(from);
     (day_start(from, zone), day_start(end, zone))
 }
 
@@ -86,15 +92,33 @@ pub async fn free_week(
 ) -> AppResult<Vec<(jiff::civil::Date, Vec<i64>)>> {
     let (start, end) = week_window(from, zone);
     let now = state.now();
-    let window = slotline_domain::availability::Interval { start: start.max(now), end: end.max(now + 1) };
-    let starts = scheduler::time_slots_except(&state.db, account_id, target, duration, window, now, except_booking).await?;
+    let window = slotline_domain::availability::Interval {
+        start: start.max(now),
+        end: end.max(now + 1),
+    };
+    let starts = scheduler::time_slots_except(
+        &state.db,
+        account_id,
+        target,
+        duration,
+        window,
+        now,
+        except_booking,
+    )
+    .await?;
     Ok(days_of(&starts, from, zone))
 }
 
 /// `starts` grouped by their day in `zone`, for the seven days from `from` (empty days kept).
-fn days_of(starts: &[i64], from: jiff::civil::Date, zone: &str) -> Vec<(jiff::civil::Date, Vec<i64>)> {
-    let mut days: Vec<(jiff::civil::Date, Vec<i64>)> =
-        (0..WEEK).filter_map(|i| from.checked_add(jiff::Span::new().days(i)).ok()).map(|d| (d, Vec::new())).collect();
+fn days_of(
+    starts: &[i64],
+    from: jiff::civil::Date,
+    zone: &str,
+) -> Vec<(jiff::civil::Date, Vec<i64>)> {
+    let mut days: Vec<(jiff::civil::Date, Vec<i64>)> = (0..WEEK)
+        .filter_map(|i| from.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|d| (d, Vec::new()))
+        .collect();
     for s in starts {
         let d = zoned(*s, zone).date();
         if let Some((_, list)) = days.iter_mut().find(|(day, _)| *day == d) {
@@ -105,7 +129,11 @@ fn days_of(starts: &[i64], from: jiff::civil::Date, zone: &str) -> Vec<(jiff::ci
 }
 
 /// The week of days and times; `href` makes each time's link.
-pub fn week_view(days: &[(jiff::civil::Date, Vec<i64>)], zone: &str, href: impl Fn(i64) -> String) -> Markup {
+pub fn week_view(
+    days: &[(jiff::civil::Date, Vec<i64>)],
+    zone: &str,
+    href: impl Fn(i64) -> String,
+) -> Markup {
     html! {
         div.days {
             @for (day, starts) in days {

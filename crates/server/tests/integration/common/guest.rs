@@ -18,19 +18,36 @@ pub struct Answer {
 
 impl Guest {
     pub fn new(base: &str) -> Guest {
-        Guest { base: base.to_string(), http: Client::builder().redirect(redirect::Policy::none()).build().unwrap() }
+        Guest {
+            base: base.to_string(),
+            http: Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
     }
 
     async fn answer(res: reqwest::Response) -> Answer {
         let status = res.status();
         let headers = res.headers().clone();
-        let location = headers.get(header::LOCATION).map(|l| l.to_str().unwrap().to_string());
-        Answer { status, location, headers, html: res.text().await.unwrap() }
+        let location = headers
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        Answer {
+            status,
+            location,
+            headers,
+            html: res.text().await.unwrap(),
+        }
     }
 
     /// GET of a path (`/c/x?…`) or an absolute URL.
     pub async fn open(&self, path: &str) -> Answer {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.base, path.replace("&amp;", "&")) };
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path.replace("&amp;", "&"))
+        };
         Self::answer(self.http.get(url).send().await.unwrap()).await
     }
 
@@ -39,8 +56,16 @@ impl Guest {
         self.post_from(path, fields, Some(&self.base.clone())).await
     }
 
-    pub async fn post_from(&self, path: &str, fields: &[(String, String)], origin: Option<&str>) -> Answer {
-        let mut req = self.http.post(format!("{}{}", self.base, path)).form(fields);
+    pub async fn post_from(
+        &self,
+        path: &str,
+        fields: &[(String, String)],
+        origin: Option<&str>,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .form(fields);
         if let Some(o) = origin {
             req = req.header(header::ORIGIN, o);
         }
@@ -50,12 +75,19 @@ impl Guest {
 
 /// Decodes the few entities maud writes in attribute values.
 pub fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Every `href` of the page's time-slot links, in order.
 pub fn slot_links(html: &str) -> Vec<String> {
-    html.split("<a class=\"slot\" href=\"").skip(1).map(|rest| unescape(&rest[..rest.find('"').unwrap()])).collect()
+    html.split("<a class=\"slot\" href=\"")
+        .skip(1)
+        .map(|rest| unescape(&rest[..rest.find('"').unwrap()]))
+        .collect()
 }
 
 /// The value of the first `<input … name="NAME" value="…">` (hidden or not).
@@ -91,11 +123,18 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
             }
         } else if tag.starts_with("<textarea") {
             let body = &rest[tag.len()..];
-            out.push((attr(tag, "name").unwrap(), unescape(&body[..body.find("</textarea>").unwrap()])));
+            out.push((
+                attr(tag, "name").unwrap(),
+                unescape(&body[..body.find("</textarea>").unwrap()]),
+            ));
         } else if tag.starts_with("<select") {
             let name = attr(tag, "name").unwrap();
             let body = &rest[..rest.find("</select>").unwrap()];
-            let chosen = body.split("<option").skip(1).find(|o| o.contains(" selected")).and_then(|o| attr(&format!(" {o}"), "value"));
+            let chosen = body
+                .split("<option")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| attr(&format!(" {o}"), "value"));
             out.push((name, chosen.unwrap_or_default()));
         }
         rest = &rest[1..];
@@ -112,9 +151,16 @@ pub fn frame_data(html: &str) -> Value {
 
 /// The query parameters of a URL, decoded.
 pub fn params(url: &str) -> Vec<(String, String)> {
-    url::Url::parse(url).unwrap().query_pairs().into_owned().collect()
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
 }
 
 pub fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }

@@ -85,7 +85,8 @@ impl Default for Options {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("SLOTLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("SLOTLINE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh, empty, migrated database of the backend; `None` when PostgreSQL is absent outside CI.
@@ -108,10 +109,15 @@ async fn fresh_db(backend: Backend) -> Option<(Db, Cleanup, String)> {
                     eprintln!("skipping PostgreSQL test: {e}");
                     return None;
                 }
-                Err(e) => panic!("PostgreSQL is required under CI but unreachable at {admin_url}: {e}"),
+                Err(e) => {
+                    panic!("PostgreSQL is required under CI but unreachable at {admin_url}: {e}")
+                }
             };
             let name = format!("slotline_t_{suffix:016x}");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create database");
             admin.close().await;
             let url = match admin_url.rsplit_once('/') {
                 Some((head, _)) => format!("{head}/{name}"),
@@ -132,9 +138,20 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
         let (db, cleanup, url) = fresh_db(backend).await?;
         let clock = ManualClock::new(1_750_000_000_000); // 2025-06-15T15:06:40Z
-        let account =
-            accounts::create(&db, "Test Co", "owner@test.example", "America/Chicago", "Olive", "Owner", 1_750_000_000_000).await.unwrap();
-        let (_, key) = keys::create(&db, &account.id, "tests", 1_750_000_000_000).await.unwrap();
+        let account = accounts::create(
+            &db,
+            "Test Co",
+            "owner@test.example",
+            "America/Chicago",
+            "Olive",
+            "Owner",
+            1_750_000_000_000,
+        )
+        .await
+        .unwrap();
+        let (_, key) = keys::create(&db, &account.id, "tests", 1_750_000_000_000)
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = ServeConfig::new(addr, &url);
@@ -148,7 +165,9 @@ impl TestApp {
         config.booking_rate_limit = opts.booking_rate_limit;
         config.idle_timeout = opts.idle_timeout_secs;
         config.max_connections_per_address = opts.max_connections_per_address;
-        config.webhook_allow = slotline::config::Cidrs(slotline_domain::destination::parse_allowed(opts.webhook_allow).unwrap());
+        config.webhook_allow = slotline::config::Cidrs(
+            slotline_domain::destination::parse_allowed(opts.webhook_allow).unwrap(),
+        );
         config.webhook_proxy = opts.webhook_proxy.as_deref().map(|p| p.parse().unwrap());
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
@@ -177,12 +196,34 @@ impl TestApp {
 
     /// A second account with its own key, to check isolation.
     pub async fn other_account_key(&self) -> String {
-        let acc = accounts::create(&self.db, "Other Co", "other@test.example", "UTC", "Otto", "Other", 1_750_000_000_000).await.unwrap();
-        keys::create(&self.db, &acc.id, "other", 1_750_000_000_000).await.unwrap().1
+        let acc = accounts::create(
+            &self.db,
+            "Other Co",
+            "other@test.example",
+            "UTC",
+            "Otto",
+            "Other",
+            1_750_000_000_000,
+        )
+        .await
+        .unwrap();
+        keys::create(&self.db, &acc.id, "other", 1_750_000_000_000)
+            .await
+            .unwrap()
+            .1
     }
 
-    pub async fn call_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Response {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path)).header("API-Key", key);
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("API-Key", key);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -226,7 +267,9 @@ impl TestApp {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(admin) = sqlx::AnyPool::connect(admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
                 }
             }
         }
@@ -239,10 +282,24 @@ pub fn assert_error(got: &(u16, Value), status: u16, message: &str, param: Optio
     assert_eq!(got.1["message"], message, "message in {}", got.1);
     match param {
         Some(p) => assert_eq!(got.1["param"], p, "param in {}", got.1),
-        None => assert!(got.1.get("param").is_none(), "no param expected in {}", got.1),
+        None => assert!(
+            got.1.get("param").is_none(),
+            "no param expected in {}",
+            got.1
+        ),
     }
     let t = got.1["type"].as_str().unwrap_or_default();
-    assert!(["invalid_request_error", "authentication_error", "rate_limit_error", "api_error"].contains(&t), "type in {}", got.1);
+    assert!(
+        [
+            "invalid_request_error",
+            "authentication_error",
+            "rate_limit_error",
+            "api_error"
+        ]
+        .contains(&t),
+        "type in {}",
+        got.1
+    );
 }
 
 /// Runs one scenario against both backends: `<name>::sqlite` and `<name>::postgres`.
@@ -253,14 +310,17 @@ macro_rules! both_backends {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(app) = common::TestApp::spawn_with(common::Backend::Sqlite, $opts).await {
+                if let Some(app) = common::TestApp::spawn_with(common::Backend::Sqlite, $opts).await
+                {
                     $scenario(&app).await;
                     app.finish().await;
                 }
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = common::TestApp::spawn_with(common::Backend::Postgres, $opts).await {
+                if let Some(app) =
+                    common::TestApp::spawn_with(common::Backend::Postgres, $opts).await
+                {
                     $scenario(&app).await;
                     app.finish().await;
                 }

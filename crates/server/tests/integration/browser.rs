@@ -7,7 +7,7 @@
 //!
 //! Without Chromium the test is skipped, except under CI (`CI` set), where it fails.
 
-mod common;
+use crate::common;
 
 use std::{
     path::PathBuf,
@@ -34,11 +34,18 @@ impl Browser {
     /// Chromium through ChromeDriver; the browser believes it is in Paris.
     async fn start(name: &str) -> Option<Browser> {
         if !std::path::Path::new(CHROMEDRIVER).exists() {
-            assert!(std::env::var_os("CI").is_none(), "CI needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+            );
             eprintln!("skipping the browser test: {CHROMEDRIVER} not found");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .env("TZ", "Europe/Paris")
@@ -57,7 +64,11 @@ impl Browser {
         let mut client = None;
         for _ in 0..100 {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => {
                     client = Some(c);
                     break;
@@ -65,9 +76,16 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots").join(name);
+        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/e2e-screenshots")
+            .join(name);
         std::fs::create_dir_all(&shots).unwrap();
-        Some(Browser { driver, client: client.expect("a ChromeDriver session"), shots, step: 0 })
+        Some(Browser {
+            driver,
+            client: client.expect("a ChromeDriver session"),
+            shots,
+            step: 0,
+        })
     }
 
     async fn shot(&mut self, what: &str) {
@@ -101,13 +119,24 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("the top window never reached {path}: {:?}", self.client.current_url().await);
+        panic!(
+            "the top window never reached {path}: {:?}",
+            self.client.current_url().await
+        );
     }
 
     /// Types an answer in the chat and sends it.
     async fn answer(&self, text: &str) {
-        self.css("#input input[name=answer]").await.send_keys(text).await.unwrap();
-        self.css("#input button[type=submit]").await.click().await.unwrap();
+        self.css("#input input[name=answer]")
+            .await
+            .send_keys(text)
+            .await
+            .unwrap();
+        self.css("#input button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
     }
 
     async fn js(&self, script: &str) -> Value {
@@ -142,7 +171,11 @@ const RECORDER: &str = r#"<script>
 </script>"#;
 
 async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
-    let pages = std::sync::Arc::new((slotline.to_string(), calendar.to_string(), classic.to_string()));
+    let pages = std::sync::Arc::new((
+        slotline.to_string(),
+        calendar.to_string(),
+        classic.to_string(),
+    ));
     type P = std::sync::Arc<(String, String, String)>;
     let inline = |State(p): State<P>| async move {
         Html(format!(
@@ -167,15 +200,25 @@ async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
             p.1, p.0
         ))
     };
-    let thanks =
-        || async { Html("<!doctype html><html><head><title>Thanks</title></head><body><h1>Thanks from the partner</h1></body></html>") };
+    let thanks = || async {
+        Html("<!doctype html><html><head><title>Thanks</title></head><body><h1>Thanks from the partner</h1></body></html>")
+    };
     // The repository's integration examples, pointed at this Slotline instead of the demo's.
     let example = |State(p): State<P>, axum::extract::Path(name): axum::extract::Path<String>| async move {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/web").join(name.replace('/', ""));
-        Html(std::fs::read_to_string(file).unwrap().replace("http://127.0.0.1:8080", &p.0))
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/web")
+            .join(name.replace('/', ""));
+        Html(
+            std::fs::read_to_string(file)
+                .unwrap()
+                .replace("http://127.0.0.1:8080", &p.0),
+        )
     };
     // A page of the partner's site with the chat widget (its audience covers /pricing and /offer).
-    let chat_page = |State(p): State<P>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+    let chat_page = |State(p): State<P>,
+                     axum::extract::Query(q): axum::extract::Query<
+        std::collections::HashMap<String, String>,
+    >| async move {
         let website = q.get("website").cloned().unwrap_or_default();
         Html(format!(
             "<!doctype html><html><head><title>Pricing</title></head><body><h1>Pricing</h1>{RECORDER}\
@@ -198,21 +241,40 @@ async fn partner(slotline: &str, calendar: &str, classic: &str) -> Partner {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Partner { base: format!("http://localhost:{port}") }
+    Partner {
+        base: format!("http://localhost:{port}"),
+    }
 }
 
 fn of_type<'a>(log: &'a [Value], via: &str, kind: &str) -> Vec<&'a Value> {
-    log.iter().filter(|e| e["via"] == via && (kind.is_empty() || e["type"] == kind)).collect()
+    log.iter()
+        .filter(|e| e["via"] == via && (kind.is_empty() || e["type"] == kind))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
-    let Some(mut browser) = Browser::start("calendar").await else { return };
-    let Some(app) = TestApp::spawn_with(common::Backend::Sqlite, Options { allow_http_webhooks: true, ..Options::default() }).await else {
+    let Some(mut browser) = Browser::start("calendar").await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(
+        common::Backend::Sqlite,
+        Options {
+            allow_http_webhooks: true,
+            ..Options::default()
+        },
+    )
+    .await
+    else {
         return;
     };
     let hooks = Receiver::start().await;
-    let (_, webhook) = app.post("/v2/webhooks", json!({"name": "crm", "url": hooks.url, "events": ["booking"]})).await;
+    let (_, webhook) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "crm", "url": hooks.url, "events": ["booking"]}),
+        )
+        .await;
     let secret = webhook["secret"].as_str().unwrap().to_string();
     let (_, cal) = app
         .post(
@@ -232,27 +294,68 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
     assert_eq!(s, 200);
 
     // The partner page with source tags; the calendar loads inside it, in the guest's zone.
-    browser.client.goto(&format!("{}/?utm_source=partner&utm_campaign=e2e", site.base)).await.unwrap();
-    browser.enter_booking_frame("select[name=iana_time_zone]").await;
-    let zone = browser.css("select[name=iana_time_zone]").await.prop("value").await.unwrap();
+    browser
+        .client
+        .goto(&format!(
+            "{}/?utm_source=partner&utm_campaign=e2e",
+            site.base
+        ))
+        .await
+        .unwrap();
+    browser
+        .enter_booking_frame("select[name=iana_time_zone]")
+        .await;
+    let zone = browser
+        .css("select[name=iana_time_zone]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
     let zone = if zone.as_deref() != Some("Europe/Paris") {
         // The first load reloads itself with the browser's zone.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        browser.css("select[name=iana_time_zone]").await.prop("value").await.unwrap()
+        browser
+            .css("select[name=iana_time_zone]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
     } else {
         zone
     };
-    assert_eq!(zone.as_deref(), Some("Europe/Paris"), "the guest's own time zone is detected");
+    assert_eq!(
+        zone.as_deref(),
+        Some("Europe/Paris"),
+        "the guest's own time zone is detected"
+    );
     let first = browser.css("a.slot").await;
-    assert_eq!(first.text().await.unwrap(), "16:00", "Monday 09:00 in Chicago shown as 16:00 in Paris");
+    assert_eq!(
+        first.text().await.unwrap(),
+        "16:00",
+        "Monday 09:00 in Chicago shown as 16:00 in Paris"
+    );
     browser.shot("times-in-the-embed").await;
     first.click().await.unwrap();
 
     let name = browser.css("input[name=name]").await;
-    assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("Eve Embed"), "prefilled from the embed's data-slotline-params");
-    browser.css("input[name=company]").await.send_keys("Embedded & Co <b>").await.unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Eve Embed"),
+        "prefilled from the embed's data-slotline-params"
+    );
+    browser
+        .css("input[name=company]")
+        .await
+        .send_keys("Embedded & Co <b>")
+        .await
+        .unwrap();
     browser.shot("form").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
 
     // The top window goes to the partner's page with the booking data.
     let thanks = browser.wait_for_path("/thanks").await;
@@ -267,22 +370,42 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
     assert_eq!(get("email"), Some("eve@example.com"));
     assert_eq!(get("company"), Some("Embedded & Co <b>"));
     assert_eq!(get("status"), Some("scheduled"));
-    assert_eq!(get("utm_source"), Some("partner"), "the parent page's tags, passed on");
+    assert_eq!(
+        get("utm_source"),
+        Some("partner"),
+        "the parent page's tags, passed on"
+    );
     let booking_id = get("id").unwrap().to_string();
 
     // What the partner page heard, in order, from Slotline's origin only.
-    let log: Vec<Value> = serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+    let log: Vec<Value> = serde_json::from_value(
+        browser
+            .js("return JSON.parse(sessionStorage.getItem('log') || '[]');")
+            .await,
+    )
+    .unwrap();
     let messages = of_type(&log, "message", "");
-    let types: Vec<&str> = messages.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = messages
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
-        ["oncehub.booking_calendar.loaded", "oncehub.booking_calendar.time_slot_selected", "oncehub.booking.scheduled"],
+        [
+            "oncehub.booking_calendar.loaded",
+            "oncehub.booking_calendar.time_slot_selected",
+            "oncehub.booking.scheduled"
+        ],
         "{log:?}"
     );
     assert!(messages.iter().all(|m| m["origin"] == app.base.as_str()));
     let loaded = &messages[0]["payload"];
     assert_eq!(
-        (loaded["id"].as_str(), loaded["name"].as_str(), loaded["duration_minutes"].as_i64()),
+        (
+            loaded["id"].as_str(),
+            loaded["name"].as_str(),
+            loaded["duration_minutes"].as_i64()
+        ),
         (Some(cal.as_str()), Some("Olive"), Some(30))
     );
     assert_eq!(loaded["host"], app.owner_user_id.as_str());
@@ -297,29 +420,67 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
     assert_eq!(scheduled["booking_calendar"], cal.as_str());
     assert_eq!(scheduled["utm_source"], "partner");
     assert_eq!(scheduled["utm_campaign"], "e2e");
-    assert_eq!(scheduled["utm_params"], json!({"source": "partner", "medium": null, "campaign": "e2e", "term": null, "content": null}));
-    assert!(scheduled["custom_fields"].as_array().unwrap().contains(&json!({"name": "company", "value": "Embedded & Co <b>"})));
-    let dom: Vec<&str> = of_type(&log, "dom", "").iter().map(|m| m["type"].as_str().unwrap()).collect();
-    assert_eq!(dom, types, "each event is also a DOM CustomEvent on the embedding element");
+    assert_eq!(
+        scheduled["utm_params"],
+        json!({"source": "partner", "medium": null, "campaign": "e2e", "term": null, "content": null})
+    );
+    assert!(scheduled["custom_fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"name": "company", "value": "Embedded & Co <b>"})));
+    let dom: Vec<&str> = of_type(&log, "dom", "")
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dom, types,
+        "each event is also a DOM CustomEvent on the embedding element"
+    );
 
     // The webhook, signed.
     let got = hooks.wait_for(1, 10).await;
-    let headers = slotline_webhook::Headers::from_lookup(|k| got[0].headers.get(k).map(String::as_str));
-    slotline_webhook::verify(&secret, &headers, &got[0].body, app.clock_now() / 1000, 300).expect("a valid signature");
+    let headers =
+        slotline_webhook::Headers::from_lookup(|k| got[0].headers.get(k).map(String::as_str));
+    slotline_webhook::verify(&secret, &headers, &got[0].body, app.clock_now() / 1000, 300)
+        .expect("a valid signature");
     let event: Value = serde_json::from_slice(&got[0].body).unwrap();
-    assert_eq!((event["type"].as_str(), event["data"]["id"].as_str()), (Some("booking.scheduled"), Some(booking_id.as_str())));
+    assert_eq!(
+        (event["type"].as_str(), event["data"]["id"].as_str()),
+        (Some("booking.scheduled"), Some(booking_id.as_str()))
+    );
 
     // The guest's reschedule link, from the event: a new time, with a reason.
     let reschedule_url = scheduled["reschedule_url"].as_str().unwrap().to_string();
     browser.client.goto(&reschedule_url).await.unwrap();
     browser.css("div.notice").await;
-    browser.client.find(Locator::LinkText("Reschedule")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::LinkText("Reschedule"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.css("a.slot").await;
-    let later = browser.client.find_all(Locator::Css("a.slot")).await.unwrap();
+    let later = browser
+        .client
+        .find_all(Locator::Css("a.slot"))
+        .await
+        .unwrap();
     later[1].click().await.unwrap();
-    browser.css("textarea[name=reason]").await.send_keys("Running late").await.unwrap();
+    browser
+        .css("textarea[name=reason]")
+        .await
+        .send_keys("Running late")
+        .await
+        .unwrap();
     browser.shot("reschedule").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.css("div.notice").await;
     browser.shot("rescheduled").await;
     let got = hooks.wait_for(2, 10).await;
@@ -329,8 +490,20 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
     assert_eq!(moved["data"]["starting_time"], "2025-06-16T14:30:00.000Z");
 
     // And cancel it from its own page.
-    browser.client.find(Locator::LinkText("Cancel")).await.unwrap().click().await.unwrap();
-    browser.css("textarea[name=reason]").await.send_keys("Plans changed").await.unwrap();
+    browser
+        .client
+        .find(Locator::LinkText("Cancel"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .css("textarea[name=reason]")
+        .await
+        .send_keys("Plans changed")
+        .await
+        .unwrap();
     browser.shot("cancel").await;
     browser.css("button.danger").await.click().await.unwrap();
     let done = browser.css("div.notice").await;
@@ -339,24 +512,47 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
     let got = hooks.wait_for(3, 10).await;
     let cancelled: Value = serde_json::from_slice(&got[2].body).unwrap();
     assert_eq!(cancelled["type"], "booking.canceled");
-    assert_eq!(cancelled["data"]["cancel_reschedule_information"]["reason"], "Plans changed");
-    assert_eq!(cancelled["data"]["cancel_reschedule_information"]["actioned_by"], "customer");
+    assert_eq!(
+        cancelled["data"]["cancel_reschedule_information"]["reason"],
+        "Plans changed"
+    );
+    assert_eq!(
+        cancelled["data"]["cancel_reschedule_information"]["actioned_by"],
+        "customer"
+    );
 
     // Prefill with skip, straight on the page: pick a time, then one button books.
     browser
         .client
-        .goto(&format!("{}/c/olive?name=Sam%20Skip&email=sam@example.com&skip=1&iana_time_zone=Europe/Paris", app.base))
+        .goto(&format!(
+            "{}/c/olive?name=Sam%20Skip&email=sam@example.com&skip=1&iana_time_zone=Europe/Paris",
+            app.base
+        ))
         .await
         .unwrap();
     browser.css("a.slot").await.click().await.unwrap();
     let summary = browser.css("form p").await.text().await.unwrap();
     assert_eq!(summary, "Booking for Sam Skip (sam@example.com)");
-    assert!(browser.client.find(Locator::Css("input#f-name")).await.is_err(), "the form is skipped");
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("input#f-name"))
+            .await
+            .is_err(),
+        "the form is skipped"
+    );
     browser.shot("skip").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     // Not embedded: the browser goes straight to the calendar's redirect page.
     let thanks = browser.wait_for_path("/thanks").await;
-    assert!(thanks.query_pairs().any(|(k, v)| k == "name" && v == "Sam Skip"));
+    assert!(thanks
+        .query_pairs()
+        .any(|(k, v)| k == "name" && v == "Sam Skip"));
     browser.shot("skip-redirected").await;
 
     browser.stop().await;
@@ -365,9 +561,15 @@ async fn a_guest_books_moves_and_cancels_in_a_real_browser() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
-    let Some(mut browser) = Browser::start("classic").await else { return };
-    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else { return };
-    let (_, et) = app.post("/v2/event-types", json!({"name": "Intro call"})).await;
+    let Some(mut browser) = Browser::start("classic").await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else {
+        return;
+    };
+    let (_, et) = app
+        .post("/v2/event-types", json!({"name": "Intro call"}))
+        .await;
     let (s, _) = app
         .post(
             "/v2/booking-pages",
@@ -384,24 +586,43 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
         .await;
     let site = partner(&app.base, cal["id"].as_str().unwrap(), "olive-classic").await;
 
-    browser.client.goto(&format!("{}/classic", site.base)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/classic", site.base))
+        .await
+        .unwrap();
     browser.enter_booking_frame("a.slot").await;
     tokio::time::sleep(Duration::from_millis(300)).await; // a reload with the browser's zone may follow
     browser.css("a.slot").await.click().await.unwrap();
     assert_eq!(
-        browser.css("input[name=name]").await.prop("value").await.unwrap().as_deref(),
+        browser
+            .css("input[name=name]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("Cleo Classic"),
         "data-so-qry-prm prefill"
     );
     browser.shot("classic-form").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.css("div.notice").await;
     browser.shot("classic-confirmed-in-frame").await;
     browser.client.enter_parent_frame().await.unwrap();
     let mut so = Value::Null;
     for _ in 0..50 {
-        let log: Vec<Value> =
-            serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+        let log: Vec<Value> = serde_json::from_value(
+            browser
+                .js("return JSON.parse(sessionStorage.getItem('log') || '[]');")
+                .await,
+        )
+        .unwrap();
         if let Some(e) = log.iter().find(|e| e["via"] == "so") {
             so = e["payload"].clone();
             break;
@@ -414,18 +635,39 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
     assert_eq!(info["CustomerEmail"], "cleo@example.com");
     assert_eq!(info["EventTypeName"], "Intro call");
     assert_eq!(info["MeetingTimes"][0]["UTCTime"], "2025-06-16T14:00:00");
-    assert_eq!(info["MeetingTimes"][0]["SOTime"], "2025-06-16T10:00:00", "the page's zone, New York");
+    assert_eq!(
+        info["MeetingTimes"][0]["SOTime"], "2025-06-16T10:00:00",
+        "the page's zone, New York"
+    );
     assert_eq!(info["statusCode"], "1");
 
     // A lightbox opens on click, over the partner page, and closes with Escape.
-    browser.client.goto(&format!("{}/lightbox", site.base)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/lightbox", site.base))
+        .await
+        .unwrap();
     browser.css("#open").await.click().await.unwrap();
     browser.css("div[role=dialog] iframe").await;
     browser.enter_booking_frame("a.slot").await;
     browser.shot("lightbox").await;
     browser.client.enter_parent_frame().await.unwrap();
-    browser.client.find(Locator::Css("div[role=dialog] button")).await.unwrap().click().await.unwrap();
-    assert!(browser.client.find(Locator::Css("div[role=dialog]")).await.is_err(), "closed");
+    browser
+        .client
+        .find(Locator::Css("div[role=dialog] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("div[role=dialog]"))
+            .await
+            .is_err(),
+        "closed"
+    );
 
     browser.stop().await;
     app.finish().await;
@@ -433,8 +675,12 @@ async fn classic_embed_calls_so_after_confirmation_and_lightbox_opens() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_repository_examples_prefill_the_booking_page() {
-    let Some(mut browser) = Browser::start("examples").await else { return };
-    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else { return };
+    let Some(mut browser) = Browser::start("examples").await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else {
+        return;
+    };
     let (s, _) = app
         .post(
             "/v2/booking-calendars",
@@ -445,19 +691,66 @@ async fn the_repository_examples_prefill_the_booking_page() {
     let site = partner(&app.base, "", "").await;
 
     // Web form integration: the site's own form opens the booking page prefilled.
-    browser.client.goto(&format!("{}/examples/web-form.html", site.base)).await.unwrap();
-    browser.css("input[name=name]").await.send_keys("Wendy Form").await.unwrap();
-    browser.css("input[name=email]").await.send_keys("wendy@example.com").await.unwrap();
-    browser.css("input[name=company]").await.send_keys("Formworks").await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/examples/web-form.html", site.base))
+        .await
+        .unwrap();
+    browser
+        .css("input[name=name]")
+        .await
+        .send_keys("Wendy Form")
+        .await
+        .unwrap();
+    browser
+        .css("input[name=email]")
+        .await
+        .send_keys("wendy@example.com")
+        .await
+        .unwrap();
+    browser
+        .css("input[name=company]")
+        .await
+        .send_keys("Formworks")
+        .await
+        .unwrap();
     browser.shot("web-form").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.css("a.slot").await;
     tokio::time::sleep(Duration::from_millis(300)).await; // a reload with the browser's zone may follow
     browser.css("a.slot").await.click().await.unwrap();
-    assert_eq!(browser.css("input[name=name]").await.prop("value").await.unwrap().as_deref(), Some("Wendy Form"));
-    assert_eq!(browser.css("input[name=company]").await.prop("value").await.unwrap().as_deref(), Some("Formworks"));
+    assert_eq!(
+        browser
+            .css("input[name=name]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Wendy Form")
+    );
+    assert_eq!(
+        browser
+            .css("input[name=company]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Formworks")
+    );
     browser.shot("web-form-prefilled").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.css("div.notice").await;
     let (_, list) = app.get("/v2/bookings").await;
     assert_eq!(list["data"][0]["utm_params"]["medium"], "lead-form");
@@ -465,21 +758,50 @@ async fn the_repository_examples_prefill_the_booking_page() {
 
     // Login integration: the floating button opens the page in a lightbox, the signed-in user
     // skips the form, and the page hears the booking as a DOM event.
-    browser.client.goto(&format!("{}/examples/login-integration.html", site.base)).await.unwrap();
-    browser.css("#slotline-floating").await.click().await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/examples/login-integration.html", site.base))
+        .await
+        .unwrap();
+    browser
+        .css("#slotline-floating")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.enter_booking_frame("a.slot").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     browser.css("a.slot").await.click().await.unwrap();
-    assert_eq!(browser.css("form p").await.text().await.unwrap(), "Booking for Lena Login (lena@example.com)");
+    assert_eq!(
+        browser.css("form p").await.text().await.unwrap(),
+        "Booking for Lena Login (lena@example.com)"
+    );
     browser.shot("login-skip").await;
-    browser.css("button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser.css("div.notice").await;
     browser.client.enter_parent_frame().await.unwrap();
-    let booked = browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#booked:not([hidden])")).await.unwrap();
-    assert!(booked.text().await.unwrap().starts_with("Booked: 2025-06-"), "the event reached the page");
+    let booked = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#booked:not([hidden])"))
+        .await
+        .unwrap();
+    assert!(
+        booked.text().await.unwrap().starts_with("Booked: 2025-06-"),
+        "the event reached the page"
+    );
     browser.shot("login-booked").await;
     let (_, list) = app.get("/v2/bookings").await;
-    assert_eq!(list["data"][0]["form_submission"]["email"], "lena@example.com");
+    assert_eq!(
+        list["data"][0]["form_submission"]["email"],
+        "lena@example.com"
+    );
 
     browser.stop().await;
     app.finish().await;
@@ -487,13 +809,17 @@ async fn the_repository_examples_prefill_the_booking_page() {
 
 async fn wait_for_events(app: &TestApp, kind: &str, n: usize) -> Vec<Value> {
     for _ in 0..200 {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE type = $1 ORDER BY seq")
-            .bind(kind)
-            .fetch_all(&mut *app.db.reader().await.unwrap())
-            .await
-            .unwrap();
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT payload FROM events WHERE type = $1 ORDER BY seq")
+                .bind(kind)
+                .fetch_all(&mut *app.db.reader().await.unwrap())
+                .await
+                .unwrap();
         if rows.len() >= n {
-            return rows.into_iter().map(|r| serde_json::from_str(&r.0).unwrap()).collect();
+            return rows
+                .into_iter()
+                .map(|r| serde_json::from_str(&r.0).unwrap())
+                .collect();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -502,11 +828,24 @@ async fn wait_for_events(app: &TestApp, kind: &str, n: usize) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_chats_books_and_another_abandons() {
-    let Some(mut browser) = Browser::start("chat").await else { return };
-    let opts = Options { allow_http_webhooks: true, sweep_ms: 50, ..Options::default() };
-    let Some(app) = TestApp::spawn_with(common::Backend::Sqlite, opts).await else { return };
+    let Some(mut browser) = Browser::start("chat").await else {
+        return;
+    };
+    let opts = Options {
+        allow_http_webhooks: true,
+        sweep_ms: 50,
+        ..Options::default()
+    };
+    let Some(app) = TestApp::spawn_with(common::Backend::Sqlite, opts).await else {
+        return;
+    };
     let hooks = Receiver::start().await;
-    let (_, webhook) = app.post("/v2/webhooks", json!({"name": "crm", "url": hooks.url, "events": ["conversation", "booking"]})).await;
+    let (_, webhook) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "crm", "url": hooks.url, "events": ["conversation", "booking"]}),
+        )
+        .await;
     let secret = webhook["secret"].as_str().unwrap().to_string();
     let (_, cal) = app
         .post(
@@ -522,11 +861,25 @@ async fn a_visitor_chats_books_and_another_abandons() {
         {"id": "book", "type": "schedule", "text": "Pick a time", "booking_calendar": cal["id"]},
         {"id": "bye", "type": "end", "text": "Thanks, talk soon!"}
     ]});
-    let (_, bot) = app.post("/v2/bots", json!({"name": "Sales bot", "owner": app.owner_user_id, "flow": flow})).await;
+    let (_, bot) = app
+        .post(
+            "/v2/bots",
+            json!({"name": "Sales bot", "owner": app.owner_user_id, "flow": flow}),
+        )
+        .await;
     let site = partner(&app.base, "", "").await;
-    let (_, w) = app.post("/v2/websites", json!({"name": "Partner", "url": format!("{}/", site.base)})).await;
+    let (_, w) = app
+        .post(
+            "/v2/websites",
+            json!({"name": "Partner", "url": format!("{}/", site.base)}),
+        )
+        .await;
     let website = w["id"].as_str().unwrap().to_string();
-    app.post("/v2/audiences", json!({"name": "Pricing", "website": website, "bot": bot["id"], "pages": ["/pricing"]})).await;
+    app.post(
+        "/v2/audiences",
+        json!({"name": "Pricing", "website": website, "bot": bot["id"], "pages": ["/pricing"]}),
+    )
+    .await;
     app.post(
         "/v2/audiences",
         json!({"name": "Offer", "website": website, "bot": bot["id"], "pages": ["/offer"], "reach_out_after_seconds": 1}),
@@ -535,12 +888,25 @@ async fn a_visitor_chats_books_and_another_abandons() {
 
     // The visitor opens the chat and runs the flow to a booking.
     // The visitor came from a campaign: its tags follow the conversation, its events and booking.
-    browser.client.goto(&format!("{}/pricing?website={website}&utm_source=partner&utm_campaign=launch", site.base)).await.unwrap();
+    browser
+        .client
+        .goto(&format!(
+            "{}/pricing?website={website}&utm_source=partner&utm_campaign=launch",
+            site.base
+        ))
+        .await
+        .unwrap();
     browser.enter_booking_frame("#launcher").await;
     browser.shot("launcher").await;
     browser.css("#launcher").await.click().await.unwrap();
     browser.answer("Vera Visitor").await;
-    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//p[text()='Your email?']")).await.unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath("//p[text()='Your email?']"))
+        .await
+        .unwrap();
     browser.answer("vera@example.com").await;
     browser
         .client
@@ -553,10 +919,20 @@ async fn a_visitor_chats_books_and_another_abandons() {
         .await
         .unwrap();
     let time = browser.css("#input button.time").await;
-    assert_eq!(time.text().await.unwrap(), "16:00", "times in the visitor's zone (Paris)");
+    assert_eq!(
+        time.text().await.unwrap(),
+        "16:00",
+        "times in the visitor's zone (Paris)"
+    );
     browser.shot("chat-times").await;
     time.click().await.unwrap();
-    browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//p[text()='Thanks, talk soon!']")).await.unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath("//p[text()='Thanks, talk soon!']"))
+        .await
+        .unwrap();
     browser.shot("chat-booked").await;
     browser.css("#close").await.click().await.unwrap();
     browser.client.enter_parent_frame().await.unwrap();
@@ -564,14 +940,22 @@ async fn a_visitor_chats_books_and_another_abandons() {
     // What the partner page heard.
     let mut log: Vec<Value> = vec![];
     for _ in 0..50 {
-        log = serde_json::from_value(browser.js("return JSON.parse(sessionStorage.getItem('log') || '[]');").await).unwrap();
+        log = serde_json::from_value(
+            browser
+                .js("return JSON.parse(sessionStorage.getItem('log') || '[]');")
+                .await,
+        )
+        .unwrap();
         if log.iter().any(|e| e["type"] == "oncehub.chatbot.closed") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let messages = of_type(&log, "message", "");
-    let types: Vec<&str> = messages.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = messages
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
         [
@@ -586,10 +970,16 @@ async fn a_visitor_chats_books_and_another_abandons() {
         ],
         "{log:?}"
     );
-    assert!(messages.iter().all(|m| m["origin"] == app.base.as_str()), "from Slotline's origin");
+    assert!(
+        messages.iter().all(|m| m["origin"] == app.base.as_str()),
+        "from Slotline's origin"
+    );
     let bot_id = bot["id"].as_str().unwrap();
     let campaign = json!({"source": "partner", "campaign": "launch"});
-    assert_eq!(messages[0]["payload"], json!({"bot_id": bot_id, "bot_name": "Sales bot", "utm_params": campaign}));
+    assert_eq!(
+        messages[0]["payload"],
+        json!({"bot_id": bot_id, "bot_name": "Sales bot", "utm_params": campaign})
+    );
     let clicked = &messages[5]["payload"];
     assert_eq!(clicked["utm_params"], campaign);
     assert_eq!(clicked["button_text"], "2 or more");
@@ -597,42 +987,87 @@ async fn a_visitor_chats_books_and_another_abandons() {
     assert_eq!(clicked["question_text"], "Team size?");
     assert_eq!(clicked["answer"], "2 or more");
     assert_eq!(messages[6]["payload"]["interaction_label"], "schedule");
-    let dom: Vec<&str> = of_type(&log, "dom", "").iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let dom: Vec<&str> = of_type(&log, "dom", "")
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(dom, types, "each event also a DOM CustomEvent on the page");
 
     // The webhooks, signed, and the conversation over REST.
     let started = wait_for_events(&app, "conversation.started", 1).await;
     let closed = wait_for_events(&app, "conversation.closed", 1).await;
     let scheduled = wait_for_events(&app, "booking.scheduled", 1).await;
-    assert_eq!(scheduled[0]["data"]["conversation"]["id"], closed[0]["data"]["id"]);
+    assert_eq!(
+        scheduled[0]["data"]["conversation"]["id"],
+        closed[0]["data"]["id"]
+    );
     assert_eq!(closed[0]["data"]["contact"]["email"], "vera@example.com");
     assert_eq!(started[0]["data"]["initiated_by"], "contact");
     let got = hooks.wait_for(3, 10).await;
     for r in &got {
-        let headers = slotline_webhook::Headers::from_lookup(|k| r.headers.get(k).map(String::as_str));
-        slotline_webhook::verify(&secret, &headers, &r.body, app.clock_now() / 1000, 300).expect("a valid signature");
+        let headers =
+            slotline_webhook::Headers::from_lookup(|k| r.headers.get(k).map(String::as_str));
+        slotline_webhook::verify(&secret, &headers, &r.body, app.clock_now() / 1000, 300)
+            .expect("a valid signature");
     }
     let cid = closed[0]["data"]["id"].as_str().unwrap();
-    let (_, c) = app.get(&format!("/v2/conversations/{cid}?expand=contact")).await;
-    assert_eq!((c["status"].as_str(), c["contact"]["first_name"].as_str()), (Some("closed"), Some("Vera")));
+    let (_, c) = app
+        .get(&format!("/v2/conversations/{cid}?expand=contact"))
+        .await;
+    assert_eq!(
+        (c["status"].as_str(), c["contact"]["first_name"].as_str()),
+        (Some("closed"), Some("Vera"))
+    );
     assert_eq!(c["bookings"].as_array().unwrap().len(), 1);
     assert_eq!(c["utm_params"]["campaign"], "launch");
-    assert!(c["page_url"].as_str().unwrap().starts_with(&format!("{}/pricing?", site.base)), "{c}");
-    let (_, b) = app.get(&format!("/v2/bookings/{}", c["bookings"][0].as_str().unwrap())).await;
-    assert_eq!(b["utm_params"]["source"], "partner", "the booking made in the chat carries the campaign");
+    assert!(
+        c["page_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/pricing?", site.base)),
+        "{c}"
+    );
+    let (_, b) = app
+        .get(&format!(
+            "/v2/bookings/{}",
+            c["bookings"][0].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        b["utm_params"]["source"], "partner",
+        "the booking made in the chat carries the campaign"
+    );
 
     // Another visitor: the bot reaches out by itself on /offer; one answer, then silence.
     browser.js("sessionStorage.clear(); return 0;").await;
-    browser.client.goto(&format!("{}/offer?website={website}", site.base)).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/offer?website={website}", site.base))
+        .await
+        .unwrap();
     browser.enter_booking_frame("#launcher").await;
-    let field =
-        browser.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#input input[name=answer]")).await.unwrap();
+    let field = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#input input[name=answer]"))
+        .await
+        .unwrap();
     browser.shot("reach-out").await;
     field.send_keys("Silent Sam").await.unwrap();
-    browser.css("#input button[type=submit]").await.click().await.unwrap();
+    browser
+        .css("#input button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
     let reached = wait_for_events(&app, "conversation.reached_out", 1).await;
     assert_eq!(reached[0]["data"]["initiated_by"], "bot");
-    assert_eq!(reached[0]["data"]["utm_params"], Value::Null, "a visit without tags has none");
+    assert_eq!(
+        reached[0]["data"]["utm_params"],
+        Value::Null,
+        "a visit without tags has none"
+    );
     wait_for_events(&app, "conversation.started", 2).await;
     app.clock.advance(11 * 60_000);
     let abandoned = wait_for_events(&app, "conversation.abandoned", 1).await;

@@ -1,7 +1,7 @@
 //! Webhook delivery across processes: a server killed with SIGKILL mid-delivery loses nothing,
 //! and two workers on one PostgreSQL share the work without sending anything twice.
 
-mod common;
+use crate::common;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -30,11 +30,27 @@ impl Drop for Process {
 
 /// `slotline serve` as its own process over the test's database.
 fn serve(app: &TestApp, role: &str) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     Process(
         Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args(["serve", "--role", role, "--allow-http-webhooks", "--webhook-timeout", "2"])
-            .args(["--database-url", &app.url, "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--role",
+                role,
+                "--allow-http-webhooks",
+                "--webhook-timeout",
+                "2",
+            ])
+            .args([
+                "--database-url",
+                &app.url,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .env("SLOTLINE_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
@@ -43,7 +59,11 @@ fn serve(app: &TestApp, role: &str) -> Process {
 }
 
 fn options() -> Options {
-    Options { allow_http_webhooks: true, role: Role::Api, ..Options::default() }
+    Options {
+        allow_http_webhooks: true,
+        role: Role::Api,
+        ..Options::default()
+    }
 }
 
 /// Writes `n` events through the outbox in one transaction, as a burst of bookings would.
@@ -54,8 +74,15 @@ async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
     for i in 0..n {
         let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Event);
         let payload = json!({"id": id, "object": "event", "type": "booking.scheduled", "api_version": "v2", "data": {"n": i}}).to_string();
-        let e = NewEvent { id: id.clone(), event_type: "booking.scheduled", payload, creation_time: app.clock_now() };
-        outbox::write(&mut tx, &app.account_id, None, &e).await.unwrap();
+        let e = NewEvent {
+            id: id.clone(),
+            event_type: "booking.scheduled",
+            payload,
+            creation_time: app.clock_now(),
+        };
+        outbox::write(&mut tx, &app.account_id, None, &e)
+            .await
+            .unwrap();
         ids.insert(id);
     }
     tx.commit().await.unwrap();
@@ -66,7 +93,10 @@ async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
 fn received(rx: &Receiver) -> HashMap<String, Vec<Vec<u8>>> {
     let mut by_id: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
     for r in rx.all() {
-        by_id.entry(r.headers["webhook-id"].clone()).or_default().push(r.body);
+        by_id
+            .entry(r.headers["webhook-id"].clone())
+            .or_default()
+            .push(r.body);
     }
     by_id
 }
@@ -78,7 +108,11 @@ async fn wait_distinct(rx: &Receiver, n: usize, secs: u64) -> HashMap<String, Ve
         if got.len() >= n {
             return got;
         }
-        assert!(std::time::Instant::now() < deadline, "{} of {n} events arrived", got.len());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {n} events arrived",
+            got.len()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -88,14 +122,23 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
     // claimed and unanswered, and must come again once their lease runs out.
     let rx = Receiver::start_acknowledging().await;
     rx.set_delay(Duration::from_millis(20));
-    let (s, w) = app.post("/v2/webhooks", json!({"name": "sink", "url": rx.url, "events": ["booking"]})).await;
+    let (s, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "sink", "url": rx.url, "events": ["booking"]}),
+        )
+        .await;
     assert_eq!(s, 200, "{w}");
     let ids = burst(app, EVENTS).await;
 
     let mut first = serve(app, "all");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while rx.count() < EVENTS / 4 {
-        assert!(std::time::Instant::now() < deadline, "the first server delivered only {}", rx.count());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first server delivered only {}",
+            rx.count()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     first.0.kill().unwrap(); // SIGKILL: no shutdown, claims and in-flight requests abandoned
@@ -113,28 +156,46 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
 
     let _second = serve(app, "all");
     let got = wait_distinct(&rx, EVENTS, 90).await;
-    assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids, "every event arrived, none invented");
+    assert_eq!(
+        got.keys().cloned().collect::<HashSet<_>>(),
+        ids,
+        "every event arrived, none invented"
+    );
     for (id, bodies) in &got {
-        assert!(bodies.windows(2).all(|w| w[0] == w[1]), "a repeated delivery of {id} carried other bytes");
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "a repeated delivery of {id} carried other bytes"
+        );
     }
     // The deliveries the dead server had claimed come due when their lease ends; the second
     // server attempts them again and records every delivery as delivered.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let delivered: i64 = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
-            .fetch_one(&mut *app.db.reader().await.unwrap())
-            .await
-            .unwrap()
-            .get(0);
+        let delivered: i64 =
+            sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+                .fetch_one(&mut *app.db.reader().await.unwrap())
+                .await
+                .unwrap()
+                .get(0);
         if delivered == EVENTS as i64 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "only {delivered} deliveries recorded as delivered");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {delivered} deliveries recorded as delivered"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let got = received(&rx);
-    assert!(got.values().all(|b| b.windows(2).all(|w| w[0] == w[1])), "repeats carry the same bytes");
-    assert!(rx.count() > EVENTS, "the abandoned claims were sent again ({} requests)", rx.count());
+    assert!(
+        got.values().all(|b| b.windows(2).all(|w| w[0] == w[1])),
+        "repeats carry the same bytes"
+    );
+    assert!(
+        rx.count() > EVENTS,
+        "the abandoned claims were sent again ({} requests)",
+        rx.count()
+    );
 
     // The attempt log accounts for every request the receiver read: the dead server's claims
     // are logged as interrupted, so no event was seen more often than it was attempted.
@@ -145,27 +206,51 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
     .fetch_all(&mut *app.db.reader().await.unwrap())
     .await
     .unwrap();
-    let logged: HashMap<String, i64> = rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect();
+    let logged: HashMap<String, i64> = rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect();
     let interrupted: i64 = rows.iter().map(|r| r.get::<i64, _>(2)).sum();
-    assert!(interrupted > 0, "the claims the kill abandoned are logged as interrupted");
+    assert!(
+        interrupted > 0,
+        "the claims the kill abandoned are logged as interrupted"
+    );
     let mut seen: HashMap<String, i64> = HashMap::new();
     for id in rx.seen.lock().unwrap().iter() {
         *seen.entry(id.clone()).or_default() += 1;
     }
     for (id, n) in &seen {
-        assert!(logged.get(id).copied().unwrap_or(0) >= *n, "{id}: the receiver read it {n} times, the log shows {:?}", logged.get(id));
+        assert!(
+            logged.get(id).copied().unwrap_or(0) >= *n,
+            "{id}: the receiver read it {n} times, the log shows {:?}",
+            logged.get(id)
+        );
     }
     let total_logged: i64 = logged.values().sum();
     let total_seen: i64 = seen.values().sum();
-    assert!(total_logged >= total_seen, "{total_logged} attempts logged, {total_seen} requests read");
+    assert!(
+        total_logged >= total_seen,
+        "{total_logged} attempts logged, {total_seen} requests read"
+    );
 }
-both_backends!(sigkill_mid_delivery_loses_nothing, sigkill_mid_delivery_loses_nothing, options());
+both_backends!(
+    sigkill_mid_delivery_loses_nothing,
+    sigkill_mid_delivery_loses_nothing,
+    options()
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_postgres_share_the_work_and_send_each_event_once() {
-    let Some(app) = TestApp::spawn_with(Backend::Postgres, options()).await else { return };
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, options()).await else {
+        return;
+    };
     let rx = Receiver::start().await;
-    let (s, w) = app.post("/v2/webhooks", json!({"name": "sink", "url": rx.url, "events": ["booking.scheduled"]})).await;
+    let (s, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "sink", "url": rx.url, "events": ["booking.scheduled"]}),
+        )
+        .await;
     assert_eq!(s, 200, "{w}");
     let _a = serve(&app, "worker");
     let _b = serve(&app, "worker");
@@ -175,13 +260,14 @@ async fn two_workers_on_postgres_share_the_work_and_send_each_event_once() {
     assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(rx.count(), EVENTS, "no event was sent twice");
-    let by_worker: Vec<(String, i64)> = sqlx::query("SELECT worker, COUNT(*) FROM delivery_attempts GROUP BY worker")
-        .fetch_all(&mut *app.db.reader().await.unwrap())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let by_worker: Vec<(String, i64)> =
+        sqlx::query("SELECT worker, COUNT(*) FROM delivery_attempts GROUP BY worker")
+            .fetch_all(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
     assert_eq!(by_worker.len(), 2, "both workers sent: {by_worker:?}");
     assert_eq!(by_worker.iter().map(|(_, n)| n).sum::<i64>(), EVENTS as i64);
     app.finish().await;

@@ -106,7 +106,11 @@ impl Receiver {
     pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Received> {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         while self.count() < n {
-            assert!(std::time::Instant::now() < deadline, "expected {n} requests, got {}", self.count());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {n} requests, got {}",
+                self.count()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         self.all()
@@ -133,8 +137,16 @@ impl Receiver {
                 .filter_map(|l| l.split_once(':'))
                 .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
                 .collect();
-            let names_as_sent = head.lines().skip(1).filter_map(|l| l.split_once(':')).map(|(k, _)| k.to_string()).collect();
-            let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let names_as_sent = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, _)| k.to_string())
+                .collect();
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             while buf.len() < head_end + len {
                 let mut chunk = [0u8; 8192];
                 match stream.read(&mut chunk).await {
@@ -144,12 +156,28 @@ impl Receiver {
             }
             let body = buf[head_end..head_end + len].to_vec();
             buf.drain(..head_end + len);
-            let request = Received { headers, names_as_sent, body, at: std::time::Instant::now() };
-            self.seen.lock().unwrap().push(request.headers.get("webhook-id").cloned().unwrap_or_default());
+            let request = Received {
+                headers,
+                names_as_sent,
+                body,
+                at: std::time::Instant::now(),
+            };
+            self.seen.lock().unwrap().push(
+                request
+                    .headers
+                    .get("webhook-id")
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             if !self.record_on_answer {
                 self.received.lock().unwrap().push(request.clone());
             }
-            let behavior = self.script.lock().unwrap().pop_front().unwrap_or_else(|| self.default.lock().unwrap().clone());
+            let behavior = self
+                .script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| self.default.lock().unwrap().clone());
             let delay = *self.delay.lock().unwrap();
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;

@@ -1,6 +1,6 @@
 //! The `slotline` command, run as a separate process the way an operator runs it.
 
-mod common;
+use crate::common;
 
 use std::{
     path::Path,
@@ -9,13 +9,25 @@ use std::{
 };
 
 fn slotline(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(args).env("SLOTLINE_DATABASE_URL", db).output().expect("run slotline");
-    assert!(out.status.success(), "slotline {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_slotline"))
+        .args(args)
+        .env("SLOTLINE_DATABASE_URL", db)
+        .output()
+        .expect("run slotline");
+    assert!(
+        out.status.success(),
+        "slotline {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server(Child);
@@ -29,7 +41,10 @@ impl Drop for Server {
 
 async fn wait_ready(base: &str) {
     for _ in 0..100 {
-        if reqwest::get(format!("{base}/v2/openapi.json")).await.is_ok_and(|r| r.status() == 200) {
+        if reqwest::get(format!("{base}/v2/openapi.json"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -38,7 +53,14 @@ async fn wait_ready(base: &str) {
 }
 
 async fn status_with(base: &str, key: &str) -> u16 {
-    reqwest::Client::new().get(format!("{base}/v2/test")).header("API-Key", key).send().await.unwrap().status().as_u16()
+    reqwest::Client::new()
+        .get(format!("{base}/v2/test"))
+        .header("API-Key", key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
@@ -47,15 +69,49 @@ async fn operator_creates_an_account_and_keys_and_revokes_one_while_serving() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("ops.db");
     assert!(slotline(&db, &["migrate"]).contains("migrations applied"));
-    let account = slotline(&db, &["account", "create", "--name", "Acme", "--email", "ops@acme.example", "--timezone", "Europe/Berlin"])
-        .trim()
-        .to_string();
+    let account = slotline(
+        &db,
+        &[
+            "account",
+            "create",
+            "--name",
+            "Acme",
+            "--email",
+            "ops@acme.example",
+            "--timezone",
+            "Europe/Berlin",
+        ],
+    )
+    .trim()
+    .to_string();
     assert!(account.starts_with("ACC-"), "{account}");
-    let key_a = slotline(&db, &["key", "create", "--account", &account, "--name", "Warehouse"]).trim().to_string();
-    let key_b = slotline(&db, &["key", "create", "--account", &account, "--name", "Zapier"]).trim().to_string();
+    let key_a = slotline(
+        &db,
+        &[
+            "key",
+            "create",
+            "--account",
+            &account,
+            "--name",
+            "Warehouse",
+        ],
+    )
+    .trim()
+    .to_string();
+    let key_b = slotline(
+        &db,
+        &["key", "create", "--account", &account, "--name", "Zapier"],
+    )
+    .trim()
+    .to_string();
     let listing = slotline(&db, &["key", "list", "--account", &account]);
-    assert!(listing.contains("Warehouse") && listing.contains("Zapier") && listing.contains("active"));
-    assert!(!listing.contains(&key_a) && !listing.contains(&key_b), "secrets are never shown again");
+    assert!(
+        listing.contains("Warehouse") && listing.contains("Zapier") && listing.contains("active")
+    );
+    assert!(
+        !listing.contains(&key_a) && !listing.contains(&key_b),
+        "secrets are never shown again"
+    );
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -74,9 +130,20 @@ async fn operator_creates_an_account_and_keys_and_revokes_one_while_serving() {
     assert_eq!(status_with(&base, &key_a).await, 200);
     assert_eq!(status_with(&base, &key_b).await, 200);
 
-    let key_a_id = listing.lines().find(|l| l.contains("Warehouse")).unwrap().split('\t').next().unwrap().to_string();
+    let key_a_id = listing
+        .lines()
+        .find(|l| l.contains("Warehouse"))
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_string();
     slotline(&db, &["key", "revoke", &key_a_id]);
-    assert_eq!(status_with(&base, &key_a).await, 401, "revoked from another process, refused on the very next request");
+    assert_eq!(
+        status_with(&base, &key_a).await,
+        401,
+        "revoked from another process, refused on the very next request"
+    );
     assert_eq!(status_with(&base, &key_b).await, 200);
     assert!(slotline(&db, &["key", "list", "--account", &account]).contains("revoked"));
     drop(_server);
@@ -92,7 +159,14 @@ async fn demo_seeds_an_account_and_prints_a_working_key() {
     let key_file = dir.join("key");
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--rate-limit", "0", "--key-file"])
+            .args([
+                "demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--rate-limit",
+                "0",
+                "--key-file",
+            ])
             .arg(&key_file)
             .arg("--database-url")
             .arg(dir.join("demo.db"))
@@ -103,9 +177,19 @@ async fn demo_seeds_an_account_and_prints_a_working_key() {
     );
     wait_ready(&base).await;
     let key = std::fs::read_to_string(&key_file).unwrap();
-    let users: serde_json::Value =
-        reqwest::Client::new().get(format!("{base}/v2/users")).header("API-Key", key.trim()).send().await.unwrap().json().await.unwrap();
-    assert!(users["data"].as_array().unwrap().len() >= 3, "demo users seeded: {users}");
+    let users: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/v2/users"))
+        .header("API-Key", key.trim())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        users["data"].as_array().unwrap().len() >= 3,
+        "demo users seeded: {users}"
+    );
     let calendars: serde_json::Value = reqwest::Client::new()
         .get(format!("{base}/v2/booking-calendars"))
         .header("API-Key", key.trim())
@@ -115,7 +199,11 @@ async fn demo_seeds_an_account_and_prints_a_working_key() {
         .json()
         .await
         .unwrap();
-    assert_eq!(calendars["data"].as_array().unwrap().len(), 2, "demo calendars seeded: {calendars}");
+    assert_eq!(
+        calendars["data"].as_array().unwrap().len(),
+        2,
+        "demo calendars seeded: {calendars}"
+    );
     drop(_server);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -131,26 +219,41 @@ async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
     let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
     {
         let got = got.clone();
-        let app = axum::Router::new().fallback(axum::routing::post(move |body: axum::body::Bytes| {
-            let got = got.clone();
-            async move {
-                got.lock().unwrap().push(body.to_vec());
-                "ok"
-            }
-        }));
-        let l = tokio::net::TcpListener::bind(("127.0.0.1", forward)).await.unwrap();
+        let app =
+            axum::Router::new().fallback(axum::routing::post(move |body: axum::body::Bytes| {
+                let got = got.clone();
+                async move {
+                    got.lock().unwrap().push(body.to_vec());
+                    "ok"
+                }
+            }));
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", forward))
+            .await
+            .unwrap();
         tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     }
     let _listener = Server(
         Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args(["webhook", "listen", "--secret", secret, "--port", &port.to_string(), "--save", dir.to_str().unwrap()])
+            .args([
+                "webhook",
+                "listen",
+                "--secret",
+                secret,
+                "--port",
+                &port.to_string(),
+                "--save",
+                dir.to_str().unwrap(),
+            ])
             .args(["--forward", &format!("http://127.0.0.1:{forward}/in")])
             .stdout(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let body = br#"{"id":"EVNT-LISTEN00001","object":"event","type":"booking.scheduled","data":{"id":"BKNG-1"}}"#;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let s = slotline_webhook::sign(secret, "EVNT-LISTEN00001", now, body);
     let send = |b: &'static [u8]| {
         let s = s.clone();
@@ -174,10 +277,20 @@ async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
         }
     };
     assert_eq!(send(body).await, 200);
-    assert_eq!(send(br#"{"id":"EVNT-LISTEN00001","object":"event","type":"booking.canceled"}"#).await, 400);
-    assert_eq!(got.lock().unwrap().as_slice(), [body.to_vec()], "only the valid request is forwarded, byte for byte");
+    assert_eq!(
+        send(br#"{"id":"EVNT-LISTEN00001","object":"event","type":"booking.canceled"}"#).await,
+        400
+    );
+    assert_eq!(
+        got.lock().unwrap().as_slice(),
+        [body.to_vec()],
+        "only the valid request is forwarded, byte for byte"
+    );
 
-    let saved: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let saved: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(saved.len(), 2);
     let verdicts: Vec<bool> = saved
         .iter()
@@ -190,7 +303,11 @@ async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
                 .success()
         })
         .collect();
-    assert_eq!(verdicts.iter().filter(|ok| **ok).count(), 1, "exactly the untampered request verifies");
+    assert_eq!(
+        verdicts.iter().filter(|ok| **ok).count(),
+        1,
+        "exactly the untampered request verifies"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -198,17 +315,31 @@ async fn webhook_listen_verifies_forwards_and_saves_for_verify() {
 /// statistics PostgreSQL's plans can read a host's whole history per booking (BENCHMARKS.md).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_warns_when_postgresql_runs_without_autovacuum() {
-    let Some(app) = common::TestApp::spawn(common::Backend::Postgres).await else { return };
-    let (setting,): (String,) = sqlx::query_as("SHOW autovacuum").fetch_one(&mut *app.db.reader().await.unwrap()).await.unwrap();
+    let Some(app) = common::TestApp::spawn(common::Backend::Postgres).await else {
+        return;
+    };
+    let (setting,): (String,) = sqlx::query_as("SHOW autovacuum")
+        .fetch_one(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_slotline"))
         .args(["migrate", "--database-url", &app.url])
         .env("SLOTLINE_LOG", "warn")
         .output()
         .expect("run slotline");
     app.finish().await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let warned = String::from_utf8_lossy(&out.stderr).contains("autovacuum off");
-    assert_eq!(warned, setting == "off", "autovacuum is {setting}; stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        warned,
+        setting == "off",
+        "autovacuum is {setting}; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A `sqlite:` URL opens and creates a missing file as a plain path does.
@@ -217,12 +348,28 @@ fn a_sqlite_url_creates_a_missing_database_like_a_plain_path() {
     let dir = std::env::temp_dir().join(format!("slotline-url-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (url, file) in [
-        (format!("sqlite://{}", dir.join("abs.db").display()), dir.join("abs.db")),
-        (format!("sqlite:{}", dir.join("short.db").display()), dir.join("short.db")),
-        (dir.join("plain.db").display().to_string(), dir.join("plain.db")),
+        (
+            format!("sqlite://{}", dir.join("abs.db").display()),
+            dir.join("abs.db"),
+        ),
+        (
+            format!("sqlite:{}", dir.join("short.db").display()),
+            dir.join("short.db"),
+        ),
+        (
+            dir.join("plain.db").display().to_string(),
+            dir.join("plain.db"),
+        ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(["migrate", "--database-url", &url]).output().unwrap();
-        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["migrate", "--database-url", &url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(file.exists(), "{url} created {}", file.display());
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -232,14 +379,31 @@ fn a_sqlite_url_creates_a_missing_database_like_a_plain_path() {
 #[test]
 fn start_up_errors_name_the_setting_and_what_to_do() {
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_slotline")).args(args).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(args)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?} should fail");
         String::from_utf8_lossy(&out.stderr).to_string()
     };
-    let err = run(&["migrate", "--database-url", "/nonexistent-folder/sub/slotline.db"]);
-    assert!(err.contains("--database-url") && err.contains("folder exists"), "{err}");
-    let err = run(&["migrate", "--database-url", "postgres://nobody:secret@127.0.0.1:1/none"]);
-    assert!(err.contains("--database-url") && err.contains("PostgreSQL is running"), "{err}");
+    let err = run(&[
+        "migrate",
+        "--database-url",
+        "/nonexistent-folder/sub/slotline.db",
+    ]);
+    assert!(
+        err.contains("--database-url") && err.contains("folder exists"),
+        "{err}"
+    );
+    let err = run(&[
+        "migrate",
+        "--database-url",
+        "postgres://nobody:secret@127.0.0.1:1/none",
+    ]);
+    assert!(
+        err.contains("--database-url") && err.contains("PostgreSQL is running"),
+        "{err}"
+    );
     assert!(!err.contains("secret"), "the password is not shown: {err}");
 
     let dir = std::env::temp_dir().join(format!("slotline-start-{}", std::process::id()));
@@ -248,8 +412,20 @@ fn start_up_errors_name_the_setting_and_what_to_do() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let err = run(&["serve", "--database-url", &db, "--listen", &addr]);
-    assert!(err.contains("--listen") && err.contains("another port"), "{err}");
-    let err = run(&["serve", "--database-url", &db, "--public-url", "book.example.com"]);
-    assert!(err.contains("--public-url") && err.contains("https://"), "{err}");
+    assert!(
+        err.contains("--listen") && err.contains("another port"),
+        "{err}"
+    );
+    let err = run(&[
+        "serve",
+        "--database-url",
+        &db,
+        "--public-url",
+        "book.example.com",
+    ]);
+    assert!(
+        err.contains("--public-url") && err.contains("https://"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

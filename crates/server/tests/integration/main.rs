@@ -1,0 +1,28 @@
+//! Slotline's integration tests, one module per capability, in one binary so that the suite
+//! links the server once. Each test starts a server of its own (`common::TestApp`) on SQLite or
+//! PostgreSQL, and talks to it over HTTP as a client would.
+
+#[macro_use]
+mod common;
+
+mod auth;
+mod bookings;
+mod browser;
+mod chatbots;
+mod cli;
+mod connections;
+mod contacts;
+mod conventions;
+mod deliveries;
+mod delivery_processes;
+mod destinations;
+mod group_commit;
+mod idempotency;
+mod migrations;
+mod one_time_links;
+mod openapi;
+mod public_pages;
+mod setup;
+mod teams;
+mod users;
+mod webhooks;

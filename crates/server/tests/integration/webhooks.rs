@@ -1,0 +1,171 @@
+//! Webhook subscriptions: validation, exact echo, secret, uniqueness.
+
+use crate::common;
+
+use common::{assert_error, Backend, Options, TestApp};
+use serde_json::{json, Value};
+
+async fn create_echoes_url_and_events_and_issues_a_secret(app: &TestApp) {
+    let body = json!({"name": "New Bookings", "url": "https://hooks.example.com/oncehub?x=1&y=%20", "events": ["booking", "booking.scheduled", "conversation.reached_out"]});
+    let (s, w) = app.post("/v2/webhooks", body.clone()).await;
+    assert_eq!(s, 200, "{w}");
+    assert!(w["id"].as_str().unwrap().starts_with("WHK-"));
+    assert_eq!(
+        (w["object"].as_str(), w["api_version"].as_str()),
+        (Some("webhook"), Some("v2"))
+    );
+    assert_eq!(w["url"], body["url"], "url exactly as given");
+    assert_eq!(w["events"], body["events"], "events exactly as given");
+    let secret = w["secret"].as_str().unwrap();
+    assert!(
+        secret.len() == 32
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{secret}"
+    );
+    assert_eq!(w["status"], "enabled");
+    let id = w["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/v2/webhooks/{id}")).await,
+        (200, w.clone())
+    );
+    assert_eq!(app.get("/v2/webhooks").await.1["data"], json!([w]));
+    assert_error(
+        &app.post("/v2/webhooks", body.clone()).await,
+        409,
+        "A webhook subscription with this name already exists: 'New Bookings'",
+        Some("name"),
+    );
+    assert_eq!(
+        app.delete(&format!("/v2/webhooks/{id}")).await,
+        (200, json!({"id": id, "deleted": true}))
+    );
+    assert_eq!(
+        app.get(&format!("/v2/webhooks/{id}")).await.1,
+        json!({"id": id, "object": "webhook", "deleted": true})
+    );
+    let (s, again) = app.post("/v2/webhooks", body).await;
+    assert_eq!(s, 200, "a deleted subscription's name is free again");
+    assert_ne!(
+        again["secret"], w["secret"],
+        "each subscription has its own secret"
+    );
+}
+both_backends!(
+    create_echoes_url_and_events_and_issues_a_secret,
+    create_echoes_url_and_events_and_issues_a_secret
+);
+
+async fn create_validation(app: &TestApp) {
+    let base =
+        || json!({"name": "h", "url": "https://example.com/h", "events": ["booking.canceled"]});
+    let with = |k: &str, v: Value| {
+        let mut b = base();
+        b[k] = v;
+        b
+    };
+    let https = "URLs must be entered in full, and they must use the https:// prefix";
+    assert_error(
+        &app.post("/v2/webhooks", with("url", json!("http://example.com/h")))
+            .await,
+        400,
+        https,
+        Some("url"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("url", json!("http://127.0.0.1:9/h")))
+            .await,
+        400,
+        https,
+        Some("url"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("url", json!("example.com/h")))
+            .await,
+        400,
+        https,
+        Some("url"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("events", json!(["booking.created"])))
+            .await,
+        400,
+        "Invalid event: 'booking.created'",
+        Some("events"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("events", json!([]))).await,
+        400,
+        "At least one event is required.",
+        Some("events"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("events", json!("booking")))
+            .await,
+        400,
+        "Must be an array of strings.",
+        Some("events"),
+    );
+    assert_error(
+        &app.post("/v2/webhooks", with("name", json!("!!!"))).await,
+        400,
+        "Webhook name must contain at least one letter or digit.",
+        Some("name"),
+    );
+    assert_error(
+        &app.post(
+            "/v2/webhooks",
+            json!({"url": "https://example.com/h", "events": ["booking"]}),
+        )
+        .await,
+        400,
+        "Required fields are missing.",
+        Some("name"),
+    );
+    assert_eq!(app.get("/v2/webhooks").await.1["data"], json!([]));
+    // OnceHub's schema admits fields it does not name and documents no refusal here: a field the
+    // operation does not know is ignored; the secret is always Slotline's own.
+    let (status, created) = app
+        .post("/v2/webhooks", with("secret", json!("mine")))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert_ne!(created["secret"], json!("mine"));
+    assert!(
+        created["secret"].as_str().is_some_and(|s| s.len() >= 32),
+        "{created}"
+    );
+}
+both_backends!(create_validation, create_validation);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_only_to_loopback_and_only_in_development() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            allow_http_webhooks: true,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.post(
+            "/v2/webhooks",
+            json!({"name": "local", "url": "http://127.0.0.1:9000/h", "events": ["booking"]})
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        app.post(
+            "/v2/webhooks",
+            json!({"name": "remote", "url": "http://example.com/h", "events": ["booking"]})
+        )
+        .await
+        .0,
+        400
+    );
+    app.finish().await;
+}
