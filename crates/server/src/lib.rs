@@ -19,5 +19,6 @@ pub mod error;
 pub mod request_limits;
 pub mod scheduler;
 pub mod store;
+pub mod telemetry;
 pub mod user_view;
 pub mod web;

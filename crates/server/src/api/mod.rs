@@ -78,6 +78,15 @@ pub fn router(state: SharedState) -> Router {
             crate::request_limits::check,
         ))
         .layer(middleware::from_fn(crate::error::one_shape))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(crate::telemetry::request_span)
+                .on_request(())
+                .on_response(crate::telemetry::on_response)
+                .on_body_chunk(())
+                .on_eos(())
+                .on_failure(()),
+        )
         .layer(middleware::from_fn(request_id::stamp))
         .with_state(state)
 }

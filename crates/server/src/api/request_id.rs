@@ -8,8 +8,10 @@ pub fn new_id() -> String {
     format!("req_{:016x}", rand::thread_rng().gen::<u64>())
 }
 
-pub async fn stamp(req: Request, next: Next) -> Response {
+pub async fn stamp(mut req: Request, next: Next) -> Response {
     let id = new_id();
+    req.extensions_mut()
+        .insert(crate::telemetry::RequestId(id.clone()));
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let mut res = next.run(req).await;
     if res.status().is_server_error() {

@@ -22,6 +22,10 @@ use crate::{
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines on stderr are written: `text`, or `json` (one object per line, with the
+    /// request's id, method and route).
+    #[arg(long, global = true, env = "SLOTLINE_LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text)]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 #[derive(clap::Args, Clone)]

@@ -14,6 +14,7 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
+use tracing::Instrument;
 
 use rand::Rng;
 use slotline_domain::retry::{self, Verdict};
@@ -134,7 +135,13 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                     }
                 }
             }
-            match deliveries::claim(
+            let claim_span = tracing::debug_span!(
+                "claim",
+                worker = %config.name,
+                room = capacity,
+                claimed = tracing::field::Empty
+            );
+            let claim = deliveries::claim(
                 &db,
                 now,
                 lease_until,
@@ -143,9 +150,11 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                 2 * per_webhook,
                 &config.name,
             )
-            .await
-            {
+            .instrument(claim_span.clone())
+            .await;
+            match claim {
                 Ok(claimed) => {
+                    claim_span.record("claimed", claimed.len());
                     // A full claim may have left more due; a partial one got all there was room for.
                     claimed_some = claimed.len() == capacity;
                     let mut h = held.lock().expect("held deliveries");
@@ -164,6 +173,14 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                             per_webhook,
                             max_held,
                         };
+                        let span = tracing::info_span!(
+                            "attempt",
+                            webhook = %c.webhook_id,
+                            event = %c.event_id,
+                            attempt = c.attempts + 1,
+                            outcome = tracing::field::Empty,
+                            status_code = tracing::field::Empty,
+                        );
                         let task = attempt(
                             client.clone(),
                             config.clone(),
@@ -171,7 +188,8 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                             c,
                             results.clone(),
                             done,
-                        );
+                        )
+                        .instrument(span);
                         let sending = sending.clone();
                         tokio::spawn(async move {
                             let (Ok(_one_of_webhook), Ok(_one_of_all)) =
@@ -289,6 +307,12 @@ async fn attempt(
             }
         }
     };
+    let span = tracing::Span::current();
+    span.record("outcome", status);
+    if let Some(code) = res.status {
+        span.record("status_code", code);
+    }
+    tracing::debug!(duration_ms = res.duration_ms, "attempt finished");
     let _ = results
         .send(Outcome {
             seq: c.seq,

@@ -429,3 +429,62 @@ fn start_up_errors_name_the_setting_and_what_to_do() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--log-format json`: every stderr line is one JSON object, and a request's lines carry its
+/// `Request-Id`, method and matched route (the pattern, not the raw path with its id); its
+/// completion, logged at debug level, the status and latency.
+#[tokio::test]
+async fn json_logs_carry_each_requests_id_route_and_status() {
+    let dir = std::env::temp_dir().join(format!("slotline-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = dir.join("stderr.log");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["demo", "--log-format", "json", "--rate-limit", "0"])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--key-file")
+            .arg(dir.join("key"))
+            .arg("--database-url")
+            .arg(dir.join("demo.db"))
+            .env("SLOTLINE_LOG", "info,slotline=debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&base).await;
+    let key = std::fs::read_to_string(dir.join("key")).unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{base}/v2/bookings/BKNG-NOPE"))
+        .header("API-Key", key.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let id = res.headers()["request-id"].to_str().unwrap().to_string();
+    let mut finished = None;
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&log).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect();
+        finished = lines.into_iter().find(|l| {
+            l["span"]["request_id"] == id.as_str() && l["fields"]["message"] == "request finished"
+        });
+        if finished.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let line = finished.unwrap_or_else(|| panic!("no finished line for {id}"));
+    assert_eq!(line["span"]["name"], "request");
+    assert_eq!(line["span"]["method"], "GET");
+    assert_eq!(line["span"]["route"], "/v2/bookings/{id}", "{line}");
+    assert_eq!(line["fields"]["status"], 404, "{line}");
+    assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
