@@ -65,6 +65,10 @@ pub struct ServeConfig {
     /// idle keep-alive connection stays open), and may pause inside a request body.
     #[arg(long, env = "SLOTLINE_IDLE_TIMEOUT", default_value_t = 20)]
     pub idle_timeout: u64,
+    /// Address for Prometheus metrics at `/metrics`; off when not set. Keep it private: it is
+    /// served without an API key.
+    #[arg(long, env = "SLOTLINE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -111,6 +115,7 @@ impl ServeConfig {
             max_connections: 10_000,
             max_connections_per_address: 256,
             idle_timeout: 20,
+            metrics_listen: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod contact_view;
 pub mod conversation_view;
 pub mod delivery;
 pub mod error;
+pub mod measure;
 pub mod request_limits;
 pub mod scheduler;
 pub mod store;

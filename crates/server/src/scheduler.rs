@@ -534,6 +534,7 @@ async fn place(
             }
         }
     }
+    crate::measure::booking(transition.event);
     Ok(booking)
 }
 
@@ -607,6 +608,7 @@ pub async fn change(
     {
         return Err(Refused::NotAllowed);
     }
+    crate::measure::booking(transition.event);
     Ok(after)
 }
 
@@ -700,6 +702,7 @@ pub async fn reassign(
     {
         return Err(ReassignRefused::Status);
     }
+    crate::measure::booking(transition.event);
     Ok(after)
 }
 

@@ -87,6 +87,7 @@ pub fn router(state: SharedState) -> Router {
                 .on_eos(())
                 .on_failure(()),
         )
+        .layer(middleware::from_fn(crate::telemetry::count_request))
         .layer(middleware::from_fn(request_id::stamp))
         .with_state(state)
 }

@@ -51,7 +51,8 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|e| super::listen_error(config.listen, &e))?;
+        .map_err(|e| super::listen_error("--listen / SLOTLINE_LISTEN", config.listen, &e))?;
+    super::start_metrics(&config).await?;
     let base = config.base_url();
     println!("Slotline demo is running at {base}");
     println!("API key: {secret}");

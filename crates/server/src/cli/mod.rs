@@ -138,7 +138,7 @@ fn database_error(url: &str, error: &str) -> String {
 }
 
 /// A start-up failure to listen, naming the setting and what to do.
-pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
+pub fn listen_error(setting: &str, addr: std::net::SocketAddr, e: &std::io::Error) -> String {
     let hint = match e.kind() {
         std::io::ErrorKind::AddrInUse => {
             "another program uses that port: stop it or choose another port"
@@ -151,7 +151,24 @@ pub fn listen_error(addr: std::net::SocketAddr, e: &std::io::Error) -> String {
         }
         _ => "choose another address",
     };
-    format!("could not listen on {addr} (--listen / SLOTLINE_LISTEN): {e}; {hint}")
+    format!("could not listen on {addr} ({setting}): {e}; {hint}")
+}
+
+/// Serves `/metrics` on `--metrics-listen`, when it is set.
+pub async fn start_metrics(config: &ServeConfig) -> Result<(), String> {
+    let Some(addr) = config.metrics_listen else {
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| listen_error("--metrics-listen / SLOTLINE_METRICS_LISTEN", addr, &e))?;
+    tracing::info!(listen = %addr, "metrics at /metrics");
+    tokio::spawn(async move {
+        if let Err(e) = crate::telemetry::serve_metrics(listener).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 pub async fn run(cli: Cli) -> CliResult {
@@ -162,7 +179,8 @@ pub async fn run(cli: Cli) -> CliResult {
             let db = open(&config.database_url).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
-                .map_err(|e| listen_error(config.listen, &e))?;
+                .map_err(|e| listen_error("--listen / SLOTLINE_LISTEN", config.listen, &e))?;
+            start_metrics(&config).await?;
             tracing::info!(listen = %listener.local_addr()?, public_url = %config.base_url(), "slotline serving");
             app::serve(AppState::new(db, &config), listener).await?;
         }

@@ -134,6 +134,10 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
                         tracing::warn!(error = %e, "looking for interrupted claims failed; will retry")
                     }
                 }
+                match deliveries::oldest_due(&db, now).await {
+                    Ok(due) => crate::measure::oldest_due(due.map_or(0, |at| now - at)),
+                    Err(e) => tracing::warn!(error = %e, "reading the oldest due delivery failed"),
+                }
             }
             let claim_span = tracing::debug_span!(
                 "claim",
@@ -155,6 +159,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
             match claim {
                 Ok(claimed) => {
                     claim_span.record("claimed", claimed.len());
+                    crate::measure::claim(claimed.len());
                     // A full claim may have left more due; a partial one got all there was room for.
                     claimed_some = claimed.len() == capacity;
                     let mut h = held.lock().expect("held deliveries");
@@ -313,6 +318,14 @@ async fn attempt(
         span.record("status_code", code);
     }
     tracing::debug!(duration_ms = res.duration_ms, "attempt finished");
+    crate::measure::delivery(
+        match status {
+            "delivered" => "delivered",
+            "pending" => "retry",
+            _ => "failed",
+        },
+        Duration::from_millis(res.duration_ms.max(0) as u64),
+    );
     let _ = results
         .send(Outcome {
             seq: c.seq,

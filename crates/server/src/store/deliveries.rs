@@ -590,3 +590,16 @@ pub async fn recover(
     db.outbox_written();
     Ok(done.rows_affected())
 }
+
+/// The due time of the most overdue delivery no worker holds, if any is due at `now`. Reads the
+/// first entry of the due index.
+pub async fn oldest_due(db: &Db, now: i64) -> AppResult<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT next_attempt_time FROM deliveries WHERE status = 'pending' AND claimed_time IS NULL \
+         AND next_attempt_time <= $1 ORDER BY next_attempt_time, seq LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
+    Ok(row.map(|r| sqlx::Row::get::<i64, _>(&r, 0)))
+}

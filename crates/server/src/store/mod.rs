@@ -150,13 +150,19 @@ impl Db {
 
     /// A connection for reading.
     pub async fn reader(&self) -> Result<Conn, sqlx::Error> {
-        self.read.get().await
+        let started = std::time::Instant::now();
+        let conn = self.read.get().await;
+        crate::measure::db_wait("read", started.elapsed());
+        conn
     }
 
     /// The connection for writing (on SQLite, the only one: hold it briefly, and never while
     /// waiting for another).
     pub async fn writer(&self) -> Result<Conn, sqlx::Error> {
-        self.write.get().await
+        let started = std::time::Instant::now();
+        let conn = self.write.get().await;
+        crate::measure::db_wait("write", started.elapsed());
+        conn
     }
 
     /// Runs a write batch through the group commit (SQLite).

@@ -488,3 +488,174 @@ async fn json_logs_carry_each_requests_id_route_and_status() {
     drop(_server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The value of one Prometheus sample (`name{labels}` as rendered), 0 when absent.
+fn sample(text: &str, name_and_labels: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(name_and_labels)?
+                .strip_prefix(' ')?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// `--metrics-listen` serves Prometheus text at `/metrics`, apart from the API; a booking made
+/// over the API and its webhook delivery move the request, booking and delivery counters, and
+/// the latency histograms and database waits are there.
+#[tokio::test]
+async fn metrics_count_requests_bookings_and_deliveries() {
+    let dir = std::env::temp_dir().join(format!("slotline-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["demo", "--rate-limit", "0", "--allow-http-webhooks"])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
+            .arg("--key-file")
+            .arg(dir.join("key"))
+            .arg("--database-url")
+            .arg(dir.join("demo.db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&base).await;
+    let key = std::fs::read_to_string(dir.join("key")).unwrap();
+    let http = reqwest::Client::new();
+    let scrape = || async {
+        let res = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
+        res.text().await.unwrap()
+    };
+    let api = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{base}/v2{path}"))
+            .header("API-Key", key.trim())
+    };
+    let before = scrape().await;
+    assert_eq!(
+        reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "metrics are not on the API's address"
+    );
+
+    let receiver = crate::common::receiver::Receiver::start().await;
+    let hook = serde_json::json!({"name": "m", "url": receiver.url, "events": ["booking"]});
+    assert_eq!(
+        api(reqwest::Method::POST, "/webhooks")
+            .json(&hook)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let calendars: serde_json::Value = api(reqwest::Method::GET, "/booking-calendars")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cal = calendars["data"][0]["id"].as_str().unwrap().to_string();
+    let slots: serde_json::Value = api(
+        reqwest::Method::GET,
+        &format!("/booking-calendars/{cal}/time-slots"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let start = slots[0]["start_time"]
+        .as_str()
+        .expect("a free slot in the demo's next week");
+    let booking = serde_json::json!({"start_time": start, "guest_time_zone": "Europe/Paris",
+        "booking_form": {"name": "Carrie Customer", "email": "carrie@example.com"}});
+    let res = api(
+        reqwest::Method::POST,
+        &format!("/booking-calendars/{cal}/schedule"),
+    )
+    .json(&booking)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    receiver.wait_for(1, 10).await;
+
+    // The delivery's outcome is counted once its answer is read; give it a moment.
+    let mut after = scrape().await;
+    for _ in 0..100 {
+        if sample(&after, "slotline_deliveries_total{outcome=\"delivered\"}") >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape().await;
+    }
+    let schedule = "slotline_http_requests_total{method=\"POST\",route=\"/v2/booking-calendars/{id}/schedule\",status=\"200\"}";
+    assert_eq!(sample(&before, schedule), 0.0);
+    assert_eq!(sample(&after, schedule), 1.0, "{after}");
+    assert_eq!(
+        sample(&after, "slotline_bookings_total{action=\"scheduled\"}"),
+        1.0,
+        "{after}"
+    );
+    assert!(
+        sample(&after, "slotline_deliveries_total{outcome=\"delivered\"}") >= 1.0,
+        "{after}"
+    );
+    assert!(
+        sample(&after, "slotline_delivery_claims_total") >= 1.0,
+        "{after}"
+    );
+    let latency = "slotline_http_request_duration_seconds_count{method=\"POST\",route=\"/v2/booking-calendars/{id}/schedule\",status=\"200\"}";
+    assert_eq!(sample(&after, latency), 1.0, "{after}");
+    assert!(
+        sample(&after, "slotline_db_wait_seconds_count{pool=\"write\"}") >= 1.0,
+        "{after}"
+    );
+    assert!(
+        after.contains("slotline_delivery_duration_seconds_bucket"),
+        "{after}"
+    );
+
+    // Every metric the Grafana dashboard in ops/ charts is one the server exports.
+    let dashboard = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ops/grafana/slotline.json"),
+    )
+    .unwrap();
+    let charted: std::collections::BTreeSet<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("slotline_"))
+        .collect();
+    assert!(charted.len() >= 8, "{charted:?}");
+    for _ in 0..60 {
+        if after.contains("slotline_delivery_oldest_due_age_seconds") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = scrape().await;
+    }
+    for name in charted {
+        assert!(
+            after.contains(&format!("\n{name}")),
+            "the dashboard charts {name}, not exported:\n{after}"
+        );
+    }
+    drop(_server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,43 @@
+//! The server's metrics, by name, recorded through the `metrics` facade (no HTTP here: the
+//! store, the services and the worker call these; `telemetry` exports them).
+//!
+//!   slotline_http_requests_total{method,route,status}            counter (telemetry)
+//!   slotline_http_request_duration_seconds{method,route,status}  histogram (telemetry)
+//!   slotline_bookings_total{action}                              counter (scheduled, canceled, …)
+//!   slotline_deliveries_total{outcome}                           counter (delivered, retry, failed)
+//!   slotline_delivery_duration_seconds                           histogram
+//!   slotline_delivery_claims_total, slotline_delivery_claimed_total  counters
+//!   slotline_delivery_oldest_due_age_seconds                     gauge (0 when nothing is late)
+//!   slotline_db_wait_seconds{pool}                               histogram (read, write)
+
+use std::time::Duration;
+
+/// A booking changed: `event` is its webhook event (`booking.scheduled` counts as `scheduled`).
+pub fn booking(event: Option<&str>) {
+    if let Some(e) = event {
+        let action = e.strip_prefix("booking.").unwrap_or(e).to_string();
+        metrics::counter!("slotline_bookings_total", "action" => action).increment(1);
+    }
+}
+
+/// One webhook attempt ended: `delivered`, `retry` (due again later) or `failed` (given up).
+pub fn delivery(outcome: &'static str, took: Duration) {
+    metrics::counter!("slotline_deliveries_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("slotline_delivery_duration_seconds").record(took.as_secs_f64());
+}
+
+/// A worker claimed `n` deliveries in one claim.
+pub fn claim(n: usize) {
+    metrics::counter!("slotline_delivery_claims_total").increment(1);
+    metrics::counter!("slotline_delivery_claimed_total").increment(n as u64);
+}
+
+/// How late the most overdue unclaimed delivery is, in seconds (0 when none is due).
+pub fn oldest_due(age_ms: i64) {
+    metrics::gauge!("slotline_delivery_oldest_due_age_seconds").set(age_ms.max(0) as f64 / 1000.0);
+}
+
+/// Time spent waiting for a database connection from `pool` (`read` or `write`).
+pub fn db_wait(pool: &'static str, took: Duration) {
+    metrics::histogram!("slotline_db_wait_seconds", "pool" => pool).record(took.as_secs_f64());
+}
