@@ -514,13 +514,12 @@ pub async fn host_and_busy(
     // PostgreSQL also gets the ranges as `&&` terms: its planner may pick the exclusion
     // constraint's GiST index (on user and time range) over the B-tree, and with only the user as
     // its condition that reads every booking the host ever had (BENCHMARKS.md).
-    let (busy_range, starts_range) = match db.backend {
-        super::Backend::Postgres => (
-            " AND int8range(busy_start, busy_end) && int8range($4, $3)",
-            " AND int8range(h.busy_start, h.busy_end) && int8range($8, $9)",
-        ),
-        super::Backend::Sqlite => ("", ""),
-    };
+    let busy_range = db
+        .backend
+        .range_overlap("busy_start", "busy_end", "$4", "$3");
+    let starts_range = db
+        .backend
+        .range_overlap("h.busy_start", "h.busy_end", "$8", "$9");
     let sql = format!(
         "SELECT 0 AS kind, email, timezone, schedule, CAST(0 AS BIGINT) AS s, CAST(0 AS BIGINT) AS e \
          FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0 \

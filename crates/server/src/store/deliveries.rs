@@ -30,37 +30,6 @@ pub struct Claimed {
 // batch size: SQLite and PostgreSQL prepare it once, and SQLite does not look up thousands of
 // numbered parameters (that lookup is linear, so binding them was quadratic).
 
-/// A derived table `alias(columns)` read from the JSON array of objects bound as `$param`.
-fn json_table(backend: Backend, param: usize, alias: &str, columns: &[(&str, &str)]) -> String {
-    match backend {
-        Backend::Sqlite => {
-            let cols: Vec<String> = columns
-                .iter()
-                .map(|(c, _)| format!("json_extract(value, '$.{c}') AS {c}"))
-                .collect();
-            format!(
-                "(SELECT {} FROM json_each(${param})) AS {alias}",
-                cols.join(", ")
-            )
-        }
-        Backend::Postgres => {
-            let cols: Vec<String> = columns.iter().map(|(c, t)| format!("{c} {t}")).collect();
-            format!(
-                "json_to_recordset(${param}::json) AS {alias}({})",
-                cols.join(", ")
-            )
-        }
-    }
-}
-
-/// The values of the JSON array bound as `$param`, as a subquery; `ty` is their SQL type.
-fn json_values(backend: Backend, param: usize, ty: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("(SELECT value FROM json_each(${param}))"),
-        Backend::Postgres => format!("(SELECT json_array_elements_text(${param}::json)::{ty})"),
-    }
-}
-
 fn cached(
     cell: &'static [std::sync::OnceLock<String>; 2],
     backend: Backend,
@@ -75,15 +44,8 @@ fn claim_sql(backend: Backend) -> &'static str {
     static SQL: [std::sync::OnceLock<String>; 2] =
         [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
-        let room = match backend {
-            Backend::Sqlite => "COALESCE(json_extract($4, '$.\"' || webhook_id || '\"'), $5)",
-            Backend::Postgres => "COALESCE(($4::json ->> webhook_id)::bigint, $5)",
-        };
-        let lock = if backend == Backend::Postgres {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let room = format!("COALESCE({}, $5)", backend.json_object_int(4, "webhook_id"));
+        let lock = backend.skip_locked();
         format!(
             "UPDATE deliveries SET next_attempt_time = $1, claimed_time = $2, claimed_by = $6 WHERE seq IN (\
                SELECT seq FROM (\
@@ -105,7 +67,7 @@ fn payloads_sql(backend: Backend) -> &'static str {
         format!(
             "SELECT d.seq, e.payload, w.url, w.secret FROM deliveries d JOIN events e ON e.id = d.event_id \
              JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN {}",
-            json_values(backend, 1, "bigint")
+            backend.json_values(1, "bigint")
         )
     })
 }
@@ -132,7 +94,7 @@ fn attempts_sql(backend: Backend) -> &'static str {
         format!(
             "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) \
              SELECT v.seq, v.at, v.duration_ms, v.code, v.kind, v.error, v.headers, v.body, v.next_at, $2 FROM {}",
-            json_table(backend, 1, "v", OUTCOME_COLUMNS)
+            backend.json_table(1, "v", OUTCOME_COLUMNS)
         )
     })
 }
@@ -148,7 +110,7 @@ fn outcomes_sql(backend: Backend) -> &'static str {
              last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, \
              delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END \
              FROM {} WHERE deliveries.seq = v.seq AND deliveries.status = 'pending'",
-            json_table(backend, 1, "v", OUTCOME_COLUMNS)
+            backend.json_table(1, "v", OUTCOME_COLUMNS)
         )
     })
 }
@@ -160,7 +122,7 @@ fn webhooks_ok_sql(backend: Backend) -> &'static str {
     cached(&SQL, backend, || {
         format!(
             "UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN {}",
-            json_values(backend, 1, "text")
+            backend.json_values(1, "text")
         )
     })
 }
@@ -172,7 +134,7 @@ fn webhooks_failing_sql(backend: Backend) -> &'static str {
     cached(&SQL, backend, || {
         format!(
             "UPDATE webhooks SET failing_since = $2 WHERE failing_since IS NULL AND id IN {}",
-            json_values(backend, 1, "text")
+            backend.json_values(1, "text")
         )
     })
 }

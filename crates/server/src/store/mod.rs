@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;
 pub mod deliveries;
+pub mod dialect;
 pub mod event_types;
 pub mod events;
 pub mod form_tokens;
@@ -39,11 +40,7 @@ pub use conn::{Conn, Conns};
 
 pub use sql::{Arg, Batch, Sql};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use dialect::Backend;
 
 /// The database. On SQLite all writes go through one connection: SQLite allows a single writer
 /// anyway, and queueing in-process avoids busy errors and lock upgrades. Reads use their own
