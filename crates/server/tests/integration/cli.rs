@@ -52,6 +52,40 @@ async fn wait_ready(base: &str) {
     panic!("server at {base} did not start");
 }
 
+/// Starts `slotline demo` (rate limit off) on a free port with its database and key file in
+/// `dir`, plus `args`; returns the server, its base URL and its key once it answers.
+async fn demo(
+    dir: &Path,
+    args: &[&str],
+    configure: impl FnOnce(&mut Command),
+) -> (Server, String, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slotline"));
+    cmd.args([
+        "demo",
+        "--rate-limit",
+        "0",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .args(args)
+    .arg("--key-file")
+    .arg(dir.join("key"))
+    .arg("--database-url")
+    .arg(dir.join("demo.db"))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    configure(&mut cmd);
+    let server = Server(cmd.spawn().unwrap());
+    wait_ready(&base).await;
+    let key = std::fs::read_to_string(dir.join("key"))
+        .unwrap()
+        .trim()
+        .to_string();
+    (server, base, key)
+}
+
 async fn status_with(base: &str, key: &str) -> u16 {
     reqwest::Client::new()
         .get(format!("{base}/v2/test"))
@@ -154,29 +188,7 @@ async fn operator_creates_an_account_and_keys_and_revokes_one_while_serving() {
 async fn demo_seeds_an_account_and_prints_a_working_key() {
     let dir = std::env::temp_dir().join(format!("slotline-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let key_file = dir.join("key");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args([
-                "demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--rate-limit",
-                "0",
-                "--key-file",
-            ])
-            .arg(&key_file)
-            .arg("--database-url")
-            .arg(dir.join("demo.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_ready(&base).await;
-    let key = std::fs::read_to_string(&key_file).unwrap();
+    let (_server, base, key) = demo(&dir, &[], |_| {}).await;
     let users: serde_json::Value = reqwest::Client::new()
         .get(format!("{base}/v2/users"))
         .header("API-Key", key.trim())
@@ -437,25 +449,12 @@ fn start_up_errors_name_the_setting_and_what_to_do() {
 async fn json_logs_carry_each_requests_id_route_and_status() {
     let dir = std::env::temp_dir().join(format!("slotline-logs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let log = dir.join("stderr.log");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args(["demo", "--log-format", "json", "--rate-limit", "0"])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--key-file")
-            .arg(dir.join("key"))
-            .arg("--database-url")
-            .arg(dir.join("demo.db"))
-            .env("SLOTLINE_LOG", "info,slotline=debug")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    wait_ready(&base).await;
-    let key = std::fs::read_to_string(dir.join("key")).unwrap();
+    let (_server, base, key) = demo(&dir, &["--log-format", "json"], |c| {
+        c.env("SLOTLINE_LOG", "info,slotline=debug")
+            .stderr(std::fs::File::create(&log).unwrap());
+    })
+    .await;
     let res = reqwest::Client::new()
         .get(format!("{base}/v2/bookings/BKNG-NOPE"))
         .header("API-Key", key.trim())
@@ -508,24 +507,14 @@ fn sample(text: &str, name_and_labels: &str) -> f64 {
 async fn metrics_count_requests_bookings_and_deliveries() {
     let dir = std::env::temp_dir().join(format!("slotline-metrics-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (port, metrics_port) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_slotline"))
-            .args(["demo", "--rate-limit", "0", "--allow-http-webhooks"])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")])
-            .arg("--key-file")
-            .arg(dir.join("key"))
-            .arg("--database-url")
-            .arg(dir.join("demo.db"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_ready(&base).await;
-    let key = std::fs::read_to_string(dir.join("key")).unwrap();
+    let metrics_port = free_port();
+    let metrics_listen = format!("127.0.0.1:{metrics_port}");
+    let (_server, base, key) = demo(
+        &dir,
+        &["--allow-http-webhooks", "--metrics-listen", &metrics_listen],
+        |_| {},
+    )
+    .await;
     let http = reqwest::Client::new();
     let scrape = || async {
         let res = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
