@@ -120,8 +120,8 @@ impl ServeConfig {
     }
 
     /// How many connections the server keeps and how long it waits for clients.
-    pub fn connection_limits(&self) -> crate::connections::Limits {
-        crate::connections::Limits {
+    pub fn connection_limits(&self) -> crate::http::connections::Limits {
+        crate::http::connections::Limits {
             max_connections: self.max_connections.max(1),
             per_address: self.max_connections_per_address.max(1),
             idle_timeout: std::time::Duration::from_secs(self.idle_timeout.max(1)),

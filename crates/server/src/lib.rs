@@ -1,25 +1,23 @@
 //! Slotline: a self-hostable scheduling server, wire-compatible with the OnceHub API v2.
 //!
-//! Layers, each in its own folder: `store` (the database), `api` (the `/v2` REST API), `web`
-//! (pages for people), `cli` (the `slotline` command). The rules live in `slotline-domain`.
+//! The parts and which may call which are in `ARCHITECTURE.md`; in short, from the bottom:
+//! `store` (the database), `views` (stored rows as OnceHub's JSON), `services` (what a request
+//! does: scheduling, conversations, booking requests), `http` (plumbing every HTTP answer shares),
+//! `api` (the `/v2` REST API) and `web` (pages for people), `app` (the router, the OpenAPI
+//! document and the server), `cli` (the `slotline` command). The rules live in
+//! `slotline-domain`; `delivery` is the webhook worker.
 
 pub mod api;
 pub mod app;
-pub mod booking_request;
-pub mod booking_view;
-pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod connections;
-pub mod contact_view;
-pub mod conversation_view;
 pub mod delivery;
-pub mod error;
+pub mod http;
 pub mod measure;
-pub mod request_limits;
-pub mod scheduler;
+pub mod services;
+pub mod state;
 pub mod store;
 pub mod telemetry;
-pub mod user_view;
+pub mod views;
 pub mod web;

@@ -9,7 +9,7 @@ use axum::{
 };
 use governor::clock::{Clock as _, DefaultClock};
 
-use crate::{app::SharedState, error::AppError, store::keys};
+use crate::{http::error::AppError, state::SharedState, store::keys};
 
 pub use keys::Principal;
 
@@ -32,7 +32,7 @@ pub async fn require_key(
     let principal = match keys::authenticate(&state.db, secret).await {
         Ok(Some(p)) => p,
         Ok(None) => return AppError::Unauthorized(INVALID_KEY).into_response(),
-        Err(e) => return e.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
     };
     if let Some(limiter) = &state.limiter {
         if let Err(not_until) = limiter.check_key(&principal.account_id) {

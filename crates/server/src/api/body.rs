@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use slotline_domain::limits;
 
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult},
+    http::error::{AppError, AppResult},
+    state::SharedState,
 };
 
 /// A JSON object body. An empty body reads as `{}` (actions whose body is optional).

@@ -19,8 +19,8 @@ use super::{
     setup::{optional_text, required_text, settings_field, settings_out, slug_field, SettingsOut},
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{booking_calendars, teams, users, Arg},
 };
 

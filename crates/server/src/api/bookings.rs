@@ -17,14 +17,14 @@ use super::{
     list::{self, Params},
 };
 use crate::{
-    app::SharedState,
-    booking_view,
-    error::{AppError, AppResult, ErrorBody},
-    scheduler::{self, ReassignRefused, Refused},
+    http::error::{AppError, AppResult, ErrorBody},
+    services::scheduler::{self, ReassignRefused, Refused},
+    state::SharedState,
     store::{
         booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts,
         event_types, master_pages, users,
     },
+    views,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -81,20 +81,22 @@ async fn expansions(
         let value = match field.as_str() {
             "owner" => users::get(&state.db, account_id, &b.owner_id)
                 .await?
-                .map(|u| json!(crate::user_view::UserOut::from(u))),
+                .map(|u| json!(crate::views::user::UserOut::from(u))),
             "contact" => match contacts::get(&state.db, account_id, &b.contact_id).await? {
                 Some(c) if c.deleted => {
                     Some(json!({"id": c.id, "object": "contact", "deleted": true}))
                 }
-                Some(_) => {
-                    Some(crate::contact_view::json(&state.db, account_id, &b.contact_id).await?)
-                }
+                Some(_) => Some(
+                    crate::views::contact::json(&state.db, account_id, &b.contact_id)
+                        .await?
+                        .ok_or_else(|| AppError::not_found("contact", &b.contact_id))?,
+                ),
                 None => None,
             },
             "conversation" => match &b.conversation_id {
                 Some(id) => crate::store::conversations::get(&state.db, account_id, id)
                     .await?
-                    .map(|c| crate::conversation_view::rest(&c, &Map::new())),
+                    .map(|c| crate::views::conversation::rest(&c, &Map::new())),
                 None => None,
             },
             "booking_calendar" => match &b.booking_calendar_id {
@@ -138,7 +140,7 @@ async fn render(
 ) -> AppResult<Value> {
     let emails = host_emails(state, account_id, b).await?;
     let expanded = expansions(state, account_id, b, expand).await?;
-    Ok(booking_view::rest(&state.base_url, b, &emails, &expanded))
+    Ok(views::booking::rest(&state.base_url, b, &emails, &expanded))
 }
 
 #[utoipa::path(get, path = "/v2/bookings", operation_id = "list-all-bookings", tag = "Bookings",
@@ -218,21 +220,8 @@ async fn act(
         .await?
         .ok_or_else(|| not_found(id))?;
     let outcome = match action {
-        Action::Approve { .. } => {
-            scheduler::approve(&state.db, &state.base_url, account_id, &b, state.now()).await
-        }
-        _ => {
-            scheduler::change(
-                &state.db,
-                &state.base_url,
-                account_id,
-                &b,
-                action,
-                reason,
-                state.now(),
-            )
-            .await
-        }
+        Action::Approve { .. } => scheduler::approve(state.ctx(), account_id, &b).await,
+        _ => scheduler::change(state.ctx(), account_id, &b, action, reason).await,
     };
     respond(state, account_id, outcome, refusal).await
 }
@@ -375,17 +364,7 @@ pub async fn reassign(
     if user.status != "active" {
         return Err(AppError::conflict("User is inactive.", "new_host"));
     }
-    match scheduler::reassign(
-        &state.db,
-        &state.base_url,
-        &p.account_id,
-        &b,
-        &user,
-        location,
-        state.now(),
-    )
-    .await
-    {
+    match scheduler::reassign(state.ctx(), &p.account_id, &b, &user, location).await {
         Ok(after) => Ok(Json(render(&state, &p.account_id, &after, &[]).await?)),
         Err(ReassignRefused::Status) => Err(AppError::conflict(
             "Booking cannot be reassigned in its current status.",
@@ -570,17 +549,8 @@ pub async fn customer_reschedule(
         conversation_id: None,
     };
     let reason = f.str("reschedule_reason")?.unwrap_or_default();
-    let outcome = scheduler::reschedule(
-        &state.db,
-        &state.base_url,
-        &p.account_id,
-        &old,
-        &cal,
-        request,
-        reason,
-        state.now(),
-    )
-    .await;
+    let outcome =
+        scheduler::reschedule(state.ctx(), &p.account_id, &old, &cal, request, reason).await;
     Ok(Json(
         respond(
             &state,

@@ -18,10 +18,10 @@ use super::{
     setup::required_text,
 };
 use crate::{
-    app::SharedState,
-    conversation_view::{audience_json, bot_json, website_json},
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{booking_calendars, chatbots, custom_fields, users, Arg},
+    views::conversation::{audience_json, bot_json, website_json},
 };
 
 pub fn routes() -> Router<SharedState> {

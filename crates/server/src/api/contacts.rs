@@ -18,10 +18,10 @@ use super::{
     list::{self, Params},
 };
 use crate::{
-    app::SharedState,
-    contact_view::{render, ContactOut},
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{accounts, contacts, custom_fields, users, Arg},
+    views::contact::{render, ContactOut},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -47,7 +47,7 @@ async fn owners_for(
     let mut ids: Vec<String> = list.iter().filter_map(|c| c.owner_id.clone()).collect();
     ids.sort();
     ids.dedup();
-    users::get_many(&state.db, account_id, &ids).await
+    Ok(users::get_many(&state.db, account_id, &ids).await?)
 }
 
 /// `owner` as OnceHub; `conversation` (extension): the contact's latest chatbot conversation.
@@ -65,7 +65,7 @@ async fn with_conversation(
         let latest =
             crate::store::conversations::latest_of_contact(&state.db, account_id, &out.id).await?;
         v["conversation"] = latest
-            .map(|c| crate::conversation_view::rest(&c, &serde_json::Map::new()))
+            .map(|c| crate::views::conversation::rest(&c, &serde_json::Map::new()))
             .unwrap_or(serde_json::Value::Null);
     }
     Ok(v)

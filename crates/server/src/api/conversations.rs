@@ -15,13 +15,16 @@ use super::{
     list::{self, Params},
 };
 use crate::{
-    app::SharedState,
-    conversation_view::{self, audience_json, bot_json, website_json},
-    error::{AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{
         chatbots,
         conversations::{self, Conversation, ConversationFilter},
         users,
+    },
+    views::{
+        self,
+        conversation::{audience_json, bot_json, website_json},
     },
 };
 
@@ -45,12 +48,16 @@ pub async fn expansions(
     for field in expand {
         let value = match field.as_str() {
             "contact" => match &c.contact_id {
-                Some(id) => Some(crate::contact_view::json(&state.db, account_id, id).await?),
+                Some(id) => Some(
+                    crate::views::contact::json(&state.db, account_id, id)
+                        .await?
+                        .ok_or_else(|| AppError::not_found("contact", id))?,
+                ),
                 None => None,
             },
             "owner" => users::get(&state.db, account_id, &c.owner_id)
                 .await?
-                .map(|u| json!(crate::user_view::UserOut::from(u))),
+                .map(|u| json!(crate::views::user::UserOut::from(u))),
             "bot" => chatbots::bot_of(&state.db, account_id, &c.bot_id)
                 .await?
                 .map(|b| bot_json(&b)),
@@ -103,7 +110,7 @@ pub async fn list_conversations(
     let (rows, page) = conversations::list(&state.db, &p.account_id, &filter, &req).await?;
     let mut data = Vec::with_capacity(rows.len());
     for c in &rows {
-        data.push(conversation_view::rest(
+        data.push(views::conversation::rest(
             c,
             &expansions(&state, &p.account_id, c, &expand).await?,
         ));
@@ -130,8 +137,8 @@ pub async fn get_conversation(
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
     let c = conversations::get(&state.db, &p.account_id, &id)
         .await?
-        .ok_or_else(|| conversations::not_found(&id))?;
-    Ok(Json(conversation_view::rest(
+        .ok_or_else(|| AppError::not_found("conversation", &id))?;
+    Ok(Json(views::conversation::rest(
         &c,
         &expansions(&state, &p.account_id, &c, &expand).await?,
     ))

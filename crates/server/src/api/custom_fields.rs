@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::{auth::Principal, body::Fields, list};
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::custom_fields,
 };
 

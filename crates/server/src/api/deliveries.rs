@@ -9,7 +9,11 @@ use axum::{
 };
 use serde::Serialize;
 use serde_json::Value;
-use slotline_domain::{time::format_millis, webhook::EVENT_TYPES};
+use slotline_domain::{
+    id::{new_id, IdKind},
+    time::format_millis,
+    webhook::EVENT_TYPES,
+};
 use utoipa::ToSchema;
 
 use super::{
@@ -19,9 +23,10 @@ use super::{
     webhooks::WebhookOut,
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{deliveries, events, outbox::NewEvent, webhooks},
+    views,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -293,8 +298,16 @@ pub async fn send_test(
 ) -> AppResult<Json<TestSent>> {
     let hook = live_webhook(&state, &p.account_id, &id).await?;
     enabled(&hook, "id")?;
-    let event = webhooks::send_test(&state.db, &p.account_id, &hook, state.now()).await?;
-    Ok(Json(TestSent { event }))
+    let (id, now) = (new_id(IdKind::Event), state.now());
+    let data = views::event::webhook_test_data(&hook.id, &hook.name, &hook.url);
+    let event = NewEvent {
+        payload: views::event::envelope(&id, "webhook.test", now, data),
+        id,
+        event_type: "webhook.test",
+        creation_time: now,
+    };
+    webhooks::send_test(&state.db, &p.account_id, &hook.id, &event).await?;
+    Ok(Json(TestSent { event: event.id }))
 }
 
 #[utoipa::path(post, path = "/v2/webhooks/{id}/enable", operation_id = "enable-a-webhook", tag = "Webhooks", params(("id" = String, Path)),

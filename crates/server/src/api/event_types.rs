@@ -16,8 +16,8 @@ use super::{
     setup::{optional_text, required_text},
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{event_types, Arg},
 };
 

@@ -16,8 +16,8 @@ use super::{
     list::{self, Params},
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::events,
 };
 

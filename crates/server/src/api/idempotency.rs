@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
 use crate::{
-    app::SharedState,
-    error::AppError,
+    http::error::AppError,
+    state::SharedState,
     store::idempotency::{self, Claim},
 };
 
@@ -58,7 +58,7 @@ pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -
     hasher.update(&bytes);
     let hash = hex::encode(hasher.finalize());
     match idempotency::claim(&state.db, &principal.account_id, &key, &hash, state.now()).await {
-        Err(e) => return e.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
         Ok(Claim::Mismatch) => {
             return AppError::invalid(
                 "Keys for idempotent requests can only be used with the same parameters they were first used with.",

@@ -15,7 +15,7 @@ use slotline_domain::{
 use utoipa::ToSchema;
 
 use crate::{
-    error::{AppError, AppResult},
+    http::error::{AppError, AppResult},
     store::page::{Cursor, Page, PageRequest},
 };
 

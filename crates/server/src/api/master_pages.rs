@@ -17,8 +17,8 @@ use super::{
     setup::{optional_text, required_text, slug_field},
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{master_pages, Arg},
 };
 

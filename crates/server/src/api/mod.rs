@@ -1,5 +1,7 @@
 //! The `/v2` REST API: OnceHub's operations plus Slotline's marked extensions.
-//! Handlers are thin: parse the request, call the store, render.
+//! Handlers are thin: parse the request, call a service or the store, render a view.
+//! `routes()` is the API's router; `app` nests it under `/v2` with the layers every request
+//! passes and its OpenAPI document.
 
 pub mod auth;
 pub mod body;
@@ -17,8 +19,6 @@ pub mod idempotency;
 pub mod list;
 pub mod master_pages;
 pub mod one_time_links;
-pub mod openapi;
-pub mod request_id;
 pub mod scheduling;
 pub mod setup;
 pub mod teams;
@@ -26,18 +26,13 @@ pub mod test_key;
 pub mod users;
 pub mod webhooks;
 
-use axum::{
-    extract::{DefaultBodyLimit, Request},
-    middleware,
-    response::IntoResponse,
-    routing::get,
-    Router,
-};
+use axum::{middleware, routing::get, Router};
 
-use crate::{app::SharedState, error::AppError};
+use crate::state::SharedState;
 
-pub fn router(state: SharedState) -> Router {
-    let v2 = Router::new()
+/// Every `/v2` operation, behind the key check and the idempotency guard.
+pub fn routes(state: SharedState) -> Router<SharedState> {
+    Router::new()
         .route("/test", get(test_key::validate))
         .merge(users::routes())
         .merge(teams::routes())
@@ -59,51 +54,5 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             idempotency::guard,
         ))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_key,
-        ))
-        .route("/openapi.json", get(openapi::serve));
-    Router::new()
-        .nest("/v2", v2)
-        .merge(crate::web::routes())
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(state.body_limit))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            state.connections.idle_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::request_limits::check,
-        ))
-        .layer(middleware::from_fn(crate::error::one_shape))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(crate::telemetry::request_span)
-                .on_request(())
-                .on_response(crate::telemetry::on_response)
-                .on_body_chunk(())
-                .on_eos(())
-                .on_failure(()),
-        )
-        .layer(middleware::from_fn(crate::telemetry::count_request))
-        .layer(middleware::from_fn(request_id::stamp))
-        .with_state(state)
-}
-
-async fn not_found(req: Request) -> impl IntoResponse {
-    AppError::RouteNotFound(format!(
-        "Unrecognized request URL ({}: {}).",
-        req.method(),
-        req.uri().path()
-    ))
-}
-
-async fn method_not_allowed(req: Request) -> impl IntoResponse {
-    AppError::MethodNotAllowed(format!(
-        "Method {} is not allowed for {}.",
-        req.method(),
-        req.uri().path()
-    ))
+        .route_layer(middleware::from_fn_with_state(state, auth::require_key))
 }

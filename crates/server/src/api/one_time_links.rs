@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use super::{auth::Principal, body::Fields};
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{
         booking_calendars, master_pages,
         one_time_links::{self, OneTimeLink, LIFETIME_MS},
@@ -109,7 +109,7 @@ fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
         }
         Some(tags) => {
             // The five tags, each within its limit; only those given are kept with the link.
-            let mut out = crate::booking_request::utm(Some(tags))?.unwrap_or_default();
+            let mut out = crate::services::booking_request::utm(Some(tags))?.unwrap_or_default();
             if let Value::Object(m) = &mut out {
                 m.retain(|_, v| !v.is_null());
             }

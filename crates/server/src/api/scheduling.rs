@@ -16,10 +16,10 @@ use utoipa::ToSchema;
 
 use super::{auth::Principal, body::Fields, list::Params};
 use crate::{
-    app::SharedState,
-    booking_request::{self, missing},
-    error::{AppError, AppResult, ErrorBody},
-    scheduler::{self, Target},
+    http::error::{AppError, AppResult, ErrorBody},
+    services::booking_request::{self, missing},
+    services::scheduler::{self, Target},
+    state::SharedState,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -251,15 +251,7 @@ async fn book_on(
         subject: None,
     };
     let request = booking_request::parse(&target.settings, input)?;
-    let booking = scheduler::book(
-        &state.db,
-        &state.base_url,
-        account_id,
-        target,
-        request,
-        state.now(),
-    )
-    .await?;
+    let booking = scheduler::book(state.ctx(), account_id, target, request).await?;
     Ok(Json(Scheduled { id: booking.id }))
 }
 

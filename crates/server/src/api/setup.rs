@@ -11,7 +11,7 @@ use slotline_domain::{
 use utoipa::ToSchema;
 
 use super::body::Fields;
-use crate::error::{AppError, AppResult};
+use crate::http::error::{AppError, AppResult};
 
 /// A required short text (1 to 200 characters, trimmed).
 pub fn required_text(f: &Fields, name: &str) -> AppResult<String> {

@@ -13,7 +13,7 @@ pub struct KeyValid {
 }
 
 #[utoipa::path(get, path = "/v2/test", operation_id = "validate-api-key", tag = "Authentication",
-    responses((status = 200, body = KeyValid), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = KeyValid), (status = 401, body = crate::http::error::ErrorBody), (status = 429, body = crate::http::error::ErrorBody)))]
 pub async fn validate(principal: Principal) -> Json<KeyValid> {
     Json(KeyValid {
         message: format!(

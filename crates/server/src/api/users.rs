@@ -15,10 +15,10 @@ use super::{
     list::{self, Params},
 };
 use crate::{
-    app::SharedState,
-    error::{AppError, AppResult, ErrorBody},
+    http::error::{AppError, AppResult, ErrorBody},
+    state::SharedState,
     store::{accounts, users},
-    user_view::UserOut,
+    views::user::UserOut,
 };
 
 pub fn routes() -> Router<SharedState> {

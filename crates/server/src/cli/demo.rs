@@ -8,10 +8,11 @@ use slotline_domain::{
 };
 
 use crate::{
-    app::{self, AppState},
+    app,
     clock::{Clock, SystemClock},
     config::ServeConfig,
-    scheduler,
+    services::scheduler,
+    state::AppState,
     store::{
         accounts,
         booking_calendars::{self, BookingCalendar},
@@ -96,6 +97,13 @@ async fn seed_bookings(
     calendars: &[BookingCalendar],
     now: i64,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // The demo's bookings are made as of `now`, as if by a guest at that moment.
+    let clock = crate::clock::ManualClock::new(now);
+    let ctx = crate::services::Ctx {
+        db,
+        clock: &clock,
+        base_url,
+    };
     let week = Interval {
         start: now,
         end: now + 7 * 24 * 3_600_000,
@@ -128,15 +136,7 @@ async fn seed_bookings(
                 one_time_link: None,
                 conversation_id: None,
             };
-            scheduler::book(
-                db,
-                base_url,
-                account_id,
-                &scheduler::Target::calendar(cal),
-                request,
-                now,
-            )
-            .await?;
+            scheduler::book(ctx, account_id, &scheduler::Target::calendar(cal), request).await?;
         }
     }
     let (first, _) = bookings::list(
@@ -151,13 +151,11 @@ async fn seed_bookings(
     .await?;
     if let Some(b) = first.first() {
         let _ = scheduler::change(
-            db,
-            base_url,
+            ctx,
             account_id,
             b,
             Action::Cancel(Actor::Customer),
             Some(("Something came up".into(), Actor::Customer)),
-            now,
         )
         .await;
     }

@@ -7,9 +7,10 @@ mod webhook;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    app::{self, AppState},
+    app,
     clock::{Clock, SystemClock},
     config::ServeConfig,
+    state::AppState,
     store::{self, accounts, keys, Db},
 };
 

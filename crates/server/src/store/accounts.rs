@@ -7,8 +7,8 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::Db;
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -21,7 +21,7 @@ pub struct Account {
 
 const COLUMNS: &str = "a.id, a.name, a.email, a.timezone, (SELECT u.id FROM users u WHERE u.account_id = a.id AND u.role_name = 'Account Owner' ORDER BY u.seq LIMIT 1) AS owner_user_id";
 
-fn from_row(r: &AnyRow) -> AppResult<Account> {
+fn from_row(r: &AnyRow) -> StoreResult<Account> {
     Ok(Account {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -42,7 +42,7 @@ pub async fn create(
     owner_first: &str,
     owner_last: &str,
     now: i64,
-) -> AppResult<Account> {
+) -> StoreResult<Account> {
     let id = new_id(IdKind::Account);
     let owner = new_id(IdKind::User);
     let mut conn = db.writer().await?;
@@ -82,7 +82,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, id: &str) -> AppResult<Option<Account>> {
+pub async fn get(db: &Db, id: &str) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
     sqlx::query(&sql)
         .bind(id)
@@ -93,7 +93,7 @@ pub async fn get(db: &Db, id: &str) -> AppResult<Option<Account>> {
         .transpose()
 }
 
-pub async fn list(db: &Db) -> AppResult<Vec<Account>> {
+pub async fn list(db: &Db) -> StoreResult<Vec<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a ORDER BY a.seq");
     sqlx::query(&sql)
         .fetch_all(&mut *db.reader().await?)

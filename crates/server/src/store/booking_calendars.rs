@@ -7,12 +7,12 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::{
     is_unique_violation, master_pages,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
-use crate::error::AppResult;
 
 /// How a team calendar picks its host.
 pub const DISTRIBUTIONS: [&str; 3] = ["single", "round_robin", "collective"];
@@ -34,7 +34,7 @@ pub struct BookingCalendar {
 const COLUMNS: &str =
     "seq, id, host_id, distribution, name, subject, slug, published, settings, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<BookingCalendar> {
+fn from_row(r: &AnyRow) -> StoreResult<BookingCalendar> {
     Ok(BookingCalendar {
         id: r.try_get("id")?,
         host_id: r.try_get("host_id")?,
@@ -53,7 +53,7 @@ pub async fn create(
     account_id: &str,
     cal: &BookingCalendar,
     now: i64,
-) -> AppResult<String> {
+) -> StoreResult<String> {
     let id = new_id(IdKind::BookingCalendar);
     let res = sqlx::query(
         "INSERT INTO booking_calendars (id, account_id, host_id, distribution, name, subject, slug, published, settings, creation_time, last_updated_time) \
@@ -80,7 +80,7 @@ pub async fn create(
     }
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingCalendar>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<BookingCalendar>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -93,7 +93,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
 }
 
 /// A live calendar by its public slug or its id, with its account: what a public page shows.
-pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingCalendar)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingCalendar)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_calendars WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let row = sqlx::query(&sql)
         .bind(key)
@@ -109,7 +109,7 @@ pub async fn list(
     account_id: &str,
     host: Option<&str>,
     req: &PageRequest,
-) -> AppResult<(Vec<BookingCalendar>, Page)> {
+) -> StoreResult<(Vec<BookingCalendar>, Page)> {
     let mut filters = Vec::new();
     if let Some(h) = host {
         filters.push(("host_id = ?", Arg::from(h)));
@@ -124,7 +124,7 @@ pub async fn list(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page.rows.iter().map(from_row).collect::<StoreResult<_>>()?,
         page,
     ))
 }
@@ -135,7 +135,7 @@ pub async fn update(
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let slug = columns
         .iter()
         .find(|(c, _)| *c == "slug")
@@ -148,6 +148,6 @@ pub async fn update(
     }
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_calendars", account_id, id, now).await?)
 }

@@ -9,12 +9,12 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::{
     is_unique_violation, master_pages,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db, Sql,
 };
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct BookingPage {
@@ -34,7 +34,7 @@ pub struct BookingPage {
 const COLUMNS: &str =
     "seq, id, owner_id, master_page_id, name, label, slug, timezone, active, settings, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<BookingPage> {
+fn from_row(r: &AnyRow) -> StoreResult<BookingPage> {
     Ok(BookingPage {
         id: r.try_get("id")?,
         owner_id: r.try_get("owner_id")?,
@@ -50,7 +50,7 @@ fn from_row(r: &AnyRow) -> AppResult<BookingPage> {
     })
 }
 
-async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> AppResult<()> {
+async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> StoreResult<()> {
     if pages.is_empty() {
         return Ok(());
     }
@@ -87,7 +87,7 @@ async fn set_event_types(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     page_id: &str,
     ids: &[String],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM booking_page_event_types WHERE booking_page_id = $1")
         .bind(page_id)
         .execute(&mut **tx)
@@ -104,7 +104,12 @@ async fn set_event_types(
     Ok(())
 }
 
-pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) -> AppResult<String> {
+pub async fn create(
+    db: &Db,
+    account_id: &str,
+    new: NewBookingPage,
+    now: i64,
+) -> StoreResult<String> {
     let id = new_id(IdKind::BookingPage);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
@@ -134,7 +139,7 @@ pub async fn create(db: &Db, account_id: &str, new: NewBookingPage, now: i64) ->
     Ok(id)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<BookingPage>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<BookingPage>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -151,7 +156,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
 }
 
 /// A live booking page by its public slug or its id, with its account.
-pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, BookingPage)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
         .bind(key)
@@ -171,7 +176,7 @@ pub async fn of_master(
     db: &Db,
     account_id: &str,
     master_page_id: &str,
-) -> AppResult<Vec<BookingPage>> {
+) -> StoreResult<Vec<BookingPage>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND master_page_id = $2 AND deleted = 0 AND active = 1 ORDER BY seq LIMIT 200"
     );
@@ -180,7 +185,7 @@ pub async fn of_master(
         .bind(master_page_id)
         .fetch_all(&mut *db.reader().await?)
         .await?;
-    let mut pages = rows.iter().map(from_row).collect::<AppResult<Vec<_>>>()?;
+    let mut pages = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
     attach_event_types(db, &mut pages).await?;
     Ok(pages)
 }
@@ -197,7 +202,7 @@ pub async fn list(
     account_id: &str,
     f: &PageFilter,
     req: &PageRequest,
-) -> AppResult<(Vec<BookingPage>, Page)> {
+) -> StoreResult<(Vec<BookingPage>, Page)> {
     let mut filters = Vec::new();
     if let Some(v) = &f.master_page {
         filters.push(("master_page_id = ?", Arg::from(v.as_str())));
@@ -224,7 +229,7 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_event_types(db, &mut pages).await?;
     Ok((pages, page))
 }
@@ -237,7 +242,7 @@ pub async fn update(
     columns: Vec<(&'static str, Arg)>,
     event_type_ids: Option<&[String]>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let slug = columns
         .iter()
         .find(|(c, _)| *c == "slug")
@@ -269,6 +274,6 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_pages", account_id, id, now).await?)
 }

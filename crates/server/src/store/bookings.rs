@@ -9,12 +9,12 @@ use slotline_domain::availability::Interval;
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{
     outbox,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Batch, Db, Sql,
 };
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct Booking {
@@ -78,13 +78,13 @@ const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, ma
     subject, start_time, duration_minutes, customer_timezone, form_submission, location, utm_params, rescheduled_booking_id, cancel_info, token, \
     creation_time, last_updated_time";
 
-fn json_opt(r: &AnyRow, col: &str) -> AppResult<Option<serde_json::Value>> {
+fn json_opt(r: &AnyRow, col: &str) -> StoreResult<Option<serde_json::Value>> {
     Ok(r.try_get::<Option<String>, _>(col)?
         .map(|s| serde_json::from_str(&s))
         .transpose()?)
 }
 
-fn from_row(r: &AnyRow) -> AppResult<Booking> {
+fn from_row(r: &AnyRow) -> StoreResult<Booking> {
     Ok(Booking {
         id: r.try_get("id")?,
         status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::Canceled),
@@ -111,7 +111,7 @@ fn from_row(r: &AnyRow) -> AppResult<Booking> {
     })
 }
 
-async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
+async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> StoreResult<()> {
     if bookings.is_empty() {
         return Ok(());
     }
@@ -134,8 +134,8 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> AppResult<()> {
 pub const MAX_HELD_MS: i64 = 3 * 720 * 60_000;
 
 /// The refusal when a host's time is already taken.
-pub fn not_available() -> AppError {
-    AppError::NotAvailable
+pub fn not_available() -> StoreError {
+    StoreError::Overlap
 }
 
 /// PostgreSQL's exclusion constraint, or SQLite's trigger of the same name (0009), refused
@@ -169,7 +169,11 @@ fn upsert_contact(batch: &mut Batch, account_id: &str, c: &GuestContact, now: i6
 }
 
 /// Every change of a booking updates its guest's contact too.
-async fn touch_contact(tx: &mut Transaction<'_, Any>, booking_id: &str, now: i64) -> AppResult<()> {
+async fn touch_contact(
+    tx: &mut Transaction<'_, Any>,
+    booking_id: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE contacts SET last_updated_time = $1 WHERE id = (SELECT contact_id FROM bookings WHERE id = $2) AND deleted = 0")
         .bind(now)
         .bind(booking_id)
@@ -203,12 +207,17 @@ pub async fn create(
     guest: &GuestContact,
     event: Option<&NewEvent>,
     one_time_link: Option<&str>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let mut batch = creation(account_id, booking, hosts, guest, event);
     if let Some(link) = one_time_link {
         use_link(&mut batch, link, &booking.id, booking.creation_time);
     }
-    let rows = batch.run(db).await.map_err(refusal)?;
+    let rows = batch.run(db).await.map_err(|e| match refusal(e) {
+        StoreError::Unique { constraint, .. } if constraint == unique::ONE_TIME_LINK_USE => {
+            link_used(one_time_link.unwrap_or_default())
+        }
+        e => e,
+    })?;
     let (contact, deliveries) = contact_of(&rows)?;
     booking.contact_id = contact;
     if deliveries > 0 {
@@ -236,15 +245,18 @@ fn use_link(batch: &mut Batch, link: &str, booking_id: &str, now: i64) {
 }
 
 /// The refusal when a one-time link was used meanwhile.
-fn link_used() -> AppError {
-    AppError::conflict("This one-time link has already been used.", "id")
+fn link_used(link: &str) -> StoreError {
+    StoreError::Unique {
+        constraint: unique::ONE_TIME_LINK_USE,
+        value: link.into(),
+    }
 }
 
-fn refusal(e: sqlx::Error) -> AppError {
+fn refusal(e: sqlx::Error) -> StoreError {
     if is_exclusion_violation(&e) {
         not_available()
     } else if matches!(&e, sqlx::Error::Database(d) if d.message().contains("one_time_link_uses")) {
-        link_used()
+        link_used("")
     } else {
         e.into()
     }
@@ -252,11 +264,11 @@ fn refusal(e: sqlx::Error) -> AppError {
 
 /// The last statement of [`creation`] returns the contact's id and how many deliveries its
 /// event got.
-fn contact_of(rows: &[Vec<AnyRow>]) -> AppResult<(String, i64)> {
+fn contact_of(rows: &[Vec<AnyRow>]) -> StoreResult<(String, i64)> {
     let row = rows
         .last()
         .and_then(|r| r.first())
-        .ok_or_else(|| AppError::Internal("the booking's contact was not written".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("the booking's contact was not written".into()))?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
@@ -273,7 +285,7 @@ pub async fn reschedule(
     hosts: &[HostTime],
     guest: &GuestContact,
     event: Option<&NewEvent>,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
@@ -380,7 +392,7 @@ async fn create_in(
     hosts: &[HostTime],
     guest: &GuestContact,
     event: Option<&NewEvent>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let rows = creation(account_id, booking, hosts, guest, event)
         .run_in(tx)
         .await
@@ -389,7 +401,7 @@ async fn create_in(
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Booking>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Booking>> {
     let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -407,7 +419,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bookin
 
 /// A booking by its guest token, with its account: the guest's confirmation, cancel and
 /// reschedule pages. The token is the only key a guest holds.
-pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<(String, Booking)>> {
+pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(String, Booking)>> {
     let sql =
         format!("SELECT account_id, {COLUMNS} FROM bookings WHERE token = $1 AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
@@ -443,7 +455,7 @@ pub async fn list(
     account_id: &str,
     f: &BookingFilter,
     req: &PageRequest,
-) -> AppResult<(Vec<Booking>, Page)> {
+) -> StoreResult<(Vec<Booking>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (value, fragment) in [
         (&f.owner, "owner_id = ?"),
@@ -491,7 +503,7 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_hosts(db, &mut bookings).await?;
     Ok((bookings, page))
 }
@@ -508,7 +520,7 @@ pub async fn host_and_busy(
     busy: Interval,
     starts: Option<Interval>,
     except_booking: Option<&str>,
-) -> AppResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
+) -> StoreResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
     // One statement, rows of three kinds: the user (0), each busy interval (1), each start (2).
     // The third part is skipped as a whole when $7 is 0 (a term on no table is checked once).
     // PostgreSQL also gets the ranges as `&&` terms: its planner may pick the exclusion
@@ -569,7 +581,7 @@ pub async fn host_and_busy(
 /// latest `assigned_time` of each, one query for all. Each is a plain MAX over one user, which
 /// both backends answer with one seek into the index on `(user_id, assigned_time)` (a GROUP BY
 /// would read every entry of each member's history).
-pub async fn last_booked(db: &Db, users: &[String]) -> AppResult<Vec<(String, Option<i64>)>> {
+pub async fn last_booked(db: &Db, users: &[String]) -> StoreResult<Vec<(String, Option<i64>)>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
@@ -600,7 +612,7 @@ pub async fn transition(
     cancel_info: Option<&serde_json::Value>,
     event: Option<&NewEvent>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
@@ -651,7 +663,7 @@ pub async fn reassign(
     location: Option<&serde_json::Value>,
     event: Option<&NewEvent>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
@@ -688,7 +700,7 @@ pub async fn reassign(
 }
 
 /// The busy range a booking holds for `user_id`, if any.
-pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> AppResult<Option<HostTime>> {
+pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> StoreResult<Option<HostTime>> {
     let row = sqlx::query(
         "SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2",
     )
@@ -711,7 +723,7 @@ pub async fn due_for_completion(
     db: &Db,
     now: i64,
     limit: i64,
-) -> AppResult<Vec<(String, Booking)>> {
+) -> StoreResult<Vec<(String, Booking)>> {
     let sql = format!(
         "SELECT account_id, {COLUMNS} FROM bookings WHERE status IN ('scheduled', 'rescheduled') AND start_time + duration_minutes * 60000 <= $1 \
          ORDER BY start_time LIMIT $2"
@@ -732,7 +744,7 @@ pub async fn due_for_completion(
 }
 
 /// Whether an event of `event_type` was written for the booking.
-pub async fn has_event(db: &Db, booking_id: &str, event_type: &str) -> AppResult<bool> {
+pub async fn has_event(db: &Db, booking_id: &str, event_type: &str) -> StoreResult<bool> {
     let row = sqlx::query("SELECT 1 FROM events WHERE booking_id = $1 AND type = $2 LIMIT 1")
         .bind(booking_id)
         .bind(event_type)

@@ -8,11 +8,11 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::{
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct Website {
@@ -65,7 +65,7 @@ const WEBSITE_COLUMNS: &str = "seq, id, name, url, allowed_origins, deleted";
 const BOT_COLUMNS: &str = "seq, id, name, owner_id, flow, deleted";
 const AUDIENCE_COLUMNS: &str = "seq, id, website_id, bot_id, name, pages, reach_out_after, deleted";
 
-fn website(r: &AnyRow) -> AppResult<Website> {
+fn website(r: &AnyRow) -> StoreResult<Website> {
     Ok(Website {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -75,7 +75,7 @@ fn website(r: &AnyRow) -> AppResult<Website> {
     })
 }
 
-fn bot(r: &AnyRow) -> AppResult<Bot> {
+fn bot(r: &AnyRow) -> StoreResult<Bot> {
     Ok(Bot {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -85,7 +85,7 @@ fn bot(r: &AnyRow) -> AppResult<Bot> {
     })
 }
 
-fn audience(r: &AnyRow) -> AppResult<Audience> {
+fn audience(r: &AnyRow) -> StoreResult<Audience> {
     Ok(Audience {
         id: r.try_get("id")?,
         website_id: r.try_get("website_id")?,
@@ -104,7 +104,7 @@ pub async fn create_website(
     url: &str,
     allowed: &[String],
     now: i64,
-) -> AppResult<Website> {
+) -> StoreResult<Website> {
     let id = new_id(IdKind::Website);
     sqlx::query(
         "INSERT INTO websites (id, account_id, name, url, allowed_origins, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -133,7 +133,7 @@ pub async fn create_bot(
     owner_id: &str,
     flow: &Flow,
     now: i64,
-) -> AppResult<Bot> {
+) -> StoreResult<Bot> {
     let id = new_id(IdKind::Bot);
     sqlx::query(
         "INSERT INTO bots (id, account_id, name, owner_id, flow, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -168,7 +168,7 @@ pub async fn create_audience(
     account_id: &str,
     a: NewAudience<'_>,
     now: i64,
-) -> AppResult<Audience> {
+) -> StoreResult<Audience> {
     let id = new_id(IdKind::Audience);
     sqlx::query(
         "INSERT INTO audiences (id, account_id, website_id, bot_id, name, pages, reach_out_after, creation_time, last_updated_time) \
@@ -201,8 +201,8 @@ async fn one<T>(
     columns: &str,
     account_id: &str,
     id: &str,
-    f: fn(&AnyRow) -> AppResult<T>,
-) -> AppResult<Option<T>> {
+    f: fn(&AnyRow) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
     let sql = format!("SELECT {columns} FROM {table} WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -214,20 +214,20 @@ async fn one<T>(
         .transpose()
 }
 
-pub async fn website_of(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Website>> {
+pub async fn website_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Website>> {
     one(db, "websites", WEBSITE_COLUMNS, account_id, id, website).await
 }
 
-pub async fn bot_of(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Bot>> {
+pub async fn bot_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Bot>> {
     one(db, "bots", BOT_COLUMNS, account_id, id, bot).await
 }
 
-pub async fn audience_of(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Audience>> {
+pub async fn audience_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Audience>> {
     one(db, "audiences", AUDIENCE_COLUMNS, account_id, id, audience).await
 }
 
 /// A live website by id alone, with its account: what the widget asks for.
-pub async fn public_website(db: &Db, id: &str) -> AppResult<Option<(String, Website)>> {
+pub async fn public_website(db: &Db, id: &str) -> StoreResult<Option<(String, Website)>> {
     let sql =
         format!("SELECT account_id, {WEBSITE_COLUMNS} FROM websites WHERE id = $1 AND deleted = 0");
     let row = sqlx::query(&sql)
@@ -239,7 +239,7 @@ pub async fn public_website(db: &Db, id: &str) -> AppResult<Option<(String, Webs
 }
 
 /// The live audiences of a website, oldest first (the first that covers a page wins).
-pub async fn audiences_of_website(db: &Db, website_id: &str) -> AppResult<Vec<Audience>> {
+pub async fn audiences_of_website(db: &Db, website_id: &str) -> StoreResult<Vec<Audience>> {
     let sql = format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE website_id = $1 AND deleted = 0 ORDER BY seq");
     sqlx::query(&sql)
         .bind(website_id)
@@ -254,7 +254,7 @@ pub async fn list_websites(
     db: &Db,
     account_id: &str,
     req: &PageRequest,
-) -> AppResult<(Vec<Website>, Page)> {
+) -> StoreResult<(Vec<Website>, Page)> {
     let q = ListQuery {
         table: "websites",
         columns: WEBSITE_COLUMNS,
@@ -265,7 +265,7 @@ pub async fn list_websites(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(website).collect::<AppResult<_>>()?,
+        page.rows.iter().map(website).collect::<StoreResult<_>>()?,
         page,
     ))
 }
@@ -274,7 +274,7 @@ pub async fn list_bots(
     db: &Db,
     account_id: &str,
     req: &PageRequest,
-) -> AppResult<(Vec<Bot>, Page)> {
+) -> StoreResult<(Vec<Bot>, Page)> {
     let q = ListQuery {
         table: "bots",
         columns: BOT_COLUMNS,
@@ -284,7 +284,7 @@ pub async fn list_bots(
         any_of: None,
     };
     let page = page::fetch(db, &q, req).await?;
-    Ok((page.rows.iter().map(bot).collect::<AppResult<_>>()?, page))
+    Ok((page.rows.iter().map(bot).collect::<StoreResult<_>>()?, page))
 }
 
 pub async fn list_audiences(
@@ -292,7 +292,7 @@ pub async fn list_audiences(
     account_id: &str,
     website: Option<&str>,
     req: &PageRequest,
-) -> AppResult<(Vec<Audience>, Page)> {
+) -> StoreResult<(Vec<Audience>, Page)> {
     let filters = website
         .map(|w| vec![("website_id = ?", Arg::from(w))])
         .unwrap_or_default();
@@ -306,7 +306,7 @@ pub async fn list_audiences(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(audience).collect::<AppResult<_>>()?,
+        page.rows.iter().map(audience).collect::<StoreResult<_>>()?,
         page,
     ))
 }
@@ -318,10 +318,16 @@ pub async fn update(
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     Ok(super::update_columns(db, table, account_id, id, columns, now).await?)
 }
 
-pub async fn delete(db: &Db, table: &str, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(
+    db: &Db,
+    table: &str,
+    account_id: &str,
+    id: &str,
+    now: i64,
+) -> StoreResult<bool> {
     Ok(super::soft_delete(db, table, account_id, id, now).await?)
 }

@@ -3,12 +3,12 @@
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{
     is_unique_violation,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db, Sql,
 };
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default)]
 pub struct Contact {
@@ -45,7 +45,7 @@ const COLUMNS: &str = "seq, id, owner_id, email, mobile_phone, first_name, last_
     employees, has_consent, job_title, phone, post_code, salutation, state, street_address, terms_of_service, timezone, \
     custom_fields, creation_time, last_updated_time, last_interacted_time, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<Contact> {
+fn from_row(r: &AnyRow) -> StoreResult<Contact> {
     let raw_fields: String = r.try_get("custom_fields")?;
     let fields: Vec<serde_json::Value> = serde_json::from_str(&raw_fields)?;
     let custom_fields = fields
@@ -107,7 +107,7 @@ pub async fn list(
     account_id: &str,
     f: &ContactFilter,
     req: &PageRequest,
-) -> AppResult<(Vec<Contact>, Page)> {
+) -> StoreResult<(Vec<Contact>, Page)> {
     let mut filters = Vec::new();
     if let Some(e) = &f.email {
         filters.push((
@@ -143,11 +143,11 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok((contacts, page))
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Contact>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -165,7 +165,7 @@ async fn duplicate_of(
     account_id: &str,
     email: Option<&str>,
     mobile: Option<&str>,
-) -> AppResult<Option<(&'static str, String)>> {
+) -> StoreResult<Option<(&'static str, String)>> {
     if let Some(e) = email {
         let hit = sqlx::query(
             "SELECT 1 FROM contacts WHERE account_id = $1 AND email_lc = $2 AND deleted = 0",
@@ -199,7 +199,7 @@ pub async fn create(
     account_id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
-) -> AppResult<String> {
+) -> StoreResult<String> {
     let id = new_id(IdKind::Contact);
     let find = |name: &str| {
         columns
@@ -235,10 +235,14 @@ pub async fn create(
             let (param, value) = duplicate_of(db, account_id, email.as_deref(), mobile.as_deref())
                 .await?
                 .unwrap_or(("email", String::new()));
-            Err(AppError::conflict(
-                format!("Contact already exists: '{value}'"),
-                param,
-            ))
+            Err(StoreError::Unique {
+                constraint: if param == "mobile_phone" {
+                    unique::CONTACT_MOBILE_PHONE
+                } else {
+                    unique::CONTACT_EMAIL
+                },
+                value,
+            })
         }
         Err(e) => Err(e.into()),
     }
@@ -252,7 +256,7 @@ pub async fn update(
     columns: Vec<(&'static str, Arg)>,
     custom_fields: Option<Vec<(String, serde_json::Value)>>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let row = sqlx::query(
@@ -299,6 +303,6 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "contacts", account_id, id, now).await?)
 }

@@ -4,12 +4,12 @@
 use serde_json::Value;
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{StoreError, StoreResult};
 use super::{
     outbox::{self, NewEvent},
     page::{self, ListQuery, Page, PageRequest},
     Arg, Batch, Db, Sql,
 };
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -45,7 +45,7 @@ const COLUMNS: &str =
     "seq, id, bot_id, website_id, audience_id, contact_id, owner_id, initiated_by, status, step, answers, interacted, token, \
                        creation_time, last_updated_time, last_interacted_time, page_url, utm_params";
 
-fn from_row(r: &AnyRow) -> AppResult<Conversation> {
+fn from_row(r: &AnyRow) -> StoreResult<Conversation> {
     Ok(Conversation {
         id: r.try_get("id")?,
         bot_id: r.try_get("bot_id")?,
@@ -71,7 +71,7 @@ fn from_row(r: &AnyRow) -> AppResult<Conversation> {
     })
 }
 
-async fn attach_bookings(db: &Db, convs: &mut [Conversation]) -> AppResult<()> {
+async fn attach_bookings(db: &Db, convs: &mut [Conversation]) -> StoreResult<()> {
     if convs.is_empty() {
         return Ok(());
     }
@@ -195,7 +195,7 @@ pub async fn create(
     account_id: &str,
     c: &Conversation,
     event: Option<&NewEvent>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let mut batch = Batch::default();
     let mut args = row_args(c)?;
     args.insert(1, Arg::from(account_id));
@@ -223,7 +223,7 @@ pub async fn link_contact(
     c: &Conversation,
     f: &ContactFields,
     now: i64,
-) -> AppResult<String> {
+) -> StoreResult<String> {
     let mut batch = Batch::default();
     push_contact(&mut batch, account_id, &c.id, &c.owner_id, f, now);
     batch.push(
@@ -234,7 +234,7 @@ pub async fn link_contact(
     let row = rows
         .last()
         .and_then(|r| r.first())
-        .ok_or_else(|| AppError::Internal("the conversation's contact was not linked".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("the conversation's contact was not linked".into()))?;
     Ok(row.try_get(0)?)
 }
 
@@ -246,7 +246,7 @@ pub async fn save(
     c: &Conversation,
     expected_update: i64,
     events: &[NewEvent],
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query(
@@ -279,7 +279,7 @@ pub async fn save(
     Ok(true)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Conversation>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Conversation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2 AND deleted = 0"
     );
@@ -298,7 +298,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Conver
 }
 
 /// A conversation by the visitor's token, with its account.
-pub async fn by_token(db: &Db, token: &str) -> AppResult<Option<(String, Conversation)>> {
+pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(String, Conversation)>> {
     let sql =
         format!("SELECT account_id, {COLUMNS} FROM conversations WHERE token = $1 AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
@@ -331,7 +331,7 @@ pub async fn list(
     account_id: &str,
     f: &ConversationFilter,
     req: &PageRequest,
-) -> AppResult<(Vec<Conversation>, Page)> {
+) -> StoreResult<(Vec<Conversation>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (col, v) in [
         ("contact_id = ?", &f.contact),
@@ -372,13 +372,13 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_bookings(db, &mut out).await?;
     Ok((out, page))
 }
 
 /// Conversations still open whose visitor has been silent since before `before`.
-pub async fn idle(db: &Db, before: i64, limit: i64) -> AppResult<Vec<(String, Conversation)>> {
+pub async fn idle(db: &Db, before: i64, limit: i64) -> StoreResult<Vec<(String, Conversation)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM conversations WHERE status = 'started' AND last_interacted_time < $1 ORDER BY last_interacted_time LIMIT $2");
     let rows = sqlx::query(&sql)
         .bind(before)
@@ -395,7 +395,7 @@ pub async fn latest_of_contact(
     db: &Db,
     account_id: &str,
     contact_id: &str,
-) -> AppResult<Option<Conversation>> {
+) -> StoreResult<Option<Conversation>> {
     let sql =
         format!("SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND contact_id = $2 AND deleted = 0 ORDER BY seq DESC LIMIT 1");
     let Some(row) = sqlx::query(&sql)
@@ -410,8 +410,4 @@ pub async fn latest_of_contact(
     attach_bookings(db, &mut one).await?;
     let [c] = one;
     Ok(Some(c))
-}
-
-pub fn not_found(id: &str) -> AppError {
-    AppError::not_found("conversation", id)
 }

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{is_unique_violation, Arg, Db, Sql};
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct CustomField {
@@ -17,7 +17,7 @@ pub async fn create(
     name: &str,
     label: &str,
     now: i64,
-) -> AppResult<CustomField> {
+) -> StoreResult<CustomField> {
     let res = sqlx::query("INSERT INTO custom_fields (account_id, name, label, creation_time) VALUES ($1, $2, $3, $4)")
         .bind(account_id)
         .bind(name)
@@ -26,10 +26,10 @@ pub async fn create(
         .execute(&mut *db.writer().await?)
         .await;
     match res {
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
-            format!("Custom field already exists: '{name}'"),
-            "name",
-        )),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Unique {
+            constraint: unique::CUSTOM_FIELD_NAME,
+            value: name.into(),
+        }),
         other => {
             other?;
             Ok(CustomField {
@@ -40,7 +40,7 @@ pub async fn create(
     }
 }
 
-pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
+pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<CustomField>> {
     sqlx::query("SELECT name, label FROM custom_fields WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
         .fetch_all(&mut *db.reader().await?)
@@ -55,7 +55,7 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<CustomField>> {
         .collect()
 }
 
-pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, name: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2")
         .bind(account_id)
         .bind(name)
@@ -65,7 +65,11 @@ pub async fn delete(db: &Db, account_id: &str, name: &str) -> AppResult<bool> {
 }
 
 /// The first of `names` that is not in the library, if any.
-pub async fn first_unknown(db: &Db, account_id: &str, names: &[&str]) -> AppResult<Option<String>> {
+pub async fn first_unknown(
+    db: &Db,
+    account_id: &str,
+    names: &[&str],
+) -> StoreResult<Option<String>> {
     if names.is_empty() {
         return Ok(None);
     }

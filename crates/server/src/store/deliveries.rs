@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use super::error::StoreResult;
 use super::{Arg, Backend, Batch, Db, Sql};
-use crate::error::AppResult;
 
 /// A delivery a worker has claimed, with what it needs to send it.
 #[derive(Debug, Clone)]
@@ -150,7 +150,7 @@ pub async fn claim(
     room: &HashMap<String, i64>,
     default_room: i64,
     worker: &str,
-) -> AppResult<Vec<Claimed>> {
+) -> StoreResult<Vec<Claimed>> {
     let room_json = serde_json::to_string(room)?;
     let rows = sqlx::query(claim_sql(db.backend))
         .bind(lease_until)
@@ -206,7 +206,7 @@ pub const INTERRUPTED: &str =
 /// Claims whose lease ran out before their outcome was recorded (the worker died, or could not
 /// write): each becomes an `interrupted` attempt in the log, at the time it was claimed, and the
 /// delivery is due again at once. Returns how many.
-pub async fn interrupted(db: &Db, now: i64) -> AppResult<u64> {
+pub async fn interrupted(db: &Db, now: i64) -> StoreResult<u64> {
     let lost = "status = 'pending' AND claimed_time IS NOT NULL AND next_attempt_time <= $1";
     let log = "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, error_kind, error, next_attempt_time, worker) ";
     match db.backend {
@@ -275,7 +275,7 @@ pub struct Outcome {
 /// Records a batch of outcomes in one transaction: the attempt log, each delivery's new state,
 /// each webhook's failing streak; disables webhooks that asked to stop (410), and those whose
 /// delivery gave up after its 72 hours with no success of the webhook meanwhile. Returns the webhooks it disabled.
-pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> AppResult<Vec<String>> {
+pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<String>> {
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
@@ -413,7 +413,7 @@ pub async fn list(
     webhook_id: &str,
     f: &DeliveryFilter,
     req: &super::page::PageRequest,
-) -> AppResult<(Vec<Delivery>, super::page::Page)> {
+) -> StoreResult<(Vec<Delivery>, super::page::Page)> {
     let mut filters = vec![("webhook_id = ?", Arg::from(webhook_id))];
     if let Some(v) = f.creation.gt {
         filters.push(("creation_time > ?", Arg::I64(v)));
@@ -488,7 +488,7 @@ pub async fn redeliver(
     event: &super::outbox::NewEvent,
     webhook_id: Option<&str>,
     now: i64,
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     // Webhooks without a delivery of it yet (created after the event, or named) get one.
@@ -511,7 +511,7 @@ async fn requeue(
     event_id: &str,
     webhook_id: Option<&str>,
     now: i64,
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     let mut sql = Sql::new("UPDATE deliveries SET ");
     sql.push_with(
         "status = 'pending', next_attempt_time = ?, window_start = NULL WHERE account_id = ? AND event_id = ? \
@@ -538,7 +538,7 @@ pub async fn recover(
     webhook_id: &str,
     since: i64,
     now: i64,
-) -> AppResult<u64> {
+) -> StoreResult<u64> {
     let done = sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_time = $1, window_start = NULL \
          WHERE account_id = $2 AND webhook_id = $3 AND status = 'failed' AND creation_time >= $4",
@@ -555,7 +555,7 @@ pub async fn recover(
 
 /// The due time of the most overdue delivery no worker holds, if any is due at `now`. Reads the
 /// first entry of the due index.
-pub async fn oldest_due(db: &Db, now: i64) -> AppResult<Option<i64>> {
+pub async fn oldest_due(db: &Db, now: i64) -> StoreResult<Option<i64>> {
     let row = sqlx::query(
         "SELECT next_attempt_time FROM deliveries WHERE status = 'pending' AND claimed_time IS NULL \
          AND next_attempt_time <= $1 ORDER BY next_attempt_time, seq LIMIT 1",

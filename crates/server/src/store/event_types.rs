@@ -3,11 +3,11 @@
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::{
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct EventType {
@@ -19,7 +19,7 @@ pub struct EventType {
 
 const COLUMNS: &str = "seq, id, name, description, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<EventType> {
+fn from_row(r: &AnyRow) -> StoreResult<EventType> {
     Ok(EventType {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -34,7 +34,7 @@ pub async fn create(
     name: &str,
     description: &str,
     now: i64,
-) -> AppResult<EventType> {
+) -> StoreResult<EventType> {
     let id = new_id(IdKind::EventType);
     sqlx::query(
         "INSERT INTO event_types (id, account_id, name, description, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $5)",
@@ -54,7 +54,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<EventType>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<EventType>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -70,7 +70,7 @@ pub async fn list(
     db: &Db,
     account_id: &str,
     req: &PageRequest,
-) -> AppResult<(Vec<EventType>, Page)> {
+) -> StoreResult<(Vec<EventType>, Page)> {
     let q = ListQuery {
         table: "event_types",
         columns: COLUMNS,
@@ -81,7 +81,7 @@ pub async fn list(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page.rows.iter().map(from_row).collect::<StoreResult<_>>()?,
         page,
     ))
 }
@@ -92,12 +92,12 @@ pub async fn update(
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     Ok(super::update_columns(db, "event_types", account_id, id, columns, now).await?)
 }
 
 /// Deletes an event type; the booking pages that offered it stop offering it.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE event_types SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

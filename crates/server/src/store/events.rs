@@ -2,11 +2,11 @@
 
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::{
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -20,7 +20,7 @@ pub struct Event {
 
 const COLUMNS: &str = "seq, id, type, booking_id, payload, creation_time";
 
-fn from_row(r: &AnyRow) -> AppResult<Event> {
+fn from_row(r: &AnyRow) -> StoreResult<Event> {
     Ok(Event {
         id: r.try_get("id")?,
         event_type: r.try_get("type")?,
@@ -30,7 +30,7 @@ fn from_row(r: &AnyRow) -> AppResult<Event> {
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Event>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Event>> {
     let sql =
         format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
     sqlx::query(&sql)
@@ -55,7 +55,7 @@ pub async fn list(
     account_id: &str,
     f: &EventFilter,
     req: &PageRequest,
-) -> AppResult<(Vec<Event>, Page)> {
+) -> StoreResult<(Vec<Event>, Page)> {
     let mut filters = Vec::new();
     if let Some(b) = &f.booking {
         filters.push(("booking_id = ?", Arg::from(b.as_str())));
@@ -76,7 +76,7 @@ pub async fn list(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page.rows.iter().map(from_row).collect::<StoreResult<_>>()?,
         page,
     ))
 }

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
+use super::error::StoreResult;
 use super::{is_unique_violation, Db};
-use crate::error::AppResult;
 
 /// How long a key is remembered.
 pub const TTL_MS: i64 = 24 * 3_600_000;
@@ -20,7 +20,13 @@ pub enum Claim {
 }
 
 /// Claims `key` for a request whose method, path and body hash to `hash`.
-pub async fn claim(db: &Db, account_id: &str, key: &str, hash: &str, now: i64) -> AppResult<Claim> {
+pub async fn claim(
+    db: &Db,
+    account_id: &str,
+    key: &str,
+    hash: &str,
+    now: i64,
+) -> StoreResult<Claim> {
     // An expired key is forgotten, then claimed like a new one.
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND creation_time <= $3",
@@ -72,7 +78,7 @@ pub async fn record(
     key: &str,
     status: u16,
     body: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE idempotency_keys SET status = $1, body = $2 WHERE account_id = $3 AND key = $4",
     )
@@ -86,7 +92,7 @@ pub async fn record(
 }
 
 /// Forgets a claim whose request failed on our side, so that a retry runs again.
-pub async fn release(db: &Db, account_id: &str, key: &str) -> AppResult<()> {
+pub async fn release(db: &Db, account_id: &str, key: &str) -> StoreResult<()> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND status IS NULL",
     )

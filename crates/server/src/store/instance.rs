@@ -4,12 +4,12 @@
 use rand::RngCore;
 use sqlx::Row;
 
+use super::error::StoreResult;
 use super::Db;
-use crate::error::AppResult;
 
 /// The secret called `name`, created at first use. Concurrent first uses agree: the insert
 /// keeps whichever value came first and everyone reads that one back.
-pub async fn secret(db: &Db, name: &str) -> AppResult<Vec<u8>> {
+pub async fn secret(db: &Db, name: &str) -> StoreResult<Vec<u8>> {
     let mut fresh = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut fresh);
     sqlx::query(

@@ -6,8 +6,8 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{StoreError, StoreResult};
 use super::Db;
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct KeyInfo {
@@ -26,7 +26,7 @@ pub struct Principal {
     pub account_email: String,
 }
 
-fn from_row(r: &AnyRow) -> AppResult<KeyInfo> {
+fn from_row(r: &AnyRow) -> StoreResult<KeyInfo> {
     Ok(KeyInfo {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
@@ -43,7 +43,7 @@ pub async fn create(
     account_id: &str,
     name: &str,
     now: i64,
-) -> AppResult<(KeyInfo, String)> {
+) -> StoreResult<(KeyInfo, String)> {
     let key = apikey::generate();
     let id = new_id(IdKind::ApiKey);
     let mut conn = db.writer().await?;
@@ -55,13 +55,9 @@ pub async fn create(
             .await?
             .try_get(0)?;
     if active >= apikey::MAX_ACTIVE_KEYS {
-        return Err(AppError::conflict(
-            format!(
-                "An account can have at most {} active API keys.",
-                apikey::MAX_ACTIVE_KEYS
-            ),
-            "name",
-        ));
+        return Err(StoreError::TooManyKeys {
+            max: apikey::MAX_ACTIVE_KEYS,
+        });
     }
     sqlx::query("INSERT INTO api_keys (id, account_id, name, hint, hash, creation_time) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -84,7 +80,7 @@ pub async fn create(
     Ok((info, key.secret))
 }
 
-pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<KeyInfo>> {
+pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<KeyInfo>> {
     sqlx::query("SELECT id, account_id, name, hint, creation_time, revoked_time FROM api_keys WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
         .fetch_all(&mut *db.reader().await?)
@@ -95,7 +91,7 @@ pub async fn list(db: &Db, account_id: &str) -> AppResult<Vec<KeyInfo>> {
 }
 
 /// Revokes a key by id; the next request that presents it is refused. False if no such active key.
-pub async fn revoke(db: &Db, key_id: &str, now: i64) -> AppResult<bool> {
+pub async fn revoke(db: &Db, key_id: &str, now: i64) -> StoreResult<bool> {
     let done =
         sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
             .bind(now)
@@ -106,7 +102,7 @@ pub async fn revoke(db: &Db, key_id: &str, now: i64) -> AppResult<bool> {
 }
 
 /// The account a presented key belongs to, if the key exists and is not revoked.
-pub async fn authenticate(db: &Db, secret: &str) -> AppResult<Option<Principal>> {
+pub async fn authenticate(db: &Db, secret: &str) -> StoreResult<Option<Principal>> {
     let row = sqlx::query(
         "SELECT k.account_id, a.email FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = $1 AND k.revoked_time IS NULL",
     )

@@ -3,12 +3,12 @@
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{
     is_unique_violation,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct MasterPage {
@@ -22,7 +22,7 @@ pub struct MasterPage {
 
 const COLUMNS: &str = "seq, id, name, label, slug, active, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<MasterPage> {
+fn from_row(r: &AnyRow) -> StoreResult<MasterPage> {
     Ok(MasterPage {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -33,8 +33,12 @@ fn from_row(r: &AnyRow) -> AppResult<MasterPage> {
     })
 }
 
-pub fn slug_taken(slug: &str) -> AppError {
-    AppError::conflict(format!("This URL is already in use: '{slug}'"), "slug")
+/// The refusal when another page already has this URL.
+pub fn slug_taken(slug: &str) -> StoreError {
+    StoreError::Unique {
+        constraint: unique::SLUG,
+        value: slug.into(),
+    }
 }
 
 pub async fn create(
@@ -45,7 +49,7 @@ pub async fn create(
     slug: &str,
     active: bool,
     now: i64,
-) -> AppResult<MasterPage> {
+) -> StoreResult<MasterPage> {
     let id = new_id(IdKind::MasterPage);
     let res = sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
         .bind(&id)
@@ -73,7 +77,7 @@ pub async fn create(
     }
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<MasterPage>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<MasterPage>> {
     let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -86,7 +90,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Master
 }
 
 /// A live master page by its public slug or its id, with its account.
-pub async fn public(db: &Db, key: &str) -> AppResult<Option<(String, MasterPage)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, MasterPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM master_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let row = sqlx::query(&sql)
         .bind(key)
@@ -100,7 +104,7 @@ pub async fn list(
     db: &Db,
     account_id: &str,
     req: &PageRequest,
-) -> AppResult<(Vec<MasterPage>, Page)> {
+) -> StoreResult<(Vec<MasterPage>, Page)> {
     let q = ListQuery {
         table: "master_pages",
         columns: COLUMNS,
@@ -111,7 +115,7 @@ pub async fn list(
     };
     let page = page::fetch(db, &q, req).await?;
     Ok((
-        page.rows.iter().map(from_row).collect::<AppResult<_>>()?,
+        page.rows.iter().map(from_row).collect::<StoreResult<_>>()?,
         page,
     ))
 }
@@ -122,7 +126,7 @@ pub async fn update(
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let slug = columns
         .iter()
         .find(|(c, _)| *c == "slug")
@@ -134,7 +138,7 @@ pub async fn update(
 }
 
 /// Deletes a master page; its booking pages stay, no longer grouped.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE master_pages SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod custom_fields;
 pub mod deliveries;
 pub mod dialect;
+pub mod error;
 pub mod event_types;
 pub mod events;
 pub mod form_tokens;
@@ -41,6 +42,8 @@ pub use conn::{Conn, Conns};
 pub use sql::{Arg, Batch, Sql};
 
 pub use dialect::Backend;
+
+pub use error::{StoreError, StoreResult};
 
 /// The database. On SQLite all writes go through one connection: SQLite allows a single writer
 /// anyway, and queueing in-process avoids busy errors and lock upgrades. Reads use their own

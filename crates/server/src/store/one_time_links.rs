@@ -3,8 +3,8 @@
 
 use sqlx::{any::AnyRow, Row};
 
+use super::error::StoreResult;
 use super::Db;
-use crate::error::AppResult;
 
 /// Unused links are deleted after this long (OnceHub: 90 days).
 pub const LIFETIME_MS: i64 = 90 * 24 * 3_600_000;
@@ -23,7 +23,7 @@ pub struct OneTimeLink {
     pub booking_id: Option<String>,
 }
 
-fn from_row(r: &AnyRow) -> AppResult<OneTimeLink> {
+fn from_row(r: &AnyRow) -> StoreResult<OneTimeLink> {
     Ok(OneTimeLink {
         id: r.try_get("id")?,
         target_kind: r.try_get("target_kind")?,
@@ -36,7 +36,7 @@ fn from_row(r: &AnyRow) -> AppResult<OneTimeLink> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> AppResult<()> {
+pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO one_time_links (id, account_id, target_kind, target_id, options, creation_time, expiry_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -53,7 +53,12 @@ pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> AppResult<
 }
 
 /// A link of the account, unless it expired unused (expired links are gone, as at OnceHub).
-pub async fn get(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<Option<OneTimeLink>> {
+pub async fn get(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    now: i64,
+) -> StoreResult<Option<OneTimeLink>> {
     let row = sqlx::query(
         "SELECT id, target_kind, target_id, options, creation_time, expiry_time, used_time, booking_id FROM one_time_links \
          WHERE account_id = $1 AND id = $2 AND (used_time IS NOT NULL OR expiry_time > $3)",
@@ -67,7 +72,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<Opt
 }
 
 /// A link by its id alone, with its account, unless it expired unused: what `/o/<id>` opens.
-pub async fn public(db: &Db, id: &str, now: i64) -> AppResult<Option<(String, OneTimeLink)>> {
+pub async fn public(db: &Db, id: &str, now: i64) -> StoreResult<Option<(String, OneTimeLink)>> {
     let row = sqlx::query(
         "SELECT account_id, id, target_kind, target_id, options, creation_time, expiry_time, used_time, booking_id FROM one_time_links \
          WHERE id = $1 AND (used_time IS NOT NULL OR expiry_time > $2)",
@@ -81,7 +86,7 @@ pub async fn public(db: &Db, id: &str, now: i64) -> AppResult<Option<(String, On
 }
 
 /// Deletes unused links past their expiry. Returns how many.
-pub async fn purge_expired(db: &Db, now: i64) -> AppResult<u64> {
+pub async fn purge_expired(db: &Db, now: i64) -> StoreResult<u64> {
     Ok(
         sqlx::query("DELETE FROM one_time_links WHERE used_time IS NULL AND expiry_time <= $1")
             .bind(now)

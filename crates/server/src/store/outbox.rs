@@ -4,8 +4,8 @@
 
 use sqlx::{Any, Transaction};
 
+use super::error::StoreResult;
 use super::{Arg, Batch, Db};
-use crate::error::AppResult;
 
 /// An event row written with the change that caused it.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub async fn write(
     account_id: &str,
     booking_id: Option<&str>,
     e: &NewEvent,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let mut batch = Batch::default();
     push(&mut batch, account_id, booking_id, e, None);
     batch.run_in(tx).await?;

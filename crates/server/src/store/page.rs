@@ -3,8 +3,8 @@
 
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{StoreError, StoreResult};
 use super::{Arg, Db, Sql};
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {
@@ -61,7 +61,7 @@ impl ListQuery<'_> {
         sql
     }
 
-    async fn exists_beyond(&self, db: &Db, seq: i64, newer: bool) -> AppResult<bool> {
+    async fn exists_beyond(&self, db: &Db, seq: i64, newer: bool) -> StoreResult<bool> {
         let mut sql = self.base("1");
         sql.push_with(
             if newer {
@@ -80,7 +80,7 @@ impl ListQuery<'_> {
     }
 }
 
-pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<Page> {
+pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> StoreResult<Page> {
     let cursor_seq = match &page.cursor {
         Cursor::None => None,
         Cursor::After(id) | Cursor::Before(id) => {
@@ -97,8 +97,12 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
             );
             let row = sql.query().fetch_optional(&mut *db.reader().await?).await?;
             Some(
-                row.ok_or_else(|| AppError::invalid(format!("No such {}: '{id}'", q.what), param))?
-                    .try_get::<i64, _>(0)?,
+                row.ok_or_else(|| StoreError::NoSuchCursor {
+                    what: q.what,
+                    id: id.clone(),
+                    before: param == "before",
+                })?
+                .try_get::<i64, _>(0)?,
             )
         }
     };
@@ -126,7 +130,7 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> AppResult<
     if backward {
         rows.reverse();
     }
-    let edge = |r: Option<&AnyRow>| -> AppResult<Option<(i64, String)>> {
+    let edge = |r: Option<&AnyRow>| -> StoreResult<Option<(i64, String)>> {
         r.map(|r| Ok((r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("id")?)))
             .transpose()
     };

@@ -4,11 +4,11 @@ use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use slotline_domain::id::{new_id, IdKind};
 
+use super::error::StoreResult;
 use super::{
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db, Sql,
 };
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct Team {
@@ -19,7 +19,7 @@ pub struct Team {
 
 const COLUMNS: &str = "seq, id, name, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<Team> {
+fn from_row(r: &AnyRow) -> StoreResult<Team> {
     Ok(Team {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -27,7 +27,7 @@ fn from_row(r: &AnyRow) -> AppResult<Team> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResult<Team> {
+pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> StoreResult<Team> {
     let id = new_id(IdKind::Team);
     sqlx::query("INSERT INTO teams (id, account_id, name, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $4)")
         .bind(&id)
@@ -43,7 +43,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> AppResul
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Team>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Team>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -61,7 +61,7 @@ pub async fn list(
     account_id: &str,
     member: Option<&str>,
     req: &PageRequest,
-) -> AppResult<(Vec<Team>, Page)> {
+) -> StoreResult<(Vec<Team>, Page)> {
     let mut filters = Vec::new();
     if let Some(u) = member {
         filters.push((
@@ -82,11 +82,17 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok((teams, page))
 }
 
-pub async fn rename(db: &Db, account_id: &str, id: &str, name: &str, now: i64) -> AppResult<bool> {
+pub async fn rename(
+    db: &Db,
+    account_id: &str,
+    id: &str,
+    name: &str,
+    now: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE teams SET name = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0")
         .bind(name)
         .bind(now)
@@ -97,7 +103,7 @@ pub async fn rename(db: &Db, account_id: &str, id: &str, name: &str, now: i64) -
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE teams SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -114,12 +120,28 @@ pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<
     Ok(done.rows_affected() == 1)
 }
 
+/// The team's members who are not deleted, in the order users were created (the order round
+/// robin breaks ties in).
+pub async fn live_member_ids(db: &Db, team_id: &str) -> StoreResult<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id \
+         WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq",
+    )
+    .bind(team_id)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
+}
+
 /// The ids among `ids` that are not live teams of the account, in the order given.
 pub async fn missing_in(
     tx: &mut Transaction<'_, Any>,
     account_id: &str,
     ids: &[String],
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

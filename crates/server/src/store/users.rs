@@ -10,12 +10,12 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{
     is_unique_violation,
     page::{self, ListQuery, Page, PageRequest},
     teams, Arg, Db, Sql,
 };
-use crate::error::{AppError, AppResult};
 
 /// Users an account may have (OnceHub's limit for purchased plans).
 pub const MAX_USERS: i64 = 500;
@@ -53,7 +53,7 @@ pub struct UserPatch {
 
 const COLUMNS: &str = "seq, id, first_name, last_name, email, status, role_name, timezone, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<User> {
+fn from_row(r: &AnyRow) -> StoreResult<User> {
     Ok(User {
         id: r.try_get("id")?,
         first_name: r.try_get("first_name")?,
@@ -67,7 +67,7 @@ fn from_row(r: &AnyRow) -> AppResult<User> {
     })
 }
 
-async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
+async fn attach_teams(db: &Db, users: &mut [User]) -> StoreResult<()> {
     if users.is_empty() {
         return Ok(());
     }
@@ -90,7 +90,7 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<User>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -111,7 +111,7 @@ pub async fn get_many(
     db: &Db,
     account_id: &str,
     ids: &[String],
-) -> AppResult<HashMap<String, User>> {
+) -> StoreResult<HashMap<String, User>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -124,7 +124,7 @@ pub async fn get_many(
         .await?
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
 }
@@ -134,7 +134,7 @@ pub async fn list(
     account_id: &str,
     email_filter: Option<&str>,
     req: &PageRequest,
-) -> AppResult<(Vec<User>, Page)> {
+) -> StoreResult<(Vec<User>, Page)> {
     let mut filters = Vec::new();
     if let Some(e) = email_filter {
         filters.push(("email_lc = ?", Arg::from(email::normalize(e))));
@@ -152,7 +152,7 @@ pub async fn list(
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_teams(db, &mut users).await?;
     Ok((users, page))
 }
@@ -161,27 +161,19 @@ async fn check_teams(
     tx: &mut Transaction<'_, Any>,
     account_id: &str,
     teams: &[String],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let missing = teams::missing_in(tx, account_id, teams).await?;
     if missing.is_empty() {
         return Ok(());
     }
-    let list = missing
-        .iter()
-        .map(|t| format!("'{t}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Err(AppError::invalid(
-        format!("Invalid team(s): {list}"),
-        "teams",
-    ))
+    Err(StoreError::NoSuchTeams(missing))
 }
 
 async fn set_teams(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
     teams: &[String],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -213,7 +205,7 @@ fn distinct(teams: Vec<String>) -> Vec<String> {
     out
 }
 
-pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> AppResult<User> {
+pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> StoreResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
     let id = new_id(IdKind::User);
     let mut conn = db.writer().await?;
@@ -225,11 +217,7 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
             .await?
             .try_get(0)?;
     if count >= MAX_USERS {
-        return Err(AppError::Invalid(slotline_domain::Invalid {
-            kind: slotline_domain::InvalidKind::Unprocessable,
-            message: "You have reached the user limit for your current plan. To add more users, please upgrade your account.".into(),
-            param: None,
-        }));
+        return Err(StoreError::TooManyUsers);
     }
     check_teams(&mut tx, account_id, &new.teams).await?;
     let schedule = serde_json::to_string(&Schedule::default())?;
@@ -251,10 +239,10 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> Ap
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::invalid(
-                format!("Email already exists: '{}'", new.email),
-                "email",
-            ))
+            return Err(StoreError::Unique {
+                constraint: unique::USER_EMAIL,
+                value: new.email,
+            })
         }
         other => other?,
     };
@@ -279,7 +267,7 @@ pub async fn update(
     id: &str,
     mut patch: UserPatch,
     now: i64,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     patch.teams = patch.teams.map(distinct);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
@@ -311,7 +299,7 @@ pub async fn update(
 }
 
 /// Soft-deletes a user: it leaves lists, its id answers with a redacted object.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE users SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -332,7 +320,7 @@ pub async fn schedule(
     db: &Db,
     account_id: &str,
     id: &str,
-) -> AppResult<Option<(Schedule, String, bool)>> {
+) -> StoreResult<Option<(Schedule, String, bool)>> {
     let row = sqlx::query(
         "SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2",
     )
@@ -353,7 +341,7 @@ pub async fn set_schedule(
     id: &str,
     schedule: &Schedule,
     now: i64,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     sqlx::query("UPDATE users SET schedule = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0")
         .bind(serde_json::to_string(schedule)?)
         .bind(now)

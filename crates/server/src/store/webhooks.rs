@@ -3,12 +3,13 @@
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
+use super::error::{unique, StoreError, StoreResult};
 use super::{
     is_unique_violation,
+    outbox::NewEvent,
     page::{self, ListQuery, Page, PageRequest},
     Db,
 };
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct Webhook {
@@ -26,7 +27,7 @@ pub struct Webhook {
 
 const COLUMNS: &str = "seq, id, name, url, events, secret, api_version, status, disabled_reason, creation_time, deleted";
 
-fn from_row(r: &AnyRow) -> AppResult<Webhook> {
+fn from_row(r: &AnyRow) -> StoreResult<Webhook> {
     Ok(Webhook {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -48,7 +49,7 @@ pub async fn create(
     url: &str,
     events: &[String],
     now: i64,
-) -> AppResult<Webhook> {
+) -> StoreResult<Webhook> {
     let hook = Webhook {
         id: new_id(IdKind::Webhook),
         name: name.into(),
@@ -75,10 +76,10 @@ pub async fn create(
     .execute(&mut *db.writer().await?)
     .await;
     match res {
-        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
-            format!("A webhook subscription with this name already exists: '{name}'"),
-            "name",
-        )),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Unique {
+            constraint: unique::WEBHOOK_NAME,
+            value: name.into(),
+        }),
         other => {
             other?;
             Ok(hook)
@@ -86,7 +87,7 @@ pub async fn create(
     }
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhook>> {
+pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Webhook>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -98,7 +99,11 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> AppResult<Option<Webhoo
         .transpose()
 }
 
-pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Vec<Webhook>, Page)> {
+pub async fn list(
+    db: &Db,
+    account_id: &str,
+    req: &PageRequest,
+) -> StoreResult<(Vec<Webhook>, Page)> {
     let q = ListQuery {
         table: "webhooks",
         columns: COLUMNS,
@@ -112,11 +117,11 @@ pub async fn list(db: &Db, account_id: &str, req: &PageRequest) -> AppResult<(Ve
         .rows
         .iter()
         .map(from_row)
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok((hooks, page))
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
+pub async fn delete(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0",
     )
@@ -128,7 +133,7 @@ pub async fn delete(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
 }
 
 /// Switches delivery back on for a disabled webhook. False if there is no such live webhook.
-pub async fn enable(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
+pub async fn enable(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET status = 'enabled', disabled_reason = NULL, disabled_time = NULL, failing_since = NULL \
          WHERE account_id = $1 AND id = $2 AND deleted = 0",
@@ -140,21 +145,11 @@ pub async fn enable(db: &Db, account_id: &str, id: &str) -> AppResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Writes a `webhook.test` event delivered to this webhook only.
-pub async fn send_test(db: &Db, account_id: &str, hook: &Webhook, now: i64) -> AppResult<String> {
-    let id = new_id(IdKind::Event);
-    let data =
-        serde_json::json!({"object": "webhook", "id": hook.id, "name": hook.name, "url": hook.url});
-    let payload = crate::booking_view::envelope(&id, "webhook.test", now, data);
-    let e = super::outbox::NewEvent {
-        id: id.clone(),
-        event_type: "webhook.test",
-        payload,
-        creation_time: now,
-    };
+/// Writes `event` (a `webhook.test`) for delivery to this webhook only.
+pub async fn send_test(db: &Db, account_id: &str, hook_id: &str, e: &NewEvent) -> StoreResult<()> {
     let mut batch = super::Batch::default();
-    super::outbox::push(&mut batch, account_id, None, &e, Some(&hook.id));
+    super::outbox::push(&mut batch, account_id, None, e, Some(hook_id));
     batch.run(db).await?;
     db.outbox_written();
-    Ok(id)
+    Ok(())
 }

@@ -26,15 +26,15 @@ use super::{
     client_events,
     flow::{self, internal, Flow, Place},
     guard,
-    layout::{self, FrameData},
     query::Query,
     times::{day_start, free_week, parse_day, week_view, when, zone_picker, zoned, WEEK},
 };
 use crate::{
-    app::SharedState,
-    booking_request,
-    error::AppError,
-    scheduler::{self, Target},
+    http::error::AppError,
+    http::layout::{self, FrameData},
+    services::booking_request,
+    services::scheduler::{self, Target},
+    state::SharedState,
     store::{
         booking_pages::{self, BookingPage},
         event_types::EventType,
@@ -577,15 +577,7 @@ async fn book(
     let result = match booking_request::parse(&flow.target.settings, input) {
         Ok(mut request) => {
             request.one_time_link = flow.link.clone();
-            scheduler::book(
-                &state.db,
-                &state.base_url,
-                &flow.account_id,
-                &flow.target,
-                request,
-                state.now(),
-            )
-            .await
+            scheduler::book(state.ctx(), &flow.account_id, &flow.target, request).await
         }
         Err(e) => Err(e),
     };

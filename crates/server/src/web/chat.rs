@@ -21,15 +21,15 @@ use slotline_domain::{
 
 use super::{
     guard,
-    layout::{self, FrameData},
     query::Query,
     times::{free_week, parse_day, zoned},
 };
 use crate::{
-    app::SharedState,
-    chat::{self, Shown},
-    error::{AppError, AppResult},
-    scheduler::{self, Target},
+    http::error::{AppError, AppResult},
+    http::layout::{self, FrameData},
+    services::scheduler::{self, Target},
+    services::{self, conversations::Shown},
+    state::SharedState,
     store::{
         booking_calendars,
         chatbots::{self, Audience, Bot, Website},
@@ -193,7 +193,7 @@ pub struct OpenBody {
 
 /// How the widget opens a conversation; the page must be one of the website's, the source tags
 /// within their limits.
-fn opening(website: &Website, body: OpenBody) -> AppResult<chat::Opening> {
+fn opening(website: &Website, body: OpenBody) -> AppResult<services::conversations::Opening> {
     let (page_url, utm_params) = (body.page_url, body.utm_params.as_ref());
     let page_url = match page_url.filter(|p| !p.is_empty()) {
         None => None,
@@ -209,11 +209,11 @@ fn opening(website: &Website, body: OpenBody) -> AppResult<chat::Opening> {
             Some(p)
         }
     };
-    let utm_params = crate::booking_request::utm(utm_params)?.filter(|u| {
+    let utm_params = crate::services::booking_request::utm(utm_params)?.filter(|u| {
         u.as_object()
             .is_some_and(|m| m.values().any(|v| !v.is_null()))
     });
-    Ok(chat::Opening {
+    Ok(services::conversations::Opening {
         initiated_by: body.initiated_by,
         previous_token: body.previous,
         page_url,
@@ -247,8 +247,15 @@ pub async fn open(
             .await?
             .ok_or_else(|| AppError::not_found("bot", &path))?;
         let how = opening(&website, body)?;
-        let (c, shown) =
-            chat::open(&state, &account_id, &website, &bot, Some(&audience), how).await?;
+        let (c, shown) = services::conversations::open(
+            state.ctx(),
+            &account_id,
+            &website,
+            &bot,
+            Some(&audience),
+            how,
+        )
+        .await?;
         let mut v = shown_json(&shown);
         v["token"] = json!(c.token);
         v["bot"] = json!({"id": bot.id, "name": bot.name});
@@ -298,7 +305,15 @@ pub async fn reply(
             slotline_domain::limits::check("answer", "values", v)?;
         }
         let (account_id, c, bot, website) = held(&state, &token).await?;
-        let (_, shown) = chat::reply(&state, &account_id, c, &bot, &website, &body.values).await?;
+        let (_, shown) = services::conversations::reply(
+            state.ctx(),
+            &account_id,
+            c,
+            &bot,
+            &website,
+            &body.values,
+        )
+        .await?;
         Ok::<_, AppError>(shown_json(&shown))
     }
     .await;
@@ -319,7 +334,7 @@ async fn schedule_target(
         .step
         .as_deref()
         .and_then(|s| bot.flow.step(s))
-        .ok_or_else(chat::not_open)?;
+        .ok_or_else(services::conversations::not_open)?;
     let StepKind::Schedule { booking_calendar } = &step.kind else {
         return Err(AppError::invalid("This step does not book a time.", "step"));
     };
@@ -390,10 +405,10 @@ pub async fn book(
     let result = async {
         let (account_id, c, bot, website) = held(&state, &token).await?;
         if c.status != "started" {
-            return Err(chat::not_open());
+            return Err(services::conversations::not_open());
         }
         let target = schedule_target(&state, &account_id, &c, &bot).await?;
-        let form = chat::booking_form(&c, &bot.flow)
+        let form = services::conversations::booking_form(&c, &bot.flow)
             .ok_or_else(|| AppError::invalid("Tell us your email first: this bot books only for a known visitor.", "step"))?;
         let zone = if slotline_domain::timezone::is_valid(&body.time_zone) { body.time_zone.clone() } else { "UTC".into() };
         let request = scheduler::Request {
@@ -408,10 +423,10 @@ pub async fn book(
             one_time_link: None,
             conversation_id: Some(c.id.clone()),
         };
-        let booking = scheduler::book(&state.db, &state.base_url, &account_id, &target, request, state.now()).await?;
+        let booking = scheduler::book(state.ctx(), &account_id, &target, request).await?;
         // The conversation as it is now (it has the booking), answered with the booking.
-        let (_, fresh) = conversations::by_token(&state.db, &token).await?.ok_or_else(chat::not_open)?;
-        let (_, shown) = chat::reply(&state, &account_id, fresh, &bot, &website, std::slice::from_ref(&booking.id)).await?;
+        let (_, fresh) = conversations::by_token(&state.db, &token).await?.ok_or_else(services::conversations::not_open)?;
+        let (_, shown) = services::conversations::reply(state.ctx(), &account_id, fresh, &bot, &website, std::slice::from_ref(&booking.id)).await?;
         let mut v = shown_json(&shown);
         v["booking"] = json!({"id": booking.id, "starting_time": format_millis(booking.start_time), "status": booking.status.as_str(),
                               "manage_url": format!("{}/b/{}", state.base_url, booking.token)});

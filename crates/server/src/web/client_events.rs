@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 use slotline_domain::{prefill::UTM_KEYS, settings::Question, time::format_millis};
 
-use crate::{booking_view, store::bookings::Booking};
+use crate::{store::bookings::Booking, views};
 
 /// The booking calendar as the embed events name it.
 pub struct CalendarInfo<'a> {
@@ -95,8 +95,8 @@ fn utm<'a>(b: &'a Booking, tag: &str) -> Option<&'a str> {
 /// OnceHub documents now) and nested (`utm_params`, as it documented before), and the form's
 /// answers — name and email included — as `custom_fields`.
 pub fn booking_scheduled(base_url: &str, b: &Booking, host_emails: &[String]) -> Value {
-    let base = booking_view::base(base_url, b, host_emails);
-    let links = booking_view::links(base_url, b);
+    let base = views::booking::base(base_url, b, host_emails);
+    let links = views::booking::links(base_url, b);
     let mut p = Map::new();
     for k in [
         "id",
@@ -152,7 +152,7 @@ pub fn so_after_confirmation(
     page_zone: &str,
     event_type_name: &str,
 ) -> Value {
-    let links = booking_view::links(base_url, b);
+    let links = views::booking::links(base_url, b);
     let form = &b.form_submission;
     json!({
         "errorStatus": 0,

@@ -6,17 +6,16 @@ use std::{fmt::Write, sync::OnceLock};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
-use crate::api::openapi;
-
-/// The reference, with the security headers of every page (it may not be framed).
-pub async fn page() -> Response {
+/// The reference to `document` (the OpenAPI JSON, the same every call), with the security
+/// headers of every page (it may not be framed).
+pub fn page(document: &'static str) -> Response {
     static PAGE: OnceLock<String> = OnceLock::new();
     let page: &'static str = PAGE.get_or_init(|| {
-        let doc: Value = serde_json::from_str(openapi::document()).unwrap_or_default();
+        let doc: Value = serde_json::from_str(document).unwrap_or_default();
         render(&doc)
     });
     let mut res = Html(page).into_response();
-    super::layout::secure(res.headers_mut(), "'none'");
+    crate::http::layout::secure(res.headers_mut(), "'none'");
     res
 }
 

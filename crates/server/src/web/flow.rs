@@ -12,13 +12,12 @@ use slotline_domain::{
 
 use super::{
     client_events::{self, CalendarInfo},
-    layout::{self, FrameData},
     query::Query,
 };
 use crate::{
-    app::SharedState,
-    error::AppError,
-    scheduler::Target,
+    http::layout::{self, FrameData},
+    services::scheduler::Target,
+    state::SharedState,
     store::{
         booking_calendars::{self, BookingCalendar},
         booking_pages::{self, BookingPage},
@@ -68,7 +67,8 @@ pub fn not_found() -> Response {
     )
 }
 
-pub fn internal(e: AppError) -> Response {
+/// The page for a failure the guest cannot fix (the error is logged, not shown).
+pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "public page failed");
     layout::message(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -255,7 +255,7 @@ async fn host_name(
     state: &SharedState,
     account_id: &str,
     host_id: &str,
-) -> crate::error::AppResult<String> {
+) -> crate::http::error::AppResult<String> {
     if host_id.starts_with("TM-") {
         return Ok(crate::store::teams::get(&state.db, account_id, host_id)
             .await?

@@ -10,8 +10,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::{
-    app::SharedState,
-    error::AppResult,
+    http::error::AppResult,
+    state::SharedState,
     store::{form_tokens, instance},
 };
 

@@ -22,34 +22,27 @@ use super::{
     client_events,
     flow::{self, Place},
     guard,
-    layout::{self, FrameData},
     query::Query,
     times::{free_week, week_view, when},
 };
 use crate::{
-    app::SharedState,
-    booking_view,
-    error::AppError,
-    scheduler::{self, Refused, Target},
+    http::error::AppError,
+    http::layout::{self, FrameData},
+    services::scheduler::{self, Refused, Target},
+    state::SharedState,
     store::{
         booking_calendars, booking_pages,
         bookings::{self, Booking},
         event_types, users,
     },
+    views,
 };
 
 /// The confirmation's events and redirect fire only this soon after booking (a bookmark of the
 /// confirmation page does not fire them again days later).
 const FRESH_MS: i64 = 10 * 60_000;
 
-fn internal(e: AppError) -> Response {
-    tracing::error!(error = %e, "booking page failed");
-    layout::message(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again in a moment.",
-    )
-}
+use super::flow::internal;
 
 fn gone() -> Response {
     layout::message(
@@ -282,7 +275,7 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
         Err(r) => return r,
     };
     let b = &h.booking;
-    let links = booking_view::links(&state.base_url, b);
+    let links = views::booking::links(&state.base_url, b);
     let location = b
         .location
         .as_ref()
@@ -423,13 +416,11 @@ pub async fn cancel(
     let b = &h.booking;
     let action = Action::Cancel(Actor::Customer);
     match scheduler::change(
-        &state.db,
-        &state.base_url,
+        state.ctx(),
         &h.account_id,
         b,
         action,
         Some((reason, Actor::Customer)),
-        state.now(),
     )
     .await
     {
@@ -611,18 +602,7 @@ pub async fn reschedule(
         .chars()
         .take(2000)
         .collect::<String>();
-    match scheduler::reschedule(
-        &state.db,
-        &state.base_url,
-        &h.account_id,
-        b,
-        &target,
-        request,
-        reason,
-        state.now(),
-    )
-    .await
-    {
+    match scheduler::reschedule(state.ctx(), &h.account_id, b, &target, request, reason).await {
         Ok(new) => Redirect::to(
             &Query::default()
                 .with("sl.moved", Some("1"))

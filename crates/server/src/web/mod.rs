@@ -9,18 +9,16 @@ pub mod client_events;
 pub mod docs;
 pub mod flow;
 pub mod guard;
-pub mod layout;
 pub mod manage;
 pub mod query;
 pub mod times;
 
 use axum::{response::Redirect, routing::get, Router};
 
-use crate::app::SharedState;
+use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/docs", get(docs::page))
         .route("/", get(|| async { Redirect::temporary("/docs") }))
         .route("/embed.js", get(assets::embed_js))
         .route("/assets/frame.js", get(assets::frame_js))

@@ -5,9 +5,9 @@ use maud::{html, Markup};
 
 use super::query::Query;
 use crate::{
-    app::SharedState,
-    error::AppResult,
-    scheduler::{self, Target},
+    http::error::AppResult,
+    services::scheduler::{self, Target},
+    state::SharedState,
 };
 
 /// Days shown at once.

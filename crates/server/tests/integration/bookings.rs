@@ -610,8 +610,12 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
     )
     .await
     .unwrap_err();
+    assert!(
+        matches!(err, slotline::store::StoreError::Overlap),
+        "the store names the overlap: {err:?}"
+    );
     assert_eq!(
-        err.body().message,
+        slotline::http::error::AppError::from(err).body().message,
         "The selected start time is not available."
     );
     store::create(
@@ -850,7 +854,12 @@ async fn completion_then_no_show(app: &TestApp) {
         b["id"].as_str().unwrap().to_string(),
     );
     let sweep = || async {
-        slotline::scheduler::complete_due(&app.db, &app.base, app.clock.now_ms())
+        let ctx = slotline::services::Ctx {
+            db: &app.db,
+            clock: &app.clock,
+            base_url: &app.base,
+        };
+        slotline::services::scheduler::complete_due(ctx)
             .await
             .unwrap()
     };

@@ -14,9 +14,10 @@ use rand::Rng;
 use reqwest::{Client, Method, Response};
 use serde_json::Value;
 use slotline::{
-    app::{self, AppState},
+    app,
     clock::ManualClock,
     config::ServeConfig,
+    state::AppState,
     store::{accounts, keys, Db},
 };
 

@@ -11,15 +11,15 @@ use slotline_domain::{
 };
 
 use crate::{
-    app::SharedState,
-    conversation_view,
-    error::{AppError, AppResult},
+    http::error::{AppError, AppResult},
+    services::Ctx,
     store::{
         chatbots::{self, Audience, Bot, Website},
         conversations::{self, ContactFields, Conversation},
         outbox::NewEvent,
         users, Arg,
     },
+    views,
 };
 
 /// The steps shown after a move: messages, then the step that waits for the visitor (if any).
@@ -59,7 +59,7 @@ fn token() -> String {
 /// The event of `kind` about `c`, its data the conversation with contact, owner, bot and
 /// website expanded, exactly as it will be delivered.
 async fn event(
-    state: &SharedState,
+    ctx: Ctx<'_>,
     account_id: &str,
     c: &Conversation,
     bot: &Bot,
@@ -68,23 +68,27 @@ async fn event(
 ) -> AppResult<NewEvent> {
     let mut expanded = Map::new();
     let contact = match &c.contact_id {
-        Some(id) => Some(crate::contact_view::json(&state.db, account_id, id).await?),
+        Some(id) => Some(
+            crate::views::contact::json(ctx.db, account_id, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("contact", id))?,
+        ),
         None => None,
     };
     expanded.insert("contact".into(), contact.unwrap_or(Value::Null));
-    if let Some(u) = users::get(&state.db, account_id, &c.owner_id).await? {
+    if let Some(u) = users::get(ctx.db, account_id, &c.owner_id).await? {
         expanded.insert("owner".into(), json!({"id": u.id, "object": "user", "first_name": u.first_name, "last_name": u.last_name, "email": u.email, "status": u.status}));
     }
-    expanded.insert("bot".into(), conversation_view::bot_json(bot));
-    expanded.insert("website".into(), conversation_view::website_json(website));
+    expanded.insert("bot".into(), views::conversation::bot_json(bot));
+    expanded.insert("website".into(), views::conversation::website_json(website));
     let id = new_id(IdKind::Event);
-    let now = state.now();
+    let now = ctx.now();
     Ok(NewEvent {
-        payload: crate::booking_view::envelope(
+        payload: crate::views::event::envelope(
             &id,
             kind,
             now,
-            conversation_view::rest(c, &expanded),
+            views::conversation::rest(c, &expanded),
         ),
         id,
         event_type: kind,
@@ -107,7 +111,7 @@ pub struct Opening {
 /// by the visitor. A conversation the same visitor had with another bot is closed
 /// (`conversation.closed`).
 pub async fn open(
-    state: &SharedState,
+    ctx: Ctx<'_>,
     account_id: &str,
     website: &Website,
     bot: &Bot,
@@ -115,15 +119,15 @@ pub async fn open(
     how: Opening,
 ) -> AppResult<(Conversation, Shown)> {
     if let Some(prev) = how.previous_token.as_deref() {
-        if let Some((acc, old)) = conversations::by_token(&state.db, prev).await? {
+        if let Some((acc, old)) = conversations::by_token(ctx.db, prev).await? {
             if acc == account_id && old.status == "started" && old.bot_id != bot.id {
-                if let Some(old_bot) = chatbots::bot_of(&state.db, account_id, &old.bot_id).await? {
-                    close(state, account_id, old, &old_bot, website).await?;
+                if let Some(old_bot) = chatbots::bot_of(ctx.db, account_id, &old.bot_id).await? {
+                    close(ctx, account_id, old, &old_bot, website).await?;
                 }
             }
         }
     }
-    let now = state.now();
+    let now = ctx.now();
     let (steps, waiting) = advance(&bot.flow, Next::Step(bot.flow.first().id.clone()));
     let c = Conversation {
         id: new_id(IdKind::Conversation),
@@ -152,7 +156,7 @@ pub async fn open(
     let reached_out = if c.initiated_by == "bot" {
         Some(
             event(
-                state,
+                ctx,
                 account_id,
                 &c,
                 bot,
@@ -164,7 +168,7 @@ pub async fn open(
     } else {
         None
     };
-    conversations::create(&state.db, account_id, &c, reached_out.as_ref()).await?;
+    conversations::create(ctx.db, account_id, &c, reached_out.as_ref()).await?;
     Ok((
         c,
         Shown {
@@ -175,7 +179,7 @@ pub async fn open(
 }
 
 async fn close(
-    state: &SharedState,
+    ctx: Ctx<'_>,
     account_id: &str,
     mut c: Conversation,
     bot: &Bot,
@@ -184,9 +188,9 @@ async fn close(
     let expected = c.last_updated_time;
     c.status = "closed".into();
     c.step = None;
-    c.last_updated_time = state.now().max(expected + 1);
-    let e = event(state, account_id, &c, bot, website, "conversation.closed").await?;
-    conversations::save(&state.db, account_id, &c, expected, &[e]).await?;
+    c.last_updated_time = ctx.now().max(expected + 1);
+    let e = event(ctx, account_id, &c, bot, website, "conversation.closed").await?;
+    conversations::save(ctx.db, account_id, &c, expected, &[e]).await?;
     Ok(())
 }
 
@@ -273,7 +277,7 @@ pub fn not_open() -> AppError {
 /// Takes the visitor's reply to the step the conversation waits at (`values`: one, or several
 /// for a multiple choice; none to move past a message), and moves the flow on.
 pub async fn reply(
-    state: &SharedState,
+    ctx: Ctx<'_>,
     account_id: &str,
     c: Conversation,
     bot: &Bot,
@@ -292,7 +296,7 @@ pub async fn reply(
     }
     let (kept, next) = bot.flow.answer(&step_id, values)?;
     let mut after = c.clone();
-    let now = state.now().max(c.last_updated_time + 1);
+    let now = ctx.now().max(c.last_updated_time + 1);
     after.answers.push(json!({
         "id": new_id(IdKind::Interaction),
         "internal_label": step.internal_label,
@@ -312,7 +316,7 @@ pub async fn reply(
     }
     if let Some(fields) = contact_fields(&bot.flow, &answered(&after)) {
         after.contact_id =
-            Some(conversations::link_contact(&state.db, account_id, &after, &fields, now).await?);
+            Some(conversations::link_contact(ctx.db, account_id, &after, &fields, now).await?);
     }
     let mut events = Vec::new();
     if first {
@@ -320,7 +324,7 @@ pub async fn reply(
         started.status = "started".into();
         events.push(
             event(
-                state,
+                ctx,
                 account_id,
                 &started,
                 bot,
@@ -331,19 +335,9 @@ pub async fn reply(
         );
     }
     if waiting.is_none() {
-        events.push(
-            event(
-                state,
-                account_id,
-                &after,
-                bot,
-                website,
-                "conversation.closed",
-            )
-            .await?,
-        );
+        events.push(event(ctx, account_id, &after, bot, website, "conversation.closed").await?);
     }
-    if !conversations::save(&state.db, account_id, &after, c.last_updated_time, &events).await? {
+    if !conversations::save(ctx.db, account_id, &after, c.last_updated_time, &events).await? {
         return Err(AppError::conflict(
             "This conversation changed meanwhile. Please try again.",
             "conversation",
@@ -388,29 +382,29 @@ pub fn booking_form(c: &Conversation, flow: &Flow) -> Option<Value> {
 
 /// Marks every conversation whose visitor has been silent for `idle_ms` as abandoned
 /// (`conversation.abandoned`). Returns how many.
-pub async fn abandon_idle(state: &SharedState, idle_ms: i64) -> AppResult<usize> {
+pub async fn abandon_idle(ctx: Ctx<'_>, idle_ms: i64) -> AppResult<usize> {
     let mut done = 0;
     loop {
-        let idle = conversations::idle(&state.db, state.now() - idle_ms, 100).await?;
+        let idle = conversations::idle(ctx.db, ctx.now() - idle_ms, 100).await?;
         let n = idle.len();
         for (account_id, c) in idle {
             let (Some(bot), Some(website)) = (
-                chatbots::bot_of(&state.db, &account_id, &c.bot_id).await?,
-                chatbots::website_of(&state.db, &account_id, &c.website_id).await?,
+                chatbots::bot_of(ctx.db, &account_id, &c.bot_id).await?,
+                chatbots::website_of(ctx.db, &account_id, &c.website_id).await?,
             ) else {
                 continue;
             };
             let mut after = c.clone();
             after.status = "abandoned".into();
             after.step = None;
-            after.last_updated_time = state.now().max(c.last_updated_time + 1);
+            after.last_updated_time = ctx.now().max(c.last_updated_time + 1);
             // A webhook receiver hears of the end only of a conversation it heard begin (the
             // visitor answered, or the bot reached out); a chat opened and never used just ends.
             let heard = c.interacted || c.initiated_by == "bot";
             let events = if heard {
                 vec![
                     event(
-                        state,
+                        ctx,
                         &account_id,
                         &after,
                         &bot,
@@ -422,7 +416,7 @@ pub async fn abandon_idle(state: &SharedState, idle_ms: i64) -> AppResult<usize>
             } else {
                 vec![]
             };
-            if conversations::save(&state.db, &account_id, &after, c.last_updated_time, &events)
+            if conversations::save(ctx.db, &account_id, &after, c.last_updated_time, &events)
                 .await?
             {
                 done += 1;

@@ -9,9 +9,8 @@ use slotline_domain::time::format_millis;
 use utoipa::ToSchema;
 
 use crate::{
-    error::{AppError, AppResult},
-    store::{contacts, users, Db},
-    user_view::UserOut,
+    store::{contacts, users, Db, StoreResult},
+    views::user::UserOut,
 };
 
 /// A user id, or the user itself when expanded.
@@ -108,10 +107,10 @@ pub fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> Co
     }
 }
 
-/// A live contact as JSON (for expansion inside other objects).
-pub async fn json(db: &Db, account_id: &str, id: &str) -> AppResult<Value> {
-    let c = contacts::get(db, account_id, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("contact", id))?;
-    Ok(serde_json::to_value(render(c, &HashMap::new()))?)
+/// A contact as JSON (for expansion inside other objects), if the account has it.
+pub async fn json(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Value>> {
+    let Some(c) = contacts::get(db, account_id, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::to_value(render(c, &HashMap::new()))?))
 }

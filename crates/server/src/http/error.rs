@@ -9,6 +9,8 @@ use serde::Serialize;
 use slotline_domain::{Invalid, InvalidKind};
 use utoipa::ToSchema;
 
+use crate::store::{error::unique, StoreError};
+
 /// OnceHub's error body: `{type, message, param}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -157,11 +159,51 @@ impl AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.to_string())
+/// The store's failures in OnceHub's words.
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Database(e) => AppError::Internal(e.to_string()),
+            StoreError::Corrupt(what) => AppError::Internal(format!("stored data: {what}")),
+            StoreError::Overlap => AppError::NotAvailable,
+            StoreError::Unique { constraint, value } => match constraint {
+                unique::SLUG => AppError::conflict(format!("This URL is already in use: '{value}'"), "slug"),
+                unique::CUSTOM_FIELD_NAME => AppError::conflict(format!("Custom field already exists: '{value}'"), "name"),
+                unique::WEBHOOK_NAME => AppError::conflict(
+                    format!("A webhook subscription with this name already exists: '{value}'"),
+                    "name",
+                ),
+                // OnceHub answers a taken user email with 400, not 409.
+                unique::USER_EMAIL => AppError::invalid(format!("Email already exists: '{value}'"), "email"),
+                unique::CONTACT_EMAIL => AppError::conflict(format!("Contact already exists: '{value}'"), "email"),
+                unique::CONTACT_MOBILE_PHONE => {
+                    AppError::conflict(format!("Contact already exists: '{value}'"), "mobile_phone")
+                }
+                unique::ONE_TIME_LINK_USE => AppError::conflict("This one-time link has already been used.", "id"),
+                other => AppError::conflict(
+                    format!("Already exists: '{value}'"),
+                    other.rsplit('.').next().unwrap_or(other),
+                ),
+            },
+            StoreError::NoSuchTeams(ids) => {
+                let list = ids.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+                AppError::invalid(format!("Invalid team(s): {list}"), "teams")
+            }
+            StoreError::NoSuchCursor { what, id, before } => {
+                AppError::invalid(format!("No such {what}: '{id}'"), if before { "before" } else { "after" })
+            }
+            StoreError::TooManyUsers => AppError::Invalid(Invalid {
+                kind: InvalidKind::Unprocessable,
+                message: "You have reached the user limit for your current plan. To add more users, please upgrade your account.".into(),
+                param: None,
+            }),
+            StoreError::TooManyKeys { max } => {
+                AppError::conflict(format!("An account can have at most {max} active API keys."), "name")
+            }
+        }
     }
 }
+
 
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
@@ -190,7 +232,7 @@ pub type AppResult<T> = Result<T, AppError>;
 /// An error as a page for a browser on the public pages (`html`), as OnceHub's JSON otherwise.
 pub fn respond(html: bool, status: StatusCode, body: ErrorBody) -> Response {
     if html {
-        crate::web::layout::message(status, "Request refused", &body.message)
+        crate::http::layout::message(status, "Request refused", &body.message)
     } else {
         (status, Json(body)).into_response()
     }
@@ -202,7 +244,7 @@ pub fn respond(html: bool, status: StatusCode, body: ErrorBody) -> Response {
 /// pages.
 pub async fn one_shape(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let html =
-        !req.uri().path().starts_with("/v2") && crate::request_limits::wants_html(req.headers());
+        !req.uri().path().starts_with("/v2") && crate::http::limits::wants_html(req.headers());
     let read_only = req.method() == axum::http::Method::GET;
     let res = next.run(req).await;
     let status = res.status();

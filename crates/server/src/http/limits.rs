@@ -9,14 +9,15 @@ use axum::{
     response::Response,
 };
 
-use crate::{app::SharedState, error::AppError};
+use crate::http::error::AppError;
 
 /// Longest path and query accepted, in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Largest header section accepted (names, values and separators), in bytes.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+/// `body_limit` is the largest request body accepted, in bytes.
+pub async fn check(State(body_limit): State<usize>, req: Request, next: Next) -> Response {
     let refuse = |error: AppError| refuse(req.uri().path(), req.headers(), error);
     let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI_BYTES {
@@ -39,11 +40,9 @@ pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > state.body_limit as u64) {
+    if declared.is_some_and(|n| n > body_limit as u64) {
         // The body is never read: the connection closes after this answer.
-        let mut res = refuse(AppError::PayloadTooLarge {
-            limit: state.body_limit,
-        });
+        let mut res = refuse(AppError::PayloadTooLarge { limit: body_limit });
         res.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return res;
@@ -54,7 +53,7 @@ pub async fn check(State(state): State<SharedState>, req: Request, next: Next) -
 /// The error as a page for a browser navigating to a public page, as JSON for the API and
 /// everyone else.
 pub fn refuse(path: &str, headers: &HeaderMap, error: AppError) -> Response {
-    crate::error::respond(
+    crate::http::error::respond(
         !path.starts_with("/v2") && wants_html(headers),
         error.status(),
         error.body(),

@@ -1,9 +1,8 @@
-//! Slotline's own OpenAPI document, generated from the handlers. Operations OnceHub does not
+//! Slotline's own OpenAPI document, assembled from the API's handlers and body types. Operations OnceHub does not
 //! publish carry `x-slotline-extension: true`.
 
 use std::sync::OnceLock;
 
-use axum::{http::header, response::IntoResponse};
 use utoipa::{
     openapi::{
         extensions::ExtensionsBuilder,
@@ -13,12 +12,12 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{
+use crate::api::{
     booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields,
     deliveries, event_types, events, list, master_pages, one_time_links, scheduling, teams,
     test_key, users, webhooks,
 };
-use crate::error::ErrorBody;
+use crate::http::error::ErrorBody;
 
 /// Operation ids that are Slotline extensions rather than OnceHub operations.
 pub const EXTENSIONS: &[&str] = &[
@@ -162,8 +161,4 @@ pub fn document() -> &'static str {
             .to_json()
             .expect("the OpenAPI document serializes")
     })
-}
-
-pub async fn serve() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], document())
 }

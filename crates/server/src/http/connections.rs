@@ -25,7 +25,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::error::{AppError, ErrorBody};
+use crate::http::error::{AppError, ErrorBody};
 
 /// How many connections a server keeps and how long it waits for a client.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub struct Limits {
 /// File descriptors kept back from the connection cap for the database, logs and webhooks.
 const RESERVED_FDS: u64 = 256;
 
-/// Largest request head hyper buffers. Below it, `request_limits` refuses long URLs and header
+/// Largest request head hyper buffers. Below it, `http::limits` refuses long URLs and header
 /// sections in OnceHub's error shape; above it hyper answers 431 itself.
 pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 
@@ -130,7 +130,7 @@ fn busy() -> Vec<u8> {
     format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nRequest-Id: {}\r\n\
          Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        crate::api::request_id::new_id(),
+        crate::http::request_id::new_id(),
         body.len()
     )
     .into_bytes()
@@ -160,11 +160,11 @@ fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
     }
     let error = match text.get(9..12)? {
         "414" => AppError::UriTooLong {
-            limit: crate::request_limits::MAX_URI_BYTES,
+            limit: crate::http::limits::MAX_URI_BYTES,
         }
         .body(),
         "431" => AppError::HeadersTooLarge {
-            limit: crate::request_limits::MAX_HEADER_BYTES,
+            limit: crate::http::limits::MAX_HEADER_BYTES,
         }
         .body(),
         "400" => ErrorBody {
@@ -179,7 +179,7 @@ fn shaped_replacement(head: &[u8]) -> Option<Vec<u8>> {
     Some(
         format!(
             "{status_line}\r\nContent-Type: application/json\r\nRequest-Id: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            crate::api::request_id::new_id(),
+            crate::http::request_id::new_id(),
             body.len()
         )
         .into_bytes(),

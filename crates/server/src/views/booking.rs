@@ -138,8 +138,3 @@ pub fn webhook_data(base_url: &str, b: &Booking, host_emails: &[String]) -> Valu
     m.insert("conversation".into(), Value::Null);
     Value::Object(m)
 }
-
-/// The event envelope, compact, exactly as it will be delivered.
-pub fn envelope(id: &str, event_type: &str, creation_time: i64, data: Value) -> String {
-    json!({"id": id, "object": "event", "creation_time": format_millis(creation_time), "type": event_type, "api_version": "v2", "data": data}).to_string()
-}

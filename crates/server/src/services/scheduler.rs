@@ -16,15 +16,16 @@ use slotline_domain::{
 use slotline_domain::settings::Settings;
 
 use crate::{
-    booking_view,
-    error::{AppError, AppResult},
+    http::error::{AppError, AppResult},
+    services::Ctx,
     store::{
         booking_calendars::BookingCalendar,
         booking_pages::{self, BookingPage},
         bookings::{self, Booking, GuestContact, HostTime, NewEvent},
         event_types::{self, EventType},
-        users, Db,
+        teams, users, Db,
     },
+    views,
 };
 
 const MINUTE: i64 = 60_000;
@@ -171,13 +172,7 @@ pub async fn members(
     except_booking: Option<&str>,
 ) -> AppResult<Vec<Member>> {
     let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
-        let rows = sqlx::query("SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq")
-            .bind(&cal.host_id)
-            .fetch_all(&mut *db.reader().await?)
-            .await?;
-        rows.iter()
-            .map(|r| sqlx::Row::try_get(r, 0))
-            .collect::<Result<_, _>>()?
+        teams::live_member_ids(db, &cal.host_id).await?
     } else {
         vec![cal.host_id.clone()]
     };
@@ -301,24 +296,24 @@ fn token() -> String {
 /// The event of a booking change; a booking made in a chatbot conversation carries it expanded,
 /// as OnceHub's booking webhooks do.
 async fn event_for(
-    db: &Db,
+    ctx: Ctx<'_>,
     account_id: &str,
-    base_url: &str,
     booking: &Booking,
     host_emails: &[String],
     event_type: Option<&'static str>,
     now: i64,
 ) -> AppResult<Option<NewEvent>> {
+    let (db, base_url) = (ctx.db, ctx.base_url);
     let Some(t) = event_type else { return Ok(None) };
-    let mut data = booking_view::webhook_data(base_url, booking, host_emails);
+    let mut data = views::booking::webhook_data(base_url, booking, host_emails);
     if let Some(cid) = &booking.conversation_id {
         if let Some(c) = crate::store::conversations::get(db, account_id, cid).await? {
-            data["conversation"] = crate::conversation_view::rest(&c, &serde_json::Map::new());
+            data["conversation"] = crate::views::conversation::rest(&c, &serde_json::Map::new());
         }
     }
     let id = new_id(IdKind::Event);
     Ok(Some(NewEvent {
-        payload: booking_view::envelope(&id, t, now, data),
+        payload: views::event::envelope(&id, t, now, data),
         id,
         event_type: t,
         creation_time: now,
@@ -329,17 +324,15 @@ async fn event_for(
 /// free member booked least recently; collective: every member), then writes the booking, its
 /// guest's contact and its event together. "Not available" when the time is gone.
 pub async fn book(
-    db: &Db,
-    base_url: &str,
+    ctx: Ctx<'_>,
     account_id: &str,
     cal: &Target,
     req: Request,
-    now: i64,
 ) -> AppResult<Booking> {
-    match place(db, base_url, account_id, cal, req, now, None).await {
+    match place(ctx, account_id, cal, req, ctx.now(), None).await {
         Ok(b) => Ok(b),
         Err(Refused::Failed(e)) => Err(e),
-        Err(Refused::NotAllowed) => Err(bookings::not_available()),
+        Err(Refused::NotAllowed) => Err(AppError::NotAvailable),
     }
 }
 
@@ -348,32 +341,31 @@ pub async fn book(
 /// `old` is live, or after the user asked the guest to reschedule it.
 #[allow(clippy::too_many_arguments)]
 pub async fn reschedule(
-    db: &Db,
-    base_url: &str,
+    ctx: Ctx<'_>,
     account_id: &str,
     old: &Booking,
     cal: &Target,
     req: Request,
     reason: String,
-    now: i64,
 ) -> Result<Booking, Refused> {
+    let db = ctx.db;
     let asked_to = old.status == lifecycle::Status::Canceled
         && bookings::has_event(db, &old.id, "booking.canceled_reschedule_requested").await?;
     if !asked_to {
         lifecycle::apply(Some(old.status), Action::RescheduleAway)?;
     }
-    place(db, base_url, account_id, cal, req, now, Some((old, reason))).await
+    place(ctx, account_id, cal, req, ctx.now(), Some((old, reason))).await
 }
 
 async fn place(
-    db: &Db,
-    base_url: &str,
+    ctx: Ctx<'_>,
     account_id: &str,
     cal: &Target,
     req: Request,
     now: i64,
     old: Option<(&Booking, String)>,
 ) -> Result<Booking, Refused> {
+    let db = ctx.db;
     let window = Interval {
         start: req.start,
         end: req.start + 1,
@@ -487,16 +479,7 @@ async fn place(
         })
         .collect();
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
-    let event = event_for(
-        db,
-        account_id,
-        base_url,
-        &booking,
-        &emails,
-        transition.event,
-        now,
-    )
-    .await?;
+    let event = event_for(ctx, account_id, &booking, &emails, transition.event, now).await?;
     match old {
         None => {
             bookings::create(
@@ -542,11 +525,17 @@ async fn place(
 pub enum Refused {
     /// The booking's status does not allow the action (or it changed meanwhile).
     NotAllowed,
-    Failed(crate::error::AppError),
+    Failed(crate::http::error::AppError),
 }
 
-impl From<crate::error::AppError> for Refused {
-    fn from(e: crate::error::AppError) -> Self {
+impl From<crate::store::StoreError> for Refused {
+    fn from(e: crate::store::StoreError) -> Self {
+        Refused::Failed(e.into())
+    }
+}
+
+impl From<crate::http::error::AppError> for Refused {
+    fn from(e: crate::http::error::AppError) -> Self {
         Refused::Failed(e)
     }
 }
@@ -560,14 +549,13 @@ impl From<NotAllowed> for Refused {
 /// Applies a lifecycle action to a booking; `reason` records `cancel_reschedule_information`.
 /// The status change and its event are written in one transaction.
 pub async fn change(
-    db: &Db,
-    base_url: &str,
+    ctx: Ctx<'_>,
     account_id: &str,
     b: &Booking,
     action: Action,
     reason: Option<(String, Actor)>,
-    now: i64,
 ) -> Result<Booking, Refused> {
+    let (db, now) = (ctx.db, ctx.now());
     let transition = lifecycle::apply(Some(b.status), action)?;
     let cancel_info = reason.map(
         |(r, actor)| json!({"reason": r, "actioned_by": actor.as_str(), "user_id": b.owner_id}),
@@ -584,16 +572,7 @@ pub async fn change(
         .iter()
         .filter_map(|h| found.get(h).map(|u| u.email.clone()))
         .collect();
-    let event = event_for(
-        db,
-        account_id,
-        base_url,
-        &after,
-        &emails,
-        transition.event,
-        now,
-    )
-    .await?;
+    let event = event_for(ctx, account_id, &after, &emails, transition.event, now).await?;
     if !bookings::transition(
         db,
         account_id,
@@ -616,11 +595,17 @@ pub async fn change(
 pub enum ReassignRefused {
     Status,
     SameHost,
-    Failed(crate::error::AppError),
+    Failed(crate::http::error::AppError),
 }
 
-impl From<crate::error::AppError> for ReassignRefused {
-    fn from(e: crate::error::AppError) -> Self {
+impl From<crate::store::StoreError> for ReassignRefused {
+    fn from(e: crate::store::StoreError) -> Self {
+        ReassignRefused::Failed(e.into())
+    }
+}
+
+impl From<crate::http::error::AppError> for ReassignRefused {
+    fn from(e: crate::http::error::AppError) -> Self {
         ReassignRefused::Failed(e)
     }
 }
@@ -628,14 +613,13 @@ impl From<crate::error::AppError> for ReassignRefused {
 /// Gives a booking to `new_host` (a live user of the account, checked by the caller), keeping
 /// its time and buffers; the new host must be free then. Writes `booking.reassigned`.
 pub async fn reassign(
-    db: &Db,
-    base_url: &str,
+    ctx: Ctx<'_>,
     account_id: &str,
     b: &Booking,
     new_host: &users::User,
     location: Option<Value>,
-    now: i64,
 ) -> Result<Booking, ReassignRefused> {
+    let (db, now) = (ctx.db, ctx.now());
     let transition =
         lifecycle::apply(Some(b.status), Action::Reassign).map_err(|_| ReassignRefused::Status)?;
     let old_host = b
@@ -677,16 +661,7 @@ pub async fn reassign(
         .iter()
         .filter_map(|h| found.get(h).map(|u| u.email.clone()))
         .collect();
-    let event = event_for(
-        db,
-        account_id,
-        base_url,
-        &after,
-        &emails,
-        transition.event,
-        now,
-    )
-    .await?;
+    let event = event_for(ctx, account_id, &after, &emails, transition.event, now).await?;
     if !bookings::reassign(
         db,
         account_id,
@@ -708,16 +683,17 @@ pub async fn reassign(
 
 /// Marks every live booking whose end time has passed as completed (`booking.completed`), in
 /// batches. Returns how many it completed. A booking changed meanwhile is skipped.
-pub async fn complete_due(db: &Db, base_url: &str, now: i64) -> AppResult<usize> {
+pub async fn complete_due(ctx: Ctx<'_>) -> AppResult<usize> {
+    let db = ctx.db;
     let mut done = 0;
     loop {
-        let due = bookings::due_for_completion(db, now, 100).await?;
+        let due = bookings::due_for_completion(db, ctx.now(), 100).await?;
         if due.is_empty() {
             return Ok(done);
         }
         let batch = due.len();
         for (account_id, b) in due {
-            match change(db, base_url, &account_id, &b, Action::Complete, None, now).await {
+            match change(ctx, &account_id, &b, Action::Complete, None).await {
                 Ok(_) => done += 1,
                 Err(Refused::NotAllowed) => {}
                 Err(Refused::Failed(e)) => return Err(e),
@@ -731,13 +707,8 @@ pub async fn complete_due(db: &Db, base_url: &str, now: i64) -> AppResult<usize>
 
 /// The user accepts a requested booking: `booking.scheduled`, or for a requested reschedule
 /// `booking.rescheduled` / `booking.canceled_then_rescheduled` by whether the host stayed.
-pub async fn approve(
-    db: &Db,
-    base_url: &str,
-    account_id: &str,
-    b: &Booking,
-    now: i64,
-) -> Result<Booking, Refused> {
+pub async fn approve(ctx: Ctx<'_>, account_id: &str, b: &Booking) -> Result<Booking, Refused> {
+    let db = ctx.db;
     let same_host = match &b.rescheduled_booking_id {
         None => None,
         Some(old_id) => {
@@ -750,15 +721,13 @@ pub async fn approve(
         }
     };
     change(
-        db,
-        base_url,
+        ctx,
         account_id,
         b,
         Action::Approve {
             reschedule_of_same_host: same_host,
         },
         None,
-        now,
     )
     .await
 }

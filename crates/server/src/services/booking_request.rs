@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 use slotline_domain::{email, limits, phone, settings::Settings, time::parse_instant, timezone};
 
 use crate::{
-    error::{AppError, AppResult},
-    scheduler::Request,
+    http::error::{AppError, AppResult},
+    services::scheduler::Request,
 };
 
 /// What a guest sent, before checking.

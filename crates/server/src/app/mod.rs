@@ -1,0 +1,93 @@
+//! The application assembled: the router (API, pages, the layers every request passes), the
+//! OpenAPI document, and the server with its sweeper and delivery worker.
+
+mod openapi;
+mod router;
+
+use std::sync::Arc;
+
+pub use openapi::{document as openapi_document, EXTENSIONS};
+pub use router::router;
+
+use crate::{
+    config::Role,
+    state::{AppState, SharedState},
+};
+
+/// Serves until the process is stopped, with the background sweeper that completes bookings.
+/// The database must already be migrated.
+/// With `--role worker` the listener is not used; with `--role api` no webhooks are sent.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let state = Arc::new(state);
+    let sweeper = tokio::spawn(sweep(state.clone()));
+    let worker = (state.role != Role::Api).then(|| {
+        tokio::spawn(crate::delivery::run(
+            state.db.clone(),
+            state.clock.clone(),
+            state.worker.clone(),
+        ))
+    });
+    let served = if state.role == Role::Worker {
+        drop(listener);
+        shutdown_signal().await;
+        Ok(())
+    } else {
+        let limits = state.connections.clone();
+        crate::http::connections::serve(listener, router(state), limits, shutdown_signal()).await
+    };
+    sweeper.abort();
+    if let Some(w) = worker {
+        w.abort();
+    }
+    served
+}
+
+async fn sweep(state: SharedState) {
+    let mut tick = tokio::time::interval(state.sweep_every);
+    loop {
+        tick.tick().await;
+        match crate::services::scheduler::complete_due(state.ctx()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(completed = n, "bookings completed"),
+            Err(e) => tracing::warn!(error = %e, "completing bookings failed; will retry"),
+        }
+        match crate::services::conversations::abandon_idle(state.ctx(), state.conversation_idle_ms)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(abandoned = n, "conversations abandoned"),
+            Err(e) => tracing::warn!(error = %e, "abandoning conversations failed; will retry"),
+        }
+        if let Err(e) = crate::store::one_time_links::purge_expired(&state.db, state.now()).await {
+            tracing::warn!(error = %e, "purging expired one-time links failed; will retry");
+        }
+        if let Err(e) = crate::store::form_tokens::purge_expired(&state.db, state.now()).await {
+            tracing::warn!(error = %e, "purging used form tokens failed; will retry");
+        }
+        // Forget the rate-limit state of accounts that have been quiet long enough to be full.
+        if let Some(limiter) = &state.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        if let Some(limiter) = &state.post_limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

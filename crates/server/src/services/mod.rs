@@ -1,0 +1,25 @@
+//! What a request does beyond reading and writing one row: scheduling (availability, booking,
+//! rescheduling, the lifecycle), chatbot conversations, and checking a guest's booking request.
+//! A service takes a small [`Ctx`] (database, clock, public URL), never the app state, so that
+//! the API, the public pages, the sweeper and tests call it the same way.
+
+pub mod booking_request;
+pub mod conversations;
+pub mod scheduler;
+
+use crate::{clock::Clock, store::Db};
+
+/// What a service may use. Borrowed from the app state (`AppState::ctx`) for one call.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub db: &'a Db,
+    pub clock: &'a dyn Clock,
+    /// Public base URL, no trailing slash (links in events and pages).
+    pub base_url: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

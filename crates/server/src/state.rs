@@ -1,0 +1,81 @@
+//! The state every handler shares: the database, the clock, limits and settings read once at
+//! start. Services get a borrowed [`Ctx`] of it, never the whole.
+
+use std::{num::NonZeroU32, sync::Arc};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::{
+    clock::{Clock, SystemClock},
+    config::ServeConfig,
+    services::Ctx,
+    store::Db,
+};
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    /// Public base URL, no trailing slash.
+    pub base_url: String,
+    pub limiter: Option<DefaultKeyedRateLimiter<String>>,
+    /// Public booking posts per client address (see `web::guard`).
+    pub post_limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Signs the public pages' forms; read from the database at first use.
+    pub form_key: tokio::sync::OnceCell<Vec<u8>>,
+    pub body_limit: usize,
+    pub allow_http_webhooks: bool,
+    pub role: crate::config::Role,
+    pub worker: crate::delivery::WorkerConfig,
+    /// A chatbot conversation whose visitor is silent this long is abandoned.
+    pub conversation_idle_ms: i64,
+    /// How often the sweeper runs (tests shorten it).
+    pub sweep_every: std::time::Duration,
+    pub connections: crate::http::connections::Limits,
+}
+
+/// How often the sweeper completes bookings whose end has passed, abandons silent
+/// conversations and purges expired links.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, config: &ServeConfig) -> AppState {
+        AppState::with_clock(db, config, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(db: Db, config: &ServeConfig, clock: Arc<dyn Clock>) -> AppState {
+        let limiter =
+            NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
+        let post_limiter = NonZeroU32::new(config.booking_rate_limit)
+            .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        AppState {
+            db,
+            clock,
+            base_url: config.base_url(),
+            limiter,
+            post_limiter,
+            form_key: tokio::sync::OnceCell::new(),
+            body_limit: config.body_limit,
+            allow_http_webhooks: config.allow_http_webhooks,
+            role: config.role,
+            worker: config.worker(),
+            conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
+            sweep_every: SWEEP_EVERY,
+            connections: config.connection_limits(),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// What a service may use, for one call.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            db: &self.db,
+            clock: self.clock.as_ref(),
+            base_url: &self.base_url,
+        }
+    }
+}
