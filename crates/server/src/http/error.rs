@@ -204,7 +204,6 @@ impl From<StoreError> for AppError {
     }
 }
 
-
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         AppError::Internal(format!("stored JSON: {e}"))
