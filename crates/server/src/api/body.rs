@@ -1,13 +1,25 @@
-//! Request bodies: read as a JSON object, then taken field by field so that every mistake is
-//! reported with OnceHub's message and the name of the field at fault.
+//! Request bodies: read as a JSON object, then into a typed body ([`Body`]) or taken field by
+//! field ([`Fields`]), so that every mistake is reported with OnceHub's message and the name of
+//! the field at fault.
 
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
     http::{header, StatusCode},
 };
+use std::{
+    any::TypeId,
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, OnceLock, RwLock},
+};
+
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{Map, Value};
 use slotline_domain::limits;
+use utoipa::{
+    openapi::{RefOr, Schema},
+    ToSchema,
+};
 
 use crate::{
     http::error::{AppError, AppResult},
@@ -158,3 +170,176 @@ impl Fields {
         self.0.get(name)
     }
 }
+
+/// A request body read into `T`, its own OpenAPI schema: what `Fields` reads, then the fields
+/// `T`'s schema names checked against their length limits, then `T` deserialized. Every failure
+/// is OnceHub's `{type, message, param}` naming the field at fault:
+/// - a field `T` does not have: `T::UNSUPPORTED` (where OnceHub refuses them; else ignored);
+/// - a required field missing: `Required fields are missing.`;
+/// - a value of the wrong kind (null where a string is required, a number for a flag):
+///   `Invalid <field>: '<value>'`;
+/// - a value a field's own type refuses ([`refuse`]): that type's message.
+pub struct Body<T>(pub T);
+
+/// A request body type.
+pub trait Input: DeserializeOwned + ToSchema + 'static {
+    /// OnceHub's message for a field the body does not have, or `None` to ignore such fields
+    /// (OnceHub's operations whose schema admits them).
+    const UNSUPPORTED: Option<&'static str> = None;
+    /// OnceHub's message for a body with no field at all (PATCH), or `None` to accept it.
+    const EMPTY: Option<&'static str> = None;
+}
+
+impl<T: Input> FromRequest<SharedState> for Body<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
+        let Fields(map) = Fields::from_request(req, state).await?;
+        let known = known_fields::<T>();
+        if let Some(message) = T::UNSUPPORTED {
+            if let Some(k) = map.keys().find(|k| !known.contains(k.as_str())) {
+                return Err(AppError::invalid(message, k));
+            }
+        }
+        if let Some(message) = T::EMPTY {
+            if map.is_empty() {
+                return Err(AppError::invalid(message, "body"));
+            }
+        }
+        for (name, v) in map.iter().filter(|(k, _)| known.contains(k.as_str())) {
+            let texts: Vec<&str> = match v {
+                Value::String(s) => vec![s],
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            for s in texts {
+                limits::check(name, name, s)?;
+            }
+        }
+        let body = Value::Object(map);
+        serde_path_to_error::deserialize::<_, T>(&body)
+            .map(Body)
+            .map_err(|e| refusal(&body, e))
+    }
+}
+
+/// A type's own refusal of a value, worded for the client: the body extractor shows `message`
+/// as it is, naming the field (and putting its name for `{field}`). Use it from `Deserialize`
+/// implementations of field types.
+pub fn refuse<E: serde::de::Error>(message: impl std::fmt::Display) -> E {
+    E::custom(format_args!("{OWN}{message}"))
+}
+
+/// Marks a message written for the client (serde's own messages are not).
+const OWN: char = '\u{1}';
+
+fn refusal(body: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let field = e.path().iter().find_map(|s| match s {
+        serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+        _ => None,
+    });
+    let inner = e.into_inner().to_string();
+    let message = inner.split(" at line ").next().unwrap_or(&inner);
+    if let Some(own) = message.strip_prefix(OWN) {
+        let field = field.as_deref().unwrap_or("body");
+        return AppError::invalid(own.replace("{field}", field), field);
+    }
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return AppError::invalid("Required fields are missing.", missing);
+    }
+    match field {
+        Some(f) => invalid_value(&f, body.get(&f).unwrap_or(&Value::Null)),
+        None => AppError::invalid(
+            format!("The request body could not be read: {message}"),
+            "body",
+        ),
+    }
+}
+
+/// The property names of `T`'s schema, read once per type.
+fn known_fields<T: ToSchema + 'static>() -> Arc<BTreeSet<String>> {
+    static KNOWN: OnceLock<RwLock<HashMap<TypeId, Arc<BTreeSet<String>>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(k) = known
+        .read()
+        .ok()
+        .and_then(|m| m.get(&TypeId::of::<T>()).cloned())
+    {
+        return k;
+    }
+    let names: BTreeSet<String> = match T::schema() {
+        RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+        _ => BTreeSet::new(),
+    };
+    let names = Arc::new(names);
+    if let Ok(mut m) = known.write() {
+        m.insert(TypeId::of::<T>(), names.clone());
+    }
+    names
+}
+
+/// A PATCH field: absent (keep), null (clear) or a value. Use with `#[serde(default)]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Patch<T> {
+    /// The value, treating null as absent (fields that cannot be cleared but tolerate null).
+    pub fn value(self) -> Option<T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            None => Patch::Null,
+            Some(v) => Patch::Value(v),
+        })
+    }
+}
+
+/// A present field must not be null: for `Option<T>` fields whose OnceHub schema types a plain
+/// value (`#[serde(default, deserialize_with = "body::not_null")]`).
+pub fn not_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A patch field's schema is its value's, admitting null.
+impl<T: utoipa::PartialSchema> utoipa::PartialSchema for Patch<T> {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{Object, OneOfBuilder, SchemaType, Type};
+        match T::schema() {
+            RefOr::T(Schema::Object(mut o)) => {
+                if let SchemaType::Type(t) = o.schema_type {
+                    o.schema_type = SchemaType::Array(vec![t, Type::Null]);
+                }
+                RefOr::T(Schema::Object(o))
+            }
+            other => RefOr::T(Schema::OneOf(
+                OneOfBuilder::new()
+                    .item(other)
+                    .item(Object::with_type(Type::Null))
+                    .build(),
+            )),
+        }
+    }
+}
+
+impl<T: ToSchema> ToSchema for Patch<T> {}

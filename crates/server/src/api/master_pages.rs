@@ -6,20 +6,20 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use slotline_domain::slug;
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Input},
     list::{self, Params},
-    setup::{optional_text, required_text, slug_field},
+    values::{Label, Name, Slug},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{master_pages, Arg},
+    store::master_pages::{self, MasterPagePatch},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -62,24 +62,48 @@ pub fn out(base_url: &str, m: master_pages::MasterPage) -> MasterPageOut {
     }
 }
 
-/// Body of the master page extensions.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/master-pages` (an extension).
+#[derive(Deserialize, ToSchema)]
 pub struct MasterPageInput {
-    name: String,
-    /// Defaults to the name.
-    label: Option<String>,
-    /// The last part of the public URL; generated from the name when absent.
-    slug: Option<String>,
-    /// Defaults to true.
+    /// The page's name.
+    name: Name,
+    /// What guests see as the page's title; defaults to the name.
+    #[serde(default, deserialize_with = "not_null")]
+    label: Option<Label>,
+    /// The last part of the public URL (`/m/<slug>`); made from the name when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    /// Whether guests can book through the page; defaults to true.
+    #[serde(default)]
+    #[schema(example = true)]
     active: Option<bool>,
+}
+
+impl Input for MasterPageInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `PATCH /v2/master-pages/{id}`: the fields to change, at least one.
+#[derive(Deserialize, ToSchema)]
+pub struct MasterPageChange {
+    #[serde(default, deserialize_with = "not_null")]
+    name: Option<Name>,
+    #[serde(default, deserialize_with = "not_null")]
+    label: Option<Label>,
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    #[serde(default)]
+    active: Option<bool>,
+}
+
+impl Input for MasterPageChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("master page", id)
 }
-
-const FIELDS: [&str; 4] = ["name", "label", "slug", "active"];
 
 #[utoipa::path(get, path = "/v2/master-pages", operation_id = "list-all-master-pages", tag = "Master Pages",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
@@ -124,13 +148,14 @@ pub async fn get_master_page(
 pub async fn create_master_page(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<MasterPageInput>,
 ) -> AppResult<Json<MasterPageOut>> {
-    f.only(&FIELDS, "Unsupported fields")?;
-    let name = required_text(&f, "name")?;
-    let label = optional_text(&f, "label", 200)?.unwrap_or_else(|| name.clone());
-    let slug = slug_field(&f)?.unwrap_or_else(|| slug::from_name(&name));
-    let active = f.bool("active")?.unwrap_or(true);
+    let name = input.name.into_inner();
+    let label = input.label.map_or_else(|| name.clone(), Label::into_inner);
+    let slug = input
+        .slug
+        .map_or_else(|| slug::from_name(&name), Slug::into_inner);
+    let active = input.active.unwrap_or(true);
     let m = master_pages::create(
         &state.db,
         &p.account_id,
@@ -144,40 +169,26 @@ pub async fn create_master_page(
     Ok(Json(out(&state.base_url, m)))
 }
 
-#[utoipa::path(patch, path = "/v2/master-pages/{id}", operation_id = "update-a-master-page", tag = "Master Pages", request_body = MasterPageInput,
+#[utoipa::path(patch, path = "/v2/master-pages/{id}", operation_id = "update-a-master-page", tag = "Master Pages", request_body = MasterPageChange,
     params(("id" = String, Path)),
     responses((status = 200, body = MasterPageOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_master_page(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(change): Body<MasterPageChange>,
 ) -> AppResult<Json<MasterPageOut>> {
     master_pages::get(&state.db, &p.account_id, &id)
         .await?
         .filter(|m| !m.deleted)
         .ok_or_else(|| not_found(&id))?;
-    f.only(&FIELDS, "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    let mut cols = Vec::new();
-    if f.has("name") {
-        cols.push(("name", Arg::from(required_text(&f, "name")?)));
-    }
-    if let Some(l) = optional_text(&f, "label", 200)? {
-        cols.push(("label", Arg::from(l)));
-    }
-    if let Some(s) = slug_field(&f)? {
-        cols.push(("slug", Arg::from(s)));
-    }
-    if let Some(a) = f.bool("active")? {
-        cols.push(("active", Arg::from(a)));
-    }
-    if !master_pages::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
+    let patch = MasterPagePatch {
+        name: change.name.map(Name::into_inner),
+        label: change.label.map(Label::into_inner),
+        slug: change.slug.map(Slug::into_inner),
+        active: change.active,
+    };
+    if !master_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
         return Err(not_found(&id));
     }
     let m = master_pages::get(&state.db, &p.account_id, &id)

@@ -24,6 +24,7 @@ pub mod setup;
 pub mod teams;
 pub mod test_key;
 pub mod users;
+pub mod values;
 pub mod webhooks;
 
 use axum::{middleware, routing::get, Router};

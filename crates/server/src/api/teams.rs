@@ -6,13 +6,13 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use slotline_domain::id::IdKind;
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{Body, Input},
     list::{self, Params},
 };
 use crate::{
@@ -49,20 +49,24 @@ impl From<teams::Team> for TeamOut {
     }
 }
 
-/// Body of the team extensions.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of the team extensions (create and rename).
+#[derive(Deserialize, ToSchema)]
 pub struct TeamInput {
+    /// The team's name, 1 to 200 characters (surrounding spaces are dropped).
+    #[schema(example = "Sales")]
     name: String,
 }
 
-fn team_name(fields: &Fields) -> AppResult<String> {
-    fields.only(&["name"], "Unsupported fields")?;
-    match fields.str("name")? {
-        Some(n) if !n.trim().is_empty() && n.chars().count() <= 200 => Ok(n.trim().to_string()),
-        Some(n) => Err(AppError::invalid(format!("Invalid name: '{n}'"), "name")),
-        None => Err(AppError::invalid("Required fields are missing.", "name")),
+impl Input for TeamInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+fn team_name(input: TeamInput) -> AppResult<String> {
+    let n = input.name;
+    if n.trim().is_empty() || n.chars().count() > 200 {
+        return Err(AppError::invalid(format!("Invalid name: '{n}'"), "name"));
     }
+    Ok(n.trim().to_string())
 }
 
 #[utoipa::path(get, path = "/v2/teams", operation_id = "list-all-teams", tag = "Teams",
@@ -115,9 +119,9 @@ pub async fn get_team(
 pub async fn create_team(
     State(state): State<SharedState>,
     p: Principal,
-    fields: Fields,
+    Body(input): Body<TeamInput>,
 ) -> AppResult<Json<TeamOut>> {
-    let name = team_name(&fields)?;
+    let name = team_name(input)?;
     Ok(Json(
         teams::create(&state.db, &p.account_id, &name, state.now())
             .await?
@@ -131,13 +135,13 @@ pub async fn update_team(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    fields: Fields,
+    Body(input): Body<TeamInput>,
 ) -> AppResult<Json<TeamOut>> {
     teams::get(&state.db, &p.account_id, &id)
         .await?
         .filter(|t| !t.deleted)
         .ok_or_else(|| AppError::not_found("team", &id))?;
-    let name = team_name(&fields)?;
+    let name = team_name(input)?;
     if !teams::rename(&state.db, &p.account_id, &id, &name, state.now()).await? {
         return Err(AppError::not_found("team", &id));
     }

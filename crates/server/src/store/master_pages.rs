@@ -120,17 +120,33 @@ pub async fn list(
     ))
 }
 
+/// A change to a master page: each field given is set, the others kept.
+#[derive(Debug, Default)]
+pub struct MasterPagePatch {
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub slug: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Applies `patch`. False if there is no such live master page.
 pub async fn update(
     db: &Db,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
+    patch: MasterPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = columns
-        .iter()
-        .find(|(c, _)| *c == "slug")
-        .and_then(|(_, a)| a.as_str().map(str::to_string));
+    let slug = patch.slug.clone();
+    let columns: Vec<(&'static str, Arg)> = [
+        patch.name.map(|v| ("name", Arg::from(v))),
+        patch.label.map(|v| ("label", Arg::from(v))),
+        patch.slug.map(|v| ("slug", Arg::from(v))),
+        patch.active.map(|v| ("active", Arg::from(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     match super::update_columns(db, "master_pages", account_id, id, columns, now).await {
         Err(e) if is_unique_violation(&e) => Err(slug_taken(&slug.unwrap_or_default())),
         other => Ok(other?),

@@ -313,3 +313,80 @@ both_backends!(
     booking_calendars_for_users_and_teams,
     booking_calendars_for_users_and_teams
 );
+
+/// A typed body (`api::body::Body`) refuses each kind of mistake with OnceHub's message naming
+/// the field: unknown field, missing required field, null or wrong kind, a value its type
+/// refuses, a text over its limit, an empty change — and a good body is read whole.
+async fn typed_bodies_name_the_field_at_fault(app: &TestApp) {
+    let cases = [
+        (
+            json!({"name": "A", "colour": "red"}),
+            "Unsupported fields",
+            "colour",
+        ),
+        (
+            json!({"label": "x"}),
+            "Required fields are missing.",
+            "name",
+        ),
+        (json!({"name": null}), "Invalid name: 'null'", "name"),
+        (json!({"name": 7}), "Invalid name: '7'", "name"),
+        (json!({"name": "   "}), "Invalid name: '   '", "name"),
+        (
+            json!({"name": "A", "label": null}),
+            "Invalid label: 'null'",
+            "label",
+        ),
+        (
+            json!({"name": "A", "active": "yes"}),
+            "Invalid active: 'yes'",
+            "active",
+        ),
+        (
+            json!({"name": "A", "slug": "Bad Slug"}),
+            "Invalid slug: 'Bad Slug'. Use 3 to 64 lowercase letters, digits and hyphens.",
+            "slug",
+        ),
+    ];
+    for (body, message, param) in cases {
+        let got = app.post("/v2/master-pages", body.clone()).await;
+        assert_error(&got, 400, message, Some(param));
+    }
+    let long = "x".repeat(100_000);
+    let (s, e) = app.post("/v2/master-pages", json!({"name": long})).await;
+    assert_eq!((s, e["param"].as_str()), (400, Some("name")), "{e}");
+
+    let (s, mp) = app
+        .post(
+            "/v2/master-pages",
+            json!({"name": "  Typed  ", "slug": "typed-body", "active": null}),
+        )
+        .await;
+    assert_eq!(s, 200, "{mp}");
+    assert_eq!(
+        (&mp["name"], &mp["label"], &mp["active"]),
+        (&json!("Typed"), &json!("Typed"), &json!(true)),
+        "trimmed, label defaults to the name, null active is the default"
+    );
+    let path = format!("/v2/master-pages/{}", id(&mp));
+    let got = app.patch(&path, json!({})).await;
+    assert_error(
+        &got,
+        400,
+        "At least one field must be provided to update.",
+        Some("body"),
+    );
+    let got = app.patch(&path, json!({"nam": "x"})).await;
+    assert_error(&got, 400, "Unsupported field", Some("nam"));
+    let (s, mp) = app.patch(&path, json!({"label": "Renamed"})).await;
+    assert_eq!(
+        (s, &mp["name"], &mp["label"]),
+        (200, &json!("Typed"), &json!("Renamed")),
+        "absent fields are kept"
+    );
+}
+
+both_backends!(
+    typed_bodies_name_the_field_at_fault,
+    typed_bodies_name_the_field_at_fault
+);
