@@ -224,7 +224,8 @@ impl<T: Input> FromRequest<SharedState> for Body<T> {
 }
 
 /// A type's own refusal of a value, worded for the client: the body extractor shows `message`
-/// as it is, naming the field (and putting its name for `{field}`). Use it from `Deserialize`
+/// as it is, naming the field (and putting its name for `{field}`, and its name with spaces for
+/// underscores for `{label}`). Use it from `Deserialize`
 /// implementations of field types.
 pub fn refuse<E: serde::de::Error>(message: impl std::fmt::Display) -> E {
     E::custom(format_args!("{OWN}{message}"))
@@ -242,7 +243,10 @@ fn refusal(body: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> Ap
     let message = inner.split(" at line ").next().unwrap_or(&inner);
     if let Some(own) = message.strip_prefix(OWN) {
         let field = field.as_deref().unwrap_or("body");
-        return AppError::invalid(own.replace("{field}", field), field);
+        let message = own
+            .replace("{field}", field)
+            .replace("{label}", &field.replace('_', " "));
+        return AppError::invalid(message, field);
     }
     if let Some(missing) = message
         .strip_prefix("missing field `")
@@ -343,3 +347,39 @@ impl<T: utoipa::PartialSchema> utoipa::PartialSchema for Patch<T> {
 }
 
 impl<T: ToSchema> ToSchema for Patch<T> {}
+
+/// A required field for which null counts as missing (OnceHub's `Required fields are
+/// missing.` either way): `#[serde(deserialize_with = "body::required")]`.
+pub fn required<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d)?.ok_or_else(|| refuse("Required fields are missing."))
+}
+
+/// A list of strings; anything else is OnceHub's `Must be an array of strings.`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Strings(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(refuse("Must be an array of strings.")),
+                })
+                .collect::<Result<_, _>>()
+                .map(Strings),
+            _ => Err(refuse("Must be an array of strings.")),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for Strings {
+    fn schema() -> RefOr<Schema> {
+        Vec::<String>::schema()
+    }
+}
+
+impl ToSchema for Strings {}

@@ -7,21 +7,26 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use slotline_domain::id::IdKind;
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Fields, Input},
     list::{self, Params},
-    setup::{optional_text, required_text, settings_field, settings_out, slug_field, SettingsOut},
+    setup::{merge_settings, settings_out, SettingsOut},
+    values::{Label, Name, Slug},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{booking_calendars, teams, users, Arg},
+    store::{
+        booking_calendars::{self, BookingCalendarPatch},
+        teams, users,
+    },
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -78,34 +83,62 @@ pub fn to_json(base_url: &str, c: booking_calendars::BookingCalendar) -> serde_j
     serde_json::to_value(out(base_url, c)).unwrap_or_default()
 }
 
-/// Body of the booking calendar extensions.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/booking-calendars` (an extension).
+#[derive(Deserialize, ToSchema)]
 pub struct BookingCalendarInput {
     /// A user id, or a team id.
+    #[schema(example = "TM-3W4X5Y6Z7A")]
     host: String,
     /// For a team: `round_robin` (default: the available member booked least recently) or
     /// `collective` (all members must be free). A user's calendar is `single`.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "round_robin")]
     distribution: Option<String>,
-    name: String,
-    /// Defaults to the name.
-    subject: Option<String>,
-    slug: Option<String>,
-    /// Defaults to true.
+    name: Name,
+    /// The meeting's subject; defaults to the name.
+    #[serde(default, deserialize_with = "not_null")]
+    subject: Option<Label>,
+    /// The last part of the public URL (`/c/<slug>`); made from the name when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    /// Whether guests can book; defaults to true.
+    #[serde(default)]
     published: Option<bool>,
+    /// Scheduling settings, over the defaults; see `GET /v2/booking-calendars/{id}/settings`.
+    #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    settings: Option<serde_json::Value>,
+    settings: Option<Value>,
 }
 
-const FIELDS: [&str; 7] = [
-    "host",
-    "distribution",
-    "name",
-    "subject",
-    "slug",
-    "published",
-    "settings",
-];
+impl Input for BookingCalendarInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `PATCH /v2/booking-calendars/{id}`: the fields to change, at least one.
+#[derive(Deserialize, ToSchema)]
+pub struct BookingCalendarChange {
+    #[serde(default, deserialize_with = "not_null")]
+    host: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    distribution: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    name: Option<Name>,
+    #[serde(default, deserialize_with = "not_null")]
+    subject: Option<Label>,
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    #[serde(default)]
+    published: Option<bool>,
+    /// Settings applied over the calendar's current ones.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    settings: Option<Value>,
+}
+
+impl Input for BookingCalendarChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
+}
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("booking calendar", id)
@@ -206,23 +239,24 @@ pub async fn get_calendar(
 pub async fn create_calendar(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<BookingCalendarInput>,
 ) -> AppResult<Json<BookingCalendarOut>> {
-    f.only(&FIELDS, "Unsupported fields")?;
-    let host = f
-        .str("host")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "host"))?;
+    let host = input.host;
     let distribution =
-        host_and_distribution(&state, &p.account_id, &host, f.str("distribution")?).await?;
-    let name = required_text(&f, "name")?;
+        host_and_distribution(&state, &p.account_id, &host, input.distribution).await?;
+    let name = input.name.into_inner();
     let cal = booking_calendars::BookingCalendar {
         id: String::new(),
         host_id: host,
         distribution,
-        subject: optional_text(&f, "subject", 200)?.unwrap_or_else(|| name.clone()),
-        slug: slug_field(&f)?.unwrap_or_else(|| slug::from_name(&name)),
-        published: f.bool("published")?.unwrap_or(true),
-        settings: settings_field(&f, &Settings::default())?,
+        subject: input
+            .subject
+            .map_or_else(|| name.clone(), Label::into_inner),
+        slug: input
+            .slug
+            .map_or_else(|| slug::from_name(&name), Slug::into_inner),
+        published: input.published.unwrap_or(true),
+        settings: merge_settings(input.settings.as_ref(), &Settings::default())?,
         deleted: false,
         name,
     };
@@ -233,55 +267,39 @@ pub async fn create_calendar(
     )))
 }
 
-#[utoipa::path(patch, path = "/v2/booking-calendars/{id}", operation_id = "update-a-booking-calendar", tag = "Booking Calendars", request_body = BookingCalendarInput,
+#[utoipa::path(patch, path = "/v2/booking-calendars/{id}", operation_id = "update-a-booking-calendar", tag = "Booking Calendars", request_body = BookingCalendarChange,
     params(("id" = String, Path)),
     responses((status = 200, body = BookingCalendarOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_calendar(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(change): Body<BookingCalendarChange>,
 ) -> AppResult<Json<BookingCalendarOut>> {
     let current = live_calendar(&state, &p.account_id, &id).await?;
-    f.only(&FIELDS, "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    let mut cols = Vec::new();
-    if f.has("host") || f.has("distribution") {
-        let host = f.str("host")?.unwrap_or(current.host_id.clone());
-        let asked = f
-            .str("distribution")?
+    let host = if change.host.is_some() || change.distribution.is_some() {
+        let host = change.host.unwrap_or(current.host_id.clone());
+        let asked = change
+            .distribution
             .or_else(|| (host == current.host_id).then(|| current.distribution.clone()));
         let distribution = host_and_distribution(&state, &p.account_id, &host, asked).await?;
-        cols.push(("host_id", Arg::from(host)));
-        cols.push(("distribution", Arg::from(distribution)));
-    }
-    if f.has("name") {
-        cols.push(("name", Arg::from(required_text(&f, "name")?)));
-    }
-    if let Some(s) = optional_text(&f, "subject", 200)? {
-        cols.push(("subject", Arg::from(s)));
-    }
-    if let Some(s) = slug_field(&f)? {
-        cols.push(("slug", Arg::from(s)));
-    }
-    if let Some(b) = f.bool("published")? {
-        cols.push(("published", Arg::from(b)));
-    }
-    if f.has("settings") {
-        cols.push((
-            "settings",
-            Arg::from(serde_json::to_string(&settings_field(
-                &f,
-                &current.settings,
-            )?)?),
-        ));
-    }
-    if !booking_calendars::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
+        Some((host, distribution))
+    } else {
+        None
+    };
+    let settings = match &change.settings {
+        Some(v) => Some(merge_settings(Some(v), &current.settings)?),
+        None => None,
+    };
+    let patch = BookingCalendarPatch {
+        host,
+        name: change.name.map(Name::into_inner),
+        subject: change.subject.map(Label::into_inner),
+        slug: change.slug.map(Slug::into_inner),
+        published: change.published,
+        settings,
+    };
+    if !booking_calendars::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
         return Err(not_found(&id));
     }
     Ok(Json(out(
@@ -330,13 +348,10 @@ pub async fn patch_settings(
         .merge(&serde_json::Value::Object(body), || {
             slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
         })?;
-    booking_calendars::update(
-        &state.db,
-        &p.account_id,
-        &id,
-        vec![("settings", Arg::from(serde_json::to_string(&next)?))],
-        state.now(),
-    )
-    .await?;
+    let patch = BookingCalendarPatch {
+        settings: Some(next.clone()),
+        ..Default::default()
+    };
+    booking_calendars::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
     Ok(Json(settings_out(next)))
 }

@@ -7,21 +7,26 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use slotline_domain::id::IdKind;
-use slotline_domain::{settings::Settings, slug, timezone};
+use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Fields, Input, Patch, Strings},
     list::{self, Params},
-    setup::{optional_text, required_text, settings_field, settings_out, slug_field, SettingsOut},
+    setup::{merge_settings, settings_out, SettingsOut},
+    values::{Label, Name, Slug, TimeZoneName},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{booking_pages, event_types, master_pages, users, Arg},
+    store::{
+        booking_pages::{self, BookingPagePatch},
+        event_types, master_pages, users,
+    },
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -66,38 +71,74 @@ pub fn out(base_url: &str, p: booking_pages::BookingPage) -> BookingPageOut {
     }
 }
 
-/// Body of the booking page extensions.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/booking-pages` (an extension).
+#[derive(Deserialize, ToSchema)]
 pub struct BookingPageInput {
     /// The user who owns (and hosts) the page.
+    #[schema(example = "USR-3W4X5Y6Z7A")]
     owner: String,
-    name: String,
-    label: Option<String>,
-    slug: Option<String>,
-    /// Defaults to the owner's zone.
-    timezone: Option<String>,
+    name: Name,
+    /// What guests see as the page's title; defaults to the name.
+    #[serde(default, deserialize_with = "not_null")]
+    label: Option<Label>,
+    /// The last part of the public URL (`/p/<slug>`); made from the name when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    /// The zone the page shows times in; defaults to the owner's.
+    #[serde(default, deserialize_with = "not_null")]
+    timezone: Option<TimeZoneName>,
+    /// Whether guests can book; defaults to true.
+    #[serde(default)]
     active: Option<bool>,
     /// Event type ids offered on the page.
-    event_types: Option<Vec<String>>,
-    /// Master page id, or null.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = json!(["ET-3W4X5Y6Z7A"]))]
+    event_types: Option<Strings>,
+    /// The master page listing this page.
+    #[serde(default, deserialize_with = "not_null")]
     master_page: Option<String>,
-    /// Scheduling settings; see `GET /v2/booking-pages/{id}/settings`.
+    /// Scheduling settings, over the defaults; see `GET /v2/booking-pages/{id}/settings`.
+    #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    settings: Option<serde_json::Value>,
+    settings: Option<Value>,
 }
 
-const FIELDS: [&str; 9] = [
-    "owner",
-    "name",
-    "label",
-    "slug",
-    "timezone",
-    "active",
-    "event_types",
-    "master_page",
-    "settings",
-];
+impl Input for BookingPageInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `PATCH /v2/booking-pages/{id}`: the fields to change, at least one.
+#[derive(Deserialize, ToSchema)]
+pub struct BookingPageChange {
+    #[serde(default, deserialize_with = "not_null")]
+    owner: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    name: Option<Name>,
+    #[serde(default, deserialize_with = "not_null")]
+    label: Option<Label>,
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<Slug>,
+    #[serde(default, deserialize_with = "not_null")]
+    timezone: Option<TimeZoneName>,
+    #[serde(default)]
+    active: Option<bool>,
+    /// Replaces the event types offered.
+    #[serde(default, deserialize_with = "not_null")]
+    event_types: Option<Strings>,
+    /// A master page id, or null to take the page off its master page.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    master_page: Patch<String>,
+    /// Settings applied over the page's current ones.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    settings: Option<Value>,
+}
+
+impl Input for BookingPageChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
+}
 
 fn not_found(id: &str) -> AppError {
     AppError::not_found("booking page", id)
@@ -140,16 +181,6 @@ async fn check_master_page(state: &SharedState, account_id: &str, id: &str) -> A
             format!("No such master page: '{id}'"),
             "master_page",
         )),
-    }
-}
-
-fn valid_timezone(f: &Fields) -> AppResult<Option<String>> {
-    match f.str("timezone")? {
-        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(
-            format!("Invalid timezone: '{tz}'"),
-            "timezone",
-        )),
-        other => Ok(other),
     }
 }
 
@@ -202,32 +233,32 @@ pub async fn get_page(
 pub async fn create_page(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<BookingPageInput>,
 ) -> AppResult<Json<BookingPageOut>> {
-    f.only(&FIELDS, "Unsupported fields")?;
-    let owner_id = f
-        .str("owner")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "owner"))?;
+    let owner_id = input.owner;
     let owner = users::get(&state.db, &p.account_id, &owner_id)
         .await?
         .filter(|u| !u.deleted)
         .ok_or_else(|| AppError::invalid(format!("No such user: '{owner_id}'"), "owner"))?;
-    let name = required_text(&f, "name")?;
-    let event_type_ids = f.str_array("event_types")?.unwrap_or_default();
+    let name = input.name.into_inner();
+    let event_type_ids = input.event_types.map(|e| e.0).unwrap_or_default();
     check_event_types(&state, &p.account_id, &event_type_ids).await?;
-    let master_page_id = f.str("master_page")?;
-    if let Some(m) = &master_page_id {
+    if let Some(m) = &input.master_page {
         check_master_page(&state, &p.account_id, m).await?;
     }
     let new = booking_pages::NewBookingPage {
         owner_id,
-        master_page_id,
+        master_page_id: input.master_page,
         event_type_ids,
-        label: optional_text(&f, "label", 200)?.unwrap_or_else(|| name.clone()),
-        slug: slug_field(&f)?.unwrap_or_else(|| slug::from_name(&name)),
-        timezone: valid_timezone(&f)?.unwrap_or(owner.timezone),
-        active: f.bool("active")?.unwrap_or(true),
-        settings: settings_field(&f, &Settings::default())?,
+        label: input.label.map_or_else(|| name.clone(), Label::into_inner),
+        slug: input
+            .slug
+            .map_or_else(|| slug::from_name(&name), Slug::into_inner),
+        timezone: input
+            .timezone
+            .map_or(owner.timezone, TimeZoneName::into_inner),
+        active: input.active.unwrap_or(true),
+        settings: merge_settings(input.settings.as_ref(), &Settings::default())?,
         name,
     };
     let id = booking_pages::create(&state.db, &p.account_id, new, state.now()).await?;
@@ -237,75 +268,50 @@ pub async fn create_page(
     )))
 }
 
-#[utoipa::path(patch, path = "/v2/booking-pages/{id}", operation_id = "update-a-booking-page", tag = "Booking Pages", request_body = BookingPageInput,
+#[utoipa::path(patch, path = "/v2/booking-pages/{id}", operation_id = "update-a-booking-page", tag = "Booking Pages", request_body = BookingPageChange,
     params(("id" = String, Path)),
     responses((status = 200, body = BookingPageOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_page(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(change): Body<BookingPageChange>,
 ) -> AppResult<Json<BookingPageOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;
-    f.only(&FIELDS, "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    let mut cols = Vec::new();
-    if let Some(owner_id) = f.str("owner")? {
-        users::get(&state.db, &p.account_id, &owner_id)
+    if let Some(owner_id) = &change.owner {
+        users::get(&state.db, &p.account_id, owner_id)
             .await?
             .filter(|u| !u.deleted)
             .ok_or_else(|| AppError::invalid(format!("No such user: '{owner_id}'"), "owner"))?;
-        cols.push(("owner_id", Arg::from(owner_id)));
     }
-    if f.has("name") {
-        cols.push(("name", Arg::from(required_text(&f, "name")?)));
-    }
-    if let Some(l) = optional_text(&f, "label", 200)? {
-        cols.push(("label", Arg::from(l)));
-    }
-    if let Some(s) = slug_field(&f)? {
-        cols.push(("slug", Arg::from(s)));
-    }
-    if let Some(tz) = valid_timezone(&f)? {
-        cols.push(("timezone", Arg::from(tz)));
-    }
-    if let Some(a) = f.bool("active")? {
-        cols.push(("active", Arg::from(a)));
-    }
-    if let Some(m) = f.nullable_str("master_page")? {
-        if let Some(m) = &m {
-            check_master_page(&state, &p.account_id, m).await?;
+    let master_page_id = match change.master_page {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(m) => {
+            check_master_page(&state, &p.account_id, &m).await?;
+            Some(Some(m))
         }
-        cols.push(("master_page_id", Arg::OptStr(m)));
-    }
-    if f.has("settings") {
-        cols.push((
-            "settings",
-            Arg::from(serde_json::to_string(&settings_field(
-                &f,
-                &current.settings,
-            )?)?),
-        ));
-    }
-    let event_type_ids = f.str_array("event_types")?;
+    };
+    let event_type_ids = change.event_types.map(|e| e.0);
     if let Some(ids) = &event_type_ids {
         check_event_types(&state, &p.account_id, ids).await?;
     }
-    if !booking_pages::update(
-        &state.db,
-        &p.account_id,
-        &id,
-        cols,
-        event_type_ids.as_deref(),
-        state.now(),
-    )
-    .await?
-    {
+    let settings = match &change.settings {
+        Some(v) => Some(merge_settings(Some(v), &current.settings)?),
+        None => None,
+    };
+    let patch = BookingPagePatch {
+        owner_id: change.owner,
+        name: change.name.map(Name::into_inner),
+        label: change.label.map(Label::into_inner),
+        slug: change.slug.map(Slug::into_inner),
+        timezone: change.timezone.map(TimeZoneName::into_inner),
+        active: change.active,
+        master_page_id,
+        settings,
+        event_type_ids,
+    };
+    if !booking_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
         return Err(not_found(&id));
     }
     Ok(Json(out(
@@ -354,14 +360,10 @@ pub async fn patch_settings(
         .merge(&serde_json::Value::Object(body), || {
             slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
         })?;
-    booking_pages::update(
-        &state.db,
-        &p.account_id,
-        &id,
-        vec![("settings", Arg::from(serde_json::to_string(&next)?))],
-        None,
-        state.now(),
-    )
-    .await?;
+    let patch = BookingPagePatch {
+        settings: Some(next.clone()),
+        ..Default::default()
+    };
+    booking_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
     Ok(Json(settings_out(next)))
 }

@@ -5,10 +5,14 @@ use axum::{
     routing::{delete, get},
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{auth::Principal, body::Fields, list};
+use super::{
+    auth::Principal,
+    body::{not_null, Body, Input},
+    list,
+};
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
@@ -32,12 +36,20 @@ pub struct FieldOut {
 }
 
 /// Body of `POST /v2/custom-fields`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
 pub struct FieldInput {
-    /// Lowercase letters, digits and underscores, starting with a letter.
+    /// The field's key in contacts' `custom_fields`: up to 64 lowercase letters, digits and
+    /// underscores, starting with a letter.
+    #[schema(example = "industry", pattern = "^[a-z][a-z0-9_]{0,63}$")]
     name: String,
+    /// What people see; defaults to the name.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "Industry")]
     label: Option<String>,
+}
+
+impl Input for FieldInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
 }
 
 fn out(f: custom_fields::CustomField) -> FieldOut {
@@ -71,12 +83,8 @@ pub async fn list_fields(
 pub async fn create_field(
     State(state): State<SharedState>,
     p: Principal,
-    fields: Fields,
+    Body(FieldInput { name, label }): Body<FieldInput>,
 ) -> AppResult<Json<FieldOut>> {
-    fields.only(&["name", "label"], "Unsupported fields")?;
-    let name = fields
-        .str("name")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "name"))?;
     let valid = name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
@@ -88,7 +96,7 @@ pub async fn create_field(
             "name",
         ));
     }
-    let label = fields.str("label")?.unwrap_or_else(|| name.clone());
+    let label = label.unwrap_or_else(|| name.clone());
     Ok(Json(out(custom_fields::create(
         &state.db,
         &p.account_id,

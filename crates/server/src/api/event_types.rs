@@ -6,19 +6,19 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Input},
     list::{self, Params},
-    setup::{optional_text, required_text},
+    values::{Description, Name},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{event_types, Arg},
+    store::event_types::{self, EventTypePatch},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -56,12 +56,33 @@ impl From<event_types::EventType> for EventTypeOut {
     }
 }
 
-/// Body of the event type extensions.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/event-types` (an extension).
+#[derive(Deserialize, ToSchema)]
 pub struct EventTypeInput {
-    name: String,
-    description: Option<String>,
+    /// The event type's name, as guests see it.
+    name: Name,
+    /// What the meeting is about; empty when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "An in-depth look at the product.")]
+    description: Option<Description>,
+}
+
+impl Input for EventTypeInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `PATCH /v2/event-types/{id}`: the fields to change, at least one.
+#[derive(Deserialize, ToSchema)]
+pub struct EventTypeChange {
+    #[serde(default, deserialize_with = "not_null")]
+    name: Option<Name>,
+    #[serde(default, deserialize_with = "not_null")]
+    description: Option<Description>,
+}
+
+impl Input for EventTypeChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
 fn not_found(id: &str) -> AppError {
@@ -111,11 +132,13 @@ pub async fn get_event_type(
 pub async fn create_event_type(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<EventTypeInput>,
 ) -> AppResult<Json<EventTypeOut>> {
-    f.only(&["name", "description"], "Unsupported fields")?;
-    let name = required_text(&f, "name")?;
-    let description = optional_text(&f, "description", 5000)?.unwrap_or_default();
+    let name = input.name.into_inner();
+    let description = input
+        .description
+        .map(Description::into_inner)
+        .unwrap_or_default();
     Ok(Json(
         event_types::create(&state.db, &p.account_id, &name, &description, state.now())
             .await?
@@ -123,33 +146,23 @@ pub async fn create_event_type(
     ))
 }
 
-#[utoipa::path(patch, path = "/v2/event-types/{id}", operation_id = "update-an-event-type", tag = "Event Types", request_body = EventTypeInput,
+#[utoipa::path(patch, path = "/v2/event-types/{id}", operation_id = "update-an-event-type", tag = "Event Types", request_body = EventTypeChange,
     params(("id" = String, Path)), responses((status = 200, body = EventTypeOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_event_type(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(change): Body<EventTypeChange>,
 ) -> AppResult<Json<EventTypeOut>> {
     event_types::get(&state.db, &p.account_id, &id)
         .await?
         .filter(|e| !e.deleted)
         .ok_or_else(|| not_found(&id))?;
-    f.only(&["name", "description"], "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    let mut cols = Vec::new();
-    if f.has("name") {
-        cols.push(("name", Arg::from(required_text(&f, "name")?)));
-    }
-    if let Some(d) = optional_text(&f, "description", 5000)? {
-        cols.push(("description", Arg::from(d)));
-    }
-    if !event_types::update(&state.db, &p.account_id, &id, cols, state.now()).await? {
+    let patch = EventTypePatch {
+        name: change.name.map(Name::into_inner),
+        description: change.description.map(Description::into_inner),
+    };
+    if !event_types::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
         return Err(not_found(&id));
     }
     Ok(Json(

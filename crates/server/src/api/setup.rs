@@ -45,7 +45,12 @@ pub fn slug_field(f: &Fields) -> AppResult<Option<String>> {
 
 /// `current` with the `settings` of the body applied over it.
 pub fn settings_field(f: &Fields, current: &Settings) -> AppResult<Settings> {
-    match f.get("settings") {
+    merge_settings(f.get("settings"), current)
+}
+
+/// `current` with `given` (a body's `settings`, if any) applied over it.
+pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Settings> {
+    match given {
         None | Some(Value::Null) => Ok(current.clone()),
         Some(v) => Ok(current.merge(v, || new_id(IdKind::Address))?),
     }

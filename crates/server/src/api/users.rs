@@ -6,13 +6,15 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use slotline_domain::{email, names, role::Role, schedule::parse_date, timezone};
+use serde::Deserialize;
+use slotline_domain::{role::Role, schedule::parse_date};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, required, Body, Fields, Input, Strings},
     list::{self, Params},
+    values::{AssignableRole, EmailAddress, PersonName, TimeZoneName},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
@@ -35,29 +37,51 @@ pub fn routes() -> Router<SharedState> {
 }
 
 /// Body of `POST /v2/users`. `timezone` is a Slotline extension.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateUser {
-    email: String,
-    first_name: String,
-    last_name: String,
+    /// The user's email address, unique among the account's users.
+    #[serde(deserialize_with = "required")]
+    email: EmailAddress,
+    #[serde(deserialize_with = "required")]
+    first_name: PersonName<false>,
+    #[serde(deserialize_with = "required")]
+    #[schema(example = "Lovelace")]
+    last_name: PersonName<false>,
     /// `Administrator`, `Member` (default) or `Team Manager`.
-    role_name: Option<String>,
-    teams: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    role_name: Option<AssignableRole>,
+    /// Ids of the teams the user belongs to.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = json!(["TM-3W4X5Y6Z7A"]))]
+    teams: Option<Strings>,
     /// Extension: the user's IANA time zone; defaults to the account's.
-    timezone: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    timezone: Option<TimeZoneName>,
+}
+
+impl Input for CreateUser {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
 }
 
 /// Body of `PATCH /v2/users/{id}`; at least one field. `timezone` is a Slotline extension.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
 pub struct UpdateUser {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    role_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    first_name: Option<PersonName<true>>,
+    #[serde(default, deserialize_with = "not_null")]
+    last_name: Option<PersonName<true>>,
+    #[serde(default, deserialize_with = "not_null")]
+    role_name: Option<AssignableRole>,
     /// Replaces all team assignments.
-    teams: Option<Vec<String>>,
-    timezone: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    teams: Option<Strings>,
+    #[serde(default, deserialize_with = "not_null")]
+    timezone: Option<TimeZoneName>,
+}
+
+impl Input for UpdateUser {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
 fn no_such_user(id: &str) -> AppError {
@@ -110,85 +134,26 @@ pub async fn get_user(
     Ok(Json(UserOut::from(user)).into_response())
 }
 
-fn person_name(fields: &Fields, name: &str, label: &str) -> AppResult<Option<String>> {
-    match fields.get(name) {
-        None => Ok(None),
-        Some(serde_json::Value::String(s)) if names::is_valid_person_name(s) => {
-            Ok(Some(s.trim().to_string()))
-        }
-        Some(v) => {
-            let shown = v
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
-            Err(AppError::invalid(
-                format!("Invalid {label}: '{shown}'"),
-                name,
-            ))
-        }
-    }
-}
-
-fn valid_timezone(fields: &Fields) -> AppResult<Option<String>> {
-    match fields.str("timezone")? {
-        Some(tz) if !timezone::is_valid(&tz) => Err(AppError::invalid(
-            format!("Invalid timezone: '{tz}'"),
-            "timezone",
-        )),
-        other => Ok(other),
-    }
-}
-
 #[utoipa::path(post, path = "/v2/users", operation_id = "add-a-new-user", tag = "Users", request_body = CreateUser,
     responses((status = 200, body = UserOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<SharedState>,
     p: Principal,
-    fields: Fields,
+    Body(input): Body<CreateUser>,
 ) -> AppResult<Json<UserOut>> {
-    fields.only(
-        &[
-            "email",
-            "first_name",
-            "last_name",
-            "role_name",
-            "teams",
-            "timezone",
-        ],
-        "Unsupported fields",
-    )?;
-    for required in ["email", "first_name", "last_name"] {
-        if matches!(fields.get(required), None | Some(serde_json::Value::Null)) {
-            return Err(AppError::invalid("Required fields are missing.", required));
-        }
-    }
-    let address = fields.str("email")?.unwrap_or_default();
-    if !email::is_valid(&address) {
-        return Err(AppError::invalid(
-            format!("Invalid email format: '{address}'"),
-            "email",
-        ));
-    }
-    let first_name = person_name(&fields, "first_name", "first_name")?.unwrap_or_default();
-    let last_name = person_name(&fields, "last_name", "last_name")?.unwrap_or_default();
-    let role = match fields.str("role_name")? {
-        Some(r) => Role::parse_assignable(&r)?,
-        None => Role::Member,
-    };
-    let teams = fields.str_array("teams")?.unwrap_or_default();
-    let timezone = match valid_timezone(&fields)? {
-        Some(tz) => tz,
+    let timezone = match input.timezone {
+        Some(tz) => tz.into_inner(),
         None => accounts::get(&state.db, &p.account_id)
             .await?
             .map(|a| a.timezone)
             .unwrap_or_else(|| "UTC".into()),
     };
     let new = users::NewUser {
-        email: address,
-        first_name,
-        last_name,
-        role,
-        teams,
+        email: input.email.into_inner(),
+        first_name: input.first_name.into_inner(),
+        last_name: input.last_name.into_inner(),
+        role: input.role_name.map_or(Role::Member, |r| r.0),
+        teams: input.teams.map(|t| t.0).unwrap_or_default(),
         timezone,
     };
     let user = users::create(&state.db, &p.account_id, new, state.now()).await?;
@@ -203,28 +168,15 @@ pub async fn update_user(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    fields: Fields,
-) -> AppResult<Json<UserOut>> {
     // A malformed body is refused as such whoever the user is: the body is read first.
-    fields.only(
-        &["first_name", "last_name", "role_name", "teams", "timezone"],
-        "Unsupported field",
-    )?;
-    if fields.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
+    Body(change): Body<UpdateUser>,
+) -> AppResult<Json<UserOut>> {
     let patch = users::UserPatch {
-        first_name: person_name(&fields, "first_name", "first name")?,
-        last_name: person_name(&fields, "last_name", "last name")?,
-        role: fields
-            .str("role_name")?
-            .map(|r| Role::parse_assignable(&r))
-            .transpose()?,
-        teams: fields.str_array("teams")?,
-        timezone: valid_timezone(&fields)?,
+        first_name: change.first_name.map(PersonName::into_inner),
+        last_name: change.last_name.map(PersonName::into_inner),
+        role: change.role_name.map(|r| r.0),
+        teams: change.teams.map(|t| t.0),
+        timezone: change.timezone.map(TimeZoneName::into_inner),
     };
     let user = users::get(&state.db, &p.account_id, &id)
         .await?

@@ -3,7 +3,7 @@
 
 use super::body::refuse;
 use serde::{Deserialize, Deserializer};
-use slotline_domain::slug;
+use slotline_domain::{email, names, role::Role, slug, timezone};
 
 /// A string schema with its limits, example and description, for a text value type.
 macro_rules! text_schema {
@@ -55,34 +55,43 @@ impl<'de> Deserialize<'de> for Name {
     }
 }
 
-/// A label: at most 200 characters, surrounding spaces dropped; may be empty.
+/// A text of at most `MAX` characters, surrounding spaces dropped; may be empty.
 #[derive(Debug, Clone)]
-pub struct Label(String);
+pub struct Text<const MAX: usize>(String);
 
-text_schema!(
-    Label,
-    0,
-    200,
-    None,
-    "Talk to sales",
-    "At most 200 characters."
-);
+/// A label or title: at most 200 characters.
+pub type Label = Text<200>;
+/// A description: at most 5000 characters.
+pub type Description = Text<5000>;
 
-impl Label {
+impl<const MAX: usize> Text<MAX> {
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
-impl<'de> Deserialize<'de> for Label {
+impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if s.chars().count() > 200 {
+        if s.chars().count() > MAX {
             return Err(refuse(format!("Invalid {{field}}: '{s}'")));
         }
-        Ok(Label(s.trim().to_string()))
+        Ok(Text(s.trim().to_string()))
     }
 }
+
+impl<const MAX: usize> utoipa::PartialSchema for Text<MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(MAX))
+            .description(Some(format!("At most {MAX} characters.")))
+            .into()
+    }
+}
+
+impl<const MAX: usize> utoipa::ToSchema for Text<MAX> {}
 
 /// The last part of a public page's URL: 3 to 64 lowercase letters, digits and hyphens.
 #[derive(Debug, Clone)]
@@ -114,3 +123,136 @@ impl<'de> Deserialize<'de> for Slug {
         Ok(Slug(s))
     }
 }
+
+/// What a refusal shows of a value: a string as it is, anything else as JSON.
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A person's first or last name, surrounding spaces dropped. `SPACED` says how a refusal names
+/// the field: OnceHub writes `first_name` when a user is created and `first name` when one is
+/// updated.
+#[derive(Debug, Clone)]
+pub struct PersonName<const SPACED: bool>(String);
+
+impl<const SPACED: bool> PersonName<SPACED> {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<'de, const SPACED: bool> Deserialize<'de> for PersonName<SPACED> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as any value, so that null and numbers are refused with this field's wording.
+        let v = serde_json::Value::deserialize(d)?;
+        match v.as_str() {
+            Some(s) if names::is_valid_person_name(s) => Ok(PersonName(s.trim().to_string())),
+            _ => {
+                let name = if SPACED { "{label}" } else { "{field}" };
+                Err(refuse(format!("Invalid {name}: '{}'", shown(&v))))
+            }
+        }
+    }
+}
+
+impl<const SPACED: bool> utoipa::PartialSchema for PersonName<SPACED> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .examples(["Ada"])
+            .description(Some(
+                "A person's name: letters, spaces, apostrophes, hyphens and dots.",
+            ))
+            .into()
+    }
+}
+
+impl<const SPACED: bool> utoipa::ToSchema for PersonName<SPACED> {}
+
+/// An email address (kept as given; compared without case).
+#[derive(Debug, Clone)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for EmailAddress {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if !email::is_valid(&s) {
+            return Err(refuse(format!("Invalid email format: '{s}'")));
+        }
+        Ok(EmailAddress(s))
+    }
+}
+
+text_schema!(
+    EmailAddress,
+    3,
+    254,
+    None,
+    "ada@example.com",
+    "An email address."
+);
+
+/// An IANA time zone name.
+#[derive(Debug, Clone)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZoneName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if !timezone::is_valid(&s) {
+            return Err(refuse(format!("Invalid timezone: '{s}'")));
+        }
+        Ok(TimeZoneName(s))
+    }
+}
+
+text_schema!(
+    TimeZoneName,
+    1,
+    64,
+    None,
+    "Europe/Paris",
+    "An IANA time zone name."
+);
+
+/// A role a client may give a user: `Administrator`, `Member` or `Team Manager`.
+#[derive(Debug, Clone, Copy)]
+pub struct AssignableRole(pub Role);
+
+impl<'de> Deserialize<'de> for AssignableRole {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Role::parse_assignable(&s)
+            .map(AssignableRole)
+            .map_err(|e| refuse(e.message))
+    }
+}
+
+impl utoipa::PartialSchema for AssignableRole {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(["Administrator", "Member", "Team Manager"]))
+            .examples(["Member"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AssignableRole {}

@@ -6,13 +6,13 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use slotline_domain::{time::format_millis, webhook};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{required, Body, Input, Strings},
     list::{self, Params},
 };
 use crate::{
@@ -66,33 +66,37 @@ impl From<webhooks::Webhook> for WebhookOut {
     }
 }
 
-/// Body of `POST /v2/webhooks`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/webhooks`. Other fields (OnceHub's schema admits them) are ignored; the
+/// signing secret is always Slotline's own.
+#[derive(Deserialize, ToSchema)]
 pub struct CreateWebhook {
-    /// Full `https://` URL.
+    /// Full `https://` URL that receives the events.
+    #[serde(deserialize_with = "required")]
+    #[schema(example = "https://example.com/hooks/slotline")]
     url: String,
     /// Unique in the account.
+    #[serde(deserialize_with = "required")]
+    #[schema(example = "CRM sync")]
     name: String,
     /// Event names, or the composites `booking` and `conversation`.
-    events: Vec<String>,
+    #[serde(deserialize_with = "required")]
+    #[schema(example = json!(["booking.scheduled", "booking.canceled"]))]
+    events: Strings,
 }
+
+impl Input for CreateWebhook {}
 
 #[utoipa::path(post, path = "/v2/webhooks", operation_id = "create-a-webhook", tag = "Webhooks", request_body = CreateWebhook,
     responses((status = 200, body = WebhookOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_webhook(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(CreateWebhook {
+        url,
+        name,
+        events: Strings(events),
+    }): Body<CreateWebhook>,
 ) -> AppResult<Json<WebhookOut>> {
-    for required in ["url", "name", "events"] {
-        if matches!(f.get(required), None | Some(serde_json::Value::Null)) {
-            return Err(AppError::invalid("Required fields are missing.", required));
-        }
-    }
-    let url = f.str("url")?.unwrap_or_default();
-    let name = f.str("name")?.unwrap_or_default();
-    let events = f.str_array("events")?.unwrap_or_default();
     webhook::validate_url(&url, state.allow_http_webhooks)?;
     webhook::validate_name(&name)?;
     webhook::validate_events(&events)?;

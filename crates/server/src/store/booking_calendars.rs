@@ -129,17 +129,45 @@ pub async fn list(
     ))
 }
 
+/// A change to a booking calendar: each field given is set, the others kept. The host and the
+/// distribution change together.
+#[derive(Debug, Default)]
+pub struct BookingCalendarPatch {
+    pub host: Option<(String, String)>,
+    pub name: Option<String>,
+    pub subject: Option<String>,
+    pub slug: Option<String>,
+    pub published: Option<bool>,
+    pub settings: Option<Settings>,
+}
+
+/// Applies `patch`. False if there is no such live booking calendar.
 pub async fn update(
     db: &Db,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
+    patch: BookingCalendarPatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = columns
-        .iter()
-        .find(|(c, _)| *c == "slug")
-        .and_then(|(_, a)| a.as_str().map(str::to_string));
+    let slug = patch.slug.clone();
+    let settings = patch
+        .settings
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let (host_id, distribution) = patch.host.unzip();
+    let columns: Vec<(&'static str, Arg)> = [
+        host_id.map(|v| ("host_id", Arg::from(v))),
+        distribution.map(|v| ("distribution", Arg::from(v))),
+        patch.name.map(|v| ("name", Arg::from(v))),
+        patch.subject.map(|v| ("subject", Arg::from(v))),
+        patch.slug.map(|v| ("slug", Arg::from(v))),
+        patch.published.map(|v| ("published", Arg::from(v))),
+        settings.map(|v| ("settings", Arg::from(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     match super::update_columns(db, "booking_calendars", account_id, id, columns, now).await {
         Err(e) if is_unique_violation(&e) => {
             Err(master_pages::slug_taken(&slug.unwrap_or_default()))

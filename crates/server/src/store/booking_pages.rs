@@ -235,18 +235,51 @@ pub async fn list(
 }
 
 /// Updates columns and, when given, replaces the event types. False if no such live page.
+/// A change to a booking page: each field given is set, the others kept. `master_page_id`:
+/// `Some(None)` takes the page off its master page.
+#[derive(Debug, Default)]
+pub struct BookingPagePatch {
+    pub owner_id: Option<String>,
+    pub name: Option<String>,
+    pub label: Option<String>,
+    pub slug: Option<String>,
+    pub timezone: Option<String>,
+    pub active: Option<bool>,
+    pub master_page_id: Option<Option<String>>,
+    pub settings: Option<Settings>,
+    /// Replaces the event types offered.
+    pub event_type_ids: Option<Vec<String>>,
+}
+
+/// Applies `patch`. False if there is no such live booking page.
 pub async fn update(
     db: &Db,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
-    event_type_ids: Option<&[String]>,
+    patch: BookingPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = columns
-        .iter()
-        .find(|(c, _)| *c == "slug")
-        .and_then(|(_, a)| a.as_str().map(str::to_string));
+    let slug = patch.slug.clone();
+    let settings = patch
+        .settings
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let columns: Vec<(&'static str, Arg)> = [
+        patch.owner_id.map(|v| ("owner_id", Arg::from(v))),
+        patch.name.map(|v| ("name", Arg::from(v))),
+        patch.label.map(|v| ("label", Arg::from(v))),
+        patch.slug.map(|v| ("slug", Arg::from(v))),
+        patch.timezone.map(|v| ("timezone", Arg::from(v))),
+        patch.active.map(|v| ("active", Arg::from(v))),
+        patch
+            .master_page_id
+            .map(|v| ("master_page_id", Arg::OptStr(v))),
+        settings.map(|v| ("settings", Arg::from(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let updated = match super::update_columns_in(
@@ -267,7 +300,7 @@ pub async fn update(
     if !updated {
         return Ok(false);
     }
-    if let Some(ids) = event_type_ids {
+    if let Some(ids) = &patch.event_type_ids {
         set_event_types(&mut tx, id, ids).await?;
     }
     tx.commit().await?;

@@ -86,13 +86,28 @@ pub async fn list(
     ))
 }
 
+/// A change to an event type: each field given is set, the others kept.
+#[derive(Debug, Default)]
+pub struct EventTypePatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Applies `patch`. False if there is no such live event type.
 pub async fn update(
     db: &Db,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
+    patch: EventTypePatch,
     now: i64,
 ) -> StoreResult<bool> {
+    let columns: Vec<(&'static str, Arg)> = [
+        patch.name.map(|v| ("name", Arg::from(v))),
+        patch.description.map(|v| ("description", Arg::from(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     Ok(super::update_columns(db, "event_types", account_id, id, columns, now).await?)
 }
 
