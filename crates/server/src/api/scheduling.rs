@@ -5,7 +5,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use slotline_domain::{
     availability::Interval,
@@ -14,10 +14,15 @@ use slotline_domain::{
 };
 use utoipa::ToSchema;
 
-use super::{auth::Principal, body::Fields, list::Params};
+use super::{
+    auth::Principal,
+    body::{not_null, required, Body, Input},
+    list::Params,
+    values::{BookingForm, Minutes},
+};
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
-    services::booking_request::{self, missing},
+    services::booking_request,
     services::scheduler::{self, Target},
     state::SharedState,
 };
@@ -162,27 +167,36 @@ async fn slots_on(
     ))
 }
 
-/// Body of `POST /v2/booking-calendars/{id}/schedule`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// Body of `POST /v2/booking-calendars/{id}/schedule` and `POST /v2/booking-pages/{id}/schedule`.
+#[derive(Deserialize, ToSchema)]
 pub struct ScheduleInput {
+    /// Booking pages only: the event type, required when the page offers several.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "ET-3W4X5Y6Z7A")]
+    event_type: Option<String>,
     /// One of the start times `time-slots` offers.
+    #[schema(example = "2026-12-07T14:00:00Z")]
     start_time: String,
     /// IANA zone of the guest.
+    #[schema(example = "America/New_York")]
     guest_time_zone: String,
-    /// `name`, `email`, optionally `phone`, `mobile_phone`, `company`, `note`, `guests`, and the
-    /// calendar's questions by their mapped field names.
-    #[schema(value_type = Object)]
-    booking_form: Value,
-    /// `{type, value}`: one of the locations the slot offers.
-    #[schema(value_type = Option<Object>)]
+    /// The guest's answers.
+    #[serde(deserialize_with = "required")]
+    booking_form: BookingForm,
+    /// `{type, value}`: one of the locations the slot offers; the host's preset when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"type": "virtual", "value": "zoom"}))]
     location: Option<Value>,
-    /// Extension: one of the calendar's durations.
-    duration_minutes: Option<u32>,
+    /// Extension: one of the calendar's durations; its first when absent.
+    #[serde(default)]
+    duration_minutes: Option<Minutes>,
     /// Extension: `{source, medium, campaign, term, content}`.
-    #[schema(value_type = Option<Object>)]
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"source": "newsletter", "campaign": "winter"}))]
     utm_params: Option<Value>,
 }
+
+impl Input for ScheduleInput {}
 
 #[derive(Serialize, ToSchema)]
 pub struct Scheduled {
@@ -197,12 +211,19 @@ pub async fn schedule(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<ScheduleInput>,
 ) -> AppResult<Json<Scheduled>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
     let closed = (!cal.published)
         .then_some("Meeting cannot be scheduled on an unpublished booking calendar.");
-    book_on(&state, &p.account_id, &Target::calendar(&cal), &f, closed).await
+    book_on(
+        &state,
+        &p.account_id,
+        &Target::calendar(&cal),
+        input,
+        closed,
+    )
+    .await
 }
 
 /// Validates a booking request against the target's settings and books it.
@@ -210,44 +231,21 @@ async fn book_on(
     state: &SharedState,
     account_id: &str,
     target: &Target,
-    f: &Fields,
+    body: ScheduleInput,
     closed: Option<&str>,
 ) -> AppResult<Json<Scheduled>> {
-    let raw_start = f.str("start_time")?.ok_or_else(|| missing("start_time"))?;
-    let zone = f
-        .str("guest_time_zone")?
-        .ok_or_else(|| missing("guest_time_zone"))?;
-    let form = match f.get("booking_form") {
-        Some(Value::Object(m)) => m.clone(),
-        None | Some(Value::Null) => return Err(missing("booking_form")),
-        Some(_) => {
-            return Err(AppError::invalid(
-                "booking_form must be an object.",
-                "booking_form",
-            ))
-        }
-    };
     if let Some(message) = closed {
         return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
             message, "id",
         )));
     }
-    let duration = match f.get("duration_minutes") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().map(|n| n as u32).ok_or_else(|| {
-            AppError::invalid(
-                "duration_minutes must be a whole number.",
-                "duration_minutes",
-            )
-        })?),
-    };
     let input = booking_request::Input {
-        start_time: raw_start,
-        guest_time_zone: zone,
-        form,
-        location: f.get("location").cloned(),
-        duration,
-        utm_params: f.get("utm_params").cloned(),
+        start_time: body.start_time,
+        guest_time_zone: body.guest_time_zone,
+        form: body.booking_form.0,
+        location: body.location,
+        duration: body.duration_minutes.map(|m| m.0),
+        utm_params: body.utm_params,
         subject: None,
     };
     let request = booking_request::parse(&target.settings, input)?;
@@ -274,21 +272,16 @@ pub async fn page_time_slots(
 }
 
 #[utoipa::path(post, path = "/v2/booking-pages/{id}/schedule", operation_id = "book-a-time-slot-for-a-booking-page", tag = "Booking Pages",
-    params(("id" = String, Path)), request_body(content = Object, description = "As for booking calendars, plus `event_type` when the page offers several"),
+    params(("id" = String, Path)), request_body = ScheduleInput,
     responses((status = 200, body = Scheduled), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn page_schedule(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<ScheduleInput>,
 ) -> AppResult<Json<Scheduled>> {
-    let (target, active) = scheduler::page_target(
-        &state.db,
-        &p.account_id,
-        &id,
-        f.str("event_type")?.as_deref(),
-    )
-    .await?;
+    let (target, active) =
+        scheduler::page_target(&state.db, &p.account_id, &id, input.event_type.as_deref()).await?;
     let closed = (!active).then_some("Meeting cannot be scheduled on an inactive booking page.");
-    book_on(&state, &p.account_id, &target, &f, closed).await
+    book_on(&state, &p.account_id, &target, input, closed).await
 }

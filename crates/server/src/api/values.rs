@@ -256,3 +256,78 @@ impl utoipa::PartialSchema for AssignableRole {
 }
 
 impl utoipa::ToSchema for AssignableRole {}
+
+/// A guest's booking form as sent: an object of the standard fields and the calendar's own
+/// questions by their field names. Its fields are checked against the calendar's form by
+/// `services::booking_request`.
+#[derive(Debug, Clone, Default)]
+pub struct BookingForm(pub serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for BookingForm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Object(m) => Ok(BookingForm(m)),
+            _ => Err(refuse("{field} must be an object.")),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for BookingForm {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Type};
+        let text = |about: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(about))
+        };
+        ObjectBuilder::new()
+            .property("name", text("The guest's name."))
+            .property("email", text("The guest's email address."))
+            .property("phone", text("A phone number, with its country code."))
+            .property("mobile_phone", text("A mobile number, with its country code."))
+            .property("company", text("The guest's company."))
+            .property("note", text("A note to the host."))
+            .property(
+                "guests",
+                ArrayBuilder::new()
+                    .items(text("An email address."))
+                    .description(Some("Email addresses of other attendees.")),
+            )
+            .required("name")
+            .required("email")
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .description(Some(
+                "The standard fields, and the calendar's own questions by their field names.",
+            ))
+            .examples([serde_json::json!({"name": "Ada Lovelace", "email": "ada@example.com", "note": "About the demo"})])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BookingForm {}
+
+/// A whole number of minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct Minutes(pub u32);
+
+impl<'de> Deserialize<'de> for Minutes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        v.as_u64()
+            .map(|n| Minutes(n as u32))
+            .ok_or_else(|| refuse("{field} must be a whole number."))
+    }
+}
+
+impl utoipa::PartialSchema for Minutes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .examples([30])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Minutes {}

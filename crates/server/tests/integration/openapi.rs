@@ -91,7 +91,6 @@ const UNTYPED_BODIES: &[&str] = &[
     "create-an-audience",
     "booking-calendars-create-a-one-time-link",
     "update-booking-calendar-settings",
-    "book-a-time-slot-for-a-booking-page",
     "update-booking-page-settings",
     "cancel-booking",
     "customer-cancel-booking",
