@@ -6,15 +6,18 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use slotline_domain::id::IdKind;
 use slotline_domain::lifecycle::{Action, Actor, Status};
+use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Input},
     booking_calendars,
     list::{self, Params},
+    values::TimeZoneName,
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
@@ -239,17 +242,108 @@ async fn respond(
     }
 }
 
+/// Body of `POST /v2/bookings/{id}/cancel`.
+#[derive(Deserialize, ToSchema)]
+pub struct CancelInput {
+    /// Why the booking is canceled; shown to the guest and in the event.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "The host is ill.")]
+    cancellation_reason: Option<String>,
+    /// Accepted for OnceHub's clients; Slotline sends no email yet.
+    #[serde(default)]
+    #[allow(dead_code)] // checked for its type now; notifications will read it
+    send_cancellation_email: Option<bool>,
+}
+
+impl Input for CancelInput {}
+
+/// Body of `POST /v2/bookings/{id}/request-reschedule`.
+#[derive(Deserialize, ToSchema)]
+pub struct RequestRescheduleInput {
+    /// Why the guest is asked to pick another time.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "The host is travelling that week.")]
+    reschedule_reason: Option<String>,
+}
+
+impl Input for RequestRescheduleInput {}
+
+/// Body of `POST /v2/bookings/{id}/reassign`.
+#[derive(Deserialize, ToSchema)]
+pub struct ReassignInput {
+    /// The user who hosts the booking from now on.
+    #[schema(example = "USR-3W4X5Y6Z7A")]
+    new_host: String,
+    /// `{type: "virtual", value: <provider>}`: a new video meeting with the new host.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"type": "virtual", "value": "zoom"}))]
+    location: Option<Value>,
+}
+
+impl Input for ReassignInput {}
+
+/// No body, or an empty object.
+#[derive(Deserialize, ToSchema)]
+pub struct NoFields {}
+
+impl Input for NoFields {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `POST /v2/bookings/{id}/decline` (an extension).
+#[derive(Deserialize, ToSchema)]
+pub struct DeclineInput {
+    /// Why the request is declined.
+    #[serde(default, deserialize_with = "not_null")]
+    reason: Option<String>,
+}
+
+impl Input for DeclineInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `POST /v2/bookings/{id}/customer-cancel` (an extension): the guest cancels.
+#[derive(Deserialize, ToSchema)]
+pub struct CustomerCancelInput {
+    #[serde(default, deserialize_with = "not_null")]
+    cancellation_reason: Option<String>,
+}
+
+impl Input for CustomerCancelInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `POST /v2/bookings/{id}/customer-reschedule` (an extension): the guest moves the
+/// booking.
+#[derive(Deserialize, ToSchema)]
+pub struct CustomerRescheduleInput {
+    /// One of the start times the calendar offers.
+    #[schema(example = "2026-12-08T15:00:00Z")]
+    start_time: String,
+    /// Where to: a booking calendar id; the booking's own calendar or page when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    booking_calendar: Option<String>,
+    /// The guest's zone; the booking's when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    guest_time_zone: Option<TimeZoneName>,
+    #[serde(default, deserialize_with = "not_null")]
+    reschedule_reason: Option<String>,
+}
+
+impl Input for CustomerRescheduleInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
 #[utoipa::path(post, path = "/v2/bookings/{id}/cancel", operation_id = "cancel-booking", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{cancellation_reason?, send_cancellation_email?}`"),
+    request_body = CancelInput,
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<CancelInput>,
 ) -> AppResult<Json<Value>> {
-    let reason = f.str("cancellation_reason")?.unwrap_or_default();
-    f.bool("send_cancellation_email")?;
+    let reason = input.cancellation_reason.unwrap_or_default();
     Ok(Json(
         act(
             &state,
@@ -264,15 +358,15 @@ pub async fn cancel(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/request-reschedule", operation_id = "request-reschedule", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{reschedule_reason?}`"),
+    request_body = RequestRescheduleInput,
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn request_reschedule(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<RequestRescheduleInput>,
 ) -> AppResult<Json<Value>> {
-    let reason = f.str("reschedule_reason")?.unwrap_or_default();
+    let reason = input.reschedule_reason.unwrap_or_default();
     // OnceHub answers a refused request with the cancel wording; so does Slotline.
     Ok(Json(
         act(
@@ -308,21 +402,18 @@ pub async fn no_show(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/reassign", operation_id = "reassign-booking", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{new_host, location?: {type: \"virtual\", value: provider}}`"),
+    request_body = ReassignInput,
     responses((status = 200, description = "Booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reassign(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(ReassignInput { new_host, location }): Body<ReassignInput>,
 ) -> AppResult<Json<Value>> {
     let b = bookings::get(&state.db, &p.account_id, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
-    let new_host = f
-        .str("new_host")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "new_host"))?;
-    let location = match f.get("location") {
+    let location = match location {
         None | Some(Value::Null) => None,
         Some(Value::Object(l)) => {
             let kind = l.get("type").and_then(Value::as_str);
@@ -388,9 +479,8 @@ pub async fn approve(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(NoFields {}): Body<NoFields>,
 ) -> AppResult<Json<Value>> {
-    f.only(&[], "Unsupported fields")?;
     let refusal = format!("Only a requested booking can be approved: '{id}'");
     Ok(Json(
         act(
@@ -408,16 +498,15 @@ pub async fn approve(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/decline", operation_id = "decline-booking", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{reason?}`"),
+    request_body = DeclineInput,
     responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn decline(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<DeclineInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(&["reason"], "Unsupported fields")?;
-    let reason = f.str("reason")?.unwrap_or_default();
+    let reason = input.reason.unwrap_or_default();
     let refusal = format!("Only a requested booking can be declined: '{id}'");
     Ok(Json(
         act(
@@ -433,16 +522,15 @@ pub async fn decline(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/customer-cancel", operation_id = "customer-cancel-booking", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{cancellation_reason?}`: the guest cancels"),
+    request_body = CustomerCancelInput,
     responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn customer_cancel(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<CustomerCancelInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(&["cancellation_reason"], "Unsupported fields")?;
-    let reason = f.str("cancellation_reason")?.unwrap_or_default();
+    let reason = input.cancellation_reason.unwrap_or_default();
     Ok(Json(
         act(
             &state,
@@ -457,28 +545,19 @@ pub async fn customer_cancel(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/customer-reschedule", operation_id = "customer-reschedule-booking", tag = "Bookings", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{start_time, booking_calendar?, guest_time_zone?, reschedule_reason?}`: the guest moves the booking"),
+    request_body = CustomerRescheduleInput,
     responses((status = 200, description = "The new booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn customer_reschedule(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<CustomerRescheduleInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(
-        &[
-            "start_time",
-            "booking_calendar",
-            "guest_time_zone",
-            "reschedule_reason",
-        ],
-        "Unsupported fields",
-    )?;
     let old = bookings::get(&state.db, &p.account_id, &id)
         .await?
         .ok_or_else(|| not_found(&id))?;
     // Where to: the calendar named, else where the booking was made.
-    let cal = match (f.str("booking_calendar")?, &old.booking_page_id) {
+    let cal = match (input.booking_calendar, &old.booking_page_id) {
         (None, Some(page)) => {
             let (target, active) = scheduler::page_target(
                 &state.db,
@@ -519,22 +598,13 @@ pub async fn customer_reschedule(
             scheduler::Target::calendar(&cal)
         }
     };
-    let raw = f
-        .str("start_time")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "start_time"))?;
+    let raw = input.start_time;
     let start = slotline_domain::time::parse_instant(&raw)
         .map(|ns| ns.div_euclid(1_000_000) as i64)
         .ok_or_else(|| AppError::invalid(format!("Invalid date: {raw}"), "start_time"))?;
-    let zone = match f.str("guest_time_zone")? {
-        Some(z) if slotline_domain::timezone::is_valid(&z) => z,
-        Some(z) => {
-            return Err(AppError::invalid(
-                format!("Invalid timezone: '{z}'"),
-                "guest_time_zone",
-            ))
-        }
-        None => old.customer_timezone.clone(),
-    };
+    let zone = input
+        .guest_time_zone
+        .map_or_else(|| old.customer_timezone.clone(), |z| z.into_inner());
     let duration = cal.duration_of(&old);
     let request = scheduler::Request {
         // A moved booking keeps its subject.
@@ -548,7 +618,7 @@ pub async fn customer_reschedule(
         one_time_link: None,
         conversation_id: None,
     };
-    let reason = f.str("reschedule_reason")?.unwrap_or_default();
+    let reason = input.reschedule_reason.unwrap_or_default();
     let outcome =
         scheduler::reschedule(state.ctx(), &p.account_id, &old, &cal, request, reason).await;
     Ok(Json(
