@@ -231,8 +231,15 @@ pub fn refuse<E: serde::de::Error>(message: impl std::fmt::Display) -> E {
     E::custom(format_args!("{OWN}{message}"))
 }
 
+/// As [`refuse`], naming a member of the field (`<field>.<member>`) as the one at fault.
+pub fn refuse_at<E: serde::de::Error>(member: &str, message: impl std::fmt::Display) -> E {
+    E::custom(format_args!("{OWN}{member}{AT}{message}"))
+}
+
 /// Marks a message written for the client (serde's own messages are not).
 const OWN: char = '\u{1}';
+/// Ends the member a message names, after [`OWN`].
+const AT: char = '\u{2}';
 
 fn refusal(body: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     let field = e.path().iter().find_map(|s| match s {
@@ -243,6 +250,9 @@ fn refusal(body: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> Ap
     let message = inner.split(" at line ").next().unwrap_or(&inner);
     if let Some(own) = message.strip_prefix(OWN) {
         let field = field.as_deref().unwrap_or("body");
+        if let Some((member, own)) = own.split_once(AT) {
+            return AppError::invalid(own, &format!("{field}.{member}"));
+        }
         let message = own
             .replace("{field}", field)
             .replace("{label}", &field.replace('_', " "));

@@ -7,7 +7,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use slotline_domain::{
     id::{new_id, IdKind},
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Input},
     list::{self, Params},
     webhooks::WebhookOut,
 };
@@ -208,21 +208,32 @@ pub struct Requeued {
     pub deliveries: Vec<String>,
 }
 
+/// Body of `POST /v2/events/{id}/redeliver` (an extension).
+#[derive(Deserialize, ToSchema)]
+pub struct RedeliverInput {
+    /// Send to this webhook only (subscribed to the event or not); every subscriber when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = "WHK-3W4X5Y6Z7A")]
+    webhook: Option<String>,
+}
+
+impl Input for RedeliverInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
 #[utoipa::path(post, path = "/v2/events/{id}/redeliver", operation_id = "redeliver-an-event", tag = "Events",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{\"webhook\": \"WHK-…\"}` to send to one webhook (subscribed or not); empty for every subscriber"),
+    request_body = RedeliverInput,
     responses((status = 200, body = Requeued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn redeliver(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(RedeliverInput { webhook }): Body<RedeliverInput>,
 ) -> AppResult<Json<Requeued>> {
-    f.only(&["webhook"], "Unsupported fields")?;
     let e = events::get(&state.db, &p.account_id, &id)
         .await?
         .ok_or_else(|| AppError::not_found("event", &id))?;
-    let webhook = f.str("webhook")?;
     if let Some(w) = &webhook {
         let hook = live_webhook(&state, &p.account_id, w)
             .await
@@ -258,22 +269,30 @@ pub struct Recovered {
     pub recovered: u64,
 }
 
+/// Body of `POST /v2/webhooks/{id}/recover` (an extension).
+#[derive(Deserialize, ToSchema)]
+pub struct RecoverInput {
+    /// Failed deliveries of events created at or after this time are sent again.
+    #[schema(example = "2026-12-01T00:00:00Z")]
+    since: String,
+}
+
+impl Input for RecoverInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
 #[utoipa::path(post, path = "/v2/webhooks/{id}/recover", operation_id = "recover-webhook-deliveries", tag = "Webhooks",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{\"since\": time}`: failed deliveries of events since then are sent again"),
+    request_body = RecoverInput,
     responses((status = 200, body = Recovered), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn recover(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(RecoverInput { since }): Body<RecoverInput>,
 ) -> AppResult<Json<Recovered>> {
-    f.only(&["since"], "Unsupported fields")?;
     let hook = live_webhook(&state, &p.account_id, &id).await?;
     enabled(&hook, "id")?;
-    let since = f
-        .str("since")?
-        .ok_or_else(|| AppError::invalid("Required fields are missing.", "since"))?;
     let since = slotline_domain::time::parse_instant(&since)
         .ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
     // Nanoseconds in; a delivery created in the same millisecond counts as since.

@@ -6,12 +6,21 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 use slotline_domain::{email, id::new_bare_id, time::format_millis};
-use utoipa::ToSchema;
+use utoipa::{
+    openapi::{
+        schema::{AdditionalProperties, ObjectBuilder, Type},
+        RefOr, Schema,
+    },
+    ToSchema,
+};
 
-use super::{auth::Principal, body::Fields};
+use super::{
+    auth::Principal,
+    body::{not_null, refuse, refuse_at, Body, Input},
+};
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
@@ -61,143 +70,221 @@ fn url(base_url: &str, id: &str) -> String {
 
 const STEPS: [&str; 3] = ["contact_info", "questions", "co_hosts"];
 
-/// Reads the body of a booking calendar's link: prefill, UTM tags and booking settings.
-fn calendar_options(f: &Fields, durations: &[u32]) -> AppResult<Value> {
-    let hide = f.bool("hide_url_params")?.unwrap_or(true);
-    // OnceHub's schema types these objects and their members without null: null is refused.
-    let form = match f.get("booking_form") {
-        None => Map::new(),
-        Some(Value::Object(m)) => {
-            if let Some(e) = m.get("email") {
-                if !e.as_str().is_some_and(email::is_valid) {
-                    return Err(AppError::invalid(
-                        format!("Invalid email format: '{}'", e.as_str().unwrap_or_default()),
-                        "booking_form.email",
-                    ));
-                }
-            }
-            if let Some((k, _)) = m.iter().find(|(_, v)| {
-                !(v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
-            }) {
-                return Err(AppError::invalid(
-                    format!("Invalid value for '{k}': use a string or an array of strings."),
-                    "booking_form",
+/// Body of `POST /v2/booking-calendars/{id}/one-time-links`. OnceHub's schema types its objects
+/// and their members without null: null is refused.
+#[derive(Deserialize, ToSchema)]
+pub struct CalendarLinkInput {
+    /// Whether the booking page hides the prefill from its URL; default true.
+    #[serde(default)]
+    hide_url_params: Option<bool>,
+    /// Prefill of the guest's form.
+    #[serde(default, deserialize_with = "not_null")]
+    booking_form: Option<LinkForm>,
+    /// UTM tags recorded with the booking.
+    #[serde(default, deserialize_with = "not_null")]
+    utm_params: Option<LinkUtm>,
+    /// What the link changes in the calendar's booking.
+    #[serde(default, deserialize_with = "not_null")]
+    booking_settings: Option<LinkSettings>,
+}
+
+impl Input for CalendarLinkInput {}
+
+/// A link's prefill: form fields by name, each a string or a list of strings.
+#[derive(Debug, Default, Serialize)]
+pub struct LinkForm(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for LinkForm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Value::Object(m) = Value::deserialize(d)? else {
+            return Err(refuse("{field} must be an object."));
+        };
+        if let Some(e) = m.get("email") {
+            if !e.as_str().is_some_and(email::is_valid) {
+                let shown = e.as_str().unwrap_or_default();
+                return Err(refuse_at(
+                    "email",
+                    format!("Invalid email format: '{shown}'"),
                 ));
             }
-            m.clone()
         }
-        Some(_) => {
-            return Err(AppError::invalid(
-                "booking_form must be an object.",
-                "booking_form",
+        let text = |v: &Value| {
+            v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+        };
+        if let Some((k, _)) = m.iter().find(|(_, v)| !text(v)) {
+            return Err(refuse(format!(
+                "Invalid value for '{k}': use a string or an array of strings."
+            )));
+        }
+        Ok(LinkForm(m))
+    }
+}
+
+impl utoipa::PartialSchema for LinkForm {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .property("name", ObjectBuilder::new().schema_type(Type::String))
+            .property("email", ObjectBuilder::new().schema_type(Type::String))
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .description(Some(
+                "Form fields by name (standard fields and the calendar's questions), each a string or a list of strings.",
             ))
+            .examples([json!({"name": "Ada Lovelace", "email": "ada@example.com"})])
+            .into()
+    }
+}
+
+impl ToSchema for LinkForm {}
+
+/// A link's UTM tags: `source`, `medium`, `campaign`, `term`, `content`, each a string within
+/// its limit; only those given are kept.
+#[derive(Debug, Default)]
+pub struct LinkUtm(Value);
+
+impl<'de> Deserialize<'de> for LinkUtm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let tags = Value::deserialize(d)?;
+        if tags.is_null() {
+            return Err(refuse("{field} must be an object."));
         }
-    };
-    let utm = match f.get("utm_params") {
-        None => Value::Null,
-        Some(Value::Null) => {
-            return Err(AppError::invalid(
-                "utm_params must be an object.",
-                "utm_params",
-            ))
+        if tags
+            .as_object()
+            .is_some_and(|m| m.values().any(Value::is_null))
+        {
+            return Err(refuse("{field} tags must be strings."));
         }
-        Some(Value::Object(m)) if m.values().any(Value::is_null) => {
-            return Err(AppError::invalid(
-                "utm_params tags must be strings.",
-                "utm_params",
-            ));
+        let mut out = crate::services::booking_request::utm(Some(&tags))
+            .map_err(|e| match e {
+                AppError::Invalid(i) => match i
+                    .param
+                    .as_deref()
+                    .and_then(|p| p.strip_prefix("utm_params."))
+                {
+                    Some(member) => refuse_at(member, i.message),
+                    None => refuse(i.message),
+                },
+                other => refuse(other),
+            })?
+            .unwrap_or_default();
+        if let Value::Object(m) = &mut out {
+            m.retain(|_, v| !v.is_null());
         }
-        Some(tags) => {
-            // The five tags, each within its limit; only those given are kept with the link.
-            let mut out = crate::services::booking_request::utm(Some(tags))?.unwrap_or_default();
-            if let Value::Object(m) = &mut out {
-                m.retain(|_, v| !v.is_null());
-            }
-            out
+        Ok(LinkUtm(out))
+    }
+}
+
+impl utoipa::PartialSchema for LinkUtm {
+    fn schema() -> RefOr<Schema> {
+        let tag = || ObjectBuilder::new().schema_type(Type::String);
+        ObjectBuilder::new()
+            .property("source", tag())
+            .property("medium", tag())
+            .property("campaign", tag())
+            .property("term", tag())
+            .property("content", tag())
+            .examples([json!({"source": "newsletter", "campaign": "winter"})])
+            .into()
+    }
+}
+
+impl ToSchema for LinkUtm {}
+
+/// What a link changes in the booking: its host and co-hosts (by email), its duration, and
+/// steps of the booking page the guest skips.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LinkSettings {
+    /// The host's email address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
+    /// Co-hosts' email addresses, comma-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    co_hosts: Option<String>,
+    /// One of the calendar's durations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_minutes: Option<u64>,
+    /// Steps skipped: `contact_info`, `questions`, `co_hosts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skip: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for LinkSettings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Value::Object(m) = Value::deserialize(d)? else {
+            return Err(refuse("{field} must be an object."));
+        };
+        let mut out = LinkSettings::default();
+        if let Some(h) = m.get("host") {
+            let h = h.as_str().filter(|h| email::is_valid(h));
+            let h = h.ok_or_else(|| {
+                refuse_at("host", "booking_settings.host must be an email address.")
+            })?;
+            out.host = Some(h.to_string());
         }
-    };
-    let settings = match f.get("booking_settings") {
-        None => Value::Null,
-        Some(Value::Object(m)) => {
-            let mut out = Map::new();
-            if let Some(h) = m.get("host") {
-                let h = h.as_str().filter(|h| email::is_valid(h)).ok_or_else(|| {
-                    AppError::invalid(
-                        "booking_settings.host must be an email address.",
-                        "booking_settings.host",
-                    )
-                })?;
-                out.insert("host".into(), json!(h));
-            }
-            if let Some(c) = m.get("co_hosts") {
-                let c = c.as_str().ok_or_else(|| {
-                    AppError::invalid(
-                        "booking_settings.co_hosts must be comma-separated emails.",
-                        "booking_settings.co_hosts",
-                    )
-                })?;
-                if !c
-                    .split(',')
+        if let Some(c) = m.get("co_hosts") {
+            let emails = |c: &str| {
+                c.split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
                     .all(email::is_valid)
-                {
-                    return Err(AppError::invalid(
-                        "booking_settings.co_hosts must be comma-separated emails.",
-                        "booking_settings.co_hosts",
-                    ));
-                }
-                out.insert("co_hosts".into(), json!(c));
-            }
-            if let Some(d) = m.get("duration_minutes") {
-                match d.as_u64() {
-                    Some(n) if durations.contains(&(n as u32)) => {
-                        out.insert("duration_minutes".into(), json!(n));
-                    }
-                    _ => {
-                        return Err(AppError::invalid(
-                            format!(
-                            "Invalid duration_minutes: {d}. Use one of the calendar's durations."
-                        ),
-                            "booking_settings.duration_minutes",
-                        ))
-                    }
-                }
-            }
-            if let Some(s) = m.get("skip") {
-                let steps = s.as_array().filter(|a| {
-                    a.iter()
-                        .all(|x| x.as_str().is_some_and(|x| STEPS.contains(&x)))
-                });
-                let steps = steps.ok_or_else(|| {
-                    AppError::invalid(
-                        "booking_settings.skip lists steps: contact_info, questions, co_hosts.",
-                        "booking_settings.skip",
-                    )
-                })?;
-                out.insert("skip".into(), Value::Array(steps.clone()));
-            }
-            if let Some(k) = m
-                .keys()
-                .find(|k| !["host", "co_hosts", "duration_minutes", "skip"].contains(&k.as_str()))
-            {
-                return Err(AppError::invalid(
-                    format!("Received unknown parameter: booking_settings.{k}"),
-                    "booking_settings",
-                ));
-            }
-            Value::Object(out)
+            };
+            let c = c.as_str().filter(|c| emails(c)).ok_or_else(|| {
+                refuse_at(
+                    "co_hosts",
+                    "booking_settings.co_hosts must be comma-separated emails.",
+                )
+            })?;
+            out.co_hosts = Some(c.to_string());
         }
-        Some(_) => {
-            return Err(AppError::invalid(
-                "booking_settings must be an object.",
-                "booking_settings",
-            ))
+        if let Some(v) = m.get("duration_minutes") {
+            out.duration_minutes = Some(v.as_u64().ok_or_else(|| bad_duration(v))?);
         }
-    };
-    Ok(
-        json!({"hide_url_params": hide, "booking_form": form, "utm_params": utm, "booking_settings": settings}),
+        if let Some(s) = m.get("skip") {
+            let steps = s.as_array().and_then(|a| {
+                a.iter()
+                    .map(|x| x.as_str().filter(|x| STEPS.contains(x)).map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            });
+            out.skip = Some(steps.ok_or_else(|| {
+                refuse_at(
+                    "skip",
+                    "booking_settings.skip lists steps: contact_info, questions, co_hosts.",
+                )
+            })?);
+        }
+        let known = ["host", "co_hosts", "duration_minutes", "skip"];
+        if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(refuse(format!(
+                "Received unknown parameter: booking_settings.{k}"
+            )));
+        }
+        Ok(out)
+    }
+}
+
+fn bad_duration<E: serde::de::Error>(v: &Value) -> E {
+    refuse_at(
+        "duration_minutes",
+        format!("Invalid duration_minutes: {v}. Use one of the calendar's durations."),
     )
+}
+
+/// The options stored with a calendar's link, checked against the calendar's durations.
+fn calendar_options(input: CalendarLinkInput, durations: &[u32]) -> AppResult<Value> {
+    let settings = input.booking_settings;
+    if let Some(d) = settings.as_ref().and_then(|s| s.duration_minutes) {
+        if !durations.contains(&(d as u32)) {
+            return Err(AppError::invalid(
+                format!("Invalid duration_minutes: {d}. Use one of the calendar's durations."),
+                "booking_settings.duration_minutes",
+            ));
+        }
+    }
+    Ok(json!({
+        "hide_url_params": input.hide_url_params.unwrap_or(true),
+        "booking_form": input.booking_form.unwrap_or_default(),
+        "utm_params": input.utm_params.map_or(Value::Null, |u| u.0),
+        "booking_settings": settings.map_or(Ok(Value::Null), serde_json::to_value)?,
+    }))
 }
 
 async fn create(
@@ -228,13 +315,13 @@ async fn create(
 
 #[utoipa::path(post, path = "/v2/booking-calendars/{id}/one-time-links", operation_id = "booking-calendars-create-a-one-time-link", tag = "Booking Calendars",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{hide_url_params? (default true), booking_form?, utm_params?, booking_settings?: {host, co_hosts, duration_minutes, skip}}`"),
+    request_body = CalendarLinkInput,
     responses((status = 200, body = LinkCreated), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn for_calendar(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(input): Body<CalendarLinkInput>,
 ) -> AppResult<Json<LinkCreated>> {
     let cal = booking_calendars::get(&state.db, &p.account_id, &id)
         .await?
@@ -246,7 +333,7 @@ pub async fn for_calendar(
             "id",
         ));
     }
-    let options = calendar_options(&f, &cal.settings.durations)?;
+    let options = calendar_options(input, &cal.settings.durations)?;
     create(&state, &p.account_id, "booking_calendar", &id, options).await
 }
 

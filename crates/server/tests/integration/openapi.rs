@@ -89,14 +89,11 @@ async fn document_is_public_lists_operations_and_marks_extensions() {
 /// typed schema (take it off) and when any other operation's body lacks one.
 const UNTYPED_BODIES: &[&str] = &[
     "create-an-audience",
-    "booking-calendars-create-a-one-time-link",
     "update-booking-calendar-settings",
     "update-booking-page-settings",
     "create-a-bot",
     "update-a-bot",
-    "redeliver-an-event",
     "patch_user_scheduling_availability",
-    "recover-webhook-deliveries",
     "create-a-website",
 ];
 
