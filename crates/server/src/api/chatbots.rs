@@ -7,20 +7,22 @@ use axum::{
     routing::get,
     Json, Router,
 };
+use serde::Deserialize;
 use serde_json::{json, Value};
 use slotline_domain::id::IdKind;
 use slotline_domain::{bot::Flow, settings::origin_of};
+use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::Fields,
+    body::{not_null, Body, Input, Strings},
     list::{self, Params},
-    setup::required_text,
+    values::Name,
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{booking_calendars, chatbots, custom_fields, users, Arg},
+    store::{booking_calendars, chatbots, custom_fields, users},
     views::conversation::{audience_json, bot_json, website_json},
 };
 
@@ -63,22 +65,39 @@ fn audience_out(a: &chatbots::Audience) -> Value {
     v
 }
 
+/// Body of `POST /v2/websites`: where the chat widget runs.
+#[derive(Deserialize, ToSchema)]
+pub struct WebsiteInput {
+    #[schema(example = "Star Software")]
+    name: Name,
+    /// The site's address, a full http(s) URL.
+    #[schema(example = "https://www.example.com")]
+    url: Name,
+    /// Other origins (`scheme://host[:port]`) whose pages may run the widget.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = json!(["https://shop.example.com"]))]
+    allowed_origins: Option<Strings>,
+}
+
+impl Input for WebsiteInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
 #[utoipa::path(post, path = "/v2/websites", operation_id = "create-a-website", tag = "Chatbots",
-    request_body(content = Object, description = "`{name, url, allowed_origins?}`: where the chat widget runs"),
+    request_body = WebsiteInput,
     responses((status = 200, description = "The website, with its embed code"), (status = 400, body = ErrorBody)))]
 pub async fn create_website(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<WebsiteInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(&["name", "url", "allowed_origins"], "Unsupported fields")?;
-    let name = required_text(&f, "name")?;
-    let url = required_text(&f, "url")?;
+    let name = input.name.into_inner();
+    let url = input.url.into_inner();
     if origin_of(&url).is_none() {
         return Err(AppError::invalid("url must be a full http(s) URL.", "url"));
     }
     let mut allowed = Vec::new();
-    for o in f.str_array("allowed_origins")?.unwrap_or_default() {
+    for o in input.allowed_origins.unwrap_or_default().0 {
         match origin_of(&o).filter(|x| o.trim_end_matches('/') == x) {
             Some(x) => allowed.push(x),
             None => {
@@ -178,8 +197,8 @@ async fn checked_flow(state: &SharedState, account_id: &str, v: &Value) -> AppRe
     Ok(flow)
 }
 
-async fn live_owner(state: &SharedState, account_id: &str, f: &Fields) -> AppResult<String> {
-    let owner = required_text(f, "owner")?;
+async fn live_owner(state: &SharedState, account_id: &str, owner: Name) -> AppResult<String> {
+    let owner = owner.into_inner();
     if users::get(&state.db, account_id, &owner)
         .await?
         .filter(|u| !u.deleted)
@@ -193,62 +212,90 @@ async fn live_owner(state: &SharedState, account_id: &str, f: &Fields) -> AppRes
     Ok(owner)
 }
 
+/// Body of `POST /v2/bots`.
+#[derive(Deserialize, ToSchema)]
+pub struct BotInput {
+    #[schema(example = "Qualifier")]
+    name: Name,
+    /// The user whose conversations these are.
+    #[schema(example = "USR-3W4X5Y6Z7A")]
+    owner: Name,
+    /// `{steps: [...]}`: what the bot asks, in order, and where the answers go.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    flow: Option<Value>,
+}
+
+impl Input for BotInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `PATCH /v2/bots/{id}`: the fields to change, at least one.
+#[derive(Deserialize, ToSchema)]
+pub struct BotChange {
+    #[serde(default, deserialize_with = "not_null")]
+    name: Option<Name>,
+    #[serde(default, deserialize_with = "not_null")]
+    owner: Option<Name>,
+    /// Replaces the whole flow.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Object>)]
+    flow: Option<Value>,
+}
+
+impl Input for BotChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
+}
+
 #[utoipa::path(post, path = "/v2/bots", operation_id = "create-a-bot", tag = "Chatbots",
-    request_body(content = Object, description = "`{name, owner, flow: {steps: [...]}}`"),
+    request_body = BotInput,
     responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody)))]
 pub async fn create_bot(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<BotInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(&["name", "owner", "flow"], "Unsupported fields")?;
-    let name = required_text(&f, "name")?;
-    let owner = live_owner(&state, &p.account_id, &f).await?;
-    let flow = checked_flow(&state, &p.account_id, f.get("flow").unwrap_or(&Value::Null)).await?;
+    let name = input.name.into_inner();
+    let owner = live_owner(&state, &p.account_id, input.owner).await?;
+    let flow = checked_flow(
+        &state,
+        &p.account_id,
+        input.flow.as_ref().unwrap_or(&Value::Null),
+    )
+    .await?;
     let b =
         chatbots::create_bot(&state.db, &p.account_id, &name, &owner, &flow, state.now()).await?;
     Ok(Json(bot_out(&b)))
 }
 
 #[utoipa::path(patch, path = "/v2/bots/{id}", operation_id = "update-a-bot", tag = "Chatbots", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{name?, owner?, flow?}`"),
+    request_body = BotChange,
     responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_bot(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(change): Body<BotChange>,
 ) -> AppResult<Json<Value>> {
     chatbots::bot_of(&state.db, &p.account_id, &id)
         .await?
         .filter(|b| !b.deleted)
         .ok_or_else(|| AppError::not_found("bot", &id))?;
-    f.only(&["name", "owner", "flow"], "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    let mut cols = Vec::new();
-    if f.has("name") {
-        cols.push(("name", Arg::from(required_text(&f, "name")?)));
-    }
-    if f.has("owner") {
-        cols.push((
-            "owner_id",
-            Arg::from(live_owner(&state, &p.account_id, &f).await?),
-        ));
-    }
-    if let Some(v) = f.get("flow") {
-        cols.push((
-            "flow",
-            Arg::from(serde_json::to_string(
-                &checked_flow(&state, &p.account_id, v).await?,
-            )?),
-        ));
-    }
-    chatbots::update(&state.db, "bots", &p.account_id, &id, cols, state.now()).await?;
+    let owner_id = match change.owner {
+        Some(owner) => Some(live_owner(&state, &p.account_id, owner).await?),
+        None => None,
+    };
+    let flow = match &change.flow {
+        Some(v) => Some(checked_flow(&state, &p.account_id, v).await?),
+        None => None,
+    };
+    let patch = chatbots::BotPatch {
+        name: change.name.map(Name::into_inner),
+        owner_id,
+        flow,
+    };
+    chatbots::update_bot(&state.db, &p.account_id, &id, patch, state.now()).await?;
     let b = chatbots::bot_of(&state.db, &p.account_id, &id)
         .await?
         .ok_or_else(|| AppError::not_found("bot", &id))?;
@@ -306,21 +353,40 @@ pub async fn delete_bot(
     Ok(list::deleted(&id))
 }
 
+/// Body of `POST /v2/audiences`: which bot talks to visitors of which pages of a website.
+#[derive(Deserialize, ToSchema)]
+pub struct AudienceInput {
+    #[schema(example = "Pricing visitors")]
+    name: Name,
+    /// The website's id.
+    website: Name,
+    /// The bot's id.
+    bot: Name,
+    /// Path prefixes (each starting with `/`) the audience covers; every page when absent.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(example = json!(["/pricing"]))]
+    pages: Option<Strings>,
+    /// Seconds on the page before the bot reaches out, 0 to 3600; never when absent.
+    #[serde(default)]
+    #[schema(example = 20)]
+    reach_out_after_seconds: Option<i64>,
+}
+
+impl Input for AudienceInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
 #[utoipa::path(post, path = "/v2/audiences", operation_id = "create-an-audience", tag = "Chatbots",
-    request_body(content = Object, description = "`{name, website, bot, pages?: [path prefixes], reach_out_after_seconds?}`"),
+    request_body = AudienceInput,
     responses((status = 200, description = "The audience"), (status = 400, body = ErrorBody)))]
 pub async fn create_audience(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(input): Body<AudienceInput>,
 ) -> AppResult<Json<Value>> {
-    f.only(
-        &["name", "website", "bot", "pages", "reach_out_after_seconds"],
-        "Unsupported fields",
-    )?;
-    let name = required_text(&f, "name")?;
-    let website = required_text(&f, "website")?;
-    let bot = required_text(&f, "bot")?;
+    let name = input.name.into_inner();
+    let website = input.website.into_inner();
+    let bot = input.bot.into_inner();
     if chatbots::website_of(&state.db, &p.account_id, &website)
         .await?
         .filter(|w| !w.deleted)
@@ -338,22 +404,22 @@ pub async fn create_audience(
     {
         return Err(AppError::invalid(format!("No such bot: '{bot}'"), "bot"));
     }
-    let pages = f.str_array("pages")?.unwrap_or_default();
+    let pages = input.pages.unwrap_or_default().0;
     if let Some(bad) = pages.iter().find(|p| !p.starts_with('/')) {
         return Err(AppError::invalid(
             format!("Invalid page: '{bad}'. Pages are paths starting with '/'."),
             "pages",
         ));
     }
-    let reach_out_after = match f.nullable_i64("reach_out_after_seconds")? {
-        Some(Some(n)) if (0..=3600).contains(&n) => Some(n),
-        Some(Some(_)) => {
+    let reach_out_after = match input.reach_out_after_seconds {
+        Some(n) if (0..=3600).contains(&n) => Some(n),
+        Some(_) => {
             return Err(AppError::invalid(
                 "reach_out_after_seconds must be from 0 to 3600.",
                 "reach_out_after_seconds",
             ))
         }
-        _ => None,
+        None => None,
     };
     let a = chatbots::NewAudience {
         website_id: &website,

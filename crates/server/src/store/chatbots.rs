@@ -311,15 +311,32 @@ pub async fn list_audiences(
     ))
 }
 
-pub async fn update(
+/// A change to a bot: each field given is set, the others kept.
+#[derive(Debug, Default)]
+pub struct BotPatch {
+    pub name: Option<String>,
+    pub owner_id: Option<String>,
+    pub flow: Option<Flow>,
+}
+
+/// Applies `patch`. False if there is no such live bot.
+pub async fn update_bot(
     db: &Db,
-    table: &'static str,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
+    patch: BotPatch,
     now: i64,
 ) -> StoreResult<bool> {
-    Ok(super::update_columns(db, table, account_id, id, columns, now).await?)
+    let flow = patch.flow.as_ref().map(serde_json::to_string).transpose()?;
+    let columns: Vec<(&'static str, Arg)> = [
+        patch.name.map(|v| ("name", Arg::from(v))),
+        patch.owner_id.map(|v| ("owner_id", Arg::from(v))),
+        flow.map(|v| ("flow", Arg::from(v))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok(super::update_columns(db, "bots", account_id, id, columns, now).await?)
 }
 
 pub async fn delete(
