@@ -55,6 +55,28 @@ impl IdKind {
 
 /// True when `s` has the form of an id of `kind`: its prefix, then 1 to 40 characters from
 /// `[0-9A-Z]` (OnceHub's own ids vary in length).
+/// Who hosts a calendar or page: a user or a team, told apart by their ids' prefixes (the one
+/// place that knows how).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRef<'a> {
+    User(&'a str),
+    Team(&'a str),
+}
+
+impl<'a> HostRef<'a> {
+    pub fn of(id: &'a str) -> HostRef<'a> {
+        if id.starts_with(IdKind::Team.prefix()) {
+            HostRef::Team(id)
+        } else {
+            HostRef::User(id)
+        }
+    }
+
+    pub fn is_team(self) -> bool {
+        matches!(self, HostRef::Team(_))
+    }
+}
+
 pub fn has_form(kind: IdKind, s: &str) -> bool {
     s.strip_prefix(kind.prefix()).is_some_and(|rest| {
         (1..=40).contains(&rest.len())

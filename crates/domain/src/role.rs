@@ -20,12 +20,14 @@ impl Role {
         }
     }
 
-    pub fn from_stored(s: &str) -> Role {
+    /// A role as stored (`as_str`); `None` for a name this build does not know.
+    pub fn from_stored(s: &str) -> Option<Role> {
         match s {
-            "Account Owner" => Role::AccountOwner,
-            "Administrator" => Role::Administrator,
-            "Team Manager" => Role::TeamManager,
-            _ => Role::Member,
+            "Account Owner" => Some(Role::AccountOwner),
+            "Administrator" => Some(Role::Administrator),
+            "Team Manager" => Some(Role::TeamManager),
+            "Member" => Some(Role::Member),
+            _ => None,
         }
     }
 

@@ -8,7 +8,7 @@ use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
 use slotline_domain::{
     availability::{free_slots, Host, Interval},
-    id::{new_id, IdKind},
+    id::{new_id, HostRef, IdKind},
     lifecycle::{self, Action, Actor, NotAllowed},
     schedule::Schedule,
 };
@@ -171,10 +171,9 @@ pub async fn members(
     window: Interval,
     except_booking: Option<&str>,
 ) -> AppResult<Vec<Member>> {
-    let ids: Vec<String> = if cal.host_id.starts_with("TM-") {
-        teams::live_member_ids(db, &cal.host_id).await?
-    } else {
-        vec![cal.host_id.clone()]
+    let ids: Vec<String> = match HostRef::of(&cal.host_id) {
+        HostRef::Team(team) => teams::live_member_ids(db, team).await?,
+        HostRef::User(user) => vec![user.to_string()],
     };
     // What the engine looks at for slots starting in `window`: busy time overlapping a slot with
     // its buffers, and, under a daily cap, the bookings of the local days around the window.

@@ -87,7 +87,7 @@ fn json_opt(r: &AnyRow, col: &str) -> StoreResult<Option<serde_json::Value>> {
 fn from_row(r: &AnyRow) -> StoreResult<Booking> {
     Ok(Booking {
         id: r.try_get("id")?,
-        status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::Canceled),
+        status: super::decode("status", r, Status::parse)?,
         booking_calendar_id: r.try_get("booking_calendar_id")?,
         booking_page_id: r.try_get("booking_page_id")?,
         master_page_id: r.try_get("master_page_id")?,
@@ -119,11 +119,15 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> StoreResult<()> {
     sql.push_in(bookings.iter().map(|b| b.id.as_str()))
         .push(" ORDER BY user_id");
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    let pairs = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     for b in bookings.iter_mut() {
-        b.hosts = rows
+        b.hosts = pairs
             .iter()
-            .filter(|r| r.try_get::<String, _>(0).is_ok_and(|id| id == b.id))
-            .filter_map(|r| r.try_get(1).ok())
+            .filter(|(booking, _)| *booking == b.id)
+            .map(|(_, user)| user.clone())
             .collect();
     }
     Ok(())

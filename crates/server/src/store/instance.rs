@@ -4,7 +4,7 @@
 use rand::RngCore;
 use sqlx::Row;
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use super::Db;
 
 /// The secret called `name`, created at first use. Concurrent first uses agree: the insert
@@ -23,5 +23,6 @@ pub async fn secret(db: &Db, name: &str) -> StoreResult<Vec<u8>> {
         .bind(name)
         .fetch_one(&mut *db.writer().await?)
         .await?;
-    Ok(hex::decode(row.try_get::<String, _>(0)?).unwrap_or_else(|_| fresh.to_vec()))
+    hex::decode(row.try_get::<String, _>(0)?)
+        .map_err(|e| StoreError::Corrupt(format!("instance secret {name}: {e}")))
 }

@@ -285,6 +285,18 @@ pub async fn update_columns_in(
 }
 
 /// True when a database error is the violation of a unique index.
+/// A stored value read by `parse` (an enum's name, say); a value this build cannot read is an
+/// error that names the column, never a silent default.
+pub fn decode<T>(
+    column: &str,
+    row: &sqlx::any::AnyRow,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> StoreResult<T> {
+    use sqlx::Row;
+    let raw: String = row.try_get(column)?;
+    parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown {column} '{raw}'")))
+}
+
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

@@ -60,7 +60,7 @@ fn from_row(r: &AnyRow) -> StoreResult<User> {
         last_name: r.try_get("last_name")?,
         email: r.try_get("email")?,
         status: r.try_get("status")?,
-        role: Role::from_stored(&r.try_get::<String, _>("role_name")?),
+        role: super::decode("role_name", r, Role::from_stored)?,
         timezone: r.try_get("timezone")?,
         teams: Vec::new(),
         deleted: r.try_get::<i64, _>("deleted")? != 0,

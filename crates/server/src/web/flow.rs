@@ -6,6 +6,7 @@ use axum::{http::StatusCode, response::Response};
 use maud::Markup;
 use serde_json::Value;
 use slotline_domain::{
+    id::HostRef,
     prefill::{Prefill, Product},
     settings::{origin_of, Settings},
 };
@@ -116,7 +117,7 @@ impl Flow {
             &target.settings.questions,
         );
         // A team calendar booked with a specific member (`host=<email>`).
-        if let (Some(email), true) = (&prefill.host, host_id.starts_with("TM-")) {
+        if let (Some(email), true) = (&prefill.host, HostRef::of(&host_id).is_team()) {
             let req = PageRequest {
                 limit: 1,
                 cursor: Cursor::None,
@@ -256,7 +257,7 @@ async fn host_name(
     account_id: &str,
     host_id: &str,
 ) -> crate::http::error::AppResult<String> {
-    if host_id.starts_with("TM-") {
+    if HostRef::of(host_id).is_team() {
         return Ok(crate::store::teams::get(&state.db, account_id, host_id)
             .await?
             .map(|t| t.name)

@@ -358,3 +358,28 @@ both_backends!(
     availability_round_trip_and_errors,
     availability_round_trip_and_errors
 );
+
+/// A stored value this build cannot read (here a role name) is an error, logged and answered as
+/// OnceHub's `api_error` — never read as some default role.
+async fn an_unknown_stored_value_is_an_error_not_a_default(app: &TestApp) {
+    let (s, u) = app
+        .post(
+            "/v2/users",
+            json!({"email": "odd@example.com", "first_name": "Odd", "last_name": "Role"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{u}");
+    let id = u["id"].as_str().unwrap();
+    sqlx::query("UPDATE users SET role_name = 'Overlord' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *app.db.writer().await.unwrap())
+        .await
+        .unwrap();
+    let (s, e) = app.get(&format!("/v2/users/{id}")).await;
+    assert_eq!((s, e["type"].as_str()), (500, Some("api_error")), "{e}");
+}
+
+both_backends!(
+    an_unknown_stored_value_is_an_error_not_a_default,
+    an_unknown_stored_value_is_an_error_not_a_default
+);
