@@ -393,3 +393,55 @@ impl utoipa::PartialSchema for Strings {
 }
 
 impl ToSchema for Strings {}
+
+/// A body whose members a domain rule reads itself (it words its own refusals and refuses
+/// unknown members): kept as the JSON object it is, documented by `D`'s list of members.
+pub struct Members<D>(pub Map<String, Value>, std::marker::PhantomData<D>);
+
+/// The members a [`Members`] body documents: name, JSON type, description.
+pub trait Describe: 'static {
+    /// The body's schema name in the OpenAPI document.
+    const NAME: &'static str;
+    const ABOUT: &'static str;
+    const MEMBERS: &'static [(&'static str, utoipa::openapi::schema::Type, &'static str)];
+}
+
+impl<D> Members<D> {
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+impl<'de, D> Deserialize<'de> for Members<D> {
+    fn deserialize<De: serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        Ok(Members(Map::deserialize(d)?, std::marker::PhantomData))
+    }
+}
+
+impl<D: Describe> utoipa::PartialSchema for Members<D> {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::ObjectBuilder;
+        D::MEMBERS
+            .iter()
+            .fold(
+                ObjectBuilder::new().description(Some(D::ABOUT)),
+                |o, (name, ty, about)| {
+                    o.property(
+                        *name,
+                        ObjectBuilder::new()
+                            .schema_type(ty.clone())
+                            .description(Some(*about)),
+                    )
+                },
+            )
+            .into()
+    }
+}
+
+impl<D: Describe> ToSchema for Members<D> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        D::NAME.into()
+    }
+}
+
+impl<D: Describe> Input for Members<D> {}

@@ -15,9 +15,9 @@ use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::{not_null, Body, Fields, Input, Patch, Strings},
+    body::{not_null, Body, Input, Patch, Strings},
     list::{self, Params},
-    setup::{merge_settings, settings_out, SettingsOut},
+    setup::{merge_settings, settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug, TimeZoneName},
 };
 use crate::{
@@ -346,20 +346,18 @@ pub async fn get_settings(
 }
 
 #[utoipa::path(patch, path = "/v2/booking-pages/{id}/settings", operation_id = "update-booking-page-settings", tag = "Booking Pages",
-    params(("id" = String, Path)), request_body(content = Object, description = "Any settings fields; absent ones are kept"),
+    params(("id" = String, Path)), request_body = SettingsChange,
     responses((status = 200, body = SettingsOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn patch_settings(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    Fields(body): Fields,
+    Body(change): Body<SettingsChange>,
 ) -> AppResult<Json<SettingsOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;
-    let next = current
-        .settings
-        .merge(&serde_json::Value::Object(body), || {
-            slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
-        })?;
+    let next = current.settings.merge(&change.into_value(), || {
+        slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
+    })?;
     let patch = BookingPagePatch {
         settings: Some(next.clone()),
         ..Default::default()

@@ -8,9 +8,9 @@ use slotline_domain::{
     settings::Settings,
     slug,
 };
-use utoipa::ToSchema;
+use utoipa::{openapi::schema::Type, ToSchema};
 
-use super::body::Fields;
+use super::body::{Describe, Fields, Members};
 use crate::http::error::{AppError, AppResult};
 
 /// A required short text (1 to 200 characters, trimmed).
@@ -57,6 +57,34 @@ pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Se
 }
 
 /// Extension: a page's or calendar's scheduling settings.
+/// The members of a settings change (`PATCH …/settings`, and `settings` of a page or calendar).
+pub struct SettingsMembers;
+
+impl Describe for SettingsMembers {
+    const NAME: &'static str = "SettingsChange";
+    const ABOUT: &'static str =
+        "Scheduling settings to change; absent ones are kept. The answer shows them all.";
+    const MEMBERS: &'static [(&'static str, Type, &'static str)] = &[
+        ("durations", Type::Array, "1 to 10 meeting lengths in minutes, distinct multiples of 5 from 5 to 720; the first is the default."),
+        ("slot_interval_minutes", Type::Integer, "Minutes between offered start times."),
+        ("buffer_before_minutes", Type::Integer, "Free time kept before each meeting."),
+        ("buffer_after_minutes", Type::Integer, "Free time kept after each meeting."),
+        ("minimum_notice_minutes", Type::Integer, "How soon a meeting may start, from now."),
+        ("booking_horizon_days", Type::Integer, "How far ahead guests may book."),
+        ("max_bookings_per_day", Type::Integer, "At most this many bookings a day per host; null for no cap."),
+        ("approval_required", Type::Boolean, "Bookings wait for the host's approval."),
+        ("locations", Type::Array, "Where meetings happen: `{type, value, …}` each."),
+        ("standard_fields", Type::Array, "`{name, required}` for the form's standard fields."),
+        ("questions", Type::Array, "The form's own questions."),
+        ("redirect", Type::Object, "Where guests go after booking; null for the confirmation page."),
+        ("hide_prefilled_questions", Type::Boolean, "Questions answered by the page's URL are not shown."),
+        ("embed_origins", Type::Array, "Origins whose pages may embed the booking page."),
+    ];
+}
+
+/// Body of `PATCH …/settings`.
+pub type SettingsChange = Members<SettingsMembers>;
+
 #[derive(Serialize, ToSchema)]
 pub struct SettingsOut {
     /// Always `scheduling_settings`.

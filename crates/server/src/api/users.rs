@@ -8,11 +8,11 @@ use axum::{
 };
 use serde::Deserialize;
 use slotline_domain::{role::Role, schedule::parse_date};
-use utoipa::ToSchema;
+use utoipa::{openapi::schema::Type, ToSchema};
 
 use super::{
     auth::Principal,
-    body::{not_null, required, Body, Fields, Input, Strings},
+    body::{not_null, required, Body, Describe, Input, Members, Strings},
     list::{self, Params},
     values::{AssignableRole, EmailAddress, PersonName, TimeZoneName},
 };
@@ -83,6 +83,29 @@ impl Input for UpdateUser {
     const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
     const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
+
+/// The members of a change to a user's availability.
+pub struct ScheduleMembers;
+
+impl Describe for ScheduleMembers {
+    const NAME: &'static str = "ScheduleChange";
+    const ABOUT: &'static str = "The parts of the schedule to replace; absent ones are kept.";
+    const MEMBERS: &'static [(&'static str, Type, &'static str)] = &[
+        (
+            "weekly",
+            Type::Array,
+            "The weekly hours: `{day, working_hours: [{start_time, end_time, locations?}]}` per day listed; days not listed keep theirs.",
+        ),
+        (
+            "overrides",
+            Type::Array,
+            "Dates with other hours: `{date, working_hours}`; empty `working_hours` make the date unavailable.",
+        ),
+    ];
+}
+
+/// Body of `PATCH /v2/users/{id}/scheduling-availability`.
+pub type ScheduleChange = Members<ScheduleMembers>;
 
 fn no_such_user(id: &str) -> AppError {
     AppError::not_found("user", id)
@@ -265,13 +288,13 @@ pub async fn get_availability(
 }
 
 #[utoipa::path(patch, path = "/v2/users/{id}/scheduling-availability", operation_id = "patch_user_scheduling_availability", tag = "Users",
-    params(("id" = String, Path)), request_body(content = serde_json::Value, description = "`{weekly?: [...], overrides?: [...]}`"),
+    params(("id" = String, Path)), request_body = ScheduleChange,
     responses((status = 200, description = "The whole schedule object"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_availability(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    Fields(body): Fields,
+    Body(change): Body<ScheduleChange>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id)
         .await?
@@ -284,7 +307,7 @@ pub async fn patch_availability(
         .unwrap_or_default()
         .to_zoned(zone)
         .date();
-    let next = schedule.apply_patch(&serde_json::Value::Object(body), today)?;
+    let next = schedule.apply_patch(&change.into_value(), today)?;
     users::set_schedule(&state.db, &p.account_id, &id, &next, state.now()).await?;
     Ok(Json(next.render(&tz, None, None)))
 }
