@@ -26,7 +26,8 @@ use crate::{
     state::SharedState,
 };
 
-/// A JSON object body. An empty body reads as `{}` (actions whose body is optional).
+/// A JSON object body, the first step of reading a [`Body`]. An empty body reads as `{}`
+/// (actions whose body is optional).
 pub struct Fields(pub Map<String, Value>);
 
 impl FromRequest<SharedState> for Fields {
@@ -83,94 +84,6 @@ pub fn invalid_value(field: &str, v: &Value) -> AppError {
     AppError::invalid(format!("Invalid {field}: '{}'", shown(v)), field)
 }
 
-impl Fields {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains_key(name)
-    }
-
-    /// Refuses any field not in `allowed`, with OnceHub's `message` and the field as `param`.
-    /// Used where OnceHub documents that refusal (writes of users and contacts) and on Slotline's
-    /// own operations; OnceHub's other operations admit fields their schema does not name (no
-    /// `additionalProperties: false`, no documented error), so there they are ignored.
-    pub fn only(&self, allowed: &[&str], message: &str) -> AppResult<()> {
-        match self.0.keys().find(|k| !allowed.contains(&k.as_str())) {
-            Some(k) => Err(AppError::invalid(message, k)),
-            None => Ok(()),
-        }
-    }
-
-    /// A string field within its maximum length (`slotline_domain::limits`); absent is `None`.
-    /// Null is refused: OnceHub's request schemas type such fields as strings, not nullable
-    /// (where one admits null, use `nullable_str`).
-    pub fn str(&self, name: &str) -> AppResult<Option<String>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                limits::check(name, name, s)?;
-                Ok(Some(s.clone()))
-            }
-            Some(v) => Err(invalid_value(name, v)),
-        }
-    }
-
-    /// For PATCH: absent is `None`, null is `Some(None)`.
-    pub fn nullable_str(&self, name: &str) -> AppResult<Option<Option<String>>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => {
-                limits::check(name, name, s)?;
-                Ok(Some(Some(s.clone())))
-            }
-            Some(v) => Err(invalid_value(name, v)),
-        }
-    }
-
-    pub fn bool(&self, name: &str) -> AppResult<Option<bool>> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(invalid_value(name, v)),
-        }
-    }
-
-    pub fn nullable_i64(&self, name: &str) -> AppResult<Option<Option<i64>>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::Number(n)) if n.as_i64().is_some() => Ok(Some(n.as_i64())),
-            Some(v) => Err(invalid_value(name, v)),
-        }
-    }
-
-    /// An array of strings; anything else is OnceHub's "Must be an array of strings.".
-    pub fn str_array(&self, name: &str) -> AppResult<Option<Vec<String>>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v.as_str() {
-                    Some(s) => {
-                        limits::check(name, name, s)?;
-                        Ok(s.to_string())
-                    }
-                    None => Err(AppError::invalid("Must be an array of strings.", name)),
-                })
-                .collect::<AppResult<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(AppError::invalid("Must be an array of strings.", name)),
-        }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
-    }
-}
-
 /// A request body read into `T`, its own OpenAPI schema: what `Fields` reads, then the fields
 /// `T`'s schema names checked against their length limits, then `T` deserialized. Every failure
 /// is OnceHub's `{type, message, param}` naming the field at fault:
@@ -188,6 +101,12 @@ pub trait Input: DeserializeOwned + ToSchema + 'static {
     const UNSUPPORTED: Option<&'static str> = None;
     /// OnceHub's message for a body with no field at all (PATCH), or `None` to accept it.
     const EMPTY: Option<&'static str> = None;
+
+    /// A refusal of the body as a whole that comes before any other (an operation's own rule
+    /// about which fields may appear together or at all).
+    fn precheck(_body: &Map<String, Value>) -> AppResult<()> {
+        Ok(())
+    }
 }
 
 impl<T: Input> FromRequest<SharedState> for Body<T> {
@@ -195,6 +114,7 @@ impl<T: Input> FromRequest<SharedState> for Body<T> {
 
     async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
         let Fields(map) = Fields::from_request(req, state).await?;
+        T::precheck(&map)?;
         let known = known_fields::<T>();
         if let Some(message) = T::UNSUPPORTED {
             if let Some(k) = map.keys().find(|k| !known.contains(k.as_str())) {

@@ -9,18 +9,20 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
 use slotline_domain::{email, phone, timezone};
+use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
-    body::{invalid_value, Fields},
+    body::{invalid_value, not_null, Body, Input, Patch},
     list::{self, Params},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{accounts, contacts, custom_fields, users, Arg},
+    store::{accounts, contacts, custom_fields, users},
     views::contact::{render, ContactOut},
 };
 
@@ -77,124 +79,242 @@ const STATUSES: [&str; 4] = [
     "Disqualified",
 ];
 
-/// Plain text columns: JSON name and column are the same.
-const TEXT_FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "city",
-    "company_size",
-    "company",
-    "country",
-    "job_title",
-    "post_code",
-    "salutation",
-    "state",
-    "street_address",
-];
+/// Body of `POST /v2/contacts` (and, without `email` and `mobile_phone`, of
+/// `PATCH /v2/contacts/{id}`). On create a field may be null (the contact object admits it); on
+/// update a field is changed to a value or emptied with `""` (OnceHub's update schema types
+/// none as nullable).
+#[derive(Deserialize, ToSchema)]
+pub struct ContactInput {
+    /// Create only: the contact's email address; it or `mobile_phone` is required.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "ada@example.com")]
+    email: Patch<String>,
+    /// Create only: a mobile number with its country code.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "+15551234567")]
+    mobile_phone: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "Ada")]
+    first_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "Lovelace")]
+    last_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    city: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    company_size: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    company: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    country: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    job_title: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    post_code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    salutation: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    state: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    street_address: Patch<String>,
+    /// A phone number with its country code; stored in E.164.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    phone: Patch<String>,
+    /// An IANA time zone.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "Europe/London")]
+    timezone: Patch<String>,
+    /// `Qualified`, `Sales qualified`, `Marketing qualified` or `Disqualified`; any other value
+    /// clears it (as OnceHub does).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "Qualified")]
+    status: Patch<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    employees: Patch<i64>,
+    #[serde(default)]
+    has_consent: Option<bool>,
+    /// (OnceHub's spelling.)
+    #[serde(default)]
+    terms_of_sevice: Option<bool>,
+    /// The user who owns the contact; the account owner when absent on create.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "USR-3W4X5Y6Z7A")]
+    owner: Patch<String>,
+    /// `[{name, value}]` of fields in the account's field library, merged by name.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Vec<Object>>, example = json!([{"name": "industry", "value": "Retail"}]))]
+    custom_fields: Option<Value>,
+}
 
-/// Fields a client may write; `email` and `mobile_phone` only on create.
-const WRITABLE: &[&str] = &[
-    "owner",
-    "status",
-    "city",
-    "company_size",
-    "company",
-    "country",
-    "employees",
-    "first_name",
-    "has_consent",
-    "job_title",
-    "last_name",
-    "phone",
-    "post_code",
-    "salutation",
-    "state",
-    "street_address",
-    "terms_of_sevice",
-    "timezone",
-    "custom_fields",
-];
+impl Input for ContactInput {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
 
-/// Turns the writable fields present in the body into column values, validating each.
-async fn columns(
+/// Body of `PATCH /v2/contacts/{id}`: the fields of [`ContactInput`] but the identifiers.
+pub struct ContactChange(ContactInput);
+
+impl<'de> Deserialize<'de> for ContactChange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ContactInput::deserialize(d).map(ContactChange)
+    }
+}
+
+impl utoipa::PartialSchema for ContactChange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        ContactInput::schema()
+    }
+}
+
+impl ToSchema for ContactChange {}
+
+impl Input for ContactChange {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported field");
+    const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
+
+    fn precheck(body: &Map<String, Value>) -> AppResult<()> {
+        for identifier in ["email", "mobile_phone"] {
+            if body.contains_key(identifier) {
+                return Err(AppError::invalid(
+                    "Identifier fields (email, mobile_phone) cannot be updated via this endpoint",
+                    identifier,
+                ));
+            }
+        }
+        // OnceHub's update schema types each field without null: a field is changed to a
+        // value, or emptied with "".
+        if let Some((name, _)) = body
+            .iter()
+            .find(|(n, v)| v.is_null() && n.as_str() != "custom_fields")
+        {
+            return Err(invalid_value(name, &Value::Null));
+        }
+        Ok(())
+    }
+}
+
+fn text(v: Patch<String>) -> Option<Option<String>> {
+    match v {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(s) => Some(Some(s)),
+    }
+}
+
+/// `""` empties a phone or a time zone (as it empties a text field).
+fn emptiable(v: Patch<String>) -> Option<Option<String>> {
+    text(v).map(|v| v.filter(|s| !s.is_empty()))
+}
+
+/// The writable fields of a body as a store patch, each checked.
+async fn patch_of(
     state: &SharedState,
     account_id: &str,
-    f: &Fields,
-) -> AppResult<(Vec<(&'static str, Arg)>, Option<Vec<(String, Value)>>)> {
-    let mut cols: Vec<(&'static str, Arg)> = Vec::new();
-    for name in TEXT_FIELDS {
-        if let Some(v) = f.nullable_str(name)? {
-            cols.push((*name, Arg::OptStr(v)));
-        }
-    }
-    // "" empties a phone or a time zone (as it empties a text field).
-    if let Some(v) = f.nullable_str("phone")? {
-        let v = v.filter(|p| !p.is_empty());
-        let number = v
-            .map(|p| {
+    input: ContactInput,
+) -> AppResult<contacts::ContactPatch> {
+    let phone = emptiable(input.phone)
+        .map(|v| {
+            v.map(|p| {
                 phone::parse(&p).ok_or_else(|| {
                     AppError::invalid(format!("Invalid phone format: '{p}'"), "phone")
                 })
             })
-            .transpose()?;
-        cols.push(("phone", Arg::OptStr(number)));
+            .transpose()
+        })
+        .transpose()?;
+    let timezone = emptiable(input.timezone);
+    if let Some(Some(tz)) = &timezone {
+        if !timezone::is_valid(tz) {
+            return Err(AppError::invalid(
+                format!("Invalid timezone: '{tz}'"),
+                "timezone",
+            ));
+        }
     }
-    if let Some(v) = f.nullable_str("timezone")? {
-        let v = v.filter(|tz| !tz.is_empty());
-        if let Some(tz) = &v {
-            if !timezone::is_valid(tz) {
+    // OnceHub: any value outside the list, or none, sets the status to null.
+    let status = match input.status {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(v) => Some(
+            v.as_str()
+                .filter(|s| STATUSES.contains(s))
+                .map(str::to_string),
+        ),
+    };
+    let employees = match input.employees {
+        Patch::Value(n) if n < 0 => return Err(invalid_value("employees", &json!(n))),
+        other => text_i64(other),
+    };
+    let owner_id = match input.owner {
+        Patch::Absent => None,
+        Patch::Null => return Err(invalid_value("owner", &Value::Null)),
+        Patch::Value(owner) => {
+            if users::get(&state.db, account_id, &owner)
+                .await?
+                .filter(|u| !u.deleted)
+                .is_none()
+            {
                 return Err(AppError::invalid(
-                    format!("Invalid timezone: '{tz}'"),
-                    "timezone",
+                    format!("No such user: '{owner}'"),
+                    "owner",
                 ));
             }
+            Some(Some(owner))
         }
-        cols.push(("timezone", Arg::OptStr(v)));
-    }
-    if f.has("status") {
-        // OnceHub: any value outside the list, or none, sets the status to null.
-        let status = f
-            .get("status")
-            .and_then(Value::as_str)
-            .filter(|s| STATUSES.contains(s))
-            .map(str::to_string);
-        cols.push(("status", Arg::OptStr(status)));
-    }
-    if let Some(v) = f.nullable_i64("employees")? {
-        if v.is_some_and(|n| n < 0) {
-            return Err(invalid_value(
-                "employees",
-                f.get("employees").unwrap_or(&Value::Null),
-            ));
-        }
-        cols.push(("employees", Arg::OptI64(v)));
-    }
-    if let Some(b) = f.bool("has_consent")? {
-        cols.push(("has_consent", Arg::from(b)));
-    }
-    if let Some(b) = f.bool("terms_of_sevice")? {
-        cols.push(("terms_of_service", Arg::from(b)));
-    }
-    if let Some(owner) = f.nullable_str("owner")? {
-        let owner = match owner {
-            Some(id) => id,
-            None => return Err(invalid_value("owner", &Value::Null)),
-        };
-        if users::get(&state.db, account_id, &owner)
-            .await?
-            .filter(|u| !u.deleted)
-            .is_none()
-        {
-            return Err(AppError::invalid(
-                format!("No such user: '{owner}'"),
-                "owner",
-            ));
-        }
-        cols.push(("owner_id", Arg::from(owner)));
-    }
-    let custom = match f.get("custom_fields") {
+    };
+    let custom_fields = match input.custom_fields {
         None => None,
-        Some(Value::Array(items)) => {
+        Some(v) => Some(custom_fields_of(state, account_id, v).await?),
+    };
+    Ok(contacts::ContactPatch {
+        first_name: text(input.first_name),
+        last_name: text(input.last_name),
+        city: text(input.city),
+        company_size: text(input.company_size),
+        company: text(input.company),
+        country: text(input.country),
+        job_title: text(input.job_title),
+        post_code: text(input.post_code),
+        salutation: text(input.salutation),
+        state: text(input.state),
+        street_address: text(input.street_address),
+        phone,
+        timezone,
+        status,
+        employees,
+        has_consent: input.has_consent,
+        terms_of_service: input.terms_of_sevice,
+        owner_id,
+        custom_fields,
+    })
+}
+
+fn text_i64(v: Patch<i64>) -> Option<Option<i64>> {
+    match v {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(n) => Some(Some(n)),
+    }
+}
+
+/// `[{name, value}]`, each a field of the account's library with a value within its limits.
+async fn custom_fields_of(
+    state: &SharedState,
+    account_id: &str,
+    v: Value,
+) -> AppResult<Vec<(String, Value)>> {
+    match v {
+        Value::Array(items) => {
             let mut out = Vec::new();
             for item in items {
                 let name = item.get("name").and_then(Value::as_str).ok_or_else(|| {
@@ -236,16 +356,15 @@ async fn columns(
                     "custom_fields",
                 ));
             }
-            Some(out)
+            Ok(out)
         }
-        Some(_) => {
+        _ => {
             return Err(AppError::invalid(
                 "Must be an array of {name, value} objects.",
                 "custom_fields",
             ))
         }
-    };
-    Ok((cols, custom))
+    }
 }
 
 #[utoipa::path(get, path = "/v2/contacts", operation_id = "list-all-contacts", tag = "Contacts",
@@ -315,31 +434,35 @@ pub async fn get_contact(
     render_one(&state, &p.account_id, &id, &expand).await
 }
 
-#[utoipa::path(post, path = "/v2/contacts", operation_id = "add-a-new-contact", tag = "Contacts", request_body = ContactOut,
+#[utoipa::path(post, path = "/v2/contacts", operation_id = "add-a-new-contact", tag = "Contacts", request_body = ContactInput,
     responses((status = 201, body = ContactOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_contact(
     State(state): State<SharedState>,
     p: Principal,
-    f: Fields,
+    Body(mut input): Body<ContactInput>,
 ) -> AppResult<Response> {
-    let mut allowed = WRITABLE.to_vec();
-    allowed.extend(["email", "mobile_phone"]);
-    f.only(&allowed, "Unsupported fields")?;
     // The contact object, the create schema, admits null for both.
-    let address = f.nullable_str("email")?.flatten();
-    let mobile = f.nullable_str("mobile_phone")?.flatten();
+    let address = text(std::mem::take(&mut input.email)).flatten();
+    let mobile = text(std::mem::take(&mut input.mobile_phone)).flatten();
     if address.is_none() && mobile.is_none() {
         return Err(AppError::invalid(
             "At least one of 'email' or 'mobile_phone' is required.",
             "email",
         ));
     }
-    for required in ["first_name", "last_name"] {
-        if f.str(required)?.is_none_or(|s| s.trim().is_empty()) {
-            return Err(AppError::invalid(
-                format!("{required} is required"),
-                required,
-            ));
+    for (required, given) in [
+        ("first_name", &input.first_name),
+        ("last_name", &input.last_name),
+    ] {
+        match given {
+            Patch::Value(s) if !s.trim().is_empty() => {}
+            Patch::Null => return Err(invalid_value(required, &Value::Null)),
+            _ => {
+                return Err(AppError::invalid(
+                    format!("{required} is required"),
+                    required,
+                ))
+            }
         }
     }
     if let Some(a) = &address {
@@ -357,66 +480,43 @@ pub async fn create_contact(
             })
         })
         .transpose()?;
-    let (mut cols, custom) = columns(&state, &p.account_id, &f).await?;
-    cols.push(("email", Arg::OptStr(address)));
-    cols.push(("mobile_phone", Arg::OptStr(mobile)));
-    if !cols.iter().any(|(c, _)| *c == "owner_id") {
+    let mut patch = patch_of(&state, &p.account_id, input).await?;
+    if patch.owner_id.is_none() {
         let owner = accounts::get(&state.db, &p.account_id)
             .await?
             .map(|a| a.owner_user_id)
             .filter(|o| !o.is_empty());
-        cols.push(("owner_id", Arg::OptStr(owner)));
+        patch.owner_id = Some(owner);
     }
-    if let Some(custom) = custom {
-        cols.push((
-            "custom_fields",
-            Arg::from(contacts::custom_fields_json(&custom)),
-        ));
-    }
-    let id = contacts::create(&state.db, &p.account_id, cols, state.now()).await?;
+    let id = contacts::create(
+        &state.db,
+        &p.account_id,
+        address,
+        mobile,
+        patch,
+        state.now(),
+    )
+    .await?;
     let mut res = render_one(&state, &p.account_id, &id, &[]).await?;
     *res.status_mut() = StatusCode::CREATED;
     Ok(res)
 }
 
-#[utoipa::path(patch, path = "/v2/contacts/{id}", operation_id = "update-a-contact", tag = "Contacts", request_body = ContactOut,
+#[utoipa::path(patch, path = "/v2/contacts/{id}", operation_id = "update-a-contact", tag = "Contacts", request_body = ContactChange,
     params(("id" = String, Path)),
     responses((status = 200, body = ContactOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_contact(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
-    f: Fields,
+    Body(ContactChange(input)): Body<ContactChange>,
 ) -> AppResult<Response> {
     contacts::get(&state.db, &p.account_id, &id)
         .await?
         .filter(|c| !c.deleted)
         .ok_or_else(|| AppError::not_found("contact", &id))?;
-    for identifier in ["email", "mobile_phone"] {
-        if f.has(identifier) {
-            return Err(AppError::invalid(
-                "Identifier fields (email, mobile_phone) cannot be updated via this endpoint",
-                identifier,
-            ));
-        }
-    }
-    f.only(WRITABLE, "Unsupported field")?;
-    if f.is_empty() {
-        return Err(AppError::invalid(
-            "At least one field must be provided to update.",
-            "body",
-        ));
-    }
-    // OnceHub's update schema types each field without null (its create schema, the contact
-    // object, admits null): a field is changed to a value, or emptied with "".
-    if let Some(name) = WRITABLE
-        .iter()
-        .find(|n| **n != "custom_fields" && f.get(n).is_some_and(Value::is_null))
-    {
-        return Err(invalid_value(name, &Value::Null));
-    }
-    let (cols, custom) = columns(&state, &p.account_id, &f).await?;
-    if !contacts::update(&state.db, &p.account_id, &id, cols, custom, state.now()).await? {
+    let patch = patch_of(&state, &p.account_id, input).await?;
+    if !contacts::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
         return Err(AppError::not_found("contact", &id));
     }
     render_one(&state, &p.account_id, &id, &[]).await

@@ -1,52 +1,16 @@
 //! Input shared by the setup extensions of event types, master pages, booking pages and
-//! booking calendars: names, slugs and scheduling settings.
+//! booking calendars: their scheduling settings, in and out.
 
 use serde::Serialize;
 use serde_json::Value;
 use slotline_domain::{
     id::{new_id, IdKind},
     settings::Settings,
-    slug,
 };
 use utoipa::{openapi::schema::Type, ToSchema};
 
-use super::body::{Describe, Fields, Members};
-use crate::http::error::{AppError, AppResult};
-
-/// A required short text (1 to 200 characters, trimmed).
-pub fn required_text(f: &Fields, name: &str) -> AppResult<String> {
-    match f.str(name)? {
-        Some(s) if !s.trim().is_empty() && s.chars().count() <= 200 => Ok(s.trim().to_string()),
-        Some(s) => Err(AppError::invalid(format!("Invalid {name}: '{s}'"), name)),
-        None => Err(AppError::invalid("Required fields are missing.", name)),
-    }
-}
-
-/// An optional short text; `None` when absent.
-pub fn optional_text(f: &Fields, name: &str, max: usize) -> AppResult<Option<String>> {
-    match f.str(name)? {
-        Some(s) if s.chars().count() <= max => Ok(Some(s.trim().to_string())),
-        Some(s) => Err(AppError::invalid(format!("Invalid {name}: '{s}'"), name)),
-        None => Ok(None),
-    }
-}
-
-/// The `slug` given, checked; `None` when absent.
-pub fn slug_field(f: &Fields) -> AppResult<Option<String>> {
-    match f.str("slug")? {
-        Some(s) if slug::is_valid(&s) => Ok(Some(s)),
-        Some(s) => Err(AppError::invalid(
-            format!("Invalid slug: '{s}'. Use 3 to 64 lowercase letters, digits and hyphens."),
-            "slug",
-        )),
-        None => Ok(None),
-    }
-}
-
-/// `current` with the `settings` of the body applied over it.
-pub fn settings_field(f: &Fields, current: &Settings) -> AppResult<Settings> {
-    merge_settings(f.get("settings"), current)
-}
+use super::body::{Describe, Members};
+use crate::http::error::AppResult;
 
 /// `current` with `given` (a body's `settings`, if any) applied over it.
 pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Settings> {
@@ -56,7 +20,6 @@ pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Se
     }
 }
 
-/// Extension: a page's or calendar's scheduling settings.
 /// The members of a settings change (`PATCH …/settings`, and `settings` of a page or calendar).
 pub struct SettingsMembers;
 
@@ -85,6 +48,7 @@ impl Describe for SettingsMembers {
 /// Body of `PATCH …/settings`.
 pub type SettingsChange = Members<SettingsMembers>;
 
+/// Extension: a page's or calendar's scheduling settings.
 #[derive(Serialize, ToSchema)]
 pub struct SettingsOut {
     /// Always `scheduling_settings`.

@@ -19,7 +19,7 @@ use crate::{
         booking_pages, bookings, chatbots, contacts, custom_fields, event_types, keys,
         master_pages,
         page::{Cursor, PageRequest},
-        teams, users, Arg, Db,
+        teams, users, Db,
     },
 };
 
@@ -199,14 +199,14 @@ async fn seed(
         ("Carrie", "Customer", "carrie.customer@example.com"),
         ("Oscar", "Client", "oscar@example.org"),
     ] {
-        let cols = vec![
-            ("first_name", Arg::from(first)),
-            ("last_name", Arg::from(last)),
-            ("email", Arg::from(email)),
-            ("owner_id", Arg::from(account.owner_user_id.as_str())),
-            ("timezone", Arg::from("America/New_York")),
-        ];
-        contacts::create(db, &account.id, cols, now).await?;
+        let patch = contacts::ContactPatch {
+            first_name: Some(Some(first.into())),
+            last_name: Some(Some(last.into())),
+            owner_id: Some(Some(account.owner_user_id.clone())),
+            timezone: Some(Some("America/New_York".into())),
+            ..Default::default()
+        };
+        contacts::create(db, &account.id, Some(email.into()), None, patch, now).await?;
     }
     let demo = event_types::create(
         db,

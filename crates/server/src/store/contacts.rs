@@ -194,20 +194,87 @@ async fn duplicate_of(
 }
 
 /// Inserts a contact from column values already validated by the caller.
+/// Values to write to a contact: each `Some` is set (`Some(None)` empties it), each `None` is
+/// kept (or, on create, left empty).
+#[derive(Debug, Default)]
+pub struct ContactPatch {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub company_size: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub job_title: Option<Option<String>>,
+    pub post_code: Option<Option<String>>,
+    pub salutation: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub street_address: Option<Option<String>>,
+    /// E.164.
+    pub phone: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub status: Option<Option<String>>,
+    pub employees: Option<Option<i64>>,
+    pub has_consent: Option<bool>,
+    pub terms_of_service: Option<bool>,
+    pub owner_id: Option<Option<String>>,
+    /// Merged by name into the contact's custom fields.
+    pub custom_fields: Option<Vec<(String, serde_json::Value)>>,
+}
+
+impl ContactPatch {
+    /// The columns this patch sets (custom fields aside).
+    fn columns(self) -> Vec<(&'static str, Arg)> {
+        let text = [
+            ("first_name", self.first_name),
+            ("last_name", self.last_name),
+            ("city", self.city),
+            ("company_size", self.company_size),
+            ("company", self.company),
+            ("country", self.country),
+            ("job_title", self.job_title),
+            ("post_code", self.post_code),
+            ("salutation", self.salutation),
+            ("state", self.state),
+            ("street_address", self.street_address),
+            ("phone", self.phone),
+            ("timezone", self.timezone),
+            ("status", self.status),
+            ("owner_id", self.owner_id),
+        ];
+        let mut cols: Vec<(&'static str, Arg)> = text
+            .into_iter()
+            .filter_map(|(c, v)| v.map(|v| (c, Arg::OptStr(v))))
+            .collect();
+        if let Some(v) = self.employees {
+            cols.push(("employees", Arg::OptI64(v)));
+        }
+        if let Some(b) = self.has_consent {
+            cols.push(("has_consent", Arg::from(b)));
+        }
+        if let Some(b) = self.terms_of_service {
+            cols.push(("terms_of_service", Arg::from(b)));
+        }
+        cols
+    }
+}
+
+/// Creates a contact identified by `email` and/or `mobile_phone` (E.164) with `patch`'s values.
 pub async fn create(
     db: &Db,
     account_id: &str,
-    columns: Vec<(&'static str, Arg)>,
+    email: Option<String>,
+    mobile: Option<String>,
+    mut patch: ContactPatch,
     now: i64,
 ) -> StoreResult<String> {
     let id = new_id(IdKind::Contact);
-    let find = |name: &str| {
-        columns
-            .iter()
-            .find(|(c, _)| *c == name)
-            .and_then(|(_, a)| a.as_str().map(str::to_string))
-    };
-    let (email, mobile) = (find("email"), find("mobile_phone"));
+    let custom = patch.custom_fields.take();
+    let mut columns = patch.columns();
+    columns.push(("email", Arg::OptStr(email.clone())));
+    columns.push(("mobile_phone", Arg::OptStr(mobile.clone())));
+    if let Some(custom) = custom {
+        columns.push(("custom_fields", Arg::from(custom_fields_json(&custom))));
+    }
     let mut sql = Sql::new(
         "INSERT INTO contacts (id, account_id, email_lc, creation_time, last_updated_time",
     );
@@ -248,15 +315,16 @@ pub async fn create(
     }
 }
 
-/// Updates the given columns and merges `custom_fields` by name. False if no such live contact.
+/// Applies `patch`, merging its custom fields by name. False if no such live contact.
 pub async fn update(
     db: &Db,
     account_id: &str,
     id: &str,
-    columns: Vec<(&'static str, Arg)>,
-    custom_fields: Option<Vec<(String, serde_json::Value)>>,
+    mut patch: ContactPatch,
     now: i64,
 ) -> StoreResult<bool> {
+    let custom_fields = patch.custom_fields.take();
+    let columns = patch.columns();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let row = sqlx::query(
