@@ -96,10 +96,15 @@ pub fn metrics() -> metrics_exporter_prometheus::PrometheusHandle {
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
             }
+            RECORDING.store(true, std::sync::atomic::Ordering::Relaxed);
             handle
         })
         .clone()
 }
+
+/// Whether a recorder is installed: without one (`--metrics-listen` unset) requests skip
+/// building their labels.
+static RECORDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Serves `/metrics` on its own listener until the process stops.
 pub async fn serve_metrics(listener: tokio::net::TcpListener) -> std::io::Result<()> {
@@ -135,6 +140,9 @@ pub async fn count_request(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    if !RECORDING.load(std::sync::atomic::Ordering::Relaxed) {
+        return next.run(req).await;
+    }
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_string();
     let route = req
