@@ -27,7 +27,7 @@ use crate::{
         booking_calendars as calendars, booking_pages, bookings, bookings::Booking, contacts,
         event_types, master_pages, users,
     },
-    views,
+    views::{self, booking::BookingOut},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -143,7 +143,12 @@ async fn render(
 ) -> AppResult<Value> {
     let emails = host_emails(state, account_id, b).await?;
     let expanded = expansions(state, account_id, b, expand).await?;
-    Ok(views::booking::rest(&state.base_url, b, &emails, &expanded))
+    Ok(serde_json::to_value(views::booking::rest(
+        &state.base_url,
+        b,
+        &emails,
+        &expanded,
+    ))?)
 }
 
 #[utoipa::path(get, path = "/v2/bookings", operation_id = "list-all-bookings", tag = "Bookings",
@@ -155,7 +160,7 @@ async fn render(
            ("starting_time.gt" = Option<String>, Query), ("starting_time.lt" = Option<String>, Query),
            ("last_updated_time.gt" = Option<String>, Query), ("last_updated_time.lt" = Option<String>, Query),
            ("expand" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
-    responses((status = 200, description = "BookingList"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = list::ListEnvelope<BookingOut>), (status = 400, body = ErrorBody)))]
 pub async fn list_bookings(
     State(state): State<SharedState>,
     p: Principal,
@@ -195,7 +200,7 @@ pub async fn list_bookings(
 
 #[utoipa::path(get, path = "/v2/bookings/{id}", operation_id = "get-a-single-booking", tag = "Bookings",
     params(("id" = String, Path), ("expand" = Option<String>, Query)),
-    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut), (status = 404, body = ErrorBody)))]
 pub async fn get_booking(
     State(state): State<SharedState>,
     p: Principal,
@@ -336,7 +341,7 @@ impl Input for CustomerRescheduleInput {
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/cancel", operation_id = "cancel-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body = CancelInput,
-    responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut, description = "The booking, with cancel_reschedule_information"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<SharedState>,
     p: Principal,
@@ -359,7 +364,7 @@ pub async fn cancel(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/request-reschedule", operation_id = "request-reschedule", tag = "Bookings", params(("id" = String, Path)),
     request_body = RequestRescheduleInput,
-    responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut, description = "The booking, with cancel_reschedule_information"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn request_reschedule(
     State(state): State<SharedState>,
     p: Principal,
@@ -382,7 +387,7 @@ pub async fn request_reschedule(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/no-show", operation_id = "no-show", tag = "Bookings", params(("id" = String, Path)),
-    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn no_show(
     State(state): State<SharedState>,
     p: Principal,
@@ -403,7 +408,7 @@ pub async fn no_show(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/reassign", operation_id = "reassign-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body = ReassignInput,
-    responses((status = 200, description = "Booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reassign(
     State(state): State<SharedState>,
     p: Principal,
@@ -474,7 +479,7 @@ pub async fn reassign(
 }
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/approve", operation_id = "approve-booking", tag = "Bookings", params(("id" = String, Path)),
-    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn approve(
     State(state): State<SharedState>,
     p: Principal,
@@ -499,7 +504,7 @@ pub async fn approve(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/decline", operation_id = "decline-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body = DeclineInput,
-    responses((status = 200, description = "Booking"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn decline(
     State(state): State<SharedState>,
     p: Principal,
@@ -523,7 +528,7 @@ pub async fn decline(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/customer-cancel", operation_id = "customer-cancel-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body = CustomerCancelInput,
-    responses((status = 200, description = "BookingWithCancelInfo"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut, description = "The booking, with cancel_reschedule_information"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn customer_cancel(
     State(state): State<SharedState>,
     p: Principal,
@@ -546,7 +551,7 @@ pub async fn customer_cancel(
 
 #[utoipa::path(post, path = "/v2/bookings/{id}/customer-reschedule", operation_id = "customer-reschedule-booking", tag = "Bookings", params(("id" = String, Path)),
     request_body = CustomerRescheduleInput,
-    responses((status = 200, description = "The new booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = BookingOut, description = "The new booking"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn customer_reschedule(
     State(state): State<SharedState>,
     p: Principal,

@@ -1,9 +1,12 @@
-//! How a booking reads (used by the API, the scheduler's events and, later, the web pages): the REST object and the `data` of its webhook events, which share
-//! OnceHub's BookingBase and differ as the spec says (the webhook has no `contact` and no
-//! `utm_params`; its `conversation` is expanded or null).
+//! How a booking reads: the REST object and the `data` of its webhook events. Both are
+//! OnceHub's BookingBase ([`BookingBase`]) with their own last fields: the REST booking adds
+//! `utm_params` and `contact` and may expand its references; the webhook's `conversation` is
+//! expanded or null.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use slotline_domain::time::format_millis;
+use utoipa::ToSchema;
 
 use crate::store::bookings::Booking;
 
@@ -22,8 +25,150 @@ pub fn links(base_url: &str, b: &Booking) -> Links {
     }
 }
 
-/// BookingBase: the fields REST and webhooks share. `host_emails` fill `attendees`.
-pub fn base(base_url: &str, b: &Booking, host_emails: &[String]) -> Map<String, Value> {
+/// A reference to another object: its id, or the object itself when the request expanded it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Ref {
+    Id(String),
+    #[schema(value_type = Object)]
+    Expanded(Value),
+}
+
+impl Ref {
+    fn of(id: &str, expanded: &Map<String, Value>, field: &str) -> Ref {
+        match expanded.get(field) {
+            Some(v) => Ref::Expanded(v.clone()),
+            None => Ref::Id(id.to_string()),
+        }
+    }
+
+    fn of_opt(id: Option<&str>, expanded: &Map<String, Value>, field: &str) -> Option<Ref> {
+        match expanded.get(field) {
+            Some(v) => Some(Ref::Expanded(v.clone())),
+            None => id.map(|i| Ref::Id(i.to_string())),
+        }
+    }
+}
+
+/// The guest's answers as OnceHub shows them: the standard fields always present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormSubmission {
+    #[schema(value_type = String)]
+    pub name: Value,
+    #[schema(value_type = String)]
+    pub email: Value,
+    #[schema(value_type = Option<String>)]
+    pub phone: Value,
+    #[schema(value_type = String)]
+    pub mobile_phone: Value,
+    #[schema(value_type = String)]
+    pub note: Value,
+    #[schema(value_type = Option<String>)]
+    pub company: Value,
+    #[schema(value_type = Vec<String>)]
+    pub guests: Value,
+    #[schema(value_type = Vec<Object>)]
+    pub custom_fields: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VirtualConferencing {
+    /// The meeting's link, for a location with a fixed link; else empty.
+    pub join_url: String,
+}
+
+/// Fields of a booking made on a booking calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarParts {
+    pub booking_calendar: Ref,
+    pub ics_url: String,
+    pub cancel_url: String,
+    pub reschedule_url: String,
+    /// Always null: Slotline takes no payments.
+    #[schema(value_type = Option<Object>)]
+    pub payment_information: Option<Value>,
+}
+
+/// Fields of a booking made on a classic booking page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageParts {
+    pub booking_page: Ref,
+    pub master_page: Option<Ref>,
+    pub event_type: Option<Ref>,
+}
+
+/// OnceHub's BookingBase: the fields the REST booking and booking events share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingBase {
+    /// Always `booking`.
+    pub object: &'static str,
+    pub id: String,
+    pub tracking_id: String,
+    pub subject: String,
+    /// `requested`, `scheduled`, `rescheduled`, `canceled`, `canceled_then_rescheduled`,
+    /// `canceled_reschedule_requested`, `completed` or `no_show`.
+    pub status: &'static str,
+    pub in_trash: bool,
+    pub creation_time: String,
+    pub starting_time: String,
+    pub customer_timezone: String,
+    pub last_updated_time: String,
+    pub duration_minutes: i64,
+    pub virtual_conferencing: VirtualConferencing,
+    pub location_description: String,
+    /// The booking this one replaced, when it was rescheduled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescheduled_booking_id: Option<String>,
+    pub cancel_reschedule_url: String,
+    /// Who canceled or asked to reschedule, when, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub cancel_reschedule_information: Option<Value>,
+    /// The hosts' and the guest's email addresses, then the other guests'.
+    #[schema(value_type = Vec<String>)]
+    pub attendees: Vec<Value>,
+    pub form_submission: FormSubmission,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(inline)]
+    pub calendar: Option<CalendarParts>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(inline)]
+    pub page: Option<PageParts>,
+    #[schema(value_type = Vec<Object>)]
+    pub custom_fields: Value,
+}
+
+/// The REST booking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingOut {
+    #[serde(flatten)]
+    pub base: BookingBase,
+    pub owner: Ref,
+    pub conversation: Option<Ref>,
+    /// The source tags the booking came with.
+    #[schema(value_type = Option<Object>)]
+    pub utm_params: Value,
+    pub contact: Ref,
+}
+
+/// The `data` of a booking event.
+#[derive(Debug, Serialize)]
+pub struct BookingEventData {
+    #[serde(flatten)]
+    pub base: BookingBase,
+    pub owner: String,
+    /// Null, or the conversation the booking was made in, expanded.
+    pub conversation: Value,
+}
+
+/// BookingBase of `b`; `host_emails` fill `attendees`; `expanded` holds the referenced objects
+/// the request expanded, by field name.
+pub fn base(
+    base_url: &str,
+    b: &Booking,
+    host_emails: &[String],
+    expanded: &Map<String, Value>,
+) -> BookingBase {
     let l = links(base_url, b);
     let form = &b.form_submission;
     let mut attendees: Vec<Value> = host_emails.iter().map(|e| json!(e)).collect();
@@ -34,107 +179,85 @@ pub fn base(base_url: &str, b: &Booking, host_emails: &[String]) -> Map<String, 
         attendees.extend(guests.iter().cloned());
     }
     let location = b.location.as_ref();
-    let loc_kind = location
-        .and_then(|l| l.get("type"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let description = location
-        .and_then(|l| l.get("description"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let join_url = if loc_kind == "virtual_static" {
+    let member = |k: &str| {
         location
-            .and_then(|l| l.get("value"))
+            .and_then(|l| l.get(k))
             .and_then(Value::as_str)
             .unwrap_or("")
+    };
+    let join_url = if member("type") == "virtual_static" {
+        member("value")
     } else {
         ""
     };
-    let mut m = Map::new();
-    m.insert("object".into(), json!("booking"));
-    m.insert("id".into(), json!(b.id));
-    m.insert("tracking_id".into(), json!(b.id));
-    m.insert("subject".into(), json!(b.subject));
-    m.insert("status".into(), json!(b.status.as_str()));
-    m.insert("in_trash".into(), json!(false));
-    m.insert(
-        "creation_time".into(),
-        json!(format_millis(b.creation_time)),
-    );
-    m.insert("starting_time".into(), json!(format_millis(b.start_time)));
-    m.insert("customer_timezone".into(), json!(b.customer_timezone));
-    m.insert(
-        "last_updated_time".into(),
-        json!(format_millis(b.last_updated_time)),
-    );
-    m.insert("duration_minutes".into(), json!(b.duration_minutes));
-    m.insert("virtual_conferencing".into(), json!({"join_url": join_url}));
-    m.insert("location_description".into(), json!(description));
-    if let Some(r) = &b.rescheduled_booking_id {
-        m.insert("rescheduled_booking_id".into(), json!(r));
-    }
-    m.insert("cancel_reschedule_url".into(), json!(l.reschedule));
-    if let Some(info) = &b.cancel_info {
-        m.insert("cancel_reschedule_information".into(), info.clone());
-    }
-    m.insert("attendees".into(), Value::Array(attendees));
-    m.insert(
-        "form_submission".into(),
-        json!({
-            "name": form.get("name").cloned().unwrap_or(json!("")),
-            "email": form.get("email").cloned().unwrap_or(json!("")),
-            "phone": form.get("phone").cloned().unwrap_or(Value::Null),
-            "mobile_phone": form.get("mobile_phone").cloned().unwrap_or(json!("")),
-            "note": form.get("note").cloned().unwrap_or(json!("")),
-            "company": form.get("company").cloned().unwrap_or(Value::Null),
-            "guests": form.get("guests").cloned().unwrap_or(json!([])),
-            "custom_fields": form.get("custom_fields").cloned().unwrap_or(json!([])),
+    let answer = |k: &str, absent: Value| form.get(k).cloned().unwrap_or(absent);
+    BookingBase {
+        object: "booking",
+        id: b.id.clone(),
+        tracking_id: b.id.clone(),
+        subject: b.subject.clone(),
+        status: b.status.as_str(),
+        in_trash: false,
+        creation_time: format_millis(b.creation_time),
+        starting_time: format_millis(b.start_time),
+        customer_timezone: b.customer_timezone.clone(),
+        last_updated_time: format_millis(b.last_updated_time),
+        duration_minutes: b.duration_minutes,
+        virtual_conferencing: VirtualConferencing {
+            join_url: join_url.to_string(),
+        },
+        location_description: member("description").to_string(),
+        rescheduled_booking_id: b.rescheduled_booking_id.clone(),
+        cancel_reschedule_url: l.reschedule.clone(),
+        cancel_reschedule_information: b.cancel_info.clone(),
+        attendees,
+        form_submission: FormSubmission {
+            name: answer("name", json!("")),
+            email: answer("email", json!("")),
+            phone: answer("phone", Value::Null),
+            mobile_phone: answer("mobile_phone", json!("")),
+            note: answer("note", json!("")),
+            company: answer("company", Value::Null),
+            guests: answer("guests", json!([])),
+            custom_fields: answer("custom_fields", json!([])),
+        },
+        calendar: b.booking_calendar_id.as_deref().map(|cal| CalendarParts {
+            booking_calendar: Ref::of(cal, expanded, "booking_calendar"),
+            ics_url: l.ics,
+            cancel_url: l.cancel,
+            reschedule_url: l.reschedule,
+            payment_information: None,
         }),
-    );
-    if let Some(cal) = &b.booking_calendar_id {
-        m.insert("booking_calendar".into(), json!(cal));
-        m.insert("ics_url".into(), json!(l.ics));
-        m.insert("cancel_url".into(), json!(l.cancel));
-        m.insert("reschedule_url".into(), json!(l.reschedule));
-        m.insert("payment_information".into(), Value::Null);
+        page: b.booking_page_id.as_deref().map(|page| PageParts {
+            booking_page: Ref::of(page, expanded, "booking_page"),
+            master_page: Ref::of_opt(b.master_page_id.as_deref(), expanded, "master_page"),
+            event_type: Ref::of_opt(b.event_type_id.as_deref(), expanded, "event_type"),
+        }),
+        custom_fields: answer("custom_fields", json!([])),
     }
-    if let Some(page) = &b.booking_page_id {
-        m.insert("booking_page".into(), json!(page));
-        m.insert("master_page".into(), json!(b.master_page_id));
-        m.insert("event_type".into(), json!(b.event_type_id));
-    }
-    m.insert(
-        "custom_fields".into(),
-        form.get("custom_fields").cloned().unwrap_or(json!([])),
-    );
-    m
 }
 
-/// The REST booking; expanded objects are passed in by the caller.
+/// The REST booking; `expanded` holds the referenced objects the request expanded.
 pub fn rest(
     base_url: &str,
     b: &Booking,
     host_emails: &[String],
     expanded: &Map<String, Value>,
-) -> Value {
-    let mut m = base(base_url, b, host_emails);
-    m.insert("owner".into(), json!(b.owner_id));
-    m.insert("conversation".into(), json!(b.conversation_id));
-    m.insert(
-        "utm_params".into(),
-        b.utm_params.clone().unwrap_or(Value::Null),
-    );
-    m.insert("contact".into(), json!(b.contact_id));
-    for (k, v) in expanded {
-        m.insert(k.clone(), v.clone());
+) -> BookingOut {
+    BookingOut {
+        base: base(base_url, b, host_emails, expanded),
+        owner: Ref::of(&b.owner_id, expanded, "owner"),
+        conversation: Ref::of_opt(b.conversation_id.as_deref(), expanded, "conversation"),
+        utm_params: b.utm_params.clone().unwrap_or(Value::Null),
+        contact: Ref::of(&b.contact_id, expanded, "contact"),
     }
-    Value::Object(m)
 }
 
-/// The `data` of a booking event.
-pub fn webhook_data(base_url: &str, b: &Booking, host_emails: &[String]) -> Value {
-    let mut m = base(base_url, b, host_emails);
-    m.insert("owner".into(), json!(b.owner_id));
-    m.insert("conversation".into(), Value::Null);
-    Value::Object(m)
+/// The `data` of a booking event (its conversation, if any, is set by the caller).
+pub fn webhook_data(base_url: &str, b: &Booking, host_emails: &[String]) -> BookingEventData {
+    BookingEventData {
+        base: base(base_url, b, host_emails, &Map::new()),
+        owner: b.owner_id.clone(),
+        conversation: Value::Null,
+    }
 }

@@ -4,7 +4,12 @@ use serde_json::{json, Value};
 use slotline_domain::time::format_millis;
 
 /// The event envelope, compact, exactly as it will be delivered.
-pub fn envelope(id: &str, event_type: &str, creation_time: i64, data: Value) -> String {
+pub fn envelope(
+    id: &str,
+    event_type: &str,
+    creation_time: i64,
+    data: impl serde::Serialize,
+) -> String {
     json!({"id": id, "object": "event", "creation_time": format_millis(creation_time), "type": event_type, "api_version": "v2", "data": data}).to_string()
 }
 

@@ -95,7 +95,8 @@ fn utm<'a>(b: &'a Booking, tag: &str) -> Option<&'a str> {
 /// OnceHub documents now) and nested (`utm_params`, as it documented before), and the form's
 /// answers — name and email included — as `custom_fields`.
 pub fn booking_scheduled(base_url: &str, b: &Booking, host_emails: &[String]) -> Value {
-    let base = views::booking::base(base_url, b, host_emails);
+    let base = serde_json::to_value(views::booking::base(base_url, b, host_emails, &Map::new()))
+        .unwrap_or_default();
     let links = views::booking::links(base_url, b);
     let mut p = Map::new();
     for k in [
