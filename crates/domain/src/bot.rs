@@ -526,3 +526,32 @@ mod tests {
         assert_eq!(back, f);
     }
 }
+
+/// Where a conversation stands: a visitor is talking (`started`), the bot reached its end or a
+/// booking (`closed`), or the visitor went quiet (`abandoned`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationStatus {
+    Started,
+    Closed,
+    Abandoned,
+}
+
+impl ConversationStatus {
+    pub const ALL: [ConversationStatus; 3] = [
+        ConversationStatus::Started,
+        ConversationStatus::Closed,
+        ConversationStatus::Abandoned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Started => "started",
+            ConversationStatus::Closed => "closed",
+            ConversationStatus::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConversationStatus> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}

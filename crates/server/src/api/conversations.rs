@@ -35,7 +35,6 @@ pub fn routes() -> Router<SharedState> {
 }
 
 const EXPANDABLE: &[&str] = &["contact", "owner", "bot", "website", "audience"];
-const STATUSES: [&str; 3] = ["started", "closed", "abandoned"];
 
 /// The expanded objects of a conversation, by field name.
 pub async fn expansions(
@@ -96,7 +95,9 @@ pub async fn list_conversations(
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = params.expand(EXPANDABLE, true)?;
-    let statuses = params.one_of("status", |s| STATUSES.contains(&s))?;
+    let statuses = params.one_of("status", |s| {
+        slotline_domain::bot::ConversationStatus::parse(s).is_some()
+    })?;
     let filter = ConversationFilter {
         statuses,
         contact: params.id("contact", &[IdKind::Contact])?,

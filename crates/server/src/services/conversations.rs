@@ -6,7 +6,7 @@
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Map, Value};
 use slotline_domain::{
-    bot::{Flow, Next, Step, StepKind},
+    bot::{ConversationStatus, Flow, Next, Step, StepKind},
     id::{new_id, IdKind},
 };
 
@@ -120,7 +120,10 @@ pub async fn open(
 ) -> AppResult<(Conversation, Shown)> {
     if let Some(prev) = how.previous_token.as_deref() {
         if let Some((acc, old)) = conversations::by_token(ctx.db, prev).await? {
-            if acc == account_id && old.status == "started" && old.bot_id != bot.id {
+            if acc == account_id
+                && old.status == ConversationStatus::Started
+                && old.bot_id != bot.id
+            {
                 if let Some(old_bot) = chatbots::bot_of(ctx.db, account_id, &old.bot_id).await? {
                     close(ctx, account_id, old, &old_bot, website).await?;
                 }
@@ -141,7 +144,7 @@ pub async fn open(
         } else {
             "contact".into()
         },
-        status: "started".into(),
+        status: ConversationStatus::Started,
         step: waiting.clone(),
         answers: vec![],
         interacted: false,
@@ -186,7 +189,7 @@ async fn close(
     website: &Website,
 ) -> AppResult<()> {
     let expected = c.last_updated_time;
-    c.status = "closed".into();
+    c.status = ConversationStatus::Closed;
     c.step = None;
     c.last_updated_time = ctx.now().max(expected + 1);
     let e = event(ctx, account_id, &c, bot, website, "conversation.closed").await?;
@@ -284,7 +287,7 @@ pub async fn reply(
     website: &Website,
     values: &[String],
 ) -> AppResult<(Conversation, Shown)> {
-    if c.status != "started" {
+    if c.status != ConversationStatus::Started {
         return Err(not_open());
     }
     let step_id = c.step.clone().ok_or_else(not_open)?;
@@ -312,7 +315,7 @@ pub async fn reply(
     let first = !c.interacted;
     after.interacted = true;
     if waiting.is_none() {
-        after.status = "closed".into();
+        after.status = ConversationStatus::Closed;
     }
     if let Some(fields) = contact_fields(&bot.flow, &answered(&after)) {
         after.contact_id =
@@ -321,7 +324,7 @@ pub async fn reply(
     let mut events = Vec::new();
     if first {
         let mut started = after.clone();
-        started.status = "started".into();
+        started.status = ConversationStatus::Started;
         events.push(
             event(
                 ctx,
@@ -395,7 +398,7 @@ pub async fn abandon_idle(ctx: Ctx<'_>, idle_ms: i64) -> AppResult<usize> {
                 continue;
             };
             let mut after = c.clone();
-            after.status = "abandoned".into();
+            after.status = ConversationStatus::Abandoned;
             after.step = None;
             after.last_updated_time = ctx.now().max(c.last_updated_time + 1);
             // A webhook receiver hears of the end only of a conversation it heard begin (the

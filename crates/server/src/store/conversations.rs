@@ -2,6 +2,7 @@
 //! contact (created or updated from the answers) and its event, in one transaction.
 
 use serde_json::Value;
+use slotline_domain::bot::ConversationStatus;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{StoreError, StoreResult};
@@ -22,7 +23,7 @@ pub struct Conversation {
     /// `bot` (a reach-out) or `contact` (the visitor opened it).
     pub initiated_by: String,
     /// `started`, `closed` or `abandoned`.
-    pub status: String,
+    pub status: ConversationStatus,
     /// The step the visitor is at; None once the flow ended.
     pub step: Option<String>,
     /// `[{id, internal_label, question, value}]`.
@@ -54,7 +55,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Conversation> {
         contact_id: r.try_get("contact_id")?,
         owner_id: r.try_get("owner_id")?,
         initiated_by: r.try_get("initiated_by")?,
-        status: r.try_get("status")?,
+        status: super::decode("status", r, ConversationStatus::parse)?,
         step: r.try_get("step")?,
         answers: serde_json::from_str(&r.try_get::<String, _>("answers")?)?,
         interacted: r.try_get::<i64, _>("interacted")? != 0,

@@ -41,7 +41,7 @@ pub fn rest(c: &Conversation, expanded: &Map<String, Value>) -> Value {
     );
     m.insert("contact".into(), json!(c.contact_id));
     m.insert("owner".into(), json!(c.owner_id));
-    m.insert("status".into(), json!(c.status));
+    m.insert("status".into(), json!(c.status.as_str()));
     m.insert("bot".into(), json!(c.bot_id));
     m.insert("website".into(), json!(c.website_id));
     m.insert("audience".into(), json!(c.audience_id));

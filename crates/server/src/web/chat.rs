@@ -404,7 +404,7 @@ pub async fn book(
     }
     let result = async {
         let (account_id, c, bot, website) = held(&state, &token).await?;
-        if c.status != "started" {
+        if c.status != slotline_domain::bot::ConversationStatus::Started {
             return Err(services::conversations::not_open());
         }
         let target = schedule_target(&state, &account_id, &c, &bot).await?;
