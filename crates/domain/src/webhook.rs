@@ -186,3 +186,25 @@ mod tests {
         assert!(validate_name("").is_err());
     }
 }
+
+/// Whether a webhook receives events: `disabled` after failing for too long, until enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookStatus {
+    Enabled,
+    Disabled,
+}
+
+impl WebhookStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookStatus::Enabled => "enabled",
+            WebhookStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WebhookStatus> {
+        [WebhookStatus::Enabled, WebhookStatus::Disabled]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}

@@ -129,7 +129,7 @@ async fn live_webhook(
 
 /// Sending to a disabled webhook is refused: re-enabling it is a deliberate act.
 fn enabled(hook: &webhooks::Webhook, param: &str) -> AppResult<()> {
-    if hook.status == "enabled" {
+    if hook.status == slotline_domain::webhook::WebhookStatus::Enabled {
         Ok(())
     } else {
         Err(AppError::invalid(

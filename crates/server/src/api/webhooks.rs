@@ -44,7 +44,7 @@ pub struct WebhookOut {
     /// Signing secret: 32 lowercase hex characters.
     pub secret: String,
     /// Extension: `enabled` or `disabled`.
-    pub status: String,
+    pub status: &'static str,
     /// Extension: why delivery was switched off, when it was.
     pub disabled_reason: Option<String>,
 }
@@ -60,7 +60,7 @@ impl From<webhooks::Webhook> for WebhookOut {
             events: w.events,
             creation_time: format_millis(w.creation_time),
             secret: w.secret,
-            status: w.status,
+            status: w.status.as_str(),
             disabled_reason: w.disabled_reason,
         }
     }

@@ -1,6 +1,9 @@
-//! Webhook subscriptions. Delivery comes with the webhook issue; the shape is ready for it.
+//! Webhook subscriptions (their deliveries are in `deliveries` and `outbox`).
 
-use slotline_domain::id::{new_id, IdKind};
+use slotline_domain::{
+    id::{new_id, IdKind},
+    webhook::WebhookStatus,
+};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -19,7 +22,7 @@ pub struct Webhook {
     pub events: Vec<String>,
     pub secret: String,
     pub api_version: String,
-    pub status: String,
+    pub status: WebhookStatus,
     pub disabled_reason: Option<String>,
     pub creation_time: i64,
     pub deleted: bool,
@@ -35,7 +38,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Webhook> {
         events: serde_json::from_str(&r.try_get::<String, _>("events")?)?,
         secret: r.try_get("secret")?,
         api_version: r.try_get("api_version")?,
-        status: r.try_get("status")?,
+        status: super::decode("status", r, WebhookStatus::parse)?,
         disabled_reason: r.try_get("disabled_reason")?,
         creation_time: r.try_get("creation_time")?,
         deleted: r.try_get::<i64, _>("deleted")? != 0,
@@ -57,7 +60,7 @@ pub async fn create(
         events: events.to_vec(),
         secret: slotline_domain::webhook::new_secret(),
         api_version: "v2".into(),
-        status: "enabled".into(),
+        status: WebhookStatus::Enabled,
         disabled_reason: None,
         creation_time: now,
         deleted: false,
