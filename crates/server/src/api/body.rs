@@ -225,16 +225,13 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    /// The value, treating null as absent (fields that cannot be cleared but tolerate null).
-    pub fn value(self) -> Option<T> {
+    /// As a store patch reads it: `None` keeps, `Some(None)` empties, `Some(Some(v))` sets.
+    pub fn into_change(self) -> Option<Option<T>> {
         match self {
-            Patch::Value(v) => Some(v),
-            _ => None,
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(v) => Some(Some(v)),
         }
-    }
-
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Patch::Absent)
     }
 }
 

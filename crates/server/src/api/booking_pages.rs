@@ -17,7 +17,7 @@ use super::{
     auth::Principal,
     body::{not_null, Body, Input, Patch, Strings},
     list::{self, Params},
-    setup::{merge_settings, settings_out, SettingsChange, SettingsOut},
+    setup::{live_owner, merge_settings, settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug, TimeZoneName},
 };
 use crate::{
@@ -25,7 +25,7 @@ use crate::{
     state::SharedState,
     store::{
         booking_pages::{self, BookingPagePatch},
-        event_types, master_pages, users,
+        event_types, master_pages,
     },
 };
 
@@ -236,10 +236,7 @@ pub async fn create_page(
     Body(input): Body<BookingPageInput>,
 ) -> AppResult<Json<BookingPageOut>> {
     let owner_id = input.owner;
-    let owner = users::get(&state.db, &p.account_id, &owner_id)
-        .await?
-        .filter(|u| !u.deleted)
-        .ok_or_else(|| AppError::invalid(format!("No such user: '{owner_id}'"), "owner"))?;
+    let owner = live_owner(&state.db, &p.account_id, &owner_id).await?;
     let name = input.name.into_inner();
     let event_type_ids = input.event_types.map(|e| e.0).unwrap_or_default();
     check_event_types(&state, &p.account_id, &event_type_ids).await?;
@@ -279,10 +276,7 @@ pub async fn update_page(
 ) -> AppResult<Json<BookingPageOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;
     if let Some(owner_id) = &change.owner {
-        users::get(&state.db, &p.account_id, owner_id)
-            .await?
-            .filter(|u| !u.deleted)
-            .ok_or_else(|| AppError::invalid(format!("No such user: '{owner_id}'"), "owner"))?;
+        live_owner(&state.db, &p.account_id, owner_id).await?;
     }
     let master_page_id = match change.master_page {
         Patch::Absent => None,

@@ -22,7 +22,7 @@ use super::{
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
-    store::{booking_calendars, chatbots, custom_fields, users},
+    store::{booking_calendars, chatbots, custom_fields},
     views::conversation::{audience_json, bot_json, website_json},
 };
 
@@ -199,16 +199,7 @@ async fn checked_flow(state: &SharedState, account_id: &str, v: &Value) -> AppRe
 
 async fn live_owner(state: &SharedState, account_id: &str, owner: Name) -> AppResult<String> {
     let owner = owner.into_inner();
-    if users::get(&state.db, account_id, &owner)
-        .await?
-        .filter(|u| !u.deleted)
-        .is_none()
-    {
-        return Err(AppError::invalid(
-            format!("No such user: '{owner}'"),
-            "owner",
-        ));
-    }
+    super::setup::live_owner(&state.db, account_id, &owner).await?;
     Ok(owner)
 }
 

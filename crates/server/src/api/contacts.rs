@@ -203,17 +203,9 @@ impl Input for ContactChange {
     }
 }
 
-fn text(v: Patch<String>) -> Option<Option<String>> {
-    match v {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(s) => Some(Some(s)),
-    }
-}
-
 /// `""` empties a phone or a time zone (as it empties a text field).
 fn emptiable(v: Patch<String>) -> Option<Option<String>> {
-    text(v).map(|v| v.filter(|s| !s.is_empty()))
+    v.into_change().map(|v| v.filter(|s| !s.is_empty()))
 }
 
 /// The writable fields of a body as a store patch, each checked.
@@ -253,22 +245,13 @@ async fn patch_of(
     };
     let employees = match input.employees {
         Patch::Value(n) if n < 0 => return Err(invalid_value("employees", &json!(n))),
-        other => text_i64(other),
+        other => other.into_change(),
     };
     let owner_id = match input.owner {
         Patch::Absent => None,
         Patch::Null => return Err(invalid_value("owner", &Value::Null)),
         Patch::Value(owner) => {
-            if users::get(&state.db, account_id, &owner)
-                .await?
-                .filter(|u| !u.deleted)
-                .is_none()
-            {
-                return Err(AppError::invalid(
-                    format!("No such user: '{owner}'"),
-                    "owner",
-                ));
-            }
+            super::setup::live_owner(&state.db, account_id, &owner).await?;
             Some(Some(owner))
         }
     };
@@ -277,17 +260,17 @@ async fn patch_of(
         Some(v) => Some(custom_fields_of(state, account_id, v).await?),
     };
     Ok(contacts::ContactPatch {
-        first_name: text(input.first_name),
-        last_name: text(input.last_name),
-        city: text(input.city),
-        company_size: text(input.company_size),
-        company: text(input.company),
-        country: text(input.country),
-        job_title: text(input.job_title),
-        post_code: text(input.post_code),
-        salutation: text(input.salutation),
-        state: text(input.state),
-        street_address: text(input.street_address),
+        first_name: input.first_name.into_change(),
+        last_name: input.last_name.into_change(),
+        city: input.city.into_change(),
+        company_size: input.company_size.into_change(),
+        company: input.company.into_change(),
+        country: input.country.into_change(),
+        job_title: input.job_title.into_change(),
+        post_code: input.post_code.into_change(),
+        salutation: input.salutation.into_change(),
+        state: input.state.into_change(),
+        street_address: input.street_address.into_change(),
         phone,
         timezone,
         status,
@@ -297,14 +280,6 @@ async fn patch_of(
         owner_id,
         custom_fields,
     })
-}
-
-fn text_i64(v: Patch<i64>) -> Option<Option<i64>> {
-    match v {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(n) => Some(Some(n)),
-    }
 }
 
 /// `[{name, value}]`, each a field of the account's library with a value within its limits.
@@ -442,8 +417,10 @@ pub async fn create_contact(
     Body(mut input): Body<ContactInput>,
 ) -> AppResult<Response> {
     // The contact object, the create schema, admits null for both.
-    let address = text(std::mem::take(&mut input.email)).flatten();
-    let mobile = text(std::mem::take(&mut input.mobile_phone)).flatten();
+    let address = std::mem::take(&mut input.email).into_change().flatten();
+    let mobile = std::mem::take(&mut input.mobile_phone)
+        .into_change()
+        .flatten();
     if address.is_none() && mobile.is_none() {
         return Err(AppError::invalid(
             "At least one of 'email' or 'mobile_phone' is required.",

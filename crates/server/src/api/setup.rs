@@ -10,7 +10,18 @@ use slotline_domain::{
 use utoipa::{openapi::schema::Type, ToSchema};
 
 use super::body::{Describe, Members};
-use crate::http::error::AppResult;
+use crate::{
+    http::error::{AppError, AppResult},
+    store::{users, Db},
+};
+
+/// The live user a body names as `owner`: OnceHub's `No such user` otherwise.
+pub async fn live_owner(db: &Db, account_id: &str, owner: &str) -> AppResult<users::User> {
+    users::get(db, account_id, owner)
+        .await?
+        .filter(|u| !u.deleted)
+        .ok_or_else(|| AppError::invalid(format!("No such user: '{owner}'"), "owner"))
+}
 
 /// `current` with `given` (a body's `settings`, if any) applied over it.
 pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Settings> {
