@@ -99,7 +99,7 @@ async fn expansions(
             "conversation" => match &b.conversation_id {
                 Some(id) => crate::store::conversations::get(&state.db, account_id, id)
                     .await?
-                    .map(|c| crate::views::conversation::rest(&c, &Map::new())),
+                    .map(|c| crate::views::conversation::rest_json(&c, &Map::new())),
                 None => None,
             },
             "booking_calendar" => match &b.booking_calendar_id {

@@ -67,7 +67,7 @@ async fn with_conversation(
         let latest =
             crate::store::conversations::latest_of_contact(&state.db, account_id, &out.id).await?;
         v["conversation"] = latest
-            .map(|c| crate::views::conversation::rest(&c, &serde_json::Map::new()))
+            .map(|c| crate::views::conversation::rest_json(&c, &serde_json::Map::new()))
             .unwrap_or(serde_json::Value::Null);
     }
     Ok(v)

@@ -24,7 +24,7 @@ use crate::{
     },
     views::{
         self,
-        conversation::{audience_json, bot_json, website_json},
+        conversation::{audience_json, bot_json, website_json, ConversationOut},
     },
 };
 
@@ -128,7 +128,7 @@ pub async fn list_conversations(
 
 #[utoipa::path(get, path = "/v2/conversations/{id}", operation_id = "get-a-single-conversation", tag = "Conversations",
     params(("id" = String, Path), ("expand" = Option<String>, Query)),
-    responses((status = 200, description = "The conversation"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ConversationOut), (status = 404, body = ErrorBody)))]
 pub async fn get_conversation(
     State(state): State<SharedState>,
     p: Principal,

@@ -307,7 +307,7 @@ async fn event_for(
     let mut data = views::booking::webhook_data(base_url, booking, host_emails);
     if let Some(cid) = &booking.conversation_id {
         if let Some(c) = crate::store::conversations::get(db, account_id, cid).await? {
-            data.conversation = crate::views::conversation::rest(&c, &serde_json::Map::new());
+            data.conversation = crate::views::conversation::rest_json(&c, &serde_json::Map::new());
         }
     }
     let id = new_id(IdKind::Event);

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use slotline_domain::time::format_millis;
 use utoipa::ToSchema;
 
+use super::Ref;
 use crate::store::bookings::Booking;
 
 /// The public links of a booking, built from its unguessable token.
@@ -22,31 +23,6 @@ pub fn links(base_url: &str, b: &Booking) -> Links {
         reschedule: format!("{base_url}/b/{}", b.token),
         cancel: format!("{base_url}/b/{}/cancel", b.token),
         ics: format!("{base_url}/b/{}.ics", b.token),
-    }
-}
-
-/// A reference to another object: its id, or the object itself when the request expanded it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum Ref {
-    Id(String),
-    #[schema(value_type = Object)]
-    Expanded(Value),
-}
-
-impl Ref {
-    fn of(id: &str, expanded: &Map<String, Value>, field: &str) -> Ref {
-        match expanded.get(field) {
-            Some(v) => Ref::Expanded(v.clone()),
-            None => Ref::Id(id.to_string()),
-        }
-    }
-
-    fn of_opt(id: Option<&str>, expanded: &Map<String, Value>, field: &str) -> Option<Ref> {
-        match expanded.get(field) {
-            Some(v) => Some(Ref::Expanded(v.clone())),
-            None => id.map(|i| Ref::Id(i.to_string())),
-        }
     }
 }
 
