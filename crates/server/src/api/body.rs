@@ -102,8 +102,8 @@ pub trait Input: DeserializeOwned + ToSchema + 'static {
     /// OnceHub's message for a body with no field at all (PATCH), or `None` to accept it.
     const EMPTY: Option<&'static str> = None;
 
-    /// A refusal of the body as a whole that comes before any other (an operation's own rule
-    /// about which fields may appear together or at all).
+    /// An operation's own rule about which of its fields may appear, or appear as null; checked
+    /// after unknown fields and an empty body, before the fields are read.
     fn precheck(_body: &Map<String, Value>) -> AppResult<()> {
         Ok(())
     }
@@ -114,7 +114,6 @@ impl<T: Input> FromRequest<SharedState> for Body<T> {
 
     async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
         let Fields(map) = Fields::from_request(req, state).await?;
-        T::precheck(&map)?;
         let known = known_fields::<T>();
         if let Some(message) = T::UNSUPPORTED {
             if let Some(k) = map.keys().find(|k| !known.contains(k.as_str())) {
@@ -126,6 +125,7 @@ impl<T: Input> FromRequest<SharedState> for Body<T> {
                 return Err(AppError::invalid(message, "body"));
             }
         }
+        T::precheck(&map)?;
         for (name, v) in map.iter().filter(|(k, _)| known.contains(k.as_str())) {
             let texts: Vec<&str> = match v {
                 Value::String(s) => vec![s],
