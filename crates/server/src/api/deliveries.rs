@@ -12,7 +12,7 @@ use serde_json::Value;
 use slotline_domain::{
     id::{new_id, IdKind},
     time::format_millis,
-    webhook::EVENT_TYPES,
+    webhook::{DeliveryStatus, EVENT_TYPES},
 };
 use utoipa::ToSchema;
 
@@ -69,7 +69,7 @@ pub struct DeliveryOut {
     pub event_type: String,
     pub webhook: String,
     /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub status: &'static str,
     pub attempt_count: i64,
     pub next_attempt_time: Option<String>,
     pub last_attempt_time: Option<String>,
@@ -87,10 +87,10 @@ impl From<deliveries::Delivery> for DeliveryOut {
             event_type: d.event_type,
             webhook: d.webhook_id,
             // A pending delivery's due time is pushed forward while it is being attempted.
-            next_attempt_time: (d.status == "pending")
+            next_attempt_time: (d.status == DeliveryStatus::Pending)
                 .then(|| d.next_attempt_time.map(format_millis))
                 .flatten(),
-            status: d.status,
+            status: d.status.as_str(),
             attempt_count: d.attempts,
             last_attempt_time: d.last_attempt_time.map(format_millis),
             delivered_time: d.delivered_time.map(format_millis),
@@ -162,10 +162,7 @@ pub async fn list_deliveries(
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
-            if let Some(bad) = list
-                .iter()
-                .find(|s| !["pending", "delivered", "failed"].contains(&s.as_str()))
-            {
+            if let Some(bad) = list.iter().find(|s| DeliveryStatus::parse(s).is_none()) {
                 return Err(AppError::invalid(
                     format!("Invalid status: {bad}"),
                     "status",

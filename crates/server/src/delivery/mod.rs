@@ -17,7 +17,10 @@ use std::{
 use tracing::Instrument;
 
 use rand::Rng;
-use slotline_domain::retry::{self, Verdict};
+use slotline_domain::{
+    retry::{self, Verdict},
+    webhook::DeliveryStatus,
+};
 use tokio::sync::{mpsc, Notify, Semaphore};
 
 use crate::{
@@ -295,9 +298,9 @@ async fn attempt(
     let window_start = c.window_start.unwrap_or(started);
     let failures = (c.attempts + 1) as u32;
     let (status, next, disable) = match res.status.map(retry::verdict) {
-        Some(Verdict::Delivered) => ("delivered", None, None),
+        Some(Verdict::Delivered) => (DeliveryStatus::Delivered, None, None),
         Some(Verdict::Gone) => (
-            "failed",
+            DeliveryStatus::Failed,
             None,
             Some("The endpoint answered 410 Gone.".to_string()),
         ),
@@ -307,22 +310,22 @@ async fn attempt(
                 .and_then(|s| retry::retry_after_ms(s, res.retry_after.as_deref(), now));
             let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
             match retry::next_attempt(window_start, failures, now, after, jitter) {
-                Some(at) => ("pending", Some(at), None),
-                None => ("failed", None, None),
+                Some(at) => (DeliveryStatus::Pending, Some(at), None),
+                None => (DeliveryStatus::Failed, None, None),
             }
         }
     };
     let span = tracing::Span::current();
-    span.record("outcome", status);
+    span.record("outcome", status.as_str());
     if let Some(code) = res.status {
         span.record("status_code", code);
     }
     tracing::debug!(duration_ms = res.duration_ms, "attempt finished");
     crate::measure::delivery(
         match status {
-            "delivered" => "delivered",
-            "pending" => "retry",
-            _ => "failed",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retry",
+            DeliveryStatus::Failed => "failed",
         },
         Duration::from_millis(res.duration_ms.max(0) as u64),
     );

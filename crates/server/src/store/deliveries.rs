@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use slotline_domain::webhook::DeliveryStatus;
 use sqlx::Row;
 
 use super::error::StoreResult;
@@ -261,8 +262,8 @@ pub struct Outcome {
     pub error: Option<String>,
     pub response_headers: Option<String>,
     pub response_body: Option<String>,
-    /// `delivered`, `pending` (retry at `next_attempt_time`) or `failed` (gave up).
-    pub status: &'static str,
+    /// Pending: retried at `next_attempt_time`.
+    pub status: DeliveryStatus,
     pub next_attempt_time: Option<i64>,
     /// First attempt of the round this attempt belongs to.
     pub window_start: i64,
@@ -283,7 +284,7 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
         .iter()
         .map(|o| {
             serde_json::json!({
-                "seq": o.seq, "status": o.status, "next_at": o.next_attempt_time, "window_start": o.window_start,
+                "seq": o.seq, "status": o.status.as_str(), "next_at": o.next_attempt_time, "window_start": o.window_start,
                 "at": o.attempt_time, "duration_ms": o.duration_ms, "code": o.status_code, "kind": o.error_kind,
                 "error": o.error, "headers": o.response_headers, "body": o.response_body,
             })
@@ -299,7 +300,7 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
     let ids = |delivered: bool| -> Vec<&str> {
         let mut v: Vec<&str> = outcomes
             .iter()
-            .filter(|o| (o.status == "delivered") == delivered)
+            .filter(|o| (o.status == DeliveryStatus::Delivered) == delivered)
             .map(|o| o.webhook_id.as_str())
             .collect();
         v.sort_unstable();
@@ -326,7 +327,7 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
         .iter()
         .filter_map(|o| match (&o.disable, o.status) {
             (Some(r), _) => Some((o, r.clone(), i64::MAX)),
-            (None, "failed") => Some((
+            (None, DeliveryStatus::Failed) => Some((
                 o,
                 "Deliveries failed for 72 hours.".to_string(),
                 o.window_start,
@@ -374,7 +375,7 @@ pub struct Delivery {
     pub event_id: String,
     pub event_type: String,
     pub webhook_id: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_time: Option<i64>,
     pub last_attempt_time: Option<i64>,
@@ -441,7 +442,7 @@ pub async fn list(
             event_id: r.try_get("event_id")?,
             event_type: r.try_get("event_type")?,
             webhook_id: r.try_get("webhook_id")?,
-            status: r.try_get("status")?,
+            status: super::decode("status", r, DeliveryStatus::parse)?,
             attempts: r.try_get("attempts")?,
             next_attempt_time: r.try_get("next_attempt_time")?,
             last_attempt_time: r.try_get("last_attempt_time")?,
