@@ -7,8 +7,8 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use slotline_domain::id::IdKind;
 use slotline_domain::{bot::Flow, settings::origin_of};
 use utoipa::ToSchema;
@@ -23,7 +23,6 @@ use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     state::SharedState,
     store::{booking_calendars, chatbots, custom_fields},
-    views::conversation::{audience_json, bot_json, website_json},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -39,30 +38,83 @@ pub fn routes() -> Router<SharedState> {
         .route("/audiences/{id}", get(get_audience).delete(delete_audience))
 }
 
-fn website_out(base_url: &str, w: &chatbots::Website) -> Value {
-    let mut v = website_json(w);
-    v["allowed_origins"] = json!(w.allowed_origins);
-    v["embed_code"] = json!(format!(
-        "<script src=\"{base_url}/widget.js?website_id={}\" defer></script>",
-        w.id
-    ));
-    v
+/// Extension: a website the chat widget runs on.
+#[derive(Serialize, ToSchema)]
+pub struct WebsiteOut {
+    pub id: String,
+    /// Always `website`.
+    pub object: &'static str,
+    pub name: String,
+    pub url: String,
+    /// Other origins whose pages may run the widget.
+    pub allowed_origins: Vec<String>,
+    /// The `<script>` tag to put on the site's pages.
+    pub embed_code: String,
 }
 
-fn bot_out(b: &chatbots::Bot) -> Value {
-    let mut v = bot_json(b);
-    v["owner"] = json!(b.owner_id);
-    v["flow"] = serde_json::to_value(&b.flow).unwrap_or(Value::Null);
-    v
+fn website_out(base_url: &str, w: &chatbots::Website) -> WebsiteOut {
+    WebsiteOut {
+        id: w.id.clone(),
+        object: "website",
+        name: w.name.clone(),
+        url: w.url.clone(),
+        allowed_origins: w.allowed_origins.clone(),
+        embed_code: format!(
+            "<script src=\"{base_url}/widget.js?website_id={}\" defer></script>",
+            w.id
+        ),
+    }
 }
 
-fn audience_out(a: &chatbots::Audience) -> Value {
-    let mut v = audience_json(a);
-    v["website"] = json!(a.website_id);
-    v["bot"] = json!(a.bot_id);
-    v["pages"] = json!(a.pages);
-    v["reach_out_after_seconds"] = json!(a.reach_out_after);
-    v
+/// Extension: a bot and its flow.
+#[derive(Serialize, ToSchema)]
+pub struct BotOut {
+    pub id: String,
+    /// Always `bot`.
+    pub object: &'static str,
+    pub name: String,
+    /// The user whose conversations these are.
+    pub owner: String,
+    /// `{steps: [...]}`.
+    #[schema(value_type = Object)]
+    pub flow: Value,
+}
+
+fn bot_out(b: &chatbots::Bot) -> BotOut {
+    BotOut {
+        id: b.id.clone(),
+        object: "bot",
+        name: b.name.clone(),
+        owner: b.owner_id.clone(),
+        flow: serde_json::to_value(&b.flow).unwrap_or(Value::Null),
+    }
+}
+
+/// Extension: which bot talks to visitors of which pages of a website.
+#[derive(Serialize, ToSchema)]
+pub struct AudienceOut {
+    pub id: String,
+    /// Always `audience`.
+    pub object: &'static str,
+    pub name: String,
+    pub website: String,
+    pub bot: String,
+    /// Path prefixes covered; empty: every page.
+    pub pages: Vec<String>,
+    /// Seconds before the bot reaches out; null: only when the visitor opens it.
+    pub reach_out_after_seconds: Option<i64>,
+}
+
+fn audience_out(a: &chatbots::Audience) -> AudienceOut {
+    AudienceOut {
+        id: a.id.clone(),
+        object: "audience",
+        name: a.name.clone(),
+        website: a.website_id.clone(),
+        bot: a.bot_id.clone(),
+        pages: a.pages.clone(),
+        reach_out_after_seconds: a.reach_out_after,
+    }
 }
 
 /// Body of `POST /v2/websites`: where the chat widget runs.
@@ -85,12 +137,12 @@ impl Input for WebsiteInput {
 
 #[utoipa::path(post, path = "/v2/websites", operation_id = "create-a-website", tag = "Chatbots",
     request_body = WebsiteInput,
-    responses((status = 200, description = "The website, with its embed code"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = WebsiteOut), (status = 400, body = ErrorBody)))]
 pub async fn create_website(
     State(state): State<SharedState>,
     p: Principal,
     Body(input): Body<WebsiteInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<WebsiteOut>> {
     let name = input.name.into_inner();
     let url = input.url.into_inner();
     if origin_of(&url).is_none() {
@@ -115,7 +167,7 @@ pub async fn create_website(
 
 #[utoipa::path(get, path = "/v2/websites", operation_id = "list-all-websites", tag = "Chatbots",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
-    responses((status = 200, description = "A list of websites"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = list::ListEnvelope<WebsiteOut>), (status = 400, body = ErrorBody)))]
 pub async fn list_websites(
     State(state): State<SharedState>,
     p: Principal,
@@ -124,7 +176,7 @@ pub async fn list_websites(
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = chatbots::list_websites(&state.db, &p.account_id, &req).await?;
-    let data: Vec<Value> = rows
+    let data: Vec<WebsiteOut> = rows
         .iter()
         .map(|w| website_out(&state.base_url, w))
         .collect();
@@ -139,7 +191,7 @@ pub async fn list_websites(
 }
 
 #[utoipa::path(get, path = "/v2/websites/{id}", operation_id = "get-a-website", tag = "Chatbots", params(("id" = String, Path)),
-    responses((status = 200, description = "The website"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = WebsiteOut), (status = 404, body = ErrorBody)))]
 pub async fn get_website(
     State(state): State<SharedState>,
     p: Principal,
@@ -241,12 +293,12 @@ impl Input for BotChange {
 
 #[utoipa::path(post, path = "/v2/bots", operation_id = "create-a-bot", tag = "Chatbots",
     request_body = BotInput,
-    responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = BotOut), (status = 400, body = ErrorBody)))]
 pub async fn create_bot(
     State(state): State<SharedState>,
     p: Principal,
     Body(input): Body<BotInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<BotOut>> {
     let name = input.name.into_inner();
     let owner = live_owner(&state, &p.account_id, input.owner).await?;
     let flow = checked_flow(
@@ -262,13 +314,13 @@ pub async fn create_bot(
 
 #[utoipa::path(patch, path = "/v2/bots/{id}", operation_id = "update-a-bot", tag = "Chatbots", params(("id" = String, Path)),
     request_body = BotChange,
-    responses((status = 200, description = "The bot"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BotOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_bot(
     State(state): State<SharedState>,
     p: Principal,
     Path(id): Path<String>,
     Body(change): Body<BotChange>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<BotOut>> {
     chatbots::bot_of(&state.db, &p.account_id, &id)
         .await?
         .filter(|b| !b.deleted)
@@ -295,7 +347,7 @@ pub async fn update_bot(
 
 #[utoipa::path(get, path = "/v2/bots", operation_id = "list-all-bots", tag = "Chatbots",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
-    responses((status = 200, description = "A list of bots"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = list::ListEnvelope<BotOut>), (status = 400, body = ErrorBody)))]
 pub async fn list_bots(
     State(state): State<SharedState>,
     p: Principal,
@@ -304,7 +356,7 @@ pub async fn list_bots(
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let (rows, page) = chatbots::list_bots(&state.db, &p.account_id, &req).await?;
-    let data: Vec<Value> = rows.iter().map(bot_out).collect();
+    let data: Vec<BotOut> = rows.iter().map(bot_out).collect();
     Ok(list::respond(
         &state.base_url,
         "/v2/bots",
@@ -316,7 +368,7 @@ pub async fn list_bots(
 }
 
 #[utoipa::path(get, path = "/v2/bots/{id}", operation_id = "get-a-bot", tag = "Chatbots", params(("id" = String, Path)),
-    responses((status = 200, description = "The bot"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BotOut), (status = 404, body = ErrorBody)))]
 pub async fn get_bot(
     State(state): State<SharedState>,
     p: Principal,
@@ -369,12 +421,12 @@ impl Input for AudienceInput {
 
 #[utoipa::path(post, path = "/v2/audiences", operation_id = "create-an-audience", tag = "Chatbots",
     request_body = AudienceInput,
-    responses((status = 200, description = "The audience"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = AudienceOut), (status = 400, body = ErrorBody)))]
 pub async fn create_audience(
     State(state): State<SharedState>,
     p: Principal,
     Body(input): Body<AudienceInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<AudienceOut>> {
     let name = input.name.into_inner();
     let website = input.website.into_inner();
     let bot = input.bot.into_inner();
@@ -426,7 +478,7 @@ pub async fn create_audience(
 
 #[utoipa::path(get, path = "/v2/audiences", operation_id = "list-all-audiences", tag = "Chatbots",
     params(("website" = Option<String>, Query), ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
-    responses((status = 200, description = "A list of audiences"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = list::ListEnvelope<AudienceOut>), (status = 400, body = ErrorBody)))]
 pub async fn list_audiences(
     State(state): State<SharedState>,
     p: Principal,
@@ -441,7 +493,7 @@ pub async fn list_audiences(
         &req,
     )
     .await?;
-    let data: Vec<Value> = rows.iter().map(audience_out).collect();
+    let data: Vec<AudienceOut> = rows.iter().map(audience_out).collect();
     Ok(list::respond(
         &state.base_url,
         "/v2/audiences",
@@ -453,7 +505,7 @@ pub async fn list_audiences(
 }
 
 #[utoipa::path(get, path = "/v2/audiences/{id}", operation_id = "get-an-audience", tag = "Chatbots", params(("id" = String, Path)),
-    responses((status = 200, description = "The audience"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AudienceOut), (status = 404, body = ErrorBody)))]
 pub async fn get_audience(
     State(state): State<SharedState>,
     p: Principal,
