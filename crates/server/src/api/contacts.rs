@@ -11,13 +11,14 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use slotline_domain::{email, phone, timezone};
+use slotline_domain::timezone;
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
     body::{invalid_value, not_null, Body, Input, Patch},
     list::{self, Params},
+    values::{EmailAddress, PhoneNumber, PhoneOrEmpty},
 };
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
@@ -87,12 +88,12 @@ const STATUSES: [&str; 4] = [
 pub struct ContactInput {
     /// Create only: the contact's email address; it or `mobile_phone` is required.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "ada@example.com")]
-    email: Patch<String>,
+    #[schema(value_type = Option<EmailAddress>)]
+    email: Patch<EmailAddress>,
     /// Create only: a mobile number with its country code.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "+15551234567")]
-    mobile_phone: Patch<String>,
+    #[schema(value_type = Option<PhoneNumber>)]
+    mobile_phone: Patch<PhoneNumber>,
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "Ada")]
     first_name: Patch<String>,
@@ -126,10 +127,9 @@ pub struct ContactInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     street_address: Patch<String>,
-    /// A phone number with its country code; stored in E.164.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    phone: Patch<String>,
+    #[schema(value_type = Option<PhoneOrEmpty>)]
+    phone: Patch<PhoneOrEmpty>,
     /// An IANA time zone.
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "Europe/London")]
@@ -203,7 +203,7 @@ impl Input for ContactChange {
     }
 }
 
-/// `""` empties a phone or a time zone (as it empties a text field).
+/// `""` empties a time zone (as it empties a text field).
 fn emptiable(v: Patch<String>) -> Option<Option<String>> {
     v.into_change().map(|v| v.filter(|s| !s.is_empty()))
 }
@@ -214,16 +214,7 @@ async fn patch_of(
     account_id: &str,
     input: ContactInput,
 ) -> AppResult<contacts::ContactPatch> {
-    let phone = emptiable(input.phone)
-        .map(|v| {
-            v.map(|p| {
-                phone::parse(&p).ok_or_else(|| {
-                    AppError::invalid(format!("Invalid phone format: '{p}'"), "phone")
-                })
-            })
-            .transpose()
-        })
-        .transpose()?;
+    let phone = input.phone.into_change().map(|p| p.and_then(|p| p.0));
     let timezone = emptiable(input.timezone);
     if let Some(Some(tz)) = &timezone {
         if !timezone::is_valid(tz) {
@@ -417,10 +408,14 @@ pub async fn create_contact(
     Body(mut input): Body<ContactInput>,
 ) -> AppResult<Response> {
     // The contact object, the create schema, admits null for both.
-    let address = std::mem::take(&mut input.email).into_change().flatten();
+    let address = std::mem::take(&mut input.email)
+        .into_change()
+        .flatten()
+        .map(EmailAddress::into_inner);
     let mobile = std::mem::take(&mut input.mobile_phone)
         .into_change()
-        .flatten();
+        .flatten()
+        .map(PhoneNumber::into_inner);
     if address.is_none() && mobile.is_none() {
         return Err(AppError::invalid(
             "At least one of 'email' or 'mobile_phone' is required.",
@@ -442,21 +437,6 @@ pub async fn create_contact(
             }
         }
     }
-    if let Some(a) = &address {
-        if !email::is_valid(a) {
-            return Err(AppError::invalid(
-                format!("Invalid email format: '{a}'"),
-                "email",
-            ));
-        }
-    }
-    let mobile = mobile
-        .map(|m| {
-            phone::parse(&m).ok_or_else(|| {
-                AppError::invalid(format!("Invalid phone format: '{m}'"), "mobile_phone")
-            })
-        })
-        .transpose()?;
     let mut patch = patch_of(&state, &p.account_id, input).await?;
     if patch.owner_id.is_none() {
         let owner = accounts::get(&state.db, &p.account_id)

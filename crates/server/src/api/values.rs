@@ -3,7 +3,7 @@
 
 use super::body::refuse;
 use serde::{Deserialize, Deserializer};
-use slotline_domain::{email, names, role::Role, slug, timezone};
+use slotline_domain::{email, names, phone, role::Role, slug, timezone};
 
 /// A string schema with its limits, example and description, for a text value type.
 macro_rules! text_schema {
@@ -331,3 +331,55 @@ impl utoipa::PartialSchema for Minutes {
 }
 
 impl utoipa::ToSchema for Minutes {}
+
+/// A phone number with its country code, read as E.164 (`domain::phone`).
+#[derive(Debug, Clone)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+fn phone_of<E: serde::de::Error>(s: &str) -> Result<String, E> {
+    phone::parse(s).ok_or_else(|| refuse(format!("Invalid phone format: '{s}'")))
+}
+
+impl<'de> Deserialize<'de> for PhoneNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        phone_of(&String::deserialize(d)?).map(PhoneNumber)
+    }
+}
+
+text_schema!(
+    PhoneNumber,
+    2,
+    32,
+    None,
+    "+15551234567",
+    "A phone number with its country code; stored and shown in E.164."
+);
+
+/// A phone number, or `""` to empty the field (contacts' `phone`).
+#[derive(Debug, Clone)]
+pub struct PhoneOrEmpty(pub Option<String>);
+
+impl<'de> Deserialize<'de> for PhoneOrEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(PhoneOrEmpty(None));
+        }
+        phone_of(&s).map(|p| PhoneOrEmpty(Some(p)))
+    }
+}
+
+text_schema!(
+    PhoneOrEmpty,
+    0,
+    32,
+    None,
+    "+15551234567",
+    "A phone number with its country code (stored in E.164), or \"\" to empty it."
+);
