@@ -166,8 +166,8 @@ fn refusal(body: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> Ap
         serde_path_to_error::Segment::Map { key } => Some(key.clone()),
         _ => None,
     });
-    let inner = e.into_inner().to_string();
-    let message = inner.split(" at line ").next().unwrap_or(&inner);
+    // Read from a `Value`, serde_json's messages carry no line or column.
+    let message = e.into_inner().to_string();
     if let Some(own) = message.strip_prefix(OWN) {
         let field = field.as_deref().unwrap_or("body");
         if let Some((member, own)) = own.split_once(AT) {

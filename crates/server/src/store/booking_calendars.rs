@@ -7,9 +7,8 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
-use super::error::StoreResult;
+use super::error::{unique, StoreError, StoreResult};
 use super::{
-    is_unique_violation, master_pages,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
@@ -55,7 +54,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<String> {
     let id = new_id(IdKind::BookingCalendar);
-    let res = sqlx::query(
+    sqlx::query(
         "INSERT INTO booking_calendars (id, account_id, host_id, distribution, name, subject, slug, published, settings, creation_time, last_updated_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
@@ -70,14 +69,9 @@ pub async fn create(
     .bind(serde_json::to_string(&cal.settings)?)
     .bind(now)
     .execute(&mut *db.writer().await?)
-    .await;
-    match res {
-        Err(e) if is_unique_violation(&e) => Err(master_pages::slug_taken(&cal.slug)),
-        other => {
-            other?;
-            Ok(id)
-        }
-    }
+    .await
+    .map_err(|e| StoreError::unique_or(e, unique::SLUG, &cal.slug))?;
+    Ok(id)
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<BookingCalendar>> {
@@ -149,7 +143,7 @@ pub async fn update(
     patch: BookingCalendarPatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = patch.slug.clone();
+    let slug = patch.slug.clone().unwrap_or_default();
     let settings = patch
         .settings
         .as_ref()
@@ -168,12 +162,9 @@ pub async fn update(
     .into_iter()
     .flatten()
     .collect();
-    match super::update_columns(db, "booking_calendars", account_id, id, columns, now).await {
-        Err(e) if is_unique_violation(&e) => {
-            Err(master_pages::slug_taken(&slug.unwrap_or_default()))
-        }
-        other => Ok(other?),
-    }
+    super::update_columns(db, "booking_calendars", account_id, id, columns, now)
+        .await
+        .map_err(|e| StoreError::unique_or(e, unique::SLUG, &slug))
 }
 
 pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {

@@ -9,9 +9,8 @@ use slotline_domain::{
 };
 use sqlx::{any::AnyRow, Row};
 
-use super::error::StoreResult;
+use super::error::{unique, StoreError, StoreResult};
 use super::{
-    is_unique_violation, master_pages,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db, Sql,
 };
@@ -113,7 +112,7 @@ pub async fn create(
     let id = new_id(IdKind::BookingPage);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let res = sqlx::query(
+    sqlx::query(
         "INSERT INTO booking_pages (id, account_id, owner_id, master_page_id, name, label, slug, timezone, active, settings, creation_time, last_updated_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
     )
@@ -129,11 +128,8 @@ pub async fn create(
     .bind(serde_json::to_string(&new.settings)?)
     .bind(now)
     .execute(&mut *tx)
-    .await;
-    match res {
-        Err(e) if is_unique_violation(&e) => return Err(master_pages::slug_taken(&new.slug)),
-        other => other?,
-    };
+    .await
+    .map_err(|e| StoreError::unique_or(e, unique::SLUG, &new.slug))?;
     set_event_types(&mut tx, &id, &new.event_type_ids).await?;
     tx.commit().await?;
     Ok(id)
@@ -259,7 +255,7 @@ pub async fn update(
     patch: BookingPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = patch.slug.clone();
+    let slug = patch.slug.clone().unwrap_or_default();
     let settings = patch
         .settings
         .as_ref()
@@ -282,21 +278,9 @@ pub async fn update(
     .collect();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
-    let updated = match super::update_columns_in(
-        &mut tx,
-        "booking_pages",
-        account_id,
-        id,
-        columns,
-        now,
-    )
-    .await
-    {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(master_pages::slug_taken(&slug.unwrap_or_default()))
-        }
-        other => other?,
-    };
+    let updated = super::update_columns_in(&mut tx, "booking_pages", account_id, id, columns, now)
+        .await
+        .map_err(|e| StoreError::unique_or(e, unique::SLUG, &slug))?;
     if !updated {
         return Ok(false);
     }

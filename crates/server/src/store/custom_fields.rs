@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::error::{unique, StoreError, StoreResult};
-use super::{is_unique_violation, Arg, Db, Sql};
+use super::{Arg, Db, Sql};
 
 #[derive(Debug, Clone)]
 pub struct CustomField {
@@ -18,26 +18,18 @@ pub async fn create(
     label: &str,
     now: i64,
 ) -> StoreResult<CustomField> {
-    let res = sqlx::query("INSERT INTO custom_fields (account_id, name, label, creation_time) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO custom_fields (account_id, name, label, creation_time) VALUES ($1, $2, $3, $4)")
         .bind(account_id)
         .bind(name)
         .bind(label)
         .bind(now)
         .execute(&mut *db.writer().await?)
-        .await;
-    match res {
-        Err(e) if is_unique_violation(&e) => Err(StoreError::Unique {
-            constraint: unique::CUSTOM_FIELD_NAME,
-            value: name.into(),
-        }),
-        other => {
-            other?;
-            Ok(CustomField {
-                name: name.into(),
-                label: label.into(),
-            })
-        }
-    }
+        .await
+        .map_err(|e| StoreError::unique_or(e, unique::CUSTOM_FIELD_NAME, name))?;
+    Ok(CustomField {
+        name: name.into(),
+        label: label.into(),
+    })
 }
 
 pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<CustomField>> {

@@ -41,6 +41,21 @@ pub enum StoreError {
     TooManyKeys { max: i64 },
 }
 
+impl StoreError {
+    /// `e` as `value` breaking the uniqueness rule `constraint` when that is what it is; any
+    /// other failure stays a database error.
+    pub fn unique_or(e: sqlx::Error, constraint: &'static str, value: &str) -> StoreError {
+        if super::is_unique_violation(&e) {
+            StoreError::Unique {
+                constraint,
+                value: value.into(),
+            }
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
 impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::Corrupt(format!("JSON: {e}"))

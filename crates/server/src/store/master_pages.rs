@@ -5,7 +5,6 @@ use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
 use super::{
-    is_unique_violation,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Db,
 };
@@ -33,14 +32,6 @@ fn from_row(r: &AnyRow) -> StoreResult<MasterPage> {
     })
 }
 
-/// The refusal when another page already has this URL.
-pub fn slug_taken(slug: &str) -> StoreError {
-    StoreError::Unique {
-        constraint: unique::SLUG,
-        value: slug.into(),
-    }
-}
-
 pub async fn create(
     db: &Db,
     account_id: &str,
@@ -51,7 +42,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<MasterPage> {
     let id = new_id(IdKind::MasterPage);
-    let res = sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+    sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
         .bind(&id)
         .bind(account_id)
         .bind(name)
@@ -60,21 +51,16 @@ pub async fn create(
         .bind(active as i64)
         .bind(now)
         .execute(&mut *db.writer().await?)
-        .await;
-    match res {
-        Err(e) if is_unique_violation(&e) => Err(slug_taken(slug)),
-        other => {
-            other?;
-            Ok(MasterPage {
-                id,
-                name: name.into(),
-                label: label.into(),
-                slug: slug.into(),
-                active,
-                deleted: false,
-            })
-        }
-    }
+        .await
+        .map_err(|e| StoreError::unique_or(e, unique::SLUG, slug))?;
+    Ok(MasterPage {
+        id,
+        name: name.into(),
+        label: label.into(),
+        slug: slug.into(),
+        active,
+        deleted: false,
+    })
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<MasterPage>> {
@@ -137,7 +123,7 @@ pub async fn update(
     patch: MasterPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
-    let slug = patch.slug.clone();
+    let slug = patch.slug.clone().unwrap_or_default();
     let columns: Vec<(&'static str, Arg)> = [
         patch.name.map(|v| ("name", Arg::from(v))),
         patch.label.map(|v| ("label", Arg::from(v))),
@@ -147,10 +133,9 @@ pub async fn update(
     .into_iter()
     .flatten()
     .collect();
-    match super::update_columns(db, "master_pages", account_id, id, columns, now).await {
-        Err(e) if is_unique_violation(&e) => Err(slug_taken(&slug.unwrap_or_default())),
-        other => Ok(other?),
-    }
+    super::update_columns(db, "master_pages", account_id, id, columns, now)
+        .await
+        .map_err(|e| StoreError::unique_or(e, unique::SLUG, &slug))
 }
 
 /// Deletes a master page; its booking pages stay, no longer grouped.

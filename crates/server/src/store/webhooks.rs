@@ -8,7 +8,6 @@ use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
 use super::{
-    is_unique_violation,
     outbox::NewEvent,
     page::{self, ListQuery, Page, PageRequest},
     Db,
@@ -65,7 +64,7 @@ pub async fn create(
         creation_time: now,
         deleted: false,
     };
-    let res = sqlx::query(
+    sqlx::query(
         "INSERT INTO webhooks (id, account_id, name, url, events, secret, api_version, creation_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&hook.id)
@@ -77,17 +76,9 @@ pub async fn create(
     .bind(&hook.api_version)
     .bind(now)
     .execute(&mut *db.writer().await?)
-    .await;
-    match res {
-        Err(e) if is_unique_violation(&e) => Err(StoreError::Unique {
-            constraint: unique::WEBHOOK_NAME,
-            value: name.into(),
-        }),
-        other => {
-            other?;
-            Ok(hook)
-        }
-    }
+    .await
+    .map_err(|e| StoreError::unique_or(e, unique::WEBHOOK_NAME, name))?;
+    Ok(hook)
 }
 
 pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Webhook>> {
