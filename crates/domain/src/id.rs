@@ -1,54 +1,308 @@
 //! Object identifiers: OnceHub's prefixes followed by 12 random characters from `[0-9A-Z]`.
 
+use std::{
+    borrow::Borrow,
+    fmt,
+    hash::{Hash, Hasher},
+    marker::PhantomData,
+    ops::Deref,
+    str::FromStr,
+};
+
 use rand::Rng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const RANDOM_LEN: usize = 12;
 
-/// The kinds of object that carry an id, each with the prefix OnceHub uses for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdKind {
-    Account,
-    ApiKey,
-    User,
-    Team,
-    Contact,
-    Webhook,
-    Event,
-    Booking,
-    BookingPage,
-    MasterPage,
-    EventType,
-    BookingCalendar,
-    Conversation,
-    Address,
-    Website,
-    Bot,
-    Audience,
-    Interaction,
+/// Declares the kinds of object that carry an id: the `IdKind` enum, one marker type per kind
+/// (in `kind`) and an alias `…Id` for its typed id.
+macro_rules! kinds {
+    ($($kind:ident => $prefix:literal, $alias:ident;)*) => {
+        /// The kinds of object that carry an id, each with the prefix OnceHub uses for it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum IdKind {
+            $($kind,)*
+        }
+
+        impl IdKind {
+            pub fn prefix(self) -> &'static str {
+                match self {
+                    $(IdKind::$kind => $prefix,)*
+                }
+            }
+        }
+
+        /// Marker types, one per kind: the `K` of `Id<K>`. They have no values.
+        pub mod kind {
+            $(
+                #[derive(Debug)]
+                pub enum $kind {}
+
+                impl super::Kind for $kind {
+                    const KIND: super::IdKind = super::IdKind::$kind;
+                    const NAME: &'static str = stringify!($alias);
+                }
+            )*
+        }
+
+        $(pub type $alias = Id<kind::$kind>;)*
+    };
 }
 
-impl IdKind {
-    pub fn prefix(self) -> &'static str {
-        match self {
-            IdKind::Account => "ACC-",
-            IdKind::ApiKey => "KEY-",
-            IdKind::User => "USR-",
-            IdKind::Team => "TM-",
-            IdKind::Contact => "CTC-",
-            IdKind::Webhook => "WHK-",
-            IdKind::Event => "EVNT-",
-            IdKind::Booking => "BKNG-",
-            IdKind::BookingPage => "BP-",
-            IdKind::MasterPage => "MP-",
-            IdKind::EventType => "ET-",
-            IdKind::BookingCalendar => "BKC-",
-            IdKind::Conversation => "CVR-",
-            IdKind::Address => "ADD-",
-            IdKind::Website => "WEB-",
-            IdKind::Bot => "BOT-",
-            IdKind::Audience => "AUD-",
-            IdKind::Interaction => "INT-",
+kinds! {
+    Account => "ACC-", AccountId;
+    ApiKey => "KEY-", ApiKeyId;
+    User => "USR-", UserId;
+    Team => "TM-", TeamId;
+    Contact => "CTC-", ContactId;
+    Webhook => "WHK-", WebhookId;
+    Event => "EVNT-", EventId;
+    Booking => "BKNG-", BookingId;
+    BookingPage => "BP-", BookingPageId;
+    MasterPage => "MP-", MasterPageId;
+    EventType => "ET-", EventTypeId;
+    BookingCalendar => "BKC-", BookingCalendarId;
+    Conversation => "CVR-", ConversationId;
+    Address => "ADD-", AddressId;
+    Website => "WEB-", WebsiteId;
+    Bot => "BOT-", BotId;
+    Audience => "AUD-", AudienceId;
+    Interaction => "INT-", InteractionId;
+}
+
+/// A kind of object, as a type: ties `Id<K>` to its prefix.
+pub trait Kind: 'static {
+    const KIND: IdKind;
+    /// The id's name in the API's schemas (`UserId`).
+    const NAME: &'static str;
+}
+
+/// The id of an object of kind `K`: a string known to have that kind's form (its prefix, then 1
+/// to 40 characters from `[0-9A-Z]`). Built only by `new` or by parsing, so a `UserId` is never a
+/// contact's id or a string from nowhere; it reads as the `str` it is.
+pub struct Id<K> {
+    value: String,
+    kind: PhantomData<fn() -> K>,
+}
+
+/// A string that is not an id of the expected kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not {kind:?} id")]
+pub struct NotAnId {
+    pub kind: IdKind,
+    pub value: String,
+}
+
+impl<K: Kind> Id<K> {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        Id {
+            value: new_id(K::KIND),
+            kind: PhantomData,
+        }
+    }
+
+    /// `s` as an id of this kind, if it has the form.
+    pub fn parse(s: impl Into<String>) -> Result<Self, NotAnId> {
+        let value = s.into();
+        if has_form(K::KIND, &value) {
+            Ok(Id {
+                value,
+                kind: PhantomData,
+            })
+        } else {
+            Err(NotAnId {
+                kind: K::KIND,
+                value,
+            })
+        }
+    }
+}
+
+impl<K: Kind> Default for Id<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K> Id<K> {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    pub fn into_string(self) -> String {
+        self.value
+    }
+}
+
+impl<K> Clone for Id<K> {
+    fn clone(&self) -> Self {
+        Id {
+            value: self.value.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> PartialEq for Id<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<K> Eq for Id<K> {}
+
+impl<K> PartialEq<str> for Id<K> {
+    fn eq(&self, other: &str) -> bool {
+        self.value == other
+    }
+}
+
+impl<K> PartialEq<&str> for Id<K> {
+    fn eq(&self, other: &&str) -> bool {
+        self.value == *other
+    }
+}
+
+impl<K> PartialOrd for Id<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for Id<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+
+/// Hashes as its string, so maps keyed by ids can be looked up by `&str`.
+impl<K> Hash for Id<K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.value.hash(state)
+    }
+}
+
+impl<K> Borrow<str> for Id<K> {
+    fn borrow(&self) -> &str {
+        &self.value
+    }
+}
+
+impl<K> Deref for Id<K> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.value
+    }
+}
+
+impl<K> AsRef<str> for Id<K> {
+    fn as_ref(&self) -> &str {
+        &self.value
+    }
+}
+
+impl<K> fmt::Display for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.value)
+    }
+}
+
+impl<K> fmt::Debug for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.value, f)
+    }
+}
+
+impl<K> From<Id<K>> for String {
+    fn from(id: Id<K>) -> String {
+        id.value
+    }
+}
+
+impl<K: Kind> FromStr for Id<K> {
+    type Err = NotAnId;
+    fn from_str(s: &str) -> Result<Self, NotAnId> {
+        Id::parse(s)
+    }
+}
+
+impl<K> Serialize for Id<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.value)
+    }
+}
+
+impl<'de, K: Kind> Deserialize<'de> for Id<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Id::parse(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Stored as text; a stored value without the kind's form is an error, never a wrong id.
+#[cfg(feature = "sqlx")]
+mod sql {
+    use super::{Id, Kind};
+    use sqlx::{encode::IsNull, error::BoxDynError, Database, Decode, Encode, Type};
+
+    impl<DB: Database, K> Type<DB> for Id<K>
+    where
+        String: Type<DB>,
+    {
+        fn type_info() -> DB::TypeInfo {
+            <String as Type<DB>>::type_info()
+        }
+
+        fn compatible(ty: &DB::TypeInfo) -> bool {
+            <String as Type<DB>>::compatible(ty)
+        }
+    }
+
+    impl<'q, DB: Database, K> Encode<'q, DB> for Id<K>
+    where
+        String: Encode<'q, DB>,
+    {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <DB as Database>::ArgumentBuffer<'q>,
+        ) -> Result<IsNull, BoxDynError> {
+            self.value.encode_by_ref(buf)
+        }
+    }
+
+    impl<'r, DB: Database, K: Kind> Decode<'r, DB> for Id<K>
+    where
+        String: Decode<'r, DB>,
+    {
+        fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(Id::parse(<String as Decode<DB>>::decode(value)?)?)
+        }
+    }
+}
+
+/// In the API's schemas: a string with the kind's prefix, named after the kind (`UserId`).
+#[cfg(feature = "openapi")]
+mod schema {
+    use super::{Id, Kind};
+    use std::borrow::Cow;
+    use utoipa::openapi::{schema::SchemaType, ObjectBuilder, RefOr, Schema, Type};
+
+    impl<K: Kind> utoipa::PartialSchema for Id<K> {
+        fn schema() -> RefOr<Schema> {
+            let prefix = K::KIND.prefix();
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .pattern(Some(format!("^{prefix}[0-9A-Z]{{1,40}}$")))
+                .examples([format!("{prefix}D4V1D2P5K7QX")])
+                .into()
+        }
+    }
+
+    impl<K: Kind> utoipa::ToSchema for Id<K> {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed(K::NAME)
         }
     }
 }
@@ -144,6 +398,26 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn a_typed_id_parses_only_its_own_kind() {
+        let user: UserId = Id::new();
+        assert!(user.starts_with("USR-"));
+        assert_eq!(UserId::parse(user.as_str()).unwrap(), user);
+        let err = UserId::parse("TM-GCJU8DLBTPY1").unwrap_err();
+        assert_eq!(err.kind, IdKind::User);
+        assert!(ContactId::parse("CTC-").is_err());
+        assert!("BKNG-ABC".parse::<BookingId>().is_ok());
+    }
+
+    #[test]
+    fn a_typed_id_reads_and_writes_json_as_its_string() {
+        let id: TeamId = serde_json::from_str("\"TM-GCJU8DLBTPY1\"").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"TM-GCJU8DLBTPY1\"");
+        assert!(serde_json::from_str::<UserId>("\"TM-GCJU8DLBTPY1\"").is_err());
+        let map: std::collections::HashMap<TeamId, u8> = [(id, 1)].into();
+        assert_eq!(map.get("TM-GCJU8DLBTPY1"), Some(&1));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Public base URL, no trailing slash.
     pub base_url: String,
-    pub limiter: Option<DefaultKeyedRateLimiter<String>>,
+    pub limiter: Option<DefaultKeyedRateLimiter<slotline_domain::id::AccountId>>,
     /// Public booking posts per client address (see `web::guard`).
     pub post_limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
     /// Signs the public pages' forms; read from the database at first use.

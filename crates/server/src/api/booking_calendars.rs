@@ -9,6 +9,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::id::IdKind;
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
@@ -147,7 +148,7 @@ fn not_found(id: &str) -> AppError {
 /// A live calendar of the account, or the spec's 404.
 pub async fn live_calendar(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> AppResult<booking_calendars::BookingCalendar> {
     booking_calendars::get(&state.db, account_id, id)
@@ -159,7 +160,7 @@ pub async fn live_calendar(
 /// Checks a host and the distribution asked for it; returns the distribution to store.
 async fn host_and_distribution(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     host: &str,
     asked: Option<String>,
 ) -> AppResult<String> {

@@ -9,6 +9,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::id::IdKind;
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
@@ -146,7 +147,7 @@ fn not_found(id: &str) -> AppError {
 
 async fn live_page(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> AppResult<booking_pages::BookingPage> {
     booking_pages::get(&state.db, account_id, id)
@@ -155,7 +156,11 @@ async fn live_page(
         .ok_or_else(|| not_found(id))
 }
 
-async fn check_event_types(state: &SharedState, account_id: &str, ids: &[String]) -> AppResult<()> {
+async fn check_event_types(
+    state: &SharedState,
+    account_id: &AccountId,
+    ids: &[String],
+) -> AppResult<()> {
     for id in ids {
         if event_types::get(&state.db, account_id, id)
             .await?
@@ -171,7 +176,7 @@ async fn check_event_types(state: &SharedState, account_id: &str, ids: &[String]
     Ok(())
 }
 
-async fn check_master_page(state: &SharedState, account_id: &str, id: &str) -> AppResult<()> {
+async fn check_master_page(state: &SharedState, account_id: &AccountId, id: &str) -> AppResult<()> {
     match master_pages::get(&state.db, account_id, id)
         .await?
         .filter(|m| !m.deleted)

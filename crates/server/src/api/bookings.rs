@@ -8,6 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use slotline_domain::id::AccountId;
 use slotline_domain::id::IdKind;
 use slotline_domain::lifecycle::{Action, Actor, Status};
 use utoipa::ToSchema;
@@ -64,7 +65,11 @@ fn not_found(id: &str) -> AppError {
     AppError::not_found("booking", id)
 }
 
-async fn host_emails(state: &SharedState, account_id: &str, b: &Booking) -> AppResult<Vec<String>> {
+async fn host_emails(
+    state: &SharedState,
+    account_id: &AccountId,
+    b: &Booking,
+) -> AppResult<Vec<String>> {
     let found = users::get_many(&state.db, account_id, &b.hosts).await?;
     Ok(b.hosts
         .iter()
@@ -75,7 +80,7 @@ async fn host_emails(state: &SharedState, account_id: &str, b: &Booking) -> AppR
 /// The expanded objects of one booking, by field name.
 async fn expansions(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     b: &Booking,
     expand: &[String],
 ) -> AppResult<Map<String, Value>> {
@@ -137,7 +142,7 @@ async fn expansions(
 
 async fn render(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     b: &Booking,
     expand: &[String],
 ) -> AppResult<Value> {
@@ -218,7 +223,7 @@ pub async fn get_booking(
 /// OnceHub's wording for the operation.
 async fn act(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     action: Action,
     reason: Option<(String, Actor)>,
@@ -236,7 +241,7 @@ async fn act(
 
 async fn respond(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     outcome: Result<Booking, Refused>,
     refusal: String,
 ) -> AppResult<Value> {

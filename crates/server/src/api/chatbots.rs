@@ -9,6 +9,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::id::IdKind;
 use slotline_domain::{bot::Flow, settings::origin_of};
 use utoipa::ToSchema;
@@ -220,7 +221,7 @@ pub async fn delete_website(
 }
 
 /// A flow whose calendars exist in the account and whose custom fields are in its library.
-async fn checked_flow(state: &SharedState, account_id: &str, v: &Value) -> AppResult<Flow> {
+async fn checked_flow(state: &SharedState, account_id: &AccountId, v: &Value) -> AppResult<Flow> {
     let flow = Flow::parse(v)?;
     for cal in flow.calendars() {
         if booking_calendars::get(&state.db, account_id, cal)
@@ -249,7 +250,7 @@ async fn checked_flow(state: &SharedState, account_id: &str, v: &Value) -> AppRe
     Ok(flow)
 }
 
-async fn live_owner(state: &SharedState, account_id: &str, owner: Name) -> AppResult<String> {
+async fn live_owner(state: &SharedState, account_id: &AccountId, owner: Name) -> AppResult<String> {
     let owner = owner.into_inner();
     super::setup::live_owner(&state.db, account_id, &owner).await?;
     Ok(owner)

@@ -1,5 +1,6 @@
 //! Contacts: list with filters, get, create, update, delete.
 
+use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use axum::{
@@ -40,7 +41,7 @@ pub fn routes() -> Router<SharedState> {
 
 async fn owners_for(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     expand: &[String],
     list: &[contacts::Contact],
 ) -> AppResult<HashMap<String, users::User>> {
@@ -59,7 +60,7 @@ const EXPANDABLE: &[&str] = &["owner", "conversation"];
 /// The contact as JSON with its latest conversation when asked to expand it (extension).
 async fn with_conversation(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     out: ContactOut,
     expand: &[String],
 ) -> AppResult<serde_json::Value> {
@@ -211,7 +212,7 @@ fn emptiable(v: Patch<String>) -> Option<Option<String>> {
 /// The writable fields of a body as a store patch, each checked.
 async fn patch_of(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     input: ContactInput,
 ) -> AppResult<contacts::ContactPatch> {
     let phone = input.phone.into_change().map(|p| p.and_then(|p| p.0));
@@ -276,7 +277,7 @@ async fn patch_of(
 /// `[{name, value}]`, each a field of the account's library with a value within its limits.
 async fn custom_fields_of(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     v: Value,
 ) -> AppResult<Vec<(String, Value)>> {
     match v {
@@ -370,7 +371,7 @@ pub async fn list_contacts(
 
 async fn render_one(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     expand: &[String],
 ) -> AppResult<Response> {

@@ -8,6 +8,7 @@ use axum::{
     Json, Router,
 };
 use serde_json::{json, Map, Value};
+use slotline_domain::id::AccountId;
 use slotline_domain::id::IdKind;
 
 use super::{
@@ -39,7 +40,7 @@ const EXPANDABLE: &[&str] = &["contact", "owner", "bot", "website", "audience"];
 /// The expanded objects of a conversation, by field name.
 pub async fn expansions(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     expand: &[String],
 ) -> AppResult<Map<String, Value>> {

@@ -9,6 +9,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     id::{new_id, IdKind},
     time::format_millis,
@@ -118,7 +119,7 @@ impl From<deliveries::Delivery> for DeliveryOut {
 
 async fn live_webhook(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> AppResult<webhooks::Webhook> {
     match webhooks::get(&state.db, account_id, id).await? {

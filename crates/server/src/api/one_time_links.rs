@@ -8,6 +8,7 @@ use axum::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
+use slotline_domain::id::AccountId;
 use slotline_domain::{email, id::new_bare_id, time::format_millis};
 use utoipa::{
     openapi::{
@@ -289,7 +290,7 @@ fn calendar_options(input: CalendarLinkInput, durations: &[u32]) -> AppResult<Va
 
 async fn create(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     kind: &str,
     target: &str,
     options: Value,

@@ -7,6 +7,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     availability::Interval,
     settings::Settings,
@@ -116,7 +117,7 @@ pub async fn time_slots(
 /// The free start times of a target in the window the query asks for (default: a week from now).
 async fn slots_on(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     target: &Target,
     params: &Params,
     closed: Option<&str>,
@@ -229,7 +230,7 @@ pub async fn schedule(
 /// Validates a booking request against the target's settings and books it.
 async fn book_on(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     target: &Target,
     body: ScheduleInput,
     closed: Option<&str>,

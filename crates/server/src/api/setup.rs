@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     id::{new_id, IdKind},
     settings::Settings,
@@ -16,7 +17,7 @@ use crate::{
 };
 
 /// The live user a body names as `owner`: OnceHub's `No such user` otherwise.
-pub async fn live_owner(db: &Db, account_id: &str, owner: &str) -> AppResult<users::User> {
+pub async fn live_owner(db: &Db, account_id: &AccountId, owner: &str) -> AppResult<users::User> {
     users::get(db, account_id, owner)
         .await?
         .filter(|u| !u.deleted)

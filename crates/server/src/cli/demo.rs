@@ -1,6 +1,7 @@
 //! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
 
 use serde_json::json;
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     availability::Interval,
     lifecycle::{Action, Actor},
@@ -93,7 +94,7 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
 async fn seed_bookings(
     db: &Db,
     base_url: &str,
-    account_id: &str,
+    account_id: &AccountId,
     calendars: &[BookingCalendar],
     now: i64,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -295,7 +296,7 @@ const DEMO_SITE: &str = "http://localhost:8000";
 /// putting it on every page of the website.
 async fn seed_chatbot(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     owner: &str,
     calendar: &str,
     now: i64,

@@ -5,6 +5,7 @@ mod demo;
 mod webhook;
 
 use clap::{Parser, Subcommand};
+use slotline_domain::id::AccountId;
 
 use crate::{
     app,
@@ -90,7 +91,7 @@ pub enum KeyCmd {
         #[command(flatten)]
         db: DbArg,
         #[arg(long)]
-        account: String,
+        account: AccountId,
         #[arg(long, default_value = "General API Key")]
         name: String,
     },
@@ -99,7 +100,7 @@ pub enum KeyCmd {
         #[command(flatten)]
         db: DbArg,
         #[arg(long)]
-        account: String,
+        account: AccountId,
     },
     /// Revoke a key by its id; it stops working at once.
     Revoke {

@@ -5,6 +5,7 @@
 
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Map, Value};
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     bot::{ConversationStatus, Flow, Next, Step, StepKind},
     id::{new_id, IdKind},
@@ -60,7 +61,7 @@ fn token() -> String {
 /// website expanded, exactly as it will be delivered.
 async fn event(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     bot: &Bot,
     website: &Website,
@@ -112,7 +113,7 @@ pub struct Opening {
 /// (`conversation.closed`).
 pub async fn open(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     website: &Website,
     bot: &Bot,
     audience: Option<&Audience>,
@@ -120,7 +121,7 @@ pub async fn open(
 ) -> AppResult<(Conversation, Shown)> {
     if let Some(prev) = how.previous_token.as_deref() {
         if let Some((acc, old)) = conversations::by_token(ctx.db, prev).await? {
-            if acc == account_id
+            if &acc == account_id
                 && old.status == ConversationStatus::Started
                 && old.bot_id != bot.id
             {
@@ -183,7 +184,7 @@ pub async fn open(
 
 async fn close(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     mut c: Conversation,
     bot: &Bot,
     website: &Website,
@@ -281,7 +282,7 @@ pub fn not_open() -> AppError {
 /// for a multiple choice; none to move past a message), and moves the flow on.
 pub async fn reply(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     c: Conversation,
     bot: &Bot,
     website: &Website,

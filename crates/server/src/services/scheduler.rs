@@ -2,6 +2,7 @@
 //! offers, booking one of them (host choice, booking, contact and event in one transaction),
 //! and applying lifecycle actions to a booking.
 
+use slotline_domain::id::AccountId;
 use std::collections::BTreeMap;
 
 use rand::{distributions::Alphanumeric, Rng};
@@ -100,7 +101,7 @@ impl Target {
 /// it must be one the page offers.
 pub async fn page_target(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     event_type: Option<&str>,
 ) -> AppResult<(Target, bool)> {
@@ -165,7 +166,7 @@ pub struct Member {
 /// `except_booking`'s own time is not counted as busy (a guest moving that booking).
 pub async fn members(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &Target,
     duration: u32,
     window: Interval,
@@ -259,7 +260,7 @@ fn offered(
 /// Start times the calendar offers in `window` for `duration`.
 pub async fn time_slots(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &Target,
     duration: u32,
     window: Interval,
@@ -271,7 +272,7 @@ pub async fn time_slots(
 /// [`time_slots`] where `except_booking`'s own time counts as free (a guest moving it).
 pub async fn time_slots_except(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &Target,
     duration: u32,
     window: Interval,
@@ -296,7 +297,7 @@ fn token() -> String {
 /// as OnceHub's booking webhooks do.
 async fn event_for(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     booking: &Booking,
     host_emails: &[String],
     event_type: Option<&'static str>,
@@ -324,7 +325,7 @@ async fn event_for(
 /// guest's contact and its event together. "Not available" when the time is gone.
 pub async fn book(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &Target,
     req: Request,
 ) -> AppResult<Booking> {
@@ -341,7 +342,7 @@ pub async fn book(
 #[allow(clippy::too_many_arguments)]
 pub async fn reschedule(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     old: &Booking,
     cal: &Target,
     req: Request,
@@ -358,7 +359,7 @@ pub async fn reschedule(
 
 async fn place(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &Target,
     req: Request,
     now: i64,
@@ -549,7 +550,7 @@ impl From<NotAllowed> for Refused {
 /// The status change and its event are written in one transaction.
 pub async fn change(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     b: &Booking,
     action: Action,
     reason: Option<(String, Actor)>,
@@ -613,7 +614,7 @@ impl From<crate::http::error::AppError> for ReassignRefused {
 /// its time and buffers; the new host must be free then. Writes `booking.reassigned`.
 pub async fn reassign(
     ctx: Ctx<'_>,
-    account_id: &str,
+    account_id: &AccountId,
     b: &Booking,
     new_host: &users::User,
     location: Option<Value>,
@@ -706,7 +707,11 @@ pub async fn complete_due(ctx: Ctx<'_>) -> AppResult<usize> {
 
 /// The user accepts a requested booking: `booking.scheduled`, or for a requested reschedule
 /// `booking.rescheduled` / `booking.canceled_then_rescheduled` by whether the host stayed.
-pub async fn approve(ctx: Ctx<'_>, account_id: &str, b: &Booking) -> Result<Booking, Refused> {
+pub async fn approve(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    b: &Booking,
+) -> Result<Booking, Refused> {
     let db = ctx.db;
     let same_host = match &b.rescheduled_booking_id {
         None => None,

@@ -1,7 +1,7 @@
 //! Accounts: the tenant every other object belongs to. Creating one also creates its owner user.
 
 use slotline_domain::{
-    id::{new_id, IdKind},
+    id::{new_id, AccountId, IdKind},
     role::Role,
     schedule::Schedule,
 };
@@ -12,7 +12,7 @@ use super::Db;
 
 #[derive(Debug, Clone)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub name: String,
     pub email: String,
     pub timezone: String,
@@ -43,7 +43,7 @@ pub async fn create(
     owner_last: &str,
     now: i64,
 ) -> StoreResult<Account> {
-    let id = new_id(IdKind::Account);
+    let id = AccountId::new();
     let owner = new_id(IdKind::User);
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;

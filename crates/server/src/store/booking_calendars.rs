@@ -1,6 +1,7 @@
 //! Booking calendars: a host (one user, or a team booked round robin or collectively) with
 //! scheduling settings and a public URL.
 
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     id::{new_id, IdKind},
     settings::Settings,
@@ -49,7 +50,7 @@ fn from_row(r: &AnyRow) -> StoreResult<BookingCalendar> {
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     cal: &BookingCalendar,
     now: i64,
 ) -> StoreResult<String> {
@@ -74,7 +75,11 @@ pub async fn create(
     Ok(id)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<BookingCalendar>> {
+pub async fn get(
+    db: &Db,
+    account_id: &AccountId,
+    id: &str,
+) -> StoreResult<Option<BookingCalendar>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -87,7 +92,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Book
 }
 
 /// A live calendar by its public slug or its id, with its account: what a public page shows.
-pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingCalendar)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(AccountId, BookingCalendar)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_calendars WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let row = sqlx::query(&sql)
         .bind(key)
@@ -100,7 +105,7 @@ pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingCa
 /// Lists calendars; `host` is a user id or a team id.
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     host: Option<&str>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<BookingCalendar>, Page)> {
@@ -138,7 +143,7 @@ pub struct BookingCalendarPatch {
 /// Applies `patch`. False if there is no such live booking calendar.
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     patch: BookingCalendarPatch,
     now: i64,
@@ -167,6 +172,6 @@ pub async fn update(
         .map_err(|e| StoreError::unique_or(e, unique::SLUG, &slug))
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_calendars", account_id, id, now).await?)
 }

@@ -1,6 +1,7 @@
 //! Booking pages (classic product): a user's public page, offering one or more event types,
 //! optionally grouped under a master page, with its scheduling settings.
 
+use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use slotline_domain::{
@@ -105,7 +106,7 @@ async fn set_event_types(
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     new: NewBookingPage,
     now: i64,
 ) -> StoreResult<String> {
@@ -135,7 +136,7 @@ pub async fn create(
     Ok(id)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<BookingPage>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<BookingPage>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -152,7 +153,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Book
 }
 
 /// A live booking page by its public slug or its id, with its account.
-pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingPage)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(AccountId, BookingPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM booking_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
         .bind(key)
@@ -170,7 +171,7 @@ pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, BookingPa
 /// The live, active booking pages a master page lists, in creation order.
 pub async fn of_master(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     master_page_id: &str,
 ) -> StoreResult<Vec<BookingPage>> {
     let sql = format!(
@@ -195,7 +196,7 @@ pub struct PageFilter {
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     f: &PageFilter,
     req: &PageRequest,
 ) -> StoreResult<(Vec<BookingPage>, Page)> {
@@ -250,7 +251,7 @@ pub struct BookingPagePatch {
 /// Applies `patch`. False if there is no such live booking page.
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     patch: BookingPagePatch,
     now: i64,
@@ -291,6 +292,6 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_pages", account_id, id, now).await?)
 }

@@ -6,6 +6,7 @@
 //! (migration 0009) — and the refusal becomes "not available".
 
 use slotline_domain::availability::Interval;
+use slotline_domain::id::AccountId;
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
@@ -150,7 +151,7 @@ fn is_exclusion_violation(e: &sqlx::Error) -> bool {
 
 /// The guest's contact, created or touched in one statement. A mobile number another contact
 /// already has is not copied onto a new one (numbers are unique per account).
-fn upsert_contact(batch: &mut Batch, account_id: &str, c: &GuestContact, now: i64) {
+fn upsert_contact(batch: &mut Batch, account_id: &AccountId, c: &GuestContact, now: i64) {
     batch.push(
         "INSERT INTO contacts (id, account_id, owner_id, email, email_lc, mobile_phone, first_name, last_name, timezone, creation_time, last_updated_time, last_interacted_time) \
          VALUES ($1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 AND mobile_phone = $6 AND deleted = 0) THEN NULL ELSE $6 END, \
@@ -205,7 +206,7 @@ fn hold_time(batch: &mut Batch, booking_id: &str, h: &HostTime, active: bool, no
 /// Fails with "not available" when any host's time overlaps an active booking.
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
@@ -281,7 +282,7 @@ fn contact_of(rows: &[Vec<AnyRow>]) -> StoreResult<(String, i64)> {
 #[allow(clippy::too_many_arguments)]
 pub async fn reschedule(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     old: &Booking,
     old_status: Status,
     old_cancel_info: Option<&serde_json::Value>,
@@ -327,7 +328,7 @@ pub async fn reschedule(
 /// The statements that create a booking: its guest's contact, the booking, each host's time
 /// (the database refuses overlaps), its event and deliveries; the last returns the contact's id.
 fn creation(
-    account_id: &str,
+    account_id: &AccountId,
     booking: &Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
@@ -391,7 +392,7 @@ fn creation(
 /// [`creation`] inside a transaction already open.
 async fn create_in(
     tx: &mut Transaction<'_, Any>,
-    account_id: &str,
+    account_id: &AccountId,
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
@@ -405,7 +406,7 @@ async fn create_in(
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Booking>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Booking>> {
     let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -423,7 +424,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Book
 
 /// A booking by its guest token, with its account: the guest's confirmation, cancel and
 /// reschedule pages. The token is the only key a guest holds.
-pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(String, Booking)>> {
+pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(AccountId, Booking)>> {
     let sql =
         format!("SELECT account_id, {COLUMNS} FROM bookings WHERE token = $1 AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
@@ -456,7 +457,7 @@ pub struct BookingFilter {
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     f: &BookingFilter,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Booking>, Page)> {
@@ -519,7 +520,7 @@ pub async fn list(
 /// within a few days, and each row read costs more than the check it serves.
 pub async fn host_and_busy(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     user_id: &str,
     busy: Interval,
     starts: Option<Interval>,
@@ -609,7 +610,7 @@ pub async fn last_booked(db: &Db, users: &[String]) -> StoreResult<Vec<(String, 
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     expected: Status,
     status: Status,
@@ -659,7 +660,7 @@ pub async fn transition(
 #[allow(clippy::too_many_arguments)]
 pub async fn reassign(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     expected: Status,
     old_host: &str,
@@ -727,7 +728,7 @@ pub async fn due_for_completion(
     db: &Db,
     now: i64,
     limit: i64,
-) -> StoreResult<Vec<(String, Booking)>> {
+) -> StoreResult<Vec<(AccountId, Booking)>> {
     let sql = format!(
         "SELECT account_id, {COLUMNS} FROM bookings WHERE status IN ('scheduled', 'rescheduled') AND start_time + duration_minutes * 60000 <= $1 \
          ORDER BY start_time LIMIT $2"
@@ -742,7 +743,7 @@ pub async fn due_for_completion(
         let mut b = [from_row(r)?];
         attach_hosts(db, &mut b).await?;
         let [b] = b;
-        out.push((r.try_get::<String, _>("account_id")?, b));
+        out.push((r.try_get("account_id")?, b));
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! flow, and the user who owns their conversations) and audiences (which pages of a website a bot
 //! runs on, and whether it reaches out by itself).
 
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     bot::Flow,
     id::{new_id, IdKind},
@@ -99,7 +100,7 @@ fn audience(r: &AnyRow) -> StoreResult<Audience> {
 
 pub async fn create_website(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     url: &str,
     allowed: &[String],
@@ -128,7 +129,7 @@ pub async fn create_website(
 
 pub async fn create_bot(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     owner_id: &str,
     flow: &Flow,
@@ -165,7 +166,7 @@ pub struct NewAudience<'a> {
 
 pub async fn create_audience(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     a: NewAudience<'_>,
     now: i64,
 ) -> StoreResult<Audience> {
@@ -199,7 +200,7 @@ async fn one<T>(
     db: &Db,
     table: &str,
     columns: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     f: fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
@@ -214,20 +215,24 @@ async fn one<T>(
         .transpose()
 }
 
-pub async fn website_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Website>> {
+pub async fn website_of(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Website>> {
     one(db, "websites", WEBSITE_COLUMNS, account_id, id, website).await
 }
 
-pub async fn bot_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Bot>> {
+pub async fn bot_of(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Bot>> {
     one(db, "bots", BOT_COLUMNS, account_id, id, bot).await
 }
 
-pub async fn audience_of(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Audience>> {
+pub async fn audience_of(
+    db: &Db,
+    account_id: &AccountId,
+    id: &str,
+) -> StoreResult<Option<Audience>> {
     one(db, "audiences", AUDIENCE_COLUMNS, account_id, id, audience).await
 }
 
 /// A live website by id alone, with its account: what the widget asks for.
-pub async fn public_website(db: &Db, id: &str) -> StoreResult<Option<(String, Website)>> {
+pub async fn public_website(db: &Db, id: &str) -> StoreResult<Option<(AccountId, Website)>> {
     let sql =
         format!("SELECT account_id, {WEBSITE_COLUMNS} FROM websites WHERE id = $1 AND deleted = 0");
     let row = sqlx::query(&sql)
@@ -252,7 +257,7 @@ pub async fn audiences_of_website(db: &Db, website_id: &str) -> StoreResult<Vec<
 
 pub async fn list_websites(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Website>, Page)> {
     let q = ListQuery {
@@ -272,7 +277,7 @@ pub async fn list_websites(
 
 pub async fn list_bots(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Bot>, Page)> {
     let q = ListQuery {
@@ -289,7 +294,7 @@ pub async fn list_bots(
 
 pub async fn list_audiences(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     website: Option<&str>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Audience>, Page)> {
@@ -322,7 +327,7 @@ pub struct BotPatch {
 /// Applies `patch`. False if there is no such live bot.
 pub async fn update_bot(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     patch: BotPatch,
     now: i64,
@@ -342,7 +347,7 @@ pub async fn update_bot(
 pub async fn delete(
     db: &Db,
     table: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     now: i64,
 ) -> StoreResult<bool> {

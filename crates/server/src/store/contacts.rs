@@ -1,5 +1,6 @@
 //! Contacts: the people who book. Identified by email or mobile phone, unique per account.
 
+use slotline_domain::id::AccountId;
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
@@ -104,7 +105,7 @@ pub struct ContactFilter {
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     f: &ContactFilter,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Contact>, Page)> {
@@ -147,7 +148,7 @@ pub async fn list(
     Ok((contacts, page))
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Contact>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -162,7 +163,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Cont
 /// The identifier a duplicate collides with, as OnceHub reports it (param, value).
 async fn duplicate_of(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     email: Option<&str>,
     mobile: Option<&str>,
 ) -> StoreResult<Option<(&'static str, String)>> {
@@ -261,7 +262,7 @@ impl ContactPatch {
 /// Creates a contact identified by `email` and/or `mobile_phone` (E.164) with `patch`'s values.
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     email: Option<String>,
     mobile: Option<String>,
     mut patch: ContactPatch,
@@ -318,7 +319,7 @@ pub async fn create(
 /// Applies `patch`, merging its custom fields by name. False if no such live contact.
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     mut patch: ContactPatch,
     now: i64,
@@ -371,6 +372,6 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "contacts", account_id, id, now).await?)
 }

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use slotline_domain::bot::ConversationStatus;
+use slotline_domain::id::AccountId;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{StoreError, StoreResult};
@@ -132,7 +133,7 @@ fn utm_tag(c: &Conversation, tag: &str) -> Option<String> {
 /// The contact upsert (by email) and the conversation's link to it.
 fn push_contact(
     batch: &mut Batch,
-    account_id: &str,
+    account_id: &AccountId,
     conversation_id: &str,
     owner_id: &str,
     f: &ContactFields,
@@ -193,7 +194,7 @@ fn push_contact(
 /// A new conversation (and its event, for a reach-out).
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     event: Option<&NewEvent>,
 ) -> StoreResult<()> {
@@ -220,7 +221,7 @@ pub async fn create(
 /// Returns the contact's id.
 pub async fn link_contact(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     f: &ContactFields,
     now: i64,
@@ -243,7 +244,7 @@ pub async fn link_contact(
 /// `expected_update` (false otherwise: a concurrent change won and nothing is written).
 pub async fn save(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     expected_update: i64,
     events: &[NewEvent],
@@ -280,7 +281,7 @@ pub async fn save(
     Ok(true)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Conversation>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Conversation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2 AND deleted = 0"
     );
@@ -299,7 +300,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Conv
 }
 
 /// A conversation by the visitor's token, with its account.
-pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(String, Conversation)>> {
+pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(AccountId, Conversation)>> {
     let sql =
         format!("SELECT account_id, {COLUMNS} FROM conversations WHERE token = $1 AND deleted = 0");
     let Some(row) = sqlx::query(&sql)
@@ -329,7 +330,7 @@ pub struct ConversationFilter {
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     f: &ConversationFilter,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Conversation>, Page)> {
@@ -379,7 +380,7 @@ pub async fn list(
 }
 
 /// Conversations still open whose visitor has been silent since before `before`.
-pub async fn idle(db: &Db, before: i64, limit: i64) -> StoreResult<Vec<(String, Conversation)>> {
+pub async fn idle(db: &Db, before: i64, limit: i64) -> StoreResult<Vec<(AccountId, Conversation)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM conversations WHERE status = 'started' AND last_interacted_time < $1 ORDER BY last_interacted_time LIMIT $2");
     let rows = sqlx::query(&sql)
         .bind(before)
@@ -394,7 +395,7 @@ pub async fn idle(db: &Db, before: i64, limit: i64) -> StoreResult<Vec<(String, 
 /// The contact's most recent conversation.
 pub async fn latest_of_contact(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     contact_id: &str,
 ) -> StoreResult<Option<Conversation>> {
     let sql =

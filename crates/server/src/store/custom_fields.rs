@@ -1,5 +1,6 @@
 //! The account's field library: the custom field names contacts (and booking forms) may carry.
 
+use slotline_domain::id::AccountId;
 use sqlx::Row;
 
 use super::error::{unique, StoreError, StoreResult};
@@ -13,7 +14,7 @@ pub struct CustomField {
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     label: &str,
     now: i64,
@@ -32,7 +33,7 @@ pub async fn create(
     })
 }
 
-pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<CustomField>> {
+pub async fn list(db: &Db, account_id: &AccountId) -> StoreResult<Vec<CustomField>> {
     sqlx::query("SELECT name, label FROM custom_fields WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
         .fetch_all(&mut *db.reader().await?)
@@ -47,7 +48,7 @@ pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<CustomField>> {
         .collect()
 }
 
-pub async fn delete(db: &Db, account_id: &str, name: &str) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, name: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM custom_fields WHERE account_id = $1 AND name = $2")
         .bind(account_id)
         .bind(name)
@@ -59,7 +60,7 @@ pub async fn delete(db: &Db, account_id: &str, name: &str) -> StoreResult<bool> 
 /// The first of `names` that is not in the library, if any.
 pub async fn first_unknown(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     names: &[&str],
 ) -> StoreResult<Option<String>> {
     if names.is_empty() {

@@ -4,6 +4,7 @@
 //! Claims and results are written in batches — one statement claims many due deliveries, one
 //! transaction records many results — so a delivery costs a fraction of a database round trip.
 
+use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use slotline_domain::webhook::DeliveryStatus;
@@ -410,7 +411,7 @@ pub struct DeliveryFilter {
 /// A webhook's deliveries, newest first, each with its attempts.
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     webhook_id: &str,
     f: &DeliveryFilter,
     req: &super::page::PageRequest,
@@ -485,7 +486,7 @@ pub async fn list(
 /// fresh 72 hours. Returns the ids of the deliveries queued.
 pub async fn redeliver(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     event: &super::outbox::NewEvent,
     webhook_id: Option<&str>,
     now: i64,
@@ -508,7 +509,7 @@ pub async fn redeliver(
 
 async fn requeue(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account_id: &str,
+    account_id: &AccountId,
     event_id: &str,
     webhook_id: Option<&str>,
     now: i64,
@@ -535,7 +536,7 @@ async fn requeue(
 /// Queues again every failed delivery of a webhook created at or after `since`. Returns how many.
 pub async fn recover(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     webhook_id: &str,
     since: i64,
     now: i64,

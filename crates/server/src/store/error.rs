@@ -7,7 +7,7 @@ pub enum StoreError {
     /// The database failed (connection lost, timeout, a statement refused for a reason the
     /// store did not expect).
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A stored value this build cannot read back (malformed JSON, an unknown status), or rows
     /// that contradict each other.
     #[error("stored data: {0}")]
@@ -52,6 +52,19 @@ impl StoreError {
             }
         } else {
             StoreError::Database(e)
+        }
+    }
+}
+
+/// A column that does not decode (an id without its kind's form, say) is stored data this build
+/// cannot read, not a database failure.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::ColumnDecode { index, source } => {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
+            e => StoreError::Database(e),
         }
     }
 }

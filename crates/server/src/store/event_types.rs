@@ -1,5 +1,6 @@
 //! Event types (classic product): the kinds of meeting a booking page offers.
 
+use slotline_domain::id::AccountId;
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
@@ -30,7 +31,7 @@ fn from_row(r: &AnyRow) -> StoreResult<EventType> {
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     description: &str,
     now: i64,
@@ -54,7 +55,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<EventType>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<EventType>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -68,7 +69,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Even
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     req: &PageRequest,
 ) -> StoreResult<(Vec<EventType>, Page)> {
     let q = ListQuery {
@@ -96,7 +97,7 @@ pub struct EventTypePatch {
 /// Applies `patch`. False if there is no such live event type.
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     patch: EventTypePatch,
     now: i64,
@@ -112,7 +113,7 @@ pub async fn update(
 }
 
 /// Deletes an event type; the booking pages that offered it stop offering it.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE event_types SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

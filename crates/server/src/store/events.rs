@@ -1,5 +1,6 @@
 //! The event log: every event a change wrote, with its envelope exactly as it is delivered.
 
+use slotline_domain::id::AccountId;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -30,7 +31,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Event> {
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Event>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Event>> {
     let sql =
         format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
     sqlx::query(&sql)
@@ -52,7 +53,7 @@ pub struct EventFilter {
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     f: &EventFilter,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Event>, Page)> {

@@ -1,5 +1,6 @@
 //! Stored first responses of POST requests made with an `Idempotency-Key`.
 
+use slotline_domain::id::AccountId;
 use sqlx::Row;
 
 use super::error::StoreResult;
@@ -22,7 +23,7 @@ pub enum Claim {
 /// Claims `key` for a request whose method, path and body hash to `hash`.
 pub async fn claim(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     key: &str,
     hash: &str,
     now: i64,
@@ -74,7 +75,7 @@ pub async fn claim(
 /// Records the response to a claimed key.
 pub async fn record(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     key: &str,
     status: u16,
     body: &str,
@@ -92,7 +93,7 @@ pub async fn record(
 }
 
 /// Forgets a claim whose request failed on our side, so that a retry runs again.
-pub async fn release(db: &Db, account_id: &str, key: &str) -> StoreResult<()> {
+pub async fn release(db: &Db, account_id: &AccountId, key: &str) -> StoreResult<()> {
     sqlx::query(
         "DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND status IS NULL",
     )

@@ -1,5 +1,6 @@
 //! API keys: several named keys per account, kept only as hashes, revocable at once.
 
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     apikey,
     id::{new_id, IdKind},
@@ -12,7 +13,7 @@ use super::Db;
 #[derive(Debug, Clone)]
 pub struct KeyInfo {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub name: String,
     pub hint: String,
     pub creation_time: i64,
@@ -22,7 +23,7 @@ pub struct KeyInfo {
 /// Who a valid key speaks for.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub account_email: String,
 }
 
@@ -40,7 +41,7 @@ fn from_row(r: &AnyRow) -> StoreResult<KeyInfo> {
 /// Creates a key and returns it with its secret, which is never stored and cannot be shown again.
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     now: i64,
 ) -> StoreResult<(KeyInfo, String)> {
@@ -71,7 +72,7 @@ pub async fn create(
     tx.commit().await?;
     let info = KeyInfo {
         id,
-        account_id: account_id.into(),
+        account_id: account_id.clone(),
         name: name.into(),
         hint: key.hint,
         creation_time: now,
@@ -80,7 +81,7 @@ pub async fn create(
     Ok((info, key.secret))
 }
 
-pub async fn list(db: &Db, account_id: &str) -> StoreResult<Vec<KeyInfo>> {
+pub async fn list(db: &Db, account_id: &AccountId) -> StoreResult<Vec<KeyInfo>> {
     sqlx::query("SELECT id, account_id, name, hint, creation_time, revoked_time FROM api_keys WHERE account_id = $1 ORDER BY seq")
         .bind(account_id)
         .fetch_all(&mut *db.reader().await?)

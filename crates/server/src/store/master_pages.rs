@@ -1,5 +1,6 @@
 //! Master pages (classic product): one public page that lists several booking pages.
 
+use slotline_domain::id::AccountId;
 use slotline_domain::id::{new_id, IdKind};
 use sqlx::{any::AnyRow, Row};
 
@@ -34,7 +35,7 @@ fn from_row(r: &AnyRow) -> StoreResult<MasterPage> {
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     label: &str,
     slug: &str,
@@ -63,7 +64,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<MasterPage>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<MasterPage>> {
     let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -76,7 +77,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Mast
 }
 
 /// A live master page by its public slug or its id, with its account.
-pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, MasterPage)>> {
+pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(AccountId, MasterPage)>> {
     let sql = format!("SELECT account_id, {COLUMNS} FROM master_pages WHERE (slug = $1 OR id = $1) AND deleted = 0");
     let row = sqlx::query(&sql)
         .bind(key)
@@ -88,7 +89,7 @@ pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(String, MasterPag
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     req: &PageRequest,
 ) -> StoreResult<(Vec<MasterPage>, Page)> {
     let q = ListQuery {
@@ -118,7 +119,7 @@ pub struct MasterPagePatch {
 /// Applies `patch`. False if there is no such live master page.
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     patch: MasterPagePatch,
     now: i64,
@@ -139,7 +140,7 @@ pub async fn update(
 }
 
 /// Deletes a master page; its booking pages stay, no longer grouped.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE master_pages SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

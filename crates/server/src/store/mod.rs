@@ -30,6 +30,7 @@ pub mod teams;
 pub mod users;
 pub mod webhooks;
 
+use slotline_domain::id::AccountId;
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
@@ -235,7 +236,7 @@ fn disable_sqlite_memory_statistics() {
 pub async fn soft_delete(
     db: &Db,
     table: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -254,7 +255,7 @@ pub async fn soft_delete(
 pub async fn update_columns(
     db: &Db,
     table: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
@@ -267,7 +268,7 @@ pub async fn update_columns(
 pub async fn update_columns_in(
     conn: &mut sqlx::AnyConnection,
     table: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     columns: Vec<(&'static str, Arg)>,
     now: i64,

@@ -1,6 +1,7 @@
 //! One-time links: created through the API, used once by the public booking pages (the booking's
 //! own transaction marks the link used; see `bookings::create`).
 
+use slotline_domain::id::AccountId;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -36,7 +37,7 @@ fn from_row(r: &AnyRow) -> StoreResult<OneTimeLink> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> StoreResult<()> {
+pub async fn create(db: &Db, account_id: &AccountId, link: &OneTimeLink) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO one_time_links (id, account_id, target_kind, target_id, options, creation_time, expiry_time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -55,7 +56,7 @@ pub async fn create(db: &Db, account_id: &str, link: &OneTimeLink) -> StoreResul
 /// A link of the account, unless it expired unused (expired links are gone, as at OnceHub).
 pub async fn get(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     now: i64,
 ) -> StoreResult<Option<OneTimeLink>> {
@@ -72,7 +73,7 @@ pub async fn get(
 }
 
 /// A link by its id alone, with its account, unless it expired unused: what `/o/<id>` opens.
-pub async fn public(db: &Db, id: &str, now: i64) -> StoreResult<Option<(String, OneTimeLink)>> {
+pub async fn public(db: &Db, id: &str, now: i64) -> StoreResult<Option<(AccountId, OneTimeLink)>> {
     let row = sqlx::query(
         "SELECT account_id, id, target_kind, target_id, options, creation_time, expiry_time, used_time, booking_id FROM one_time_links \
          WHERE id = $1 AND (used_time IS NOT NULL OR expiry_time > $2)",

@@ -2,6 +2,7 @@
 //! it, written inside the transaction of the change that caused the event. A change that rolls
 //! back leaves no event; an event never exists without its deliveries.
 
+use slotline_domain::id::AccountId;
 use sqlx::{Any, Transaction};
 
 use super::error::StoreResult;
@@ -32,7 +33,7 @@ fn listed(name: &str) -> String {
 /// [`Db::outbox_written`] so that a worker in this process sends them at once.
 pub async fn write(
     tx: &mut Transaction<'_, Any>,
-    account_id: &str,
+    account_id: &AccountId,
     booking_id: Option<&str>,
     e: &NewEvent,
 ) -> StoreResult<()> {
@@ -46,7 +47,7 @@ pub async fn write(
 /// event).
 pub fn push(
     batch: &mut Batch,
-    account_id: &str,
+    account_id: &AccountId,
     booking_id: Option<&str>,
     e: &NewEvent,
     only: Option<&str>,
@@ -67,7 +68,12 @@ pub fn push(
 
 /// One pending delivery of `e` per enabled webhook of the account subscribed to its type (or
 /// only to `webhook_id`, subscribed or not, when given) that has none yet.
-pub fn push_fan_out(batch: &mut Batch, account_id: &str, e: &NewEvent, webhook_id: Option<&str>) {
+pub fn push_fan_out(
+    batch: &mut Batch,
+    account_id: &AccountId,
+    e: &NewEvent,
+    webhook_id: Option<&str>,
+) {
     // The patterns are written into the text, not bound: SQLite re-prepares a statement every
     // time a bound LIKE pattern is bound again (its plan may depend on the pattern). They come
     // from the fixed list of event names, so the texts are a few, each prepared once.

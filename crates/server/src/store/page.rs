@@ -1,6 +1,7 @@
 //! Cursor pagination shared by every list: newest first by insertion order (`seq`), cursors
 //! are object ids, `after` walks to older objects and `before` to newer ones.
 
+use slotline_domain::id::AccountId;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{StoreError, StoreResult};
@@ -35,7 +36,7 @@ pub struct ListQuery<'a> {
     pub table: &'static str,
     pub columns: &'static str,
     pub what: &'static str,
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub filters: Vec<(&'static str, Arg)>,
     /// `column IN (values…)`, for filters that take a list.
     pub any_of: Option<(&'static str, Vec<String>)>,

@@ -33,6 +33,16 @@ impl From<&str> for Arg {
         Arg::Str(s.to_string())
     }
 }
+impl<K> From<&slotline_domain::id::Id<K>> for Arg {
+    fn from(id: &slotline_domain::id::Id<K>) -> Self {
+        Arg::Str(id.to_string())
+    }
+}
+impl<K> From<slotline_domain::id::Id<K>> for Arg {
+    fn from(id: slotline_domain::id::Id<K>) -> Self {
+        Arg::Str(id.into_string())
+    }
+}
 impl From<String> for Arg {
     fn from(s: String) -> Self {
         Arg::Str(s)

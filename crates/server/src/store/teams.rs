@@ -1,5 +1,6 @@
 //! Teams: named groups of users (membership lives on the user).
 
+use slotline_domain::id::AccountId;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use slotline_domain::id::{new_id, IdKind};
@@ -27,7 +28,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Team> {
     })
 }
 
-pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> StoreResult<Team> {
+pub async fn create(db: &Db, account_id: &AccountId, name: &str, now: i64) -> StoreResult<Team> {
     let id = new_id(IdKind::Team);
     sqlx::query("INSERT INTO teams (id, account_id, name, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $4)")
         .bind(&id)
@@ -43,7 +44,7 @@ pub async fn create(db: &Db, account_id: &str, name: &str, now: i64) -> StoreRes
     })
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Team>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Team>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -58,7 +59,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Team
 /// Lists teams, optionally only those `member` belongs to.
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     member: Option<&str>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Team>, Page)> {
@@ -88,7 +89,7 @@ pub async fn list(
 
 pub async fn rename(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     name: &str,
     now: i64,
@@ -103,7 +104,7 @@ pub async fn rename(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE teams SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -139,7 +140,7 @@ pub async fn live_member_ids(db: &Db, team_id: &str) -> StoreResult<Vec<String>>
 /// The ids among `ids` that are not live teams of the account, in the order given.
 pub async fn missing_in(
     tx: &mut Transaction<'_, Any>,
-    account_id: &str,
+    account_id: &AccountId,
     ids: &[String],
 ) -> StoreResult<Vec<String>> {
     if ids.is_empty() {

@@ -1,5 +1,6 @@
 //! Users of an account, their team memberships and their scheduling availability.
 
+use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use slotline_domain::{
@@ -90,7 +91,7 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<User>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -109,7 +110,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<User
 /// Fetches several live users by id (for expansion); missing ids are left out.
 pub async fn get_many(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     ids: &[String],
 ) -> StoreResult<HashMap<String, User>> {
     if ids.is_empty() {
@@ -131,7 +132,7 @@ pub async fn get_many(
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     email_filter: Option<&str>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<User>, Page)> {
@@ -159,7 +160,7 @@ pub async fn list(
 
 async fn check_teams(
     tx: &mut Transaction<'_, Any>,
-    account_id: &str,
+    account_id: &AccountId,
     teams: &[String],
 ) -> StoreResult<()> {
     let missing = teams::missing_in(tx, account_id, teams).await?;
@@ -205,7 +206,12 @@ fn distinct(teams: Vec<String>) -> Vec<String> {
     out
 }
 
-pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> StoreResult<User> {
+pub async fn create(
+    db: &Db,
+    account_id: &AccountId,
+    mut new: NewUser,
+    now: i64,
+) -> StoreResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
     let id = new_id(IdKind::User);
     let mut conn = db.writer().await?;
@@ -263,7 +269,7 @@ pub async fn create(db: &Db, account_id: &str, mut new: NewUser, now: i64) -> St
 
 pub async fn update(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     mut patch: UserPatch,
     now: i64,
@@ -299,7 +305,7 @@ pub async fn update(
 }
 
 /// Soft-deletes a user: it leaves lists, its id answers with a redacted object.
-pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE users SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -318,7 +324,7 @@ pub async fn delete(db: &Db, account_id: &str, id: &str, now: i64) -> StoreResul
 
 pub async fn schedule(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> StoreResult<Option<(Schedule, String, bool)>> {
     let row = sqlx::query(
@@ -337,7 +343,7 @@ pub async fn schedule(
 
 pub async fn set_schedule(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     schedule: &Schedule,
     now: i64,

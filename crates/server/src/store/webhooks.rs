@@ -1,5 +1,6 @@
 //! Webhook subscriptions (their deliveries are in `deliveries` and `outbox`).
 
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     id::{new_id, IdKind},
     webhook::WebhookStatus,
@@ -46,7 +47,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Webhook> {
 
 pub async fn create(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     name: &str,
     url: &str,
     events: &[String],
@@ -81,7 +82,7 @@ pub async fn create(
     Ok(hook)
 }
 
-pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Webhook>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Webhook>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -95,7 +96,7 @@ pub async fn get(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Webh
 
 pub async fn list(
     db: &Db,
-    account_id: &str,
+    account_id: &AccountId,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Webhook>, Page)> {
     let q = ListQuery {
@@ -115,7 +116,7 @@ pub async fn list(
     Ok((hooks, page))
 }
 
-pub async fn delete(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0",
     )
@@ -127,7 +128,7 @@ pub async fn delete(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
 }
 
 /// Switches delivery back on for a disabled webhook. False if there is no such live webhook.
-pub async fn enable(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
+pub async fn enable(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET status = 'enabled', disabled_reason = NULL, disabled_time = NULL, failing_since = NULL \
          WHERE account_id = $1 AND id = $2 AND deleted = 0",
@@ -140,7 +141,12 @@ pub async fn enable(db: &Db, account_id: &str, id: &str) -> StoreResult<bool> {
 }
 
 /// Writes `event` (a `webhook.test`) for delivery to this webhook only.
-pub async fn send_test(db: &Db, account_id: &str, hook_id: &str, e: &NewEvent) -> StoreResult<()> {
+pub async fn send_test(
+    db: &Db,
+    account_id: &AccountId,
+    hook_id: &str,
+    e: &NewEvent,
+) -> StoreResult<()> {
     let mut batch = super::Batch::default();
     super::outbox::push(&mut batch, account_id, None, e, Some(hook_id));
     batch.run(db).await?;

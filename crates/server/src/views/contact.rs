@@ -1,6 +1,7 @@
 //! How a contact reads: OnceHub's Contact object, in the API and wherever a contact is expanded
 //! inside another object (a booking, a conversation, a conversation's webhook event).
 
+use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -108,7 +109,7 @@ pub fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> Co
 }
 
 /// A contact as JSON (for expansion inside other objects), if the account has it.
-pub async fn json(db: &Db, account_id: &str, id: &str) -> StoreResult<Option<Value>> {
+pub async fn json(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Value>> {
     let Some(c) = contacts::get(db, account_id, id).await? else {
         return Ok(None);
     };

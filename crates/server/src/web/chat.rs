@@ -2,6 +2,7 @@
 //! and the JSON calls its script makes on the same origin — open a conversation, reply, list
 //! free times, book. The conversation's token (held by the page) is the only key to it.
 
+use slotline_domain::id::AccountId;
 use std::net::SocketAddr;
 
 use axum::{
@@ -40,7 +41,7 @@ use crate::{
 /// The bot that runs on `path` of the website: the first audience that covers it.
 async fn bot_for(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     website: &Website,
     path: &str,
 ) -> AppResult<Option<(Audience, Bot)>> {
@@ -269,7 +270,10 @@ pub async fn open(
 }
 
 /// The conversation behind a token, with its bot and website.
-async fn held(state: &SharedState, token: &str) -> AppResult<(String, Conversation, Bot, Website)> {
+async fn held(
+    state: &SharedState,
+    token: &str,
+) -> AppResult<(AccountId, Conversation, Bot, Website)> {
     let (account_id, c) = conversations::by_token(&state.db, token)
         .await?
         .ok_or_else(|| AppError::not_found("conversation", "token"))?;
@@ -326,7 +330,7 @@ pub async fn reply(
 /// The calendar of the step the conversation waits at, when it is a schedule step.
 async fn schedule_target(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     c: &Conversation,
     bot: &Bot,
 ) -> AppResult<Target> {

@@ -5,6 +5,7 @@
 use axum::{http::StatusCode, response::Response};
 use maud::Markup;
 use serde_json::Value;
+use slotline_domain::id::AccountId;
 use slotline_domain::{
     id::HostRef,
     prefill::{Prefill, Product},
@@ -39,7 +40,7 @@ pub enum Place {
 /// Everything a step needs: the target, the display zone, the duration, the prefill and where
 /// the page is embedded.
 pub struct Flow {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub place: Place,
     pub target: Target,
     /// Path of this page (`/c/slug`, `/p/slug`, `/o/id`).
@@ -91,7 +92,7 @@ impl Flow {
     #[allow(clippy::too_many_arguments)]
     async fn build(
         state: &SharedState,
-        account_id: String,
+        account_id: AccountId,
         place: Place,
         path: String,
         query: Query,
@@ -254,7 +255,7 @@ impl Flow {
 
 async fn host_name(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     host_id: &str,
 ) -> crate::http::error::AppResult<String> {
     if HostRef::of(host_id).is_team() {
@@ -328,7 +329,7 @@ pub async fn page_flow(
     state: &SharedState,
     key: &str,
     query: Query,
-) -> Result<Result<Flow, (String, BookingPage, Vec<EventType>)>, Response> {
+) -> Result<Result<Flow, (AccountId, BookingPage, Vec<EventType>)>, Response> {
     let (account_id, page) = booking_pages::public(&state.db, key)
         .await
         .map_err(internal)?

@@ -3,6 +3,7 @@
 //! rescheduling. Changes go through the same scheduler functions as the API's customer
 //! actions, so they emit the same events.
 
+use slotline_domain::id::AccountId;
 use std::net::SocketAddr;
 
 use axum::{
@@ -54,7 +55,7 @@ fn gone() -> Response {
 
 /// A booking and where it was made.
 struct Held {
-    account_id: String,
+    account_id: AccountId,
     booking: Booking,
     place: Option<Place>,
 }

@@ -2,6 +2,7 @@
 //! free times each booking step and the reschedule page show.
 
 use maud::{html, Markup};
+use slotline_domain::id::AccountId;
 
 use super::query::Query;
 use crate::{
@@ -83,7 +84,7 @@ fn week_window(from: jiff::civil::Date, zone: &str) -> (i64, i64) {
 /// (empty days kept); `except_booking`'s own time counts as free (a guest moving it).
 pub async fn free_week(
     state: &SharedState,
-    account_id: &str,
+    account_id: &AccountId,
     target: &Target,
     duration: u32,
     zone: &str,

@@ -30,7 +30,7 @@ pub enum Backend {
 pub struct TestApp {
     pub base: String,
     pub key: String,
-    pub account_id: String,
+    pub account_id: slotline_domain::id::AccountId,
     pub owner_user_id: String,
     pub db: Db,
     /// The database, for other processes.
