@@ -18,7 +18,7 @@ const RANDOM_LEN: usize = 12;
 /// Declares the kinds of object that carry an id: the `IdKind` enum, one marker type per kind
 /// (in `kind`) and an alias `…Id` for its typed id.
 macro_rules! kinds {
-    ($($kind:ident => $prefix:literal, $alias:ident;)*) => {
+    ($($kind:ident => $prefix:literal, $object:literal, $alias:ident;)*) => {
         /// The kinds of object that carry an id, each with the prefix OnceHub uses for it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum IdKind {
@@ -42,6 +42,7 @@ macro_rules! kinds {
                 impl super::Kind for $kind {
                     const KIND: super::IdKind = super::IdKind::$kind;
                     const NAME: &'static str = stringify!($alias);
+                    const OBJECT: &'static str = $object;
                 }
             )*
         }
@@ -51,24 +52,24 @@ macro_rules! kinds {
 }
 
 kinds! {
-    Account => "ACC-", AccountId;
-    ApiKey => "KEY-", ApiKeyId;
-    User => "USR-", UserId;
-    Team => "TM-", TeamId;
-    Contact => "CTC-", ContactId;
-    Webhook => "WHK-", WebhookId;
-    Event => "EVNT-", EventId;
-    Booking => "BKNG-", BookingId;
-    BookingPage => "BP-", BookingPageId;
-    MasterPage => "MP-", MasterPageId;
-    EventType => "ET-", EventTypeId;
-    BookingCalendar => "BKC-", BookingCalendarId;
-    Conversation => "CVR-", ConversationId;
-    Address => "ADD-", AddressId;
-    Website => "WEB-", WebsiteId;
-    Bot => "BOT-", BotId;
-    Audience => "AUD-", AudienceId;
-    Interaction => "INT-", InteractionId;
+    Account => "ACC-", "account", AccountId;
+    ApiKey => "KEY-", "API key", ApiKeyId;
+    User => "USR-", "user", UserId;
+    Team => "TM-", "team", TeamId;
+    Contact => "CTC-", "contact", ContactId;
+    Webhook => "WHK-", "webhook", WebhookId;
+    Event => "EVNT-", "event", EventId;
+    Booking => "BKNG-", "booking", BookingId;
+    BookingPage => "BP-", "booking page", BookingPageId;
+    MasterPage => "MP-", "master page", MasterPageId;
+    EventType => "ET-", "event type", EventTypeId;
+    BookingCalendar => "BKC-", "booking calendar", BookingCalendarId;
+    Conversation => "CVR-", "conversation", ConversationId;
+    Address => "ADD-", "address", AddressId;
+    Website => "WEB-", "website", WebsiteId;
+    Bot => "BOT-", "bot", BotId;
+    Audience => "AUD-", "audience", AudienceId;
+    Interaction => "INT-", "interaction", InteractionId;
 }
 
 /// A kind of object, as a type: ties `Id<K>` to its prefix.
@@ -76,6 +77,8 @@ pub trait Kind: 'static {
     const KIND: IdKind;
     /// The id's name in the API's schemas (`UserId`).
     const NAME: &'static str;
+    /// The object, as messages name it (`No such booking page: …`).
+    const OBJECT: &'static str;
 }
 
 /// The id of an object of kind `K`: a string known to have that kind's form (its prefix, then 1
@@ -117,12 +120,6 @@ impl<K: Kind> Id<K> {
                 value,
             })
         }
-    }
-}
-
-impl<K: Kind> Default for Id<K> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -221,6 +218,12 @@ impl<K> From<Id<K>> for String {
     }
 }
 
+impl<K> From<&Id<K>> for String {
+    fn from(id: &Id<K>) -> String {
+        id.value.clone()
+    }
+}
+
 impl<K: Kind> FromStr for Id<K> {
     type Err = NotAnId;
     fn from_str(s: &str) -> Result<Self, NotAnId> {
@@ -241,45 +244,53 @@ impl<'de, K: Kind> Deserialize<'de> for Id<K> {
     }
 }
 
-/// Stored as text; a stored value without the kind's form is an error, never a wrong id.
+/// Ids and hosts are stored as text; a stored value without the expected form is an error when
+/// read, never a wrong id.
 #[cfg(feature = "sqlx")]
 mod sql {
-    use super::{Id, Kind};
+    use super::{Host, Id, Kind};
     use sqlx::{encode::IsNull, error::BoxDynError, Database, Decode, Encode, Type};
 
-    impl<DB: Database, K> Type<DB> for Id<K>
-    where
-        String: Type<DB>,
-    {
-        fn type_info() -> DB::TypeInfo {
-            <String as Type<DB>>::type_info()
-        }
+    macro_rules! stored_as_text {
+        (impl[$($generics:tt)*] $ty:ty) => {
+            impl<DB: Database, $($generics)*> Type<DB> for $ty
+            where
+                String: Type<DB>,
+            {
+                fn type_info() -> DB::TypeInfo {
+                    <String as Type<DB>>::type_info()
+                }
 
-        fn compatible(ty: &DB::TypeInfo) -> bool {
-            <String as Type<DB>>::compatible(ty)
-        }
+                fn compatible(ty: &DB::TypeInfo) -> bool {
+                    <String as Type<DB>>::compatible(ty)
+                }
+            }
+
+            impl<'q, DB: Database, $($generics)*> Encode<'q, DB> for $ty
+            where
+                String: Encode<'q, DB>,
+            {
+                fn encode_by_ref(
+                    &self,
+                    buf: &mut <DB as Database>::ArgumentBuffer<'q>,
+                ) -> Result<IsNull, BoxDynError> {
+                    self.as_str().to_string().encode(buf)
+                }
+            }
+
+            impl<'r, DB: Database, $($generics)*> Decode<'r, DB> for $ty
+            where
+                String: Decode<'r, DB>,
+            {
+                fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                    Ok(<$ty>::parse(<String as Decode<DB>>::decode(value)?)?)
+                }
+            }
+        };
     }
 
-    impl<'q, DB: Database, K> Encode<'q, DB> for Id<K>
-    where
-        String: Encode<'q, DB>,
-    {
-        fn encode_by_ref(
-            &self,
-            buf: &mut <DB as Database>::ArgumentBuffer<'q>,
-        ) -> Result<IsNull, BoxDynError> {
-            self.value.encode_by_ref(buf)
-        }
-    }
-
-    impl<'r, DB: Database, K: Kind> Decode<'r, DB> for Id<K>
-    where
-        String: Decode<'r, DB>,
-    {
-        fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-            Ok(Id::parse(<String as Decode<DB>>::decode(value)?)?)
-        }
-    }
+    stored_as_text!(impl[K: Kind] Id<K>);
+    stored_as_text!(impl[] Host);
 }
 
 /// In the API's schemas: a string with the kind's prefix, named after the kind (`UserId`).
@@ -305,29 +316,81 @@ mod schema {
             Cow::Borrowed(K::NAME)
         }
     }
+
+    impl utoipa::PartialSchema for super::Host {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .description(Some("A user's id, or a team's."))
+                .pattern(Some("^(USR|TM)-[0-9A-Z]{1,40}$"))
+                .examples(["USR-D4V1D2P5K7QX"])
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for super::Host {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("HostId")
+        }
+    }
 }
 
 /// True when `s` has the form of an id of `kind`: its prefix, then 1 to 40 characters from
 /// `[0-9A-Z]` (OnceHub's own ids vary in length).
 /// Who hosts a calendar or page: a user or a team, told apart by their ids' prefixes (the one
 /// place that knows how).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostRef<'a> {
-    User(&'a str),
-    Team(&'a str),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    User(UserId),
+    Team(TeamId),
 }
 
-impl<'a> HostRef<'a> {
-    pub fn of(id: &'a str) -> HostRef<'a> {
-        if id.starts_with(IdKind::Team.prefix()) {
-            HostRef::Team(id)
+impl Host {
+    /// `s` as a team's id or a user's; an error (naming users) otherwise.
+    pub fn parse(s: impl Into<String>) -> Result<Host, NotAnId> {
+        let s = s.into();
+        if s.starts_with(IdKind::Team.prefix()) {
+            TeamId::parse(s).map(Host::Team)
         } else {
-            HostRef::User(id)
+            UserId::parse(s).map(Host::User)
         }
     }
 
-    pub fn is_team(self) -> bool {
-        matches!(self, HostRef::Team(_))
+    pub fn as_str(&self) -> &str {
+        match self {
+            Host::User(id) => id.as_str(),
+            Host::Team(id) => id.as_str(),
+        }
+    }
+
+    pub fn is_team(&self) -> bool {
+        matches!(self, Host::Team(_))
+    }
+}
+
+/// A user is the host when the host is that user.
+impl PartialEq<Host> for UserId {
+    fn eq(&self, host: &Host) -> bool {
+        matches!(host, Host::User(u) if u == self)
+    }
+}
+
+impl Deref for Host {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Host {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -418,6 +481,17 @@ mod tests {
         assert!(serde_json::from_str::<UserId>("\"TM-GCJU8DLBTPY1\"").is_err());
         let map: std::collections::HashMap<TeamId, u8> = [(id, 1)].into();
         assert_eq!(map.get("TM-GCJU8DLBTPY1"), Some(&1));
+    }
+
+    #[test]
+    fn a_host_is_a_team_by_its_prefix_and_a_user_otherwise() {
+        assert!(Host::parse("TM-GCJU8DLBTPY1").unwrap().is_team());
+        assert_eq!(
+            Host::parse("USR-FSD423423").unwrap(),
+            Host::User(UserId::parse("USR-FSD423423").unwrap())
+        );
+        assert!(Host::parse("CTC-ABC").is_err());
+        assert!(Host::parse("TM-").is_err());
     }
 
     #[test]

@@ -172,7 +172,7 @@ async fn main() {
                 let mut conn = db.writer().await.unwrap();
                 let mut tx = conn.begin().await.unwrap();
                 for i in chunk * 1000..((chunk + 1) * 1000).min(events) {
-                    let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Event);
+                    let id = slotline_domain::id::EventId::new();
                     let payload = serde_json::json!({"id": id, "object": "event", "type": "booking.scheduled", "api_version": "v2", "data": {"n": i, "padding": "x".repeat(1200)}}).to_string();
                     outbox::write(
                         &mut tx,

@@ -2,15 +2,14 @@
 //! settings are extensions.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::AccountId;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, AccountId, BookingCalendarId, Host};
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
 
@@ -21,8 +20,10 @@ use super::{
     setup::{merge_settings, settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{
         booking_calendars::{self, BookingCalendarPatch},
@@ -53,9 +54,9 @@ pub fn routes() -> Router<SharedState> {
 pub struct BookingCalendarOut {
     /// Always `booking_calendar`.
     pub object: &'static str,
-    pub id: String,
+    pub id: BookingCalendarId,
     /// The host: a user id, or a team id.
-    pub host: String,
+    pub host: Host,
     /// Internal label.
     pub name: String,
     /// Customer-facing title.
@@ -149,7 +150,7 @@ fn not_found(id: &str) -> AppError {
 pub async fn live_calendar(
     state: &SharedState,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingCalendarId,
 ) -> AppResult<booking_calendars::BookingCalendar> {
     booking_calendars::get(&state.db, account_id, id)
         .await?
@@ -157,21 +158,31 @@ pub async fn live_calendar(
         .ok_or_else(|| not_found(id))
 }
 
-/// Checks a host and the distribution asked for it; returns the distribution to store.
+/// Checks a host (a live user or team of the account) and the distribution asked for it;
+/// returns both to store.
 async fn host_and_distribution(
     state: &SharedState,
     account_id: &AccountId,
     host: &str,
     asked: Option<String>,
-) -> AppResult<String> {
-    let is_user = users::get(&state.db, account_id, host)
-        .await?
-        .is_some_and(|u| !u.deleted);
-    let is_team = !is_user
-        && teams::get(&state.db, account_id, host)
-            .await?
-            .is_some_and(|t| !t.deleted);
-    match (is_user, is_team, asked.as_deref()) {
+) -> AppResult<(Host, String)> {
+    let no_such = || AppError::invalid(format!("No such user or team: '{host}'"), "host");
+    let host = Host::parse(host).map_err(|_| no_such())?;
+    let (is_user, is_team) = match &host {
+        Host::User(user) => (
+            users::get(&state.db, account_id, user)
+                .await?
+                .is_some_and(|u| !u.deleted),
+            false,
+        ),
+        Host::Team(team) => (
+            false,
+            teams::get(&state.db, account_id, team)
+                .await?
+                .is_some_and(|t| !t.deleted),
+        ),
+    };
+    let distribution = match (is_user, is_team, asked.as_deref()) {
         (false, false, _) => Err(AppError::invalid(
             format!("No such user or team: '{host}'"),
             "host",
@@ -187,7 +198,8 @@ async fn host_and_distribution(
             format!("Invalid distribution: '{d}'. Use round_robin or collective."),
             "distribution",
         )),
-    }
+    }?;
+    Ok((host, distribution))
 }
 
 #[utoipa::path(get, path = "/v2/booking-calendars", operation_id = "list-all-booking-calendars", tag = "Booking Calendars",
@@ -204,7 +216,7 @@ pub async fn list_calendars(
     let (rows, page) = booking_calendars::list(
         &state.db,
         &p.account_id,
-        params.id("host", &[IdKind::User, IdKind::Team])?.as_deref(),
+        params.host("host")?.as_ref(),
         &req,
     )
     .await?;
@@ -224,7 +236,7 @@ pub async fn list_calendars(
 pub async fn get_calendar(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
 ) -> AppResult<Response> {
     let c = booking_calendars::get(&state.db, &p.account_id, &id)
         .await?
@@ -242,12 +254,11 @@ pub async fn create_calendar(
     p: Principal,
     Body(input): Body<BookingCalendarInput>,
 ) -> AppResult<Json<BookingCalendarOut>> {
-    let host = input.host;
-    let distribution =
-        host_and_distribution(&state, &p.account_id, &host, input.distribution).await?;
+    let (host, distribution) =
+        host_and_distribution(&state, &p.account_id, &input.host, input.distribution).await?;
     let name = input.name.into_inner();
     let cal = booking_calendars::BookingCalendar {
-        id: String::new(),
+        id: BookingCalendarId::new(),
         host_id: host,
         distribution,
         subject: input
@@ -274,17 +285,16 @@ pub async fn create_calendar(
 pub async fn update_calendar(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
     Body(change): Body<BookingCalendarChange>,
 ) -> AppResult<Json<BookingCalendarOut>> {
     let current = live_calendar(&state, &p.account_id, &id).await?;
     let host = if change.host.is_some() || change.distribution.is_some() {
-        let host = change.host.unwrap_or(current.host_id.clone());
+        let host = change.host.unwrap_or_else(|| current.host_id.to_string());
         let asked = change
             .distribution
-            .or_else(|| (host == current.host_id).then(|| current.distribution.clone()));
-        let distribution = host_and_distribution(&state, &p.account_id, &host, asked).await?;
-        Some((host, distribution))
+            .or_else(|| (host == current.host_id.as_str()).then(|| current.distribution.clone()));
+        Some(host_and_distribution(&state, &p.account_id, &host, asked).await?)
     } else {
         None
     };
@@ -314,7 +324,7 @@ pub async fn update_calendar(
 pub async fn delete_calendar(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !booking_calendars::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(not_found(&id));
@@ -327,7 +337,7 @@ pub async fn delete_calendar(
 pub async fn get_settings(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
 ) -> AppResult<Json<SettingsOut>> {
     Ok(Json(settings_out(
         live_calendar(&state, &p.account_id, &id).await?.settings,
@@ -340,7 +350,7 @@ pub async fn get_settings(
 pub async fn patch_settings(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
     Body(change): Body<SettingsChange>,
 ) -> AppResult<Json<SettingsOut>> {
     let current = live_calendar(&state, &p.account_id, &id).await?;

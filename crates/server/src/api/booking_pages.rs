@@ -2,15 +2,14 @@
 //! settings are extensions.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::AccountId;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, AccountId, BookingPageId, EventTypeId, MasterPageId};
 use slotline_domain::{settings::Settings, slug};
 use utoipa::ToSchema;
 
@@ -21,8 +20,10 @@ use super::{
     setup::{live_owner, merge_settings, settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug, TimeZoneName},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{
         booking_pages::{self, BookingPagePatch},
@@ -48,7 +49,7 @@ pub fn routes() -> Router<SharedState> {
 pub struct BookingPageOut {
     /// Always `booking_page`.
     pub object: &'static str,
-    pub id: String,
+    pub id: BookingPageId,
     /// Customer-facing name.
     pub name: String,
     /// Internal label.
@@ -148,7 +149,7 @@ fn not_found(id: &str) -> AppError {
 async fn live_page(
     state: &SharedState,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingPageId,
 ) -> AppResult<booking_pages::BookingPage> {
     booking_pages::get(&state.db, account_id, id)
         .await?
@@ -156,36 +157,42 @@ async fn live_page(
         .ok_or_else(|| not_found(id))
 }
 
+/// `ids` as live event types of the account.
 async fn check_event_types(
     state: &SharedState,
     account_id: &AccountId,
-    ids: &[String],
-) -> AppResult<()> {
+    ids: Vec<String>,
+) -> AppResult<Vec<EventTypeId>> {
+    let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if event_types::get(&state.db, account_id, id)
+        let no_such = || AppError::invalid(format!("No such event type: '{id}'"), "event_types");
+        let parsed = EventTypeId::parse(id.as_str()).map_err(|_| no_such())?;
+        if event_types::get(&state.db, account_id, &parsed)
             .await?
             .filter(|e| !e.deleted)
             .is_none()
         {
-            return Err(AppError::invalid(
-                format!("No such event type: '{id}'"),
-                "event_types",
-            ));
+            return Err(no_such());
         }
+        out.push(parsed);
     }
-    Ok(())
+    Ok(out)
 }
 
-async fn check_master_page(state: &SharedState, account_id: &AccountId, id: &str) -> AppResult<()> {
-    match master_pages::get(&state.db, account_id, id)
+/// `id` as a live master page of the account.
+async fn check_master_page(
+    state: &SharedState,
+    account_id: &AccountId,
+    id: &str,
+) -> AppResult<MasterPageId> {
+    let no_such = || AppError::invalid(format!("No such master page: '{id}'"), "master_page");
+    let parsed = MasterPageId::parse(id).map_err(|_| no_such())?;
+    match master_pages::get(&state.db, account_id, &parsed)
         .await?
         .filter(|m| !m.deleted)
     {
-        Some(_) => Ok(()),
-        None => Err(AppError::invalid(
-            format!("No such master page: '{id}'"),
-            "master_page",
-        )),
+        Some(_) => Ok(parsed),
+        None => Err(no_such()),
     }
 }
 
@@ -201,9 +208,9 @@ pub async fn list_pages(
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let filter = booking_pages::PageFilter {
-        master_page: params.id("master_page", &[IdKind::MasterPage])?,
-        event_type: params.id("event_type", &[IdKind::EventType])?,
-        owner: params.id("user", &[IdKind::User])?,
+        master_page: params.id::<kind::MasterPage>("master_page")?,
+        event_type: params.id::<kind::EventType>("event_type")?,
+        owner: params.id::<kind::User>("user")?,
     };
     let (rows, page) = booking_pages::list(&state.db, &p.account_id, &filter, &req).await?;
     let data: Vec<BookingPageOut> = rows.into_iter().map(|b| out(&state.base_url, b)).collect();
@@ -222,7 +229,7 @@ pub async fn list_pages(
 pub async fn get_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
 ) -> AppResult<Response> {
     let b = booking_pages::get(&state.db, &p.account_id, &id)
         .await?
@@ -240,17 +247,21 @@ pub async fn create_page(
     p: Principal,
     Body(input): Body<BookingPageInput>,
 ) -> AppResult<Json<BookingPageOut>> {
-    let owner_id = input.owner;
-    let owner = live_owner(&state.db, &p.account_id, &owner_id).await?;
+    let owner = live_owner(&state.db, &p.account_id, &input.owner).await?;
     let name = input.name.into_inner();
-    let event_type_ids = input.event_types.map(|e| e.0).unwrap_or_default();
-    check_event_types(&state, &p.account_id, &event_type_ids).await?;
-    if let Some(m) = &input.master_page {
-        check_master_page(&state, &p.account_id, m).await?;
-    }
+    let event_type_ids = check_event_types(
+        &state,
+        &p.account_id,
+        input.event_types.map(|e| e.0).unwrap_or_default(),
+    )
+    .await?;
+    let master_page_id = match &input.master_page {
+        Some(m) => Some(check_master_page(&state, &p.account_id, m).await?),
+        None => None,
+    };
     let new = booking_pages::NewBookingPage {
-        owner_id,
-        master_page_id: input.master_page,
+        owner_id: owner.id,
+        master_page_id,
         event_type_ids,
         label: input.label.map_or_else(|| name.clone(), Label::into_inner),
         slug: input
@@ -276,31 +287,29 @@ pub async fn create_page(
 pub async fn update_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
     Body(change): Body<BookingPageChange>,
 ) -> AppResult<Json<BookingPageOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;
-    if let Some(owner_id) = &change.owner {
-        live_owner(&state.db, &p.account_id, owner_id).await?;
-    }
+    let owner_id = match &change.owner {
+        Some(owner) => Some(live_owner(&state.db, &p.account_id, owner).await?.id),
+        None => None,
+    };
     let master_page_id = match change.master_page {
         Patch::Absent => None,
         Patch::Null => Some(None),
-        Patch::Value(m) => {
-            check_master_page(&state, &p.account_id, &m).await?;
-            Some(Some(m))
-        }
+        Patch::Value(m) => Some(Some(check_master_page(&state, &p.account_id, &m).await?)),
     };
-    let event_type_ids = change.event_types.map(|e| e.0);
-    if let Some(ids) = &event_type_ids {
-        check_event_types(&state, &p.account_id, ids).await?;
-    }
+    let event_type_ids = match change.event_types {
+        Some(ids) => Some(check_event_types(&state, &p.account_id, ids.0).await?),
+        None => None,
+    };
     let settings = match &change.settings {
         Some(v) => Some(merge_settings(Some(v), &current.settings)?),
         None => None,
     };
     let patch = BookingPagePatch {
-        owner_id: change.owner,
+        owner_id,
         name: change.name.map(Name::into_inner),
         label: change.label.map(Label::into_inner),
         slug: change.slug.map(Slug::into_inner),
@@ -324,7 +333,7 @@ pub async fn update_page(
 pub async fn delete_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !booking_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(not_found(&id));
@@ -337,7 +346,7 @@ pub async fn delete_page(
 pub async fn get_settings(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
 ) -> AppResult<Json<SettingsOut>> {
     Ok(Json(settings_out(
         live_page(&state, &p.account_id, &id).await?.settings,
@@ -350,7 +359,7 @@ pub async fn get_settings(
 pub async fn patch_settings(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
     Body(change): Body<SettingsChange>,
 ) -> AppResult<Json<SettingsOut>> {
     let current = live_page(&state, &p.account_id, &id).await?;

@@ -1,15 +1,14 @@
 //! Bookings: list with every filter, get with expansion, and the actions of the spec.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::Response,
     routing::{get, post},
     Json, Router,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use slotline_domain::id::AccountId;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, AccountId, BookingCalendarId, BookingId, UserId};
 use slotline_domain::lifecycle::{Action, Actor, Status};
 use utoipa::ToSchema;
 
@@ -20,8 +19,10 @@ use super::{
     list::{self, Params},
     values::TimeZoneName,
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     services::scheduler::{self, ReassignRefused, Refused},
     state::SharedState,
     store::{
@@ -177,13 +178,13 @@ pub async fn list_bookings(
     let statuses = params.one_of("status", |s| Status::parse(s).is_some())?;
     let filter = bookings::BookingFilter {
         statuses,
-        owner: params.id("owner", &[IdKind::User])?,
-        contact: params.id("contact", &[IdKind::Contact])?,
-        booking_page: params.id("booking_page", &[IdKind::BookingPage])?,
-        master_page: params.id("master_page", &[IdKind::MasterPage])?,
-        event_type: params.id("event_type", &[IdKind::EventType])?,
-        booking_calendar: params.id("booking_calendar", &[IdKind::BookingCalendar])?,
-        host: params.id("host", &[IdKind::User])?,
+        owner: params.id::<kind::User>("owner")?,
+        contact: params.id::<kind::Contact>("contact")?,
+        booking_page: params.id::<kind::BookingPage>("booking_page")?,
+        master_page: params.id::<kind::MasterPage>("master_page")?,
+        event_type: params.id::<kind::EventType>("event_type")?,
+        booking_calendar: params.id::<kind::BookingCalendar>("booking_calendar")?,
+        host: params.id::<kind::User>("host")?,
         creation: params.range("creation_time")?,
         starting: params.range("starting_time")?,
         last_updated: params.range("last_updated_time")?,
@@ -209,7 +210,7 @@ pub async fn list_bookings(
 pub async fn get_booking(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Value>> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
@@ -224,7 +225,7 @@ pub async fn get_booking(
 async fn act(
     state: &SharedState,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingId,
     action: Action,
     reason: Option<(String, Actor)>,
     refusal: String,
@@ -350,7 +351,7 @@ impl Input for CustomerRescheduleInput {
 pub async fn cancel(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(input): Body<CancelInput>,
 ) -> AppResult<Json<Value>> {
     let reason = input.cancellation_reason.unwrap_or_default();
@@ -373,7 +374,7 @@ pub async fn cancel(
 pub async fn request_reschedule(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(input): Body<RequestRescheduleInput>,
 ) -> AppResult<Json<Value>> {
     let reason = input.reschedule_reason.unwrap_or_default();
@@ -396,7 +397,7 @@ pub async fn request_reschedule(
 pub async fn no_show(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(
         act(
@@ -417,7 +418,7 @@ pub async fn no_show(
 pub async fn reassign(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(ReassignInput { new_host, location }): Body<ReassignInput>,
 ) -> AppResult<Json<Value>> {
     let b = bookings::get(&state.db, &p.account_id, &id)
@@ -454,8 +455,11 @@ pub async fn reassign(
         }
         Some(_) => return Err(AppError::invalid("location must be an object.", "location")),
     };
-    let user = users::get(&state.db, &p.account_id, &new_host)
-        .await?
+    let user = match UserId::parse(new_host.as_str()) {
+        Ok(id) => users::get(&state.db, &p.account_id, &id).await?,
+        Err(_) => None,
+    };
+    let user = user
         .filter(|u| !u.deleted)
         .ok_or_else(|| AppError::NotFound {
             what: "user",
@@ -488,7 +492,7 @@ pub async fn reassign(
 pub async fn approve(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(NoFields {}): Body<NoFields>,
 ) -> AppResult<Json<Value>> {
     let refusal = format!("Only a requested booking can be approved: '{id}'");
@@ -513,7 +517,7 @@ pub async fn approve(
 pub async fn decline(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(input): Body<DeclineInput>,
 ) -> AppResult<Json<Value>> {
     let reason = input.reason.unwrap_or_default();
@@ -537,7 +541,7 @@ pub async fn decline(
 pub async fn customer_cancel(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(input): Body<CustomerCancelInput>,
 ) -> AppResult<Json<Value>> {
     let reason = input.cancellation_reason.unwrap_or_default();
@@ -560,7 +564,7 @@ pub async fn customer_cancel(
 pub async fn customer_reschedule(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Booking>,
     Body(input): Body<CustomerRescheduleInput>,
 ) -> AppResult<Json<Value>> {
     let old = bookings::get(&state.db, &p.account_id, &id)
@@ -586,19 +590,20 @@ pub async fn customer_reschedule(
         }
         (named, _) => {
             let cal_id = named
-                .or_else(|| old.booking_calendar_id.clone())
+                .or_else(|| old.booking_calendar_id.as_ref().map(String::from))
                 .ok_or_else(|| {
                     AppError::invalid("Required fields are missing.", "booking_calendar")
                 })?;
-            let cal = calendars::get(&state.db, &p.account_id, &cal_id)
-                .await?
-                .filter(|c| !c.deleted)
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        format!("No such booking calendar: '{cal_id}'"),
-                        "booking_calendar",
-                    )
-                })?;
+            let cal = match BookingCalendarId::parse(cal_id.as_str()) {
+                Ok(id) => calendars::get(&state.db, &p.account_id, &id).await?,
+                Err(_) => None,
+            };
+            let cal = cal.filter(|c| !c.deleted).ok_or_else(|| {
+                AppError::invalid(
+                    format!("No such booking calendar: '{cal_id}'"),
+                    "booking_calendar",
+                )
+            })?;
             if !cal.published {
                 return Err(AppError::Invalid(slotline_domain::Invalid::unprocessable(
                     "Meeting cannot be scheduled on an unpublished booking calendar.",

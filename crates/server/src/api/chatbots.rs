@@ -2,15 +2,14 @@
 //! audiences that put a bot on a website's pages.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::AccountId;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, AccountId, AudienceId, BotId, UserId, WebsiteId};
 use slotline_domain::{bot::Flow, settings::origin_of};
 use utoipa::ToSchema;
 
@@ -18,10 +17,12 @@ use super::{
     auth::Principal,
     body::{not_null, Body, Input, Strings},
     list::{self, Params},
-    values::Name,
+    values::{named, Name},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{booking_calendars, chatbots, custom_fields},
 };
@@ -42,7 +43,7 @@ pub fn routes() -> Router<SharedState> {
 /// Extension: a website the chat widget runs on.
 #[derive(Serialize, ToSchema)]
 pub struct WebsiteOut {
-    pub id: String,
+    pub id: WebsiteId,
     /// Always `website`.
     pub object: &'static str,
     pub name: String,
@@ -70,12 +71,12 @@ fn website_out(base_url: &str, w: &chatbots::Website) -> WebsiteOut {
 /// Extension: a bot and its flow.
 #[derive(Serialize, ToSchema)]
 pub struct BotOut {
-    pub id: String,
+    pub id: BotId,
     /// Always `bot`.
     pub object: &'static str,
     pub name: String,
     /// The user whose conversations these are.
-    pub owner: String,
+    pub owner: UserId,
     /// `{steps: [...]}`.
     #[schema(value_type = Object)]
     pub flow: Value,
@@ -94,12 +95,12 @@ fn bot_out(b: &chatbots::Bot) -> BotOut {
 /// Extension: which bot talks to visitors of which pages of a website.
 #[derive(Serialize, ToSchema)]
 pub struct AudienceOut {
-    pub id: String,
+    pub id: AudienceId,
     /// Always `audience`.
     pub object: &'static str,
     pub name: String,
-    pub website: String,
-    pub bot: String,
+    pub website: WebsiteId,
+    pub bot: BotId,
     /// Path prefixes covered; empty: every page.
     pub pages: Vec<String>,
     /// Seconds before the bot reaches out; null: only when the visitor opens it.
@@ -196,7 +197,7 @@ pub async fn list_websites(
 pub async fn get_website(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Website>,
 ) -> AppResult<Response> {
     let w = chatbots::website_of(&state.db, &p.account_id, &id)
         .await?
@@ -212,7 +213,7 @@ pub async fn get_website(
 pub async fn delete_website(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Website>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !chatbots::delete(&state.db, "websites", &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("website", &id));
@@ -224,7 +225,8 @@ pub async fn delete_website(
 async fn checked_flow(state: &SharedState, account_id: &AccountId, v: &Value) -> AppResult<Flow> {
     let flow = Flow::parse(v)?;
     for cal in flow.calendars() {
-        if booking_calendars::get(&state.db, account_id, cal)
+        let cal = named::<kind::BookingCalendar>(cal, "flow")?;
+        if booking_calendars::get(&state.db, account_id, &cal)
             .await?
             .filter(|c| !c.deleted)
             .is_none()
@@ -250,10 +252,12 @@ async fn checked_flow(state: &SharedState, account_id: &AccountId, v: &Value) ->
     Ok(flow)
 }
 
-async fn live_owner(state: &SharedState, account_id: &AccountId, owner: Name) -> AppResult<String> {
-    let owner = owner.into_inner();
-    super::setup::live_owner(&state.db, account_id, &owner).await?;
-    Ok(owner)
+async fn live_owner(state: &SharedState, account_id: &AccountId, owner: Name) -> AppResult<UserId> {
+    Ok(
+        super::setup::live_owner(&state.db, account_id, &owner.into_inner())
+            .await?
+            .id,
+    )
 }
 
 /// Body of `POST /v2/bots`.
@@ -319,7 +323,7 @@ pub async fn create_bot(
 pub async fn update_bot(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Bot>,
     Body(change): Body<BotChange>,
 ) -> AppResult<Json<BotOut>> {
     chatbots::bot_of(&state.db, &p.account_id, &id)
@@ -373,7 +377,7 @@ pub async fn list_bots(
 pub async fn get_bot(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Bot>,
 ) -> AppResult<Response> {
     let b = chatbots::bot_of(&state.db, &p.account_id, &id)
         .await?
@@ -389,7 +393,7 @@ pub async fn get_bot(
 pub async fn delete_bot(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Bot>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !chatbots::delete(&state.db, "bots", &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("bot", &id));
@@ -429,8 +433,8 @@ pub async fn create_audience(
     Body(input): Body<AudienceInput>,
 ) -> AppResult<Json<AudienceOut>> {
     let name = input.name.into_inner();
-    let website = input.website.into_inner();
-    let bot = input.bot.into_inner();
+    let website = named::<kind::Website>(&input.website.into_inner(), "website")?;
+    let bot = named::<kind::Bot>(&input.bot.into_inner(), "bot")?;
     if chatbots::website_of(&state.db, &p.account_id, &website)
         .await?
         .filter(|w| !w.deleted)
@@ -490,7 +494,7 @@ pub async fn list_audiences(
     let (rows, page) = chatbots::list_audiences(
         &state.db,
         &p.account_id,
-        params.id("website", &[IdKind::Website])?.as_deref(),
+        params.id::<kind::Website>("website")?.as_ref(),
         &req,
     )
     .await?;
@@ -510,7 +514,7 @@ pub async fn list_audiences(
 pub async fn get_audience(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Audience>,
 ) -> AppResult<Response> {
     let a = chatbots::audience_of(&state.db, &p.account_id, &id)
         .await?
@@ -526,7 +530,7 @@ pub async fn get_audience(
 pub async fn delete_audience(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Audience>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !chatbots::delete(&state.db, "audiences", &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("audience", &id));

@@ -1,10 +1,9 @@
 //! Contacts: list with filters, get, create, update, delete.
 
-use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
@@ -12,7 +11,10 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use slotline_domain::timezone;
+use slotline_domain::{
+    id::{kind, AccountId, ContactId, UserId},
+    timezone,
+};
 use utoipa::ToSchema;
 
 use super::{
@@ -22,7 +24,10 @@ use super::{
     values::{EmailAddress, PhoneNumber, PhoneOrEmpty},
 };
 use crate::{
-    http::error::{AppError, AppResult, ErrorBody},
+    http::{
+        error::{AppError, AppResult, ErrorBody},
+        path::PathId,
+    },
     state::SharedState,
     store::{accounts, contacts, custom_fields, users},
     views::contact::{render, ContactOut},
@@ -44,11 +49,11 @@ async fn owners_for(
     account_id: &AccountId,
     expand: &[String],
     list: &[contacts::Contact],
-) -> AppResult<HashMap<String, users::User>> {
+) -> AppResult<HashMap<UserId, users::User>> {
     if !expand.iter().any(|e| e == "owner") {
         return Ok(HashMap::new());
     }
-    let mut ids: Vec<String> = list.iter().filter_map(|c| c.owner_id.clone()).collect();
+    let mut ids: Vec<UserId> = list.iter().filter_map(|c| c.owner_id.clone()).collect();
     ids.sort();
     ids.dedup();
     Ok(users::get_many(&state.db, account_id, &ids).await?)
@@ -243,8 +248,8 @@ async fn patch_of(
         Patch::Absent => None,
         Patch::Null => return Err(invalid_value("owner", &Value::Null)),
         Patch::Value(owner) => {
-            super::setup::live_owner(&state.db, account_id, &owner).await?;
-            Some(Some(owner))
+            let owner = super::setup::live_owner(&state.db, account_id, &owner).await?;
+            Some(Some(owner.id))
         }
     };
     let custom_fields = match input.custom_fields {
@@ -372,12 +377,12 @@ pub async fn list_contacts(
 async fn render_one(
     state: &SharedState,
     account_id: &AccountId,
-    id: &str,
+    id: &ContactId,
     expand: &[String],
 ) -> AppResult<Response> {
     let c = contacts::get(&state.db, account_id, id)
         .await?
-        .ok_or_else(|| AppError::not_found("contact", id))?;
+        .ok_or_else(|| AppError::not_found("contact", id.as_str()))?;
     if c.deleted {
         return Ok(list::redacted(&c.id, "contact"));
     }
@@ -394,7 +399,7 @@ async fn render_one(
 pub async fn get_contact(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Contact>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;
@@ -442,8 +447,7 @@ pub async fn create_contact(
     if patch.owner_id.is_none() {
         let owner = accounts::get(&state.db, &p.account_id)
             .await?
-            .map(|a| a.owner_user_id)
-            .filter(|o| !o.is_empty());
+            .map(|a| a.owner_user_id);
         patch.owner_id = Some(owner);
     }
     let id = contacts::create(
@@ -466,16 +470,16 @@ pub async fn create_contact(
 pub async fn update_contact(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Contact>,
     Body(ContactChange(input)): Body<ContactChange>,
 ) -> AppResult<Response> {
     contacts::get(&state.db, &p.account_id, &id)
         .await?
         .filter(|c| !c.deleted)
-        .ok_or_else(|| AppError::not_found("contact", &id))?;
+        .ok_or_else(|| AppError::not_found("contact", id.as_str()))?;
     let patch = patch_of(&state, &p.account_id, input).await?;
     if !contacts::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
-        return Err(AppError::not_found("contact", &id));
+        return Err(AppError::not_found("contact", id.as_str()));
     }
     render_one(&state, &p.account_id, &id, &[]).await
 }
@@ -485,10 +489,10 @@ pub async fn update_contact(
 pub async fn delete_contact(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Contact>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !contacts::delete(&state.db, &p.account_id, &id, state.now()).await? {
-        return Err(AppError::not_found("contact", &id));
+        return Err(AppError::not_found("contact", id.as_str()));
     }
     Ok(list::deleted(&id))
 }

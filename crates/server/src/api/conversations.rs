@@ -2,21 +2,22 @@
 //! with filters and get one, with `expand` of contact, owner, bot, website and audience.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde_json::{json, Map, Value};
-use slotline_domain::id::AccountId;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, AccountId};
 
 use super::{
     auth::Principal,
     list::{self, Params},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{
         chatbots,
@@ -101,9 +102,9 @@ pub async fn list_conversations(
     })?;
     let filter = ConversationFilter {
         statuses,
-        contact: params.id("contact", &[IdKind::Contact])?,
-        bot: params.id("bot", &[IdKind::Bot])?,
-        website: params.id("website", &[IdKind::Website])?,
+        contact: params.id::<kind::Contact>("contact")?,
+        bot: params.id::<kind::Bot>("bot")?,
+        website: params.id::<kind::Website>("website")?,
         utm_source: params.text("utm_source")?,
         utm_campaign: params.text("utm_campaign")?,
         creation: params.range("creation_time")?,
@@ -133,7 +134,7 @@ pub async fn list_conversations(
 pub async fn get_conversation(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Conversation>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let expand = Params::parse(q.as_deref()).expand(EXPANDABLE, false)?;

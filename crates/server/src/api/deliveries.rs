@@ -2,16 +2,15 @@
 //! recovery of a webhook's failed deliveries, a test event, and re-enabling a disabled webhook.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::Response,
     routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{kind, AccountId, EventId, WebhookId};
 use slotline_domain::{
-    id::{new_id, IdKind},
     time::format_millis,
     webhook::{DeliveryStatus, EVENT_TYPES},
 };
@@ -23,8 +22,10 @@ use super::{
     list::{self, Params},
     webhooks::WebhookOut,
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{deliveries, events, outbox::NewEvent, webhooks},
     views,
@@ -66,9 +67,9 @@ pub struct DeliveryOut {
     /// Always `delivery`.
     pub object: &'static str,
     pub id: String,
-    pub event: String,
+    pub event: EventId,
     pub event_type: String,
-    pub webhook: String,
+    pub webhook: WebhookId,
     /// `pending`, `delivered` or `failed`.
     pub status: &'static str,
     pub attempt_count: i64,
@@ -120,7 +121,7 @@ impl From<deliveries::Delivery> for DeliveryOut {
 async fn live_webhook(
     state: &SharedState,
     account_id: &AccountId,
-    id: &str,
+    id: &WebhookId,
 ) -> AppResult<webhooks::Webhook> {
     match webhooks::get(&state.db, account_id, id).await? {
         Some(w) if !w.deleted => Ok(w),
@@ -149,7 +150,7 @@ fn enabled(hook: &webhooks::Webhook, param: &str) -> AppResult<()> {
 pub async fn list_deliveries(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     live_webhook(&state, &p.account_id, &id).await?;
@@ -226,18 +227,24 @@ impl Input for RedeliverInput {
 pub async fn redeliver(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Event>,
     Body(RedeliverInput { webhook }): Body<RedeliverInput>,
 ) -> AppResult<Json<Requeued>> {
     let e = events::get(&state.db, &p.account_id, &id)
         .await?
         .ok_or_else(|| AppError::not_found("event", &id))?;
-    if let Some(w) = &webhook {
-        let hook = live_webhook(&state, &p.account_id, w)
-            .await
-            .map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?;
-        enabled(&hook, "webhook")?;
-    }
+    let webhook = match webhook {
+        Some(w) => {
+            let invalid = || AppError::invalid(format!("Invalid webhook: {w}"), "webhook");
+            let w = WebhookId::parse(w.as_str()).map_err(|_| invalid())?;
+            let hook = live_webhook(&state, &p.account_id, &w)
+                .await
+                .map_err(|_| invalid())?;
+            enabled(&hook, "webhook")?;
+            Some(w)
+        }
+        None => None,
+    };
     let event_type = EVENT_TYPES
         .iter()
         .copied()
@@ -253,7 +260,7 @@ pub async fn redeliver(
         &state.db,
         &p.account_id,
         &event,
-        webhook.as_deref(),
+        webhook.as_ref(),
         state.now(),
     )
     .await?;
@@ -286,7 +293,7 @@ impl Input for RecoverInput {
 pub async fn recover(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
     Body(RecoverInput { since }): Body<RecoverInput>,
 ) -> AppResult<Json<Recovered>> {
     let hook = live_webhook(&state, &p.account_id, &id).await?;
@@ -303,7 +310,7 @@ pub async fn recover(
 #[derive(Serialize, ToSchema)]
 pub struct TestSent {
     /// The `webhook.test` event queued for this webhook.
-    pub event: String,
+    pub event: EventId,
 }
 
 #[utoipa::path(post, path = "/v2/webhooks/{id}/test", operation_id = "send-a-test-event", tag = "Webhooks", params(("id" = String, Path)),
@@ -311,11 +318,11 @@ pub struct TestSent {
 pub async fn send_test(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Json<TestSent>> {
     let hook = live_webhook(&state, &p.account_id, &id).await?;
     enabled(&hook, "id")?;
-    let (id, now) = (new_id(IdKind::Event), state.now());
+    let (id, now) = (EventId::new(), state.now());
     let data = views::event::webhook_test_data(&hook.id, &hook.name, &hook.url);
     let event = NewEvent {
         payload: views::event::envelope(&id, "webhook.test", now, data),
@@ -332,7 +339,7 @@ pub async fn send_test(
 pub async fn enable(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Json<WebhookOut>> {
     if !webhooks::enable(&state.db, &p.account_id, &id).await? {
         return Err(AppError::not_found("webhook", &id));

@@ -1,12 +1,13 @@
 //! Event types: list and get as in OnceHub; create, update and delete are extensions.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
+use slotline_domain::id::{kind, EventTypeId};
 use utoipa::ToSchema;
 
 use super::{
@@ -15,8 +16,10 @@ use super::{
     list::{self, Params},
     values::{Description, Name},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::event_types::{self, EventTypePatch},
 };
@@ -40,7 +43,7 @@ pub fn routes() -> Router<SharedState> {
 pub struct EventTypeOut {
     /// Always `event_type`.
     pub object: &'static str,
-    pub id: String,
+    pub id: EventTypeId,
     pub name: String,
     pub description: String,
 }
@@ -116,7 +119,7 @@ pub async fn list_event_types(
 pub async fn get_event_type(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::EventType>,
 ) -> AppResult<Response> {
     let e = event_types::get(&state.db, &p.account_id, &id)
         .await?
@@ -151,7 +154,7 @@ pub async fn create_event_type(
 pub async fn update_event_type(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::EventType>,
     Body(change): Body<EventTypeChange>,
 ) -> AppResult<Json<EventTypeOut>> {
     event_types::get(&state.db, &p.account_id, &id)
@@ -178,7 +181,7 @@ pub async fn update_event_type(
 pub async fn delete_event_type(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::EventType>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !event_types::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(not_found(&id));

@@ -1,22 +1,24 @@
 //! Extension: the event log — every event Slotline wrote, as it is (or will be) delivered.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     http::header,
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
 use serde_json::value::RawValue;
-use slotline_domain::id::IdKind;
+use slotline_domain::id::kind;
 use slotline_domain::webhook::{COMPOSITES, EVENT_TYPES};
 
 use super::{
     auth::Principal,
     list::{self, Params},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::events,
 };
@@ -68,7 +70,7 @@ pub async fn list_events(
     let req = params.page()?;
     let filter = events::EventFilter {
         types: types(params.get("type"))?,
-        booking: params.id("booking", &[IdKind::Booking])?,
+        booking: params.id::<kind::Booking>("booking")?,
         creation: params.range("creation_time")?,
     };
     let (rows, page) = events::list(&state.db, &p.account_id, &filter, &req).await?;
@@ -91,7 +93,7 @@ pub async fn list_events(
 pub async fn get_event(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Event>,
 ) -> AppResult<Response> {
     let e = events::get(&state.db, &p.account_id, &id)
         .await?

@@ -9,7 +9,7 @@ use axum::{
 use serde::Serialize;
 use slotline_domain::{
     email,
-    id::{self, IdKind},
+    id::{Host, Id, Kind},
     time::Range,
 };
 use utoipa::ToSchema;
@@ -107,16 +107,24 @@ impl Params {
         Ok(Some(list))
     }
 
-    /// A filter naming an object by id: it must have the form of an id of one of `kinds`
-    /// (`Invalid owner: 'x'` otherwise); None when absent or empty.
-    pub fn id(&self, name: &str, kinds: &[IdKind]) -> AppResult<Option<String>> {
+    /// A filter naming an object by id: an id of kind `K` (`Invalid owner: 'x'` otherwise);
+    /// None when absent or empty.
+    pub fn id<K: Kind>(&self, name: &str) -> AppResult<Option<Id<K>>> {
+        self.parsed(name, Id::parse)
+    }
+
+    /// A filter naming a host: a user's id or a team's.
+    pub fn host(&self, name: &str) -> AppResult<Option<Host>> {
+        self.parsed(name, Host::parse)
+    }
+
+    fn parsed<T, E>(&self, name: &str, parse: fn(String) -> Result<T, E>) -> AppResult<Option<T>> {
         let Some(v) = self.get(name).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
-        if !kinds.iter().any(|k| id::has_form(*k, v)) {
-            return Err(AppError::invalid(format!("Invalid {name}: '{v}'"), name));
-        }
-        Ok(Some(v.to_string()))
+        parse(v.to_string())
+            .map(Some)
+            .map_err(|_| AppError::invalid(format!("Invalid {name}: '{v}'"), name))
     }
 
     /// A free-text filter within 255 characters; None when absent or empty.
@@ -276,6 +284,7 @@ pub fn redacted(id: &str, object: &'static str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use slotline_domain::id::kind;
 
     #[test]
     fn limit_is_one_to_a_hundred_defaulting_to_ten() {
@@ -300,20 +309,15 @@ mod tests {
             Params::parse(Some("email=")).email("email").is_err(),
             "empty is not an email address"
         );
-        let e = p.id("owner", &[IdKind::User]).unwrap_err();
+        let e = p.id::<kind::User>("owner").unwrap_err();
         assert_eq!(
             (e.body().message.as_str(), e.body().param.as_deref()),
             ("Invalid owner: 'garbage'", Some("owner"))
         );
+        assert_eq!(p.host("host").unwrap().as_deref(), Some("TM-ABC1"));
+        assert!(p.id::<kind::User>("host").is_err());
         assert_eq!(
-            p.id("host", &[IdKind::User, IdKind::Team])
-                .unwrap()
-                .as_deref(),
-            Some("TM-ABC1")
-        );
-        assert!(p.id("host", &[IdKind::User]).is_err());
-        assert_eq!(
-            p.id("contact", &[IdKind::Contact]).unwrap(),
+            p.id::<kind::Contact>("contact").unwrap(),
             None,
             "empty is absent"
         );

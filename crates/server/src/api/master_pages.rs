@@ -1,12 +1,13 @@
 //! Master pages: list and get as in OnceHub; create, update and delete are extensions.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
+use slotline_domain::id::{kind, MasterPageId};
 use slotline_domain::slug;
 use utoipa::ToSchema;
 
@@ -16,8 +17,10 @@ use super::{
     list::{self, Params},
     values::{Label, Name, Slug},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::master_pages::{self, MasterPagePatch},
 };
@@ -41,7 +44,7 @@ pub fn routes() -> Router<SharedState> {
 pub struct MasterPageOut {
     /// Always `master_page`.
     pub object: &'static str,
-    pub id: String,
+    pub id: MasterPageId,
     /// Customer-facing name.
     pub name: String,
     /// Internal label.
@@ -132,7 +135,7 @@ pub async fn list_master_pages(
 pub async fn get_master_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::MasterPage>,
 ) -> AppResult<Response> {
     let m = master_pages::get(&state.db, &p.account_id, &id)
         .await?
@@ -175,7 +178,7 @@ pub async fn create_master_page(
 pub async fn update_master_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::MasterPage>,
     Body(change): Body<MasterPageChange>,
 ) -> AppResult<Json<MasterPageOut>> {
     master_pages::get(&state.db, &p.account_id, &id)
@@ -202,7 +205,7 @@ pub async fn update_master_page(
 pub async fn delete_master_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::MasterPage>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !master_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(not_found(&id));

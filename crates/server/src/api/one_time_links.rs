@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{kind, AccountId, BookingId};
 use slotline_domain::{email, id::new_bare_id, time::format_millis};
 use utoipa::{
     openapi::{
@@ -22,8 +22,10 @@ use super::{
     auth::Principal,
     body::{not_null, refuse, refuse_at, Body, Input},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{
         booking_calendars, master_pages,
@@ -60,7 +62,7 @@ pub struct LinkOut {
     pub expiry_time: String,
     pub used: bool,
     /// The booking made through the link, once used.
-    pub booking: Option<String>,
+    pub booking: Option<BookingId>,
     #[schema(value_type = Object)]
     pub options: Value,
 }
@@ -321,7 +323,7 @@ async fn create(
 pub async fn for_calendar(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
     Body(input): Body<CalendarLinkInput>,
 ) -> AppResult<Json<LinkCreated>> {
     let cal = booking_calendars::get(&state.db, &p.account_id, &id)
@@ -343,7 +345,7 @@ pub async fn for_calendar(
 pub async fn for_master_page(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::MasterPage>,
 ) -> AppResult<Json<LinkCreated>> {
     let page = master_pages::get(&state.db, &p.account_id, &id)
         .await?

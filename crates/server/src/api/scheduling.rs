@@ -1,13 +1,13 @@
 //! Booking calendar scheduling: free time slots, and booking one of them.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{kind, AccountId, BookingId};
 use slotline_domain::{
     availability::Interval,
     settings::Settings,
@@ -21,8 +21,10 @@ use super::{
     list::Params,
     values::{BookingForm, Minutes},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     services::booking_request,
     services::scheduler::{self, Target},
     state::SharedState,
@@ -98,7 +100,7 @@ fn instant_param(params: &Params, name: &str) -> AppResult<Option<i64>> {
 pub async fn time_slots(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
@@ -202,7 +204,7 @@ impl Input for ScheduleInput {}
 #[derive(Serialize, ToSchema)]
 pub struct Scheduled {
     /// The new booking's id.
-    pub id: String,
+    pub id: BookingId,
 }
 
 #[utoipa::path(post, path = "/v2/booking-calendars/{id}/schedule", operation_id = "book-a-time-slot-for-a-booking-calendar", tag = "Booking Calendars",
@@ -211,7 +213,7 @@ pub struct Scheduled {
 pub async fn schedule(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingCalendar>,
     Body(input): Body<ScheduleInput>,
 ) -> AppResult<Json<Scheduled>> {
     let cal = super::booking_calendars::live_calendar(&state, &p.account_id, &id).await?;
@@ -261,7 +263,7 @@ async fn book_on(
 pub async fn page_time_slots(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<Vec<TimeSlot>>> {
     let params = Params::parse(q.as_deref());
@@ -278,7 +280,7 @@ pub async fn page_time_slots(
 pub async fn page_schedule(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::BookingPage>,
     Body(input): Body<ScheduleInput>,
 ) -> AppResult<Json<Scheduled>> {
     let (target, active) =

@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use slotline_domain::id::AccountId;
 use slotline_domain::{
-    id::{new_id, IdKind},
+    id::{new_id, AccountId, IdKind, UserId},
     settings::Settings,
 };
 use utoipa::{openapi::schema::Type, ToSchema};
@@ -18,10 +17,12 @@ use crate::{
 
 /// The live user a body names as `owner`: OnceHub's `No such user` otherwise.
 pub async fn live_owner(db: &Db, account_id: &AccountId, owner: &str) -> AppResult<users::User> {
-    users::get(db, account_id, owner)
+    let no_such = || AppError::invalid(format!("No such user: '{owner}'"), "owner");
+    let id = UserId::parse(owner).map_err(|_| no_such())?;
+    users::get(db, account_id, &id)
         .await?
         .filter(|u| !u.deleted)
-        .ok_or_else(|| AppError::invalid(format!("No such user: '{owner}'"), "owner"))
+        .ok_or_else(no_such)
 }
 
 /// `current` with `given` (a body's `settings`, if any) applied over it.

@@ -1,13 +1,13 @@
 //! Teams: list and get as in OnceHub; create, rename and delete are Slotline extensions.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
-use slotline_domain::id::IdKind;
+use slotline_domain::id::{kind, TeamId};
 use utoipa::ToSchema;
 
 use super::{
@@ -15,8 +15,10 @@ use super::{
     body::{Body, Input},
     list::{self, Params},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::teams,
 };
@@ -35,7 +37,7 @@ pub fn routes() -> Router<SharedState> {
 pub struct TeamOut {
     /// Always `team`.
     pub object: &'static str,
-    pub id: String,
+    pub id: TeamId,
     pub name: String,
 }
 
@@ -83,7 +85,7 @@ pub async fn list_teams(
     let (rows, page) = teams::list(
         &state.db,
         &p.account_id,
-        params.id("user", &[IdKind::User])?.as_deref(),
+        params.id::<kind::User>("user")?.as_ref(),
         &req,
     )
     .await?;
@@ -103,7 +105,7 @@ pub async fn list_teams(
 pub async fn get_team(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Team>,
 ) -> AppResult<Response> {
     let team = teams::get(&state.db, &p.account_id, &id)
         .await?
@@ -134,7 +136,7 @@ pub async fn create_team(
 pub async fn update_team(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Team>,
     Body(input): Body<TeamInput>,
 ) -> AppResult<Json<TeamOut>> {
     teams::get(&state.db, &p.account_id, &id)
@@ -157,7 +159,7 @@ pub async fn update_team(
 pub async fn delete_team(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Team>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !teams::delete(&state.db, &p.account_id, &id, state.now()).await? {
         return Err(AppError::not_found("team", &id));

@@ -1,7 +1,7 @@
 //! Users: list, get, create, update, delete, and their scheduling availability.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
@@ -16,8 +16,11 @@ use super::{
     list::{self, Params},
     values::{AssignableRole, EmailAddress, PersonName, TimeZoneName},
 };
+use slotline_domain::id::kind;
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::{accounts, users},
     views::user::UserOut,
@@ -146,7 +149,7 @@ pub async fn list_users(
 pub async fn get_user(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::User>,
 ) -> AppResult<Response> {
     let user = users::get(&state.db, &p.account_id, &id)
         .await?
@@ -190,7 +193,7 @@ pub async fn create_user(
 pub async fn update_user(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::User>,
     // A malformed body is refused as such whoever the user is: the body is read first.
     Body(change): Body<UpdateUser>,
 ) -> AppResult<Json<UserOut>> {
@@ -229,7 +232,7 @@ pub async fn update_user(
 pub async fn delete_user(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::User>,
 ) -> AppResult<Json<list::DeletedObject>> {
     let user = users::get(&state.db, &p.account_id, &id)
         .await?
@@ -269,7 +272,7 @@ fn date_param(params: &Params, name: &str) -> AppResult<Option<jiff::civil::Date
 pub async fn get_availability(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::User>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Json<serde_json::Value>> {
     let params = Params::parse(q.as_deref());
@@ -293,7 +296,7 @@ pub async fn get_availability(
 pub async fn patch_availability(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::User>,
     Body(change): Body<ScheduleChange>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (schedule, tz, deleted) = users::schedule(&state.db, &p.account_id, &id)

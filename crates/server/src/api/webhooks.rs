@@ -1,12 +1,13 @@
 //! Webhook subscriptions: create, list, get, delete.
 
 use axum::{
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
+use slotline_domain::id::{kind, WebhookId};
 use slotline_domain::{time::format_millis, webhook};
 use utoipa::ToSchema;
 
@@ -15,8 +16,10 @@ use super::{
     body::{required, Body, Input, Strings},
     list::{self, Params},
 };
+
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
+    http::path::PathId,
     state::SharedState,
     store::webhooks,
 };
@@ -32,7 +35,7 @@ pub fn routes() -> Router<SharedState> {
 pub struct WebhookOut {
     /// Always `webhook`.
     pub object: &'static str,
-    pub id: String,
+    pub id: WebhookId,
     /// `v2`: the version events are rendered in.
     pub api_version: String,
     pub name: String,
@@ -132,7 +135,7 @@ pub async fn list_webhooks(
 pub async fn get_webhook(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Response> {
     let hook = webhooks::get(&state.db, &p.account_id, &id)
         .await?
@@ -148,7 +151,7 @@ pub async fn get_webhook(
 pub async fn delete_webhook(
     State(state): State<SharedState>,
     p: Principal,
-    Path(id): Path<String>,
+    PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Json<list::DeletedObject>> {
     if !webhooks::delete(&state.db, &p.account_id, &id).await? {
         return Err(AppError::not_found("webhook", &id));

@@ -1,7 +1,7 @@
 //! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
 
 use serde_json::json;
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingCalendarId, Host, UserId};
 use slotline_domain::{
     availability::Interval,
     lifecycle::{Action, Actor},
@@ -189,7 +189,7 @@ async fn seed(
             first_name: first.into(),
             last_name: last.into(),
             role: slotline_domain::role::Role::Member,
-            teams: vec![sales.id.clone()],
+            teams: vec![sales.id.to_string()],
             timezone: "America/New_York".into(),
         };
         users::create(db, &account.id, new, now).await?;
@@ -255,16 +255,21 @@ async fn seed(
     let mut calendars = Vec::new();
     for (host, distribution, name, slug) in [
         (
-            account.owner_user_id.as_str(),
+            Host::User(account.owner_user_id.clone()),
             "single",
             "Meeting with Andrea Hartie",
             "andrea",
         ),
-        (sales.id.as_str(), "round_robin", "Talk to Sales", "sales"),
+        (
+            Host::Team(sales.id.clone()),
+            "round_robin",
+            "Talk to Sales",
+            "sales",
+        ),
     ] {
         let cal = booking_calendars::BookingCalendar {
-            id: String::new(),
-            host_id: host.into(),
+            id: BookingCalendarId::new(),
+            host_id: host,
             distribution: distribution.into(),
             name: name.into(),
             subject: name.into(),
@@ -297,7 +302,7 @@ const DEMO_SITE: &str = "http://localhost:8000";
 async fn seed_chatbot(
     db: &Db,
     account_id: &AccountId,
-    owner: &str,
+    owner: &UserId,
     calendar: &str,
     now: i64,
 ) -> CliResult {

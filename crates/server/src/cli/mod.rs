@@ -5,7 +5,7 @@ mod demo;
 mod webhook;
 
 use clap::{Parser, Subcommand};
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, ApiKeyId};
 
 use crate::{
     app,
@@ -106,7 +106,7 @@ pub enum KeyCmd {
     Revoke {
         #[command(flatten)]
         db: DbArg,
-        key_id: String,
+        key_id: ApiKeyId,
     },
 }
 

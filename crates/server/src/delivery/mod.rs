@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use rand::Rng;
 use slotline_domain::{
+    id::WebhookId,
     retry::{self, Verdict},
     webhook::DeliveryStatus,
 };
@@ -76,7 +77,7 @@ impl WorkerConfig {
 /// wait (at most one request timeout) plus its own attempt.
 #[derive(Default)]
 struct Held {
-    by_webhook: HashMap<String, (i64, Arc<Semaphore>)>,
+    by_webhook: HashMap<WebhookId, (i64, Arc<Semaphore>)>,
     total: usize,
 }
 
@@ -105,7 +106,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: WorkerConfig) {
         let (room, capacity) = {
             let h = held.lock().expect("held deliveries");
             // A webhook still holding at least its concurrency gets nothing more for now.
-            let room: HashMap<String, i64> = h
+            let room: HashMap<WebhookId, i64> = h
                 .by_webhook
                 .iter()
                 .map(|(w, (n, _))| {
@@ -235,7 +236,7 @@ const RESULTS_QUEUE: usize = 8192;
 struct Done {
     held: Arc<Mutex<Held>>,
     freed: Arc<Notify>,
-    webhook_id: String,
+    webhook_id: WebhookId,
     per_webhook: i64,
     max_held: usize,
 }
@@ -288,7 +289,7 @@ async fn attempt(
     );
     let headers = [
         ("Oncehub-Signature", signed.oncehub_signature),
-        ("webhook-id", c.event_id.clone()),
+        ("webhook-id", c.event_id.to_string()),
         ("webhook-timestamp", signed.timestamp),
         ("webhook-signature", signed.webhook_signature),
     ];

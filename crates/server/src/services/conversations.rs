@@ -5,10 +5,9 @@
 
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Map, Value};
-use slotline_domain::id::AccountId;
 use slotline_domain::{
     bot::{ConversationStatus, Flow, Next, Step, StepKind},
-    id::{new_id, IdKind},
+    id::{AccountId, ConversationId, EventId, InteractionId},
 };
 
 use crate::{
@@ -82,7 +81,7 @@ async fn event(
     }
     expanded.insert("bot".into(), views::conversation::bot_json(bot));
     expanded.insert("website".into(), views::conversation::website_json(website));
-    let id = new_id(IdKind::Event);
+    let id = EventId::new();
     let now = ctx.now();
     Ok(NewEvent {
         payload: crate::views::event::envelope(
@@ -134,7 +133,7 @@ pub async fn open(
     let now = ctx.now();
     let (steps, waiting) = advance(&bot.flow, Next::Step(bot.flow.first().id.clone()));
     let c = Conversation {
-        id: new_id(IdKind::Conversation),
+        id: ConversationId::new(),
         bot_id: bot.id.clone(),
         website_id: website.id.clone(),
         audience_id: audience.map(|a| a.id.clone()),
@@ -294,7 +293,9 @@ pub async fn reply(
     let step_id = c.step.clone().ok_or_else(not_open)?;
     let step = bot.flow.step(&step_id).cloned().ok_or_else(not_open)?;
     if matches!(step.kind, StepKind::Schedule { .. })
-        && values.first().is_none_or(|v| !c.bookings.contains(v))
+        && values
+            .first()
+            .is_none_or(|v| !c.bookings.iter().any(|b| b == v.as_str()))
     {
         return Err(AppError::invalid("Please choose a time.", "value"));
     }
@@ -302,7 +303,7 @@ pub async fn reply(
     let mut after = c.clone();
     let now = ctx.now().max(c.last_updated_time + 1);
     after.answers.push(json!({
-        "id": new_id(IdKind::Interaction),
+        "id": InteractionId::new(),
         "internal_label": step.internal_label,
         "question": step.text,
         "value": kept.join(", "),

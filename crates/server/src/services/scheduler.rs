@@ -2,14 +2,16 @@
 //! offers, booking one of them (host choice, booking, contact and event in one transaction),
 //! and applying lifecycle actions to a booking.
 
-use slotline_domain::id::AccountId;
 use std::collections::BTreeMap;
 
 use rand::{distributions::Alphanumeric, Rng};
 use serde_json::{json, Value};
 use slotline_domain::{
     availability::{free_slots, Host, Interval},
-    id::{new_id, HostRef, IdKind},
+    id::{
+        self, AccountId, BookingCalendarId, BookingId, BookingPageId, ContactId, ConversationId,
+        EventId, EventTypeId, MasterPageId, UserId,
+    },
     lifecycle::{self, Action, Actor, NotAllowed},
     schedule::Schedule,
 };
@@ -34,18 +36,18 @@ const MINUTE: i64 = 60_000;
 /// What a guest books on: a booking calendar, or a classic booking page with an event type.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub booking_calendar_id: Option<String>,
-    pub booking_page_id: Option<String>,
-    pub master_page_id: Option<String>,
-    pub event_type_id: Option<String>,
+    pub booking_calendar_id: Option<BookingCalendarId>,
+    pub booking_page_id: Option<BookingPageId>,
+    pub master_page_id: Option<MasterPageId>,
+    pub event_type_id: Option<EventTypeId>,
     /// `USR-…`, or `TM-…` for a team calendar.
-    pub host_id: String,
+    pub host_id: id::Host,
     /// `single`, `round_robin` or `collective`.
     pub distribution: String,
     pub subject: String,
     pub settings: Settings,
     /// Ad hoc co-hosts (users) who must be free too and join the booking (`co_hosts=`).
-    pub co_hosts: Vec<String>,
+    pub co_hosts: Vec<UserId>,
 }
 
 impl Target {
@@ -70,7 +72,7 @@ impl Target {
             booking_page_id: Some(p.id.clone()),
             master_page_id: p.master_page_id.clone(),
             event_type_id: event_type.map(|e| e.id.clone()),
-            host_id: p.owner_id.clone(),
+            host_id: id::Host::User(p.owner_id.clone()),
             distribution: "single".into(),
             subject: event_type
                 .map(|e| e.name.clone())
@@ -102,15 +104,17 @@ impl Target {
 pub async fn page_target(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingPageId,
     event_type: Option<&str>,
 ) -> AppResult<(Target, bool)> {
     let page = booking_pages::get(db, account_id, id)
         .await?
         .filter(|p| !p.deleted)
-        .ok_or_else(|| AppError::not_found("booking page", id))?;
+        .ok_or_else(|| AppError::not_found("booking page", id.as_str()))?;
     let chosen = match (event_type, page.event_type_ids.as_slice()) {
-        (Some(et), offered) if offered.iter().any(|o| o == et) => Some(et.to_string()),
+        (Some(et), offered) if offered.iter().any(|o| o == et) => {
+            offered.iter().find(|o| *o == et).cloned()
+        }
         (Some(et), _) => {
             return Err(AppError::invalid(
                 format!("This booking page does not offer the event type: '{et}'"),
@@ -147,12 +151,12 @@ pub struct Request {
     /// The one-time link booked through, used up by the same transaction.
     pub one_time_link: Option<String>,
     /// The chatbot conversation the booking is made in.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<ConversationId>,
 }
 
 /// One member's working data: zone, schedule, busy time.
 pub struct Member {
-    user_id: String,
+    user_id: UserId,
     email: String,
     zone: jiff::tz::TimeZone,
     schedule: Schedule,
@@ -170,11 +174,11 @@ pub async fn members(
     cal: &Target,
     duration: u32,
     window: Interval,
-    except_booking: Option<&str>,
+    except_booking: Option<&BookingId>,
 ) -> AppResult<Vec<Member>> {
-    let ids: Vec<String> = match HostRef::of(&cal.host_id) {
-        HostRef::Team(team) => teams::live_member_ids(db, team).await?,
-        HostRef::User(user) => vec![user.to_string()],
+    let ids: Vec<UserId> = match &cal.host_id {
+        id::Host::Team(team) => teams::live_member_ids(db, &team).await?,
+        id::Host::User(user) => vec![user.clone()],
     };
     // What the engine looks at for slots starting in `window`: busy time overlapping a slot with
     // its buffers, and, under a daily cap, the bookings of the local days around the window.
@@ -188,7 +192,7 @@ pub async fn members(
         start: window.start - margin,
         end: window.end + margin,
     });
-    let co: Vec<String> = cal
+    let co: Vec<UserId> = cal
         .co_hosts
         .iter()
         .filter(|c| !ids.contains(c))
@@ -277,7 +281,7 @@ pub async fn time_slots_except(
     duration: u32,
     window: Interval,
     now: i64,
-    except_booking: Option<&str>,
+    except_booking: Option<&BookingId>,
 ) -> AppResult<Vec<i64>> {
     let members = members(db, account_id, cal, duration, window, except_booking).await?;
     Ok(offered(cal, &members, duration, window, now)
@@ -311,7 +315,7 @@ async fn event_for(
             data.conversation = crate::views::conversation::rest_json(&c, &serde_json::Map::new());
         }
     }
-    let id = new_id(IdKind::Event);
+    let id = EventId::new();
     Ok(Some(NewEvent {
         payload: views::event::envelope(&id, t, now, data),
         id,
@@ -376,7 +380,7 @@ async fn place(
         cal,
         req.duration,
         window,
-        old.as_ref().map(|(b, _)| b.id.as_str()),
+        old.as_ref().map(|(b, _)| &b.id),
     )
     .await?;
     let offered = offered(cal, &members, req.duration, window, now);
@@ -399,7 +403,7 @@ async fn place(
                 .collect()
         }
         "round_robin" => {
-            let candidates: Vec<String> =
+            let candidates: Vec<UserId> =
                 free.iter().map(|i| members[*i].user_id.clone()).collect();
             let mut last = bookings::last_booked(db, &candidates).await?;
             last.sort_by_key(|(id, at)| (at.unwrap_or(i64::MIN), id.clone()));
@@ -414,7 +418,7 @@ async fn place(
     chosen.extend(members.iter().filter(|m| m.co));
     let approval_required = cal.settings.approval_required;
     let one_time_link = req.one_time_link;
-    let hosts: Vec<String> = chosen.iter().map(|m| m.user_id.clone()).collect();
+    let hosts: Vec<UserId> = chosen.iter().map(|m| m.user_id.clone()).collect();
     let action = match &old {
         None => Action::Schedule { approval_required },
         Some((b, _)) => Action::Rebook {
@@ -433,14 +437,16 @@ async fn place(
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .unwrap_or((name.clone(), String::new()));
     let mut booking = Booking {
-        id: new_id(IdKind::Booking),
+        id: BookingId::new(),
         status: transition.status,
         booking_calendar_id: cal.booking_calendar_id.clone(),
         booking_page_id: cal.booking_page_id.clone(),
         master_page_id: cal.master_page_id.clone(),
         event_type_id: cal.event_type_id.clone(),
         owner_id: chosen[0].user_id.clone(),
-        contact_id: String::new(),
+        // The id the guest's contact gets if they are new; the store puts the existing
+        // contact's in its place otherwise.
+        contact_id: ContactId::new(),
         conversation_id: req.conversation_id,
         subject: req.subject.unwrap_or_else(|| cal.subject.clone()),
         start_time: req.start,

@@ -1,13 +1,13 @@
 //! Accounts: the tenant every other object belongs to. Creating one also creates its owner user.
 
 use slotline_domain::{
-    id::{new_id, AccountId, IdKind},
+    id::{AccountId, UserId},
     role::Role,
     schedule::Schedule,
 };
 use sqlx::{any::AnyRow, Row};
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use super::Db;
 
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct Account {
     pub name: String,
     pub email: String,
     pub timezone: String,
-    pub owner_user_id: String,
+    pub owner_user_id: UserId,
 }
 
 const COLUMNS: &str = "a.id, a.name, a.email, a.timezone, (SELECT u.id FROM users u WHERE u.account_id = a.id AND u.role_name = 'Account Owner' ORDER BY u.seq LIMIT 1) AS owner_user_id";
@@ -27,9 +27,10 @@ fn from_row(r: &AnyRow) -> StoreResult<Account> {
         name: r.try_get("name")?,
         email: r.try_get("email")?,
         timezone: r.try_get("timezone")?,
+        // Every account is created with its owner, who cannot be deleted.
         owner_user_id: r
-            .try_get::<Option<String>, _>("owner_user_id")?
-            .unwrap_or_default(),
+            .try_get::<Option<UserId>, _>("owner_user_id")?
+            .ok_or_else(|| StoreError::Corrupt("an account without its owner".into()))?,
     })
 }
 
@@ -44,7 +45,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<Account> {
     let id = AccountId::new();
-    let owner = new_id(IdKind::User);
+    let owner = UserId::new();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     sqlx::query("INSERT INTO accounts (id, name, email, timezone, creation_time) VALUES ($1, $2, $3, $4, $5)")
@@ -82,7 +83,7 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, id: &str) -> StoreResult<Option<Account>> {
+pub async fn get(db: &Db, id: &AccountId) -> StoreResult<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
     sqlx::query(&sql)
         .bind(id)

@@ -1,11 +1,8 @@
 //! Booking calendars: a host (one user, or a team booked round robin or collectively) with
 //! scheduling settings and a public URL.
 
-use slotline_domain::id::AccountId;
-use slotline_domain::{
-    id::{new_id, IdKind},
-    settings::Settings,
-};
+use slotline_domain::id::{AccountId, BookingCalendarId, Host};
+use slotline_domain::settings::Settings;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -19,9 +16,9 @@ pub const DISTRIBUTIONS: [&str; 3] = ["single", "round_robin", "collective"];
 
 #[derive(Debug, Clone)]
 pub struct BookingCalendar {
-    pub id: String,
+    pub id: BookingCalendarId,
     /// `USR-…` or `TM-…`.
-    pub host_id: String,
+    pub host_id: Host,
     pub distribution: String,
     pub name: String,
     pub subject: String,
@@ -53,8 +50,8 @@ pub async fn create(
     account_id: &AccountId,
     cal: &BookingCalendar,
     now: i64,
-) -> StoreResult<String> {
-    let id = new_id(IdKind::BookingCalendar);
+) -> StoreResult<BookingCalendarId> {
+    let id = cal.id.clone();
     sqlx::query(
         "INSERT INTO booking_calendars (id, account_id, host_id, distribution, name, subject, slug, published, settings, creation_time, last_updated_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
@@ -78,7 +75,7 @@ pub async fn create(
 pub async fn get(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingCalendarId,
 ) -> StoreResult<Option<BookingCalendar>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_calendars WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
@@ -106,12 +103,12 @@ pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(AccountId, Bookin
 pub async fn list(
     db: &Db,
     account_id: &AccountId,
-    host: Option<&str>,
+    host: Option<&Host>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<BookingCalendar>, Page)> {
     let mut filters = Vec::new();
     if let Some(h) = host {
-        filters.push(("host_id = ?", Arg::from(h)));
+        filters.push(("host_id = ?", Arg::from(h.as_str())));
     }
     let q = ListQuery {
         table: "booking_calendars",
@@ -132,7 +129,7 @@ pub async fn list(
 /// distribution change together.
 #[derive(Debug, Default)]
 pub struct BookingCalendarPatch {
-    pub host: Option<(String, String)>,
+    pub host: Option<(Host, String)>,
     pub name: Option<String>,
     pub subject: Option<String>,
     pub slug: Option<String>,
@@ -144,7 +141,7 @@ pub struct BookingCalendarPatch {
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingCalendarId,
     patch: BookingCalendarPatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -156,7 +153,7 @@ pub async fn update(
         .transpose()?;
     let (host_id, distribution) = patch.host.unzip();
     let columns: Vec<(&'static str, Arg)> = [
-        host_id.map(|v| ("host_id", Arg::from(v))),
+        host_id.map(|v| ("host_id", Arg::from(v.as_str()))),
         distribution.map(|v| ("distribution", Arg::from(v))),
         patch.name.map(|v| ("name", Arg::from(v))),
         patch.subject.map(|v| ("subject", Arg::from(v))),
@@ -172,6 +169,11 @@ pub async fn update(
         .map_err(|e| StoreError::unique_or(e, unique::SLUG, &slug))
 }
 
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(
+    db: &Db,
+    account_id: &AccountId,
+    id: &BookingCalendarId,
+    now: i64,
+) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_calendars", account_id, id, now).await?)
 }

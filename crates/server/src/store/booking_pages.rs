@@ -1,13 +1,10 @@
 //! Booking pages (classic product): a user's public page, offering one or more event types,
 //! optionally grouped under a master page, with its scheduling settings.
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingPageId, EventTypeId, MasterPageId, UserId};
 use std::collections::HashMap;
 
-use slotline_domain::{
-    id::{new_id, IdKind},
-    settings::Settings,
-};
+use slotline_domain::settings::Settings;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -18,10 +15,10 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct BookingPage {
-    pub id: String,
-    pub owner_id: String,
-    pub master_page_id: Option<String>,
-    pub event_type_ids: Vec<String>,
+    pub id: BookingPageId,
+    pub owner_id: UserId,
+    pub master_page_id: Option<MasterPageId>,
+    pub event_type_ids: Vec<EventTypeId>,
     pub name: String,
     pub label: String,
     pub slug: String,
@@ -57,7 +54,7 @@ async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> StoreResult<(
     let mut sql = Sql::new("SELECT b.booking_page_id, b.event_type_id FROM booking_page_event_types b JOIN event_types e ON e.id = b.event_type_id WHERE e.deleted = 0 AND b.booking_page_id IN ");
     sql.push_in(pages.iter().map(|p| p.id.as_str()))
         .push(" ORDER BY e.seq");
-    let mut by_page: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_page: HashMap<BookingPageId, Vec<EventTypeId>> = HashMap::new();
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for r in rows {
         by_page
@@ -72,9 +69,9 @@ async fn attach_event_types(db: &Db, pages: &mut [BookingPage]) -> StoreResult<(
 }
 
 pub struct NewBookingPage {
-    pub owner_id: String,
-    pub master_page_id: Option<String>,
-    pub event_type_ids: Vec<String>,
+    pub owner_id: UserId,
+    pub master_page_id: Option<MasterPageId>,
+    pub event_type_ids: Vec<EventTypeId>,
     pub name: String,
     pub label: String,
     pub slug: String,
@@ -85,8 +82,8 @@ pub struct NewBookingPage {
 
 async fn set_event_types(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    page_id: &str,
-    ids: &[String],
+    page_id: &BookingPageId,
+    ids: &[EventTypeId],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM booking_page_event_types WHERE booking_page_id = $1")
         .bind(page_id)
@@ -109,8 +106,8 @@ pub async fn create(
     account_id: &AccountId,
     new: NewBookingPage,
     now: i64,
-) -> StoreResult<String> {
-    let id = new_id(IdKind::BookingPage);
+) -> StoreResult<BookingPageId> {
+    let id = BookingPageId::new();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     sqlx::query(
@@ -136,7 +133,11 @@ pub async fn create(
     Ok(id)
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<BookingPage>> {
+pub async fn get(
+    db: &Db,
+    account_id: &AccountId,
+    id: &BookingPageId,
+) -> StoreResult<Option<BookingPage>> {
     let sql = format!("SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -172,7 +173,7 @@ pub async fn public(db: &Db, key: &str) -> StoreResult<Option<(AccountId, Bookin
 pub async fn of_master(
     db: &Db,
     account_id: &AccountId,
-    master_page_id: &str,
+    master_page_id: &MasterPageId,
 ) -> StoreResult<Vec<BookingPage>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM booking_pages WHERE account_id = $1 AND master_page_id = $2 AND deleted = 0 AND active = 1 ORDER BY seq LIMIT 200"
@@ -189,9 +190,9 @@ pub async fn of_master(
 
 #[derive(Default)]
 pub struct PageFilter {
-    pub master_page: Option<String>,
-    pub event_type: Option<String>,
-    pub owner: Option<String>,
+    pub master_page: Option<MasterPageId>,
+    pub event_type: Option<EventTypeId>,
+    pub owner: Option<UserId>,
 }
 
 pub async fn list(
@@ -236,23 +237,23 @@ pub async fn list(
 /// `Some(None)` takes the page off its master page.
 #[derive(Debug, Default)]
 pub struct BookingPagePatch {
-    pub owner_id: Option<String>,
+    pub owner_id: Option<UserId>,
     pub name: Option<String>,
     pub label: Option<String>,
     pub slug: Option<String>,
     pub timezone: Option<String>,
     pub active: Option<bool>,
-    pub master_page_id: Option<Option<String>>,
+    pub master_page_id: Option<Option<MasterPageId>>,
     pub settings: Option<Settings>,
     /// Replaces the event types offered.
-    pub event_type_ids: Option<Vec<String>>,
+    pub event_type_ids: Option<Vec<EventTypeId>>,
 }
 
 /// Applies `patch`. False if there is no such live booking page.
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingPageId,
     patch: BookingPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -271,7 +272,7 @@ pub async fn update(
         patch.active.map(|v| ("active", Arg::from(v))),
         patch
             .master_page_id
-            .map(|v| ("master_page_id", Arg::OptStr(v))),
+            .map(|v| ("master_page_id", Arg::from(v))),
         settings.map(|v| ("settings", Arg::from(v))),
     ]
     .into_iter()
@@ -292,6 +293,11 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(
+    db: &Db,
+    account_id: &AccountId,
+    id: &BookingPageId,
+    now: i64,
+) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "booking_pages", account_id, id, now).await?)
 }

@@ -6,7 +6,10 @@
 //! (migration 0009) — and the refusal becomes "not available".
 
 use slotline_domain::availability::Interval;
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{
+    AccountId, BookingCalendarId, BookingId, BookingPageId, ContactId, ConversationId, EventTypeId,
+    Id, MasterPageId, UserId,
+};
 use slotline_domain::lifecycle::Status;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
@@ -19,15 +22,15 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Booking {
-    pub id: String,
+    pub id: BookingId,
     pub status: Status,
-    pub booking_calendar_id: Option<String>,
-    pub booking_page_id: Option<String>,
-    pub master_page_id: Option<String>,
-    pub event_type_id: Option<String>,
-    pub owner_id: String,
-    pub contact_id: String,
-    pub conversation_id: Option<String>,
+    pub booking_calendar_id: Option<BookingCalendarId>,
+    pub booking_page_id: Option<BookingPageId>,
+    pub master_page_id: Option<MasterPageId>,
+    pub event_type_id: Option<EventTypeId>,
+    pub owner_id: UserId,
+    pub contact_id: ContactId,
+    pub conversation_id: Option<ConversationId>,
     pub subject: String,
     pub start_time: i64,
     pub duration_minutes: i64,
@@ -37,7 +40,7 @@ pub struct Booking {
     /// `{type, value, id, description}` when a location was chosen.
     pub location: Option<serde_json::Value>,
     pub utm_params: Option<serde_json::Value>,
-    pub rescheduled_booking_id: Option<String>,
+    pub rescheduled_booking_id: Option<BookingId>,
     /// `{reason, actioned_by, user_id}` once cancelled or rescheduled.
     pub cancel_info: Option<serde_json::Value>,
     /// Unguessable; names the booking in the guest's cancel and reschedule links.
@@ -45,7 +48,7 @@ pub struct Booking {
     pub creation_time: i64,
     pub last_updated_time: i64,
     /// The users whose time the booking holds.
-    pub hosts: Vec<String>,
+    pub hosts: Vec<UserId>,
 }
 
 impl Booking {
@@ -57,7 +60,7 @@ impl Booking {
 /// The time a booking holds for each host, buffers included.
 #[derive(Debug, Clone)]
 pub struct HostTime {
-    pub user_id: String,
+    pub user_id: UserId,
     pub busy_start: i64,
     pub busy_end: i64,
 }
@@ -72,7 +75,7 @@ pub struct GuestContact {
     pub last_name: String,
     pub mobile_phone: Option<String>,
     pub timezone: String,
-    pub owner_id: String,
+    pub owner_id: UserId,
 }
 
 const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, master_page_id, event_type_id, owner_id, contact_id, conversation_id, \
@@ -122,7 +125,7 @@ async fn attach_hosts(db: &Db, bookings: &mut [Booking]) -> StoreResult<()> {
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     let pairs = rows
         .iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+        .map(|r| Ok((r.try_get::<BookingId, _>(0)?, r.try_get::<UserId, _>(1)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     for b in bookings.iter_mut() {
         b.hosts = pairs
@@ -151,7 +154,14 @@ fn is_exclusion_violation(e: &sqlx::Error) -> bool {
 
 /// The guest's contact, created or touched in one statement. A mobile number another contact
 /// already has is not copied onto a new one (numbers are unique per account).
-fn upsert_contact(batch: &mut Batch, account_id: &AccountId, c: &GuestContact, now: i64) {
+/// `new_id` is the id the contact gets if the guest is new.
+fn upsert_contact(
+    batch: &mut Batch,
+    account_id: &AccountId,
+    new_id: &ContactId,
+    c: &GuestContact,
+    now: i64,
+) {
     batch.push(
         "INSERT INTO contacts (id, account_id, owner_id, email, email_lc, mobile_phone, first_name, last_name, timezone, creation_time, last_updated_time, last_interacted_time) \
          VALUES ($1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE account_id = $2 AND mobile_phone = $6 AND deleted = 0) THEN NULL ELSE $6 END, \
@@ -159,7 +169,7 @@ fn upsert_contact(batch: &mut Batch, account_id: &AccountId, c: &GuestContact, n
          ON CONFLICT (account_id, email_lc) WHERE deleted = 0 AND email_lc IS NOT NULL \
          DO UPDATE SET last_updated_time = excluded.last_updated_time, last_interacted_time = excluded.last_interacted_time, timezone = excluded.timezone",
         vec![
-            Arg::from(slotline_domain::id::new_id(slotline_domain::id::IdKind::Contact)),
+            Arg::from(new_id),
             Arg::from(account_id),
             Arg::from(c.owner_id.as_str()),
             Arg::from(c.email.as_str()),
@@ -176,7 +186,7 @@ fn upsert_contact(batch: &mut Batch, account_id: &AccountId, c: &GuestContact, n
 /// Every change of a booking updates its guest's contact too.
 async fn touch_contact(
     tx: &mut Transaction<'_, Any>,
-    booking_id: &str,
+    booking_id: &BookingId,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE contacts SET last_updated_time = $1 WHERE id = (SELECT contact_id FROM bookings WHERE id = $2) AND deleted = 0")
@@ -188,7 +198,7 @@ async fn touch_contact(
 }
 
 /// A host's time held by a booking; the database refuses it if it overlaps (see the module).
-fn hold_time(batch: &mut Batch, booking_id: &str, h: &HostTime, active: bool, now: i64) {
+fn hold_time(batch: &mut Batch, booking_id: &BookingId, h: &HostTime, active: bool, now: i64) {
     batch.push(
         "INSERT INTO booking_hosts (booking_id, user_id, busy_start, busy_end, active, assigned_time) VALUES ($1, $2, $3, $4, $5, $6)",
         vec![
@@ -234,7 +244,7 @@ pub async fn create(
 /// Marks a one-time link used by this booking; a second use breaks the primary key of
 /// `one_time_link_uses` and the whole booking rolls back. Put before the final statement of
 /// [`creation`], whose answer the caller reads.
-fn use_link(batch: &mut Batch, link: &str, booking_id: &str, now: i64) {
+fn use_link(batch: &mut Batch, link: &str, booking_id: &BookingId, now: i64) {
     let last = batch.pop();
     batch.push(
         "INSERT INTO one_time_link_uses (link_id, booking_id) VALUES ($1, $2)",
@@ -269,7 +279,7 @@ fn refusal(e: sqlx::Error) -> StoreError {
 
 /// The last statement of [`creation`] returns the contact's id and how many deliveries its
 /// event got.
-fn contact_of(rows: &[Vec<AnyRow>]) -> StoreResult<(String, i64)> {
+fn contact_of(rows: &[Vec<AnyRow>]) -> StoreResult<(ContactId, i64)> {
     let row = rows
         .last()
         .and_then(|r| r.first())
@@ -335,9 +345,17 @@ fn creation(
     event: Option<&NewEvent>,
 ) -> Batch {
     let mut batch = Batch::default();
-    upsert_contact(&mut batch, account_id, guest, booking.creation_time);
+    upsert_contact(
+        &mut batch,
+        account_id,
+        &booking.contact_id,
+        guest,
+        booking.creation_time,
+    );
     let opt = |v: &Option<serde_json::Value>| Arg::from(v.as_ref().map(|v| v.to_string()));
-    let ostr = |v: &Option<String>| Arg::from(v.clone());
+    fn ostr<K>(v: &Option<Id<K>>) -> Arg {
+        Arg::from(v.clone())
+    }
     batch.push(
         format!(
             "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, \
@@ -406,7 +424,7 @@ async fn create_in(
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Booking>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &BookingId) -> StoreResult<Option<Booking>> {
     let sql = format!("SELECT {COLUMNS} FROM bookings WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -443,13 +461,13 @@ pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(AccountId, Bo
 #[derive(Default)]
 pub struct BookingFilter {
     pub statuses: Option<Vec<String>>,
-    pub owner: Option<String>,
-    pub contact: Option<String>,
-    pub booking_page: Option<String>,
-    pub master_page: Option<String>,
-    pub event_type: Option<String>,
-    pub booking_calendar: Option<String>,
-    pub host: Option<String>,
+    pub owner: Option<UserId>,
+    pub contact: Option<ContactId>,
+    pub booking_page: Option<BookingPageId>,
+    pub master_page: Option<MasterPageId>,
+    pub event_type: Option<EventTypeId>,
+    pub booking_calendar: Option<BookingCalendarId>,
+    pub host: Option<UserId>,
     pub creation: slotline_domain::time::Range,
     pub starting: slotline_domain::time::Range,
     pub last_updated: slotline_domain::time::Range,
@@ -463,19 +481,19 @@ pub async fn list(
 ) -> StoreResult<(Vec<Booking>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (value, fragment) in [
-        (&f.owner, "owner_id = ?"),
-        (&f.contact, "contact_id = ?"),
-        (&f.booking_page, "booking_page_id = ?"),
-        (&f.master_page, "master_page_id = ?"),
-        (&f.event_type, "event_type_id = ?"),
-        (&f.booking_calendar, "booking_calendar_id = ?"),
+        (f.owner.as_deref(), "owner_id = ?"),
+        (f.contact.as_deref(), "contact_id = ?"),
+        (f.booking_page.as_deref(), "booking_page_id = ?"),
+        (f.master_page.as_deref(), "master_page_id = ?"),
+        (f.event_type.as_deref(), "event_type_id = ?"),
+        (f.booking_calendar.as_deref(), "booking_calendar_id = ?"),
         (
-            &f.host,
+            f.host.as_deref(),
             "id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ?)",
         ),
     ] {
         if let Some(v) = value {
-            filters.push((fragment, Arg::from(v.as_str())));
+            filters.push((fragment, Arg::from(v)));
         }
     }
     for (range, gt, lt) in [
@@ -521,10 +539,10 @@ pub async fn list(
 pub async fn host_and_busy(
     db: &Db,
     account_id: &AccountId,
-    user_id: &str,
+    user_id: &UserId,
     busy: Interval,
     starts: Option<Interval>,
-    except_booking: Option<&str>,
+    except_booking: Option<&BookingId>,
 ) -> StoreResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
     // One statement, rows of three kinds: the user (0), each busy interval (1), each start (2).
     // The third part is skipped as a whole when $7 is 0 (a term on no table is checked once).
@@ -553,7 +571,7 @@ pub async fn host_and_busy(
         .bind(user_id)
         .bind(busy.end)
         .bind(busy.start)
-        .bind(except_booking.unwrap_or(""))
+        .bind(except_booking.map_or("", |b| b.as_str()))
         .bind(MAX_HELD_MS)
         .bind(starts.is_some() as i64)
         .bind(starts.map_or(0, |s| s.start))
@@ -586,17 +604,17 @@ pub async fn host_and_busy(
 /// latest `assigned_time` of each, one query for all. Each is a plain MAX over one user, which
 /// both backends answer with one seek into the index on `(user_id, assigned_time)` (a GROUP BY
 /// would read every entry of each member's history).
-pub async fn last_booked(db: &Db, users: &[String]) -> StoreResult<Vec<(String, Option<i64>)>> {
+pub async fn last_booked(db: &Db, users: &[UserId]) -> StoreResult<Vec<(UserId, Option<i64>)>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql =
         Sql::new("SELECT u.id, (SELECT MAX(h.assigned_time) FROM booking_hosts h WHERE h.user_id = u.id) FROM users u WHERE u.id IN ");
-    sql.push_in(users.iter().map(String::as_str));
+    sql.push_in(users.iter().map(|u| u.as_str()));
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     let mut latest = std::collections::HashMap::with_capacity(rows.len());
     for r in &rows {
-        latest.insert(r.try_get::<String, _>(0)?, r.try_get::<Option<i64>, _>(1)?);
+        latest.insert(r.try_get::<UserId, _>(0)?, r.try_get::<Option<i64>, _>(1)?);
     }
     Ok(users
         .iter()
@@ -611,7 +629,7 @@ pub async fn last_booked(db: &Db, users: &[String]) -> StoreResult<Vec<(String, 
 pub async fn transition(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingId,
     expected: Status,
     status: Status,
     cancel_info: Option<&serde_json::Value>,
@@ -661,7 +679,7 @@ pub async fn transition(
 pub async fn reassign(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BookingId,
     expected: Status,
     old_host: &str,
     new_host: &HostTime,
@@ -705,7 +723,11 @@ pub async fn reassign(
 }
 
 /// The busy range a booking holds for `user_id`, if any.
-pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> StoreResult<Option<HostTime>> {
+pub async fn host_time(
+    db: &Db,
+    booking_id: &BookingId,
+    user_id: &UserId,
+) -> StoreResult<Option<HostTime>> {
     let row = sqlx::query(
         "SELECT busy_start, busy_end FROM booking_hosts WHERE booking_id = $1 AND user_id = $2",
     )
@@ -715,7 +737,7 @@ pub async fn host_time(db: &Db, booking_id: &str, user_id: &str) -> StoreResult<
     .await?;
     row.map(|r| {
         Ok(HostTime {
-            user_id: user_id.to_string(),
+            user_id: user_id.clone(),
             busy_start: r.try_get(0)?,
             busy_end: r.try_get(1)?,
         })
@@ -749,7 +771,7 @@ pub async fn due_for_completion(
 }
 
 /// Whether an event of `event_type` was written for the booking.
-pub async fn has_event(db: &Db, booking_id: &str, event_type: &str) -> StoreResult<bool> {
+pub async fn has_event(db: &Db, booking_id: &BookingId, event_type: &str) -> StoreResult<bool> {
     let row = sqlx::query("SELECT 1 FROM events WHERE booking_id = $1 AND type = $2 LIMIT 1")
         .bind(booking_id)
         .bind(event_type)

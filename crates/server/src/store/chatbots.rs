@@ -2,11 +2,8 @@
 //! flow, and the user who owns their conversations) and audiences (which pages of a website a bot
 //! runs on, and whether it reaches out by itself).
 
-use slotline_domain::id::AccountId;
-use slotline_domain::{
-    bot::Flow,
-    id::{new_id, IdKind},
-};
+use slotline_domain::bot::Flow;
+use slotline_domain::id::{AccountId, AudienceId, BotId, Id, Kind, UserId, WebsiteId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -17,7 +14,7 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Website {
-    pub id: String,
+    pub id: WebsiteId,
     pub name: String,
     pub url: String,
     /// Origins allowed to embed the widget (the website's own origin always is).
@@ -27,18 +24,18 @@ pub struct Website {
 
 #[derive(Debug, Clone)]
 pub struct Bot {
-    pub id: String,
+    pub id: BotId,
     pub name: String,
-    pub owner_id: String,
+    pub owner_id: UserId,
     pub flow: Flow,
     pub deleted: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Audience {
-    pub id: String,
-    pub website_id: String,
-    pub bot_id: String,
+    pub id: AudienceId,
+    pub website_id: WebsiteId,
+    pub bot_id: BotId,
     pub name: String,
     /// Path prefixes the bot runs on; empty: every page.
     pub pages: Vec<String>,
@@ -106,7 +103,7 @@ pub async fn create_website(
     allowed: &[String],
     now: i64,
 ) -> StoreResult<Website> {
-    let id = new_id(IdKind::Website);
+    let id = WebsiteId::new();
     sqlx::query(
         "INSERT INTO websites (id, account_id, name, url, allowed_origins, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
@@ -131,11 +128,11 @@ pub async fn create_bot(
     db: &Db,
     account_id: &AccountId,
     name: &str,
-    owner_id: &str,
+    owner_id: &UserId,
     flow: &Flow,
     now: i64,
 ) -> StoreResult<Bot> {
-    let id = new_id(IdKind::Bot);
+    let id = BotId::new();
     sqlx::query(
         "INSERT INTO bots (id, account_id, name, owner_id, flow, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
@@ -150,15 +147,15 @@ pub async fn create_bot(
     Ok(Bot {
         id,
         name: name.into(),
-        owner_id: owner_id.into(),
+        owner_id: owner_id.clone(),
         flow: flow.clone(),
         deleted: false,
     })
 }
 
 pub struct NewAudience<'a> {
-    pub website_id: &'a str,
-    pub bot_id: &'a str,
+    pub website_id: &'a WebsiteId,
+    pub bot_id: &'a BotId,
     pub name: &'a str,
     pub pages: &'a [String],
     pub reach_out_after: Option<i64>,
@@ -170,7 +167,7 @@ pub async fn create_audience(
     a: NewAudience<'_>,
     now: i64,
 ) -> StoreResult<Audience> {
-    let id = new_id(IdKind::Audience);
+    let id = AudienceId::new();
     sqlx::query(
         "INSERT INTO audiences (id, account_id, website_id, bot_id, name, pages, reach_out_after, creation_time, last_updated_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -187,8 +184,8 @@ pub async fn create_audience(
     .await?;
     Ok(Audience {
         id,
-        website_id: a.website_id.into(),
-        bot_id: a.bot_id.into(),
+        website_id: a.website_id.clone(),
+        bot_id: a.bot_id.clone(),
         name: a.name.into(),
         pages: a.pages.to_vec(),
         reach_out_after: a.reach_out_after,
@@ -196,12 +193,12 @@ pub async fn create_audience(
     })
 }
 
-async fn one<T>(
+async fn one<T, K: Kind>(
     db: &Db,
     table: &str,
     columns: &str,
     account_id: &AccountId,
-    id: &str,
+    id: &Id<K>,
     f: fn(&AnyRow) -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
     let sql = format!("SELECT {columns} FROM {table} WHERE account_id = $1 AND id = $2");
@@ -215,24 +212,28 @@ async fn one<T>(
         .transpose()
 }
 
-pub async fn website_of(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Website>> {
+pub async fn website_of(
+    db: &Db,
+    account_id: &AccountId,
+    id: &WebsiteId,
+) -> StoreResult<Option<Website>> {
     one(db, "websites", WEBSITE_COLUMNS, account_id, id, website).await
 }
 
-pub async fn bot_of(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Bot>> {
+pub async fn bot_of(db: &Db, account_id: &AccountId, id: &BotId) -> StoreResult<Option<Bot>> {
     one(db, "bots", BOT_COLUMNS, account_id, id, bot).await
 }
 
 pub async fn audience_of(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &AudienceId,
 ) -> StoreResult<Option<Audience>> {
     one(db, "audiences", AUDIENCE_COLUMNS, account_id, id, audience).await
 }
 
 /// A live website by id alone, with its account: what the widget asks for.
-pub async fn public_website(db: &Db, id: &str) -> StoreResult<Option<(AccountId, Website)>> {
+pub async fn public_website(db: &Db, id: &WebsiteId) -> StoreResult<Option<(AccountId, Website)>> {
     let sql =
         format!("SELECT account_id, {WEBSITE_COLUMNS} FROM websites WHERE id = $1 AND deleted = 0");
     let row = sqlx::query(&sql)
@@ -244,7 +245,7 @@ pub async fn public_website(db: &Db, id: &str) -> StoreResult<Option<(AccountId,
 }
 
 /// The live audiences of a website, oldest first (the first that covers a page wins).
-pub async fn audiences_of_website(db: &Db, website_id: &str) -> StoreResult<Vec<Audience>> {
+pub async fn audiences_of_website(db: &Db, website_id: &WebsiteId) -> StoreResult<Vec<Audience>> {
     let sql = format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE website_id = $1 AND deleted = 0 ORDER BY seq");
     sqlx::query(&sql)
         .bind(website_id)
@@ -295,7 +296,7 @@ pub async fn list_bots(
 pub async fn list_audiences(
     db: &Db,
     account_id: &AccountId,
-    website: Option<&str>,
+    website: Option<&WebsiteId>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Audience>, Page)> {
     let filters = website
@@ -320,7 +321,7 @@ pub async fn list_audiences(
 #[derive(Debug, Default)]
 pub struct BotPatch {
     pub name: Option<String>,
-    pub owner_id: Option<String>,
+    pub owner_id: Option<UserId>,
     pub flow: Option<Flow>,
 }
 
@@ -328,7 +329,7 @@ pub struct BotPatch {
 pub async fn update_bot(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &BotId,
     patch: BotPatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -344,11 +345,11 @@ pub async fn update_bot(
     Ok(super::update_columns(db, "bots", account_id, id, columns, now).await?)
 }
 
-pub async fn delete(
+pub async fn delete<K: Kind>(
     db: &Db,
     table: &str,
     account_id: &AccountId,
-    id: &str,
+    id: &Id<K>,
     now: i64,
 ) -> StoreResult<bool> {
     Ok(super::soft_delete(db, table, account_id, id, now).await?)

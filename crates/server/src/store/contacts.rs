@@ -1,7 +1,6 @@
 //! Contacts: the people who book. Identified by email or mobile phone, unique per account.
 
-use slotline_domain::id::AccountId;
-use slotline_domain::id::{new_id, IdKind};
+use slotline_domain::id::{AccountId, ContactId, UserId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -11,10 +10,10 @@ use super::{
     Arg, Db, Sql,
 };
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Contact {
-    pub id: String,
-    pub owner_id: Option<String>,
+    pub id: ContactId,
+    pub owner_id: Option<UserId>,
     pub email: Option<String>,
     pub mobile_phone: Option<String>,
     pub first_name: Option<String>,
@@ -148,7 +147,7 @@ pub async fn list(
     Ok((contacts, page))
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Contact>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &ContactId) -> StoreResult<Option<Contact>> {
     let sql = format!("SELECT {COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -217,7 +216,7 @@ pub struct ContactPatch {
     pub employees: Option<Option<i64>>,
     pub has_consent: Option<bool>,
     pub terms_of_service: Option<bool>,
-    pub owner_id: Option<Option<String>>,
+    pub owner_id: Option<Option<UserId>>,
     /// Merged by name into the contact's custom fields.
     pub custom_fields: Option<Vec<(String, serde_json::Value)>>,
 }
@@ -240,12 +239,14 @@ impl ContactPatch {
             ("phone", self.phone),
             ("timezone", self.timezone),
             ("status", self.status),
-            ("owner_id", self.owner_id),
         ];
         let mut cols: Vec<(&'static str, Arg)> = text
             .into_iter()
             .filter_map(|(c, v)| v.map(|v| (c, Arg::OptStr(v))))
             .collect();
+        if let Some(owner) = self.owner_id {
+            cols.push(("owner_id", Arg::OptStr(owner.map(String::from))));
+        }
         if let Some(v) = self.employees {
             cols.push(("employees", Arg::OptI64(v)));
         }
@@ -267,8 +268,8 @@ pub async fn create(
     mobile: Option<String>,
     mut patch: ContactPatch,
     now: i64,
-) -> StoreResult<String> {
-    let id = new_id(IdKind::Contact);
+) -> StoreResult<ContactId> {
+    let id = ContactId::new();
     let custom = patch.custom_fields.take();
     let mut columns = patch.columns();
     columns.push(("email", Arg::OptStr(email.clone())));
@@ -320,7 +321,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &ContactId,
     mut patch: ContactPatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -372,6 +373,11 @@ pub async fn update(
     Ok(true)
 }
 
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(
+    db: &Db,
+    account_id: &AccountId,
+    id: &ContactId,
+    now: i64,
+) -> StoreResult<bool> {
     Ok(super::soft_delete(db, "contacts", account_id, id, now).await?)
 }

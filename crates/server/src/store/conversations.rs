@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 use slotline_domain::bot::ConversationStatus;
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{
+    AccountId, AudienceId, BookingId, BotId, ContactId, ConversationId, UserId, WebsiteId,
+};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{StoreError, StoreResult};
@@ -15,12 +17,12 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
-    pub id: String,
-    pub bot_id: String,
-    pub website_id: String,
-    pub audience_id: Option<String>,
-    pub contact_id: Option<String>,
-    pub owner_id: String,
+    pub id: ConversationId,
+    pub bot_id: BotId,
+    pub website_id: WebsiteId,
+    pub audience_id: Option<AudienceId>,
+    pub contact_id: Option<ContactId>,
+    pub owner_id: UserId,
     /// `bot` (a reach-out) or `contact` (the visitor opened it).
     pub initiated_by: String,
     /// `started`, `closed` or `abandoned`.
@@ -36,7 +38,7 @@ pub struct Conversation {
     pub last_updated_time: i64,
     pub last_interacted_time: i64,
     /// Bookings made in the conversation.
-    pub bookings: Vec<String>,
+    pub bookings: Vec<BookingId>,
     /// The page of the website the conversation started on.
     pub page_url: Option<String>,
     /// The visit's UTM tags: `{source, medium, campaign, term, content}`.
@@ -81,7 +83,7 @@ async fn attach_bookings(db: &Db, convs: &mut [Conversation]) -> StoreResult<()>
     sql.push_in(convs.iter().map(|c| c.id.as_str()))
         .push(" ORDER BY seq");
     for r in sql.query().fetch_all(&mut *db.reader().await?).await? {
-        let (cid, bid): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        let (cid, bid): (ConversationId, BookingId) = (r.try_get(0)?, r.try_get(1)?);
         if let Some(c) = convs.iter_mut().find(|c| c.id == cid) {
             c.bookings.push(bid);
         }
@@ -134,8 +136,8 @@ fn utm_tag(c: &Conversation, tag: &str) -> Option<String> {
 fn push_contact(
     batch: &mut Batch,
     account_id: &AccountId,
-    conversation_id: &str,
-    owner_id: &str,
+    conversation_id: &ConversationId,
+    owner_id: &UserId,
     f: &ContactFields,
     now: i64,
 ) {
@@ -150,9 +152,7 @@ fn push_contact(
         "last_interacted_time",
     ];
     let mut args = vec![
-        Arg::from(slotline_domain::id::new_id(
-            slotline_domain::id::IdKind::Contact,
-        )),
+        Arg::from(ContactId::new()),
         Arg::from(account_id),
         Arg::from(owner_id),
         Arg::from(f.email.as_str()),
@@ -225,7 +225,7 @@ pub async fn link_contact(
     c: &Conversation,
     f: &ContactFields,
     now: i64,
-) -> StoreResult<String> {
+) -> StoreResult<ContactId> {
     let mut batch = Batch::default();
     push_contact(&mut batch, account_id, &c.id, &c.owner_id, f, now);
     batch.push(
@@ -281,7 +281,11 @@ pub async fn save(
     Ok(true)
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Conversation>> {
+pub async fn get(
+    db: &Db,
+    account_id: &AccountId,
+    id: &ConversationId,
+) -> StoreResult<Option<Conversation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2 AND deleted = 0"
     );
@@ -319,9 +323,9 @@ pub async fn by_token(db: &Db, token: &str) -> StoreResult<Option<(AccountId, Co
 #[derive(Default)]
 pub struct ConversationFilter {
     pub statuses: Option<Vec<String>>,
-    pub contact: Option<String>,
-    pub bot: Option<String>,
-    pub website: Option<String>,
+    pub contact: Option<ContactId>,
+    pub bot: Option<BotId>,
+    pub website: Option<WebsiteId>,
     pub utm_source: Option<String>,
     pub utm_campaign: Option<String>,
     pub creation: slotline_domain::time::Range,
@@ -336,14 +340,14 @@ pub async fn list(
 ) -> StoreResult<(Vec<Conversation>, Page)> {
     let mut filters: Vec<(&'static str, Arg)> = Vec::new();
     for (col, v) in [
-        ("contact_id = ?", &f.contact),
-        ("bot_id = ?", &f.bot),
-        ("website_id = ?", &f.website),
-        ("utm_source = ?", &f.utm_source),
-        ("utm_campaign = ?", &f.utm_campaign),
+        ("contact_id = ?", f.contact.as_deref()),
+        ("bot_id = ?", f.bot.as_deref()),
+        ("website_id = ?", f.website.as_deref()),
+        ("utm_source = ?", f.utm_source.as_deref()),
+        ("utm_campaign = ?", f.utm_campaign.as_deref()),
     ] {
         if let Some(v) = v {
-            filters.push((col, Arg::from(v.as_str())));
+            filters.push((col, Arg::from(v)));
         }
     }
     for (range, gt, lt) in [
@@ -396,7 +400,7 @@ pub async fn idle(db: &Db, before: i64, limit: i64) -> StoreResult<Vec<(AccountI
 pub async fn latest_of_contact(
     db: &Db,
     account_id: &AccountId,
-    contact_id: &str,
+    contact_id: &ContactId,
 ) -> StoreResult<Option<Conversation>> {
     let sql =
         format!("SELECT {COLUMNS} FROM conversations WHERE account_id = $1 AND contact_id = $2 AND deleted = 0 ORDER BY seq DESC LIMIT 1");

@@ -4,7 +4,7 @@
 //! Claims and results are written in batches — one statement claims many due deliveries, one
 //! transaction records many results — so a delivery costs a fraction of a database round trip.
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, EventId, WebhookId};
 use std::collections::HashMap;
 
 use slotline_domain::webhook::DeliveryStatus;
@@ -17,8 +17,8 @@ use super::{Arg, Backend, Batch, Db, Sql};
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub seq: i64,
-    pub event_id: String,
-    pub webhook_id: String,
+    pub event_id: EventId,
+    pub webhook_id: WebhookId,
     /// Attempts made before this one.
     pub attempts: i64,
     /// First attempt of this round, if there was one.
@@ -149,7 +149,7 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
     limit: i64,
-    room: &HashMap<String, i64>,
+    room: &HashMap<WebhookId, i64>,
     default_room: i64,
     worker: &str,
 ) -> StoreResult<Vec<Claimed>> {
@@ -254,7 +254,7 @@ pub async fn interrupted(db: &Db, now: i64) -> StoreResult<u64> {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub seq: i64,
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     pub attempt_time: i64,
     pub duration_ms: i64,
     pub status_code: Option<i64>,
@@ -277,7 +277,7 @@ pub struct Outcome {
 /// Records a batch of outcomes in one transaction: the attempt log, each delivery's new state,
 /// each webhook's failing streak; disables webhooks that asked to stop (410), and those whose
 /// delivery gave up after its 72 hours with no success of the webhook meanwhile. Returns the webhooks it disabled.
-pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<String>> {
+pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<WebhookId>> {
     if outcomes.is_empty() {
         return Ok(Vec::new());
     }
@@ -373,9 +373,9 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub event_type: String,
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_time: Option<i64>,
@@ -412,7 +412,7 @@ pub struct DeliveryFilter {
 pub async fn list(
     db: &Db,
     account_id: &AccountId,
-    webhook_id: &str,
+    webhook_id: &WebhookId,
     f: &DeliveryFilter,
     req: &super::page::PageRequest,
 ) -> StoreResult<(Vec<Delivery>, super::page::Page)> {
@@ -488,7 +488,7 @@ pub async fn redeliver(
     db: &Db,
     account_id: &AccountId,
     event: &super::outbox::NewEvent,
-    webhook_id: Option<&str>,
+    webhook_id: Option<&WebhookId>,
     now: i64,
 ) -> StoreResult<Vec<String>> {
     let mut conn = db.writer().await?;
@@ -510,8 +510,8 @@ pub async fn redeliver(
 async fn requeue(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &AccountId,
-    event_id: &str,
-    webhook_id: Option<&str>,
+    event_id: &EventId,
+    webhook_id: Option<&WebhookId>,
     now: i64,
 ) -> StoreResult<Vec<String>> {
     let mut sql = Sql::new("UPDATE deliveries SET ");
@@ -537,7 +537,7 @@ async fn requeue(
 pub async fn recover(
     db: &Db,
     account_id: &AccountId,
-    webhook_id: &str,
+    webhook_id: &WebhookId,
     since: i64,
     now: i64,
 ) -> StoreResult<u64> {

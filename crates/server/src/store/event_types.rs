@@ -1,7 +1,6 @@
 //! Event types (classic product): the kinds of meeting a booking page offers.
 
-use slotline_domain::id::AccountId;
-use slotline_domain::id::{new_id, IdKind};
+use slotline_domain::id::{AccountId, EventTypeId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -12,7 +11,7 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct EventType {
-    pub id: String,
+    pub id: EventTypeId,
     pub name: String,
     pub description: String,
     pub deleted: bool,
@@ -36,7 +35,7 @@ pub async fn create(
     description: &str,
     now: i64,
 ) -> StoreResult<EventType> {
-    let id = new_id(IdKind::EventType);
+    let id = EventTypeId::new();
     sqlx::query(
         "INSERT INTO event_types (id, account_id, name, description, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $5)",
     )
@@ -55,7 +54,11 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<EventType>> {
+pub async fn get(
+    db: &Db,
+    account_id: &AccountId,
+    id: &EventTypeId,
+) -> StoreResult<Option<EventType>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -98,7 +101,7 @@ pub struct EventTypePatch {
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &EventTypeId,
     patch: EventTypePatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -113,7 +116,12 @@ pub async fn update(
 }
 
 /// Deletes an event type; the booking pages that offered it stop offering it.
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(
+    db: &Db,
+    account_id: &AccountId,
+    id: &EventTypeId,
+    now: i64,
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE event_types SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

@@ -1,6 +1,6 @@
 //! The event log: every event a change wrote, with its envelope exactly as it is delivered.
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingId, EventId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -11,9 +11,9 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub id: String,
+    pub id: EventId,
     pub event_type: String,
-    pub booking_id: Option<String>,
+    pub booking_id: Option<BookingId>,
     /// The compact JSON envelope, byte for byte as delivered.
     pub payload: String,
     pub creation_time: i64,
@@ -31,7 +31,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Event> {
     })
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Event>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &EventId) -> StoreResult<Option<Event>> {
     let sql =
         format!("SELECT {COLUMNS} FROM events WHERE account_id = $1 AND id = $2 AND deleted = 0");
     sqlx::query(&sql)
@@ -47,7 +47,7 @@ pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Optio
 #[derive(Default)]
 pub struct EventFilter {
     pub types: Option<Vec<String>>,
-    pub booking: Option<String>,
+    pub booking: Option<BookingId>,
     pub creation: slotline_domain::time::Range,
 }
 

@@ -1,10 +1,7 @@
 //! API keys: several named keys per account, kept only as hashes, revocable at once.
 
-use slotline_domain::id::AccountId;
-use slotline_domain::{
-    apikey,
-    id::{new_id, IdKind},
-};
+use slotline_domain::apikey;
+use slotline_domain::id::{AccountId, ApiKeyId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{StoreError, StoreResult};
@@ -12,7 +9,7 @@ use super::Db;
 
 #[derive(Debug, Clone)]
 pub struct KeyInfo {
-    pub id: String,
+    pub id: ApiKeyId,
     pub account_id: AccountId,
     pub name: String,
     pub hint: String,
@@ -46,7 +43,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<(KeyInfo, String)> {
     let key = apikey::generate();
-    let id = new_id(IdKind::ApiKey);
+    let id = ApiKeyId::new();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let active: i64 =
@@ -92,7 +89,7 @@ pub async fn list(db: &Db, account_id: &AccountId) -> StoreResult<Vec<KeyInfo>> 
 }
 
 /// Revokes a key by id; the next request that presents it is refused. False if no such active key.
-pub async fn revoke(db: &Db, key_id: &str, now: i64) -> StoreResult<bool> {
+pub async fn revoke(db: &Db, key_id: &ApiKeyId, now: i64) -> StoreResult<bool> {
     let done =
         sqlx::query("UPDATE api_keys SET revoked_time = $1 WHERE id = $2 AND revoked_time IS NULL")
             .bind(now)

@@ -1,7 +1,6 @@
 //! Master pages (classic product): one public page that lists several booking pages.
 
-use slotline_domain::id::AccountId;
-use slotline_domain::id::{new_id, IdKind};
+use slotline_domain::id::{AccountId, MasterPageId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -12,7 +11,7 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct MasterPage {
-    pub id: String,
+    pub id: MasterPageId,
     pub name: String,
     pub label: String,
     pub slug: String,
@@ -42,7 +41,7 @@ pub async fn create(
     active: bool,
     now: i64,
 ) -> StoreResult<MasterPage> {
-    let id = new_id(IdKind::MasterPage);
+    let id = MasterPageId::new();
     sqlx::query("INSERT INTO master_pages (id, account_id, name, label, slug, active, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
         .bind(&id)
         .bind(account_id)
@@ -64,7 +63,11 @@ pub async fn create(
     })
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<MasterPage>> {
+pub async fn get(
+    db: &Db,
+    account_id: &AccountId,
+    id: &MasterPageId,
+) -> StoreResult<Option<MasterPage>> {
     let sql = format!("SELECT {COLUMNS} FROM master_pages WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -120,7 +123,7 @@ pub struct MasterPagePatch {
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &MasterPageId,
     patch: MasterPagePatch,
     now: i64,
 ) -> StoreResult<bool> {
@@ -140,7 +143,12 @@ pub async fn update(
 }
 
 /// Deletes a master page; its booking pages stay, no longer grouped.
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(
+    db: &Db,
+    account_id: &AccountId,
+    id: &MasterPageId,
+    now: i64,
+) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE master_pages SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")

@@ -30,7 +30,7 @@ pub mod teams;
 pub mod users;
 pub mod webhooks;
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, Id, Kind};
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
@@ -233,11 +233,11 @@ fn disable_sqlite_memory_statistics() {
 }
 
 /// Soft-deletes a live object of `table` (which has `last_updated_time`). False if there was none.
-pub async fn soft_delete(
+pub async fn soft_delete<K: Kind>(
     db: &Db,
     table: &str,
     account_id: &AccountId,
-    id: &str,
+    id: &Id<K>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let sql = format!("UPDATE {table} SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0");
@@ -252,11 +252,11 @@ pub async fn soft_delete(
 }
 
 /// Sets the given columns (and `last_updated_time`) of a live object. False if there was none.
-pub async fn update_columns(
+pub async fn update_columns<K: Kind>(
     db: &Db,
     table: &str,
     account_id: &AccountId,
-    id: &str,
+    id: &Id<K>,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -265,11 +265,11 @@ pub async fn update_columns(
 }
 
 /// `update_columns` on a connection or inside a transaction.
-pub async fn update_columns_in(
+pub async fn update_columns_in<K: Kind>(
     conn: &mut sqlx::AnyConnection,
     table: &str,
     account_id: &AccountId,
-    id: &str,
+    id: &Id<K>,
     columns: Vec<(&'static str, Arg)>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {

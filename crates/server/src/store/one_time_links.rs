@@ -1,7 +1,7 @@
 //! One-time links: created through the API, used once by the public booking pages (the booking's
 //! own transaction marks the link used; see `bookings::create`).
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingId};
 use sqlx::{any::AnyRow, Row};
 
 use super::error::StoreResult;
@@ -21,7 +21,7 @@ pub struct OneTimeLink {
     pub creation_time: i64,
     pub expiry_time: i64,
     pub used_time: Option<i64>,
-    pub booking_id: Option<String>,
+    pub booking_id: Option<BookingId>,
 }
 
 fn from_row(r: &AnyRow) -> StoreResult<OneTimeLink> {

@@ -2,7 +2,7 @@
 //! it, written inside the transaction of the change that caused the event. A change that rolls
 //! back leaves no event; an event never exists without its deliveries.
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingId, EventId, WebhookId};
 use sqlx::{Any, Transaction};
 
 use super::error::StoreResult;
@@ -11,7 +11,7 @@ use super::{Arg, Batch, Db};
 /// An event row written with the change that caused it.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub id: String,
+    pub id: EventId,
     pub event_type: &'static str,
     pub payload: String,
     pub creation_time: i64,
@@ -34,7 +34,7 @@ fn listed(name: &str) -> String {
 pub async fn write(
     tx: &mut Transaction<'_, Any>,
     account_id: &AccountId,
-    booking_id: Option<&str>,
+    booking_id: Option<&BookingId>,
     e: &NewEvent,
 ) -> StoreResult<()> {
     let mut batch = Batch::default();
@@ -48,9 +48,9 @@ pub async fn write(
 pub fn push(
     batch: &mut Batch,
     account_id: &AccountId,
-    booking_id: Option<&str>,
+    booking_id: Option<&BookingId>,
     e: &NewEvent,
-    only: Option<&str>,
+    only: Option<&WebhookId>,
 ) {
     batch.push(
         "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -58,7 +58,7 @@ pub fn push(
             Arg::from(e.id.as_str()),
             Arg::from(account_id),
             Arg::from(e.event_type),
-            Arg::from(booking_id.map(str::to_string)),
+            Arg::from(booking_id.cloned()),
             Arg::from(e.payload.as_str()),
             Arg::I64(e.creation_time),
         ],
@@ -72,7 +72,7 @@ pub fn push_fan_out(
     batch: &mut Batch,
     account_id: &AccountId,
     e: &NewEvent,
-    webhook_id: Option<&str>,
+    webhook_id: Option<&WebhookId>,
 ) {
     // The patterns are written into the text, not bound: SQLite re-prepares a statement every
     // time a bound LIKE pattern is bound again (its plan may depend on the pattern). They come
@@ -99,7 +99,7 @@ pub fn push_fan_out(
             Arg::from(e.event_type),
             Arg::I64(e.creation_time),
             Arg::from(account_id),
-            Arg::from(webhook_id.map(str::to_string)),
+            Arg::from(webhook_id.cloned()),
         ],
     );
 }

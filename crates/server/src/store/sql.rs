@@ -1,6 +1,7 @@
 //! A small builder for queries whose filters depend on the request: text plus bound values,
 //! with `?` in fragments turned into the numbered placeholders both backends accept.
 
+use slotline_domain::id::Id;
 use sqlx::{
     any::{AnyArguments, AnyRow},
     query::Query,
@@ -33,14 +34,19 @@ impl From<&str> for Arg {
         Arg::Str(s.to_string())
     }
 }
-impl<K> From<&slotline_domain::id::Id<K>> for Arg {
-    fn from(id: &slotline_domain::id::Id<K>) -> Self {
+impl<K> From<&Id<K>> for Arg {
+    fn from(id: &Id<K>) -> Self {
         Arg::Str(id.to_string())
     }
 }
-impl<K> From<slotline_domain::id::Id<K>> for Arg {
-    fn from(id: slotline_domain::id::Id<K>) -> Self {
+impl<K> From<Id<K>> for Arg {
+    fn from(id: Id<K>) -> Self {
         Arg::Str(id.into_string())
+    }
+}
+impl<K> From<Option<Id<K>>> for Arg {
+    fn from(id: Option<Id<K>>) -> Self {
+        Arg::OptStr(id.map(Id::into_string))
     }
 }
 impl From<String> for Arg {

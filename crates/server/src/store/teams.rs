@@ -1,9 +1,7 @@
 //! Teams: named groups of users (membership lives on the user).
 
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, TeamId, UserId};
 use sqlx::{any::AnyRow, Any, Row, Transaction};
-
-use slotline_domain::id::{new_id, IdKind};
 
 use super::error::StoreResult;
 use super::{
@@ -13,7 +11,7 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Team {
-    pub id: String,
+    pub id: TeamId,
     pub name: String,
     pub deleted: bool,
 }
@@ -29,7 +27,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Team> {
 }
 
 pub async fn create(db: &Db, account_id: &AccountId, name: &str, now: i64) -> StoreResult<Team> {
-    let id = new_id(IdKind::Team);
+    let id = TeamId::new();
     sqlx::query("INSERT INTO teams (id, account_id, name, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $4)")
         .bind(&id)
         .bind(account_id)
@@ -44,7 +42,7 @@ pub async fn create(db: &Db, account_id: &AccountId, name: &str, now: i64) -> St
     })
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Team>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &TeamId) -> StoreResult<Option<Team>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -60,7 +58,7 @@ pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Optio
 pub async fn list(
     db: &Db,
     account_id: &AccountId,
-    member: Option<&str>,
+    member: Option<&UserId>,
     req: &PageRequest,
 ) -> StoreResult<(Vec<Team>, Page)> {
     let mut filters = Vec::new();
@@ -90,7 +88,7 @@ pub async fn list(
 pub async fn rename(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &TeamId,
     name: &str,
     now: i64,
 ) -> StoreResult<bool> {
@@ -104,7 +102,7 @@ pub async fn rename(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &TeamId, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE teams SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -123,7 +121,7 @@ pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> Stor
 
 /// The team's members who are not deleted, in the order users were created (the order round
 /// robin breaks ties in).
-pub async fn live_member_ids(db: &Db, team_id: &str) -> StoreResult<Vec<String>> {
+pub async fn live_member_ids(db: &Db, team_id: &TeamId) -> StoreResult<Vec<UserId>> {
     let rows = sqlx::query(
         "SELECT tm.user_id FROM team_members tm JOIN users u ON u.id = tm.user_id \
          WHERE tm.team_id = $1 AND u.deleted = 0 ORDER BY u.seq",

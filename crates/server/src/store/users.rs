@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use slotline_domain::{
     email,
-    id::{new_id, IdKind},
+    id::{TeamId, UserId},
     role::Role,
     schedule::Schedule,
 };
@@ -23,14 +23,14 @@ pub const MAX_USERS: i64 = 500;
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub status: String,
     pub role: Role,
     pub timezone: String,
-    pub teams: Vec<String>,
+    pub teams: Vec<TeamId>,
     pub deleted: bool,
 }
 
@@ -77,7 +77,7 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> StoreResult<()> {
     );
     sql.push_in(users.iter().map(|u| u.id.as_str()))
         .push(" ORDER BY t.seq");
-    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_user: HashMap<UserId, Vec<TeamId>> = HashMap::new();
     let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
     for r in rows {
         by_user
@@ -91,7 +91,7 @@ async fn attach_teams(db: &Db, users: &mut [User]) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<User>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &UserId) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE account_id = $1 AND id = $2");
     let Some(row) = sqlx::query(&sql)
         .bind(account_id)
@@ -111,14 +111,14 @@ pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Optio
 pub async fn get_many(
     db: &Db,
     account_id: &AccountId,
-    ids: &[String],
-) -> StoreResult<HashMap<String, User>> {
+    ids: &[UserId],
+) -> StoreResult<HashMap<UserId, User>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE deleted = 0"));
     sql.push_with(" AND account_id = ? AND id IN ", [Arg::from(account_id)])
-        .push_in(ids.iter().map(String::as_str));
+        .push_in(ids.iter().map(|id| id.as_str()));
     let mut users = sql
         .query()
         .fetch_all(&mut *db.reader().await?)
@@ -172,7 +172,7 @@ async fn check_teams(
 
 async fn set_teams(
     tx: &mut Transaction<'_, Any>,
-    user_id: &str,
+    user_id: &UserId,
     teams: &[String],
 ) -> StoreResult<()> {
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
@@ -213,7 +213,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
-    let id = new_id(IdKind::User);
+    let id = UserId::new();
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let count: i64 =
@@ -262,7 +262,13 @@ pub async fn create(
         status: "active".into(),
         role: new.role,
         timezone: new.timezone,
-        teams: new.teams,
+        // Each was checked to be a live team of the account.
+        teams: new
+            .teams
+            .into_iter()
+            .map(TeamId::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         deleted: false,
     })
 }
@@ -270,7 +276,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &UserId,
     mut patch: UserPatch,
     now: i64,
 ) -> StoreResult<()> {
@@ -305,7 +311,7 @@ pub async fn update(
 }
 
 /// Soft-deletes a user: it leaves lists, its id answers with a redacted object.
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &UserId, now: i64) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let done = sqlx::query("UPDATE users SET deleted = 1, last_updated_time = $1 WHERE account_id = $2 AND id = $3 AND deleted = 0")
@@ -325,7 +331,7 @@ pub async fn delete(db: &Db, account_id: &AccountId, id: &str, now: i64) -> Stor
 pub async fn schedule(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &UserId,
 ) -> StoreResult<Option<(Schedule, String, bool)>> {
     let row = sqlx::query(
         "SELECT schedule, timezone, deleted FROM users WHERE account_id = $1 AND id = $2",
@@ -344,7 +350,7 @@ pub async fn schedule(
 pub async fn set_schedule(
     db: &Db,
     account_id: &AccountId,
-    id: &str,
+    id: &UserId,
     schedule: &Schedule,
     now: i64,
 ) -> StoreResult<()> {

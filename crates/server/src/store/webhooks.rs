@@ -1,10 +1,7 @@
 //! Webhook subscriptions (their deliveries are in `deliveries` and `outbox`).
 
-use slotline_domain::id::AccountId;
-use slotline_domain::{
-    id::{new_id, IdKind},
-    webhook::WebhookStatus,
-};
+use slotline_domain::id::{AccountId, WebhookId};
+use slotline_domain::webhook::WebhookStatus;
 use sqlx::{any::AnyRow, Row};
 
 use super::error::{unique, StoreError, StoreResult};
@@ -16,7 +13,7 @@ use super::{
 
 #[derive(Debug, Clone)]
 pub struct Webhook {
-    pub id: String,
+    pub id: WebhookId,
     pub name: String,
     pub url: String,
     pub events: Vec<String>,
@@ -54,7 +51,7 @@ pub async fn create(
     now: i64,
 ) -> StoreResult<Webhook> {
     let hook = Webhook {
-        id: new_id(IdKind::Webhook),
+        id: WebhookId::new(),
         name: name.into(),
         url: url.into(),
         events: events.to_vec(),
@@ -82,7 +79,7 @@ pub async fn create(
     Ok(hook)
 }
 
-pub async fn get(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Webhook>> {
+pub async fn get(db: &Db, account_id: &AccountId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND id = $2");
     sqlx::query(&sql)
         .bind(account_id)
@@ -116,7 +113,7 @@ pub async fn list(
     Ok((hooks, page))
 }
 
-pub async fn delete(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bool> {
+pub async fn delete(db: &Db, account_id: &AccountId, id: &WebhookId) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET deleted = 1 WHERE account_id = $1 AND id = $2 AND deleted = 0",
     )
@@ -128,7 +125,7 @@ pub async fn delete(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bo
 }
 
 /// Switches delivery back on for a disabled webhook. False if there is no such live webhook.
-pub async fn enable(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bool> {
+pub async fn enable(db: &Db, account_id: &AccountId, id: &WebhookId) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET status = 'enabled', disabled_reason = NULL, disabled_time = NULL, failing_since = NULL \
          WHERE account_id = $1 AND id = $2 AND deleted = 0",
@@ -144,7 +141,7 @@ pub async fn enable(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<bo
 pub async fn send_test(
     db: &Db,
     account_id: &AccountId,
-    hook_id: &str,
+    hook_id: &WebhookId,
     e: &NewEvent,
 ) -> StoreResult<()> {
     let mut batch = super::Batch::default();

@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use slotline_domain::time::format_millis;
+use slotline_domain::{
+    id::{BookingId, UserId},
+    time::format_millis,
+};
 use utoipa::ToSchema;
 
 use super::Ref;
@@ -78,7 +81,8 @@ pub struct PageParts {
 pub struct BookingBase {
     /// Always `booking`.
     pub object: &'static str,
-    pub id: String,
+    pub id: BookingId,
+    /// OnceHub's own tracking number; Slotline repeats the id.
     pub tracking_id: String,
     pub subject: String,
     /// `requested`, `scheduled`, `rescheduled`, `canceled`, `canceled_then_rescheduled`,
@@ -94,7 +98,7 @@ pub struct BookingBase {
     pub location_description: String,
     /// The booking this one replaced, when it was rescheduled.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rescheduled_booking_id: Option<String>,
+    pub rescheduled_booking_id: Option<BookingId>,
     pub cancel_reschedule_url: String,
     /// Who canceled or asked to reschedule, when, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,7 +136,7 @@ pub struct BookingOut {
 pub struct BookingEventData {
     #[serde(flatten)]
     pub base: BookingBase,
-    pub owner: String,
+    pub owner: UserId,
     /// Null, or the conversation the booking was made in, expanded.
     pub conversation: Value,
 }
@@ -170,7 +174,7 @@ pub fn base(
     BookingBase {
         object: "booking",
         id: b.id.clone(),
-        tracking_id: b.id.clone(),
+        tracking_id: b.id.to_string(),
         subject: b.subject.clone(),
         status: b.status.as_str(),
         in_trash: false,

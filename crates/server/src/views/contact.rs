@@ -1,12 +1,14 @@
 //! How a contact reads: OnceHub's Contact object, in the API and wherever a contact is expanded
 //! inside another object (a booking, a conversation, a conversation's webhook event).
 
-use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
-use slotline_domain::time::format_millis;
+use slotline_domain::{
+    id::{AccountId, ContactId, UserId},
+    time::format_millis,
+};
 use utoipa::ToSchema;
 
 use crate::{
@@ -18,7 +20,7 @@ use crate::{
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum UserRef {
-    Id(String),
+    Id(UserId),
     User(Box<UserOut>),
 }
 
@@ -37,7 +39,7 @@ pub struct CustomFieldValue {
 pub struct ContactOut {
     /// Always `contact`.
     pub object: &'static str,
-    pub id: String,
+    pub id: ContactId,
     pub creation_time: String,
     pub last_updated_time: String,
     pub last_interacted_time: Option<String>,
@@ -69,7 +71,7 @@ pub struct ContactOut {
     pub custom_fields: Vec<CustomFieldValue>,
 }
 
-pub fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> ContactOut {
+pub fn render(c: contacts::Contact, owners: &HashMap<UserId, users::User>) -> ContactOut {
     let owner = c.owner_id.map(|id| match owners.get(&id) {
         Some(u) => UserRef::User(Box::new(UserOut::from(u.clone()))),
         None => UserRef::Id(id),
@@ -109,7 +111,7 @@ pub fn render(c: contacts::Contact, owners: &HashMap<String, users::User>) -> Co
 }
 
 /// A contact as JSON (for expansion inside other objects), if the account has it.
-pub async fn json(db: &Db, account_id: &AccountId, id: &str) -> StoreResult<Option<Value>> {
+pub async fn json(db: &Db, account_id: &AccountId, id: &ContactId) -> StoreResult<Option<Value>> {
     let Some(c) = contacts::get(db, account_id, id).await? else {
         return Ok(None);
     };

@@ -3,7 +3,10 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use slotline_domain::time::format_millis;
+use slotline_domain::{
+    id::{AudienceId, BookingId, BotId, ConversationId, WebsiteId},
+    time::format_millis,
+};
 use utoipa::ToSchema;
 
 use super::Ref;
@@ -15,7 +18,7 @@ use crate::store::{
 /// A bot as another object shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BotSummary {
-    pub id: String,
+    pub id: BotId,
     /// Always `bot`.
     pub object: &'static str,
     pub name: String,
@@ -24,7 +27,7 @@ pub struct BotSummary {
 /// A website as another object shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebsiteSummary {
-    pub id: String,
+    pub id: WebsiteId,
     /// Always `website`.
     pub object: &'static str,
     pub name: String,
@@ -34,7 +37,7 @@ pub struct WebsiteSummary {
 /// An audience as another object shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceSummary {
-    pub id: String,
+    pub id: AudienceId,
     /// Always `audience`.
     pub object: &'static str,
     pub name: String,
@@ -81,7 +84,7 @@ pub struct AnswerOut {
 /// OnceHub's Conversation; references are ids unless expanded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationOut {
-    pub id: String,
+    pub id: ConversationId,
     /// Always `conversation`.
     pub object: &'static str,
     pub creation_time: String,
@@ -98,7 +101,7 @@ pub struct ConversationOut {
     pub audience: Option<Ref>,
     pub answers: Vec<AnswerOut>,
     /// Ids of the bookings made in the conversation.
-    pub bookings: Vec<String>,
+    pub bookings: Vec<BookingId>,
     /// Extension: the page the conversation started on.
     pub page_url: Option<String>,
     /// Extension: the visit's source tags.

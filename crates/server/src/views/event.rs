@@ -1,11 +1,11 @@
 //! Events as OnceHub delivers them: the envelope around an object's data.
 
 use serde_json::{json, Value};
-use slotline_domain::time::format_millis;
+use slotline_domain::{id::EventId, time::format_millis};
 
 /// The event envelope, compact, exactly as it will be delivered.
 pub fn envelope(
-    id: &str,
+    id: &EventId,
     event_type: &str,
     creation_time: i64,
     data: impl serde::Serialize,

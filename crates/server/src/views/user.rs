@@ -4,6 +4,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use slotline_domain::id::{TeamId, UserId};
+
 use crate::store::users;
 
 #[derive(Serialize, ToSchema)]
@@ -11,7 +13,7 @@ use crate::store::users;
 pub struct UserOut {
     /// Always `user`.
     pub object: &'static str,
-    pub id: String,
+    pub id: UserId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -22,7 +24,7 @@ pub struct UserOut {
     /// IANA time zone.
     pub timezone: String,
     /// Ids of the teams the user belongs to.
-    pub teams: Vec<String>,
+    pub teams: Vec<TeamId>,
 }
 
 impl From<users::User> for UserOut {

@@ -2,7 +2,6 @@
 //! and the JSON calls its script makes on the same origin — open a conversation, reply, list
 //! free times, book. The conversation's token (held by the page) is the only key to it.
 
-use slotline_domain::id::AccountId;
 use std::net::SocketAddr;
 
 use axum::{
@@ -16,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use slotline_domain::{
     bot::{Step, StepKind},
+    id::{kind, AccountId, BookingCalendarId, WebsiteId},
     settings::origin_of,
     time::format_millis,
 };
@@ -28,6 +28,7 @@ use super::{
 use crate::{
     http::error::{AppError, AppResult},
     http::layout::{self, FrameData},
+    http::path::PathId,
     services::scheduler::{self, Target},
     services::{self, conversations::Shown},
     state::SharedState,
@@ -66,9 +67,13 @@ pub async fn page(
     RawQuery(q): RawQuery,
 ) -> Response {
     let query = Query::parse(q.as_deref());
+    let no_such = || layout::message(StatusCode::NOT_FOUND, "Not found", "No such website.");
+    let Ok(website_id) = WebsiteId::parse(website_id) else {
+        return no_such();
+    };
     let (account_id, website) = match chatbots::public_website(&state.db, &website_id).await {
         Ok(Some(w)) => w,
-        Ok(None) => return layout::message(StatusCode::NOT_FOUND, "Not found", "No such website."),
+        Ok(None) => return no_such(),
         Err(e) => return super::flow::internal(e),
     };
     let origin = query
@@ -226,7 +231,7 @@ pub async fn open(
     State(state): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(website_id): Path<String>,
+    PathId(website_id): PathId<kind::Website>,
     Json(body): Json<OpenBody>,
 ) -> Response {
     if let Some(r) = check_post(&state, &headers, addr) {
@@ -342,12 +347,14 @@ async fn schedule_target(
     let StepKind::Schedule { booking_calendar } = &step.kind else {
         return Err(AppError::invalid("This step does not book a time.", "step"));
     };
-    let cal = booking_calendars::get(&state.db, account_id, booking_calendar)
-        .await?
-        .filter(|c| !c.deleted && c.published)
-        .ok_or_else(|| {
-            AppError::invalid("This calendar is not taking bookings right now.", "step")
-        })?;
+    // A flow names its calendars as text; one without a calendar's form names none.
+    let cal = match BookingCalendarId::parse(booking_calendar.as_str()) {
+        Ok(id) => booking_calendars::get(&state.db, account_id, &id).await?,
+        Err(_) => None,
+    };
+    let cal = cal.filter(|c| !c.deleted && c.published).ok_or_else(|| {
+        AppError::invalid("This calendar is not taking bookings right now.", "step")
+    })?;
     Ok(Target::calendar(&cal))
 }
 
@@ -430,7 +437,7 @@ pub async fn book(
         let booking = scheduler::book(state.ctx(), &account_id, &target, request).await?;
         // The conversation as it is now (it has the booking), answered with the booking.
         let (_, fresh) = conversations::by_token(&state.db, &token).await?.ok_or_else(services::conversations::not_open)?;
-        let (_, shown) = services::conversations::reply(state.ctx(), &account_id, fresh, &bot, &website, std::slice::from_ref(&booking.id)).await?;
+        let (_, shown) = services::conversations::reply(state.ctx(), &account_id, fresh, &bot, &website, &[booking.id.to_string()]).await?;
         let mut v = shown_json(&shown);
         v["booking"] = json!({"id": booking.id, "starting_time": format_millis(booking.start_time), "status": booking.status.as_str(),
                               "manage_url": format!("{}/b/{}", state.base_url, booking.token)});

@@ -196,9 +196,12 @@ pub fn calendar_redirect_params(b: &Booking) -> Vec<(String, String)> {
     out.extend(custom_fields(b));
     out.push((
         "booking_calendar".into(),
-        b.booking_calendar_id.clone().unwrap_or_default(),
+        b.booking_calendar_id
+            .as_ref()
+            .map(String::from)
+            .unwrap_or_default(),
     ));
-    out.push(("id".into(), b.id.clone()));
+    out.push(("id".into(), b.id.to_string()));
     out.push(("subject".into(), b.subject.clone()));
     out.push(("status".into(), b.status.as_str().to_string()));
     out.push(("creation_time".into(), format_millis(b.creation_time)));
@@ -315,14 +318,14 @@ mod tests {
 
     fn booking() -> Booking {
         Booking {
-            id: "BKNG-2R5C3TQBX1PZ".into(),
+            id: "BKNG-2R5C3TQBX1PZ".parse().unwrap(),
             status: Status::Scheduled,
-            booking_calendar_id: Some("BKC-8D6NGQEM5G".into()),
+            booking_calendar_id: Some("BKC-8D6NGQEM5G".parse().unwrap()),
             booking_page_id: None,
             master_page_id: None,
             event_type_id: None,
-            owner_id: "USR-1".into(),
-            contact_id: "CTC-1".into(),
+            owner_id: "USR-1".parse().unwrap(),
+            contact_id: "CTC-1".parse().unwrap(),
             conversation_id: None,
             subject: "Meeting with Sales".into(),
             start_time: 1_752_836_400_000, // 2025-07-18T11:00:00Z
@@ -337,7 +340,7 @@ mod tests {
             token: "tok".into(),
             creation_time: 1_752_747_430_765,
             last_updated_time: 1_752_747_430_765,
-            hosts: vec!["USR-1".into()],
+            hosts: vec!["USR-1".parse().unwrap()],
             form_submission: json!({"name": "Carrie Customer", "email": "carrie@example.com", "phone": null, "mobile_phone": "+15551234567",
                 "note": "", "company": "Acme", "guests": ["g@example.com"],
                 "custom_fields": [{"name": "meeting_reason", "value": "Product Demo"}, {"name": "topics", "value": ["A", "B"]}]}),

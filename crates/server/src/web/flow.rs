@@ -5,9 +5,8 @@
 use axum::{http::StatusCode, response::Response};
 use maud::Markup;
 use serde_json::Value;
-use slotline_domain::id::AccountId;
 use slotline_domain::{
-    id::HostRef,
+    id::{AccountId, BookingCalendarId, Host, MasterPageId},
     prefill::{Prefill, Product},
     settings::{origin_of, Settings},
 };
@@ -109,7 +108,7 @@ impl Flow {
             Place::Page(p, et) => (
                 Target::page(p, et.as_ref()),
                 Product::BookingPage,
-                p.owner_id.clone(),
+                Host::User(p.owner_id.clone()),
             ),
         };
         let prefill = Prefill::parse(
@@ -118,7 +117,7 @@ impl Flow {
             &target.settings.questions,
         );
         // A team calendar booked with a specific member (`host=<email>`).
-        if let (Some(email), true) = (&prefill.host, HostRef::of(&host_id).is_team()) {
+        if let (Some(email), Host::Team(team)) = (&prefill.host, &host_id) {
             let req = PageRequest {
                 limit: 1,
                 cursor: Cursor::None,
@@ -129,9 +128,9 @@ impl Flow {
                 .0;
             if let Some(u) = found
                 .into_iter()
-                .find(|u| u.teams.contains(&host_id) && !u.deleted)
+                .find(|u| u.teams.contains(team) && !u.deleted)
             {
-                target.host_id = u.id;
+                target.host_id = Host::User(u.id);
                 target.distribution = "single".into();
             }
         }
@@ -256,15 +255,18 @@ impl Flow {
 async fn host_name(
     state: &SharedState,
     account_id: &AccountId,
-    host_id: &str,
+    host_id: &Host,
 ) -> crate::http::error::AppResult<String> {
-    if HostRef::of(host_id).is_team() {
-        return Ok(crate::store::teams::get(&state.db, account_id, host_id)
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default());
-    }
-    Ok(users::get(&state.db, account_id, host_id)
+    let user = match host_id {
+        Host::Team(team) => {
+            return Ok(crate::store::teams::get(&state.db, account_id, team)
+                .await?
+                .map(|t| t.name)
+                .unwrap_or_default())
+        }
+        Host::User(user) => user,
+    };
+    Ok(users::get(&state.db, account_id, user)
         .await?
         .map(|u| {
             format!("{} {}", u.first_name, u.last_name)
@@ -452,7 +454,10 @@ pub async fn link_flow(
     let path = format!("/o/{}", link.id);
     match link.target_kind.as_str() {
         "booking_calendar" => {
-            let cal = booking_calendars::get(&state.db, &account_id, &link.target_id)
+            let Ok(cal_id) = BookingCalendarId::parse(link.target_id.as_str()) else {
+                return Err(not_found());
+            };
+            let cal = booking_calendars::get(&state.db, &account_id, &cal_id)
                 .await
                 .map_err(internal)?
                 .filter(|c| !c.deleted)
@@ -471,7 +476,10 @@ pub async fn link_flow(
         }
         _ => {
             // A master page's link: first choose a booking page, then book on it.
-            let master = master_pages::get(&state.db, &account_id, &link.target_id)
+            let Ok(master_id) = MasterPageId::parse(link.target_id.as_str()) else {
+                return Err(not_found());
+            };
+            let master = master_pages::get(&state.db, &account_id, &master_id)
                 .await
                 .map_err(internal)?
                 .filter(|m| !m.deleted)

@@ -128,7 +128,7 @@ impl Held {
             Place::Calendar(c) => Target::calendar(c),
             Place::Page(p, et) => Target::page(p, et.as_ref()),
         };
-        if !slotline_domain::id::HostRef::of(&t.host_id).is_team() {
+        if !t.host_id.is_team() {
             t.co_hosts = self
                 .booking
                 .hosts

@@ -2,7 +2,7 @@
 //! free times each booking step and the reschedule page show.
 
 use maud::{html, Markup};
-use slotline_domain::id::AccountId;
+use slotline_domain::id::{AccountId, BookingId};
 
 use super::query::Query;
 use crate::{
@@ -89,7 +89,7 @@ pub async fn free_week(
     duration: u32,
     zone: &str,
     from: jiff::civil::Date,
-    except_booking: Option<&str>,
+    except_booking: Option<&BookingId>,
 ) -> AppResult<Vec<(jiff::civil::Date, Vec<i64>)>> {
     let (start, end) = week_window(from, zone);
     let now = state.now();

@@ -547,15 +547,16 @@ where
 async fn store_refuses_overlapping_host_time(app: &TestApp) {
     use slotline::store::bookings::{self as store, Booking, GuestContact, HostTime};
     use slotline_domain::lifecycle::Status;
+    let owner: slotline_domain::id::UserId = app.owner_user_id.parse().unwrap();
     let make = |id: &str, start: i64| Booking {
-        id: id.into(),
+        id: id.parse().unwrap(),
         status: Status::Scheduled,
         booking_calendar_id: None,
         booking_page_id: None,
         master_page_id: None,
         event_type_id: None,
-        owner_id: app.owner_user_id.clone(),
-        contact_id: String::new(),
+        owner_id: owner.clone(),
+        contact_id: slotline_domain::id::ContactId::new(),
         conversation_id: None,
         subject: "s".into(),
         start_time: start,
@@ -577,13 +578,13 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         last_name: String::new(),
         mobile_phone: None,
         timezone: "UTC".into(),
-        owner_id: app.owner_user_id.clone(),
+        owner_id: owner.clone(),
     };
     // A day ahead of the test clock: the completion sweeper must not end these bookings meanwhile.
     let at = app.clock_now() + 86_400_000;
     let time = |s: i64| {
         vec![HostTime {
-            user_id: app.owner_user_id.clone(),
+            user_id: owner.clone(),
             busy_start: s,
             busy_end: s + 30 * 60_000,
         }]
@@ -630,7 +631,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
     .await
     .expect("touching is not overlapping");
     assert!(
-        store::get(&app.db, &app.account_id, "BKNG-B")
+        store::get(&app.db, &app.account_id, &"BKNG-B".parse().unwrap())
             .await
             .unwrap()
             .is_none(),

@@ -396,3 +396,36 @@ both_backends!(
     text_fields_are_bounded_and_refusals_name_them,
     text_fields_are_bounded_and_refusals_name_them
 );
+
+/// A stored id without its kind's form is read back as an error, never as some other id: a
+/// contact whose owner column was damaged does not load.
+async fn a_damaged_stored_id_is_an_error_not_a_value(app: &TestApp) {
+    use slotline::store::{contacts, StoreError};
+    let (s, c) = app
+        .post(
+            "/v2/contacts",
+            json!({"email": "damaged@example.com", "first_name": "D", "last_name": "A"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let id: slotline_domain::id::ContactId = c["id"].as_str().unwrap().parse().unwrap();
+    assert!(contacts::get(&app.db, &app.account_id, &id)
+        .await
+        .unwrap()
+        .is_some());
+    sqlx::query("UPDATE contacts SET owner_id = $1 WHERE id = $2")
+        .bind("TM-NOTAUSER")
+        .bind(id.as_str())
+        .execute(&mut *app.db.writer().await.unwrap())
+        .await
+        .unwrap();
+    match contacts::get(&app.db, &app.account_id, &id).await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("TM-NOTAUSER"), "{why}"),
+        other => panic!("a team's id read as a contact's owner: {other:?}"),
+    }
+}
+
+both_backends!(
+    a_damaged_stored_id_is_an_error_not_a_value,
+    a_damaged_stored_id_is_an_error_not_a_value
+);

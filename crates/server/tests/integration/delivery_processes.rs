@@ -72,7 +72,7 @@ async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
     let mut tx = conn.begin().await.unwrap();
     let mut ids = HashSet::new();
     for i in 0..n {
-        let id = slotline_domain::id::new_id(slotline_domain::id::IdKind::Event);
+        let id = slotline_domain::id::EventId::new();
         let payload = json!({"id": id, "object": "event", "type": "booking.scheduled", "api_version": "v2", "data": {"n": i}}).to_string();
         let e = NewEvent {
             id: id.clone(),
@@ -83,7 +83,7 @@ async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
         outbox::write(&mut tx, &app.account_id, None, &e)
             .await
             .unwrap();
-        ids.insert(id);
+        ids.insert(id.to_string());
     }
     tx.commit().await.unwrap();
     ids

@@ -97,16 +97,7 @@ fn body_properties(doc: &Value, op: &Value) -> Option<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_body_declares_its_fields() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let doc: Value = app
-        .http
-        .get(format!("{}/v2/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document().await;
     let mut untyped = Vec::new();
     let mut typed = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -142,4 +133,50 @@ async fn every_request_body_declares_its_fields() {
         let got = props(path, method).unwrap_or_default();
         assert!(got.iter().any(|p| p == member), "{method} {path}: {got:?}");
     }
+}
+
+/// Every `$ref` in the document names a schema it defines (typed ids among them), and an id
+/// reads as its kind's form: the prefix, then uppercase letters and digits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reference_resolves_and_ids_declare_their_form() {
+    let doc = document().await;
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    out.push(r.to_string());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    let dangling: Vec<&String> = all
+        .iter()
+        .filter(|r| doc.pointer(r.trim_start_matches('#')).is_none())
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["UserId"]["pattern"], "^USR-[0-9A-Z]{1,40}$");
+    assert_eq!(schemas["HostId"]["pattern"], "^(USR|TM)-[0-9A-Z]{1,40}$");
+    assert_eq!(
+        schemas["Contact"]["properties"]["id"]["$ref"],
+        "#/components/schemas/ContactId"
+    );
+}
+
+/// The document a fresh server serves.
+async fn document() -> Value {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.http
+        .get(format!("{}/v2/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

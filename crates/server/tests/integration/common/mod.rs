@@ -181,7 +181,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             key,
             account_id: account.id,
-            owner_user_id: account.owner_user_id,
+            owner_user_id: account.owner_user_id.to_string(),
             db,
             url: config.database_url.clone(),
             clock,
