@@ -1,4 +1,6 @@
-//! An iCalendar (RFC 5545) file with one event: the guest's "add to calendar" download.
+//! An iCalendar (RFC 5545) file with one event: the guest's "add to calendar" download, or the
+//! invitation an email carries (RFC 5546: `METHOD:REQUEST`, `METHOD:CANCEL`, with organizer and
+//! attendees).
 
 use crate::time::format_millis;
 
@@ -14,6 +16,37 @@ pub struct Event<'a> {
     pub location: &'a str,
     pub url: &'a str,
     pub cancelled: bool,
+    /// Who invites whom, for an invitation by email; None for a download.
+    pub invitation: Option<Invitation<'a>>,
+}
+
+/// A person in an invitation: a display name and an email address.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+/// The people of an invitation: the organizer (the host) and the attendees.
+#[derive(Debug, Clone, Copy)]
+pub struct Invitation<'a> {
+    pub organizer: Person<'a>,
+    pub attendees: &'a [Person<'a>],
+}
+
+/// A parameter value (`CN=…`): quoted, without the quotes and line breaks it cannot hold.
+fn param(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    format!("\"{clean}\"")
+}
+
+/// A `mailto:` URI, without characters that would end the content line or the value.
+fn mailto(email: &str) -> String {
+    let clean: String = email
+        .chars()
+        .filter(|c| !c.is_control() && !c.is_whitespace())
+        .collect();
+    format!("mailto:{clean}")
 }
 
 /// `20260105T143000Z`.
@@ -68,7 +101,14 @@ pub fn render(e: &Event) -> String {
         "VERSION:2.0".into(),
         "PRODID:-//Slotline//Slotline//EN".into(),
         "CALSCALE:GREGORIAN".into(),
-        format!("METHOD:{}", if e.cancelled { "CANCEL" } else { "PUBLISH" }),
+        format!(
+            "METHOD:{}",
+            match (e.cancelled, e.invitation.is_some()) {
+                (true, _) => "CANCEL",
+                (false, true) => "REQUEST",
+                (false, false) => "PUBLISH",
+            }
+        ),
         "BEGIN:VEVENT".into(),
         format!("UID:{}", text(e.uid)),
         format!("SEQUENCE:{}", e.stamp_ms.div_euclid(1000)),
@@ -85,6 +125,20 @@ pub fn render(e: &Event) -> String {
     }
     if !e.url.is_empty() {
         lines.push(format!("URL:{}", e.url));
+    }
+    if let Some(inv) = &e.invitation {
+        lines.push(format!(
+            "ORGANIZER;CN={}:{}",
+            param(inv.organizer.name),
+            mailto(inv.organizer.email)
+        ));
+        for a in inv.attendees {
+            lines.push(format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:{}",
+                param(a.name),
+                mailto(a.email)
+            ));
+        }
     }
     lines.push(format!(
         "STATUS:{}",
@@ -118,6 +172,7 @@ mod tests {
             location: "",
             url: "",
             cancelled: false,
+            invitation: None,
         }
     }
 
@@ -152,6 +207,41 @@ mod tests {
         }
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("SUMMARY:{summary}")));
+    }
+
+    #[test]
+    fn an_invitation_requests_with_organizer_and_attendees_and_a_cancel_cancels_it() {
+        let guests = [Person {
+            name: "Ann \"A\" Lee",
+            email: "ann@example.com",
+        }];
+        let mut e = event("Demo");
+        e.invitation = Some(Invitation {
+            organizer: Person {
+                name: "Bo; Host",
+                email: "bo@example.com",
+            },
+            attendees: &guests,
+        });
+        let ics = render(&e);
+        assert!(ics.contains("METHOD:REQUEST\r\n"), "{ics}");
+        assert!(
+            ics.contains("ORGANIZER;CN=\"Bo; Host\":mailto:bo@example.com\r\n"),
+            "{ics}"
+        );
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(
+            unfolded.contains("ATTENDEE;CN=\"Ann A Lee\";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:ann@example.com\r\n"),
+            "{ics}"
+        );
+        e.cancelled = true;
+        let ics = render(&e);
+        assert!(ics.contains("METHOD:CANCEL") && ics.contains("ORGANIZER;"));
+    }
+
+    #[test]
+    fn a_download_publishes() {
+        assert!(render(&event("Demo")).contains("METHOD:PUBLISH\r\n"));
     }
 
     #[test]

@@ -98,7 +98,9 @@ pub struct NotAnId {
 }
 
 impl<K: Kind> Id<K> {
-    /// A fresh random id.
+    /// A fresh random id. (No `Default`: an id made up where a value was merely missing would
+    /// name nothing.)
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Id {
             value: new_id(K::KIND),

@@ -14,6 +14,7 @@ pub mod id;
 pub mod lifecycle;
 pub mod limits;
 pub mod names;
+pub mod notice;
 pub mod phone;
 pub mod prefill;
 pub mod retry;

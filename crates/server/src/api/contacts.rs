@@ -330,12 +330,10 @@ async fn custom_fields_of(
             }
             Ok(out)
         }
-        _ => {
-            return Err(AppError::invalid(
-                "Must be an array of {name, value} objects.",
-                "custom_fields",
-            ))
-        }
+        _ => Err(AppError::invalid(
+            "Must be an array of {name, value} objects.",
+            "custom_fields",
+        )),
     }
 }
 

@@ -177,7 +177,7 @@ pub async fn members(
     except_booking: Option<&BookingId>,
 ) -> AppResult<Vec<Member>> {
     let ids: Vec<UserId> = match &cal.host_id {
-        id::Host::Team(team) => teams::live_member_ids(db, &team).await?,
+        id::Host::Team(team) => teams::live_member_ids(db, team).await?,
         id::Host::User(user) => vec![user.clone()],
     };
     // What the engine looks at for slots starting in `window`: busy time overlapping a slot with

@@ -296,6 +296,7 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
         location,
         url: &links.reschedule,
         cancelled: !b.status.holds_time() && b.status != Status::Completed,
+        invitation: None,
     });
     let mut res = text.into_response();
     let hd = res.headers_mut();
