@@ -9,6 +9,7 @@ pub mod bot;
 pub mod destination;
 pub mod email;
 pub mod error;
+pub mod html;
 pub mod ics;
 pub mod id;
 pub mod lifecycle;

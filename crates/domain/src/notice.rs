@@ -4,6 +4,8 @@
 
 use jiff::{tz::TimeZone, Timestamp};
 
+use crate::html::escape;
+
 /// A kind of message, named as it is stored (`guest.scheduled`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
@@ -185,22 +187,6 @@ fn fill(
         }
     }
     out.push_str(&literal(rest));
-    out
-}
-
-/// Text as HTML: `&`, `<`, `>`, `"` and `'` escaped.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 

@@ -9,8 +9,11 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::{kind, AccountId, BookingCalendarId, Host};
-use slotline_domain::{settings::Settings, slug};
+use slotline_domain::{
+    id::{kind, AccountId, BookingCalendarId, Host},
+    settings::Settings,
+    slug,
+};
 use utoipa::ToSchema;
 
 use super::{

@@ -9,8 +9,11 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::{kind, AccountId, AudienceId, BotId, UserId, WebsiteId};
-use slotline_domain::{bot::Flow, settings::origin_of};
+use slotline_domain::{
+    bot::Flow,
+    id::{kind, AccountId, AudienceId, BotId, UserId, WebsiteId},
+    settings::origin_of,
+};
 use utoipa::ToSchema;
 
 use super::{

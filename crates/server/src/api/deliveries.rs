@@ -9,8 +9,8 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::{kind, AccountId, EventId, WebhookId};
 use slotline_domain::{
+    id::{kind, AccountId, EventId, WebhookId},
     time::format_millis,
     webhook::{DeliveryStatus, EVENT_TYPES},
 };

@@ -8,8 +8,11 @@ use axum::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
-use slotline_domain::id::{kind, AccountId, BookingId};
-use slotline_domain::{email, id::new_bare_id, time::format_millis};
+use slotline_domain::{
+    email,
+    id::{kind, new_bare_id, AccountId, BookingId},
+    time::format_millis,
+};
 use utoipa::{
     openapi::{
         schema::{AdditionalProperties, ObjectBuilder, Type},

@@ -7,9 +7,9 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::id::{kind, AccountId, BookingId};
 use slotline_domain::{
     availability::Interval,
+    id::{kind, AccountId, BookingId},
     settings::Settings,
     time::{format_millis, parse_instant},
 };

@@ -7,7 +7,7 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
-use slotline_domain::{role::Role, schedule::parse_date};
+use slotline_domain::{id::kind, role::Role, schedule::parse_date};
 use utoipa::{openapi::schema::Type, ToSchema};
 
 use super::{
@@ -16,7 +16,6 @@ use super::{
     list::{self, Params},
     values::{AssignableRole, EmailAddress, PersonName, TimeZoneName},
 };
-use slotline_domain::id::kind;
 
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},

@@ -7,8 +7,11 @@ use axum::{
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
-use slotline_domain::id::{kind, WebhookId};
-use slotline_domain::{time::format_millis, webhook};
+use slotline_domain::{
+    id::{kind, WebhookId},
+    time::format_millis,
+    webhook,
+};
 use utoipa::ToSchema;
 
 use super::{

@@ -1,9 +1,9 @@
 //! `slotline demo`: a server with a seeded account, so that trying Slotline takes one command.
 
 use serde_json::json;
-use slotline_domain::id::{AccountId, BookingCalendarId, Host, UserId};
 use slotline_domain::{
     availability::Interval,
+    id::{AccountId, BookingCalendarId, Host, UserId},
     lifecycle::{Action, Actor},
     settings::Settings,
 };

@@ -112,15 +112,15 @@ pub async fn page_target(
         .filter(|p| !p.deleted)
         .ok_or_else(|| AppError::not_found("booking page", id.as_str()))?;
     let chosen = match (event_type, page.event_type_ids.as_slice()) {
-        (Some(et), offered) if offered.iter().any(|o| o == et) => {
-            offered.iter().find(|o| *o == et).cloned()
-        }
-        (Some(et), _) => {
-            return Err(AppError::invalid(
-                format!("This booking page does not offer the event type: '{et}'"),
-                "event_type",
-            ))
-        }
+        (Some(et), offered) => match offered.iter().find(|o| *o == et) {
+            Some(o) => Some(o.clone()),
+            None => {
+                return Err(AppError::invalid(
+                    format!("This booking page does not offer the event type: '{et}'"),
+                    "event_type",
+                ))
+            }
+        },
         (None, [only]) => Some(only.clone()),
         (None, []) => None,
         (None, _) => {

@@ -1,9 +1,9 @@
 //! Booking pages (classic product): a user's public page, offering one or more event types,
 //! optionally grouped under a master page, with its scheduling settings.
 
-use slotline_domain::id::{AccountId, BookingPageId, EventTypeId, MasterPageId, UserId};
 use std::collections::HashMap;
 
+use slotline_domain::id::{AccountId, BookingPageId, EventTypeId, MasterPageId, UserId};
 use slotline_domain::settings::Settings;
 use sqlx::{any::AnyRow, Row};
 

@@ -4,9 +4,9 @@
 //! Claims and results are written in batches — one statement claims many due deliveries, one
 //! transaction records many results — so a delivery costs a fraction of a database round trip.
 
-use slotline_domain::id::{AccountId, EventId, WebhookId};
 use std::collections::HashMap;
 
+use slotline_domain::id::{AccountId, EventId, WebhookId};
 use slotline_domain::webhook::DeliveryStatus;
 use sqlx::Row;
 

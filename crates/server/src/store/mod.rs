@@ -30,9 +30,9 @@ pub mod teams;
 pub mod users;
 pub mod webhooks;
 
-use slotline_domain::id::{AccountId, Id, Kind};
 use std::{str::FromStr, time::Duration};
 
+use slotline_domain::id::{AccountId, Id, Kind};
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     AnyConnection, ConnectOptions, Executor,

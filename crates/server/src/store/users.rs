@@ -1,11 +1,10 @@
 //! Users of an account, their team memberships and their scheduling availability.
 
-use slotline_domain::id::AccountId;
 use std::collections::HashMap;
 
 use slotline_domain::{
     email,
-    id::{TeamId, UserId},
+    id::{AccountId, TeamId, UserId},
     role::Role,
     schedule::Schedule,
 };

@@ -5,6 +5,7 @@ use std::{fmt::Write, sync::OnceLock};
 
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
+use slotline_domain::html::escape;
 
 /// The reference to `document` (the OpenAPI JSON, the same every call), with the security
 /// headers of every page (it may not be framed).
@@ -19,17 +20,10 @@ pub fn page(document: &'static str) -> Response {
     res
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn schema_name(s: &Value) -> String {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap_or(r);
-        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+        return format!("<a href=\"#schema-{0}\">{0}</a>", escape(name));
     }
     if let Some(items) = s.get("items") {
         return format!("array of {}", schema_name(items));
@@ -40,11 +34,11 @@ fn schema_name(s: &Value) -> String {
         }
     }
     match s.get("type") {
-        Some(Value::String(t)) => esc(t),
+        Some(Value::String(t)) => escape(t),
         Some(Value::Array(ts)) => ts
             .iter()
             .filter_map(Value::as_str)
-            .map(esc)
+            .map(escape)
             .collect::<Vec<_>>()
             .join(" | "),
         _ => "any".into(),
@@ -87,15 +81,15 @@ pub fn render(doc: &Value) -> String {
         }
     }
     for (tag, ops) in &by_tag {
-        let _ = write!(out, "<h2>{}</h2>", esc(tag));
+        let _ = write!(out, "<h2>{}</h2>", escape(tag));
         for (method, path, op) in ops {
             let ext = op.get("x-slotline-extension").is_some();
             let _ = write!(
                 out,
                 "<div class=\"op\" id=\"{}\"><div><span class=\"m\">{}</span> <span class=\"path\">{}</span>{}</div>",
-                esc(op.get("operationId").and_then(Value::as_str).unwrap_or("")),
+                escape(op.get("operationId").and_then(Value::as_str).unwrap_or("")),
                 method,
-                esc(path),
+                escape(path),
                 if ext { "<span class=\"ext\">extension</span>" } else { "" }
             );
             if let Some(d) = op
@@ -103,7 +97,7 @@ pub fn render(doc: &Value) -> String {
                 .or_else(|| op.get("summary"))
                 .and_then(Value::as_str)
             {
-                let _ = write!(out, "<p>{}</p>", esc(d));
+                let _ = write!(out, "<p>{}</p>", escape(d));
             }
             if let Some(params) = op.get("parameters").and_then(Value::as_array) {
                 out.push_str("<table><tr><th>parameter</th><th>in</th><th>type</th><th>description</th></tr>");
@@ -111,15 +105,15 @@ pub fn render(doc: &Value) -> String {
                     let _ = write!(
                         out,
                         "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        esc(p.get("name").and_then(Value::as_str).unwrap_or("")),
+                        escape(p.get("name").and_then(Value::as_str).unwrap_or("")),
                         if p.get("required") == Some(&Value::Bool(true)) {
                             " *"
                         } else {
                             ""
                         },
-                        esc(p.get("in").and_then(Value::as_str).unwrap_or("")),
+                        escape(p.get("in").and_then(Value::as_str).unwrap_or("")),
                         p.get("schema").map(schema_name).unwrap_or_default(),
-                        esc(p.get("description").and_then(Value::as_str).unwrap_or(""))
+                        escape(p.get("description").and_then(Value::as_str).unwrap_or(""))
                     );
                 }
                 out.push_str("</table>");
@@ -132,8 +126,8 @@ pub fn render(doc: &Value) -> String {
                     .iter()
                     .map(
                         |(code, r)| match r.pointer("/content/application~1json/schema") {
-                            Some(s) => format!("<code>{}</code> {}", esc(code), schema_name(s)),
-                            None => format!("<code>{}</code>", esc(code)),
+                            Some(s) => format!("<code>{}</code> {}", escape(code), schema_name(s)),
+                            None => format!("<code>{}</code>", escape(code)),
                         },
                     )
                     .collect();
@@ -148,9 +142,9 @@ pub fn render(doc: &Value) -> String {
         .and_then(Value::as_object)
     {
         for (name, s) in schemas {
-            let _ = write!(out, "<h3 id=\"schema-{0}\">{0}</h3>", esc(name));
+            let _ = write!(out, "<h3 id=\"schema-{0}\">{0}</h3>", escape(name));
             if let Some(d) = s.get("description").and_then(Value::as_str) {
-                let _ = write!(out, "<p>{}</p>", esc(d));
+                let _ = write!(out, "<p>{}</p>", escape(d));
             }
             if let Some(props) = s.get("properties").and_then(Value::as_object) {
                 out.push_str("<table><tr><th>field</th><th>type</th><th>description</th></tr>");
@@ -158,9 +152,9 @@ pub fn render(doc: &Value) -> String {
                     let _ = write!(
                         out,
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                        esc(field),
+                        escape(field),
                         schema_name(p),
-                        esc(p.get("description").and_then(Value::as_str).unwrap_or(""))
+                        escape(p.get("description").and_then(Value::as_str).unwrap_or(""))
                     );
                 }
                 out.push_str("</table>");

@@ -3,7 +3,6 @@
 //! rescheduling. Changes go through the same scheduler functions as the API's customer
 //! actions, so they emit the same events.
 
-use slotline_domain::id::AccountId;
 use std::net::SocketAddr;
 
 use axum::{
@@ -16,6 +15,7 @@ use maud::{html, Markup};
 use serde_json::Value;
 use slotline_domain::{
     ics,
+    id::AccountId,
     lifecycle::{Action, Actor, Status},
 };
 
