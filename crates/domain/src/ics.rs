@@ -9,8 +9,10 @@ pub struct Event<'a> {
     pub uid: &'a str,
     pub start_ms: i64,
     pub end_ms: i64,
-    /// When the booking last changed (`DTSTAMP`, and `SEQUENCE` in seconds so later wins).
+    /// When the booking last changed (`DTSTAMP`).
     pub stamp_ms: i64,
+    /// Rises with every change of the meeting (`SEQUENCE`), so that a calendar takes the latest.
+    pub sequence: i64,
     pub summary: &'a str,
     pub description: &'a str,
     pub location: &'a str,
@@ -111,7 +113,7 @@ pub fn render(e: &Event) -> String {
         ),
         "BEGIN:VEVENT".into(),
         format!("UID:{}", text(e.uid)),
-        format!("SEQUENCE:{}", e.stamp_ms.div_euclid(1000)),
+        format!("SEQUENCE:{}", e.sequence.max(0)),
         format!("DTSTAMP:{}", utc(e.stamp_ms)),
         format!("DTSTART:{}", utc(e.start_ms)),
         format!("DTEND:{}", utc(e.end_ms)),
@@ -167,6 +169,7 @@ mod tests {
             start_ms: 1_767_623_400_000,
             end_ms: 1_767_625_200_000,
             stamp_ms: 1_767_000_000_000,
+            sequence: 3,
             summary,
             description: "",
             location: "",

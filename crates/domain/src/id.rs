@@ -70,6 +70,8 @@ kinds! {
     Bot => "BOT-", "bot", BotId;
     Audience => "AUD-", "audience", AudienceId;
     Interaction => "INT-", "interaction", InteractionId;
+    Notification => "NTF-", "notification", NotificationId;
+    Sms => "SMS-", "SMS notification", SmsId;
 }
 
 /// A kind of object, as a type: ties `Id<K>` to its prefix.

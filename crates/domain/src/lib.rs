@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod names;
 pub mod notice;
+pub mod notifications;
 pub mod phone;
 pub mod prefill;
 pub mod retry;

@@ -53,6 +53,24 @@ pub fn next_attempt(
     (at <= first_attempt + WINDOW_MS).then_some(at)
 }
 
+/// How long a message (email, SMS) is retried, from when it was due.
+pub const MESSAGE_WINDOW_MS: i64 = 24 * HOUR;
+
+/// When to try a message again after its `failures`-th failure at `now`: the webhook delays,
+/// within a day of its due time and before its own expiry (a reminder's); `None`: give up.
+pub fn next_message_attempt(
+    due: i64,
+    expire: Option<i64>,
+    failures: u32,
+    now: i64,
+    jitter: f64,
+) -> Option<i64> {
+    let d = nominal_delay(failures);
+    let at = now + d + (d as f64 * JITTER * jitter.clamp(-1.0, 1.0)) as i64;
+    let last = expire.map_or(due + MESSAGE_WINDOW_MS, |e| e.min(due + MESSAGE_WINDOW_MS));
+    (at <= last).then_some(at)
+}
+
 /// What a receiver's answer means for the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -92,6 +110,13 @@ pub fn retry_after_ms(status: u16, header: Option<&str>, now: i64) -> Option<i64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_is_retried_within_a_day_and_never_past_its_expiry() {
+        assert_eq!(next_message_attempt(0, None, 1, 0, 0.0), Some(35 * SECOND));
+        assert_eq!(next_message_attempt(0, None, 9, 23 * HOUR, 0.0), None);
+        assert_eq!(next_message_attempt(0, Some(60 * SECOND), 2, 0, 0.0), None);
+    }
 
     #[test]
     fn delays_follow_the_published_schedule_then_every_six_hours() {

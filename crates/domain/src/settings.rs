@@ -1,11 +1,14 @@
 //! Scheduling settings of a booking page or booking calendar: durations, slot grid, buffers,
-//! notice, horizon, daily cap, approval, locations, booking form questions and redirect.
+//! notice, horizon, daily cap, approval, locations, booking form questions, redirect and what it
+//! tells people (`notifications`).
 //! Parsed from the JSON a client sends to the setup extensions, with a message per mistake.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{availability::Rules, schedule::VIDEO_PROVIDERS, Invalid};
+use crate::{
+    availability::Rules, notifications::Notifications, schedule::VIDEO_PROVIDERS, Invalid,
+};
 
 /// Where a meeting takes place, in the names the time-slots operation uses.
 pub const LOCATION_TYPES: [&str; 5] = [
@@ -69,6 +72,9 @@ pub struct Settings {
     /// Client-side events are posted only to the embedding origin, and only if it is allowed.
     #[serde(default)]
     pub embed_origins: Vec<String>,
+    /// Reminders, follow-up, host emails, SMS and the words of each message.
+    #[serde(default)]
+    pub notifications: Notifications,
 }
 
 impl Default for Settings {
@@ -88,11 +94,12 @@ impl Default for Settings {
             redirect: None,
             hide_prefilled_questions: false,
             embed_origins: vec![],
+            notifications: Notifications::default(),
         }
     }
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "durations",
     "slot_interval_minutes",
     "buffer_before_minutes",
@@ -107,6 +114,7 @@ const KEYS: [&str; 14] = [
     "redirect",
     "hide_prefilled_questions",
     "embed_origins",
+    "notifications",
 ];
 
 fn p(field: &str) -> String {
@@ -273,6 +281,9 @@ impl Settings {
         }
         if let Some(v) = obj.get("embed_origins") {
             s.embed_origins = parse_origins(v)?;
+        }
+        if let Some(v) = obj.get("notifications") {
+            s.notifications = s.notifications.merge(v)?;
         }
         Ok(s)
     }

@@ -69,6 +69,37 @@ pub struct ServeConfig {
     /// served without an API key.
     #[arg(long, env = "SLOTLINE_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// SMTP server for email: smtp://host:25 (plain, a local relay), smtp://host:587?tls=required
+    /// (STARTTLS) or smtps://host:465 (TLS); user:password@ in the URL or the next two flags.
+    /// Without it, email is written as .eml files to --mail-dir.
+    #[arg(long, env = "SLOTLINE_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    #[arg(long, env = "SLOTLINE_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    #[arg(long, env = "SLOTLINE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender of email, e.g. 'Bookings <bookings@example.com>'; default no-reply@ the
+    /// public URL's host.
+    #[arg(long, env = "SLOTLINE_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Folder for .eml files when no SMTP server is set.
+    #[arg(long, env = "SLOTLINE_MAIL_DIR", default_value = "slotline-mail")]
+    pub mail_dir: std::path::PathBuf,
+    /// Twilio account for SMS (with --twilio-auth-token and --sms-from); without it, no SMS.
+    #[arg(long, env = "SLOTLINE_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+    #[arg(long, env = "SLOTLINE_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+    /// The sending number (+15551234567) or Messaging Service (MG…).
+    #[arg(long, env = "SLOTLINE_SMS_FROM")]
+    pub sms_from: Option<String>,
+    /// Base URL of the SMS provider's API (Twilio's, or a compatible server).
+    #[arg(
+        long,
+        env = "SLOTLINE_SMS_API_URL",
+        default_value = "https://api.twilio.com"
+    )]
+    pub sms_api_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -116,7 +147,70 @@ impl ServeConfig {
             max_connections_per_address: 256,
             idle_timeout: 20,
             metrics_listen: None,
+            smtp_url: None,
+            smtp_user: None,
+            smtp_password: None,
+            mail_from: None,
+            mail_dir: "slotline-mail".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            sms_from: None,
+            sms_api_url: "https://api.twilio.com".into(),
         }
+    }
+
+    /// The message worker's settings: the mail sender and, when configured, the SMS provider.
+    pub fn messages(
+        &self,
+        name: std::sync::Arc<str>,
+    ) -> Result<crate::delivery::messages::MessageConfig, String> {
+        let host = url::Url::parse(&self.base_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+            .unwrap_or_else(|| "localhost".into());
+        let from = self
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| format!("Slotline <no-reply@{host}>"));
+        let mail = crate::delivery::mail::MailSettings::new(
+            self.smtp_url.as_deref(),
+            self.smtp_user.as_deref(),
+            self.smtp_password.as_deref(),
+            &from,
+            self.mail_dir.clone(),
+        )?;
+        let sms = match (
+            &self.twilio_account_sid,
+            &self.twilio_auth_token,
+            &self.sms_from,
+        ) {
+            (None, None, None) => None,
+            (Some(sid), Some(token), Some(from)) => {
+                if !url::Url::parse(&self.sms_api_url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+                {
+                    return Err(format!(
+                        "--sms-api-url / SLOTLINE_SMS_API_URL must be an http(s) URL, not '{}'",
+                        self.sms_api_url
+                    ));
+                }
+                Some(crate::delivery::sms::SmsSettings {
+                    api_url: self.sms_api_url.clone(),
+                    account_sid: sid.clone(),
+                    auth_token: token.clone(),
+                    from: from.clone(),
+                    status_callback: format!("{}/sms/status", self.base_url()),
+                })
+            }
+            _ => return Err(
+                "SMS needs all three of --twilio-account-sid, --twilio-auth-token and --sms-from"
+                    .into(),
+            ),
+        };
+        Ok(crate::delivery::messages::MessageConfig::new(
+            mail, sms, name,
+        ))
     }
 
     /// How many connections the server keeps and how long it waits for clients.
@@ -160,6 +254,7 @@ impl ServeConfig {
                 ));
             }
         }
+        self.messages("check".into())?;
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 //!   slotline_delivery_duration_seconds                           histogram
 //!   slotline_delivery_claims_total, slotline_delivery_claimed_total  counters
 //!   slotline_delivery_oldest_due_age_seconds                     gauge (0 when nothing is late)
+//!   slotline_messages_total{channel,outcome}                     counter (sent, pending = retry, failed, expired, …)
 //!   slotline_db_wait_seconds{pool}                               histogram (read, write)
 
 use std::time::Duration;
@@ -24,6 +25,12 @@ pub fn booking(event: Option<&str>) {
 pub fn delivery(outcome: &'static str, took: Duration) {
     metrics::counter!("slotline_deliveries_total", "outcome" => outcome).increment(1);
     metrics::histogram!("slotline_delivery_duration_seconds").record(took.as_secs_f64());
+}
+
+/// One message attempt ended: `channel` email or sms, `outcome` its status after it.
+pub fn message(channel: &'static str, outcome: &'static str) {
+    metrics::counter!("slotline_messages_total", "channel" => channel, "outcome" => outcome)
+        .increment(1);
 }
 
 /// A worker claimed `n` deliveries in one claim.

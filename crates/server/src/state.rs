@@ -26,6 +26,11 @@ pub struct AppState {
     pub allow_http_webhooks: bool,
     pub role: crate::config::Role,
     pub worker: crate::delivery::WorkerConfig,
+    /// The message worker's settings; None when they could not be made (`ServeConfig::check`
+    /// refuses such settings at start, so only embedders see it).
+    pub messages: Option<crate::delivery::messages::MessageConfig>,
+    /// Twilio's auth token, to verify its status callbacks.
+    pub sms_auth_token: Option<String>,
     /// A chatbot conversation whose visitor is silent this long is abandoned.
     pub conversation_idle_ms: i64,
     /// How often the sweeper runs (tests shorten it).
@@ -60,6 +65,11 @@ impl AppState {
             allow_http_webhooks: config.allow_http_webhooks,
             role: config.role,
             worker: config.worker(),
+            messages: config
+                .messages(config.worker().name)
+                .map_err(|e| tracing::error!(error = %e, "messages cannot be sent"))
+                .ok(),
+            sms_auth_token: config.twilio_auth_token.clone(),
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
             sweep_every: SWEEP_EVERY,
             connections: config.connection_limits(),

@@ -228,6 +228,7 @@ async fn act(
     id: &BookingId,
     action: Action,
     reason: Option<(String, Actor)>,
+    tell_guest: bool,
     refusal: String,
 ) -> AppResult<Value> {
     let b = bookings::get(&state.db, account_id, id)
@@ -235,7 +236,7 @@ async fn act(
         .ok_or_else(|| not_found(id))?;
     let outcome = match action {
         Action::Approve { .. } => scheduler::approve(state.ctx(), account_id, &b).await,
-        _ => scheduler::change(state.ctx(), account_id, &b, action, reason).await,
+        _ => scheduler::change(state.ctx(), account_id, &b, action, reason, tell_guest).await,
     };
     respond(state, account_id, outcome, refusal).await
 }
@@ -260,9 +261,8 @@ pub struct CancelInput {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(example = "The host is ill.")]
     cancellation_reason: Option<String>,
-    /// Accepted for OnceHub's clients; Slotline sends no email yet.
+    /// Whether the guest is emailed of the cancellation (default true). Hosts are told either way.
     #[serde(default)]
-    #[allow(dead_code)] // checked for its type now; notifications will read it
     send_cancellation_email: Option<bool>,
 }
 
@@ -362,6 +362,7 @@ pub async fn cancel(
             &id,
             Action::Cancel(Actor::User),
             Some((reason, Actor::User)),
+            input.send_cancellation_email.unwrap_or(true),
             format!("Booking cannot be cancelled: '{id}'"),
         )
         .await?,
@@ -386,6 +387,7 @@ pub async fn request_reschedule(
             &id,
             Action::RequestReschedule,
             Some((reason, Actor::User)),
+            true,
             format!("Booking cannot be cancelled: '{id}'"),
         )
         .await?,
@@ -406,6 +408,7 @@ pub async fn no_show(
             &id,
             Action::NoShow,
             None,
+            true,
             format!("Cannot update booking status to no_show: '{id}'"),
         )
         .await?,
@@ -505,6 +508,7 @@ pub async fn approve(
                 reschedule_of_same_host: None,
             },
             None,
+            true,
             refusal,
         )
         .await?,
@@ -529,6 +533,7 @@ pub async fn decline(
             &id,
             Action::Decline,
             Some((reason, Actor::User)),
+            true,
             refusal,
         )
         .await?,
@@ -552,6 +557,7 @@ pub async fn customer_cancel(
             &id,
             Action::Cancel(Actor::Customer),
             Some((reason, Actor::Customer)),
+            true,
             format!("Booking cannot be cancelled: '{id}'"),
         )
         .await?,

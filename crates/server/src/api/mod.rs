@@ -18,6 +18,7 @@ pub mod events;
 pub mod idempotency;
 pub mod list;
 pub mod master_pages;
+pub mod notifications;
 pub mod one_time_links;
 pub mod scheduling;
 pub mod setup;
@@ -51,6 +52,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .merge(one_time_links::routes())
         .merge(chatbots::routes())
         .merge(conversations::routes())
+        .merge(notifications::routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::guard,

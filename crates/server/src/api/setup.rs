@@ -55,6 +55,7 @@ impl Describe for SettingsMembers {
         ("redirect", Type::Object, "Where guests go after booking; null for the confirmation page."),
         ("hide_prefilled_questions", Type::Boolean, "Questions answered by the page's URL are not shown."),
         ("embed_origins", Type::Array, "Origins whose pages may embed the booking page."),
+        ("notifications", Type::Object, "What guests and hosts are told: `reminders` (up to 5 of `{minutes_before, to: guest|host, channel: email|sms}`; default one email to the guest 60 minutes before), `follow_up_minutes` (after the end; null for none), `email_hosts`, `sms` (guests with a mobile number also get SMS), `templates` (`{\"guest.scheduled\": {subject, body}, …}` with `{placeholders}`; null restores a default)."),
     ];
 }
 
@@ -72,7 +73,7 @@ pub struct SettingsOut {
 }
 
 /// The settings as JSON: durations, grid, buffers, notice, horizon, daily cap, approval,
-/// locations, standard fields, questions, redirect, public-page options.
+/// locations, standard fields, questions, redirect, public-page options, notifications.
 #[derive(Serialize)]
 pub struct SettingsView {
     pub durations: Vec<u32>,
@@ -89,6 +90,7 @@ pub struct SettingsView {
     pub redirect: Option<slotline_domain::settings::Redirect>,
     pub hide_prefilled_questions: bool,
     pub embed_origins: Vec<String>,
+    pub notifications: slotline_domain::notifications::Notifications,
 }
 
 pub fn settings_out(s: Settings) -> SettingsOut {
@@ -113,6 +115,7 @@ pub fn settings_out(s: Settings) -> SettingsOut {
             redirect: s.redirect,
             hide_prefilled_questions: s.hide_prefilled_questions,
             embed_origins: s.embed_origins,
+            notifications: s.notifications,
         },
     }
 }

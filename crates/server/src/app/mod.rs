@@ -16,7 +16,8 @@ use crate::{
 
 /// Serves until the process is stopped, with the background sweeper that completes bookings.
 /// The database must already be migrated.
-/// With `--role worker` the listener is not used; with `--role api` no webhooks are sent.
+/// With `--role worker` the listener is not used; with `--role api` no webhooks or messages
+/// are sent.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let state = Arc::new(state);
     let sweeper = tokio::spawn(sweep(state.clone()));
@@ -27,6 +28,17 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             state.worker.clone(),
         ))
     });
+    let messenger = match (&state.messages, state.role != Role::Api) {
+        (Some(m), true) => {
+            tracing::info!(to = %m.mail.describe(), sms = m.sms.is_some(), "sending messages");
+            Some(tokio::spawn(crate::delivery::messages::run(
+                state.db.clone(),
+                state.clock.clone(),
+                m.clone(),
+            )))
+        }
+        _ => None,
+    };
     let served = if state.role == Role::Worker {
         drop(listener);
         shutdown_signal().await;
@@ -36,7 +48,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         crate::http::connections::serve(listener, router(state), limits, shutdown_signal()).await
     };
     sweeper.abort();
-    if let Some(w) = worker {
+    for w in [worker, messenger].into_iter().flatten() {
         w.abort();
     }
     served

@@ -14,8 +14,8 @@ use utoipa::{
 
 use crate::api::{
     booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields,
-    deliveries, event_types, events, list, master_pages, one_time_links, scheduling, teams,
-    test_key, users, webhooks,
+    deliveries, event_types, events, list, master_pages, notifications, one_time_links, scheduling,
+    teams, test_key, users, webhooks,
 };
 use crate::http::error::ErrorBody;
 
@@ -72,6 +72,8 @@ pub const EXTENSIONS: &[&str] = &[
     "send-a-test-event",
     "enable-a-webhook",
     "get-a-single-event",
+    "list-booking-notifications",
+    "resend-a-notification",
 ];
 
 #[derive(OpenApi)]
@@ -102,6 +104,7 @@ pub const EXTENSIONS: &[&str] = &[
         chatbots::create_bot, chatbots::update_bot, chatbots::list_bots, chatbots::get_bot, chatbots::delete_bot,
         chatbots::create_audience, chatbots::list_audiences, chatbots::get_audience, chatbots::delete_audience,
         conversations::list_conversations, conversations::get_conversation,
+        notifications::list_sms, notifications::of_booking, notifications::resend,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

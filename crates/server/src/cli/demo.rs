@@ -157,6 +157,7 @@ async fn seed_bookings(
             b,
             Action::Cancel(Actor::Customer),
             Some(("Something came up".into(), Actor::Customer)),
+            true,
         )
         .await;
     }

@@ -7,7 +7,10 @@
 //! A slow or dead endpoint cannot hold up the others: each webhook has at most `per_webhook`
 //! attempts in flight, and claims skip webhooks that are at their limit.
 
+pub mod mail;
+pub mod messages;
 pub mod send;
+pub mod sms;
 
 use std::{
     collections::HashMap,
@@ -263,7 +266,7 @@ impl Drop for Done {
     }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -5,6 +5,7 @@
 
 pub mod booking_request;
 pub mod conversations;
+pub mod notify;
 pub mod scheduler;
 
 use crate::{clock::Clock, store::Db};

@@ -13,6 +13,7 @@ use slotline_domain::{
         EventId, EventTypeId, MasterPageId, UserId,
     },
     lifecycle::{self, Action, Actor, NotAllowed},
+    notice::Change,
     schedule::Schedule,
 };
 
@@ -20,11 +21,11 @@ use slotline_domain::settings::Settings;
 
 use crate::{
     http::error::{AppError, AppResult},
-    services::Ctx,
+    services::{notify, Ctx},
     store::{
         booking_calendars::BookingCalendar,
         booking_pages::{self, BookingPage},
-        bookings::{self, Booking, GuestContact, HostTime, NewEvent},
+        bookings::{self, Booking, Effects, GuestContact, HostTime, NewEvent},
         event_types::{self, EventType},
         teams, users, Db,
     },
@@ -459,6 +460,8 @@ async fn place(
         token: token(),
         creation_time: now,
         last_updated_time: now,
+        // A reschedule is the same meeting changed once more.
+        revision: old.as_ref().map_or(0, |(b, _)| b.revision + 1),
         hosts,
         form_submission: req.form_submission,
     };
@@ -486,6 +489,24 @@ async fn place(
         .collect();
     let emails: Vec<String> = chosen.iter().map(|m| m.email.clone()).collect();
     let event = event_for(ctx, account_id, &booking, &emails, transition.event, now).await?;
+    let requested = booking.status == lifecycle::Status::Requested;
+    let about = notify::About {
+        change: match (&old, requested) {
+            (None, false) => Change::Scheduled,
+            (None, true) => Change::Requested,
+            (Some(_), false) => Change::Rescheduled,
+            (Some(_), true) => Change::RescheduleAwaitingApproval,
+        },
+        booking: &booking,
+        before: old.as_ref().map(|(b, _)| *b),
+        reason: None,
+        tell_guest: true,
+    };
+    let effects = Effects {
+        messages: notify::messages(ctx, account_id, &about).await?,
+        event,
+        drop_reminders: old.as_ref().map(|(b, _)| b.id.clone()),
+    };
     match old {
         None => {
             bookings::create(
@@ -494,7 +515,7 @@ async fn place(
                 &mut booking,
                 &host_times,
                 &guest,
-                event.as_ref(),
+                &effects,
                 one_time_link.as_deref(),
             )
             .await?
@@ -515,7 +536,7 @@ async fn place(
                 &mut booking,
                 &host_times,
                 &guest,
-                event.as_ref(),
+                &effects,
             )
             .await?
             {
@@ -554,21 +575,24 @@ impl From<NotAllowed> for Refused {
 
 /// Applies a lifecycle action to a booking; `reason` records `cancel_reschedule_information`.
 /// The status change and its event are written in one transaction.
+/// `tell_guest` false keeps the guest's message back (the API's `send_cancellation_email`).
 pub async fn change(
     ctx: Ctx<'_>,
     account_id: &AccountId,
     b: &Booking,
     action: Action,
     reason: Option<(String, Actor)>,
+    tell_guest: bool,
 ) -> Result<Booking, Refused> {
     let (db, now) = (ctx.db, ctx.now());
     let transition = lifecycle::apply(Some(b.status), action)?;
-    let cancel_info = reason.map(
+    let cancel_info = reason.as_ref().map(
         |(r, actor)| json!({"reason": r, "actioned_by": actor.as_str(), "user_id": b.owner_id}),
     );
     let mut after = b.clone();
     after.status = transition.status;
     after.last_updated_time = now;
+    after.revision += 1;
     if let Some(info) = &cancel_info {
         after.cancel_info = Some(info.clone());
     }
@@ -579,6 +603,32 @@ pub async fn change(
         .filter_map(|h| found.get(h).map(|u| u.email.clone()))
         .collect();
     let event = event_for(ctx, account_id, &after, &emails, transition.event, now).await?;
+    let told = match action {
+        Action::Approve { .. } => Some(Change::Approved),
+        Action::Decline => Some(Change::Declined),
+        Action::Cancel(_) => Some(Change::Canceled),
+        Action::RequestReschedule => Some(Change::RescheduleRequested),
+        _ => None,
+    };
+    let messages = match told {
+        Some(change) => {
+            let about = notify::About {
+                change,
+                booking: &after,
+                before: None,
+                reason: reason.as_ref().map(|(r, a)| (r.as_str(), *a)),
+                tell_guest,
+            };
+            notify::messages(ctx, account_id, &about).await?
+        }
+        None => Vec::new(),
+    };
+    // Completion keeps the follow-up; every other change replaces what is still to come.
+    let effects = Effects {
+        event,
+        messages,
+        drop_reminders: (!matches!(action, Action::Complete)).then(|| b.id.clone()),
+    };
     if !bookings::transition(
         db,
         account_id,
@@ -586,7 +636,7 @@ pub async fn change(
         b.status,
         transition.status,
         cancel_info.as_ref(),
-        event.as_ref(),
+        &effects,
         now,
     )
     .await?
@@ -647,6 +697,7 @@ pub async fn reassign(
     };
     let mut after = b.clone();
     after.last_updated_time = now;
+    after.revision += 1;
     after.hosts = b
         .hosts
         .iter()
@@ -668,6 +719,18 @@ pub async fn reassign(
         .filter_map(|h| found.get(h).map(|u| u.email.clone()))
         .collect();
     let event = event_for(ctx, account_id, &after, &emails, transition.event, now).await?;
+    let about = notify::About {
+        change: Change::Reassigned,
+        booking: &after,
+        before: Some(b),
+        reason: None,
+        tell_guest: true,
+    };
+    let effects = Effects {
+        messages: notify::messages(ctx, account_id, &about).await?,
+        event,
+        drop_reminders: Some(b.id.clone()),
+    };
     if !bookings::reassign(
         db,
         account_id,
@@ -676,7 +739,7 @@ pub async fn reassign(
         &old_host,
         &time,
         location.as_ref(),
-        event.as_ref(),
+        &effects,
         now,
     )
     .await?
@@ -699,7 +762,7 @@ pub async fn complete_due(ctx: Ctx<'_>) -> AppResult<usize> {
         }
         let batch = due.len();
         for (account_id, b) in due {
-            match change(ctx, &account_id, &b, Action::Complete, None).await {
+            match change(ctx, &account_id, &b, Action::Complete, None, false).await {
                 Ok(_) => done += 1,
                 Err(Refused::NotAllowed) => {}
                 Err(Refused::Failed(e)) => return Err(e),
@@ -738,6 +801,7 @@ pub async fn approve(
             reschedule_of_same_host: same_host,
         },
         None,
+        true,
     )
     .await
 }

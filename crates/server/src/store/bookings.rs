@@ -15,7 +15,6 @@ use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use super::error::{unique, StoreError, StoreResult};
 use super::{
-    outbox,
     page::{self, ListQuery, Page, PageRequest},
     Arg, Batch, Db, Sql,
 };
@@ -47,6 +46,9 @@ pub struct Booking {
     pub token: String,
     pub creation_time: i64,
     pub last_updated_time: i64,
+    /// Changes since the meeting was first booked, across reschedules: the `SEQUENCE` of its
+    /// calendar invitations, which must rise with every update.
+    pub revision: i64,
     /// The users whose time the booking holds.
     pub hosts: Vec<UserId>,
 }
@@ -65,7 +67,7 @@ pub struct HostTime {
     pub busy_end: i64,
 }
 
-pub use super::outbox::NewEvent;
+pub use super::outbox::{Effects, NewEvent};
 
 /// A contact to create, or to update when one with this email exists.
 #[derive(Debug, Clone)]
@@ -80,7 +82,7 @@ pub struct GuestContact {
 
 const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, master_page_id, event_type_id, owner_id, contact_id, conversation_id, \
     subject, start_time, duration_minutes, customer_timezone, form_submission, location, utm_params, rescheduled_booking_id, cancel_info, token, \
-    creation_time, last_updated_time";
+    creation_time, last_updated_time, revision";
 
 fn json_opt(r: &AnyRow, col: &str) -> StoreResult<Option<serde_json::Value>> {
     Ok(r.try_get::<Option<String>, _>(col)?
@@ -111,6 +113,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Booking> {
         token: r.try_get("token")?,
         creation_time: r.try_get("creation_time")?,
         last_updated_time: r.try_get("last_updated_time")?,
+        revision: r.try_get("revision")?,
         hosts: Vec::new(),
     })
 }
@@ -220,10 +223,10 @@ pub async fn create(
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
-    event: Option<&NewEvent>,
+    effects: &Effects,
     one_time_link: Option<&str>,
 ) -> StoreResult<()> {
-    let mut batch = creation(account_id, booking, hosts, guest, event);
+    let mut batch = creation(account_id, booking, hosts, guest, effects);
     if let Some(link) = one_time_link {
         use_link(&mut batch, link, &booking.id, booking.creation_time);
     }
@@ -235,7 +238,7 @@ pub async fn create(
     })?;
     let (contact, deliveries) = contact_of(&rows)?;
     booking.contact_id = contact;
-    if deliveries > 0 {
+    if deliveries > 0 || !effects.messages.is_empty() {
         db.outbox_written();
     }
     Ok(())
@@ -299,13 +302,13 @@ pub async fn reschedule(
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
-    event: Option<&NewEvent>,
+    effects: &Effects,
 ) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
     sql.push_with(
-        "status = ?, last_updated_time = ?",
+        "status = ?, last_updated_time = ?, revision = revision + 1",
         [
             Arg::from(old_status.as_str()),
             Arg::I64(booking.creation_time),
@@ -329,7 +332,7 @@ pub async fn reschedule(
         .bind(&old.id)
         .execute(&mut *tx)
         .await?;
-    create_in(&mut tx, account_id, booking, hosts, guest, event).await?;
+    create_in(&mut tx, account_id, booking, hosts, guest, effects).await?;
     tx.commit().await.map_err(refusal)?;
     db.outbox_written();
     Ok(true)
@@ -342,7 +345,7 @@ fn creation(
     booking: &Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
-    event: Option<&NewEvent>,
+    effects: &Effects,
 ) -> Batch {
     let mut batch = Batch::default();
     upsert_contact(
@@ -360,7 +363,7 @@ fn creation(
         format!(
             "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, \
              (SELECT id FROM contacts WHERE account_id = $2 AND email_lc = $9 AND deleted = 0), \
-             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
             COLUMNS.trim_start_matches("seq, ")
         ),
         vec![
@@ -386,6 +389,7 @@ fn creation(
             Arg::from(booking.token.as_str()),
             Arg::I64(booking.creation_time),
             Arg::I64(booking.last_updated_time),
+            Arg::I64(booking.revision),
         ],
     );
     for h in hosts {
@@ -397,9 +401,13 @@ fn creation(
             booking.creation_time,
         );
     }
-    if let Some(e) = event {
-        outbox::push(&mut batch, account_id, Some(&booking.id), e, None);
-    }
+    effects.push(
+        &mut batch,
+        account_id,
+        Some(&booking.id),
+        booking.creation_time,
+    );
+    let event = effects.event.as_ref();
     batch.push(
         "SELECT b.contact_id, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = $2) FROM bookings b WHERE b.id = $1",
         vec![Arg::from(booking.id.as_str()), Arg::from(event.map(|e| e.id.as_str()).unwrap_or(""))],
@@ -414,9 +422,9 @@ async fn create_in(
     booking: &mut Booking,
     hosts: &[HostTime],
     guest: &GuestContact,
-    event: Option<&NewEvent>,
+    effects: &Effects,
 ) -> StoreResult<()> {
-    let rows = creation(account_id, booking, hosts, guest, event)
+    let rows = creation(account_id, booking, hosts, guest, effects)
         .run_in(tx)
         .await
         .map_err(refusal)?;
@@ -633,14 +641,14 @@ pub async fn transition(
     expected: Status,
     status: Status,
     cancel_info: Option<&serde_json::Value>,
-    event: Option<&NewEvent>,
+    effects: &Effects,
     now: i64,
 ) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
     sql.push_with(
-        "status = ?, last_updated_time = ?",
+        "status = ?, last_updated_time = ?, revision = revision + 1",
         [Arg::from(status.as_str()), Arg::I64(now)],
     );
     if let Some(info) = cancel_info {
@@ -664,11 +672,13 @@ pub async fn transition(
             .await?;
     }
     touch_contact(&mut tx, id, now).await?;
-    if let Some(e) = event {
-        outbox::write(&mut tx, account_id, Some(id), e).await?;
-    }
+    let mut batch = Batch::default();
+    effects.push(&mut batch, account_id, Some(id), now);
+    batch.run_in(&mut tx).await?;
     tx.commit().await?;
-    db.outbox_written();
+    if effects.wakes_worker() {
+        db.outbox_written();
+    }
     Ok(true)
 }
 
@@ -684,13 +694,16 @@ pub async fn reassign(
     old_host: &str,
     new_host: &HostTime,
     location: Option<&serde_json::Value>,
-    event: Option<&NewEvent>,
+    effects: &Effects,
     now: i64,
 ) -> StoreResult<bool> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
     let mut sql = Sql::new("UPDATE bookings SET ");
-    sql.push_with("last_updated_time = ?", [Arg::I64(now)]);
+    sql.push_with(
+        "last_updated_time = ?, revision = revision + 1",
+        [Arg::I64(now)],
+    );
     if let Some(l) = location {
         sql.push_with(", location = ?", [Arg::from(l.to_string())]);
     }
@@ -714,11 +727,13 @@ pub async fn reassign(
     hold_time(&mut hold, id, new_host, true, now);
     hold.run_in(&mut tx).await.map_err(refusal)?;
     touch_contact(&mut tx, id, now).await?;
-    if let Some(e) = event {
-        outbox::write(&mut tx, account_id, Some(id), e).await?;
-    }
+    let mut batch = Batch::default();
+    effects.push(&mut batch, account_id, Some(id), now);
+    batch.run_in(&mut tx).await?;
     tx.commit().await?;
-    db.outbox_written();
+    if effects.wakes_worker() {
+        db.outbox_written();
+    }
     Ok(true)
 }
 
@@ -778,4 +793,21 @@ pub async fn has_event(db: &Db, booking_id: &BookingId, event_type: &str) -> Sto
         .fetch_optional(&mut *db.reader().await?)
         .await?;
     Ok(row.is_some())
+}
+
+/// The first booking of the chain `id` was rescheduled from (`id` itself if it was not).
+pub async fn first_of_chain(db: &Db, id: &BookingId) -> StoreResult<BookingId> {
+    let row = sqlx::query(
+        "WITH RECURSIVE chain(id, previous, depth) AS (\
+           SELECT id, rescheduled_booking_id, 0 FROM bookings WHERE id = $1 \
+           UNION ALL SELECT b.id, b.rescheduled_booking_id, c.depth + 1 FROM bookings b JOIN chain c ON b.id = c.previous WHERE c.depth < 1000) \
+         SELECT id FROM chain ORDER BY depth DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
+    match row {
+        Some(r) => Ok(r.try_get(0)?),
+        None => Ok(id.clone()),
+    }
 }

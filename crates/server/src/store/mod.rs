@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod instance;
 pub mod keys;
 pub mod master_pages;
+pub mod notifications;
 pub mod one_time_links;
 pub mod outbox;
 pub mod page;
@@ -56,6 +57,8 @@ pub struct Db {
     pub backend: Backend,
     /// Rung after a commit that wrote deliveries (see `outbox`).
     outbox: std::sync::Arc<tokio::sync::Notify>,
+    /// Rung with `outbox`, for the message worker.
+    messages: std::sync::Arc<tokio::sync::Notify>,
     /// As sqlx understands it (PostgreSQL's LISTEN needs a connection of its own).
     url: String,
     /// SQLite: write batches committed in groups (see `group_commit`).
@@ -118,6 +121,7 @@ impl Db {
                 write: Conns::Pool(pool),
                 backend: Backend::Postgres,
                 outbox: Default::default(),
+                messages: Default::default(),
                 url,
                 group: None,
             });
@@ -141,6 +145,7 @@ impl Db {
             write,
             backend: Backend::Sqlite,
             outbox: Default::default(),
+            messages: Default::default(),
             url,
         })
     }

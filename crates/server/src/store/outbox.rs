@@ -6,7 +6,52 @@ use slotline_domain::id::{AccountId, BookingId, EventId, WebhookId};
 use sqlx::{Any, Transaction};
 
 use super::error::StoreResult;
+use super::notifications::{self, NewMessage};
 use super::{Arg, Batch, Db};
+
+/// What a booking change causes beyond its own rows, written in its transaction: its event
+/// (with a delivery per subscribed webhook) and its messages to people. Reminders of
+/// `drop_reminders` not yet sent are dropped first (the change made them wrong; any still
+/// wanted are among `messages`).
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub event: Option<NewEvent>,
+    pub messages: Vec<NewMessage>,
+    pub drop_reminders: Option<BookingId>,
+}
+
+impl Effects {
+    pub fn event(event: Option<NewEvent>) -> Effects {
+        Effects {
+            event,
+            ..Effects::default()
+        }
+    }
+
+    /// Adds the effects to `batch`.
+    pub fn push(
+        &self,
+        batch: &mut Batch,
+        account_id: &AccountId,
+        booking_id: Option<&BookingId>,
+        now: i64,
+    ) {
+        if let Some(b) = &self.drop_reminders {
+            notifications::push_drop_reminders(batch, b, now);
+        }
+        if let Some(e) = &self.event {
+            push(batch, account_id, booking_id, e, None);
+        }
+        for m in &self.messages {
+            notifications::push(batch, account_id, m, now);
+        }
+    }
+
+    /// Whether the worker has something new to send once these are committed.
+    pub fn wakes_worker(&self) -> bool {
+        self.event.is_some() || !self.messages.is_empty()
+    }
+}
 
 /// An event row written with the change that caused it.
 #[derive(Debug, Clone)]
@@ -128,9 +173,15 @@ pub async fn listen_postgres(db: Db) {
 }
 
 impl Db {
-    /// Tells this process's delivery worker that deliveries were committed.
+    /// Tells this process's workers that deliveries or messages were committed.
     pub fn outbox_written(&self) {
         self.outbox.notify_one();
+        self.messages.notify_one();
+    }
+
+    /// Resolves when `outbox_written` was called since the message worker last heard it.
+    pub async fn messages_signal(&self) {
+        self.messages.notified().await
     }
 
     /// Resolves when `outbox_written` was called since the last time it resolved.

@@ -285,12 +285,16 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
         .unwrap_or("");
     let host = host_label(state, &h).await;
     let description = format!("With {host}.\nReschedule or cancel: {}", links.reschedule);
-    let uid = format!("{}@slotline", b.id);
+    let uid = match crate::services::notify::calendar_uid(state.ctx(), b).await {
+        Ok(uid) => uid,
+        Err(e) => return e.into_response(),
+    };
     let text = ics::render(&ics::Event {
         uid: &uid,
         start_ms: b.start_time,
         end_ms: b.end_time(),
         stamp_ms: b.last_updated_time,
+        sequence: b.revision,
         summary: &b.subject,
         description: &description,
         location,
@@ -423,6 +427,7 @@ pub async fn cancel(
         b,
         action,
         Some((reason, Actor::Customer)),
+        true,
     )
     .await
     {

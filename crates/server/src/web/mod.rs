@@ -1,6 +1,6 @@
 //! Pages for people: the public booking pages (classic booking pages, master pages, booking
 //! calendars, one-time links), the guest's confirmation, cancel and reschedule pages, the embed
-//! script, the chat widget, and the API reference at `/docs`.
+//! script, the chat widget, the API reference at `/docs`, and the SMS provider's delivery reports.
 
 pub mod assets;
 pub mod booking_flow;
@@ -11,6 +11,7 @@ pub mod flow;
 pub mod guard;
 pub mod manage;
 pub mod query;
+pub mod sms_status;
 pub mod times;
 
 use axum::{response::Redirect, routing::get, Router};
@@ -53,6 +54,7 @@ pub fn routes() -> Router<SharedState> {
             get(booking_flow::link_page).post(booking_flow::link_post),
         )
         .route("/b/{token}", get(manage::show))
+        .route("/sms/status", axum::routing::post(sms_status::report))
         .route(
             "/b/{token}/cancel",
             get(manage::cancel_form).post(manage::cancel),

@@ -570,6 +570,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         token: id.to_lowercase(),
         creation_time: 0,
         last_updated_time: 0,
+        revision: 0,
         hosts: vec![],
     };
     let guest = GuestContact {
@@ -595,7 +596,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         &mut make("BKNG-A", at),
         &time(at),
         &guest,
-        None,
+        &Default::default(),
         None,
     )
     .await
@@ -606,7 +607,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         &mut make("BKNG-B", at + 29 * 60_000),
         &time(at + 29 * 60_000),
         &guest,
-        None,
+        &Default::default(),
         None,
     )
     .await
@@ -625,7 +626,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         &mut make("BKNG-C", at + 30 * 60_000),
         &time(at + 30 * 60_000),
         &guest,
-        None,
+        &Default::default(),
         None,
     )
     .await

@@ -20,6 +20,7 @@ mod destinations;
 mod group_commit;
 mod idempotency;
 mod migrations;
+mod notifications;
 mod one_time_links;
 mod openapi;
 mod public_pages;

@@ -7,6 +7,7 @@
 
 pub mod guest;
 pub mod receiver;
+pub mod smtp;
 
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct TestApp {
     pub url: String,
     pub clock: ManualClock,
     pub http: Client,
+    /// Where email goes as .eml files when no SMTP server is set.
+    pub mail_dir: std::path::PathBuf,
     cleanup: Cleanup,
 }
 
@@ -64,6 +67,10 @@ pub struct Options {
     pub webhook_allow: &'static str,
     /// `--webhook-proxy`.
     pub webhook_proxy: Option<String>,
+    /// `--smtp-url`; without it email goes to a fresh folder (`TestApp::mail_dir`).
+    pub smtp_url: Option<String>,
+    /// SMS through a Twilio-like server: (API base URL, account sid, auth token, sender).
+    pub sms: Option<(String, String, String, String)>,
 }
 
 impl Default for Options {
@@ -81,6 +88,8 @@ impl Default for Options {
             max_connections_per_address: 256,
             webhook_allow: "",
             webhook_proxy: None,
+            smtp_url: None,
+            sms: None,
         }
     }
 }
@@ -170,9 +179,24 @@ impl TestApp {
             slotline_domain::destination::parse_allowed(opts.webhook_allow).unwrap(),
         );
         config.webhook_proxy = opts.webhook_proxy.as_deref().map(|p| p.parse().unwrap());
+        let mail_dir = std::env::temp_dir().join(format!(
+            "slotline-mail-{:016x}",
+            rand::thread_rng().gen::<u64>()
+        ));
+        config.mail_dir = mail_dir.clone();
+        config.smtp_url = opts.smtp_url.clone();
+        if let Some((api, sid, token, from)) = &opts.sms {
+            config.sms_api_url = api.clone();
+            config.twilio_account_sid = Some(sid.clone());
+            config.twilio_auth_token = Some(token.clone());
+            config.sms_from = Some(from.clone());
+        }
         let mut state = AppState::with_clock(db.clone(), &config, Arc::new(clock.clone()));
         // The manual clock moves without telling anyone: look for due retries often.
         state.worker.poll = std::time::Duration::from_millis(20);
+        if let Some(m) = state.messages.as_mut() {
+            m.poll = std::time::Duration::from_millis(20);
+        }
         if opts.sweep_ms > 0 {
             state.sweep_every = std::time::Duration::from_millis(opts.sweep_ms);
         }
@@ -186,6 +210,7 @@ impl TestApp {
             url: config.database_url.clone(),
             clock,
             http: Client::builder().no_proxy().build().unwrap(),
+            mail_dir,
             cleanup,
         })
     }
@@ -260,6 +285,7 @@ impl TestApp {
 
     pub async fn finish(self) {
         self.db.close().await;
+        let _ = std::fs::remove_dir_all(&self.mail_dir);
         match &self.cleanup {
             Cleanup::File(path) => {
                 for ext in ["", "-wal", "-shm"] {

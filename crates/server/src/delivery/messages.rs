@@ -1,0 +1,214 @@
+//! The message worker: the same mechanism as webhook deliveries for email and SMS. It claims due
+//! messages under a lease, sends each by its channel, and records every attempt; a message
+//! whose worker died comes due again when its lease runs out (at least once, with the same
+//! Message-ID). A message past its expiry (a reminder the server was down for) is not sent.
+
+use std::{sync::Arc, time::Duration};
+
+use rand::Rng;
+use slotline_domain::{notifications::Channel, retry};
+use tokio::sync::{mpsc, Semaphore};
+use tracing::Instrument;
+
+use super::{mail, sms};
+use crate::{
+    clock::Clock,
+    store::{
+        notifications::{self, Claimed, Outcome, Status},
+        Db,
+    },
+};
+
+#[derive(Debug, Clone)]
+pub struct MessageConfig {
+    pub mail: mail::MailSettings,
+    pub sms: Option<sms::SmsSettings>,
+    /// Messages sent at once.
+    pub concurrency: usize,
+    /// How long a claim lasts: longer than an SMTP exchange may take.
+    pub lease: Duration,
+    pub poll: Duration,
+    pub name: Arc<str>,
+}
+
+impl MessageConfig {
+    pub fn new(
+        mail: mail::MailSettings,
+        sms: Option<sms::SmsSettings>,
+        name: Arc<str>,
+    ) -> MessageConfig {
+        MessageConfig {
+            mail,
+            sms,
+            concurrency: 16,
+            lease: Duration::from_secs(120),
+            poll: Duration::from_millis(500),
+            name,
+        }
+    }
+}
+
+const INTERRUPTED_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs until the task is dropped.
+pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
+    let config = Arc::new(config);
+    let sending = Arc::new(Semaphore::new(config.concurrency));
+    let (results, outcomes) = mpsc::channel::<Outcome>(1024);
+    let recorder = tokio::spawn(record_results(db.clone(), outcomes));
+    let _stop = super::AbortOnDrop(recorder);
+    let http = sms::client();
+    let mut last_sweep = std::time::Instant::now() - INTERRUPTED_EVERY;
+    loop {
+        let now = clock.now_ms();
+        if last_sweep.elapsed() >= INTERRUPTED_EVERY {
+            last_sweep = std::time::Instant::now();
+            match notifications::interrupted(&db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(
+                    interrupted = n,
+                    "messages whose worker stopped are due again"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "looking for interrupted messages failed; will retry")
+                }
+            }
+        }
+        let room = sending.available_permits();
+        let mut full = false;
+        if room > 0 {
+            let lease_until = now + config.lease.as_millis() as i64;
+            match notifications::claim(&db, now, lease_until, room as i64, &config.name).await {
+                Ok(claimed) => {
+                    full = claimed.len() == room;
+                    for c in claimed {
+                        let Ok(permit) = sending.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let span = tracing::info_span!(
+                            "message",
+                            id = %c.id,
+                            kind = %c.kind,
+                            channel = c.channel.as_str(),
+                            attempt = c.attempts + 1,
+                            outcome = tracing::field::Empty,
+                        );
+                        let task = attempt(
+                            config.clone(),
+                            clock.clone(),
+                            http.clone(),
+                            c,
+                            results.clone(),
+                        )
+                        .instrument(span);
+                        tokio::spawn(async move {
+                            task.await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming messages failed; will retry");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = db.messages_signal() => {}
+            _ = tokio::time::sleep(config.poll) => {}
+        }
+    }
+}
+
+/// Sends one claimed message and reports the outcome.
+async fn attempt(
+    config: Arc<MessageConfig>,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    c: Claimed,
+    results: mpsc::Sender<Outcome>,
+) {
+    let started = clock.now_ms();
+    let mut outcome = Outcome {
+        seq: c.seq,
+        attempt_time: started,
+        duration_ms: 0,
+        status: Status::Sent,
+        next_attempt_time: None,
+        error: None,
+        provider_id: None,
+        segment_count: None,
+        worker: config.name.clone(),
+    };
+    if c.expire_time.is_some_and(|e| started > e) {
+        outcome.status = Status::Expired;
+        outcome.error = Some("Its time passed before it could be sent.".into());
+    } else {
+        let clock_start = std::time::Instant::now();
+        let sent = match c.channel {
+            Channel::Email => mail::send(&config.mail, &c)
+                .await
+                .map(|id| (id, None))
+                .map_err(|f| (f.permanent, f.error)),
+            Channel::Sms => match &config.sms {
+                Some(s) => sms::send(&http, s, &c)
+                    .await
+                    .map(|a| (a.provider_id, a.segments))
+                    .map_err(|f| (f.permanent, f.error)),
+                None => Err((
+                    false,
+                    "No SMS provider is configured (--twilio-account-sid); retried when one is."
+                        .to_string(),
+                )),
+            },
+        };
+        outcome.duration_ms = clock_start.elapsed().as_millis() as i64;
+        match sent {
+            Ok((id, segments)) => {
+                outcome.provider_id = Some(id);
+                outcome.segment_count = segments;
+            }
+            Err((permanent, error)) => {
+                let now = clock.now_ms();
+                let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+                let next = (!permanent)
+                    .then(|| {
+                        retry::next_message_attempt(
+                            c.due_time,
+                            c.expire_time,
+                            (c.attempts + 1) as u32,
+                            now,
+                            jitter,
+                        )
+                    })
+                    .flatten();
+                outcome.status = match (next, permanent, c.channel) {
+                    (Some(_), _, _) => Status::Pending,
+                    (None, true, Channel::Sms) => Status::Rejected,
+                    _ => Status::Failed,
+                };
+                outcome.next_attempt_time = next;
+                outcome.error = Some(error);
+            }
+        }
+    }
+    tracing::Span::current().record("outcome", outcome.status.as_str());
+    crate::measure::message(c.channel.as_str(), outcome.status.as_str());
+    let _ = results.send(outcome).await;
+}
+
+/// Writes outcomes in batches.
+async fn record_results(db: Db, mut outcomes: mpsc::Receiver<Outcome>) {
+    const BATCH: usize = 256;
+    let mut batch = Vec::with_capacity(BATCH);
+    while outcomes.recv_many(&mut batch, BATCH).await > 0 {
+        while let Err(e) = notifications::record(&db, &batch).await {
+            tracing::warn!(error = %e, "recording message results failed; will retry");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        batch.clear();
+    }
+}

@@ -1,0 +1,463 @@
+//! The messages a booking change sends: which kinds to whom (`domain::notice::messages`), in the
+//! words of the booking's page or calendar, in each recipient's time zone, with the meeting as
+//! an invitation; and the reminders still wanted after the change. They are rendered here and
+//! written by the store in the change's own transaction (`store::outbox::Effects`).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use slotline_domain::{
+    ics,
+    id::{AccountId, BookingId, UserId},
+    lifecycle::Actor,
+    notice::{self, Audience, Change, Invite, Notice},
+    notifications::{Channel, Notifications, Recipient as To},
+};
+
+use crate::{
+    http::error::AppResult,
+    services::Ctx,
+    store::{
+        booking_calendars, booking_pages,
+        bookings::{self, Booking},
+        notifications::{MessageId, NewMessage, Recipient},
+        users::{self, User},
+    },
+};
+
+/// A change to tell people of.
+pub struct About<'a> {
+    pub change: Change,
+    /// The booking after the change (for a reschedule, the new booking).
+    pub booking: &'a Booking,
+    /// The booking before the change: the old booking of a reschedule, the booking before a
+    /// reassignment.
+    pub before: Option<&'a Booking>,
+    /// Why it was canceled, declined or is to be rescheduled, and by whom.
+    pub reason: Option<(&'a str, Actor)>,
+    /// False when the caller asked that the guest not be told (`send_cancellation_email`).
+    pub tell_guest: bool,
+}
+
+/// The settings that decide what a booking's messages say and when its reminders go: its
+/// calendar's or page's, the defaults otherwise.
+async fn settings_of(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    b: &Booking,
+) -> AppResult<Notifications> {
+    if let Some(id) = &b.booking_calendar_id {
+        if let Some(c) = booking_calendars::get(ctx.db, account_id, id).await? {
+            return Ok(c.settings.notifications);
+        }
+    }
+    if let Some(id) = &b.booking_page_id {
+        if let Some(p) = booking_pages::get(ctx.db, account_id, id).await? {
+            return Ok(p.settings.notifications);
+        }
+    }
+    Ok(Notifications::default())
+}
+
+/// The guest as the booking form gave them.
+struct Guest {
+    name: String,
+    email: String,
+    mobile: Option<String>,
+    zone: String,
+}
+
+fn guest_of(b: &Booking) -> Guest {
+    let field = |k: &str| {
+        b.form_submission[k]
+            .as_str()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mobile = field("mobile_phone");
+    Guest {
+        name: field("name"),
+        email: field("email"),
+        mobile: (!mobile.is_empty()).then_some(mobile),
+        zone: b.customer_timezone.clone(),
+    }
+}
+
+fn full_name(u: &User) -> String {
+    let n = format!("{} {}", u.first_name, u.last_name);
+    let n = n.trim();
+    if n.is_empty() {
+        u.email.clone()
+    } else {
+        n.to_string()
+    }
+}
+
+/// Everything a booking's messages say, before the recipient's zone is applied.
+struct Facts<'a> {
+    b: &'a Booking,
+    before: Option<&'a Booking>,
+    guest: Guest,
+    host_name: String,
+    host_email: String,
+    new_host_name: String,
+    reason: String,
+    canceled_by: String,
+    base_url: &'a str,
+    uid: String,
+}
+
+impl Facts<'_> {
+    fn values(&self, zone: &str, recipient_name: &str) -> Vec<(&'static str, String)> {
+        let b = self.b;
+        let token_link = |suffix: &str| format!("{}/b/{}{suffix}", self.base_url, b.token);
+        let location = b.location.as_ref();
+        let text_of = |k: &str| {
+            location
+                .and_then(|l| l.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let kind = text_of("type");
+        let value = text_of("value");
+        let join_url = if (kind == "virtual" || kind == "video") && value.starts_with("http") {
+            value
+        } else {
+            String::new()
+        };
+        let mut location_text = text_of("description");
+        if location_text.is_empty() && join_url.is_empty() {
+            location_text = text_of("value");
+        }
+        vec![
+            ("guest_name", self.guest.name.clone()),
+            ("guest_email", self.guest.email.clone()),
+            ("host_name", self.host_name.clone()),
+            ("recipient_name", recipient_name.to_string()),
+            ("new_host_name", self.new_host_name.clone()),
+            ("subject", b.subject.clone()),
+            ("when", notice::when(b.start_time, zone)),
+            (
+                "old_when",
+                self.before
+                    .filter(|o| o.start_time != b.start_time)
+                    .map(|o| notice::when(o.start_time, zone))
+                    .unwrap_or_default(),
+            ),
+            ("duration", b.duration_minutes.to_string()),
+            ("location", location_text),
+            ("join_url", join_url),
+            ("reason", self.reason.clone()),
+            ("canceled_by", self.canceled_by.clone()),
+            ("booking_url", token_link("")),
+            ("reschedule_url", token_link("/reschedule")),
+            ("cancel_url", token_link("/cancel")),
+        ]
+    }
+
+    /// The meeting as an invitation (the host organizes, the guest attends).
+    fn ics(&self, invite: Invite) -> String {
+        let b = self.b;
+        let attendees = [ics::Person {
+            name: &self.guest.name,
+            email: &self.guest.email,
+        }];
+        let description = format!(
+            "With {}.\nReschedule or cancel: {}/b/{}",
+            self.host_name, self.base_url, b.token
+        );
+        let location = b
+            .location
+            .as_ref()
+            .and_then(|l| l.get("description").or_else(|| l.get("value")))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let url = format!("{}/b/{}", self.base_url, b.token);
+        ics::render(&ics::Event {
+            uid: &self.uid,
+            start_ms: b.start_time,
+            end_ms: b.end_time(),
+            stamp_ms: b.last_updated_time,
+            sequence: b.revision,
+            summary: &b.subject,
+            description: &description,
+            location,
+            url: &url,
+            cancelled: invite == Invite::Cancel,
+            invitation: Some(ics::Invitation {
+                organizer: ics::Person {
+                    name: &self.host_name,
+                    email: &self.host_email,
+                },
+                attendees: &attendees,
+            }),
+        })
+    }
+}
+
+/// One rendered message.
+struct Draft<'a> {
+    facts: &'a Facts<'a>,
+    settings: &'a Notifications,
+    now: i64,
+}
+
+impl Draft<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn email(
+        &self,
+        kind: Notice,
+        recipient: Recipient,
+        name: &str,
+        address: &str,
+        zone: &str,
+        due: (i64, Option<i64>),
+    ) -> Option<NewMessage> {
+        if address.is_empty() {
+            return None;
+        }
+        let values = self.facts.values(zone, name);
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = notice::render(&self.settings.text(kind), &pairs);
+        Some(NewMessage {
+            id: MessageId::new(Channel::Email),
+            booking_id: Some(self.facts.b.id.clone()),
+            kind,
+            recipient,
+            recipient_name: name.to_string(),
+            address: address.to_string(),
+            subject: r.subject,
+            text: r.text,
+            html: Some(r.html),
+            ics: kind.invitation().map(|i| self.facts.ics(i)),
+            due_time: due.0.max(self.now),
+            expire_time: due.1,
+        })
+    }
+
+    fn sms(&self, kind: Notice, due: (i64, Option<i64>)) -> Option<NewMessage> {
+        let g = &self.facts.guest;
+        let (template, mobile) = (kind.sms_text()?, g.mobile.as_ref()?);
+        let values = self.facts.values(&g.zone, &g.name);
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let text = notice::render_line(template, &pairs);
+        Some(NewMessage {
+            id: MessageId::new(Channel::Sms),
+            booking_id: Some(self.facts.b.id.clone()),
+            kind,
+            recipient: Recipient::Guest,
+            recipient_name: g.name.clone(),
+            address: mobile.clone(),
+            subject: String::new(),
+            text,
+            html: None,
+            ics: None,
+            due_time: due.0.max(self.now),
+            expire_time: due.1,
+        })
+    }
+}
+
+/// The calendar UID of a booking: that of the first booking it was rescheduled from, so that
+/// calendars move the event instead of adding one.
+pub async fn calendar_uid(ctx: Ctx<'_>, b: &Booking) -> AppResult<String> {
+    let root = match &b.rescheduled_booking_id {
+        None => b.id.clone(),
+        Some(previous) => bookings::first_of_chain(ctx.db, previous).await?,
+    };
+    Ok(uid_of(&root))
+}
+
+fn uid_of(id: &BookingId) -> String {
+    format!("{id}@slotline")
+}
+
+/// The messages `a` sends now, and the reminders of the booking still wanted after it.
+pub async fn messages(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    a: &About<'_>,
+) -> AppResult<Vec<NewMessage>> {
+    let b = a.booking;
+    let settings = settings_of(ctx, account_id, b).await?;
+    let before_hosts: &[UserId] = a.before.map_or(&[], |o| o.hosts.as_slice());
+    let mut ids: Vec<UserId> = b.hosts.clone();
+    ids.extend(before_hosts.iter().cloned());
+    ids.sort_unstable_by(|x, y| x.as_str().cmp(y.as_str()));
+    ids.dedup();
+    let people: HashMap<UserId, User> = users::get_many(ctx.db, account_id, &ids).await?;
+    let owner = b
+        .hosts
+        .first()
+        .and_then(|h| people.get(h))
+        .or_else(|| people.values().next());
+    let host_name = owner.map(full_name).unwrap_or_default();
+    let (reason, canceled_by) = match a.reason {
+        Some((r, Actor::Customer)) => (r.to_string(), "the guest".to_string()),
+        Some((r, Actor::User)) => (r.to_string(), host_name.clone()),
+        None => (String::new(), host_name.clone()),
+    };
+    let facts = Facts {
+        b,
+        before: a.before,
+        guest: guest_of(b),
+        host_name: host_name.clone(),
+        host_email: owner.map(|u| u.email.clone()).unwrap_or_default(),
+        // A host losing the booking reads about the host who has it now.
+        new_host_name: host_name,
+        reason,
+        canceled_by,
+        base_url: ctx.base_url,
+        uid: calendar_uid(ctx, b).await?,
+    };
+    let now = ctx.now();
+    let draft = Draft {
+        facts: &facts,
+        settings: &settings,
+        now,
+    };
+    let mut out = Vec::new();
+    let host_message = |kind: Notice, u: &User, out: &mut Vec<NewMessage>| {
+        // Each host reads their own name; a removed host reads the meeting as it was.
+        let mut own = Facts {
+            b: facts.b,
+            before: facts.before,
+            guest: guest_of(facts.b),
+            host_name: full_name(u),
+            host_email: u.email.clone(),
+            new_host_name: facts.new_host_name.clone(),
+            reason: facts.reason.clone(),
+            canceled_by: facts.canceled_by.clone(),
+            base_url: facts.base_url,
+            uid: facts.uid.clone(),
+        };
+        if kind == Notice::HostCanceled || kind == Notice::HostReassignedAway {
+            if let Some(old) = facts.before {
+                own.b = old;
+            }
+        }
+        let d = Draft {
+            facts: &own,
+            settings: &settings,
+            now,
+        };
+        out.extend(d.email(
+            kind,
+            Recipient::User(u.id.clone()),
+            &full_name(u),
+            &u.email,
+            &u.timezone,
+            (now, None),
+        ));
+    };
+    for (kind, audience) in notice::messages(a.change) {
+        match audience {
+            Audience::Guest => {
+                if !a.tell_guest {
+                    continue;
+                }
+                let g = &facts.guest;
+                out.extend(draft.email(
+                    *kind,
+                    Recipient::Guest,
+                    &g.name,
+                    &g.email,
+                    &g.zone,
+                    (now, None),
+                ));
+                if settings.sms {
+                    out.extend(draft.sms(*kind, (now, None)));
+                }
+            }
+            hosts if settings.email_hosts => {
+                let chosen: Vec<&UserId> = match hosts {
+                    Audience::Hosts => b.hosts.iter().collect(),
+                    Audience::Added => b
+                        .hosts
+                        .iter()
+                        .filter(|h| !before_hosts.contains(h))
+                        .collect(),
+                    Audience::Removed => before_hosts
+                        .iter()
+                        .filter(|h| !b.hosts.contains(h))
+                        .collect(),
+                    Audience::Kept => b
+                        .hosts
+                        .iter()
+                        .filter(|h| before_hosts.contains(h))
+                        .collect(),
+                    Audience::Guest => unreachable!("matched above"),
+                };
+                for h in chosen {
+                    if let Some(u) = people.get(h) {
+                        host_message(*kind, u, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if b.status.holds_time() && b.status != slotline_domain::lifecycle::Status::Requested {
+        out.extend(reminders(&draft, &people, now));
+    }
+    Ok(out)
+}
+
+/// The booking's reminders and follow-up still to come.
+fn reminders(d: &Draft<'_>, people: &HashMap<UserId, User>, now: i64) -> Vec<NewMessage> {
+    let b = d.facts.b;
+    let g = &d.facts.guest;
+    let mut out = Vec::new();
+    for r in &d.settings.reminders {
+        let Some((due, until)) = notice::reminder_due(b.start_time, r.minutes_before, now) else {
+            continue;
+        };
+        let when = (due, Some(until));
+        match (r.to, r.channel) {
+            (To::Guest, Channel::Email) => {
+                out.extend(d.email(
+                    Notice::GuestReminder,
+                    Recipient::Guest,
+                    &g.name,
+                    &g.email,
+                    &g.zone,
+                    when,
+                ));
+                if d.settings.sms {
+                    out.extend(d.sms(Notice::GuestReminder, when));
+                }
+            }
+            (To::Guest, Channel::Sms) => out.extend(d.sms(Notice::GuestReminder, when)),
+            (To::Host, _) => {
+                for h in &b.hosts {
+                    if let Some(u) = people.get(h) {
+                        out.extend(d.email(
+                            Notice::HostReminder,
+                            Recipient::User(u.id.clone()),
+                            &full_name(u),
+                            &u.email,
+                            &u.timezone,
+                            when,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(minutes) = d.settings.follow_up_minutes {
+        let (due, until) = notice::follow_up_due(b.end_time(), minutes);
+        if until > now {
+            out.extend(d.email(
+                Notice::GuestFollowUp,
+                Recipient::Guest,
+                &g.name,
+                &g.email,
+                &g.zone,
+                (due, Some(until)),
+            ));
+        }
+    }
+    out
+}
