@@ -181,7 +181,8 @@ pub async fn create_user(
         teams: input.teams.map(|t| t.0).unwrap_or_default(),
         timezone,
     };
-    let user = users::create(&state.db, &p.account_id, new, state.now()).await?;
+    let invitation = crate::services::notify::invitation(state.ctx(), &p.account_id, &new).await?;
+    let user = users::create(&state.db, &p.account_id, new, Some(invitation), state.now()).await?;
     Ok(Json(user.into()))
 }
 

@@ -29,7 +29,16 @@ use super::CliResult;
 const DEMO_EMAIL: &str = "demo@slotline.example";
 const DEMO_KEY_NAME: &str = "Demo key";
 
-pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> CliResult {
+pub async fn run(mut config: ServeConfig, key_file: Option<std::path::PathBuf>) -> CliResult {
+    // The demo's email goes beside its database file, unless told otherwise.
+    if config.smtp_url.is_none() && config.mail_dir == std::path::Path::new("slotline-mail") {
+        let db = std::path::Path::new(&config.database_url);
+        if !config.database_url.contains("://") && !config.database_url.starts_with("sqlite:") {
+            if let Some(dir) = db.parent() {
+                config.mail_dir = dir.join("slotline-mail");
+            }
+        }
+    }
     config.check()?;
     let db = super::open(&config.database_url).await?;
     let now = SystemClock.now_ms();
@@ -85,6 +94,13 @@ pub async fn run(config: ServeConfig, key_file: Option<std::path::PathBuf>) -> C
         );
     }
     println!("API reference: {base}/docs");
+    match &config.smtp_url {
+        None => println!(
+            "Email to guests and hosts (no --smtp-url set): .eml files in {}",
+            config.mail_dir.display()
+        ),
+        Some(_) => println!("Email to guests and hosts goes to the SMTP server (--smtp-url)"),
+    }
     app::serve(AppState::new(db, &config), listener).await?;
     Ok(())
 }
@@ -193,7 +209,7 @@ async fn seed(
             teams: vec![sales.id.to_string()],
             timezone: "America/New_York".into(),
         };
-        users::create(db, &account.id, new, now).await?;
+        users::create(db, &account.id, new, None, now).await?;
     }
     custom_fields::create(db, &account.id, "meeting_reason", "Meeting reason", now).await?;
     custom_fields::create(db, &account.id, "resume", "Résumé", now).await?;

@@ -54,6 +54,8 @@ const INTERRUPTED_EVERY: Duration = Duration::from_secs(2);
 pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
     let config = Arc::new(config);
     let sending = Arc::new(Semaphore::new(config.concurrency));
+    // Rung when a send ends, so that the next due message is claimed without waiting for a poll.
+    let freed = Arc::new(tokio::sync::Notify::new());
     let (results, outcomes) = mpsc::channel::<Outcome>(1024);
     let recorder = tokio::spawn(record_results(db.clone(), outcomes));
     let _stop = super::AbortOnDrop(recorder);
@@ -74,9 +76,10 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
                 }
             }
         }
+        // Claims come in batches: once half the sending slots are free, not one per finished send.
         let room = sending.available_permits();
         let mut full = false;
-        if room > 0 {
+        if room > 0 && room >= config.concurrency.div_ceil(2) {
             let lease_until = now + config.lease.as_millis() as i64;
             match notifications::claim(&db, now, lease_until, room as i64, &config.name).await {
                 Ok(claimed) => {
@@ -101,9 +104,11 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
                             results.clone(),
                         )
                         .instrument(span);
+                        let freed = freed.clone();
                         tokio::spawn(async move {
                             task.await;
                             drop(permit);
+                            freed.notify_one();
                         });
                     }
                 }
@@ -118,6 +123,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
         }
         tokio::select! {
             _ = db.messages_signal() => {}
+            _ = freed.notified() => {}
             _ = tokio::time::sleep(config.poll) => {}
         }
     }

@@ -461,3 +461,41 @@ fn reminders(d: &Draft<'_>, people: &HashMap<UserId, User>, now: i64) -> Vec<New
     }
     out
 }
+
+/// The email a user added to an account receives.
+pub async fn invitation(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    new: &users::NewUser,
+) -> AppResult<NewMessage> {
+    let account = crate::store::accounts::get(ctx.db, account_id)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    let name = format!("{} {}", new.first_name, new.last_name)
+        .trim()
+        .to_string();
+    let role = new.role.as_str();
+    let values = [
+        ("user_name", name.as_str()),
+        ("account_name", account.as_str()),
+        ("role", role),
+    ];
+    let r = notice::render(&notice::default_text(Notice::UserInvitation), &values);
+    let now = ctx.now();
+    Ok(NewMessage {
+        id: MessageId::new(Channel::Email),
+        booking_id: None,
+        kind: Notice::UserInvitation,
+        // The store addresses it to the user it creates.
+        recipient: Recipient::Guest,
+        recipient_name: name,
+        address: new.email.clone(),
+        subject: r.subject,
+        text: r.text,
+        html: Some(r.html),
+        ics: None,
+        due_time: now,
+        expire_time: None,
+    })
+}

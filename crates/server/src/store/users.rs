@@ -205,10 +205,13 @@ fn distinct(teams: Vec<String>) -> Vec<String> {
     out
 }
 
+/// Creates a user; `invitation`, when given, is addressed to the new user and written in the
+/// same transaction.
 pub async fn create(
     db: &Db,
     account_id: &AccountId,
     mut new: NewUser,
+    invitation: Option<super::notifications::NewMessage>,
     now: i64,
 ) -> StoreResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
@@ -252,7 +255,16 @@ pub async fn create(
         other => other?,
     };
     set_teams(&mut tx, &id, &new.teams).await?;
+    if let Some(mut m) = invitation.clone() {
+        m.recipient = super::notifications::Recipient::User(id.clone());
+        let mut batch = super::Batch::default();
+        super::notifications::push(&mut batch, account_id, &m, now);
+        batch.run_in(&mut tx).await?;
+    }
     tx.commit().await?;
+    if invitation.is_some() {
+        db.outbox_written();
+    }
     Ok(User {
         id,
         first_name: new.first_name,

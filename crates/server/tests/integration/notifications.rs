@@ -241,7 +241,7 @@ async fn log(app: &TestApp, booking: &str) -> Vec<Value> {
     panic!("messages of {booking} still pending");
 }
 
-/// The booking's message of `kind` once `done` holds for it.
+/// A message of the booking of `kind` for which `done` holds, once one does.
 async fn message_when(
     app: &TestApp,
     booking: &str,
@@ -253,17 +253,16 @@ async fn message_when(
         let (_, log) = app
             .get(&format!("/v2/bookings/{booking}/notifications"))
             .await;
-        if let Some(m) = log["data"]
+        let of_kind: Vec<&Value> = log["data"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["kind"] == kind)
-        {
-            if done(m) {
-                return m.clone();
-            }
-            last = m.clone();
+            .filter(|r| r["kind"] == kind)
+            .collect();
+        if let Some(m) = of_kind.iter().find(|m| done(m)) {
+            return (*m).clone();
         }
+        last = json!(of_kind);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("{kind} of {booking} never got there: {last}");
@@ -697,3 +696,442 @@ async fn a_calendar_speaks_in_its_own_words(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(a_calendar_speaks_in_its_own_words);
+
+async fn sms_reach_guests_with_a_mobile_and_the_providers_reports_are_kept(
+    backend: common::Backend,
+) {
+    use common::sms_provider::{sign, SmsProvider, REFUSED_NUMBER};
+    let Some(smtp) = SmtpSink::start().await else {
+        return;
+    };
+    let provider = SmsProvider::start().await;
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        Options {
+            smtp_url: Some(smtp.url()),
+            sms: Some((
+                provider.url.clone(),
+                provider.account_sid.clone(),
+                provider.auth_token.clone(),
+                "+15550001111".into(),
+            )),
+            ..Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let cal = calendar(&app, json!({"notifications": {"sms": true}})).await;
+    let schedule = |start: &'static str,
+                    name: &'static str,
+                    email: &'static str,
+                    mobile: Option<&'static str>| {
+        let app = &app;
+        let cal = cal.clone();
+        async move {
+            let mut form = json!({"name": name, "email": email});
+            if let Some(m) = mobile {
+                form["mobile_phone"] = json!(m);
+            }
+            let (s, b) = app
+                .post(
+                    &format!("/v2/booking-calendars/{cal}/schedule"),
+                    json!({"start_time": start, "guest_time_zone": "Europe/Paris", "booking_form": form}),
+                )
+                .await;
+            assert_eq!(s, 200, "{b}");
+            b["id"].as_str().unwrap().to_string()
+        }
+    };
+    let a = schedule(
+        MONDAY_9AM,
+        "Ann Lee",
+        "ann@guest.example",
+        Some("+12025550195"),
+    )
+    .await;
+    let sent = provider.wait_for(1).await;
+    assert_eq!(sent[0].to, "+12025550195");
+    assert_eq!(sent[0].from, "+15550001111");
+    assert!(
+        sent[0]
+            .body
+            .starts_with("Booked: Intro call with Olive Owner, Monday, June 16, 2025 at 4:00 PM (CEST). Manage: http"),
+        "{}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].callback, format!("{}/sms/status", app.base));
+    let sms = message_when(&app, &a, "guest.scheduled", |m| {
+        m["type"] == "sms" && m["status"] == "delivered"
+    })
+    .await;
+    assert_eq!(sms["provider_id"], sent[0].sid.as_str());
+    assert!(sms["id"].as_str().unwrap().starts_with("SMS-"));
+
+    // Without a mobile number, email only; a number the provider refuses is recorded as such.
+    let b = schedule(MONDAY_10AM, "Bo Park", "bo@guest.example", None).await;
+    let c = schedule(
+        "2025-06-16T16:00:00.000Z",
+        "Cy Refused",
+        "cy@guest.example",
+        Some(REFUSED_NUMBER),
+    )
+    .await;
+    let refused = message_when(&app, &c, "guest.scheduled", |m| {
+        m["type"] == "sms" && m["status"] != "pending"
+    })
+    .await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert!(
+        refused["last_error"].as_str().unwrap().contains("21211"),
+        "{refused}"
+    );
+    assert!(log(&app, &b).await.iter().all(|m| m["type"] == "email"));
+    assert_eq!(provider.sent().len(), 1);
+
+    // OnceHub's SMS log.
+    let (_, contact) = app.get(&format!("/v2/bookings/{a}")).await;
+    let contact = contact["contact"].as_str().unwrap().to_string();
+    let (s, list) = app.get("/v2/notifications/sms").await;
+    assert_eq!(s, 200, "{list}");
+    let data = list["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "sent and refused SMS, newest first: {list}");
+    assert_eq!(data[0]["status"], "rejected");
+    assert_eq!(
+        data[1],
+        json!({
+            "object": "notification", "id": sms["id"], "type": "sms", "status": "delivered",
+            "creation_time": sms["creation_time"], "recipient": contact, "recipient_type": "contact",
+            "details": {"delivered_to": "+12025550195", "message_body": sent[0].body, "segment_count": 1}
+        })
+    );
+    let (_, expanded) = app
+        .get("/v2/notifications/sms?expand=data.recipient&limit=1&after=")
+        .await;
+    assert_eq!(expanded["data"][0]["recipient"]["object"], "contact");
+    let (_, page) = app.get("/v2/notifications/sms?limit=1").await;
+    assert_eq!(
+        (
+            page["data"].as_array().unwrap().len(),
+            page["has_more"].as_bool()
+        ),
+        (1, Some(true))
+    );
+    for (query, n) in [
+        (format!("recipient={contact}"), 1),
+        ("recipient_type=user".to_string(), 0),
+        ("recipient_type=contact".to_string(), 2),
+        ("creation_time.gt=2030-01-01T00:00:00Z".to_string(), 0),
+        ("creation_time.lt=2030-01-01T00:00:00Z".to_string(), 2),
+    ] {
+        let (s, l) = app.get(&format!("/v2/notifications/sms?{query}")).await;
+        assert_eq!(
+            (s, l["data"].as_array().map(Vec::len)),
+            (200, Some(n)),
+            "{query}: {l}"
+        );
+    }
+    common::assert_error(
+        &app.get("/v2/notifications/sms?recipient_type=customer")
+            .await,
+        400,
+        "Invalid string: customer",
+        Some("recipient_type"),
+    );
+    common::assert_error(
+        &app.get("/v2/notifications/sms?expand=owner").await,
+        400,
+        "This property cannot be expanded: owner",
+        Some("expand"),
+    );
+    let (s, _) = app
+        .get("/v2/notifications/sms?creation_time.gt=yesterday")
+        .await;
+    assert_eq!(s, 400);
+
+    // Reports: each of the provider's was accepted; a forged one is refused and changes nothing.
+    assert!(provider
+        .callback_answers
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|s| *s == 204));
+    let url = format!("{}/sms/status", app.base);
+    let params = [
+        ("MessageSid", sent[0].sid.as_str()),
+        ("MessageStatus", "failed"),
+    ];
+    let forged = app
+        .http
+        .post(&url)
+        .header("X-Twilio-Signature", sign("not-the-token", &url, &params))
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let unsigned = app.http.post(&url).form(&params).send().await.unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let (_, list) = app
+        .get(&format!("/v2/notifications/sms?recipient={contact}"))
+        .await;
+    assert_eq!(list["data"][0]["status"], "delivered");
+    // A late, genuine "sent" does not undo "delivered".
+    let late = [
+        ("MessageSid", sent[0].sid.as_str()),
+        ("MessageStatus", "sent"),
+    ];
+    let res = app
+        .http
+        .post(&url)
+        .header(
+            "X-Twilio-Signature",
+            sign(&provider.auth_token, &url, &late),
+        )
+        .form(&late)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (_, list) = app
+        .get(&format!("/v2/notifications/sms?recipient={contact}"))
+        .await;
+    assert_eq!(list["data"][0]["status"], "delivered");
+    app.finish().await;
+}
+on_both!(sms_reach_guests_with_a_mobile_and_the_providers_reports_are_kept);
+
+async fn a_user_added_through_the_api_is_invited(backend: common::Backend) {
+    let Some((app, smtp)) = with_smtp(backend).await else {
+        return;
+    };
+    let (s, user) = app
+        .post(
+            "/v2/users",
+            json!({"email": "new.host@test.example", "first_name": "Nia", "last_name": "Host"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{user}");
+    let got = smtp.wait_for(1).await;
+    assert_eq!(to(&got[0]), "new.host@test.example");
+    assert_eq!(got[0].subject(), "You were added to Test Co on Slotline");
+    assert!(
+        got[0].text().contains("Hello Nia Host,"),
+        "{}",
+        got[0].text()
+    );
+    assert!(got[0].calendar().is_none());
+    // A refused user (a duplicate email) is not invited: the message rolls back with it.
+    let (s, _) = app
+        .post(
+            "/v2/users",
+            json!({"email": "new.host@test.example", "first_name": "Nia", "last_name": "Again"}),
+        )
+        .await;
+    assert_ne!(s, 200);
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT recipient_type, recipient_id FROM notifications WHERE kind = 'user.invitation'",
+    )
+    .fetch_all(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [("user".to_string(), user["id"].as_str().map(str::to_string))]
+    );
+    app.finish().await;
+}
+on_both!(a_user_added_through_the_api_is_invited);
+
+async fn a_reassignment_tells_the_guest_and_both_hosts(backend: common::Backend) {
+    let Some((app, smtp)) = with_smtp(backend).await else {
+        return;
+    };
+    let (s, nia) = app
+        .post(
+            "/v2/users",
+            json!({"email": "nia@test.example", "first_name": "Nia", "last_name": "Host", "timezone": "Asia/Tokyo"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{nia}");
+    let cal = calendar(&app, json!({})).await;
+    let id = book(&app, &cal, MONDAY_9AM, "Ann Lee", "ann@guest.example").await;
+    smtp.wait_for(3).await; // the invitation, the guest's and the host's
+    let (s, b) = app
+        .post(
+            &format!("/v2/bookings/{id}/reassign"),
+            json!({"new_host": nia["id"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let got = smtp.wait_for(6).await;
+    let guest = find(&got, "ann@guest.example", "New host");
+    assert!(
+        guest.text().contains("will now be with Nia Host"),
+        "{}",
+        guest.text()
+    );
+    let new_host = find(&got, "nia@test.example", "Assigned to you");
+    assert!(
+        new_host
+            .subject()
+            .contains("Monday, June 16, 2025 at 11:00 PM (JST)"),
+        "in the new host's zone: {}",
+        new_host.subject()
+    );
+    let inv = new_host.invitation().unwrap();
+    assert_eq!(
+        (inv.method.as_str(), inv.organizer.as_str()),
+        ("REQUEST", "mailto:nia@test.example")
+    );
+    let old_host = find(&got, "owner@test.example", "Reassigned");
+    assert!(
+        old_host.text().contains("was given to Nia Host"),
+        "{}",
+        old_host.text()
+    );
+    assert_eq!(old_host.invitation().unwrap().method, "CANCEL");
+    assert_eq!(old_host.invitation().unwrap().uid, inv.uid);
+    let rows = log(&app, &id).await;
+    let mut reminders = status_of(&rows, "guest.reminder");
+    reminders.sort();
+    assert_eq!(
+        reminders,
+        ["dropped", "pending"],
+        "the reminder is rewritten for the new host"
+    );
+    app.finish().await;
+}
+on_both!(a_reassignment_tells_the_guest_and_both_hosts);
+
+/// Messages written now, as a burst of bookings would write them: `n` emails due at once.
+async fn burst_of_messages(app: &TestApp, n: usize) {
+    use slotline::store::{
+        notifications::{self, MessageId, NewMessage, Recipient},
+        Batch,
+    };
+    use slotline_domain::{notice::Notice, notifications::Channel};
+    let mut batch = Batch::default();
+    for i in 0..n {
+        let m = NewMessage {
+            id: MessageId::new(Channel::Email),
+            booking_id: None,
+            kind: Notice::GuestScheduled,
+            recipient: Recipient::Guest,
+            recipient_name: format!("Guest {i}"),
+            address: format!("slow{i}@burst.example"),
+            subject: format!("Message {i}"),
+            text: format!("Number {i}\n"),
+            html: None,
+            ics: None,
+            due_time: app.clock_now(),
+            expire_time: None,
+        };
+        notifications::push(&mut batch, &app.account_id, &m, app.clock_now());
+    }
+    batch.run(&app.db).await.unwrap();
+}
+
+async fn a_worker_killed_mid_send_loses_no_message(backend: common::Backend) {
+    use std::process::{Command, Stdio};
+    const N: usize = 400;
+    let Some(smtp) = SmtpSink::start().await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        Options {
+            role: slotline::config::Role::Api,
+            smtp_url: Some(smtp.url()),
+            ..Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    burst_of_messages(&app, N).await;
+    let worker = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Command::new(env!("CARGO_BIN_EXE_slotline"))
+            .args(["serve", "--role", "worker", "--database-url", &app.url])
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--smtp-url",
+                &smtp.url(),
+            ])
+            .env("SLOTLINE_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start slotline")
+    };
+    let mut first = worker();
+    smtp.wait_for(40).await;
+    first.kill().unwrap(); // SIGKILL: claims and SMTP sessions abandoned
+    first.wait().unwrap();
+    let at_kill = smtp.received().len();
+    assert!(at_kill < N, "killed too late to prove anything");
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE status = 'pending'")
+            .fetch_one(&mut *app.db.reader().await.unwrap())
+            .await
+            .unwrap();
+    assert!(pending > 0, "the kill left messages to send");
+
+    // The dead worker's leases (2 minutes) run out: the workers run on the real clock, so the
+    // test moves the claims' expiry instead of waiting.
+    let held = sqlx::query(
+        "UPDATE notifications SET next_attempt_time = next_attempt_time - 121000 WHERE claimed_time IS NOT NULL",
+    )
+    .execute(&mut *app.db.writer().await.unwrap())
+    .await
+    .unwrap()
+    .rows_affected();
+    assert!(held > 0, "the kill left claimed messages behind");
+    let mut second = worker();
+    let mut ids = std::collections::HashMap::<String, usize>::new();
+    for _ in 0..600 {
+        ids.clear();
+        for r in smtp.received() {
+            let id = r.parsed().message_id().unwrap().to_string();
+            *ids.entry(id).or_default() += 1;
+        }
+        let sent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE status = 'sent'")
+                .fetch_one(&mut *app.db.reader().await.unwrap())
+                .await
+                .unwrap();
+        if ids.len() >= N && sent == N as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(ids.len(), N, "every message arrived");
+    let twice = ids.values().filter(|n| **n > 1).count();
+    assert!(
+        twice <= 16,
+        "at most those in flight at the kill came twice: {twice}"
+    );
+    let (sent, interrupted): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM notifications WHERE status = 'sent'), \
+                (SELECT COUNT(*) FROM notification_attempts WHERE outcome = 'interrupted')",
+    )
+    .fetch_one(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(sent, N as i64, "each recorded as sent");
+    assert!(
+        interrupted >= 1,
+        "the abandoned claims are logged as interrupted"
+    );
+    app.finish().await;
+}
+on_both!(a_worker_killed_mid_send_loses_no_message);

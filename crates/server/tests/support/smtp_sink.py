@@ -7,9 +7,11 @@ NNNNNN.json beside it (the envelope: sender and recipients); the .eml appears la
 Recipients make the server misbehave on purpose:
   refuse@…  → 550 at RCPT (a permanent refusal)
   busy@…    → 451 at RCPT (a temporary one)
+  slow…@…   → the answer to DATA comes after 0.1 s (a slow server, so that sends overlap)
 Prints "ready" once it listens.
 """
 
+import asyncio
 import json
 import os
 import sys
@@ -33,6 +35,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(r.split("@", 1)[0].lower().startswith("slow") for r in envelope.rcpt_tos):
+            await asyncio.sleep(0.1)
         self.count += 1
         base = os.path.join(self.folder, f"{self.count:06d}")
         with open(base + ".json", "w") as f:

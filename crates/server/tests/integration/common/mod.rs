@@ -7,6 +7,7 @@
 
 pub mod guest;
 pub mod receiver;
+pub mod sms_provider;
 pub mod smtp;
 
 use std::sync::Arc;
