@@ -30,7 +30,8 @@ macro_rules! notices {
         /// `{host_name}`, `{subject}`, `{when}` (in the recipient's time zone), `{old_when}` (a
         /// rescheduled booking's previous time), `{duration}` (minutes), `{location}`,
         /// `{join_url}`, `{reason}`, `{new_host_name}`, `{account_name}`, and links ending in
-        /// `_url` (`{booking_url}`, `{reschedule_url}`, `{cancel_url}`, `{approve_url}`), which
+        /// `_url` (`{booking_url}`, `{reschedule_url}`, `{cancel_url}`; a host's `{approve_url}` and
+        /// `{decline_url}`), which
         /// HTML shows as links.
         pub fn default_text(n: Notice) -> Text<'static> {
             match n {

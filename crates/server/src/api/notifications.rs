@@ -141,7 +141,8 @@ pub async fn list_sms(
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let expand = !params.expand(&["recipient"], true)?.is_empty();
-    let recipient_type = match params.get("recipient_type").filter(|s| !s.is_empty()) {
+    // Present but empty is not one of the two values either.
+    let recipient_type = match params.get("recipient_type") {
         None => None,
         Some("contact") => Some("contact"),
         Some("user") => Some("user"),

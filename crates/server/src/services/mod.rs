@@ -5,6 +5,7 @@
 
 pub mod booking_request;
 pub mod conversations;
+pub mod host_links;
 pub mod notify;
 pub mod scheduler;
 

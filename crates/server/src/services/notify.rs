@@ -16,7 +16,10 @@ use slotline_domain::{
 
 use crate::{
     http::error::AppResult,
-    services::Ctx,
+    services::{
+        host_links::{self, HostAction},
+        Ctx,
+    },
     store::{
         booking_calendars, booking_pages,
         bookings::{self, Booking},
@@ -106,6 +109,9 @@ struct Facts<'a> {
     canceled_by: String,
     base_url: &'a str,
     uid: String,
+    /// A host's one-click links for a request (empty for anyone else).
+    approve_url: String,
+    decline_url: String,
 }
 
 impl Facts<'_> {
@@ -154,6 +160,8 @@ impl Facts<'_> {
             ("booking_url", token_link("")),
             ("reschedule_url", token_link("/reschedule")),
             ("cancel_url", token_link("/cancel")),
+            ("approve_url", self.approve_url.clone()),
+            ("decline_url", self.decline_url.clone()),
         ]
     }
 
@@ -311,7 +319,23 @@ pub async fn messages(
         canceled_by,
         base_url: ctx.base_url,
         uid: calendar_uid(ctx, b).await?,
+        approve_url: String::new(),
+        decline_url: String::new(),
     };
+    // Hosts asked to approve get links that do it.
+    let mut action_links: HashMap<UserId, (String, String)> = HashMap::new();
+    if notice::messages(a.change).contains(&(Notice::HostRequested, Audience::Hosts)) {
+        for h in &b.hosts {
+            let link = |action| host_links::link(ctx, account_id, &b.id, h, action);
+            action_links.insert(
+                h.clone(),
+                (
+                    link(HostAction::Approve).await?,
+                    link(HostAction::Decline).await?,
+                ),
+            );
+        }
+    }
     let now = ctx.now();
     let draft = Draft {
         facts: &facts,
@@ -332,7 +356,15 @@ pub async fn messages(
             canceled_by: facts.canceled_by.clone(),
             base_url: facts.base_url,
             uid: facts.uid.clone(),
+            approve_url: String::new(),
+            decline_url: String::new(),
         };
+        if kind == Notice::HostRequested {
+            if let Some((approve, decline)) = action_links.get(&u.id) {
+                own.approve_url = approve.clone();
+                own.decline_url = decline.clone();
+            }
+        }
         if kind == Notice::HostCanceled || kind == Notice::HostReassignedAway {
             if let Some(old) = facts.before {
                 own.b = old;

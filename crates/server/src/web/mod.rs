@@ -9,6 +9,7 @@ pub mod client_events;
 pub mod docs;
 pub mod flow;
 pub mod guard;
+pub mod host_actions;
 pub mod manage;
 pub mod query;
 pub mod sms_status;
@@ -55,6 +56,10 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/b/{token}", get(manage::show))
         .route("/sms/status", axum::routing::post(sms_status::report))
+        .route(
+            "/h/{account}/{booking}/{action}",
+            get(host_actions::show).post(host_actions::act),
+        )
         .route(
             "/b/{token}/cancel",
             get(manage::cancel_form).post(manage::cancel),

@@ -230,10 +230,12 @@ async fn log(app: &TestApp, booking: &str) -> Vec<Value> {
             .await;
         assert_eq!(s, 200, "{log}");
         let rows = log["data"].as_array().unwrap().clone();
-        if rows
-            .iter()
-            .all(|r| r["status"] != "pending" || r["kind"].as_str().unwrap().ends_with("reminder"))
-        {
+        if rows.iter().all(|r| {
+            r["status"] != "pending" || {
+                let k = r["kind"].as_str().unwrap();
+                k.ends_with("reminder") || k.ends_with("follow_up")
+            }
+        }) {
             return rows;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -415,31 +417,96 @@ async fn requests_tell_the_host_then_the_guest_of_the_answer(backend: common::Ba
     let got = smtp.wait_for(4).await;
     let asked = find(&got, "ann@guest.example", "Requested");
     assert!(asked.calendar().is_none(), "no invitation before approval");
-    find(
-        &got,
-        "owner@test.example",
-        "Awaiting your approval: Intro call with Ann Lee",
-    );
     let rows = log(&app, &a).await;
     assert!(
         status_of(&rows, "guest.reminder").is_empty(),
         "no reminder for a request"
     );
 
-    assert_eq!(
-        app.post(&format!("/v2/bookings/{a}/approve"), json!({}))
-            .await
-            .0,
-        200
+    // The host answers from the email: each link shows the request, and only its button acts.
+    let link = |subject: &str, label: &str| {
+        let text = find(&got, "owner@test.example", subject)
+            .text()
+            .replace("\r\n", "\n");
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no '{label}' link: {text}"))
+            .trim()
+            .to_string()
+    };
+    let approve = link(
+        "Awaiting your approval: Intro call with Ann Lee",
+        "Approve: ",
+    );
+    let decline = link(
+        "Awaiting your approval: Intro call with Bo Park",
+        "Decline: ",
+    );
+    assert!(
+        approve.starts_with(&format!("{}/h/", app.base)),
+        "{approve}"
+    );
+    let page = app.http.get(&approve).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Approve this request?") && html.contains("Ann Lee"),
+        "{html}"
     );
     assert_eq!(
-        app.post(
-            &format!("/v2/bookings/{b}/decline"),
-            json!({"reason": "Fully booked"})
-        )
+        app.get(&format!("/v2/bookings/{a}")).await.1["status"],
+        "requested",
+        "a GET acts on nothing"
+    );
+    // A link changed in any part is refused.
+    for forged in [
+        approve.replace("/approve?", "/decline?"),
+        approve.replace(&a, &b),
+        format!(
+            "{}0",
+            approve.trim_end_matches(|c: char| c.is_ascii_hexdigit())
+        ),
+    ] {
+        let res = app
+            .http
+            .post(&forged)
+            .form(&[("reason", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{forged}");
+    }
+    let res = app
+        .http
+        .post(&approve)
+        .form(&[("reason", "")])
+        .send()
         .await
-        .0,
-        200
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get(&format!("/v2/bookings/{a}")).await.1["status"],
+        "scheduled"
+    );
+    let again = app
+        .http
+        .post(&approve)
+        .form(&[("reason", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "a request is answered once");
+    let res = app
+        .http
+        .post(&decline)
+        .form(&[("reason", "Fully booked")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get(&format!("/v2/bookings/{b}")).await.1["status"],
+        "canceled"
     );
     let got = smtp.wait_for(6).await;
     let approved = find(&got, "ann@guest.example", "Approved");
@@ -840,6 +907,12 @@ async fn sms_reach_guests_with_a_mobile_and_the_providers_reports_are_kept(
         Some("recipient_type"),
     );
     common::assert_error(
+        &app.get("/v2/notifications/sms?recipient_type=").await,
+        400,
+        "Invalid string: ",
+        Some("recipient_type"),
+    );
+    common::assert_error(
         &app.get("/v2/notifications/sms?expand=owner").await,
         400,
         "This property cannot be expanded: owner",
@@ -1135,3 +1208,56 @@ async fn a_worker_killed_mid_send_loses_no_message(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(a_worker_killed_mid_send_loses_no_message);
+
+async fn a_follow_up_thanks_the_guest_after_the_meeting(backend: common::Backend) {
+    let Some(smtp) = SmtpSink::start().await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        Options {
+            smtp_url: Some(smtp.url()),
+            sweep_ms: 50,
+            ..Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let cal = calendar(
+        &app,
+        json!({"notifications": {"reminders": [], "follow_up_minutes": 30, "email_hosts": false}}),
+    )
+    .await;
+    let id = book(&app, &cal, MONDAY_9AM, "Ann Lee", "ann@guest.example").await;
+    smtp.wait_for(1).await;
+    let follow = message_when(&app, &id, "guest.follow_up", |m| m["status"] == "pending").await;
+    assert_eq!(
+        follow["due_time"], "2025-06-16T15:00:00.000Z",
+        "30 minutes after the end"
+    );
+    // The meeting ends and the sweeper completes it: the follow-up stays.
+    app.clock.set(MONDAY_9AM_MS + 45 * 60_000);
+    for _ in 0..200 {
+        if app.get(&format!("/v2/bookings/{id}")).await.1["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        app.get(&format!("/v2/bookings/{id}")).await.1["status"],
+        "completed"
+    );
+    assert_eq!(
+        status_of(&log(&app, &id).await, "guest.follow_up"),
+        ["pending"]
+    );
+    // Its time comes.
+    app.clock.set(MONDAY_9AM_MS + 60 * 60_000 + 1_000);
+    let got = smtp.wait_for(2).await;
+    assert_eq!(got[1].subject(), "Thank you: Intro call");
+    message_when(&app, &id, "guest.follow_up", |m| m["status"] == "sent").await;
+    app.finish().await;
+}
+on_both!(a_follow_up_thanks_the_guest_after_the_meeting);
