@@ -40,6 +40,9 @@ pub struct About<'a> {
     pub reason: Option<(&'a str, Actor)>,
     /// False when the caller asked that the guest not be told (`send_cancellation_email`).
     pub tell_guest: bool,
+    /// The settings of the booking's page or calendar, when the caller has them at hand (read
+    /// otherwise).
+    pub settings: Option<&'a Notifications>,
 }
 
 /// The settings that decide what a booking's messages say and when its reminders go: its
@@ -109,6 +112,9 @@ struct Facts<'a> {
     canceled_by: String,
     base_url: &'a str,
     uid: String,
+    /// The invitation's SEQUENCE: the booking's revision after the change, also in the
+    /// cancellation a removed host gets for the meeting as it was.
+    sequence: i64,
     /// A host's one-click links for a request (empty for anyone else).
     approve_url: String,
     decline_url: String,
@@ -188,7 +194,7 @@ impl Facts<'_> {
             start_ms: b.start_time,
             end_ms: b.end_time(),
             stamp_ms: b.last_updated_time,
-            sequence: b.revision,
+            sequence: self.sequence,
             summary: &b.subject,
             description: &description,
             location,
@@ -289,7 +295,10 @@ pub async fn messages(
     a: &About<'_>,
 ) -> AppResult<Vec<NewMessage>> {
     let b = a.booking;
-    let settings = settings_of(ctx, account_id, b).await?;
+    let settings = match a.settings {
+        Some(s) => s.clone(),
+        None => settings_of(ctx, account_id, b).await?,
+    };
     let before_hosts: &[UserId] = a.before.map_or(&[], |o| o.hosts.as_slice());
     let mut ids: Vec<UserId> = b.hosts.clone();
     ids.extend(before_hosts.iter().cloned());
@@ -319,6 +328,7 @@ pub async fn messages(
         canceled_by,
         base_url: ctx.base_url,
         uid: calendar_uid(ctx, b).await?,
+        sequence: b.revision,
         approve_url: String::new(),
         decline_url: String::new(),
     };
@@ -356,6 +366,7 @@ pub async fn messages(
             canceled_by: facts.canceled_by.clone(),
             base_url: facts.base_url,
             uid: facts.uid.clone(),
+            sequence: facts.sequence,
             approve_url: String::new(),
             decline_url: String::new(),
         };

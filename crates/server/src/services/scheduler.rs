@@ -501,6 +501,7 @@ async fn place(
         before: old.as_ref().map(|(b, _)| *b),
         reason: None,
         tell_guest: true,
+        settings: Some(&cal.settings.notifications),
     };
     let effects = Effects {
         messages: notify::messages(ctx, account_id, &about).await?,
@@ -618,6 +619,7 @@ pub async fn change(
                 before: None,
                 reason: reason.as_ref().map(|(r, a)| (r.as_str(), *a)),
                 tell_guest,
+                settings: None,
             };
             notify::messages(ctx, account_id, &about).await?
         }
@@ -725,6 +727,7 @@ pub async fn reassign(
         before: Some(b),
         reason: None,
         tell_guest: true,
+        settings: None,
     };
     let effects = Effects {
         messages: notify::messages(ctx, account_id, &about).await?,

@@ -1066,6 +1066,13 @@ async fn a_reassignment_tells_the_guest_and_both_hosts(backend: common::Backend)
     );
     assert_eq!(old_host.invitation().unwrap().method, "CANCEL");
     assert_eq!(old_host.invitation().unwrap().uid, inv.uid);
+    let first = find(&got, "owner@test.example", "New booking")
+        .invitation()
+        .unwrap();
+    assert!(
+        old_host.invitation().unwrap().sequence > first.sequence,
+        "the old host's CANCEL outranks the invitation it cancels"
+    );
     let rows = log(&app, &id).await;
     let mut reminders = status_of(&rows, "guest.reminder");
     reminders.sort();
