@@ -120,7 +120,28 @@ struct Facts<'a> {
     decline_url: String,
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    /// The same facts as host `u` reads them for a message of `kind`: their own name, and for a
+    /// host losing the booking the meeting as it was.
+    fn for_host(&self, u: &User, kind: Notice) -> Facts<'a> {
+        let lost = matches!(kind, Notice::HostCanceled | Notice::HostReassignedAway);
+        Facts {
+            b: self.before.filter(|_| lost).unwrap_or(self.b),
+            before: self.before,
+            guest: guest_of(self.b),
+            host_name: full_name(u),
+            host_email: u.email.clone(),
+            new_host_name: self.new_host_name.clone(),
+            reason: self.reason.clone(),
+            canceled_by: self.canceled_by.clone(),
+            base_url: self.base_url,
+            uid: self.uid.clone(),
+            sequence: self.sequence,
+            approve_url: String::new(),
+            decline_url: String::new(),
+        }
+    }
+
     fn values(&self, zone: &str, recipient_name: &str) -> Vec<(&'static str, String)> {
         let b = self.b;
         let token_link = |suffix: &str| format!("{}/b/{}{suffix}", self.base_url, b.token);
@@ -354,31 +375,11 @@ pub async fn messages(
     };
     let mut out = Vec::new();
     let host_message = |kind: Notice, u: &User, out: &mut Vec<NewMessage>| {
-        // Each host reads their own name; a removed host reads the meeting as it was.
-        let mut own = Facts {
-            b: facts.b,
-            before: facts.before,
-            guest: guest_of(facts.b),
-            host_name: full_name(u),
-            host_email: u.email.clone(),
-            new_host_name: facts.new_host_name.clone(),
-            reason: facts.reason.clone(),
-            canceled_by: facts.canceled_by.clone(),
-            base_url: facts.base_url,
-            uid: facts.uid.clone(),
-            sequence: facts.sequence,
-            approve_url: String::new(),
-            decline_url: String::new(),
-        };
+        let mut own = facts.for_host(u, kind);
         if kind == Notice::HostRequested {
             if let Some((approve, decline)) = action_links.get(&u.id) {
                 own.approve_url = approve.clone();
                 own.decline_url = decline.clone();
-            }
-        }
-        if kind == Notice::HostCanceled || kind == Notice::HostReassignedAway {
-            if let Some(old) = facts.before {
-                own.b = old;
             }
         }
         let d = Draft {

@@ -72,6 +72,18 @@ async fn book(app: &TestApp, cal: &str, start: &str, name: &str, email: &str) ->
     b["id"].as_str().unwrap().to_string()
 }
 
+/// Posts the host's answer form to a link; the status.
+async fn answer(app: &TestApp, link: &str, reason: &str) -> u16 {
+    app.http
+        .post(link)
+        .form(&[("reason", reason)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 fn to(r: &Received) -> &str {
     r.to[0].as_str()
 }
@@ -467,43 +479,19 @@ async fn requests_tell_the_host_then_the_guest_of_the_answer(backend: common::Ba
             approve.trim_end_matches(|c: char| c.is_ascii_hexdigit())
         ),
     ] {
-        let res = app
-            .http
-            .post(&forged)
-            .form(&[("reason", "")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404, "{forged}");
+        assert_eq!(answer(&app, &forged, "").await, 404, "{forged}");
     }
-    let res = app
-        .http
-        .post(&approve)
-        .form(&[("reason", "")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(answer(&app, &approve, "").await, 200);
     assert_eq!(
         app.get(&format!("/v2/bookings/{a}")).await.1["status"],
         "scheduled"
     );
-    let again = app
-        .http
-        .post(&approve)
-        .form(&[("reason", "")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 409, "a request is answered once");
-    let res = app
-        .http
-        .post(&decline)
-        .form(&[("reason", "Fully booked")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(
+        answer(&app, &approve, "").await,
+        409,
+        "a request is answered once"
+    );
+    assert_eq!(answer(&app, &decline, "Fully booked").await, 200);
     assert_eq!(
         app.get(&format!("/v2/bookings/{b}")).await.1["status"],
         "canceled"
