@@ -50,7 +50,12 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, name: &str) -> (St
         "availability: {}",
         res.text().await.unwrap()
     );
-    let body = json!({"host": owner, "name": name, "settings": {"durations": [15], "slot_interval_minutes": 15, "minimum_notice_minutes": 0, "booking_horizon_days": 730}});
+    let mut body = json!({"host": owner, "name": name, "settings": {"durations": [15], "slot_interval_minutes": 15, "minimum_notice_minutes": 0, "booking_horizon_days": 730}});
+    // SCHEDULE_BENCH_QUIET=1: the guest's confirmation only (no host email, no reminder), to see
+    // what each message a booking writes costs.
+    if std::env::var_os("SCHEDULE_BENCH_QUIET").is_some() {
+        body["settings"]["notifications"] = json!({"reminders": [], "email_hosts": false});
+    }
     let cal: Value = http
         .post(format!("{base}/v2/booking-calendars"))
         .header("API-Key", key)
