@@ -29,8 +29,6 @@ pub struct AppState {
     /// The message worker's settings; None when they could not be made (`ServeConfig::check`
     /// refuses such settings at start, so only embedders see it).
     pub messages: Option<crate::delivery::messages::MessageConfig>,
-    /// Twilio's auth token, to verify its status callbacks.
-    pub sms_auth_token: Option<String>,
     /// A chatbot conversation whose visitor is silent this long is abandoned.
     pub conversation_idle_ms: i64,
     /// How often the sweeper runs (tests shorten it).
@@ -54,6 +52,8 @@ impl AppState {
             NonZeroU32::new(config.rate_limit).map(|n| RateLimiter::keyed(Quota::per_second(n)));
         let post_limiter = NonZeroU32::new(config.booking_rate_limit)
             .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        // One name for this process's workers, webhooks and messages alike.
+        let worker = config.worker();
         AppState {
             db,
             clock,
@@ -64,12 +64,11 @@ impl AppState {
             body_limit: config.body_limit,
             allow_http_webhooks: config.allow_http_webhooks,
             role: config.role,
-            worker: config.worker(),
             messages: config
-                .messages(config.worker().name)
+                .messages(worker.name.clone())
                 .map_err(|e| tracing::error!(error = %e, "messages cannot be sent"))
                 .ok(),
-            sms_auth_token: config.twilio_auth_token.clone(),
+            worker,
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
             sweep_every: SWEEP_EVERY,
             connections: config.connection_limits(),

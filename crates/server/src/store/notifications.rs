@@ -10,7 +10,7 @@ use slotline_domain::notice::Notice;
 use slotline_domain::notifications::Channel;
 use sqlx::{any::AnyRow, Row};
 
-use super::error::{StoreError, StoreResult};
+use super::error::StoreResult;
 use super::page::{self, ListQuery, Page, PageRequest};
 use super::{decode, Arg, Backend, Batch, Db};
 
@@ -587,31 +587,4 @@ pub async fn list_sms(
         .map(from_row)
         .collect::<StoreResult<Vec<_>>>()?;
     Ok((items, page))
-}
-
-/// The oldest due message's due time, for the backlog gauge.
-pub async fn oldest_due(db: &Db, now: i64) -> StoreResult<Option<i64>> {
-    let row = sqlx::query(
-        "SELECT MIN(next_attempt_time) FROM notifications WHERE status = 'pending' AND claimed_time IS NULL AND next_attempt_time <= $1",
-    )
-    .bind(now)
-    .fetch_one(&mut *db.reader().await?)
-    .await?;
-    Ok(row.try_get::<Option<i64>, _>(0)?)
-}
-
-/// The full stored message (for a test or a resend preview): HTML and invitation included.
-pub async fn bodies(
-    db: &Db,
-    account_id: &AccountId,
-    id: &MessageId,
-) -> StoreResult<Option<(Option<String>, Option<String>)>> {
-    let row =
-        sqlx::query("SELECT body_html, ics FROM notifications WHERE account_id = $1 AND id = $2")
-            .bind(account_id)
-            .bind(id.as_str())
-            .fetch_optional(&mut *db.reader().await?)
-            .await?;
-    row.map(|r| Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?)))
-        .transpose()
 }

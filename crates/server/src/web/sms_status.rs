@@ -18,12 +18,10 @@ pub async fn report(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let (Some(settings), Some(token)) = (
-        state.messages.as_ref().and_then(|m| m.sms.as_ref()),
-        state.sms_auth_token.as_deref(),
-    ) else {
+    let Some(settings) = state.messages.as_ref().and_then(|m| m.sms.as_ref()) else {
         return StatusCode::NOT_FOUND;
     };
+    let token = settings.auth_token.as_str();
     if body.len() > MAX_REPORT {
         return StatusCode::PAYLOAD_TOO_LARGE;
     }
