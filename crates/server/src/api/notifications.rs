@@ -213,10 +213,11 @@ pub struct MessageOut {
     pub recipient_name: String,
     /// The email address or mobile number.
     pub address: String,
-    /// Empty for an SMS.
-    pub subject: String,
-    /// The plain text sent.
-    pub text: String,
+    /// Empty for an SMS; null for a reminder not yet rendered (its words are written when it
+    /// goes, from the booking as it is then).
+    pub subject: Option<String>,
+    /// The plain text sent; null for a reminder not yet rendered.
+    pub text: Option<String>,
     /// Whether an invitation (`.ics`) is attached.
     pub invitation: bool,
     pub attempts: i64,
@@ -236,6 +237,7 @@ pub struct MessageOut {
 impl From<Message> for MessageOut {
     fn from(m: Message) -> Self {
         let t = |v: Option<i64>| v.map(format_millis);
+        let rendered = !m.text.is_empty();
         MessageOut {
             object: "notification",
             channel: m.channel.as_str(),
@@ -246,8 +248,8 @@ impl From<Message> for MessageOut {
             recipient_type: m.recipient_type,
             recipient_name: m.recipient_name,
             address: m.address,
-            subject: m.subject,
-            text: m.text,
+            subject: rendered.then_some(m.subject),
+            text: rendered.then_some(m.text),
             invitation: m.has_ics,
             attempts: m.attempts,
             due_time: format_millis(m.due_time),

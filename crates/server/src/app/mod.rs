@@ -35,6 +35,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
                 state.db.clone(),
                 state.clock.clone(),
                 m.clone(),
+                reminder_words(state.clone()),
             )))
         }
         _ => None,
@@ -52,6 +53,18 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         w.abort();
     }
     served
+}
+
+/// How the message worker renders a reminder when it is due: by the message service.
+fn reminder_words(state: SharedState) -> crate::delivery::messages::Render {
+    Arc::new(move |c| {
+        let state = state.clone();
+        Box::pin(async move {
+            crate::services::notify::words_due(state.ctx(), &c)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
 }
 
 async fn sweep(state: SharedState) {

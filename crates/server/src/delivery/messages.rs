@@ -2,8 +2,9 @@
 //! messages under a lease, sends each by its channel, and records every attempt; a message
 //! whose worker died comes due again when its lease runs out (at least once, with the same
 //! Message-ID). A message past its expiry (a reminder the server was down for) is not sent.
+//! A reminder is rendered here, when due, by the renderer the application hands the worker.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use rand::Rng;
 use slotline_domain::{notifications::Channel, retry};
@@ -14,7 +15,7 @@ use super::{mail, sms};
 use crate::{
     clock::Clock,
     store::{
-        notifications::{self, Claimed, Outcome, Status},
+        notifications::{self, Claimed, Outcome, Status, Words},
         Db,
     },
 };
@@ -50,8 +51,17 @@ impl MessageConfig {
 
 const INTERRUPTED_EVERY: Duration = Duration::from_secs(2);
 
+/// Renders the words of a message stored without them (a reminder) from its booking as it is
+/// now: `Ok(None)` when it is no longer wanted (the booking is gone or no longer holds its
+/// time), `Err` when it cannot be rendered now (tried again like a failed send).
+pub type Render = Arc<
+    dyn Fn(Claimed) -> Pin<Box<dyn Future<Output = Result<Option<Words>, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// Runs until the task is dropped.
-pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
+pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig, render: Render) {
     let config = Arc::new(config);
     let sending = Arc::new(Semaphore::new(config.concurrency));
     // Rung when a send ends, so that the next due message is claimed without waiting for a poll.
@@ -100,6 +110,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: MessageConfig) {
                             config.clone(),
                             clock.clone(),
                             http.clone(),
+                            render.clone(),
                             c,
                             results.clone(),
                         )
@@ -134,7 +145,8 @@ async fn attempt(
     config: Arc<MessageConfig>,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
-    c: Claimed,
+    render: Render,
+    mut c: Claimed,
     results: mpsc::Sender<Outcome>,
 ) {
     let started = clock.now_ms();
@@ -148,28 +160,26 @@ async fn attempt(
         provider_id: None,
         segment_count: None,
         worker: config.name.clone(),
+        words: None,
     };
     if c.expire_time.is_some_and(|e| started > e) {
         outcome.status = Status::Expired;
         outcome.error = Some("Its time passed before it could be sent.".into());
     } else {
         let clock_start = std::time::Instant::now();
-        let sent = match c.channel {
-            Channel::Email => mail::send(&config.mail, &c)
-                .await
-                .map(|id| (id, None))
-                .map_err(|f| (f.permanent, f.error)),
-            Channel::Sms => match &config.sms {
-                Some(s) => sms::send(&http, s, &c)
-                    .await
-                    .map(|a| (a.provider_id, a.segments))
-                    .map_err(|f| (f.permanent, f.error)),
-                None => Err((
-                    false,
-                    "No SMS provider is configured (--twilio-account-sid); retried when one is."
-                        .to_string(),
-                )),
-            },
+        let sent = match ready(&render, &c).await {
+            Ok(Ready::Unwanted) => {
+                outcome.status = Status::Dropped;
+                outcome.error = Some("Its booking no longer holds this time.".into());
+                return finish(outcome, &c, results).await;
+            }
+            Ok(Ready::Stored) => send(&config, &http, &c).await,
+            Ok(Ready::Rendered(w)) => {
+                c.set_words(w.clone());
+                outcome.words = Some(w);
+                send(&config, &http, &c).await
+            }
+            Err(e) => Err((false, e)),
         };
         outcome.duration_ms = clock_start.elapsed().as_millis() as i64;
         match sent {
@@ -201,9 +211,60 @@ async fn attempt(
             }
         }
     }
+    finish(outcome, &c, results).await
+}
+
+async fn finish(outcome: Outcome, c: &Claimed, results: mpsc::Sender<Outcome>) {
     tracing::Span::current().record("outcome", outcome.status.as_str());
     crate::measure::message(c.channel.as_str(), outcome.status.as_str());
     let _ = results.send(outcome).await;
+}
+
+/// Whether a claimed message has its words.
+enum Ready {
+    /// Stored with the change that caused it.
+    Stored,
+    /// A reminder, rendered now.
+    Rendered(Words),
+    /// A reminder no longer wanted.
+    Unwanted,
+}
+
+async fn ready(render: &Render, c: &Claimed) -> Result<Ready, String> {
+    if !c.unrendered() {
+        return Ok(Ready::Stored);
+    }
+    match render(c.clone()).await {
+        Ok(Some(w)) => Ok(Ready::Rendered(w)),
+        Ok(None) => Ok(Ready::Unwanted),
+        Err(e) => Err(format!("Its words could not be rendered: {e}")),
+    }
+}
+
+/// Sends by the message's channel: the provider's id (and an SMS's segments), or whether the
+/// failure is permanent and why.
+async fn send(
+    config: &MessageConfig,
+    http: &reqwest::Client,
+    c: &Claimed,
+) -> Result<(String, Option<i64>), (bool, String)> {
+    match c.channel {
+        Channel::Email => mail::send(&config.mail, c)
+            .await
+            .map(|id| (id, None))
+            .map_err(|f| (f.permanent, f.error)),
+        Channel::Sms => match &config.sms {
+            Some(s) => sms::send(http, s, c)
+                .await
+                .map(|a| (a.provider_id, a.segments))
+                .map_err(|f| (f.permanent, f.error)),
+            None => Err((
+                false,
+                "No SMS provider is configured (--twilio-account-sid); retried when one is."
+                    .to_string(),
+            )),
+        },
+    }
 }
 
 /// Writes outcomes in batches.

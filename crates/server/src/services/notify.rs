@@ -9,7 +9,7 @@ use serde_json::Value;
 use slotline_domain::{
     ics,
     id::{AccountId, BookingId, UserId},
-    lifecycle::Actor,
+    lifecycle::{Actor, Status},
     notice::{self, Audience, Change, Invite, Notice},
     notifications::{Channel, Notifications, Recipient as To},
 };
@@ -23,7 +23,8 @@ use crate::{
     store::{
         booking_calendars, booking_pages,
         bookings::{self, Booking},
-        notifications::{MessageId, NewMessage, Recipient},
+        error::StoreError,
+        notifications::{Claimed, MessageId, NewMessage, Recipient, Words},
         users::{self, User},
     },
 };
@@ -240,59 +241,105 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// The words of an email of `kind` to `name`, read in `zone`.
+    fn email_words(&self, kind: Notice, name: &str, zone: &str) -> Words {
+        let values = self.facts.values(zone, name);
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = notice::render(&self.settings.text(kind), &pairs);
+        Words {
+            subject: r.subject,
+            text: r.text,
+            html: Some(r.html),
+            ics: kind.invitation().map(|i| self.facts.ics(i)),
+        }
+    }
+
+    /// The words of the guest's SMS of `kind`, if that kind has one.
+    fn sms_words(&self, kind: Notice) -> Option<Words> {
+        let g = &self.facts.guest;
+        let values = self.facts.values(&g.zone, &g.name);
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Some(Words {
+            text: notice::render_line(kind.sms_text()?, &pairs),
+            ..Words::default()
+        })
+    }
+
+    /// An email of `kind`: rendered now, or for a reminder (`Later`) when it is due.
     fn email(
         &self,
+        kind: Notice,
+        to: (Recipient, &str, &str),
+        zone: &str,
+        due: (i64, Option<i64>),
+        when: Render,
+    ) -> Option<NewMessage> {
+        let (recipient, name, address) = to;
+        if address.is_empty() {
+            return None;
+        }
+        let words = match when {
+            Render::Now => self.email_words(kind, name, zone),
+            Render::Later => Words::default(),
+        };
+        Some(self.message(Channel::Email, kind, recipient, name, address, words, due))
+    }
+
+    /// The guest's SMS of `kind`, when they gave a mobile number and the kind has one.
+    fn sms(&self, kind: Notice, due: (i64, Option<i64>), when: Render) -> Option<NewMessage> {
+        let g = &self.facts.guest;
+        let mobile = g.mobile.as_ref()?;
+        kind.sms_text()?;
+        let words = match when {
+            Render::Now => self.sms_words(kind)?,
+            Render::Later => Words::default(),
+        };
+        Some(self.message(
+            Channel::Sms,
+            kind,
+            Recipient::Guest,
+            &g.name,
+            mobile,
+            words,
+            due,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        channel: Channel,
         kind: Notice,
         recipient: Recipient,
         name: &str,
         address: &str,
-        zone: &str,
+        words: Words,
         due: (i64, Option<i64>),
-    ) -> Option<NewMessage> {
-        if address.is_empty() {
-            return None;
-        }
-        let values = self.facts.values(zone, name);
-        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = notice::render(&self.settings.text(kind), &pairs);
-        Some(NewMessage {
-            id: MessageId::new(Channel::Email),
+    ) -> NewMessage {
+        NewMessage {
+            id: MessageId::new(channel),
             booking_id: Some(self.facts.b.id.clone()),
             kind,
             recipient,
             recipient_name: name.to_string(),
             address: address.to_string(),
-            subject: r.subject,
-            text: r.text,
-            html: Some(r.html),
-            ics: kind.invitation().map(|i| self.facts.ics(i)),
+            subject: words.subject,
+            text: words.text,
+            html: words.html,
+            ics: words.ics,
             due_time: due.0.max(self.now),
             expire_time: due.1,
-        })
+        }
     }
+}
 
-    fn sms(&self, kind: Notice, due: (i64, Option<i64>)) -> Option<NewMessage> {
-        let g = &self.facts.guest;
-        let (template, mobile) = (kind.sms_text()?, g.mobile.as_ref()?);
-        let values = self.facts.values(&g.zone, &g.name);
-        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let text = notice::render_line(template, &pairs);
-        Some(NewMessage {
-            id: MessageId::new(Channel::Sms),
-            booking_id: Some(self.facts.b.id.clone()),
-            kind,
-            recipient: Recipient::Guest,
-            recipient_name: g.name.clone(),
-            address: mobile.clone(),
-            subject: String::new(),
-            text,
-            html: None,
-            ics: None,
-            due_time: due.0.max(self.now),
-            expire_time: due.1,
-        })
-    }
+/// When a message's words are rendered: with the change, or (reminders) by the worker when due,
+/// so that a booking writes only the words it sends now and a reminder reads the booking as it
+/// is when it goes.
+#[derive(Clone, Copy)]
+enum Render {
+    Now,
+    Later,
 }
 
 /// The calendar UID of a booking: that of the first booking it was rescheduled from, so that
@@ -309,18 +356,16 @@ fn uid_of(id: &BookingId) -> String {
     format!("{id}@slotline")
 }
 
-/// The messages `a` sends now, and the reminders of the booking still wanted after it.
-pub async fn messages(
-    ctx: Ctx<'_>,
+/// What a booking's messages say and the users they name (its hosts, and those it had before
+/// the change).
+async fn facts_of<'a>(
+    ctx: Ctx<'a>,
     account_id: &AccountId,
-    a: &About<'_>,
-) -> AppResult<Vec<NewMessage>> {
-    let b = a.booking;
-    let settings = match a.settings {
-        Some(s) => s.clone(),
-        None => settings_of(ctx, account_id, b).await?,
-    };
-    let before_hosts: &[UserId] = a.before.map_or(&[], |o| o.hosts.as_slice());
+    b: &'a Booking,
+    before: Option<&'a Booking>,
+    reason: Option<(&str, Actor)>,
+) -> AppResult<(Facts<'a>, HashMap<UserId, User>)> {
+    let before_hosts: &[UserId] = before.map_or(&[], |o| o.hosts.as_slice());
     let mut ids: Vec<UserId> = b.hosts.clone();
     ids.extend(before_hosts.iter().cloned());
     ids.sort_unstable_by(|x, y| x.as_str().cmp(y.as_str()));
@@ -332,14 +377,14 @@ pub async fn messages(
         .and_then(|h| people.get(h))
         .or_else(|| people.values().next());
     let host_name = owner.map(full_name).unwrap_or_default();
-    let (reason, canceled_by) = match a.reason {
+    let (reason, canceled_by) = match reason {
         Some((r, Actor::Customer)) => (r.to_string(), "the guest".to_string()),
         Some((r, Actor::User)) => (r.to_string(), host_name.clone()),
         None => (String::new(), host_name.clone()),
     };
     let facts = Facts {
         b,
-        before: a.before,
+        before,
         guest: guest_of(b),
         host_name: host_name.clone(),
         host_email: owner.map(|u| u.email.clone()).unwrap_or_default(),
@@ -353,6 +398,22 @@ pub async fn messages(
         approve_url: String::new(),
         decline_url: String::new(),
     };
+    Ok((facts, people))
+}
+
+/// The messages `a` sends now, and the reminders of the booking still wanted after it.
+pub async fn messages(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    a: &About<'_>,
+) -> AppResult<Vec<NewMessage>> {
+    let b = a.booking;
+    let settings = match a.settings {
+        Some(s) => s.clone(),
+        None => settings_of(ctx, account_id, b).await?,
+    };
+    let before_hosts: &[UserId] = a.before.map_or(&[], |o| o.hosts.as_slice());
+    let (facts, people) = facts_of(ctx, account_id, b, a.before, a.reason).await?;
     // Hosts asked to approve get links that do it.
     let mut action_links: HashMap<UserId, (String, String)> = HashMap::new();
     if notice::messages(a.change).contains(&(Notice::HostRequested, Audience::Hosts)) {
@@ -389,11 +450,10 @@ pub async fn messages(
         };
         out.extend(d.email(
             kind,
-            Recipient::User(u.id.clone()),
-            &full_name(u),
-            &u.email,
+            (Recipient::User(u.id.clone()), &full_name(u), &u.email),
             &u.timezone,
             (now, None),
+            Render::Now,
         ));
     };
     for (kind, audience) in notice::messages(a.change) {
@@ -405,14 +465,13 @@ pub async fn messages(
                 let g = &facts.guest;
                 out.extend(draft.email(
                     *kind,
-                    Recipient::Guest,
-                    &g.name,
-                    &g.email,
+                    (Recipient::Guest, &g.name, &g.email),
                     &g.zone,
                     (now, None),
+                    Render::Now,
                 ));
                 if settings.sms {
-                    out.extend(draft.sms(*kind, (now, None)));
+                    out.extend(draft.sms(*kind, (now, None), Render::Now));
                 }
             }
             hosts if settings.email_hosts => {
@@ -443,16 +502,27 @@ pub async fn messages(
             _ => {}
         }
     }
-    if b.status.holds_time() && b.status != slotline_domain::lifecycle::Status::Requested {
+    if reminders_wanted(b.status, false) {
         out.extend(reminders(&draft, &people, now));
     }
     Ok(out)
 }
 
-/// The booking's reminders and follow-up still to come.
+/// Whether a booking in `status` still wants its reminders (`follow_up`: its follow-up, which
+/// goes after the meeting, when the booking may be completed).
+fn reminders_wanted(status: Status, follow_up: bool) -> bool {
+    match status {
+        Status::Scheduled | Status::Rescheduled => true,
+        Status::Completed => follow_up,
+        Status::Requested | Status::Canceled | Status::NoShow => false,
+    }
+}
+
+/// The booking's reminders and follow-up still to come, to be rendered when due.
 fn reminders(d: &Draft<'_>, people: &HashMap<UserId, User>, now: i64) -> Vec<NewMessage> {
     let b = d.facts.b;
     let g = &d.facts.guest;
+    let later = Render::Later;
     let mut out = Vec::new();
     for r in &d.settings.reminders {
         let Some((due, until)) = notice::reminder_due(b.start_time, r.minutes_before, now) else {
@@ -461,30 +531,18 @@ fn reminders(d: &Draft<'_>, people: &HashMap<UserId, User>, now: i64) -> Vec<New
         let when = (due, Some(until));
         match (r.to, r.channel) {
             (To::Guest, Channel::Email) => {
-                out.extend(d.email(
-                    Notice::GuestReminder,
-                    Recipient::Guest,
-                    &g.name,
-                    &g.email,
-                    &g.zone,
-                    when,
-                ));
+                let to = (Recipient::Guest, g.name.as_str(), g.email.as_str());
+                out.extend(d.email(Notice::GuestReminder, to, &g.zone, when, later));
                 if d.settings.sms {
-                    out.extend(d.sms(Notice::GuestReminder, when));
+                    out.extend(d.sms(Notice::GuestReminder, when, later));
                 }
             }
-            (To::Guest, Channel::Sms) => out.extend(d.sms(Notice::GuestReminder, when)),
+            (To::Guest, Channel::Sms) => out.extend(d.sms(Notice::GuestReminder, when, later)),
             (To::Host, _) => {
                 for h in &b.hosts {
                     if let Some(u) = people.get(h) {
-                        out.extend(d.email(
-                            Notice::HostReminder,
-                            Recipient::User(u.id.clone()),
-                            &full_name(u),
-                            &u.email,
-                            &u.timezone,
-                            when,
-                        ));
+                        let to = (Recipient::User(u.id.clone()), &*full_name(u), &*u.email);
+                        out.extend(d.email(Notice::HostReminder, to, &u.timezone, when, later));
                     }
                 }
             }
@@ -493,17 +551,59 @@ fn reminders(d: &Draft<'_>, people: &HashMap<UserId, User>, now: i64) -> Vec<New
     if let Some(minutes) = d.settings.follow_up_minutes {
         let (due, until) = notice::follow_up_due(b.end_time(), minutes);
         if until > now {
+            let to = (Recipient::Guest, g.name.as_str(), g.email.as_str());
             out.extend(d.email(
                 Notice::GuestFollowUp,
-                Recipient::Guest,
-                &g.name,
-                &g.email,
+                to,
                 &g.zone,
                 (due, Some(until)),
+                later,
             ));
         }
     }
     out
+}
+
+/// The words of a reminder or follow-up that is due, from its booking and settings as they are
+/// now; `None` when it is no longer wanted.
+pub async fn words_due(ctx: Ctx<'_>, c: &Claimed) -> AppResult<Option<Words>> {
+    let kind = Notice::from_stored(&c.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown message kind '{}'", c.kind)))?;
+    let Some(booking_id) = &c.booking_id else {
+        return Ok(None);
+    };
+    let Some(b) = bookings::get(ctx.db, &c.account_id, booking_id).await? else {
+        return Ok(None);
+    };
+    if !kind.is_reminder() || !reminders_wanted(b.status, kind == Notice::GuestFollowUp) {
+        return Ok(None);
+    }
+    let settings = settings_of(ctx, &c.account_id, &b).await?;
+    let (facts, people) = facts_of(ctx, &c.account_id, &b, None, None).await?;
+    let draft = Draft {
+        facts: &facts,
+        settings: &settings,
+        now: ctx.now(),
+    };
+    let host = c
+        .recipient_id
+        .as_deref()
+        .filter(|_| c.recipient_type == "user")
+        .and_then(|id| people.values().find(|u| u.id.as_str() == id));
+    Ok(match (c.channel, host) {
+        (Channel::Sms, _) => draft.sms_words(kind),
+        (Channel::Email, None) => {
+            Some(draft.email_words(kind, &c.recipient_name, &facts.guest.zone))
+        }
+        (Channel::Email, Some(u)) => {
+            let own = facts.for_host(u, kind);
+            let d = Draft {
+                facts: &own,
+                ..draft
+            };
+            Some(d.email_words(kind, &c.recipient_name, &u.timezone))
+        }
+    })
 }
 
 /// The email a user added to an account receives.

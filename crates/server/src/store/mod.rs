@@ -129,7 +129,7 @@ impl Db {
         disable_sqlite_memory_statistics();
         let open = || async {
             let mut conn: AnyConnection = opts.connect().await?;
-            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
                 .await?;
             Ok::<_, sqlx::Error>(conn)
         };

@@ -2,8 +2,10 @@
 //! claimed by the worker under a lease, their attempts logged; a booking's messages, and
 //! OnceHub's SMS log.
 //!
-//! A message is stored rendered (subject, text, HTML, invitation), so the record shows what was
-//! sent and a resend sends the same words.
+//! A message about a change is stored rendered (subject, text, HTML, invitation) in the change's
+//! transaction. A reminder or follow-up is stored without words (empty text) and rendered by the
+//! worker when it is due, from the booking as it is then; the words sent are stored with the
+//! attempt. Either way the record shows what was sent and a resend sends the same words.
 
 use slotline_domain::id::{AccountId, BookingId, NotificationId, SmsId};
 use slotline_domain::notice::Notice;
@@ -199,13 +201,28 @@ pub fn push_drop_reminders(batch: &mut Batch, booking_id: &BookingId, now: i64) 
     );
 }
 
+/// What a message says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    /// Empty for an SMS.
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub ics: Option<String>,
+}
+
 /// A message a worker has claimed, with what it needs to send it.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub seq: i64,
     pub id: String,
+    pub account_id: AccountId,
+    pub booking_id: Option<BookingId>,
     pub channel: Channel,
     pub kind: String,
+    /// `contact` or `user`.
+    pub recipient_type: String,
+    pub recipient_id: Option<String>,
     pub address: String,
     pub recipient_name: String,
     pub subject: String,
@@ -216,6 +233,20 @@ pub struct Claimed {
     pub attempts: i64,
     pub due_time: i64,
     pub expire_time: Option<i64>,
+}
+
+impl Claimed {
+    /// A reminder stored without words, rendered when it is sent.
+    pub fn unrendered(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn set_words(&mut self, w: Words) {
+        self.subject = w.subject;
+        self.text = w.text;
+        self.html = w.html;
+        self.ics = w.ics;
+    }
 }
 
 /// Claims up to `limit` due messages until `lease_until` (skipping, on PostgreSQL, rows another
@@ -231,7 +262,8 @@ pub async fn claim(
         "UPDATE notifications SET next_attempt_time = $1, claimed_time = $2, claimed_by = $4 WHERE seq IN (\
            SELECT seq FROM notifications WHERE status = 'pending' AND claimed_time IS NULL AND next_attempt_time <= $2 \
            ORDER BY next_attempt_time, seq LIMIT $3{}) \
-         RETURNING seq, id, channel, kind, address, recipient_name, subject, body_text, body_html, ics, attempts, due_time, expire_time",
+         RETURNING seq, id, channel, kind, address, recipient_name, subject, body_text, body_html, ics, attempts, due_time, expire_time, \
+           account_id, booking_id, recipient_type, recipient_id",
         db.backend.skip_locked()
     );
     let rows = sqlx::query(&sql)
@@ -257,6 +289,10 @@ pub async fn claim(
                 attempts: r.try_get(10)?,
                 due_time: r.try_get(11)?,
                 expire_time: r.try_get(12)?,
+                account_id: r.try_get(13)?,
+                booking_id: r.try_get(14)?,
+                recipient_type: r.try_get(15)?,
+                recipient_id: r.try_get(16)?,
             })
         })
         .collect()
@@ -283,6 +319,8 @@ pub struct Outcome {
     pub provider_id: Option<String>,
     pub segment_count: Option<i64>,
     pub worker: std::sync::Arc<str>,
+    /// The words of a message rendered when it was sent.
+    pub words: Option<Words>,
 }
 
 impl Outcome {
@@ -291,20 +329,34 @@ impl Outcome {
             Status::Sent | Status::Delivered => "sent",
             Status::Pending => "retry",
             Status::Expired => "expired",
+            Status::Dropped => "dropped",
             _ => "failed",
         }
     }
 }
 
-/// Records outcomes in one transaction: the attempt log and each message's new state. An
-/// expired message was never tried, so it logs no attempt.
+/// Records outcomes in one transaction: the attempt log and each message's new state, with the
+/// words of a message rendered at its time. An expired or dropped message was never tried, so it
+/// logs no attempt.
 pub async fn record(db: &Db, outcomes: &[Outcome]) -> StoreResult<()> {
     if outcomes.is_empty() {
         return Ok(());
     }
     let mut batch = Batch::default();
     for o in outcomes {
-        let tried = o.status != Status::Expired;
+        let tried = !matches!(o.status, Status::Expired | Status::Dropped);
+        if let Some(w) = &o.words {
+            batch.push(
+                "UPDATE notifications SET subject = $2, body_text = $3, body_html = $4, ics = $5 WHERE seq = $1",
+                vec![
+                    Arg::I64(o.seq),
+                    Arg::from(w.subject.as_str()),
+                    Arg::from(w.text.as_str()),
+                    Arg::from(w.html.clone()),
+                    Arg::from(w.ics.clone()),
+                ],
+            );
+        }
         if tried {
             batch.push(
                 "INSERT INTO notification_attempts (notification_seq, attempt_time, duration_ms, outcome, error, worker) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -561,6 +561,54 @@ async fn reminders_go_at_their_time_and_not_after_their_validity(backend: common
 }
 on_both!(reminders_go_at_their_time_and_not_after_their_validity);
 
+/// A reminder is written without words and rendered when it goes: it speaks the calendar's
+/// words as they are then, and the record keeps what was sent.
+async fn a_reminder_is_worded_when_it_goes(backend: common::Backend) {
+    let Some((app, smtp)) = with_smtp(backend).await else {
+        return;
+    };
+    let cal = calendar(&app, json!({"notifications": {"email_hosts": false}})).await;
+    let a = book(&app, &cal, MONDAY_9AM, "Ann Lee", "ann@guest.example").await;
+    smtp.wait_for(1).await;
+    let waiting = message_when(&app, &a, "guest.reminder", |_| true).await;
+    assert_eq!(waiting["status"], "pending");
+    assert!(waiting["subject"].is_null(), "no words yet: {waiting}");
+    assert!(waiting["text"].is_null(), "{waiting}");
+
+    let (s, _) = app
+        .patch(
+            &format!("/v2/booking-calendars/{cal}/settings"),
+            json!({"notifications": {"templates": {"guest.reminder": {
+                "subject": "Soon: {subject}", "body": "{guest_name}, it starts {when}."
+            }}}}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    app.clock.set(MONDAY_9AM_MS - 3_600_000 + 1_000);
+    let got = smtp.wait_for(2).await;
+    let r = find(&got, "ann@guest.example", "Soon: Intro call");
+    assert!(
+        r.text()
+            .contains("Ann Lee, it starts Monday, June 16, 2025 at 4:00 PM (CEST)."),
+        "{}",
+        r.text()
+    );
+    let sent = message_when(&app, &a, "guest.reminder", |m| m["status"] == "sent").await;
+    assert_eq!(
+        sent["subject"], "Soon: Intro call",
+        "the record keeps the words sent"
+    );
+    assert!(
+        sent["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Ann Lee, it starts"),
+        "{sent}"
+    );
+    app.finish().await;
+}
+on_both!(a_reminder_is_worded_when_it_goes);
+
 async fn a_refused_address_fails_at_once_and_a_busy_server_is_retried(backend: common::Backend) {
     let Some((app, smtp)) = with_smtp(backend).await else {
         return;
