@@ -71,6 +71,7 @@ kinds! {
     Audience => "AUD-", "audience", AudienceId;
     Interaction => "INT-", "interaction", InteractionId;
     Notification => "NTF-", "notification", NotificationId;
+    CalendarConnection => "CCN-", "calendar connection", CalendarConnectionId;
     Sms => "SMS-", "SMS notification", SmsId;
 }
 

@@ -6,6 +6,7 @@
 pub mod apikey;
 pub mod availability;
 pub mod bot;
+pub mod calendar_events;
 pub mod destination;
 pub mod email;
 pub mod error;

@@ -100,6 +100,13 @@ pub struct ServeConfig {
         default_value = "https://api.twilio.com"
     )]
     pub sms_api_url: String,
+    /// The key that seals calendar credentials at rest (64 hex digits; made when missing).
+    /// Default: `slotline-secret.key` beside an SQLite database, or in the working directory.
+    #[arg(long, env = "SLOTLINE_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<std::path::PathBuf>,
+    /// Seconds between two reads of each connected calendar.
+    #[arg(long, env = "SLOTLINE_CALENDAR_SYNC_EVERY", default_value_t = 300)]
+    pub calendar_sync_every: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -156,7 +163,49 @@ impl ServeConfig {
             twilio_auth_token: None,
             sms_from: None,
             sms_api_url: "https://api.twilio.com".into(),
+            secret_key_file: None,
+            calendar_sync_every: 300,
         }
+    }
+
+    /// Where the server key is: as configured, else beside an SQLite database file, else in the
+    /// working directory.
+    pub fn secret_key_path(&self) -> std::path::PathBuf {
+        const NAME: &str = "slotline-secret.key";
+        if let Some(p) = &self.secret_key_file {
+            return p.clone();
+        }
+        let url = &self.database_url;
+        let file = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if !url.contains("postgres") && !file.contains(":memory:") {
+            if let Some(dir) = std::path::Path::new(file.split('?').next().unwrap_or(file)).parent()
+            {
+                return dir.join(NAME);
+            }
+        }
+        NAME.into()
+    }
+
+    /// The calendar worker's settings: the same address guard as webhooks, the server key.
+    pub fn calendars(
+        &self,
+        name: std::sync::Arc<str>,
+    ) -> Result<crate::delivery::calendars::CalendarConfig, String> {
+        let path = self.secret_key_path();
+        let key = crate::secrets::SecretKey::load_or_create(&path)
+            .map_err(|e| format!("the secret key file {}: {e}", path.display()))?;
+        let mut policy = self.worker().policy;
+        policy.timeout = std::time::Duration::from_secs(30);
+        Ok(crate::delivery::calendars::CalendarConfig {
+            policy,
+            key,
+            every: std::time::Duration::from_secs(self.calendar_sync_every.max(10)),
+            poll: std::time::Duration::from_secs(5),
+            name,
+        })
     }
 
     /// The message worker's settings: the mail sender and, when configured, the SMS provider.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod delivery;
 pub mod http;
 pub mod measure;
+pub mod secrets;
 pub mod services;
 pub mod state;
 pub mod store;

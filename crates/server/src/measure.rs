@@ -33,6 +33,11 @@ pub fn message(channel: &'static str, outcome: &'static str) {
         .increment(1);
 }
 
+/// One calendar sync ended: `outcome` synced, unchanged or failed.
+pub fn calendar_sync(outcome: &'static str) {
+    metrics::counter!("slotline_calendar_syncs_total", "outcome" => outcome).increment(1);
+}
+
 /// A worker claimed `n` deliveries in one claim.
 pub fn claim(n: usize) {
     metrics::counter!("slotline_delivery_claims_total").increment(1);

@@ -29,6 +29,9 @@ pub struct AppState {
     /// The message worker's settings; None when they could not be made (`ServeConfig::check`
     /// refuses such settings at start, so only embedders see it).
     pub messages: Option<crate::delivery::messages::MessageConfig>,
+    /// The calendar worker's settings, with the key that seals calendar credentials; None when
+    /// the key file cannot be read or made (logged at start).
+    pub calendars: Option<crate::delivery::calendars::CalendarConfig>,
     /// A chatbot conversation whose visitor is silent this long is abandoned.
     pub conversation_idle_ms: i64,
     /// How often the sweeper runs (tests shorten it).
@@ -67,6 +70,10 @@ impl AppState {
             messages: config
                 .messages(worker.name.clone())
                 .map_err(|e| tracing::error!(error = %e, "messages cannot be sent"))
+                .ok(),
+            calendars: config
+                .calendars(worker.name.clone())
+                .map_err(|e| tracing::error!(error = %e, "calendars cannot be connected"))
                 .ok(),
             worker,
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,

@@ -8,6 +8,7 @@ pub mod body;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
+pub mod calendar_connections;
 pub mod chatbots;
 pub mod contacts;
 pub mod conversations;
@@ -37,6 +38,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route("/test", get(test_key::validate))
         .merge(users::routes())
+        .merge(calendar_connections::routes())
         .merge(teams::routes())
         .merge(contacts::routes())
         .merge(webhooks::routes())

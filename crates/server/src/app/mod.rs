@@ -40,6 +40,14 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         }
         _ => None,
     };
+    let calendars = match (&state.calendars, state.role != Role::Api) {
+        (Some(c), true) => Some(tokio::spawn(crate::delivery::calendars::run(
+            state.db.clone(),
+            state.clock.clone(),
+            c.clone(),
+        ))),
+        _ => None,
+    };
     let served = if state.role == Role::Worker {
         drop(listener);
         shutdown_signal().await;
@@ -49,7 +57,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         crate::http::connections::serve(listener, router(state), limits, shutdown_signal()).await
     };
     sweeper.abort();
-    for w in [worker, messenger].into_iter().flatten() {
+    for w in [worker, messenger, calendars].into_iter().flatten() {
         w.abort();
     }
     served

@@ -13,9 +13,9 @@ use utoipa::{
 };
 
 use crate::api::{
-    booking_calendars, booking_pages, bookings, chatbots, contacts, conversations, custom_fields,
-    deliveries, event_types, events, list, master_pages, notifications, one_time_links, scheduling,
-    teams, test_key, users, webhooks,
+    booking_calendars, booking_pages, bookings, calendar_connections, chatbots, contacts,
+    conversations, custom_fields, deliveries, event_types, events, list, master_pages,
+    notifications, one_time_links, scheduling, teams, test_key, users, webhooks,
 };
 use crate::http::error::ErrorBody;
 
@@ -74,6 +74,12 @@ pub const EXTENSIONS: &[&str] = &[
     "get-a-single-event",
     "list-booking-notifications",
     "resend-a-notification",
+    "create-a-calendar-connection",
+    "list-a-users-calendar-connections",
+    "get-a-calendar-connection",
+    "update-a-calendar-connection",
+    "delete-a-calendar-connection",
+    "sync-a-calendar-connection",
 ];
 
 #[derive(OpenApi)]
@@ -105,6 +111,8 @@ pub const EXTENSIONS: &[&str] = &[
         chatbots::create_audience, chatbots::list_audiences, chatbots::get_audience, chatbots::delete_audience,
         conversations::list_conversations, conversations::get_conversation,
         notifications::list_sms, notifications::of_booking, notifications::resend,
+        calendar_connections::create_connection, calendar_connections::list_connections, calendar_connections::get_connection,
+        calendar_connections::update_connection, calendar_connections::delete_connection, calendar_connections::sync_connection,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

@@ -51,7 +51,7 @@ struct GuardedResolver {
 }
 
 /// Every address `host` resolves to, or why it may not be reached: the first refused one.
-async fn resolve_checked(host: &str, allowed: &[IpNet]) -> Result<Vec<SocketAddr>, String> {
+pub async fn resolve_checked(host: &str, allowed: &[IpNet]) -> Result<Vec<SocketAddr>, String> {
     let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
         .await
         .map_err(|e| format!("{host} does not resolve: {e}"))?
@@ -63,7 +63,7 @@ async fn resolve_checked(host: &str, allowed: &[IpNet]) -> Result<Vec<SocketAddr
             None => true,
             Some(w) => {
                 why = Some(format!(
-                    "{host} resolves to {} ({w}), which webhooks may not reach",
+                    "{host} resolves to {} ({w}), which this server may not reach (--webhook-allow)",
                     a.ip()
                 ));
                 false
@@ -99,6 +99,24 @@ impl Resolve for GuardedResolver {
 /// names in their conventional capitalisation, and no proxy taken from the environment (the
 /// guard would only ever see the proxy's address).
 pub fn client(policy: &Policy, per_host: usize) -> reqwest::Client {
+    builder(policy, "Slotline-Webhooks")
+        .http1_title_case_headers()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(per_host)
+        .build()
+        .expect("HTTP client")
+}
+
+/// The client that reads calendars: the same guard (each redirect's host resolves through it
+/// too), up to five redirects (feeds move; `webcal` links land on `https`).
+pub fn calendar_client(policy: &Policy) -> reqwest::Client {
+    builder(policy, "Slotline-Calendars")
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .expect("HTTP client")
+}
+
+fn builder(policy: &Policy, agent: &str) -> reqwest::ClientBuilder {
     let proxy_host = policy
         .proxy
         .as_ref()
@@ -113,22 +131,16 @@ pub fn client(policy: &Policy, per_host: usize) -> reqwest::Client {
         None => reqwest::Client::builder().no_proxy(),
     };
     builder
-        .http1_title_case_headers()
-        .user_agent(concat!(
-            "Slotline-Webhooks/",
-            env!("CARGO_PKG_VERSION"),
-            " (+https://github.com/slotline)"
+        .user_agent(format!(
+            "{agent}/{} (+https://github.com/slotline)",
+            env!("CARGO_PKG_VERSION")
         ))
-        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
-        .pool_max_idle_per_host(per_host)
         .dns_resolver(Arc::new(GuardedResolver {
             allowed: Arc::new(policy.allowed.clone()),
             proxy_host,
         }))
-        .build()
-        .expect("HTTP client")
 }
 
 /// What one attempt got.
@@ -157,11 +169,11 @@ fn failure(started: Instant, kind: &'static str, error: String) -> Response {
 }
 
 /// Why `url` may not be called at all, before any connection.
-fn refused_url(url: &reqwest::Url, policy: &Policy) -> Option<String> {
+pub fn refused_url(url: &reqwest::Url, policy: &Policy) -> Option<String> {
     match url.scheme() {
         "https" => {}
         "http" if policy.allow_http => {}
-        "http" => return Some("plain http:// webhooks are not allowed on this server".into()),
+        "http" => return Some("plain http:// addresses are not allowed on this server".into()),
         other => return Some(format!("unsupported scheme {other}")),
     }
     let ip: Option<IpAddr> = match url.host() {
@@ -172,11 +184,11 @@ fn refused_url(url: &reqwest::Url, policy: &Policy) -> Option<String> {
     };
     ip.and_then(|ip| {
         destination::refused(ip, &policy.allowed)
-            .map(|why| format!("{ip} is {why}, which webhooks may not reach"))
+            .map(|why| format!("{ip} is {why}, which this server may not reach (--webhook-allow)"))
     })
 }
 
-fn classify(e: &reqwest::Error) -> (&'static str, String) {
+pub fn classify(e: &reqwest::Error) -> (&'static str, String) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut text = e.to_string();
     while let Some(s) = source {

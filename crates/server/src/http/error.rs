@@ -63,6 +63,9 @@ pub enum AppError {
     RouteNotFound(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The server cannot do this now for a reason its operator can fix (said in the message).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -87,6 +90,10 @@ impl AppError {
         AppError::Invalid(Invalid::new(message, param))
     }
 
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        AppError::Unavailable(message.into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Invalid(i) if i.kind == InvalidKind::Unprocessable => {
@@ -104,6 +111,7 @@ impl AppError {
             AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -150,6 +158,11 @@ impl AppError {
                 Some("headers".into()),
             ),
             AppError::RouteNotFound(m) | AppError::MethodNotAllowed(m) => invalid(m.clone(), None),
+            AppError::Unavailable(m) => ErrorBody {
+                kind: "api_error",
+                message: m.clone(),
+                param: None,
+            },
             AppError::Internal(_) => ErrorBody {
                 kind: "api_error",
                 message: "An unexpected error occurred. Please try again later.".into(),
@@ -180,6 +193,10 @@ impl From<StoreError> for AppError {
                     AppError::conflict(format!("Contact already exists: '{value}'"), "mobile_phone")
                 }
                 unique::ONE_TIME_LINK_USE => AppError::conflict("This one-time link has already been used.", "id"),
+                unique::CALENDAR_FOR_BOOKINGS => AppError::conflict(
+                    format!("Another calendar of this user already receives the bookings: '{value}'. Unset its add_bookings first."),
+                    "add_bookings",
+                ),
                 other => AppError::conflict(
                     format!("Already exists: '{value}'"),
                     other.rsplit('.').next().unwrap_or(other),

@@ -552,7 +552,8 @@ pub async fn host_and_busy(
     starts: Option<Interval>,
     except_booking: Option<&BookingId>,
 ) -> StoreResult<Option<(super::users::HostInfo, Vec<Interval>, Vec<i64>)>> {
-    // One statement, rows of three kinds: the user (0), each busy interval (1), each start (2).
+    // One statement, rows of three kinds: the user (0), each busy interval (1: its bookings, and
+    // the busy time of its connected calendars), each start (2).
     // The third part is skipped as a whole when $7 is 0 (a term on no table is checked once).
     // PostgreSQL also gets the ranges as `&&` terms: its planner may pick the exclusion
     // constraint's GiST index (on user and time range) over the B-tree, and with only the user as
@@ -570,6 +571,9 @@ pub async fn host_and_busy(
          SELECT 1, NULL, NULL, NULL, busy_start, busy_end FROM booking_hosts \
          WHERE user_id = $2 AND active = 1 AND busy_start < $3 AND busy_start > $4 - $6 AND busy_end > $4 AND booking_id <> $5{busy_range} \
          UNION ALL \
+         SELECT 1, NULL, NULL, NULL, start_time, end_time FROM external_busy \
+         WHERE user_id = $2 AND start_time < $3 AND start_time > $4 - $10 AND end_time > $4 \
+         UNION ALL \
          SELECT 2, NULL, NULL, NULL, b.start_time, 0 FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
          WHERE $7 = 1 AND h.user_id = $2 AND h.active = 1 AND h.busy_start < $9 AND h.busy_start > $8 - $6 \
            AND b.start_time >= $8 AND b.start_time < $9 AND h.booking_id <> $5{starts_range}"
@@ -584,6 +588,7 @@ pub async fn host_and_busy(
         .bind(starts.is_some() as i64)
         .bind(starts.map_or(0, |s| s.start))
         .bind(starts.map_or(0, |s| s.end))
+        .bind(slotline_domain::calendar_events::MAX_PIECE_MS)
         .fetch_all(&mut *db.reader().await?)
         .await?;
     let mut host = None;

@@ -88,4 +88,6 @@ pub mod unique {
     pub const CONTACT_MOBILE_PHONE: &str = "contacts.mobile_phone";
     /// A one-time link books once.
     pub const ONE_TIME_LINK_USE: &str = "one_time_link_uses.link_id";
+    /// A user's bookings are added to one calendar at most.
+    pub const CALENDAR_FOR_BOOKINGS: &str = "calendar_connections.add_bookings";
 }

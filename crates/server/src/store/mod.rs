@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
+pub mod calendar_connections;
 pub mod chatbots;
 pub mod conn;
 pub mod contacts;
@@ -59,6 +60,8 @@ pub struct Db {
     outbox: std::sync::Arc<tokio::sync::Notify>,
     /// Rung with `outbox`, for the message worker.
     messages: std::sync::Arc<tokio::sync::Notify>,
+    /// Rung when a calendar connection is due for a sync now (added, changed, asked for).
+    calendars: std::sync::Arc<tokio::sync::Notify>,
     /// As sqlx understands it (PostgreSQL's LISTEN needs a connection of its own).
     url: String,
     /// SQLite: write batches committed in groups (see `group_commit`).
@@ -122,6 +125,7 @@ impl Db {
                 backend: Backend::Postgres,
                 outbox: Default::default(),
                 messages: Default::default(),
+                calendars: Default::default(),
                 url,
                 group: None,
             });
@@ -146,6 +150,7 @@ impl Db {
             backend: Backend::Sqlite,
             outbox: Default::default(),
             messages: Default::default(),
+            calendars: Default::default(),
             url,
         })
     }

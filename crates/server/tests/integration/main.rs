@@ -9,6 +9,7 @@ mod architecture;
 mod auth;
 mod bookings;
 mod browser;
+mod calendars;
 mod chatbots;
 mod cli;
 mod connections;

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod feed;
 pub mod guest;
 pub mod receiver;
 pub mod sms_provider;
@@ -185,6 +186,7 @@ impl TestApp {
             rand::thread_rng().gen::<u64>()
         ));
         config.mail_dir = mail_dir.clone();
+        config.secret_key_file = Some(mail_dir.with_extension("key"));
         config.smtp_url = opts.smtp_url.clone();
         if let Some((api, sid, token, from)) = &opts.sms {
             config.sms_api_url = api.clone();
@@ -197,6 +199,9 @@ impl TestApp {
         state.worker.poll = std::time::Duration::from_millis(20);
         if let Some(m) = state.messages.as_mut() {
             m.poll = std::time::Duration::from_millis(20);
+        }
+        if let Some(c) = state.calendars.as_mut() {
+            c.poll = std::time::Duration::from_millis(20);
         }
         if opts.sweep_ms > 0 {
             state.sweep_every = std::time::Duration::from_millis(opts.sweep_ms);
@@ -287,6 +292,7 @@ impl TestApp {
     pub async fn finish(self) {
         self.db.close().await;
         let _ = std::fs::remove_dir_all(&self.mail_dir);
+        let _ = std::fs::remove_file(self.mail_dir.with_extension("key"));
         match &self.cleanup {
             Cleanup::File(path) => {
                 for ext in ["", "-wal", "-shm"] {

@@ -1,0 +1,267 @@
+//! The calendar worker: keeps the busy time of connected calendars fresh. It claims the
+//! connections due for a sync under a lease (a dead worker's claims come due again), reads
+//! each calendar through the address-guarded client, and replaces the connection's busy time
+//! over the sync window in one transaction. A calendar that cannot be read keeps its last busy
+//! time and shows why on its connection; booking goes on.
+
+use std::{sync::Arc, time::Duration};
+
+use slotline_domain::{
+    availability::Interval,
+    calendar_events::{self, Reading},
+};
+use tokio::sync::Semaphore;
+
+use super::send;
+use crate::{
+    clock::Clock,
+    secrets::SecretKey,
+    store::{
+        calendar_connections::{self, Due, Kind, Synced},
+        Db,
+    },
+};
+
+/// The largest feed read (bigger ones are an error on the connection).
+pub const MAX_FEED_BYTES: usize = 10 * 1024 * 1024;
+/// How far ahead busy time is read: past any page's booking horizon.
+pub const AHEAD_MS: i64 = 366 * 24 * 3_600_000;
+const BEHIND_MS: i64 = 24 * 3_600_000;
+
+#[derive(Debug, Clone)]
+pub struct CalendarConfig {
+    pub policy: send::Policy,
+    pub key: SecretKey,
+    /// How often each connection is read again.
+    pub every: Duration,
+    pub poll: Duration,
+    pub name: Arc<str>,
+}
+
+/// What the credentials of a connection hold, sealed (`crate::secrets`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Credentials {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// What makes a feed's next read conditional.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct FeedState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_modified: Option<String>,
+}
+
+/// Runs until the task is dropped.
+pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig) {
+    let config = Arc::new(config);
+    let http = send::calendar_client(&config.policy);
+    // A few reads at once: each is one HTTP request and one write.
+    let reading = Arc::new(Semaphore::new(4));
+    loop {
+        let now = clock.now_ms();
+        let lease = now + config.policy.timeout.as_millis() as i64 * 2 + 30_000;
+        let room = reading.available_permits();
+        if room > 0 {
+            match calendar_connections::claim(&db, now, lease, room as i64, &config.name).await {
+                Ok(due) => {
+                    for d in due {
+                        let Ok(permit) = reading.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let (db, clock, config, http) =
+                            (db.clone(), clock.clone(), config.clone(), http.clone());
+                        tokio::spawn(async move {
+                            sync_one(&db, &*clock, &config, &http, &d).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "claiming calendar syncs failed; will retry"),
+            }
+        }
+        tokio::select! {
+            _ = db.calendars_signal() => {}
+            _ = tokio::time::sleep(config.poll) => {}
+        }
+    }
+}
+
+/// Reads one connection's calendar and records what it found.
+pub async fn sync_one(
+    db: &Db,
+    clock: &dyn Clock,
+    config: &CalendarConfig,
+    http: &reqwest::Client,
+    due: &Due,
+) {
+    let c = &due.connection;
+    let now = clock.now_ms();
+    let next = now + config.every.as_millis() as i64;
+    let synced = match read(config, http, due, now).await {
+        Ok(s) => s,
+        Err(error) => Synced::Failed {
+            error,
+            retry_at: next,
+        },
+    };
+    match &synced {
+        Synced::Failed { error, .. } => {
+            tracing::warn!(connection = %c.id, error = %error, "a calendar could not be read")
+        }
+        Synced::Busy {
+            intervals, skipped, ..
+        } => tracing::info!(connection = %c.id, busy = intervals.len(), skipped, "calendar synced"),
+        Synced::Unchanged => tracing::debug!(connection = %c.id, "calendar unchanged"),
+    }
+    crate::measure::calendar_sync(match &synced {
+        Synced::Failed { .. } => "failed",
+        Synced::Unchanged => "unchanged",
+        Synced::Busy { .. } => "synced",
+    });
+    if let Err(e) = calendar_connections::record(db, due, &synced, clock.now_ms(), next).await {
+        tracing::warn!(connection = %c.id, error = %e, "recording a calendar sync failed; it comes due again");
+    }
+}
+
+async fn read(
+    config: &CalendarConfig,
+    http: &reqwest::Client,
+    due: &Due,
+    now: i64,
+) -> Result<Synced, String> {
+    let c = &due.connection;
+    let plain = config
+        .key
+        .open(&c.secret, c.id.as_str())
+        .map_err(|e| format!("The connection must be entered again: {e}."))?;
+    let creds: Credentials = serde_json::from_slice(&plain).map_err(|_| {
+        "The connection must be entered again: its stored credentials are damaged.".to_string()
+    })?;
+    match c.kind {
+        Kind::Ics => {
+            let state: FeedState = c
+                .sync_state
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            let Some((body, state)) = fetch_feed(config, http, &creds.url, &state).await? else {
+                return Ok(Synced::Unchanged);
+            };
+            let zone = jiff::tz::TimeZone::get(&due.zone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let window = Interval {
+                start: now - BEHIND_MS,
+                end: now + AHEAD_MS,
+            };
+            let how = Reading {
+                zone: &zone,
+                tentative_busy: c.tentative_busy,
+            };
+            let busy = calendar_events::busy(&body, window, &how).map_err(|e| e.to_string())?;
+            Ok(Synced::Busy {
+                intervals: busy.intervals,
+                skipped: busy.skipped,
+                state: Some(serde_json::to_string(&state).unwrap_or_default()),
+            })
+        }
+        Kind::Caldav => Err("CalDAV connections are not read by this version.".into()),
+    }
+}
+
+/// A feed's text, or `None` when the server says it has not changed since `state`.
+async fn fetch_feed(
+    config: &CalendarConfig,
+    http: &reqwest::Client,
+    url: &str,
+    state: &FeedState,
+) -> Result<Option<(String, FeedState)>, String> {
+    let parsed = feed_url(url).map_err(|e| format!("The feed's URL is not valid: {e}"))?;
+    if let Some(why) = send::refused_url(&parsed, &config.policy) {
+        return Err(format!("The feed cannot be read: {why}."));
+    }
+    let mut req = http.get(parsed);
+    if let Some(e) = &state.etag {
+        req = req.header(reqwest::header::IF_NONE_MATCH, e);
+    }
+    if let Some(m) = &state.last_modified {
+        req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
+    }
+    let resp = req.send().await.map_err(|e| {
+        let (_, text) = send::classify(&e);
+        format!("The feed cannot be reached: {text}")
+    })?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        return Err(format!("The feed's server answered {status}."));
+    }
+    let header = |h: reqwest::header::HeaderName| {
+        resp.headers()
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let next = FeedState {
+        etag: header(reqwest::header::ETAG),
+        last_modified: header(reqwest::header::LAST_MODIFIED),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n as usize > MAX_FEED_BYTES)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    let mut resp = resp;
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("The feed's answer broke off: {e}"))?
+    {
+        if body.len() + chunk.len() > MAX_FEED_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body).map_err(|_| "The feed is not UTF-8 text.".to_string())?;
+    Ok(Some((text, next)))
+}
+
+fn too_big() -> String {
+    format!(
+        "The feed is larger than {} MB.",
+        MAX_FEED_BYTES / (1024 * 1024)
+    )
+}
+
+/// A feed URL as people paste it: `webcal://` is `https://`.
+pub fn feed_url(url: &str) -> Result<reqwest::Url, String> {
+    let url = url.trim();
+    let url = match url.strip_prefix("webcal://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_string(),
+    };
+    let parsed = reqwest::Url::parse(&url).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err("it must be an http(s) or webcal address".into());
+    }
+    Ok(parsed)
+}
+
+/// The URL as people may see it: scheme, host and port, with any path hidden (a feed's path
+/// is often its password).
+pub fn shown(url: &reqwest::Url) -> String {
+    let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(p) = url.port() {
+        out.push_str(&format!(":{p}"));
+    }
+    if url.path().len() > 1 || url.query().is_some() {
+        out.push_str("/…");
+    }
+    out
+}

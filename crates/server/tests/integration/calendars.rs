@@ -1,0 +1,353 @@
+//! Connected calendars: a host's own calendar, published as an iCalendar feed by a real HTTP
+//! server, blocks the host's slots and bookings; it is read again on demand and conditionally;
+//! a calendar that cannot be read says why and booking goes on; addresses are guarded and the
+//! feed's secret URL is sealed.
+
+use serde_json::{json, Value};
+
+use crate::common::{self, assert_error, feed, feed::Feed, Options, TestApp};
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            use crate::common::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// Loopback feeds over plain http, as a development server allows.
+async fn app(backend: common::Backend) -> Option<TestApp> {
+    TestApp::spawn_with(
+        backend,
+        Options {
+            allow_http_webhooks: true,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// A calendar of the owner (America/Chicago, 09:00–17:00 on weekdays) bookable far ahead.
+async fn calendar(app: &TestApp) -> String {
+    let (s, c) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Olive", "subject": "Intro call",
+                   "settings": {"minimum_notice_minutes": 0, "booking_horizon_days": 200}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn slots(app: &TestApp, cal: &str, day: &str) -> Vec<String> {
+    let (s, v) = app
+        .get(&format!(
+            "/v2/booking-calendars/{cal}/time-slots?start_time={day}T00:00:00Z&end_time={day}T23:59:59Z"
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_time"].as_str().unwrap()[11..16].to_string())
+        .collect()
+}
+
+async fn connect(app: &TestApp, url: &str) -> Value {
+    let (s, c) = app
+        .post(
+            &format!("/v2/users/{}/calendar-connections", app.owner_user_id),
+            json!({"type": "ics", "url": url, "name": "Personal"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    c
+}
+
+/// The connection once `done` holds (the worker reads in the background).
+async fn connection_when(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..250 {
+        let (s, c) = app.get(&format!("/v2/calendar-connections/{id}")).await;
+        assert_eq!(s, 200, "{c}");
+        if done(&c) {
+            return c;
+        }
+        last = c;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the connection never got there: {last}");
+}
+
+const EVENTS: [&str; 4] = [
+    // Monday 2025-06-16 10:00–11:00 in New York: 09:00–10:00 for the Chicago host.
+    "UID:dentist@example\nDTSTART;TZID=America/New_York:20250616T100000\nDTEND;TZID=America/New_York:20250616T110000\nSUMMARY:Dentist",
+    // All of Wednesday 2025-06-18.
+    "UID:offsite@example\nDTSTART;VALUE=DATE:20250618\nDTEND;VALUE=DATE:20250619\nSUMMARY:Team offsite",
+    // Free time on Tuesday: does not block.
+    "UID:focus@example\nDTSTART:20250617T140000Z\nDTEND:20250617T220000Z\nTRANSP:TRANSPARENT\nSUMMARY:Focus",
+    // Mondays 10:00 Chicago from 2025-10-27: 15:00Z before the US DST change, 16:00Z after.
+    "UID:weekly@example\nDTSTART;TZID=America/Chicago:20251027T100000\nDTEND;TZID=America/Chicago:20251027T110000\nRRULE:FREQ=WEEKLY;BYDAY=MO\nSUMMARY:Weekly",
+];
+
+async fn a_feeds_events_block_the_hosts_slots_and_bookings(backend: common::Backend) {
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let all_day = slots(&app, &cal, "2025-06-16").await;
+    assert_eq!(all_day.len(), 16, "{all_day:?}");
+    let feed = Feed::start(&feed::calendar(&EVENTS)).await;
+    let c = connect(&app, &feed.url).await;
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(c["object"], "calendar_connection");
+    assert_eq!(c["type"], "ics");
+    assert!(
+        !c.to_string().contains("s3cr3t"),
+        "the feed's path is never shown: {c}"
+    );
+    assert!(c["url"].as_str().unwrap().ends_with("/…"), "{c}");
+
+    let c = connection_when(&app, id, |c| c["last_sync_time"].is_string()).await;
+    assert!(c["last_error"].is_null(), "{c}");
+    assert_eq!(c["skipped_count"], 0);
+
+    // The dentist takes 09:00 and 09:30 (14:00Z, 14:30Z) on Monday.
+    let monday = slots(&app, &cal, "2025-06-16").await;
+    assert_eq!(monday.len(), 14, "{monday:?}");
+    assert!(!monday.contains(&"14:00".to_string()) && !monday.contains(&"14:30".to_string()));
+    // The all-day offsite takes Wednesday; free time on Tuesday blocks nothing.
+    assert!(slots(&app, &cal, "2025-06-18").await.is_empty());
+    assert_eq!(slots(&app, &cal, "2025-06-17").await.len(), 16);
+    // The weekly meeting keeps 10:00 Chicago across the DST change.
+    let before = slots(&app, &cal, "2025-10-27").await;
+    assert!(!before.contains(&"15:00".to_string()), "{before:?}");
+    assert!(before.contains(&"16:00".to_string()), "{before:?}");
+    let after = slots(&app, &cal, "2025-11-03").await;
+    assert!(!after.contains(&"16:00".to_string()), "{after:?}");
+    assert!(
+        after.contains(&"15:00".to_string()),
+        "09:00 CST is free: {after:?}"
+    );
+
+    // Booking checks the same busy time.
+    let (s, refused) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": "2025-06-16T14:00:00Z", "guest_time_zone": "UTC",
+                   "booking_form": {"name": "Ann Lee", "email": "ann@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{refused}");
+    assert_eq!(
+        refused["message"],
+        "The selected start time is not available."
+    );
+
+    // The URL is sealed at rest.
+    let stored: String = sqlx::query_scalar("SELECT secret FROM calendar_connections")
+        .fetch_one(&mut *app.db.reader().await.unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !stored.contains("s3cr3t") && !stored.contains("127.0.0.1"),
+        "{stored}"
+    );
+
+    // The dentist is moved away; a sync on demand sees it (and a read of an unchanged feed is
+    // conditional: the server answers 304).
+    feed.set(&feed::calendar(&EVENTS[1..]));
+    let (s, asked) = app
+        .post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(s, 202, "{asked}");
+    let reads = feed.reads().len();
+    for _ in 0..250 {
+        if slots(&app, &cal, "2025-06-16").await.len() == 16 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 16);
+    let synced_at = connection_when(&app, id, |_| true).await["last_sync_time"].clone();
+    app.clock.advance(1_000);
+    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    connection_when(&app, id, |c| c["last_sync_time"] != synced_at).await;
+    let seen = feed.reads();
+    assert!(seen.len() > reads, "{seen:?}");
+    assert!(
+        seen.last().unwrap().starts_with("\"v"),
+        "the last read sent the ETag it had: {seen:?}"
+    );
+    assert!(
+        slots(&app, &cal, "2025-06-18").await.is_empty(),
+        "busy time kept on 304"
+    );
+    app.finish().await;
+}
+on_both!(a_feeds_events_block_the_hosts_slots_and_bookings);
+
+async fn an_unreadable_calendar_says_why_and_booking_goes_on(backend: common::Backend) {
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let feed = Feed::start(&feed::calendar(&EVENTS[..1])).await;
+    let c = connect(&app, &feed.url).await;
+    let id = c["id"].as_str().unwrap();
+    connection_when(&app, id, |c| c["last_sync_time"].is_string()).await;
+    assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 14);
+
+    // The feed turns into a web page: the error shows, the last busy time stays.
+    feed.set("<html><body>Sign in to see this calendar</body></html>");
+    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    let c = connection_when(&app, id, |c| c["last_error"].is_string()).await;
+    assert!(
+        c["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("not an iCalendar file"),
+        "{c}"
+    );
+    assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 14);
+
+    // A server that is gone: said on its connection; the host can still be booked.
+    let gone = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cal.ics", gone.local_addr().unwrap());
+    drop(gone);
+    let other = connect(&app, &url).await;
+    let other = connection_when(&app, other["id"].as_str().unwrap(), |c| {
+        c["last_error"].is_string()
+    })
+    .await;
+    assert!(
+        other["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be reached"),
+        "{other}"
+    );
+    assert!(other["last_sync_time"].is_null());
+    let (s, b) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": "2025-06-16T16:00:00Z", "guest_time_zone": "UTC",
+                   "booking_form": {"name": "Bo Park", "email": "bo@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+
+    // Deleting the connection gives the time back.
+    let (s, _) = app.delete(&format!("/v2/calendar-connections/{id}")).await;
+    assert_eq!(s, 200);
+    let monday = slots(&app, &cal, "2025-06-16").await;
+    assert!(monday.contains(&"14:00".to_string()), "{monday:?}");
+    let (s, _) = app.get(&format!("/v2/calendar-connections/{id}")).await;
+    assert_eq!(s, 404);
+    app.finish().await;
+}
+on_both!(an_unreadable_calendar_says_why_and_booking_goes_on);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_addresses_are_checked_like_webhooks() {
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else {
+        return;
+    };
+    let path = format!("/v2/users/{}/calendar-connections", app.owner_user_id);
+    let post = |body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move { app.post(&path, body).await }
+    };
+    assert_error(
+        &post(json!({"type": "ics", "url": "http://calendar.example.com/a.ics"})).await,
+        400,
+        "Invalid url: plain http:// addresses are not allowed on this server",
+        Some("url"),
+    );
+    let internal = post(json!({"type": "ics", "url": "https://127.0.0.1/a.ics"})).await;
+    assert_eq!(internal.0, 400, "{}", internal.1);
+    assert!(
+        internal.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("this server may not reach"),
+        "{}",
+        internal.1
+    );
+    assert_error(
+        &post(json!({"type": "ics", "url": "ftp://calendar.example.com/a.ics"})).await,
+        400,
+        "Invalid url: it must be an http(s) or webcal address",
+        Some("url"),
+    );
+    assert_error(
+        &post(json!({"type": "exchange", "url": "https://calendar.example.com/a.ics"})).await,
+        400,
+        "Invalid type: 'exchange'. Supported: ics",
+        Some("type"),
+    );
+    assert_error(
+        &post(json!({"url": "https://calendar.example.com/a.ics"})).await,
+        400,
+        "Required fields are missing.",
+        Some("type"),
+    );
+    let long = format!("https://calendar.example.com/{}", "a".repeat(3000));
+    assert_eq!(post(json!({"type": "ics", "url": long})).await.0, 400);
+
+    // webcal:// is https://, and the name defaults to the host.
+    let (s, c) =
+        post(json!({"type": "ics", "url": "webcal://calendar.example.com/u/1/basic.ics"})).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["url"], "https://calendar.example.com/…");
+    assert_eq!(c["name"], "calendar.example.com");
+    assert_eq!(c["check_conflicts"], true);
+    let (s, list) = app.get(&path).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let (s, _) = app.get("/v2/users/USR-NOBODY/calendar-connections").await;
+    assert_eq!(s, 404);
+    let id = c["id"].as_str().unwrap();
+    let (s, p) = app
+        .patch(
+            &format!("/v2/calendar-connections/{id}"),
+            json!({"name": "Home", "check_conflicts": false}),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(
+        (p["name"].as_str(), p["check_conflicts"].as_bool()),
+        (Some("Home"), Some(false))
+    );
+    assert_error(
+        &app.patch(&format!("/v2/calendar-connections/{id}"), json!({}))
+            .await,
+        400,
+        "Nothing to update",
+        Some("body"),
+    );
+    // Another account sees nothing.
+    let other = app.other_account_key().await;
+    let resp = app
+        .call_as(
+            &other,
+            reqwest::Method::GET,
+            &format!("/v2/calendar-connections/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 404);
+    app.finish().await;
+}
