@@ -200,6 +200,7 @@ impl ServeConfig {
         let mut policy = self.worker().policy;
         policy.timeout = std::time::Duration::from_secs(30);
         Ok(crate::delivery::calendars::CalendarConfig {
+            http: crate::delivery::send::calendar_client(&policy),
             policy,
             key,
             every: std::time::Duration::from_secs(self.calendar_sync_every.max(10)),

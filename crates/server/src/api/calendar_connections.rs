@@ -23,7 +23,10 @@ use super::{
     list,
 };
 use crate::{
-    delivery::calendars::{self, Credentials},
+    delivery::{
+        caldav,
+        calendars::{self, Credentials},
+    },
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
     state::SharedState,
@@ -46,6 +49,10 @@ pub fn routes() -> Router<SharedState> {
                 .delete(delete_connection),
         )
         .route("/calendar-connections/{id}/sync", post(sync_connection))
+        .route(
+            "/users/{id}/calendar-connections/discover",
+            post(discover_calendars),
+        )
 }
 
 /// Extension: a calendar of a user's, read as busy time.
@@ -56,12 +63,14 @@ pub struct ConnectionOut {
     pub object: &'static str,
     pub id: CalendarConnectionId,
     pub user: UserId,
-    /// `ics`: a read-only iCalendar feed.
+    /// `ics`: a read-only iCalendar feed; `caldav`: a calendar on a CalDAV server.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub name: String,
     /// The calendar's address with its path hidden (`https://calendar.example.com/…`).
     pub url: String,
+    /// CalDAV: the account's username.
+    pub username: Option<String>,
     /// Its events block the user's availability.
     pub check_conflicts: bool,
     /// Bookings are written to it.
@@ -92,6 +101,7 @@ impl From<Connection> for ConnectionOut {
             kind: c.kind.as_str(),
             name: c.name,
             url: c.url_shown,
+            username: c.username,
             check_conflicts: c.check_conflicts,
             add_bookings: c.add_bookings,
             tentative_busy: c.tentative_busy,
@@ -109,15 +119,25 @@ impl From<Connection> for ConnectionOut {
 /// Body of `POST /v2/users/{id}/calendar-connections`.
 #[derive(Deserialize, ToSchema)]
 pub struct CreateConnection {
-    /// `ics`: a read-only iCalendar feed (`https://` or `webcal://`).
+    /// `ics`: a read-only iCalendar feed (`https://` or `webcal://`); `caldav`: a calendar on a
+    /// CalDAV server (`url`, `username`, `password`, and `calendar_url` when the account has
+    /// several).
     #[serde(rename = "type", deserialize_with = "required")]
     #[schema(example = "ics")]
     kind: String,
-    /// The feed's address. Kept sealed; never returned.
+    /// The feed's address, or the CalDAV server's (its root, a principal or a calendar). Kept
+    /// sealed; never returned.
     #[serde(deserialize_with = "required")]
     #[schema(example = "https://calendar.example.com/private/3f9c/basic.ics")]
     url: String,
-    /// Default: the URL's host.
+    /// CalDAV: the account's username.
+    username: Option<String>,
+    /// CalDAV: its password or app password. Kept sealed; never returned.
+    password: Option<String>,
+    /// CalDAV: which of the account's calendars (`POST …/calendar-connections/discover` lists
+    /// them); needed when there are several.
+    calendar_url: Option<String>,
+    /// Default: the URL's host, or the CalDAV calendar's name.
     #[schema(example = "Work calendar")]
     name: Option<String>,
     /// Default true.
@@ -128,6 +148,40 @@ pub struct CreateConnection {
 
 impl Input for CreateConnection {
     const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// Body of `POST /v2/users/{id}/calendar-connections/discover`.
+#[derive(Deserialize, ToSchema)]
+pub struct DiscoverCalendars {
+    /// The CalDAV server's address.
+    #[serde(deserialize_with = "required")]
+    #[schema(example = "https://dav.example.com/")]
+    url: String,
+    #[serde(deserialize_with = "required")]
+    username: String,
+    #[serde(deserialize_with = "required")]
+    password: String,
+}
+
+impl Input for DiscoverCalendars {
+    const UNSUPPORTED: Option<&'static str> = Some("Unsupported fields");
+}
+
+/// A calendar a CalDAV account holds.
+#[derive(Serialize, ToSchema)]
+pub struct FoundCalendar {
+    /// Pass it as `calendar_url`.
+    pub url: String,
+    pub name: String,
+}
+
+/// Extension: the calendars of a CalDAV account that hold events.
+#[derive(Serialize, ToSchema)]
+pub struct FoundCalendars {
+    /// Always `list`.
+    pub object: &'static str,
+    pub data: Vec<FoundCalendar>,
+    pub has_more: bool,
 }
 
 /// Body of `PATCH /v2/calendar-connections/{id}`.
@@ -158,8 +212,8 @@ fn name_of(name: Option<String>) -> AppResult<Option<String>> {
     }
 }
 
-/// The feed URL checked as the worker will read it: its form, and the address guard.
-fn feed(state: &SharedState, url: &str) -> AppResult<reqwest::Url> {
+/// A calendar's address checked as the worker will read it: its form, and the address guard.
+fn address(state: &SharedState, url: &str) -> AppResult<reqwest::Url> {
     let invalid = |why: String| AppError::invalid(format!("Invalid url: {why}"), "url");
     if url.len() > MAX_URL {
         return Err(invalid(format!("longer than {MAX_URL} characters")));
@@ -200,23 +254,49 @@ pub async fn create_connection(
     user_of(&state, &p, &user_id).await?;
     let kind = match b.kind.as_str() {
         "ics" => Kind::Ics,
+        "caldav" => Kind::Caldav,
         other => {
             return Err(AppError::invalid(
-                format!("Invalid type: '{other}'. Supported: ics"),
+                format!("Invalid type: '{other}'. Supported: ics, caldav"),
                 "type",
             ))
         }
     };
-    let url = feed(&state, &b.url)?;
+    let url = address(&state, &b.url)?;
     let id = CalendarConnectionId::new();
-    let secret = seal(&state, &id, &b.url)?;
+    let (name, shown, username, creds) = match kind {
+        Kind::Ics => (
+            url.host_str().unwrap_or_default().to_string(),
+            calendars::shown(&url),
+            None,
+            Credentials {
+                url: b.url.trim().to_string(),
+                password: None,
+            },
+        ),
+        Kind::Caldav => {
+            let (username, password) = login(b.username, b.password)?;
+            let found = discover(&state, &url, &username, &password).await?;
+            let chosen = choose(&state, &found, b.calendar_url.as_deref())?;
+            (
+                chosen.name.clone(),
+                calendars::shown(&chosen.url),
+                Some(username),
+                Credentials {
+                    url: chosen.url.to_string(),
+                    password: Some(password),
+                },
+            )
+        }
+    };
+    let secret = seal(&state, &id, &creds)?;
     let new = NewConnection {
-        name: name_of(b.name)?.unwrap_or_else(|| url.host_str().unwrap_or_default().to_string()),
-        url_shown: calendars::shown(&url),
+        name: name_of(b.name)?.unwrap_or(name),
+        url_shown: shown,
         id,
         user_id,
         kind,
-        username: None,
+        username,
         secret,
         check_conflicts: b.check_conflicts.unwrap_or(true),
         add_bookings: false,
@@ -226,12 +306,124 @@ pub async fn create_connection(
     Ok((StatusCode::CREATED, Json(ConnectionOut::from(c))).into_response())
 }
 
-fn seal(state: &SharedState, id: &CalendarConnectionId, url: &str) -> AppResult<String> {
-    let creds = Credentials {
-        url: url.trim().to_string(),
-        password: None,
+fn login(username: Option<String>, password: Option<String>) -> AppResult<(String, String)> {
+    let username = username
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| AppError::invalid("A CalDAV connection needs a username.", "username"))?;
+    let password = password
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| AppError::invalid("A CalDAV connection needs a password.", "password"))?;
+    if username.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "Invalid username: longer than 200 characters",
+            "username",
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::invalid(
+            "Invalid password: longer than 1024 bytes",
+            "password",
+        ));
+    }
+    Ok((username.trim().to_string(), password))
+}
+
+/// The account's calendars, or why they cannot be listed (the server's own words).
+async fn discover(
+    state: &SharedState,
+    url: &reqwest::Url,
+    username: &str,
+    password: &str,
+) -> AppResult<Vec<caldav::Calendar>> {
+    let config = configured(state)?;
+    let account = caldav::Account {
+        url: url.clone(),
+        username: username.to_string(),
+        password: password.to_string(),
     };
-    let plain = serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.to_string()))?;
+    let found = caldav::discover(&config.http, &account)
+        .await
+        .map_err(|e| AppError::invalid(e, "url"))?;
+    // Every calendar the server names must pass the same guard as the address given.
+    let found: Vec<caldav::Calendar> = found
+        .into_iter()
+        .filter(|c| crate::delivery::send::refused_url(&c.url, &config.policy).is_none())
+        .collect();
+    if found.is_empty() {
+        return Err(AppError::invalid(
+            "This CalDAV account has no calendar that holds events.",
+            "url",
+        ));
+    }
+    Ok(found)
+}
+
+fn choose<'a>(
+    state: &SharedState,
+    found: &'a [caldav::Calendar],
+    wanted: Option<&str>,
+) -> AppResult<&'a caldav::Calendar> {
+    let names = || {
+        found
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.url))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        None if found.len() == 1 => Ok(&found[0]),
+        None => Err(AppError::invalid(
+            format!(
+                "This account has several calendars; choose one as calendar_url: {}",
+                names()
+            ),
+            "calendar_url",
+        )),
+        Some(w) => {
+            let w = address(state, w).map_err(|_| {
+                AppError::invalid(format!("Invalid calendar_url: '{w}'"), "calendar_url")
+            })?;
+            found.iter().find(|c| c.url == w).ok_or_else(|| {
+                AppError::invalid(
+                    format!(
+                        "This account has no such calendar. Its calendars: {}",
+                        names()
+                    ),
+                    "calendar_url",
+                )
+            })
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v2/users/{id}/calendar-connections/discover", operation_id = "discover-caldav-calendars", tag = "Calendar connections",
+    params(("id" = String, Path)), request_body = DiscoverCalendars,
+    responses((status = 200, body = FoundCalendars), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn discover_calendars(
+    State(state): State<SharedState>,
+    p: Principal,
+    PathId(user_id): PathId<kind::User>,
+    Body(b): Body<DiscoverCalendars>,
+) -> AppResult<Json<FoundCalendars>> {
+    user_of(&state, &p, &user_id).await?;
+    let url = address(&state, &b.url)?;
+    let (username, password) = login(Some(b.username), Some(b.password))?;
+    let found = discover(&state, &url, &username, &password).await?;
+    Ok(Json(FoundCalendars {
+        object: "list",
+        data: found
+            .into_iter()
+            .map(|c| FoundCalendar {
+                url: c.url.to_string(),
+                name: c.name,
+            })
+            .collect(),
+        has_more: false,
+    }))
+}
+
+fn seal(state: &SharedState, id: &CalendarConnectionId, creds: &Credentials) -> AppResult<String> {
+    let plain = serde_json::to_vec(creds).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(configured(state)?.key.seal(&plain, id.as_str()))
 }
 
@@ -292,13 +484,23 @@ pub async fn update_connection(
     PathId(id): PathId<kind::CalendarConnection>,
     Body(b): Body<UpdateConnection>,
 ) -> AppResult<Json<ConnectionOut>> {
-    found(&state, &p, &id).await?;
-    let credentials = match &b.url {
-        Some(u) => {
-            let parsed = feed(&state, u)?;
-            Some((calendars::shown(&parsed), None, seal(&state, &id, u)?))
+    let before = found(&state, &p, &id).await?;
+    let credentials = match (&b.url, before.kind) {
+        (Some(u), Kind::Ics) => {
+            let parsed = address(&state, u)?;
+            let creds = Credentials {
+                url: u.trim().to_string(),
+                password: None,
+            };
+            Some((calendars::shown(&parsed), None, seal(&state, &id, &creds)?))
         }
-        None => None,
+        (Some(_), Kind::Caldav) => {
+            return Err(AppError::invalid(
+                "A CalDAV connection's address cannot change: connect the calendar anew.",
+                "url",
+            ))
+        }
+        (None, _) => None,
     };
     let patch = ConnectionPatch {
         name: name_of(b.name)?,

@@ -80,6 +80,7 @@ pub const EXTENSIONS: &[&str] = &[
     "update-a-calendar-connection",
     "delete-a-calendar-connection",
     "sync-a-calendar-connection",
+    "discover-caldav-calendars",
 ];
 
 #[derive(OpenApi)]
@@ -113,6 +114,7 @@ pub const EXTENSIONS: &[&str] = &[
         notifications::list_sms, notifications::of_booking, notifications::resend,
         calendar_connections::create_connection, calendar_connections::list_connections, calendar_connections::get_connection,
         calendar_connections::update_connection, calendar_connections::delete_connection, calendar_connections::sync_connection,
+        calendar_connections::discover_calendars,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

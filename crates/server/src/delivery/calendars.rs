@@ -12,7 +12,7 @@ use slotline_domain::{
 };
 use tokio::sync::Semaphore;
 
-use super::send;
+use super::{caldav, send};
 use crate::{
     clock::Clock,
     secrets::SecretKey,
@@ -31,6 +31,8 @@ const BEHIND_MS: i64 = 24 * 3_600_000;
 #[derive(Debug, Clone)]
 pub struct CalendarConfig {
     pub policy: send::Policy,
+    /// The guarded client every read uses (the API's discovery too).
+    pub http: reqwest::Client,
     pub key: SecretKey,
     /// How often each connection is read again.
     pub every: Duration,
@@ -46,19 +48,21 @@ pub struct Credentials {
     pub password: Option<String>,
 }
 
-/// What makes a feed's next read conditional.
+/// What makes the next read conditional: a feed's validators, a CalDAV calendar's change tag.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct FeedState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     etag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ctag: Option<String>,
 }
 
 /// Runs until the task is dropped.
 pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig) {
     let config = Arc::new(config);
-    let http = send::calendar_client(&config.policy);
+    let http = config.http.clone();
     // A few reads at once: each is one HTTP request and one write.
     let reading = Arc::new(Semaphore::new(4));
     loop {
@@ -141,24 +145,24 @@ async fn read(
     let creds: Credentials = serde_json::from_slice(&plain).map_err(|_| {
         "The connection must be entered again: its stored credentials are damaged.".to_string()
     })?;
+    let state: FeedState = c
+        .sync_state
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let zone = jiff::tz::TimeZone::get(&due.zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let window = Interval {
+        start: now - BEHIND_MS,
+        end: now + AHEAD_MS,
+    };
+    let how = Reading {
+        zone: &zone,
+        tentative_busy: c.tentative_busy,
+    };
     match c.kind {
         Kind::Ics => {
-            let state: FeedState = c
-                .sync_state
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
             let Some((body, state)) = fetch_feed(config, http, &creds.url, &state).await? else {
                 return Ok(Synced::Unchanged);
-            };
-            let zone = jiff::tz::TimeZone::get(&due.zone).unwrap_or(jiff::tz::TimeZone::UTC);
-            let window = Interval {
-                start: now - BEHIND_MS,
-                end: now + AHEAD_MS,
-            };
-            let how = Reading {
-                zone: &zone,
-                tentative_busy: c.tentative_busy,
             };
             let busy = calendar_events::busy(&body, window, &how).map_err(|e| e.to_string())?;
             Ok(Synced::Busy {
@@ -167,8 +171,43 @@ async fn read(
                 state: Some(serde_json::to_string(&state).unwrap_or_default()),
             })
         }
-        Kind::Caldav => Err("CalDAV connections are not read by this version.".into()),
+        Kind::Caldav => {
+            let account = caldav_account(&creds, c.username.as_deref())?;
+            let url = account.url.clone();
+            let ctag = caldav::change_tag(http, &account, &url).await?;
+            if ctag.is_some() && ctag == state.ctag {
+                return Ok(Synced::Unchanged);
+            }
+            let objects = caldav::events(http, &account, &url, window.start, window.end).await?;
+            let busy = calendar_events::busy_of_objects(
+                objects.iter().map(|o| o.data.as_str()),
+                window,
+                &how,
+            );
+            let next = FeedState {
+                ctag,
+                ..FeedState::default()
+            };
+            Ok(Synced::Busy {
+                intervals: busy.intervals,
+                skipped: busy.skipped,
+                state: Some(serde_json::to_string(&next).unwrap_or_default()),
+            })
+        }
     }
+}
+
+/// The CalDAV account a connection's credentials name (its URL is the chosen calendar's).
+pub fn caldav_account(
+    creds: &Credentials,
+    username: Option<&str>,
+) -> Result<caldav::Account, String> {
+    Ok(caldav::Account {
+        url: reqwest::Url::parse(&creds.url)
+            .map_err(|e| format!("The connection must be entered again: {e}."))?,
+        username: username.unwrap_or_default().to_string(),
+        password: creds.password.clone().unwrap_or_default(),
+    })
 }
 
 /// A feed's text, or `None` when the server says it has not changed since `state`.
@@ -209,6 +248,7 @@ async fn fetch_feed(
     let next = FeedState {
         etag: header(reqwest::header::ETAG),
         last_modified: header(reqwest::header::LAST_MODIFIED),
+        ctag: None,
     };
     if resp
         .content_length()

@@ -7,6 +7,7 @@
 //! A slow or dead endpoint cannot hold up the others: each webhook has at most `per_webhook`
 //! attempts in flight, and claims skip webhooks that are at their limit.
 
+pub mod caldav;
 pub mod calendars;
 pub mod mail;
 pub mod messages;

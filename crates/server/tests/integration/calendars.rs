@@ -5,7 +5,13 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{self, assert_error, feed, feed::Feed, Options, TestApp};
+use crate::common::{
+    self, assert_error,
+    caldav_server::{self, CaldavServer},
+    feed,
+    feed::Feed,
+    Options, TestApp,
+};
 
 macro_rules! on_both {
     ($name:ident) => {
@@ -295,7 +301,7 @@ async fn calendar_addresses_are_checked_like_webhooks() {
     assert_error(
         &post(json!({"type": "exchange", "url": "https://calendar.example.com/a.ics"})).await,
         400,
-        "Invalid type: 'exchange'. Supported: ics",
+        "Invalid type: 'exchange'. Supported: ics, caldav",
         Some("type"),
     );
     assert_error(
@@ -351,3 +357,99 @@ async fn calendar_addresses_are_checked_like_webhooks() {
     assert_eq!(resp.status(), 404);
     app.finish().await;
 }
+
+/// One event as a calendar object.
+fn object(event: &str) -> String {
+    feed::calendar(&[event])
+}
+
+async fn a_caldav_calendar_is_found_and_its_events_block_time(backend: common::Backend) {
+    let Some(dav) = CaldavServer::start().await else {
+        return;
+    };
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let work = dav.calendar("work", "Work", &["VEVENT"]).await;
+    dav.calendar("tasks", "Tasks", &["VTODO"]).await;
+    dav.put(&work, "dentist", &object(EVENTS[0])).await;
+    dav.put(&work, "offsite", &object(EVENTS[1])).await;
+    dav.put(&work, "weekly", &object(EVENTS[3])).await;
+
+    let path = format!("/v2/users/{}/calendar-connections", app.owner_user_id);
+    let login = json!({"url": dav.url("/"), "username": caldav_server::USER, "password": caldav_server::PASSWORD});
+    let (s, found) = app.post(&format!("{path}/discover"), login.clone()).await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(
+        found["data"],
+        json!([{"url": work, "name": "Work"}]),
+        "the task list holds no events"
+    );
+    let mut wrong = login.clone();
+    wrong["password"] = json!("nope");
+    let refused = app.post(&format!("{path}/discover"), wrong).await;
+    assert_error(
+        &refused,
+        400,
+        "The CalDAV server refused the username or password.",
+        Some("url"),
+    );
+
+    let mut body = login.clone();
+    body["type"] = json!("caldav");
+    let (s, c) = app.post(&path, body).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(
+        (c["type"].as_str(), c["name"].as_str()),
+        (Some("caldav"), Some("Work"))
+    );
+    assert_eq!(c["username"], caldav_server::USER);
+    assert!(!c.to_string().contains(caldav_server::PASSWORD));
+    let id = c["id"].as_str().unwrap();
+    let c = connection_when(&app, id, |c| c["last_sync_time"].is_string()).await;
+    assert!(c["last_error"].is_null(), "{c}");
+
+    let monday = slots(&app, &cal, "2025-06-16").await;
+    assert_eq!(monday.len(), 14, "{monday:?}");
+    assert!(slots(&app, &cal, "2025-06-18").await.is_empty());
+    assert!(!slots(&app, &cal, "2025-10-27")
+        .await
+        .contains(&"15:00".to_string()));
+    let after = slots(&app, &cal, "2025-11-03").await;
+    assert!(
+        !after.contains(&"16:00".to_string()) && after.contains(&"15:00".to_string()),
+        "{after:?}"
+    );
+
+    // A meeting added there blocks here after the next read; one removed frees its time.
+    dav.put(
+        &work,
+        "lunch",
+        &object("UID:lunch@example\nDTSTART:20250617T170000Z\nDTEND:20250617T180000Z"),
+    )
+    .await;
+    dav.delete(&work, "dentist").await;
+    let synced = c["last_sync_time"].clone();
+    app.clock.advance(1_000);
+    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    connection_when(&app, id, |c| c["last_sync_time"] != synced).await;
+    let tuesday = slots(&app, &cal, "2025-06-17").await;
+    assert!(!tuesday.contains(&"17:00".to_string()), "{tuesday:?}");
+    assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 16);
+
+    // With two calendars of events, the account must say which.
+    let home = dav.calendar("home", "Home", &["VEVENT"]).await;
+    let mut body = login.clone();
+    body["type"] = json!("caldav");
+    let (s, e) = app.post(&path, body.clone()).await;
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["param"], "calendar_url");
+    body["calendar_url"] = json!(home);
+    let (s, c) = app.post(&path, body).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["name"], "Home");
+    app.finish().await;
+}
+on_both!(a_caldav_calendar_is_found_and_its_events_block_time);

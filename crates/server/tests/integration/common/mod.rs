@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod caldav_server;
 pub mod feed;
 pub mod guest;
 pub mod receiver;
