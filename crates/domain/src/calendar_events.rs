@@ -40,6 +40,9 @@ pub struct Reading<'a> {
     pub zone: &'a TimeZone,
     /// Whether tentative events block time.
     pub tentative_busy: bool,
+    /// UIDs of events not to count: the bookings Slotline itself keeps in this calendar (their
+    /// time is busy through the bookings already).
+    pub skip_uids: Option<&'a std::collections::HashSet<String>>,
 }
 
 /// The busy time found, and how many events could not be read (skipped, not fatal).
@@ -325,7 +328,10 @@ fn busy_of(
     }
     let mut out = Vec::new();
     for e in events {
-        if e.free || (e.tentative && !how.tentative_busy) {
+        if e.free
+            || (e.tentative && !how.tentative_busy)
+            || how.skip_uids.is_some_and(|s| s.contains(&e.uid))
+        {
             continue;
         }
         let starts = if e.recurrence_id.is_some() || (e.rrule.is_none() && e.rdates.is_empty()) {
@@ -505,6 +511,7 @@ mod tests {
             &Reading {
                 zone: &paris,
                 tentative_busy: true,
+                skip_uids: None,
             },
         )
         .unwrap()
@@ -578,6 +585,7 @@ mod tests {
             &Reading {
                 zone: &utc,
                 tentative_busy: false,
+                skip_uids: None,
             },
         )
         .unwrap();
@@ -621,9 +629,21 @@ mod tests {
         assert_eq!(b.intervals.len(), 1);
         assert_eq!(b.skipped, 1);
         let utc = TimeZone::UTC;
+        let own: std::collections::HashSet<String> = ["ok".to_string()].into();
+        let skipping = Reading {
+            zone: &utc,
+            tentative_busy: true,
+            skip_uids: Some(&own),
+        };
+        let w = window("2025-06-01T00:00:00Z", "2025-07-01T00:00:00Z");
+        assert!(
+            busy(&ics, w, &skipping).unwrap().intervals.is_empty(),
+            "an event Slotline wrote itself is not read back as busy"
+        );
         let how = Reading {
             zone: &utc,
             tentative_busy: true,
+            skip_uids: None,
         };
         let w = window("2025-06-01T00:00:00Z", "2025-07-01T00:00:00Z");
         assert!(busy("<html>not a calendar</html>", w, &how).is_err());

@@ -18,6 +18,10 @@ pub struct Event<'a> {
     pub location: &'a str,
     pub url: &'a str,
     pub cancelled: bool,
+    /// Awaiting the host's approval (`STATUS:TENTATIVE`).
+    pub tentative: bool,
+    /// A calendar object kept on a CalDAV server: no `METHOD` (RFC 4791 §4.1).
+    pub stored: bool,
     /// Who invites whom, for an invitation by email; None for a download.
     pub invitation: Option<Invitation<'a>>,
 }
@@ -103,14 +107,18 @@ pub fn render(e: &Event) -> String {
         "VERSION:2.0".into(),
         "PRODID:-//Slotline//Slotline//EN".into(),
         "CALSCALE:GREGORIAN".into(),
-        format!(
+    ];
+    if !e.stored {
+        lines.push(format!(
             "METHOD:{}",
             match (e.cancelled, e.invitation.is_some()) {
                 (true, _) => "CANCEL",
                 (false, true) => "REQUEST",
                 (false, false) => "PUBLISH",
             }
-        ),
+        ));
+    }
+    lines.extend([
         "BEGIN:VEVENT".into(),
         format!("UID:{}", text(e.uid)),
         format!("SEQUENCE:{}", e.sequence.max(0)),
@@ -118,7 +126,7 @@ pub fn render(e: &Event) -> String {
         format!("DTSTART:{}", utc(e.start_ms)),
         format!("DTEND:{}", utc(e.end_ms)),
         format!("SUMMARY:{}", text(e.summary)),
-    ];
+    ]);
     if !e.description.is_empty() {
         lines.push(format!("DESCRIPTION:{}", text(e.description)));
     }
@@ -144,10 +152,10 @@ pub fn render(e: &Event) -> String {
     }
     lines.push(format!(
         "STATUS:{}",
-        if e.cancelled {
-            "CANCELLED"
-        } else {
-            "CONFIRMED"
+        match (e.cancelled, e.tentative) {
+            (true, _) => "CANCELLED",
+            (false, true) => "TENTATIVE",
+            (false, false) => "CONFIRMED",
         }
     ));
     lines.push("END:VEVENT".into());
@@ -175,6 +183,8 @@ mod tests {
             location: "",
             url: "",
             cancelled: false,
+            tentative: false,
+            stored: false,
             invitation: None,
         }
     }
@@ -253,5 +263,17 @@ mod tests {
         e.cancelled = true;
         let ics = render(&e);
         assert!(ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"));
+    }
+
+    #[test]
+    fn a_stored_object_has_no_method_and_a_request_is_tentative() {
+        let mut e = event("Demo");
+        e.stored = true;
+        e.tentative = true;
+        let ics = render(&e);
+        assert!(!ics.contains("METHOD:"), "{ics}");
+        assert!(ics.contains("STATUS:TENTATIVE\r\n"), "{ics}");
+        e.stored = false;
+        assert!(render(&e).contains("METHOD:PUBLISH\r\n"));
     }
 }

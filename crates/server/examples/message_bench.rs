@@ -162,6 +162,8 @@ fn confirmation(i: usize, due: i64, kind: Notice) -> NewMessage {
             location: "",
             url: "https://book.example.com/b/0123456789abcdef0123456789abcdef",
             cancelled: false,
+            tentative: false,
+            stored: false,
             invitation: Some(ics::Invitation {
                 organizer: ics::Person {
                     name: "Andrea Hartie",

@@ -38,6 +38,11 @@ pub fn calendar_sync(outcome: &'static str) {
     metrics::counter!("slotline_calendar_syncs_total", "outcome" => outcome).increment(1);
 }
 
+/// One write of a booking to a host's calendar ended: `outcome` put, deleted or failed.
+pub fn calendar_write(outcome: &'static str) {
+    metrics::counter!("slotline_calendar_writes_total", "outcome" => outcome).increment(1);
+}
+
 /// A worker claimed `n` deliveries in one claim.
 pub fn claim(n: usize) {
     metrics::counter!("slotline_delivery_claims_total").increment(1);

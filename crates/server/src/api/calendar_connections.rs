@@ -142,6 +142,8 @@ pub struct CreateConnection {
     name: Option<String>,
     /// Default true.
     check_conflicts: Option<bool>,
+    /// CalDAV: bookings are written to this calendar (one per user). Default false.
+    add_bookings: Option<bool>,
     /// Default true.
     tentative_busy: Option<bool>,
 }
@@ -192,6 +194,8 @@ pub struct UpdateConnection {
     /// A new address (read again at once).
     url: Option<String>,
     check_conflicts: Option<bool>,
+    /// CalDAV: bookings are written to this calendar (one per user).
+    add_bookings: Option<bool>,
     tentative_busy: Option<bool>,
 }
 
@@ -299,11 +303,22 @@ pub async fn create_connection(
         username,
         secret,
         check_conflicts: b.check_conflicts.unwrap_or(true),
-        add_bookings: false,
+        add_bookings: writable(kind, b.add_bookings)?,
         tentative_busy: b.tentative_busy.unwrap_or(true),
     };
     let c = store::create(&state.db, &p.account_id, &new, state.now()).await?;
     Ok((StatusCode::CREATED, Json(ConnectionOut::from(c))).into_response())
+}
+
+/// Whether bookings go to the calendar: only a CalDAV calendar can take them.
+fn writable(kind: Kind, asked: Option<bool>) -> AppResult<bool> {
+    match (kind, asked) {
+        (Kind::Ics, Some(true)) => Err(AppError::invalid(
+            "An ICS feed is read-only: bookings can be added to a CalDAV calendar.",
+            "add_bookings",
+        )),
+        (_, asked) => Ok(asked.unwrap_or(false)),
+    }
 }
 
 fn login(username: Option<String>, password: Option<String>) -> AppResult<(String, String)> {
@@ -505,7 +520,10 @@ pub async fn update_connection(
     let patch = ConnectionPatch {
         name: name_of(b.name)?,
         check_conflicts: b.check_conflicts,
-        add_bookings: None,
+        add_bookings: b
+            .add_bookings
+            .map(|a| writable(before.kind, Some(a)))
+            .transpose()?,
         tentative_busy: b.tentative_busy,
         credentials,
     };

@@ -45,6 +45,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             state.db.clone(),
             state.clock.clone(),
             c.clone(),
+            host_calendar_events(state.clone()),
         ))),
         _ => None,
     };
@@ -69,6 +70,18 @@ fn reminder_words(state: SharedState) -> crate::delivery::messages::Render {
         let state = state.clone();
         Box::pin(async move {
             crate::services::notify::words_due(state.ctx(), &c)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
+/// How the calendar worker renders a booking for a host's calendar: by the message service.
+fn host_calendar_events(state: SharedState) -> crate::delivery::calendars::RenderEvent {
+    Arc::new(move |account, booking, user| {
+        let state = state.clone();
+        Box::pin(async move {
+            crate::services::notify::host_calendar_object(state.ctx(), &account, &booking, &user)
                 .await
                 .map_err(|e| e.to_string())
         })

@@ -126,6 +126,59 @@ pub async fn events(
         .collect())
 }
 
+/// Puts `ics` at `url` (creating or replacing the event).
+pub async fn put(http: &reqwest::Client, a: &Account, url: &Url, ics: &str) -> Result<(), String> {
+    let resp = http
+        .put(url.clone())
+        .basic_auth(&a.username, Some(&a.password))
+        .header("Content-Type", "text/calendar; charset=utf-8")
+        .body(ics.to_string())
+        .send()
+        .await
+        .map_err(unreachable)?;
+    match resp.status() {
+        s if s.is_success() => Ok(()),
+        s => Err(refusal(s, url)),
+    }
+}
+
+/// Deletes the event at `url`; one already gone is deleted too.
+pub async fn delete(http: &reqwest::Client, a: &Account, url: &Url) -> Result<(), String> {
+    let resp = http
+        .delete(url.clone())
+        .basic_auth(&a.username, Some(&a.password))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    match resp.status() {
+        s if s.is_success() || s == StatusCode::NOT_FOUND || s == StatusCode::GONE => Ok(()),
+        s => Err(refusal(s, url)),
+    }
+}
+
+fn unreachable(e: reqwest::Error) -> String {
+    let (_, text) = super::send::classify(&e);
+    format!("The CalDAV server cannot be reached: {text}")
+}
+
+fn refusal(s: StatusCode, url: &Url) -> String {
+    match s {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            "The CalDAV server refused the username or password.".into()
+        }
+        s => format!("The CalDAV server answered {s} at {url}."),
+    }
+}
+
+/// The address of the event `uid` in the calendar at `calendar`.
+pub fn event_url(calendar: &Url, uid: &str) -> Url {
+    let mut url = calendar.clone();
+    if let Ok(mut p) = url.path_segments_mut() {
+        p.pop_if_empty().push(&format!("{uid}.ics"));
+    }
+    url
+}
+
 const PROPS_CALENDAR: &str = r#"<d:prop><d:resourcetype/><d:displayname/><d:current-user-principal/>
   <c:supported-calendar-component-set/><cs:getctag/><d:sync-token/></d:prop>"#;
 const PROPS_HOME: &str = r#"<d:prop><c:calendar-home-set/></d:prop>"#;
@@ -161,17 +214,11 @@ async fn request(
         .body(body)
         .send()
         .await
-        .map_err(|e| {
-            let (_, text) = super::send::classify(&e);
-            format!("The CalDAV server cannot be reached: {text}")
-        })?;
+        .map_err(unreachable)?;
     match resp.status() {
         StatusCode::MULTI_STATUS => {}
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            return Err("The CalDAV server refused the username or password.".into())
-        }
         StatusCode::NOT_FOUND => return Err(format!("The CalDAV server has nothing at {url}.")),
-        s => return Err(format!("The CalDAV server answered {s} at {url}.")),
+        s => return Err(refusal(s, url)),
     }
     let text = read_capped(resp).await?;
     multistatus(&text).map_err(|e| format!("The CalDAV server's answer cannot be read: {e}"))

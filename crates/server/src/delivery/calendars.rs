@@ -4,11 +4,14 @@
 //! over the sync window in one transaction. A calendar that cannot be read keeps its last busy
 //! time and shows why on its connection; booking goes on.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
+use rand::Rng;
 use slotline_domain::{
     availability::Interval,
     calendar_events::{self, Reading},
+    id::{AccountId, BookingId, UserId},
+    retry,
 };
 use tokio::sync::Semaphore;
 
@@ -18,6 +21,7 @@ use crate::{
     secrets::SecretKey,
     store::{
         calendar_connections::{self, Due, Kind, Synced},
+        calendar_writes::{self, Written},
         Db,
     },
 };
@@ -59,15 +63,52 @@ struct FeedState {
     ctag: Option<String>,
 }
 
+/// The booking as a host's calendar keeps it: `Ok(Some(ics))` to put, `Ok(None)` when that
+/// calendar should not hold it; handed to the worker by the application (it is the message
+/// service's rendering).
+pub type RenderEvent = Arc<
+    dyn Fn(
+            AccountId,
+            BookingId,
+            UserId,
+        ) -> Pin<Box<dyn Future<Output = Result<Option<String>, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// Runs until the task is dropped.
-pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig) {
+pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig, render: RenderEvent) {
     let config = Arc::new(config);
     let http = config.http.clone();
-    // A few reads at once: each is one HTTP request and one write.
+    // A few reads and writes at once: each is an HTTP request or two and one write.
     let reading = Arc::new(Semaphore::new(4));
     loop {
         let now = clock.now_ms();
         let lease = now + config.policy.timeout.as_millis() as i64 * 2 + 30_000;
+        let room = reading.available_permits();
+        if room > 0 {
+            match calendar_writes::claim(&db, now, lease, room as i64, &config.name).await {
+                Ok(due) => {
+                    for w in due {
+                        let Ok(permit) = reading.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let (db, clock, config, http, render) = (
+                            db.clone(),
+                            clock.clone(),
+                            config.clone(),
+                            http.clone(),
+                            render.clone(),
+                        );
+                        tokio::spawn(async move {
+                            write_one(&db, &*clock, &config, &http, &render, &w).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "claiming calendar writes failed; will retry"),
+            }
+        }
         let room = reading.available_permits();
         if room > 0 {
             match calendar_connections::claim(&db, now, lease, room as i64, &config.name).await {
@@ -94,6 +135,63 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig) {
     }
 }
 
+/// Makes one calendar hold the booking as it is now (or not hold it), and records that.
+async fn write_one(
+    db: &Db,
+    clock: &dyn Clock,
+    config: &CalendarConfig,
+    http: &reqwest::Client,
+    render: &RenderEvent,
+    w: &calendar_writes::Claimed,
+) {
+    let done = async {
+        let c = &w.connection;
+        let plain = config
+            .key
+            .open(&c.secret, c.id.as_str())
+            .map_err(|e| format!("The connection must be entered again: {e}."))?;
+        let creds: Credentials = serde_json::from_slice(&plain)
+            .map_err(|_| "The connection's stored credentials are damaged.".to_string())?;
+        let account = caldav_account(&creds, c.username.as_deref())?;
+        let url = caldav::event_url(&account.url, &w.uid);
+        match render(
+            w.account_id.clone(),
+            w.booking_id.clone(),
+            w.user_id.clone(),
+        )
+        .await?
+        {
+            Some(ics) => caldav::put(http, &account, &url, &ics).await.map(|_| {
+                Written::Put(serde_json::json!({
+                    "type": "caldav", "name": c.name, "id": c.url_shown, "event_id": w.uid,
+                }))
+            }),
+            None => caldav::delete(http, &account, &url)
+                .await
+                .map(|_| Written::Deleted),
+        }
+    }
+    .await;
+    let now = clock.now_ms();
+    let written = match done {
+        Ok(w) => w,
+        Err(error) => {
+            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+            let next = retry::next_message_attempt(now, None, (w.attempts + 1) as u32, now, jitter);
+            tracing::warn!(booking = %w.booking_id, error = %error, "a booking could not be written to a calendar");
+            Written::Failed { error, next }
+        }
+    };
+    crate::measure::calendar_write(match &written {
+        Written::Put(_) => "put",
+        Written::Deleted | Written::Gone => "deleted",
+        Written::Failed { .. } => "failed",
+    });
+    if let Err(e) = calendar_writes::finish(db, w.seq, w.version, &written, now).await {
+        tracing::warn!(error = %e, "recording a calendar write failed; it comes due again");
+    }
+}
+
 /// Reads one connection's calendar and records what it found.
 pub async fn sync_one(
     db: &Db,
@@ -105,7 +203,7 @@ pub async fn sync_one(
     let c = &due.connection;
     let now = clock.now_ms();
     let next = now + config.every.as_millis() as i64;
-    let synced = match read(config, http, due, now).await {
+    let synced = match read(db, config, http, due, now).await {
         Ok(s) => s,
         Err(error) => Synced::Failed {
             error,
@@ -132,6 +230,7 @@ pub async fn sync_one(
 }
 
 async fn read(
+    db: &Db,
     config: &CalendarConfig,
     http: &reqwest::Client,
     due: &Due,
@@ -155,9 +254,13 @@ async fn read(
         start: now - BEHIND_MS,
         end: now + AHEAD_MS,
     };
+    let own = calendar_writes::own_uids(db, &c.user_id)
+        .await
+        .map_err(|e| format!("The bookings kept in this calendar could not be read: {e}"))?;
     let how = Reading {
         zone: &zone,
         tentative_busy: c.tentative_busy,
+        skip_uids: Some(&own),
     };
     match c.kind {
         Kind::Ics => {

@@ -222,6 +222,8 @@ impl<'a> Facts<'a> {
             location,
             url: &url,
             cancelled: invite == Invite::Cancel,
+            tentative: false,
+            stored: false,
             invitation: Some(ics::Invitation {
                 organizer: ics::Person {
                     name: &self.host_name,
@@ -604,6 +606,65 @@ pub async fn words_due(ctx: Ctx<'_>, c: &Claimed) -> AppResult<Option<Words>> {
             Some(d.email_words(kind, &c.recipient_name, &u.timezone))
         }
     })
+}
+
+/// The booking as host `user_id`'s calendar keeps it (a CalDAV object: no `METHOD`), or None
+/// when that calendar should not hold it (canceled, gone, or no longer this host's).
+pub async fn host_calendar_object(
+    ctx: Ctx<'_>,
+    account_id: &AccountId,
+    booking_id: &BookingId,
+    user_id: &UserId,
+) -> AppResult<Option<String>> {
+    let Some(b) = bookings::get(ctx.db, account_id, booking_id).await? else {
+        return Ok(None);
+    };
+    if b.status == Status::Canceled || !b.hosts.contains(user_id) {
+        return Ok(None);
+    }
+    let (facts, _) = facts_of(ctx, account_id, &b, None, None).await?;
+    let g = &facts.guest;
+    let link = |suffix: &str| format!("{}/b/{}{suffix}", ctx.base_url, b.token);
+    let description = format!(
+        "With {} <{}>.\nThe booking: {}\nReschedule: {}\nCancel: {}",
+        g.name,
+        g.email,
+        link(""),
+        link("/reschedule"),
+        link("/cancel")
+    );
+    let location = b
+        .location
+        .as_ref()
+        .and_then(|l| l.get("description").or_else(|| l.get("value")))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let attendees = [ics::Person {
+        name: &g.name,
+        email: &g.email,
+    }];
+    let url = link("");
+    Ok(Some(ics::render(&ics::Event {
+        uid: &facts.uid,
+        start_ms: b.start_time,
+        end_ms: b.end_time(),
+        stamp_ms: b.last_updated_time,
+        sequence: b.revision,
+        summary: &b.subject,
+        description: &description,
+        location,
+        url: &url,
+        cancelled: false,
+        tentative: b.status == Status::Requested,
+        stored: true,
+        invitation: Some(ics::Invitation {
+            organizer: ics::Person {
+                name: &facts.host_name,
+                email: &facts.host_email,
+            },
+            attendees: &attendees,
+        }),
+    })))
 }
 
 /// The email a user added to an account receives.

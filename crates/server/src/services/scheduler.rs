@@ -26,6 +26,7 @@ use crate::{
         booking_calendars::BookingCalendar,
         booking_pages::{self, BookingPage},
         bookings::{self, Booking, Effects, GuestContact, HostTime, NewEvent},
+        calendar_writes::CalendarWrite,
         event_types::{self, EventType},
         teams, users, Db,
     },
@@ -222,6 +223,17 @@ pub async fn members(
         });
     }
     Ok(out)
+}
+
+/// The hosts' calendars to bring in line with `b` (its hosts now, and `before`, who had it).
+async fn calendar_write(ctx: Ctx<'_>, b: &Booking, before: &[UserId]) -> AppResult<CalendarWrite> {
+    let mut users = b.hosts.clone();
+    users.extend(before.iter().filter(|h| !b.hosts.contains(h)).cloned());
+    Ok(CalendarWrite {
+        uid: notify::calendar_uid(ctx, b).await?,
+        booking_id: b.id.clone(),
+        users,
+    })
 }
 
 /// Start times offered by the calendar in `window`, with the members free at each.
@@ -462,6 +474,7 @@ async fn place(
         last_updated_time: now,
         // A reschedule is the same meeting changed once more.
         revision: old.as_ref().map_or(0, |(b, _)| b.revision + 1),
+        external_calendar: None,
         hosts,
         form_submission: req.form_submission,
     };
@@ -503,10 +516,12 @@ async fn place(
         tell_guest: true,
         settings: Some(&cal.settings.notifications),
     };
+    let before_hosts = old.as_ref().map_or(&[][..], |(b, _)| b.hosts.as_slice());
     let effects = Effects {
         messages: notify::messages(ctx, account_id, &about).await?,
         event,
         drop_reminders: old.as_ref().map(|(b, _)| b.id.clone()),
+        calendar: Some(calendar_write(ctx, &booking, before_hosts).await?),
     };
     match old {
         None => {
@@ -626,10 +641,15 @@ pub async fn change(
         None => Vec::new(),
     };
     // Completion keeps the follow-up; every other change replaces what is still to come.
+    let calendar = match action {
+        Action::Complete => None,
+        _ => Some(calendar_write(ctx, &after, &b.hosts).await?),
+    };
     let effects = Effects {
         event,
         messages,
         drop_reminders: (!matches!(action, Action::Complete)).then(|| b.id.clone()),
+        calendar,
     };
     if !bookings::transition(
         db,
@@ -733,6 +753,7 @@ pub async fn reassign(
         messages: notify::messages(ctx, account_id, &about).await?,
         event,
         drop_reminders: Some(b.id.clone()),
+        calendar: Some(calendar_write(ctx, &after, &b.hosts).await?),
     };
     if !bookings::reassign(
         db,

@@ -49,6 +49,8 @@ pub struct Booking {
     /// Changes since the meeting was first booked, across reschedules: the `SEQUENCE` of its
     /// calendar invitations, which must rise with every update.
     pub revision: i64,
+    /// `{type, name, id, event_id}` once a host's calendar keeps the booking as an event.
+    pub external_calendar: Option<serde_json::Value>,
     /// The users whose time the booking holds.
     pub hosts: Vec<UserId>,
 }
@@ -80,9 +82,17 @@ pub struct GuestContact {
     pub owner_id: UserId,
 }
 
-const COLUMNS: &str = "seq, id, status, booking_calendar_id, booking_page_id, master_page_id, event_type_id, owner_id, contact_id, conversation_id, \
-    subject, start_time, duration_minutes, customer_timezone, form_submission, location, utm_params, rescheduled_booking_id, cancel_info, token, \
-    creation_time, last_updated_time, revision";
+/// The columns a new booking is written with.
+macro_rules! written_columns {
+    () => {
+        "id, status, booking_calendar_id, booking_page_id, master_page_id, event_type_id, owner_id, contact_id, conversation_id, \
+         subject, start_time, duration_minutes, customer_timezone, form_submission, location, utm_params, rescheduled_booking_id, cancel_info, token, \
+         creation_time, last_updated_time, revision"
+    };
+}
+
+/// Everything read back (`external_calendar` is set later, by the calendar worker).
+const COLUMNS: &str = concat!("seq, ", written_columns!(), ", external_calendar");
 
 fn json_opt(r: &AnyRow, col: &str) -> StoreResult<Option<serde_json::Value>> {
     Ok(r.try_get::<Option<String>, _>(col)?
@@ -114,6 +124,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Booking> {
         creation_time: r.try_get("creation_time")?,
         last_updated_time: r.try_get("last_updated_time")?,
         revision: r.try_get("revision")?,
+        external_calendar: json_opt(r, "external_calendar")?,
         hosts: Vec::new(),
     })
 }
@@ -238,7 +249,7 @@ pub async fn create(
     })?;
     let (contact, deliveries) = contact_of(&rows)?;
     booking.contact_id = contact;
-    if deliveries > 0 || !effects.messages.is_empty() {
+    if deliveries > 0 || !effects.messages.is_empty() || effects.calendar.is_some() {
         db.outbox_written();
     }
     Ok(())
@@ -364,7 +375,7 @@ fn creation(
             "INSERT INTO bookings (account_id, {}) VALUES ($2, $1, $3, $4, $5, $6, $7, $8, \
              (SELECT id FROM contacts WHERE account_id = $2 AND email_lc = $9 AND deleted = 0), \
              $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
-            COLUMNS.trim_start_matches("seq, ")
+            written_columns!()
         ),
         vec![
             Arg::from(booking.id.as_str()),

@@ -154,6 +154,18 @@ pub async fn get(
         .transpose()
 }
 
+/// A live connection by its row number (the worker's reference).
+pub async fn by_seq(db: &Db, seq: i64) -> StoreResult<Option<Connection>> {
+    let sql = format!("SELECT {COLUMNS} FROM calendar_connections WHERE seq = $1 AND deleted = 0");
+    sqlx::query(&sql)
+        .bind(seq)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 /// A user's connections, oldest first.
 pub async fn of_user(
     db: &Db,

@@ -7,6 +7,7 @@ pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
 pub mod calendar_connections;
+pub mod calendar_writes;
 pub mod chatbots;
 pub mod conn;
 pub mod contacts;

@@ -18,6 +18,8 @@ pub struct Effects {
     pub event: Option<NewEvent>,
     pub messages: Vec<NewMessage>,
     pub drop_reminders: Option<BookingId>,
+    /// The hosts' calendars that keep the booking as an event, to bring up to date.
+    pub calendar: Option<super::calendar_writes::CalendarWrite>,
 }
 
 impl Effects {
@@ -45,11 +47,14 @@ impl Effects {
         for m in &self.messages {
             notifications::push(batch, account_id, m, now);
         }
+        if let Some(w) = &self.calendar {
+            super::calendar_writes::push(batch, account_id, w, now);
+        }
     }
 
     /// Whether the worker has something new to send once these are committed.
     pub fn wakes_worker(&self) -> bool {
-        self.event.is_some() || !self.messages.is_empty()
+        self.event.is_some() || !self.messages.is_empty() || self.calendar.is_some()
     }
 }
 
@@ -177,6 +182,7 @@ impl Db {
     pub fn outbox_written(&self) {
         self.outbox.notify_one();
         self.messages.notify_one();
+        self.calendars_due();
     }
 
     /// Resolves when `outbox_written` was called since the message worker last heard it.

@@ -104,6 +104,12 @@ pub struct BookingBase {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub cancel_reschedule_information: Option<Value>,
+    /// Where a host's calendar keeps the booking as an event, once it does: `type` is
+    /// `caldav` (Slotline's; OnceHub names its providers), `name` the calendar's, `id` its
+    /// address with the path hidden, `event_id` the event's UID. Absent before that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub external_calendar: Option<Value>,
     /// The hosts' and the guest's email addresses, then the other guests'.
     #[schema(value_type = Vec<String>)]
     pub attendees: Vec<Value>,
@@ -190,6 +196,7 @@ pub fn base(
         rescheduled_booking_id: b.rescheduled_booking_id.clone(),
         cancel_reschedule_url: l.reschedule.clone(),
         cancel_reschedule_information: b.cancel_info.clone(),
+        external_calendar: b.external_calendar.clone(),
         attendees,
         form_submission: FormSubmission {
             name: answer("name", json!("")),

@@ -341,6 +341,7 @@ mod tests {
             creation_time: 1_752_747_430_765,
             last_updated_time: 1_752_747_430_765,
             revision: 0,
+            external_calendar: None,
             hosts: vec!["USR-1".parse().unwrap()],
             form_submission: json!({"name": "Carrie Customer", "email": "carrie@example.com", "phone": null, "mobile_phone": "+15551234567",
                 "note": "", "company": "Acme", "guests": ["g@example.com"],

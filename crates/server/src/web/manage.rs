@@ -300,6 +300,8 @@ async fn calendar_file(state: &SharedState, token: &str) -> Response {
         location,
         url: &links.reschedule,
         cancelled: !b.status.holds_time() && b.status != Status::Completed,
+        tentative: false,
+        stored: false,
         invitation: None,
     });
     let mut res = text.into_response();

@@ -571,6 +571,7 @@ async fn store_refuses_overlapping_host_time(app: &TestApp) {
         creation_time: 0,
         last_updated_time: 0,
         revision: 0,
+        external_calendar: None,
         hosts: vec![],
     };
     let guest = GuestContact {

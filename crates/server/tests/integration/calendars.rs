@@ -453,3 +453,112 @@ async fn a_caldav_calendar_is_found_and_its_events_block_time(backend: common::B
     app.finish().await;
 }
 on_both!(a_caldav_calendar_is_found_and_its_events_block_time);
+
+async fn bookings_are_kept_in_the_hosts_calendar(backend: common::Backend) {
+    let Some(dav) = CaldavServer::start().await else {
+        return;
+    };
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let work = dav.calendar("work", "Work", &["VEVENT"]).await;
+    let path = format!("/v2/users/{}/calendar-connections", app.owner_user_id);
+    let body = json!({"type": "caldav", "url": dav.url("/"), "username": caldav_server::USER,
+                      "password": caldav_server::PASSWORD, "add_bookings": true});
+    let (s, c) = app.post(&path, body.clone()).await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["add_bookings"], true);
+    let id = c["id"].as_str().unwrap().to_string();
+    // One calendar per user takes the bookings.
+    let (s, second) = app.post(&path, body).await;
+    assert_eq!(s, 409, "{second}");
+    assert_eq!(second["param"], "add_bookings");
+    // A feed cannot take them.
+    let (s, feed_err) = app
+        .post(&path, json!({"type": "ics", "url": "https://calendar.example.com/a.ics", "add_bookings": true}))
+        .await;
+    assert_eq!(s, 400, "{feed_err}");
+
+    let (s, b) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": "2025-06-16T16:00:00Z", "guest_time_zone": "Europe/Paris",
+                   "booking_form": {"name": "Ann Lee", "email": "ann@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    let name = format!("{booking}%40slotline.ics");
+    let unfold = |t: String| icalendar::parser::unfold(&t.replace("\r\n", "\n"));
+    let ics = unfold(dav.wait_for(&work, &name, Option::is_some).await.unwrap());
+    assert!(ics.contains("DTSTART:20250616T160000Z"), "{ics}");
+    assert!(ics.contains(&format!("UID:{booking}@slotline")), "{ics}");
+    assert!(
+        ics.contains("mailto:ann@guest.example"),
+        "the guest attends: {ics}"
+    );
+    assert!(
+        !ics.contains("METHOD:"),
+        "a stored object has no METHOD: {ics}"
+    );
+    assert!(
+        ics.contains("/reschedule"),
+        "the guest's links are in the description: {ics}"
+    );
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app.get(&format!("/v2/bookings/{booking}")).await.1;
+        if shown["external_calendar"].is_object() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(shown["external_calendar"]["type"], "caldav", "{shown}");
+    assert_eq!(shown["external_calendar"]["name"], "Work");
+    assert_eq!(
+        shown["external_calendar"]["event_id"],
+        format!("{booking}@slotline")
+    );
+
+    // Read back, the event Slotline wrote is not busy time of its own.
+    let synced = connection_when(&app, &id, |c| c["last_sync_time"].is_string()).await
+        ["last_sync_time"]
+        .clone();
+    app.clock.advance(1_000);
+    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    let c = connection_when(&app, &id, |c| c["last_sync_time"] != synced).await;
+    assert_eq!(c["busy_count"], 0, "{c}");
+
+    // The guest moves it: the same event moves (same UID, higher SEQUENCE).
+    let (s, moved) = app
+        .post(
+            &format!("/v2/bookings/{booking}/customer-reschedule"),
+            json!({"start_time": "2025-06-16T17:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    let ics = unfold(
+        dav.wait_for(&work, &name, |o| {
+            o.as_ref()
+                .is_some_and(|t| t.contains("DTSTART:20250616T170000Z"))
+        })
+        .await
+        .unwrap(),
+    );
+    assert!(ics.contains("SEQUENCE:1"), "{ics}");
+    let new_id = moved["id"].as_str().unwrap_or(&booking).to_string();
+
+    // Canceled: the event leaves the calendar.
+    let (s, canceled) = app
+        .post(
+            &format!("/v2/bookings/{new_id}/cancel"),
+            json!({"cancellation_reason": "Plans changed"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{canceled}");
+    dav.wait_for(&work, &name, Option::is_none).await;
+    app.finish().await;
+}
+on_both!(bookings_are_kept_in_the_hosts_calendar);

@@ -104,6 +104,40 @@ impl CaldavServer {
         assert!(r.status().is_success(), "PUT {name}: {}", r.status());
     }
 
+    /// The calendar object at `<calendar>/<name>`, if there is one.
+    pub async fn get(&self, calendar_url: &str, name: &str) -> Option<String> {
+        let r = self
+            .http
+            .get(format!("{calendar_url}{name}"))
+            .basic_auth(USER, Some(PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 404 {
+            return None;
+        }
+        assert!(r.status().is_success(), "GET {name}: {}", r.status());
+        Some(r.text().await.unwrap())
+    }
+
+    /// Waits (up to 10 s) until the object at `<calendar>/<name>` satisfies `done`.
+    pub async fn wait_for(
+        &self,
+        calendar_url: &str,
+        name: &str,
+        done: impl Fn(&Option<String>) -> bool,
+    ) -> Option<String> {
+        let mut last = None;
+        for _ in 0..200 {
+            last = self.get(calendar_url, name).await;
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{name} never got there: {last:?}");
+    }
+
     pub async fn delete(&self, calendar_url: &str, name: &str) {
         let r = self
             .http
