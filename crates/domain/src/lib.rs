@@ -15,6 +15,7 @@ pub mod ics;
 pub mod id;
 pub mod lifecycle;
 pub mod limits;
+pub mod meeting;
 pub mod names;
 pub mod notice;
 pub mod notifications;

@@ -23,12 +23,14 @@ pub const LOCATION_TYPES: [&str; 5] = [
     "online_static_link",
     "phone_by_guest",
 ];
-pub const VIDEO_PROVIDERS: [&str; 5] = [
+/// OnceHub's five video providers, and `jitsi`, whose links Slotline makes (`meeting`).
+pub const VIDEO_PROVIDERS: [&str; 6] = [
     "google_meet",
     "zoom",
     "microsoft_teams",
     "webex",
     "gotomeeting",
+    "jitsi",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

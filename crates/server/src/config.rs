@@ -104,6 +104,13 @@ pub struct ServeConfig {
     /// Default: `slotline-secret.key` beside an SQLite database, or in the working directory.
     #[arg(long, env = "SLOTLINE_SECRET_KEY_FILE")]
     pub secret_key_file: Option<std::path::PathBuf>,
+    /// Base URL of the Jitsi Meet server whose rooms `jitsi` locations get.
+    #[arg(
+        long,
+        env = "SLOTLINE_MEETING_URL",
+        default_value = "https://meet.jit.si"
+    )]
+    pub meeting_url: String,
     /// Seconds between two reads of each connected calendar.
     #[arg(long, env = "SLOTLINE_CALENDAR_SYNC_EVERY", default_value_t = 300)]
     pub calendar_sync_every: u64,
@@ -164,6 +171,7 @@ impl ServeConfig {
             sms_from: None,
             sms_api_url: "https://api.twilio.com".into(),
             secret_key_file: None,
+            meeting_url: "https://meet.jit.si".into(),
             calendar_sync_every: 300,
         }
     }
@@ -303,6 +311,14 @@ impl ServeConfig {
                     "--public-url / SLOTLINE_PUBLIC_URL must be an http:// or https:// URL such as https://book.example.com, not '{u}'"
                 ));
             }
+        }
+        if !url::Url::parse(&self.meeting_url)
+            .is_ok_and(|p| p.scheme() == "https" && p.host().is_some())
+        {
+            return Err(format!(
+                "--meeting-url / SLOTLINE_MEETING_URL must be an https:// URL such as https://meet.jit.si, not '{}'",
+                self.meeting_url
+            ));
         }
         self.messages("check".into())?;
         Ok(())

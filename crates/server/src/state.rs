@@ -17,6 +17,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Public base URL, no trailing slash.
     pub base_url: String,
+    /// Base of generated meeting rooms.
+    pub meeting_url: String,
     pub limiter: Option<DefaultKeyedRateLimiter<slotline_domain::id::AccountId>>,
     /// Public booking posts per client address (see `web::guard`).
     pub post_limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
@@ -61,6 +63,7 @@ impl AppState {
             db,
             clock,
             base_url: config.base_url(),
+            meeting_url: config.meeting_url.trim_end_matches('/').to_string(),
             limiter,
             post_limiter,
             form_key: tokio::sync::OnceCell::new(),
@@ -92,6 +95,7 @@ impl AppState {
             db: &self.db,
             clock: self.clock.as_ref(),
             base_url: &self.base_url,
+            meeting_url: &self.meeting_url,
         }
     }
 }

@@ -120,6 +120,7 @@ async fn seed_bookings(
         db,
         clock: &clock,
         base_url,
+        meeting_url: "https://meet.jit.si",
     };
     let week = Interval {
         start: now,

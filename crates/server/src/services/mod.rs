@@ -6,6 +6,7 @@
 pub mod booking_request;
 pub mod conversations;
 pub mod host_links;
+pub mod meetings;
 pub mod notify;
 pub mod scheduler;
 
@@ -18,6 +19,8 @@ pub struct Ctx<'a> {
     pub clock: &'a dyn Clock,
     /// Public base URL, no trailing slash (links in events and pages).
     pub base_url: &'a str,
+    /// Where generated meeting rooms live (`--meeting-url`).
+    pub meeting_url: &'a str,
 }
 
 impl Ctx<'_> {

@@ -154,13 +154,7 @@ impl<'a> Facts<'a> {
                 .unwrap_or_default()
                 .to_string()
         };
-        let kind = text_of("type");
-        let value = text_of("value");
-        let join_url = if (kind == "virtual" || kind == "video") && value.starts_with("http") {
-            value
-        } else {
-            String::new()
-        };
+        let join_url = slotline_domain::meeting::join_url(location);
         let mut location_text = text_of("description");
         if location_text.is_empty() && join_url.is_empty() {
             location_text = text_of("value");

@@ -21,7 +21,7 @@ use slotline_domain::settings::Settings;
 
 use crate::{
     http::error::{AppError, AppResult},
-    services::{notify, Ctx},
+    services::{meetings, notify, Ctx},
     store::{
         booking_calendars::BookingCalendar,
         booking_pages::{self, BookingPage},
@@ -465,7 +465,7 @@ async fn place(
         start_time: req.start,
         duration_minutes: req.duration as i64,
         customer_timezone: req.guest_time_zone.clone(),
-        location: req.location,
+        location: meetings::with_new_link(ctx, req.location),
         utm_params: req.utm_params,
         rescheduled_booking_id: old.as_ref().map(|(b, _)| b.id.clone()),
         cancel_info: info.clone(),
@@ -731,6 +731,9 @@ pub async fn reassign(
             }
         })
         .collect();
+    // The new host meets in a room of their own when the provider makes rooms.
+    let location = meetings::with_new_link(ctx, location.or_else(|| b.location.clone()))
+        .filter(|l| Some(l) != b.location.as_ref());
     if location.is_some() {
         after.location = location.clone();
     }

@@ -171,11 +171,7 @@ pub fn base(
             .and_then(Value::as_str)
             .unwrap_or("")
     };
-    let join_url = if member("type") == "virtual_static" {
-        member("value")
-    } else {
-        ""
-    };
+    let join_url = slotline_domain::meeting::join_url(location);
     let answer = |k: &str, absent: Value| form.get(k).cloned().unwrap_or(absent);
     BookingBase {
         object: "booking",
@@ -189,9 +185,7 @@ pub fn base(
         customer_timezone: b.customer_timezone.clone(),
         last_updated_time: format_millis(b.last_updated_time),
         duration_minutes: b.duration_minutes,
-        virtual_conferencing: VirtualConferencing {
-            join_url: join_url.to_string(),
-        },
+        virtual_conferencing: VirtualConferencing { join_url },
         location_description: member("description").to_string(),
         rescheduled_booking_id: b.rescheduled_booking_id.clone(),
         cancel_reschedule_url: l.reschedule.clone(),

@@ -169,13 +169,15 @@ fn details(b: &Booking, host: &str) -> Markup {
         .and_then(|l| l.get("description"))
         .and_then(Value::as_str)
         .unwrap_or("");
+    let join = slotline_domain::meeting::join_url(b.location.as_ref());
     html! {
         dl.card {
             dt { "What" } dd { (b.subject) }
             dt { "When" } dd { (when(b.start_time, &b.customer_timezone)) " (" (b.customer_timezone) ")" }
             dt { "Duration" } dd { (b.duration_minutes) " minutes" }
             @if !host.is_empty() { dt { "With" } dd { (host) } }
-            @if !location.is_empty() { dt { "Where" } dd { (location) } }
+            @if !join.is_empty() { dt { "Join" } dd { a href=(join) { (join) } } }
+            @else if !location.is_empty() { dt { "Where" } dd { (location) } }
             dt { "Name" } dd { (b.form_submission["name"].as_str().unwrap_or("")) }
             dt { "Email" } dd { (b.form_submission["email"].as_str().unwrap_or("")) }
         }

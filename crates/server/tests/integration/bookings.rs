@@ -758,7 +758,7 @@ async fn reassign_rules(app: &TestApp) {
     assert_error(
         &app.post(&path, json!({"new_host": other_id, "location": {"type": "virtual", "value": "skype"}})).await,
         409,
-        "Invalid location: 'skype' is not connected for this user. Connected Video Conference Service options: google_meet, zoom, microsoft_teams, webex, gotomeeting.",
+        "Invalid location: 'skype' is not connected for this user. Connected Video Conference Service options: google_meet, zoom, microsoft_teams, webex, gotomeeting, jitsi.",
         Some("location.value"),
     );
     assert_error(
@@ -861,6 +861,7 @@ async fn completion_then_no_show(app: &TestApp) {
             db: &app.db,
             clock: &app.clock,
             base_url: &app.base,
+            meeting_url: "https://meet.jit.si",
         };
         slotline::services::scheduler::complete_due(ctx)
             .await

@@ -20,6 +20,7 @@ mod delivery_processes;
 mod destinations;
 mod group_commit;
 mod idempotency;
+mod meetings;
 mod migrations;
 mod notifications;
 mod one_time_links;

@@ -1,0 +1,49 @@
+//! Meeting links: the providers that make a link for a booking's online location, behind one
+//! interface. Slotline's own is a Jitsi Meet room on `--meeting-url`; a provider that needs the
+//! host's account (Zoom, Google Meet, …) implements [`Provider`] when it is added.
+
+use serde_json::Value;
+use slotline_domain::meeting;
+
+use super::Ctx;
+
+/// Makes the link of a new meeting for the provider it is named after.
+pub trait Provider {
+    /// The location `value` it answers to (`jitsi`).
+    fn name(&self) -> &'static str;
+    /// A new meeting's link.
+    fn new_link(&self) -> String;
+}
+
+/// Jitsi Meet: an unguessable room on the configured server.
+pub struct Jitsi<'a> {
+    pub base: &'a str,
+}
+
+impl Provider for Jitsi<'_> {
+    fn name(&self) -> &'static str {
+        meeting::GENERATED
+    }
+
+    fn new_link(&self) -> String {
+        meeting::room_url(self.base)
+    }
+}
+
+/// The location with a fresh link when its provider makes links (a new booking, or a booking
+/// moving to another host, who gets a room of their own); any other location as it is.
+pub fn with_new_link(ctx: Ctx<'_>, location: Option<Value>) -> Option<Value> {
+    let mut l = location?;
+    let jitsi = Jitsi {
+        base: ctx.meeting_url,
+    };
+    let providers: [&dyn Provider; 1] = [&jitsi];
+    if l["type"] == "virtual" {
+        if let Some(p) = providers.iter().find(|p| l["value"] == p.name()) {
+            let link = p.new_link();
+            l["join_url"] = Value::String(link.clone());
+            l["description"] = Value::String(link);
+        }
+    }
+    Some(l)
+}
