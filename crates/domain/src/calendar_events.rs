@@ -124,32 +124,73 @@ enum Length {
     Millis(i64),
 }
 
+/// Reads each component of the calendar on its own: the parser's time grows with the square of
+/// its input, so a whole feed of 10,000 events is never handed to it at once. A component that
+/// cannot be read is skipped (an event counts as skipped); a text without a calendar is an error.
 fn read_objects(
     ics: &str,
     events: &mut Vec<Result<Event, ()>>,
     zones: &mut HashMap<String, String>,
 ) -> Result<(), FeedError> {
     let unfolded = parser::unfold(&ics.replace("\r\n", "\n"));
-    let cal = parser::read_calendar(&unfolded)
-        .map_err(|e| FeedError::NotICalendar(e.lines().take(3).collect::<Vec<_>>().join(" ")))?;
-    if cal.properties.is_empty() && cal.components.is_empty() {
-        return Err(FeedError::NotICalendar("no VCALENDAR in it".into()));
-    }
-    for c in &cal.components {
-        match c.name.as_str() {
-            "VEVENT" => events.push(event(c)),
-            "VTIMEZONE" => {
-                // A zone defined inline: use the IANA zone it says it is, when it says so.
-                let tzid = prop(c, "TZID").map(|p| p.val.as_str().to_string());
-                let location = prop(c, "X-LIC-LOCATION").map(|p| p.val.as_str().to_string());
-                if let (Some(id), Some(loc)) = (tzid, location) {
-                    zones.insert(id, loc);
+    let mut depth = 0usize;
+    let mut seen_calendar = false;
+    let mut chunk = String::new();
+    for line in unfolded.lines() {
+        let line = line.trim_end_matches('\r');
+        let upper = line.get(..6).unwrap_or_default().to_ascii_uppercase();
+        if upper == "BEGIN:" {
+            if depth == 0 {
+                if !line[6..].trim().eq_ignore_ascii_case("VCALENDAR") {
+                    return Err(FeedError::NotICalendar(format!("it begins with '{line}'")));
                 }
+                seen_calendar = true;
             }
-            _ => {}
+            depth += 1;
+        }
+        if depth >= 2 {
+            chunk.push_str(line);
+            chunk.push('\n');
+        }
+        if upper.starts_with("END:") {
+            if depth == 2 {
+                component(&chunk, events, zones);
+                chunk.clear();
+            }
+            depth = depth.saturating_sub(1);
         }
     }
+    if !seen_calendar {
+        return Err(FeedError::NotICalendar("no VCALENDAR in it".into()));
+    }
     Ok(())
+}
+
+fn component(text: &str, events: &mut Vec<Result<Event, ()>>, zones: &mut HashMap<String, String>) {
+    let is_event = text
+        .get(..12)
+        .is_some_and(|h| h.eq_ignore_ascii_case("BEGIN:VEVENT"));
+    let Ok(mut parsed) = parser::read_components(text) else {
+        if is_event {
+            events.push(Err(()));
+        }
+        return;
+    };
+    let Some(c) = parsed.pop() else {
+        return;
+    };
+    match c.name.as_str() {
+        "VEVENT" => events.push(event(&c)),
+        "VTIMEZONE" => {
+            // A zone defined inline: use the IANA zone it says it is, when it says so.
+            let tzid = prop(&c, "TZID").map(|p| p.val.as_str().to_string());
+            let location = prop(&c, "X-LIC-LOCATION").map(|p| p.val.as_str().to_string());
+            if let (Some(id), Some(loc)) = (tzid, location) {
+                zones.insert(id, loc);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn prop<'a>(c: &'a Component<'a>, name: &str) -> Option<&'a Property<'a>> {
