@@ -13,22 +13,6 @@ use crate::common::{
     Options, TestApp,
 };
 
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            use crate::common::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await
-            }
-        }
-    };
-}
-
 /// Loopback feeds over plain http, as a development server allows.
 async fn app(backend: common::Backend) -> Option<TestApp> {
     TestApp::spawn_with(
@@ -92,6 +76,18 @@ async fn connection_when(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool)
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     panic!("the connection never got there: {last}");
+}
+
+/// Asks for a read now and waits until it is recorded (the clock moves a second, so the new
+/// `last_sync_time` differs); the connection then.
+async fn sync_now(app: &TestApp, id: &str) -> Value {
+    let before = connection_when(app, id, |_| true).await["last_sync_time"].clone();
+    app.clock.advance(1_000);
+    let (s, c) = app
+        .post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(s, 202, "{c}");
+    connection_when(app, id, |c| c["last_sync_time"] != before).await
 }
 
 const EVENTS: [&str; 4] = [
@@ -184,11 +180,7 @@ async fn a_feeds_events_block_the_hosts_slots_and_bookings(backend: common::Back
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 16);
-    let synced_at = connection_when(&app, id, |_| true).await["last_sync_time"].clone();
-    app.clock.advance(1_000);
-    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
-        .await;
-    connection_when(&app, id, |c| c["last_sync_time"] != synced_at).await;
+    sync_now(&app, id).await;
     let seen = feed.reads();
     assert!(seen.len() > reads, "{seen:?}");
     assert!(
@@ -430,11 +422,7 @@ async fn a_caldav_calendar_is_found_and_its_events_block_time(backend: common::B
     )
     .await;
     dav.delete(&work, "dentist").await;
-    let synced = c["last_sync_time"].clone();
-    app.clock.advance(1_000);
-    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
-        .await;
-    connection_when(&app, id, |c| c["last_sync_time"] != synced).await;
+    sync_now(&app, id).await;
     let tuesday = slots(&app, &cal, "2025-06-17").await;
     assert!(!tuesday.contains(&"17:00".to_string()), "{tuesday:?}");
     assert_eq!(slots(&app, &cal, "2025-06-16").await.len(), 16);
@@ -522,13 +510,8 @@ async fn bookings_are_kept_in_the_hosts_calendar(backend: common::Backend) {
     );
 
     // Read back, the event Slotline wrote is not busy time of its own.
-    let synced = connection_when(&app, &id, |c| c["last_sync_time"].is_string()).await
-        ["last_sync_time"]
-        .clone();
-    app.clock.advance(1_000);
-    app.post(&format!("/v2/calendar-connections/{id}/sync"), json!({}))
-        .await;
-    let c = connection_when(&app, &id, |c| c["last_sync_time"] != synced).await;
+    connection_when(&app, &id, |c| c["last_sync_time"].is_string()).await;
+    let c = sync_now(&app, &id).await;
     assert_eq!(c["busy_count"], 0, "{c}");
 
     // The guest moves it: the same event moves (same UID, higher SEQUENCE).

@@ -125,14 +125,4 @@ async fn a_jitsi_location_gets_a_room_everywhere(backend: common::Backend) {
     app.finish().await;
 }
 
-mod a_jitsi_location_gets_a_room_everywhere {
-    use crate::common::Backend;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::a_jitsi_location_gets_a_room_everywhere(Backend::Sqlite).await
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::a_jitsi_location_gets_a_room_everywhere(Backend::Postgres).await
-    }
-}
+on_both!(a_jitsi_location_gets_a_room_everywhere);

@@ -17,22 +17,6 @@ const MONDAY_10AM: &str = "2025-06-16T15:00:00.000Z";
 const MONDAY_9AM_MS: i64 = 1_750_082_400_000;
 
 /// A test per backend of a scenario that starts its own servers.
-macro_rules! on_both {
-    ($name:ident) => {
-        mod $name {
-            use crate::common::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await
-            }
-        }
-    };
-}
-
 async fn with_smtp(backend: common::Backend) -> Option<(TestApp, SmtpSink)> {
     let smtp = SmtpSink::start().await?;
     let app = TestApp::spawn_with(

@@ -382,3 +382,21 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Runs `async fn $name(Backend)` as two tests, `$name::sqlite` and `$name::postgres` (in
+/// scope in every test module: `main.rs` takes this module's macros).
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            use crate::common::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+        }
+    };
+}
