@@ -545,3 +545,61 @@ async fn bookings_are_kept_in_the_hosts_calendar(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(bookings_are_kept_in_the_hosts_calendar);
+
+/// Reassigned, a booking leaves the old host's calendar and enters the new host's.
+async fn a_reassigned_booking_moves_between_the_hosts_calendars(backend: common::Backend) {
+    let Some(dav) = CaldavServer::start().await else {
+        return;
+    };
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let work = dav.calendar("work", "Work", &["VEVENT"]).await;
+    let home = dav.calendar("home", "Home", &["VEVENT"]).await;
+    let (_, other) = app
+        .post(
+            "/v2/users",
+            json!({"email": "other@test.example", "first_name": "Other", "last_name": "Host", "timezone": "America/Chicago"}),
+        )
+        .await;
+    let other = other["id"].as_str().unwrap().to_string();
+    for (user, calendar_url) in [(app.owner_user_id.clone(), &work), (other.clone(), &home)] {
+        let (s, c) = app
+            .post(
+                &format!("/v2/users/{user}/calendar-connections"),
+                json!({"type": "caldav", "url": dav.url("/"), "username": caldav_server::USER,
+                       "password": caldav_server::PASSWORD, "calendar_url": calendar_url, "add_bookings": true}),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+    }
+    let (s, b) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": "2025-06-16T16:00:00Z", "guest_time_zone": "UTC",
+                   "booking_form": {"name": "Ann Lee", "email": "ann@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    let name = format!("{booking}%40slotline.ics");
+    dav.wait_for(&work, &name, Option::is_some).await;
+    assert!(dav.get(&home, &name).await.is_none());
+
+    let (s, r) = app
+        .post(
+            &format!("/v2/bookings/{booking}/reassign"),
+            json!({"new_host": other}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let moved = dav.wait_for(&home, &name, Option::is_some).await.unwrap();
+    assert!(
+        moved.contains("mailto:other@test.example"),
+        "the new host organizes: {moved}"
+    );
+    dav.wait_for(&work, &name, Option::is_none).await;
+    app.finish().await;
+}
+on_both!(a_reassigned_booking_moves_between_the_hosts_calendars);
