@@ -348,16 +348,17 @@ fn parse_locations(
                     id: None,
                 }
             }
+            // Without a URL, the host's own meeting link (a user's `meeting-link`).
             "virtual_static" => {
-                let url = value.filter(|u| is_http_url(u)).ok_or_else(|| {
-                    Invalid::new(
-                        "A meeting URL is required for virtual_static locations.",
+                if value.as_deref().is_some_and(|u| !is_http_url(u)) {
+                    return Err(Invalid::new(
+                        "A virtual_static location's value must be an http(s) meeting URL, or absent for the host's own link.",
                         format!("{param}.value"),
-                    )
-                })?;
+                    ));
+                }
                 Location {
                     kind,
-                    value: Some(url),
+                    value,
                     id: None,
                 }
             }
@@ -620,6 +621,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.locations[0].id.as_deref(), Some("ADD-000000000001"));
         assert_eq!(s.locations.len(), 5);
+        let own = merge(json!({"locations": [{"type": "virtual_static"}]})).unwrap();
+        assert_eq!(own.locations[0].value, None, "the host's own link");
         assert!(merge(json!({"locations": [{"type": "virtual", "value": "skype"}]})).is_err());
         assert!(merge(json!({"locations": [{"type": "physical"}]})).is_err());
         assert!(

@@ -19,6 +19,7 @@ pub mod events;
 pub mod idempotency;
 pub mod list;
 pub mod master_pages;
+pub mod meeting_links;
 pub mod notifications;
 pub mod one_time_links;
 pub mod scheduling;
@@ -39,6 +40,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/test", get(test_key::validate))
         .merge(users::routes())
         .merge(calendar_connections::routes())
+        .merge(meeting_links::routes())
         .merge(teams::routes())
         .merge(contacts::routes())
         .merge(webhooks::routes())

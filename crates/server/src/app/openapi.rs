@@ -15,7 +15,7 @@ use utoipa::{
 use crate::api::{
     booking_calendars, booking_pages, bookings, calendar_connections, chatbots, contacts,
     conversations, custom_fields, deliveries, event_types, events, list, master_pages,
-    notifications, one_time_links, scheduling, teams, test_key, users, webhooks,
+    meeting_links, notifications, one_time_links, scheduling, teams, test_key, users, webhooks,
 };
 use crate::http::error::ErrorBody;
 
@@ -81,6 +81,8 @@ pub const EXTENSIONS: &[&str] = &[
     "delete-a-calendar-connection",
     "sync-a-calendar-connection",
     "discover-caldav-calendars",
+    "get-a-users-meeting-link",
+    "set-a-users-meeting-link",
 ];
 
 #[derive(OpenApi)]
@@ -115,6 +117,7 @@ pub const EXTENSIONS: &[&str] = &[
         calendar_connections::create_connection, calendar_connections::list_connections, calendar_connections::get_connection,
         calendar_connections::update_connection, calendar_connections::delete_connection, calendar_connections::sync_connection,
         calendar_connections::discover_calendars,
+        meeting_links::get_meeting_link, meeting_links::set_meeting_link,
     ),
     components(schemas(ErrorBody, list::DeletedObject, list::Redacted)),
     modifiers(&Security, &MarkExtensions),

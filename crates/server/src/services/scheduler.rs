@@ -465,7 +465,7 @@ async fn place(
         start_time: req.start,
         duration_minutes: req.duration as i64,
         customer_timezone: req.guest_time_zone.clone(),
-        location: meetings::with_new_link(ctx, req.location),
+        location: meetings::for_host(ctx, account_id, &chosen[0].user_id, req.location).await?,
         utm_params: req.utm_params,
         rescheduled_booking_id: old.as_ref().map(|(b, _)| b.id.clone()),
         cancel_info: info.clone(),
@@ -732,8 +732,14 @@ pub async fn reassign(
         })
         .collect();
     // The new host meets in a room of their own when the provider makes rooms.
-    let location = meetings::with_new_link(ctx, location.or_else(|| b.location.clone()))
-        .filter(|l| Some(l) != b.location.as_ref());
+    let location = meetings::for_host(
+        ctx,
+        account_id,
+        &new_host.id,
+        location.or_else(|| b.location.clone()),
+    )
+    .await?
+    .filter(|l| Some(l) != b.location.as_ref());
     if location.is_some() {
         after.location = location.clone();
     }

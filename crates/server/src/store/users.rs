@@ -375,6 +375,43 @@ pub async fn set_schedule(
     Ok(())
 }
 
+/// A live user's own meeting link: `Some(None)` when they have none, `None` when there is no
+/// such user.
+pub async fn meeting_link(
+    db: &Db,
+    account_id: &AccountId,
+    id: &UserId,
+) -> StoreResult<Option<Option<String>>> {
+    let row = sqlx::query(
+        "SELECT meeting_link FROM users WHERE account_id = $1 AND id = $2 AND deleted = 0",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *db.reader().await?)
+    .await?;
+    row.map(|r| Ok(r.try_get(0)?)).transpose()
+}
+
+/// Sets (or with None, removes) a live user's meeting link; false when there is no such user.
+pub async fn set_meeting_link(
+    db: &Db,
+    account_id: &AccountId,
+    id: &UserId,
+    link: Option<&str>,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET meeting_link = $1, last_updated_time = $2 WHERE account_id = $3 AND id = $4 AND deleted = 0",
+    )
+    .bind(link)
+    .bind(now)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// What scheduling needs of a host: email, zone and schedule (read by `bookings::host_and_busy`).
 pub struct HostInfo {
     pub email: String,

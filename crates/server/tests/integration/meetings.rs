@@ -126,3 +126,89 @@ async fn a_jitsi_location_gets_a_room_everywhere(backend: common::Backend) {
 }
 
 on_both!(a_jitsi_location_gets_a_room_everywhere);
+
+/// A `virtual_static` location without a URL of its own gives each booking its host's own
+/// meeting link, and a reassigned booking the new host's.
+async fn a_hosts_own_link_follows_the_host(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let owner = app.owner_user_id.clone();
+    let path = format!("/v2/users/{owner}/meeting-link");
+    let (s, none) = app.get(&path).await;
+    assert_eq!(s, 200, "{none}");
+    assert!(none["url"].is_null());
+    let bad = app
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"url": "javascript:alert(1)"})),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let set = app
+        .call(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"url": "https://meet.example.com/olive"})),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let gone = app
+        .call(
+            reqwest::Method::PUT,
+            "/v2/users/USR-NOBODY1/meeting-link",
+            Some(json!({"url": null})),
+        )
+        .await;
+    assert_eq!(gone.status(), 404);
+    let (_, other) = app
+        .post(
+            "/v2/users",
+            json!({"email": "other@test.example", "first_name": "Other", "last_name": "Host", "timezone": "America/Chicago"}),
+        )
+        .await;
+    let other = other["id"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/v2/users/{other}/meeting-link"),
+            Some(json!({"url": "https://meet.example.com/other"})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let (s, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": owner, "name": "Own room", "settings": {"minimum_notice_minutes": 0,
+                   "locations": [{"type": "virtual_static"}]}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{cal}");
+    let (s, b) = app
+        .post(
+            &format!(
+                "/v2/booking-calendars/{}/schedule",
+                cal["id"].as_str().unwrap()
+            ),
+            json!({"start_time": MONDAY_9AM, "guest_time_zone": "UTC",
+                   "booking_form": {"name": "Ann Lee", "email": "ann@guest.example"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let id = b["id"].as_str().unwrap();
+    let (_, b) = app.get(&format!("/v2/bookings/{id}")).await;
+    assert_eq!(join_url(&b), "https://meet.example.com/olive", "{b}");
+    let (s, r) = app
+        .post(
+            &format!("/v2/bookings/{id}/reassign"),
+            json!({"new_host": other}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, b) = app.get(&format!("/v2/bookings/{id}")).await;
+    assert_eq!(join_url(&b), "https://meet.example.com/other", "{b}");
+    app.finish().await;
+}
+on_both!(a_hosts_own_link_follows_the_host);
