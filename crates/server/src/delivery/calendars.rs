@@ -79,7 +79,6 @@ pub type RenderEvent = Arc<
 /// Runs until the task is dropped.
 pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig, render: RenderEvent) {
     let config = Arc::new(config);
-    let http = config.http.clone();
     // A few reads and writes at once: each is an HTTP request or two and one write.
     let reading = Arc::new(Semaphore::new(4));
     loop {
@@ -93,15 +92,10 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig, render: 
                         let Ok(permit) = reading.clone().acquire_owned().await else {
                             return;
                         };
-                        let (db, clock, config, http, render) = (
-                            db.clone(),
-                            clock.clone(),
-                            config.clone(),
-                            http.clone(),
-                            render.clone(),
-                        );
+                        let (db, clock, config, render) =
+                            (db.clone(), clock.clone(), config.clone(), render.clone());
                         tokio::spawn(async move {
-                            write_one(&db, &*clock, &config, &http, &render, &w).await;
+                            write_one(&db, &*clock, &config, &render, &w).await;
                             drop(permit);
                         });
                     }
@@ -117,10 +111,9 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, config: CalendarConfig, render: 
                         let Ok(permit) = reading.clone().acquire_owned().await else {
                             return;
                         };
-                        let (db, clock, config, http) =
-                            (db.clone(), clock.clone(), config.clone(), http.clone());
+                        let (db, clock, config) = (db.clone(), clock.clone(), config.clone());
                         tokio::spawn(async move {
-                            sync_one(&db, &*clock, &config, &http, &d).await;
+                            sync_one(&db, &*clock, &config, &d).await;
                             drop(permit);
                         });
                     }
@@ -140,18 +133,13 @@ async fn write_one(
     db: &Db,
     clock: &dyn Clock,
     config: &CalendarConfig,
-    http: &reqwest::Client,
     render: &RenderEvent,
     w: &calendar_writes::Claimed,
 ) {
+    let http = &config.http;
     let done = async {
         let c = &w.connection;
-        let plain = config
-            .key
-            .open(&c.secret, c.id.as_str())
-            .map_err(|e| format!("The connection must be entered again: {e}."))?;
-        let creds: Credentials = serde_json::from_slice(&plain)
-            .map_err(|_| "The connection's stored credentials are damaged.".to_string())?;
+        let creds = credentials(config, c)?;
         let account = caldav_account(&creds, c.username.as_deref())?;
         let url = caldav::event_url(&account.url, &w.uid);
         match render(
@@ -193,17 +181,11 @@ async fn write_one(
 }
 
 /// Reads one connection's calendar and records what it found.
-pub async fn sync_one(
-    db: &Db,
-    clock: &dyn Clock,
-    config: &CalendarConfig,
-    http: &reqwest::Client,
-    due: &Due,
-) {
+async fn sync_one(db: &Db, clock: &dyn Clock, config: &CalendarConfig, due: &Due) {
     let c = &due.connection;
     let now = clock.now_ms();
     let next = now + config.every.as_millis() as i64;
-    let synced = match read(db, config, http, due, now).await {
+    let synced = match read(db, config, due, now).await {
         Ok(s) => s,
         Err(error) => Synced::Failed {
             error,
@@ -229,21 +211,24 @@ pub async fn sync_one(
     }
 }
 
-async fn read(
-    db: &Db,
+/// A connection's credentials, unsealed with the server key.
+fn credentials(
     config: &CalendarConfig,
-    http: &reqwest::Client,
-    due: &Due,
-    now: i64,
-) -> Result<Synced, String> {
-    let c = &due.connection;
+    c: &calendar_connections::Connection,
+) -> Result<Credentials, String> {
     let plain = config
         .key
         .open(&c.secret, c.id.as_str())
         .map_err(|e| format!("The connection must be entered again: {e}."))?;
-    let creds: Credentials = serde_json::from_slice(&plain).map_err(|_| {
+    serde_json::from_slice(&plain).map_err(|_| {
         "The connection must be entered again: its stored credentials are damaged.".to_string()
-    })?;
+    })
+}
+
+async fn read(db: &Db, config: &CalendarConfig, due: &Due, now: i64) -> Result<Synced, String> {
+    let http = &config.http;
+    let c = &due.connection;
+    let creds = credentials(config, c)?;
     let state: FeedState = c
         .sync_state
         .as_deref()
