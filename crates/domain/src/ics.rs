@@ -2,7 +2,13 @@
 //! invitation an email carries (RFC 5546: `METHOD:REQUEST`, `METHOD:CANCEL`, with organizer and
 //! attendees).
 
-use crate::time::format_millis;
+use crate::{id::BookingId, time::format_millis};
+
+/// The UID every calendar knows a booking by: that of the first booking of its reschedule chain
+/// (`root`), so that calendars move the event instead of adding one.
+pub fn booking_uid(root: &BookingId) -> String {
+    format!("{root}@slotline")
+}
 
 pub struct Event<'a> {
     /// Stable across downloads, so that a calendar updates the event instead of copying it.

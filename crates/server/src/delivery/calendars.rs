@@ -185,6 +185,19 @@ async fn sync_one(db: &Db, clock: &dyn Clock, config: &CalendarConfig, due: &Due
     let c = &due.connection;
     let now = clock.now_ms();
     let next = now + config.every.as_millis() as i64;
+    if c.backfill {
+        // Before the read: the events it is about to add are then the connection's own, not
+        // busy time (a calendar that held them under an earlier connection).
+        match calendar_writes::backfill(db, c, now).await {
+            Ok(n) => {
+                tracing::info!(connection = %c.id, bookings = n, "bookings to come added to a calendar");
+                db.calendars_due();
+            }
+            Err(e) => {
+                tracing::warn!(connection = %c.id, error = %e, "adding the bookings to come to a calendar failed; will retry")
+            }
+        }
+    }
     let synced = match read(db, config, due, now).await {
         Ok(s) => s,
         Err(error) => Synced::Failed {

@@ -345,11 +345,7 @@ pub async fn calendar_uid(ctx: Ctx<'_>, b: &Booking) -> AppResult<String> {
         None => b.id.clone(),
         Some(previous) => bookings::first_of_chain(ctx.db, previous).await?,
     };
-    Ok(uid_of(&root))
-}
-
-fn uid_of(id: &BookingId) -> String {
-    format!("{id}@slotline")
+    Ok(slotline_domain::ics::booking_uid(&root))
 }
 
 /// What a booking's messages say and the users they name (its hosts, and those it had before

@@ -50,6 +50,9 @@ pub struct Connection {
     pub check_conflicts: bool,
     pub add_bookings: bool,
     pub tentative_busy: bool,
+    /// Receives bookings since its last sync: the user's bookings still to come are yet to be
+    /// added (`calendar_writes::backfill`).
+    pub backfill: bool,
     pub sync_state: Option<String>,
     pub next_sync_time: i64,
     pub last_sync_time: Option<i64>,
@@ -62,7 +65,7 @@ pub struct Connection {
 }
 
 const COLUMNS: &str = "seq, id, user_id, kind, name, url_shown, username, secret, check_conflicts, add_bookings, tentative_busy, \
-     sync_state, next_sync_time, last_sync_time, last_attempt_time, last_error, busy_count, skipped_count, creation_time, last_updated_time";
+     backfill, sync_state, next_sync_time, last_sync_time, last_attempt_time, last_error, busy_count, skipped_count, creation_time, last_updated_time";
 
 fn from_row(r: &AnyRow) -> StoreResult<Connection> {
     let flag = |c: &str| -> StoreResult<bool> { Ok(r.try_get::<i64, _>(c)? != 0) };
@@ -78,6 +81,7 @@ fn from_row(r: &AnyRow) -> StoreResult<Connection> {
         check_conflicts: flag("check_conflicts")?,
         add_bookings: flag("add_bookings")?,
         tentative_busy: flag("tentative_busy")?,
+        backfill: flag("backfill")?,
         sync_state: r.try_get("sync_state")?,
         next_sync_time: r.try_get("next_sync_time")?,
         last_sync_time: r.try_get("last_sync_time")?,
@@ -113,7 +117,7 @@ pub async fn create(
 ) -> StoreResult<Connection> {
     sqlx::query(
         "INSERT INTO calendar_connections (id, account_id, user_id, kind, name, url_shown, username, secret, check_conflicts, add_bookings, \
-         tentative_busy, next_sync_time, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)",
+         tentative_busy, backfill, next_sync_time, creation_time, last_updated_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $12, $12)",
     )
     .bind(&c.id)
     .bind(account_id)
@@ -186,7 +190,8 @@ pub async fn of_user(
 }
 
 /// A change to a connection. New credentials, or reading tentative events differently, make it
-/// due for a sync at once; no longer checking for conflicts forgets its busy time.
+/// due for a sync at once; no longer checking for conflicts forgets its busy time; receiving
+/// bookings from now on makes it due to be given the bookings still to come.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionPatch {
     pub name: Option<String>,
@@ -207,6 +212,7 @@ pub async fn update(
     let Some(before) = get(db, account_id, id).await? else {
         return Ok(None);
     };
+    let backfill = p.add_bookings == Some(true) && !before.add_bookings;
     let resync = p.credentials.is_some()
         || p.tentative_busy.is_some_and(|t| t != before.tentative_busy)
         || p.check_conflicts == Some(true) && !before.check_conflicts;
@@ -219,7 +225,8 @@ pub async fn update(
     batch.push(
         "UPDATE calendar_connections SET name = $3, check_conflicts = $4, add_bookings = $5, tentative_busy = $6, url_shown = $7, \
          username = $8, secret = $9, sync_state = CASE WHEN $10 = 1 THEN NULL ELSE sync_state END, \
-         next_sync_time = CASE WHEN $10 = 1 THEN $11 ELSE next_sync_time END, last_updated_time = $11 \
+         next_sync_time = CASE WHEN $10 = 1 OR $12 = 1 THEN $11 ELSE next_sync_time END, \
+         backfill = CASE WHEN $12 = 1 THEN 1 WHEN $5 = 0 THEN 0 ELSE backfill END, last_updated_time = $11 \
          WHERE account_id = $1 AND id = $2 AND deleted = 0",
         vec![
             Arg::from(account_id),
@@ -233,6 +240,7 @@ pub async fn update(
             Arg::from(secret),
             Arg::I64(resync as i64),
             Arg::I64(now),
+            Arg::I64(backfill as i64),
         ],
     );
     if p.check_conflicts == Some(false) {
@@ -241,7 +249,7 @@ pub async fn update(
     batch.run(db).await.map_err(|e| {
         StoreError::unique_or(e, unique::CALENDAR_FOR_BOOKINGS, before.user_id.as_str())
     })?;
-    if resync {
+    if resync || backfill {
         db.calendars_due();
     }
     get(db, account_id, id).await

@@ -48,6 +48,72 @@ pub fn push(batch: &mut Batch, account_id: &AccountId, w: &CalendarWrite, now: i
     );
 }
 
+/// Gives a connection that has just been made to receive bookings the bookings its user holds
+/// that have not ended, and clears its `backfill` flag; returns how many. Called by the worker
+/// after the flag committed: a booking made since then wrote its own event.
+pub async fn backfill(db: &Db, connection: &Connection, now: i64) -> StoreResult<usize> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT b.id, b.rescheduled_booking_id, b.account_id FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
+         WHERE h.user_id = $1 AND h.active = 1 AND h.busy_end > $2",
+    )
+    .bind(&connection.user_id)
+    .bind(now)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    let mut writes = Vec::with_capacity(rows.len());
+    let mut account: Option<AccountId> = None;
+    for r in &rows {
+        account = Some(r.try_get(2)?);
+        let id: BookingId = r.try_get(0)?;
+        let previous: Option<BookingId> = r.try_get(1)?;
+        let root = match previous {
+            None => id.clone(),
+            Some(p) => super::bookings::first_of_chain(db, &p).await?,
+        };
+        writes.push((slotline_domain::ics::booking_uid(&root), id));
+    }
+    // One live booking per reschedule chain, but a statement may not touch a row twice.
+    writes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    writes.dedup_by(|a, b| a.0 == b.0);
+    let mut batch = Batch::default();
+    for chunk in writes.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO calendar_writes (connection_seq, uid, account_id, booking_id, user_id, status, next_attempt_time, creation_time, last_updated_time) VALUES ",
+        );
+        let mut args = vec![
+            Arg::I64(connection.seq),
+            Arg::from(&connection.user_id),
+            Arg::I64(now),
+            Arg::from(account.clone()),
+        ];
+        for (i, (uid, id)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = args.len();
+            sql.push_str(&format!(
+                "($1, ${}, $4, ${}, $2, 'pending', $3, $3, $3)",
+                n + 1,
+                n + 2
+            ));
+            args.push(Arg::from(uid.as_str()));
+            args.push(Arg::from(id));
+        }
+        sql.push_str(
+            " ON CONFLICT (connection_seq, uid) DO UPDATE SET booking_id = excluded.booking_id, status = 'pending', attempts = 0, \
+             version = calendar_writes.version + 1, next_attempt_time = excluded.next_attempt_time, last_error = NULL, \
+             last_updated_time = excluded.last_updated_time",
+        );
+        batch.push(sql, args);
+    }
+    batch.push(
+        "UPDATE calendar_connections SET backfill = 0 WHERE seq = $1",
+        vec![Arg::I64(connection.seq)],
+    );
+    batch.run(db).await?;
+    Ok(writes.len())
+}
+
 /// A write claimed by a worker.
 #[derive(Debug, Clone)]
 pub struct Claimed {

@@ -603,3 +603,106 @@ async fn a_reassigned_booking_moves_between_the_hosts_calendars(backend: common:
     app.finish().await;
 }
 on_both!(a_reassigned_booking_moves_between_the_hosts_calendars);
+
+/// A calendar made to receive bookings is given the bookings its user already holds that have
+/// not ended (a rescheduled one under its first UID); ended and canceled ones stay out.
+async fn a_calendar_switched_to_take_bookings_gets_those_to_come(backend: common::Backend) {
+    let Some(dav) = CaldavServer::start().await else {
+        return;
+    };
+    let Some(app) = app(backend).await else {
+        return;
+    };
+    let cal = calendar(&app).await;
+    let work = dav.calendar("work", "Work", &["VEVENT"]).await;
+    let book = |start: &'static str| {
+        let app = &app;
+        let cal = &cal;
+        async move {
+            let (s, b) = app
+                .post(
+                    &format!("/v2/booking-calendars/{cal}/schedule"),
+                    json!({"start_time": start, "guest_time_zone": "UTC",
+                           "booking_form": {"name": "Ann Lee", "email": "ann@guest.example"}}),
+                )
+                .await;
+            assert_eq!(s, 200, "{b}");
+            b["id"].as_str().unwrap().to_string()
+        }
+    };
+    let ended = book("2025-06-16T16:00:00Z").await;
+    let moved = book("2025-06-17T16:00:00Z").await;
+    let canceled = book("2025-06-18T16:00:00Z").await;
+    let (s, r) = app
+        .post(
+            &format!("/v2/bookings/{moved}/customer-reschedule"),
+            json!({"start_time": "2025-06-17T17:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let now_id = r["id"].as_str().unwrap_or(&moved).to_string();
+    let (s, c) = app
+        .post(&format!("/v2/bookings/{canceled}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{c}");
+
+    // Connected only to check conflicts: nothing is written.
+    let (s, c) = app
+        .post(
+            &format!("/v2/users/{}/calendar-connections", app.owner_user_id),
+            json!({"type": "caldav", "url": dav.url("/"), "username": caldav_server::USER,
+                   "password": caldav_server::PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    connection_when(&app, &id, |c| c["last_sync_time"].is_string()).await;
+    let name = |b: &str| format!("{b}%40slotline.ics");
+    assert!(dav.get(&work, &name(&moved)).await.is_none());
+
+    // The first booking is over; then the calendar is made to take the bookings.
+    app.clock.advance(27 * 3_600_000);
+    let (s, c) = app
+        .patch(
+            &format!("/v2/calendar-connections/{id}"),
+            json!({"add_bookings": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let ics = dav
+        .wait_for(&work, &name(&moved), Option::is_some)
+        .await
+        .unwrap();
+    assert!(
+        ics.contains("DTSTART:20250617T170000Z"),
+        "the booking as it is now: {ics}"
+    );
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app.get(&format!("/v2/bookings/{now_id}")).await.1;
+        if shown["external_calendar"].is_object() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        shown["external_calendar"]["event_id"],
+        format!("{moved}@slotline"),
+        "{shown}"
+    );
+    // The others were claimed with it; give a wrong write time to land before looking.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        dav.get(&work, &name(&ended)).await.is_none(),
+        "an ended booking is not added"
+    );
+    assert!(
+        dav.get(&work, &name(&canceled)).await.is_none(),
+        "a canceled booking is not added"
+    );
+    // Its read-back is the connection's own event, not busy time.
+    let c = sync_now(&app, &id).await;
+    assert_eq!(c["busy_count"], 0, "{c}");
+    app.finish().await;
+}
+on_both!(a_calendar_switched_to_take_bookings_gets_those_to_come);
