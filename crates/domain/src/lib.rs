@@ -19,6 +19,7 @@ pub mod meeting;
 pub mod names;
 pub mod notice;
 pub mod notifications;
+pub mod password;
 pub mod phone;
 pub mod prefill;
 pub mod retry;

@@ -109,7 +109,10 @@ notices! {
         concat!("Hello {host_name},\n\nThis is a reminder of your meeting with {guest_name} ({guest_email}).\n\n", meeting!());
     /// To a user added to an account.
     UserInvitation = "user.invitation", "You were added to {account_name} on Slotline",
-        "Hello {user_name},\n\nYou were added to {account_name} as {role}. Guests can now book meetings with you.\n\n{sign_in_url}";
+        "Hello {user_name},\n\nYou were added to {account_name} as {role}. Guests can now book meetings with you.\n\nChoose your password and sign in (the link works once, for 7 days): {sign_in_url}";
+    /// To a user who asked to reset their password.
+    PasswordReset = "user.password_reset", "Reset your Slotline password",
+        "Hello {user_name},\n\nSomeone asked to reset your password for {account_name} on Slotline. If it was you, choose a new one here (the link works once, for one hour):\n\n{reset_url}\n\nIf it was not you, ignore this email: your password stays as it is.";
 }
 
 impl Notice {

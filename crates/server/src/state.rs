@@ -22,6 +22,9 @@ pub struct AppState {
     pub limiter: Option<DefaultKeyedRateLimiter<slotline_domain::id::AccountId>>,
     /// Public booking posts per client address (see `web::guard`).
     pub post_limiter: Option<DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Sign-in attempts and reset requests: per client address, and per email address.
+    pub sign_in_by_address: DefaultKeyedRateLimiter<std::net::IpAddr>,
+    pub sign_in_by_email: DefaultKeyedRateLimiter<String>,
     /// Signs the public pages' forms; read from the database at first use.
     pub form_key: tokio::sync::OnceCell<Vec<u8>>,
     pub body_limit: usize,
@@ -66,6 +69,17 @@ impl AppState {
             meeting_url: config.meeting_url.trim_end_matches('/').to_string(),
             limiter,
             post_limiter,
+            // 30 at once from one address, then one every 2 s; 10 at once for one email
+            // address, then one a minute: a person mistyping is never stopped, a guesser is.
+            sign_in_by_address: RateLimiter::keyed(
+                Quota::with_period(std::time::Duration::from_secs(2))
+                    .expect("a period")
+                    .allow_burst(NonZeroU32::new(30).expect("30")),
+            ),
+            sign_in_by_email: RateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::new(1).expect("1"))
+                    .allow_burst(NonZeroU32::new(10).expect("10")),
+            ),
             form_key: tokio::sync::OnceCell::new(),
             body_limit: config.body_limit,
             allow_http_webhooks: config.allow_http_webhooks,

@@ -110,6 +110,11 @@ async fn sweep(state: SharedState) {
         if let Err(e) = crate::store::form_tokens::purge_expired(&state.db, state.now()).await {
             tracing::warn!(error = %e, "purging used form tokens failed; will retry");
         }
+        if let Err(e) = crate::store::sessions::purge_expired(&state.db, state.now(), 1_000).await {
+            tracing::warn!(error = %e, "purging expired sessions failed; will retry");
+        }
+        state.sign_in_by_address.retain_recent();
+        state.sign_in_by_email.retain_recent();
         // Forget the rate-limit state of accounts that have been quiet long enough to be full.
         if let Some(limiter) = &state.limiter {
             limiter.retain_recent();

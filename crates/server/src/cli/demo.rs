@@ -60,6 +60,10 @@ pub async fn run(mut config: ServeConfig, key_file: Option<std::path::PathBuf>) 
     if let Some(path) = key_file {
         std::fs::write(path, &secret)?;
     }
+    // Likewise a fresh password for the owner's sign-in to the hosts' app (its other sessions end).
+    let password = demo_password();
+    let phc = crate::services::sign_in::hash_password(&password).await?;
+    crate::store::passwords::set(&db, &account.owner_user_id, &phc, now).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| super::listen_error("--listen / SLOTLINE_LISTEN", config.listen, &e))?;
@@ -93,6 +97,8 @@ pub async fn run(mut config: ServeConfig, key_file: Option<std::path::PathBuf>) 
             site.id
         );
     }
+    println!("The hosts' app, in a browser: {base}/app");
+    println!("  email {DEMO_EMAIL}, password {password}");
     println!("API reference: {base}/docs");
     match &config.smtp_url {
         None => println!(
@@ -358,4 +364,20 @@ async fn seed_chatbot(
     )
     .await?;
     Ok(())
+}
+
+/// A password easy to type from the terminal: four groups of four lowercase letters and digits
+/// (about 80 bits).
+fn demo_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..4)
+        .map(|_| {
+            (0..4)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }

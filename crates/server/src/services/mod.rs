@@ -9,6 +9,7 @@ pub mod host_links;
 pub mod meetings;
 pub mod notify;
 pub mod scheduler;
+pub mod sign_in;
 
 use crate::{clock::Clock, store::Db};
 

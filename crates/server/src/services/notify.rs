@@ -657,12 +657,13 @@ pub async fn host_calendar_object(
     })))
 }
 
-/// The email a user added to an account receives.
+/// The email a user added to an account receives, with the link to choose a password.
 pub async fn invitation(
     ctx: Ctx<'_>,
     account_id: &AccountId,
     new: &users::NewUser,
-) -> AppResult<NewMessage> {
+) -> AppResult<users::Invitation> {
+    let (token, sign_in_url) = super::sign_in::invitation_token(ctx);
     let account = crate::store::accounts::get(ctx.db, account_id)
         .await?
         .map(|a| a.name)
@@ -675,10 +676,11 @@ pub async fn invitation(
         ("user_name", name.as_str()),
         ("account_name", account.as_str()),
         ("role", role),
+        ("sign_in_url", sign_in_url.as_str()),
     ];
     let r = notice::render(&notice::default_text(Notice::UserInvitation), &values);
     let now = ctx.now();
-    Ok(NewMessage {
+    let message = NewMessage {
         id: MessageId::new(Channel::Email),
         booking_id: None,
         kind: Notice::UserInvitation,
@@ -692,5 +694,9 @@ pub async fn invitation(
         ics: None,
         due_time: now,
         expire_time: None,
+    };
+    Ok(users::Invitation {
+        message,
+        token: Some(token),
     })
 }

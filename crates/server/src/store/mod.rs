@@ -3,6 +3,7 @@
 //! return the same Rust types: TEXT, BIGINT (instants in ms, flags 0/1) and JSON kept as TEXT.
 
 pub mod accounts;
+pub mod agenda;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod bookings;
@@ -28,6 +29,8 @@ pub mod notifications;
 pub mod one_time_links;
 pub mod outbox;
 pub mod page;
+pub mod passwords;
+pub mod sessions;
 pub mod sql;
 pub mod teams;
 pub mod users;

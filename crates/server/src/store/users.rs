@@ -42,6 +42,13 @@ pub struct NewUser {
     pub timezone: String,
 }
 
+/// The email a new user receives, and the link in it that lets them choose a password.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub message: super::notifications::NewMessage,
+    pub token: Option<super::passwords::NewToken>,
+}
+
 #[derive(Default)]
 pub struct UserPatch {
     pub first_name: Option<String>,
@@ -211,7 +218,7 @@ pub async fn create(
     db: &Db,
     account_id: &AccountId,
     mut new: NewUser,
-    invitation: Option<super::notifications::NewMessage>,
+    invitation: Option<Invitation>,
     now: i64,
 ) -> StoreResult<User> {
     new.teams = distinct(std::mem::take(&mut new.teams));
@@ -255,10 +262,13 @@ pub async fn create(
         other => other?,
     };
     set_teams(&mut tx, &id, &new.teams).await?;
-    if let Some(mut m) = invitation.clone() {
-        m.recipient = super::notifications::Recipient::User(id.clone());
+    if let Some(Invitation { mut message, token }) = invitation.clone() {
+        message.recipient = super::notifications::Recipient::User(id.clone());
         let mut batch = super::Batch::default();
-        super::notifications::push(&mut batch, account_id, &m, now);
+        super::notifications::push(&mut batch, account_id, &message, now);
+        if let Some(t) = &token {
+            super::passwords::push_token(&mut batch, account_id, &id, t, now);
+        }
         batch.run_in(&mut tx).await?;
     }
     tx.commit().await?;

@@ -64,3 +64,7 @@ pub async fn frame_js() -> Response {
 pub async fn style_css() -> Response {
     file(include_str!("assets/style.css"), "text/css; charset=utf-8")
 }
+
+pub async fn app_css() -> Response {
+    file(include_str!("assets/app.css"), "text/css; charset=utf-8")
+}

@@ -96,7 +96,11 @@ async fn issued(state: &SharedState, scope: &str, token: &str) -> AppResult<Opti
 /// `localhost` and `127.0.0.1` are different origins of the same server) and the origins the
 /// page allows to embed it (`embed_origins`). The request's own `Host` is never trusted: an
 /// attacker chooses it. No `Origin` at all (old browsers, scripts) is left to the token.
-pub fn same_origin(state: &SharedState, headers: &HeaderMap, allowed: &[String]) -> bool {
+pub fn same_origin(
+    state: &crate::state::AppState,
+    headers: &HeaderMap,
+    allowed: &[String],
+) -> bool {
     let Some(origin) = headers
         .get(axum::http::header::ORIGIN)
         .and_then(|v| v.to_str().ok())

@@ -1,6 +1,7 @@
 //! Pages for people: the public booking pages (classic booking pages, master pages, booking
 //! calendars, one-time links), the guest's confirmation, cancel and reschedule pages, the embed
-//! script, the chat widget, the API reference at `/docs`, and the SMS provider's delivery reports.
+//! script, the chat widget, the API reference at `/docs`, the SMS provider's delivery reports,
+//! and the hosts' app (`hosts`, under `/app`).
 
 pub mod assets;
 pub mod booking_flow;
@@ -10,6 +11,7 @@ pub mod docs;
 pub mod flow;
 pub mod guard;
 pub mod host_actions;
+pub mod hosts;
 pub mod manage;
 pub mod query;
 pub mod sms_status;
@@ -41,6 +43,8 @@ pub fn routes() -> Router<SharedState> {
             axum::routing::post(chat::book),
         )
         .route("/assets/style.css", get(assets::style_css))
+        .route("/assets/app.css", get(assets::app_css))
+        .merge(hosts::routes())
         .route(
             "/c/{key}",
             get(booking_flow::calendar_page).post(booking_flow::calendar_post),

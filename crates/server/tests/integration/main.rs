@@ -19,6 +19,7 @@ mod deliveries;
 mod delivery_processes;
 mod destinations;
 mod group_commit;
+mod hosts_app;
 mod idempotency;
 mod meetings;
 mod migrations;

@@ -107,7 +107,20 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 /// (checkboxes and radios only when checked), textareas, and each select's selected option.
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let form = &html[html.find("<form method=\"post\"").expect("a post form")..];
-    let form = &form[..form.find("</form>").unwrap()];
+    fields_in(&form[..form.find("</form>").unwrap()])
+}
+
+/// What a browser would post from the form whose `action` is `action`.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let at = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posts to {action}: {html}"));
+    let start = html[..at].rfind("<form").unwrap();
+    let form = &html[start..];
+    fields_in(&form[..form.find("</form>").unwrap()])
+}
+
+fn fields_in(form: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = form;
     while let Some(open) = rest.find('<') {

@@ -8,6 +8,7 @@
 pub mod caldav_server;
 pub mod feed;
 pub mod guest;
+pub mod person;
 pub mod receiver;
 pub mod sms_provider;
 pub mod smtp;

@@ -1,0 +1,135 @@
+//! `/app/bookings`: a host's bookings by tab — to come, awaiting approval, past, canceled —
+//! searched by the guest's name or email. Members see the bookings they host; the account
+//! owner and administrators see the whole account's, with the host of each.
+
+use axum::{
+    extract::{RawQuery, State},
+    http::StatusCode,
+    response::Response,
+};
+use maud::html;
+
+use super::{
+    layout::{self, Section},
+    session::Signed,
+};
+use crate::{
+    state::SharedState,
+    store::agenda::{self, AgendaFilter, Tab},
+    web::{flow::internal, query::Query, times::when},
+};
+
+const PAGE: i64 = 50;
+
+const TABS: [(&str, &str, Tab); 4] = [
+    ("upcoming", "Upcoming", Tab::Upcoming),
+    ("requested", "Awaiting approval", Tab::Requested),
+    ("past", "Past", Tab::Past),
+    ("canceled", "Canceled", Tab::Canceled),
+];
+
+pub async fn list(
+    State(state): State<SharedState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let query = Query::parse(q.as_deref());
+    let (tab_key, tab_label, tab) = TABS
+        .iter()
+        .copied()
+        .find(|(k, _, _)| Some(*k) == query.get("tab"))
+        .unwrap_or(TABS[0]);
+    let search = query
+        .get("q")
+        .map(|s| s.chars().take(100).collect::<String>());
+    let offset = query
+        .get("offset")
+        .and_then(|o| o.parse::<i64>().ok())
+        .unwrap_or(0)
+        .clamp(0, 1_000_000);
+    let filter = AgendaFilter {
+        tab,
+        // Members see their own bookings only.
+        host: (!signed.is_admin()).then(|| signed.session.user_id.clone()),
+        search: search.clone(),
+        now: state.now(),
+    };
+    let (rows, more) =
+        match agenda::list(&state.db, &signed.session.account_id, &filter, PAGE, offset).await {
+            Ok(r) => r,
+            Err(e) => return internal(e),
+        };
+    let zone = signed.session.timezone.clone();
+    let base = Query::default()
+        .with("tab", Some(tab_key))
+        .with("q", search.as_deref().filter(|s| !s.is_empty()));
+    let body = html! {
+        h1 { "Bookings" }
+        p.muted {
+            @if signed.is_admin() { "Every booking of the account. " }
+            @else { "The bookings you host. " }
+            "Times in " (zone) "."
+        }
+        nav aria-label="Bookings" {
+            ul.tabs {
+                @for (k, label, _) in TABS {
+                    li {
+                        @let href = base.with("tab", Some(k)).href("/app/bookings");
+                        @if k == tab_key {
+                            a href=(href) aria-current="page" { (label) }
+                        } @else {
+                            a href=(href) { (label) }
+                        }
+                    }
+                }
+            }
+        }
+        form.filters method="get" action="/app/bookings" role="search" {
+            input type="hidden" name="tab" value=(tab_key);
+            div {
+                label for="q" { "Guest name or email" }
+                input #q type="search" name="q" value=(search.clone().unwrap_or_default()) maxlength="100";
+            }
+            div { button type="submit" { "Search" } }
+        }
+        @if rows.is_empty() {
+            p.card { "No bookings here." }
+        } @else {
+            table.list {
+                caption.muted { (tab_label) }
+                thead {
+                    tr {
+                        th scope="col" { "When" }
+                        th scope="col" { "Guest" }
+                        th scope="col" { "Meeting" }
+                        @if signed.is_admin() { th scope="col" { "Host" } }
+                        th scope="col" { "Status" }
+                    }
+                }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { (when(r.start_time, &zone)) " · " (r.duration_minutes) " min" }
+                            td { (r.guest_name) br; span.muted { (r.guest_email) } }
+                            td { (r.subject) }
+                            @if signed.is_admin() { td { (r.owner_name) } }
+                            td { span.status { (r.status.as_str().replace('_', " ")) } }
+                        }
+                    }
+                }
+            }
+        }
+        div.pager {
+            @if offset > 0 {
+                a href=(base.with("offset", Some(&(offset - PAGE).max(0).to_string())).href("/app/bookings")) { "← Previous" }
+            } @else { span {} }
+            @if more {
+                a href=(base.with("offset", Some(&(offset + PAGE).to_string())).href("/app/bookings")) { "Next →" }
+            }
+        }
+    };
+    layout::respond(
+        StatusCode::OK,
+        layout::page("Bookings", &signed, Section::Bookings, body),
+    )
+}

@@ -1,0 +1,95 @@
+//! The frame of every page of the hosts' app: the navigation (what the user's role may open),
+//! who is signed in, and the sign-out button. App pages are never framed by other sites.
+
+use axum::{http::StatusCode, response::Response};
+use maud::{html, Markup, DOCTYPE};
+
+use super::session::Signed;
+use crate::http::layout;
+
+/// Sections of the app, for the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Bookings,
+    None,
+}
+
+/// A whole page of the app for a signed-in user.
+pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Markup {
+    let nav = [("Bookings", "/app/bookings", Section::Bookings)];
+    shell(
+        title,
+        html! {
+            header.app-top {
+                a.brand href="/app/bookings" { "Slotline" }
+                nav aria-label="Main" {
+                    ul {
+                        @for (label, href, s) in nav {
+                            li {
+                                @if s == section {
+                                    a href=(href) aria-current="page" { (label) }
+                                } @else {
+                                    a href=(href) { (label) }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.who {
+                    span { (signed.name()) " · " (signed.session.role.as_str()) }
+                    form.inline method="post" action="/app/sign-out" {
+                        input type="hidden" name="csrf" value=(signed.session.csrf);
+                        button type="submit" { "Sign out" }
+                    }
+                }
+            }
+        },
+        body,
+    )
+}
+
+/// A page of the app before sign-in (sign-in, password).
+pub fn public_page(title: &str, body: Markup) -> Markup {
+    shell(title, html! {}, body)
+}
+
+fn shell(title: &str, top: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="same-origin";
+                title { (title) " · Slotline" }
+                link rel="stylesheet" href="/assets/style.css";
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body.app {
+                a.skip href="#content" { "Skip to content" }
+                (top)
+                main id="content" { (body) }
+            }
+        }
+    }
+}
+
+/// An app page as a response: the public pages' security headers, never in a frame.
+pub fn respond(status: StatusCode, markup: Markup) -> Response {
+    layout::respond(status, markup, "'none'")
+}
+
+/// A page that only says something.
+pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    respond(
+        status,
+        public_page(
+            title,
+            html! {
+                h1 { (title) }
+                p.muted { (text) }
+                p { a href="/app/bookings" { "Back to the app" } }
+            },
+        ),
+    )
+}

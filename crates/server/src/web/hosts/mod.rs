@@ -1,0 +1,37 @@
+//! The hosts' app under `/app`: people of an account sign in with their email address and a
+//! password and work in the browser — their bookings first. Pages are server-rendered like
+//! the public pages, use the same services as the API, and are never framed by other sites.
+
+pub mod bookings;
+pub mod layout;
+pub mod password;
+pub mod session;
+pub mod sign_in;
+
+use axum::{
+    response::Redirect,
+    routing::{get, post},
+    Router,
+};
+
+use crate::state::SharedState;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/app", get(|| async { Redirect::to("/app/bookings") }))
+        .route("/app/sign-in", get(sign_in::show).post(sign_in::post))
+        .route("/app/sign-out", post(sign_in::sign_out))
+        .route(
+            "/app/sign-out-everywhere",
+            post(sign_in::sign_out_everywhere),
+        )
+        .route(
+            "/app/password/forgot",
+            get(password::forgot).post(password::forgot_post),
+        )
+        .route(
+            "/app/password/{token}",
+            get(password::choose).post(password::choose_post),
+        )
+        .route("/app/bookings", get(bookings::list))
+}

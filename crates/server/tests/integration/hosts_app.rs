@@ -1,0 +1,475 @@
+//! The hosts' app as a browser without script uses it: an invited user chooses a password from
+//! the email and signs in and out; a forgotten password is reset by email, once; sessions and
+//! forms are protected (cookie attributes, CSRF token, origin, sign-out everywhere, attempt
+//! limits); members see the bookings they host and administrators the account's.
+
+use serde_json::{json, Value};
+
+use crate::common::{self, person::Person, smtp::Received, TestApp};
+
+/// The email to `address` whose subject starts with `subject`, from the server's mail folder.
+async fn mail_to(app: &TestApp, address: &str, subject: &str) -> Received {
+    for _ in 0..200 {
+        let files: Vec<std::path::PathBuf> = std::fs::read_dir(&app.mail_dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        for f in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        {
+            let r = Received {
+                raw: std::fs::read(f).unwrap(),
+                to: vec![],
+            };
+            let to = r
+                .parsed()
+                .to()
+                .and_then(|t| t.first())
+                .and_then(|a| a.address())
+                .map(str::to_string);
+            if to.as_deref() == Some(address) && r.subject().starts_with(subject) {
+                return r;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no email '{subject}…' to {address}");
+}
+
+/// The one-time link an email carries, as a path.
+fn link_in(mail: &Received, base: &str) -> String {
+    let text = mail.text();
+    let at = text.find("/app/password/").expect("a password link");
+    let end = text[at..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |e| at + e);
+    let link = &text[at..end];
+    assert!(
+        text.contains(&format!("{base}{link}")),
+        "the link is absolute on the public URL"
+    );
+    link.to_string()
+}
+
+/// Adds a user through the API; their invitation's link.
+async fn invite(app: &TestApp, email: &str, role: &str) -> (String, String) {
+    let (s, u) = app
+        .post(
+            "/v2/users",
+            json!({"email": email, "first_name": "Mia", "last_name": "Moss", "role_name": role}),
+        )
+        .await;
+    assert_eq!(s, 200, "{u}");
+    let mail = mail_to(app, email, "You were added").await;
+    (
+        u["id"].as_str().unwrap().to_string(),
+        link_in(&mail, &app.base),
+    )
+}
+
+const GOOD: &str = "blue kettle morning";
+
+/// A user who chose `GOOD` from their invitation, signed in as `person`.
+async fn member(app: &TestApp, email: &str, role: &str) -> (String, Person) {
+    let (id, link) = invite(app, email, role).await;
+    let mut person = Person::new(&app.base);
+    let page = person.open(&link).await;
+    let done = person
+        .submit(&page.html, &link, &[("password", GOOD), ("confirm", GOOD)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    (id, person)
+}
+
+async fn an_invited_user_chooses_a_password_then_signs_out_and_in(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, link) = invite(&app, "mia@test.example", "Member").await;
+    let mut mia = Person::new(&app.base);
+    let page = mia.open(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("Choose your password"), "{}", page.html);
+    assert!(page.html.contains("mia@test.example"));
+
+    // The rules of a password, said on the page.
+    let again = mia
+        .submit(
+            &page.html,
+            &link,
+            &[("password", "short"), ("confirm", "short")],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again.html.contains("too short"), "{}", again.html);
+    let again = mia
+        .submit(
+            &again.html,
+            &link,
+            &[("password", GOOD), ("confirm", "blue kettle evening")],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again.html.contains("not the same"), "{}", again.html);
+    assert!(mia.cookies.is_empty(), "not signed in yet");
+
+    let done = mia
+        .submit(&again.html, &link, &[("password", GOOD), ("confirm", GOOD)])
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location.as_deref(), Some("/app/bookings"));
+    let cookie = done.headers[reqwest::header::SET_COOKIE].to_str().unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(cookie.starts_with("slotline_session="), "{cookie}");
+    let bookings = mia.open("/app/bookings").await;
+    assert_eq!(bookings.status, 200);
+    assert!(bookings.html.contains("Mia Moss"), "{}", bookings.html);
+    assert!(bookings.html.contains("The bookings you host"));
+    assert!(
+        bookings.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"),
+        "the app is never framed"
+    );
+
+    // The link worked once.
+    assert_eq!(mia.open(&link).await.status, 410);
+    assert_eq!(
+        Person::new(&app.base)
+            .open("/app/password/forged")
+            .await
+            .status,
+        410
+    );
+
+    // Signed out, the app sends the browser to sign in, and back afterwards.
+    let out = mia.submit(&bookings.html, "/app/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    assert!(mia.cookies.is_empty(), "the cookie is forgotten");
+    let away = mia.open("/app/bookings?tab=past").await;
+    assert_eq!(away.status, 303);
+    assert_eq!(
+        away.location.as_deref(),
+        Some("/app/sign-in?next=%2Fapp%2Fbookings%3Ftab%3Dpast")
+    );
+
+    let wrong = mia.sign_in("mia@test.example", "blue kettle evening").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong
+        .html
+        .contains("The email address or the password is not right."));
+    let nobody = Person::new(&app.base)
+        .sign_in("nobody@test.example", GOOD)
+        .await;
+    assert_eq!(
+        nobody.status, 401,
+        "an unknown address gets the same answer"
+    );
+    assert!(nobody
+        .html
+        .contains("The email address or the password is not right."));
+    let page = mia
+        .open("/app/sign-in?next=%2Fapp%2Fbookings%3Ftab%3Dpast")
+        .await;
+    let back = mia
+        .submit(
+            &page.html,
+            "/app/sign-in",
+            &[("email", "MIA@test.example"), ("password", GOOD)],
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}", back.html);
+    assert_eq!(back.location.as_deref(), Some("/app/bookings?tab=past"));
+    assert_eq!(mia.open("/app/bookings?tab=past").await.status, 200);
+    app.finish().await;
+}
+on_both!(an_invited_user_chooses_a_password_then_signs_out_and_in);
+
+async fn a_forgotten_password_is_reset_by_email_once(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, mut elsewhere) = member(&app, "mia@test.example", "Member").await;
+    assert_eq!(elsewhere.open("/app/bookings").await.status, 200);
+
+    let mut mia = Person::new(&app.base);
+    let page = mia.open("/app/password/forgot").await;
+    let sent = mia
+        .submit(
+            &page.html,
+            "/app/password/forgot",
+            &[("email", "mia@test.example")],
+        )
+        .await;
+    assert_eq!(sent.status, 200);
+    assert!(sent.html.contains("Check your email"));
+    // An address without an account gets the same page (and no email).
+    let page = mia.open("/app/password/forgot").await;
+    let same = mia
+        .submit(
+            &page.html,
+            "/app/password/forgot",
+            &[("email", "nobody@test.example")],
+        )
+        .await;
+    assert_eq!(
+        same.html.replace("nobody", ""),
+        sent.html.replace("mia", "")
+    );
+
+    let mail = mail_to(&app, "mia@test.example", "Reset your Slotline password").await;
+    let link = link_in(&mail, &app.base);
+    let page = mia.open(&link).await;
+    assert!(page.html.contains("Choose a new password"), "{}", page.html);
+    let done = mia
+        .submit(
+            &page.html,
+            &link,
+            &[
+                ("password", "green teapot evening"),
+                ("confirm", "green teapot evening"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(mia.open("/app/bookings").await.status, 200);
+    // A new password ends the other sessions.
+    assert_eq!(elsewhere.open("/app/bookings").await.status, 303);
+    assert_eq!(mia.open(&link).await.status, 410, "the link works once");
+    assert_eq!(
+        Person::new(&app.base)
+            .sign_in("mia@test.example", GOOD)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        Person::new(&app.base)
+            .sign_in("mia@test.example", "green teapot evening")
+            .await
+            .status,
+        303
+    );
+    // A reset link lasts an hour.
+    let page = mia.open("/app/password/forgot").await;
+    mia.submit(
+        &page.html,
+        "/app/password/forgot",
+        &[("email", "mia@test.example")],
+    )
+    .await;
+    let mut second = None;
+    for _ in 0..200 {
+        let links: Vec<String> = std::fs::read_dir(&app.mail_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| Received {
+                raw: std::fs::read(e.path()).unwrap(),
+                to: vec![],
+            })
+            .filter(|r| r.subject().starts_with("Reset"))
+            .map(|r| link_in(&r, &app.base))
+            .filter(|l| *l != link)
+            .collect();
+        if let Some(l) = links.into_iter().next() {
+            second = Some(l);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let second = second.expect("a second reset email");
+    app.clock.advance(61 * 60_000);
+    assert_eq!(mia.open(&second).await.status, 410, "expired after an hour");
+    app.finish().await;
+}
+on_both!(a_forgotten_password_is_reset_by_email_once);
+
+async fn forms_need_the_sessions_token_and_this_sites_origin(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let page = mia.open("/app/bookings").await;
+    let fields = common::guest::form_fields(&page.html, "/app/sign-out");
+    // No token: refused, still signed in.
+    let refused = mia.post("/app/sign-out", &[]).await;
+    assert_eq!(refused.status, 403);
+    // Another site's page posting with the right token: refused.
+    let other = mia
+        .post_from("/app/sign-out", &fields, Some("https://evil.example"))
+        .await;
+    assert_eq!(other.status, 403);
+    // Another session's token: refused.
+    let mut second = Person::new(&app.base);
+    assert_eq!(second.sign_in("mia@test.example", GOOD).await.status, 303);
+    let theirs = second.open("/app/bookings").await;
+    let their_fields = common::guest::form_fields(&theirs.html, "/app/sign-out");
+    assert_ne!(their_fields, fields, "each session has its own token");
+    assert_eq!(mia.post("/app/sign-out", &their_fields).await.status, 403);
+    assert_eq!(mia.open("/app/bookings").await.status, 200);
+
+    // Signing out everywhere ends both sessions.
+    let page = mia.open("/app/bookings").await;
+    let fields = common::guest::form_fields(&page.html, "/app/sign-out");
+    let out = mia.post("/app/sign-out-everywhere", &fields).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(second.open("/app/bookings").await.status, 303);
+    assert_eq!(mia.open("/app/bookings").await.status, 303);
+
+    // A sign-in form is used once and must come from this site.
+    let mut p = Person::new(&app.base);
+    let page = p.open("/app/sign-in").await;
+    let mut fields = common::guest::form_fields(&page.html, "/app/sign-in");
+    fields.retain(|(k, _)| k != "email" && k != "password");
+    fields.push(("email".into(), "mia@test.example".into()));
+    fields.push(("password".into(), GOOD.into()));
+    assert_eq!(
+        p.post_from("/app/sign-in", &fields, Some("https://evil.example"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(p.post("/app/sign-in", &fields).await.status, 303);
+    assert_eq!(
+        Person::new(&app.base)
+            .post("/app/sign-in", &fields)
+            .await
+            .status,
+        403,
+        "its token was used"
+    );
+    app.finish().await;
+}
+on_both!(forms_need_the_sessions_token_and_this_sites_origin);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_for_one_address_are_limited() {
+    let Some(app) = TestApp::spawn(common::Backend::Sqlite).await else {
+        return;
+    };
+    member(&app, "mia@test.example", "Member").await;
+    let mut p = Person::new(&app.base);
+    for i in 0..10 {
+        let a = p.sign_in("mia@test.example", "not the password").await;
+        assert_eq!(a.status, 401, "attempt {i}");
+    }
+    let limited = p.sign_in("mia@test.example", GOOD).await;
+    assert_eq!(limited.status, 429, "even with the right password, for now");
+    assert_eq!(limited.headers["retry-after"], "60");
+    // Another address from the same client is not held up by it.
+    member(&app, "leo@test.example", "Member").await;
+    assert_eq!(p.sign_in("leo@test.example", GOOD).await.status, 303);
+    app.finish().await;
+}
+
+/// The owner's password, set as the demo does.
+async fn owner(app: &TestApp) -> Person {
+    let phc = slotline::services::sign_in::hash_password(GOOD)
+        .await
+        .unwrap();
+    let id = slotline_domain::id::UserId::parse(app.owner_user_id.clone()).unwrap();
+    slotline::store::passwords::set(&app.db, &id, &phc, app.clock_now())
+        .await
+        .unwrap();
+    let (_, me) = app.get(&format!("/v2/users/{}", app.owner_user_id)).await;
+    let mut p = Person::new(&app.base);
+    let a = p.sign_in(me["email"].as_str().unwrap(), GOOD).await;
+    assert_eq!(a.status, 303, "{}", a.html);
+    p
+}
+
+async fn book(app: &TestApp, host: &str, start: &str, name: &str, email: &str) -> Value {
+    let (s, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": host, "name": format!("{name} calendar"), "subject": format!("Call with {name}"),
+                   "settings": {"minimum_notice_minutes": 0, "booking_horizon_days": 60}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{cal}");
+    let (s, b) = app
+        .post(
+            &format!(
+                "/v2/booking-calendars/{}/schedule",
+                cal["id"].as_str().unwrap()
+            ),
+            json!({"start_time": start, "guest_time_zone": "UTC",
+                   "booking_form": {"name": name, "email": email}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b
+}
+
+async fn members_see_the_bookings_they_host_and_admins_the_accounts(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let mut admin = owner(&app).await;
+    book(
+        &app,
+        &app.owner_user_id,
+        "2025-06-16T16:00:00Z",
+        "Ann Lee",
+        "ann@guest.example",
+    )
+    .await;
+    let bo = book(
+        &app,
+        &mia_id,
+        "2025-06-17T16:00:00Z",
+        "Bo Park",
+        "bo@guest.example",
+    )
+    .await;
+
+    let all = admin.open("/app/bookings").await;
+    assert!(all.html.contains("Every booking of the account"));
+    assert!(all.html.contains("ann@guest.example") && all.html.contains("bo@guest.example"));
+    assert!(
+        all.html.contains("Mia Moss"),
+        "the host of each: {}",
+        all.html
+    );
+    let own = mia.open("/app/bookings").await;
+    assert!(own.html.contains("bo@guest.example"), "{}", own.html);
+    assert!(
+        !own.html.contains("ann@guest.example"),
+        "not another host's booking"
+    );
+
+    // Search by name or email, case aside; `%` is a character, not a wildcard.
+    let found = admin.open("/app/bookings?q=ANN").await;
+    assert!(found.html.contains("ann@guest.example") && !found.html.contains("bo@guest.example"));
+    let found = admin.open("/app/bookings?q=bo%40guest").await;
+    assert!(found.html.contains("bo@guest.example") && !found.html.contains("ann@guest.example"));
+    let none = admin.open("/app/bookings?q=%25").await;
+    assert!(none.html.contains("No bookings here."), "{}", none.html);
+
+    // Canceled: in its tab, no longer to come.
+    let (s, _) = app
+        .post(
+            &format!("/v2/bookings/{}/cancel", bo["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let own = mia.open("/app/bookings").await;
+    assert!(own.html.contains("No bookings here."));
+    let canceled = mia.open("/app/bookings?tab=canceled").await;
+    assert!(canceled.html.contains("bo@guest.example"));
+    // Once its time has passed, a booking is in the past tab.
+    app.clock.advance(2 * 24 * 3_600_000);
+    let past = admin.open("/app/bookings?tab=past").await;
+    assert!(past.html.contains("ann@guest.example"), "{}", past.html);
+    assert!(
+        !past.html.contains("bo@guest.example"),
+        "canceled is not past"
+    );
+    app.finish().await;
+}
+on_both!(members_see_the_bookings_they_host_and_admins_the_accounts);
