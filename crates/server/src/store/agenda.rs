@@ -3,7 +3,7 @@
 //! order, a page at a time.
 
 use slotline_domain::{
-    id::{AccountId, BookingId, UserId},
+    id::{AccountId, BookingId, EventId, UserId, WebhookId},
     lifecycle::Status,
 };
 use sqlx::Row;
@@ -135,4 +135,74 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// An event a booking caused, and where it went.
+#[derive(Debug, Clone)]
+pub struct HistoryEvent {
+    pub id: EventId,
+    pub event_type: String,
+    pub creation_time: i64,
+    pub deliveries: Vec<DeliverySummary>,
+}
+
+/// One webhook's delivery of an event, as it stands.
+#[derive(Debug, Clone)]
+pub struct DeliverySummary {
+    pub webhook_id: WebhookId,
+    pub webhook_name: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// The events of a booking, oldest first (at most 200), each with its deliveries.
+pub async fn history(
+    db: &Db,
+    account_id: &AccountId,
+    booking_id: &BookingId,
+) -> StoreResult<Vec<HistoryEvent>> {
+    let rows = sqlx::query(
+        "SELECT id, type, creation_time FROM events WHERE booking_id = $1 AND account_id = $2 AND deleted = 0 ORDER BY seq LIMIT 200",
+    )
+    .bind(booking_id)
+    .bind(account_id)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    let mut events = rows
+        .iter()
+        .map(|r| {
+            Ok(HistoryEvent {
+                id: r.try_get(0)?,
+                event_type: r.try_get(1)?,
+                creation_time: r.try_get(2)?,
+                deliveries: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    if events.is_empty() {
+        return Ok(events);
+    }
+    let mut sql = Sql::new(
+        "SELECT d.event_id, d.webhook_id, COALESCE(w.name, '') AS name, d.status, d.attempts, d.last_status_code, d.last_error \
+         FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.event_id IN ",
+    );
+    sql.push_in(events.iter().map(|e| e.id.as_str()))
+        .push(" ORDER BY d.seq");
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    for r in &rows {
+        let event_id: EventId = r.try_get(0)?;
+        if let Some(e) = events.iter_mut().find(|e| e.id == event_id) {
+            e.deliveries.push(DeliverySummary {
+                webhook_id: r.try_get(1)?,
+                webhook_name: r.try_get(2)?,
+                status: r.try_get(3)?,
+                attempts: r.try_get(4)?,
+                last_status_code: r.try_get(5)?,
+                last_error: r.try_get(6)?,
+            });
+        }
+    }
+    Ok(events)
 }

@@ -428,3 +428,22 @@ pub struct HostInfo {
     pub timezone: String,
     pub schedule: Schedule,
 }
+
+/// Every live user of the account, by name: who a booking may be given to.
+pub async fn names(db: &Db, account_id: &AccountId) -> StoreResult<Vec<(UserId, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, first_name, last_name FROM users WHERE account_id = $1 AND deleted = 0 AND status = 'active' \
+         ORDER BY first_name, last_name, seq LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(MAX_USERS)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let first: String = r.try_get(1)?;
+            let last: String = r.try_get(2)?;
+            Ok((r.try_get(0)?, format!("{first} {last}").trim().to_string()))
+        })
+        .collect()
+}

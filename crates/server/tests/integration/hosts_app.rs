@@ -473,3 +473,215 @@ async fn members_see_the_bookings_they_host_and_admins_the_accounts(backend: com
     app.finish().await;
 }
 on_both!(members_see_the_bookings_they_host_and_admins_the_accounts);
+
+/// A calendar of `host` whose bookings wait for approval when `approval` is set.
+async fn calendar_of(app: &TestApp, host: &str, approval: bool) -> String {
+    let (s, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": host, "name": "Consult", "subject": "Consult",
+                   "settings": {"minimum_notice_minutes": 0, "booking_horizon_days": 60, "approval_required": approval}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{cal}");
+    cal["id"].as_str().unwrap().to_string()
+}
+
+async fn schedule(app: &TestApp, cal: &str, start: &str, email: &str) -> String {
+    let (s, b) = app
+        .post(
+            &format!("/v2/booking-calendars/{cal}/schedule"),
+            json!({"start_time": start, "guest_time_zone": "UTC",
+                   "booking_form": {"name": "Ann Lee", "email": email}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["id"].as_str().unwrap().to_string()
+}
+
+/// Posts the form of `page` that acts on `booking` with `act`, with `values` over it.
+async fn act(
+    p: &mut Person,
+    booking: &str,
+    act: &str,
+    values: &[(&str, &str)],
+) -> common::guest::Answer {
+    let page = p.open(&format!("/app/bookings/{booking}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    p.submit(
+        &page.html,
+        &format!("/app/bookings/{booking}/{act}"),
+        values,
+    )
+    .await
+}
+
+async fn a_host_acts_on_a_booking_from_its_page(backend: common::Backend) {
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        common::Options {
+            allow_http_webhooks: true,
+            sweep_ms: 50,
+            ..common::Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let hook = common::receiver::Receiver::start().await;
+    let (s, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "CRM", "url": hook.url, "events": ["booking"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{w}");
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let cal = calendar_of(&app, &mia_id, true).await;
+    let requested = schedule(&app, &cal, "2025-06-16T16:00:00Z", "ann@guest.example").await;
+
+    // The request waits in its tab; its page offers approve and decline, nothing else.
+    let list = mia.open("/app/bookings?tab=requested").await;
+    assert!(
+        list.html.contains(&format!("/app/bookings/{requested}")),
+        "{}",
+        list.html
+    );
+    let page = mia.open(&format!("/app/bookings/{requested}")).await;
+    for (act, offered) in [
+        ("approve", true),
+        ("decline", true),
+        ("cancel", false),
+        ("reassign", false),
+        ("no-show", false),
+    ] {
+        assert_eq!(
+            page.html
+                .contains(&format!("/app/bookings/{requested}/{act}\"")),
+            offered,
+            "{act}"
+        );
+    }
+    let done = act(&mut mia, &requested, "approve", &[]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert_eq!(
+        done.location.unwrap(),
+        format!("/app/bookings/{requested}?done=approve")
+    );
+    let (_, b) = app.get(&format!("/v2/bookings/{requested}")).await;
+    assert_eq!(b["status"], "scheduled", "the same change as the API's");
+    hook.wait_for(1, 10).await;
+    let first: Value = serde_json::from_slice(&hook.all()[0].body).unwrap();
+    assert_eq!(first["type"], "booking.scheduled");
+    // Its history shows the event and where it went.
+    let mut page = mia
+        .open(&format!("/app/bookings/{requested}?done=approve"))
+        .await;
+    for _ in 0..100 {
+        if page.html.contains("delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        page = mia.open(&format!("/app/bookings/{requested}")).await;
+    }
+    assert!(page.html.contains("booking.scheduled"), "{}", page.html);
+    assert!(page.html.contains("CRM: delivered"), "{}", page.html);
+    assert!(page.html.contains("Approved: the guest is booked"));
+
+    // An action the status no longer allows (a second tab's stale button) is refused.
+    let stale = mia
+        .post(
+            &format!("/app/bookings/{requested}/decline"),
+            &common::guest::form_fields(&page.html, &format!("/app/bookings/{requested}/cancel")),
+        )
+        .await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.html.contains("it is scheduled"), "{}", stale.html);
+
+    // A member cannot give a booking away.
+    let fields =
+        common::guest::form_fields(&page.html, &format!("/app/bookings/{requested}/cancel"));
+    let mut fields_reassign = fields.clone();
+    fields_reassign.push(("new_host".into(), app.owner_user_id.clone()));
+    let refused = mia
+        .post(
+            &format!("/app/bookings/{requested}/reassign"),
+            &fields_reassign,
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(refused
+        .html
+        .contains("Only the account owner and administrators"));
+
+    // Canceled without emailing the guest: the hosts are told, the guest is not.
+    let done = act(
+        &mut mia,
+        &requested,
+        "cancel",
+        &[("reason", "I am ill"), ("tell_guest", "")],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let (_, b) = app.get(&format!("/v2/bookings/{requested}")).await;
+    assert_eq!(b["status"], "canceled");
+    assert_eq!(b["cancel_reschedule_information"]["reason"], "I am ill");
+    let (_, sent) = app
+        .get(&format!("/v2/bookings/{requested}/notifications"))
+        .await;
+    let kinds: Vec<&str> = sent["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"host.canceled"), "{kinds:?}");
+    assert!(!kinds.contains(&"guest.canceled"), "{kinds:?}");
+
+    // Another host's booking is not there for a member, to see or to act on.
+    let owners_cal = calendar_of(&app, &app.owner_user_id, false).await;
+    let theirs = schedule(
+        &app,
+        &owners_cal,
+        "2025-06-17T16:00:00Z",
+        "bo@guest.example",
+    )
+    .await;
+    assert_eq!(
+        mia.open(&format!("/app/bookings/{theirs}")).await.status,
+        404
+    );
+    assert_eq!(
+        mia.post(&format!("/app/bookings/{theirs}/cancel"), &fields)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(mia.open("/app/bookings/BKNG-NOTHING").await.status, 404);
+
+    // The owner gives it to Mia, who then finds it in her list.
+    let mut admin = owner(&app).await;
+    let done = act(&mut admin, &theirs, "reassign", &[("new_host", &mia_id)]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let (_, b) = app.get(&format!("/v2/bookings/{theirs}")).await;
+    assert_eq!(b["attendees"][0], "mia@test.example", "{b}");
+    assert!(mia.open("/app/bookings").await.html.contains(&theirs));
+
+    // Once the meeting is over and completed, it can be marked a no-show.
+    app.clock.advance(3 * 24 * 3_600_000);
+    for _ in 0..200 {
+        if app.get(&format!("/v2/bookings/{theirs}")).await.1["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let done = act(&mut mia, &theirs, "no-show", &[]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert_eq!(
+        app.get(&format!("/v2/bookings/{theirs}")).await.1["status"],
+        "no_show"
+    );
+    app.finish().await;
+}
+on_both!(a_host_acts_on_a_booking_from_its_page);

@@ -111,7 +111,7 @@ pub async fn list(
                         tr {
                             td { (when(r.start_time, &zone)) " · " (r.duration_minutes) " min" }
                             td { (r.guest_name) br; span.muted { (r.guest_email) } }
-                            td { (r.subject) }
+                            td { a href={ "/app/bookings/" (r.id) } { (r.subject) } }
                             @if signed.is_admin() { td { (r.owner_name) } }
                             td { span.status { (r.status.as_str().replace('_', " ")) } }
                         }

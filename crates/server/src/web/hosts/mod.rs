@@ -2,6 +2,7 @@
 //! password and work in the browser — their bookings first. Pages are server-rendered like
 //! the public pages, use the same services as the API, and are never framed by other sites.
 
+pub mod booking;
 pub mod bookings;
 pub mod layout;
 pub mod password;
@@ -34,4 +35,6 @@ pub fn routes() -> Router<SharedState> {
             get(password::choose).post(password::choose_post),
         )
         .route("/app/bookings", get(bookings::list))
+        .route("/app/bookings/{id}", get(booking::show))
+        .route("/app/bookings/{id}/{action}", post(booking::act))
 }
