@@ -261,6 +261,66 @@ pub fn days_window(zone: &TimeZone, from: Date, days: i32) -> Option<Interval> {
     })
 }
 
+/// The host's free time within `window`: working hours (a date's override, else its weekday's)
+/// less busy time, in order, touching pieces joined. What a host's availability yields before
+/// any page's rules (duration, buffers, notice) cut it into slots.
+pub fn free_time(host: &Host<'_>, window: Interval) -> Vec<Interval> {
+    let (Some(first), Some(last)) = (
+        local_date(host.zone, window.start),
+        local_date(host.zone, window.end - 1),
+    ) else {
+        return Vec::new();
+    };
+    let mut working = Vec::new();
+    let mut date = first;
+    while date <= last {
+        for (s, e) in spans_for(host.schedule, date) {
+            if let (Some(a), Some(b)) = (
+                boundary_of(host.zone, date, s),
+                boundary_of(host.zone, date, e),
+            ) {
+                let (a, b) = (a.max(window.start), b.min(window.end));
+                if a < b {
+                    working.push(Interval { start: a, end: b });
+                }
+            }
+        }
+        match date.tomorrow() {
+            Ok(next) => date = next,
+            Err(_) => break,
+        }
+    }
+    let mut busy: Vec<Interval> = host.busy.to_vec();
+    busy.sort_unstable();
+    let mut out: Vec<Interval> = Vec::new();
+    let mut push = |iv: Interval| match out.last_mut() {
+        Some(last) if last.end >= iv.start => last.end = last.end.max(iv.end),
+        _ => out.push(iv),
+    };
+    for w in working {
+        let mut from = w.start;
+        for b in busy.iter().filter(|b| b.overlaps(&w)) {
+            if b.start > from {
+                push(Interval {
+                    start: from,
+                    end: b.start.min(w.end),
+                });
+            }
+            from = from.max(b.end);
+            if from >= w.end {
+                break;
+            }
+        }
+        if from < w.end {
+            push(Interval {
+                start: from,
+                end: w.end,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,5 +693,91 @@ mod tests {
             let b = free_slots(&Host { zone: &z, schedule: &reordered, busy: &shuffled, booked_starts: &[] }, &rules, window, window.start);
             prop_assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn free_time_is_working_hours_less_busy_time_in_the_hosts_zone() {
+        let zone = TimeZone::get("America/Chicago").unwrap();
+        let schedule = Schedule::default(); // weekdays 09:00–17:00
+        let at = |d: &str, t: &str| {
+            let dt: DateTime = format!("{d}T{t}").parse().unwrap();
+            instant_of(&zone, dt).unwrap()
+        };
+        // Monday 2025-06-16 with a meeting 10:00–11:00 and another 16:30–18:00.
+        let busy = [
+            Interval {
+                start: at("2025-06-16", "16:30"),
+                end: at("2025-06-16", "18:00"),
+            },
+            Interval {
+                start: at("2025-06-16", "10:00"),
+                end: at("2025-06-16", "11:00"),
+            },
+        ];
+        let host = Host {
+            zone: &zone,
+            schedule: &schedule,
+            busy: &busy,
+            booked_starts: &[],
+        };
+        // From Sunday noon to Tuesday 10:00: Sunday has no hours.
+        let window = Interval {
+            start: at("2025-06-15", "12:00"),
+            end: at("2025-06-17", "10:00"),
+        };
+        assert_eq!(
+            free_time(&host, window),
+            vec![
+                Interval {
+                    start: at("2025-06-16", "09:00"),
+                    end: at("2025-06-16", "10:00")
+                },
+                Interval {
+                    start: at("2025-06-16", "11:00"),
+                    end: at("2025-06-16", "16:30")
+                },
+                Interval {
+                    start: at("2025-06-17", "09:00"),
+                    end: at("2025-06-17", "10:00")
+                },
+            ]
+        );
+        // A day off by override is free of nothing; an override's hours replace the weekday's.
+        let mut off = schedule.clone();
+        off.overrides.push(crate::schedule::Override {
+            date: "2025-06-16".into(),
+            working_hours: vec![],
+        });
+        off.overrides.push(crate::schedule::Override {
+            date: "2025-06-17".into(),
+            working_hours: vec![crate::schedule::Span {
+                start_time: "00:00".into(),
+                end_time: "24:00".into(),
+                locations: vec![],
+            }],
+        });
+        let host = Host {
+            zone: &zone,
+            schedule: &off,
+            busy: &[],
+            booked_starts: &[],
+        };
+        let window = Interval {
+            start: at("2025-06-16", "00:00"),
+            end: at("2025-06-19", "00:00"),
+        };
+        assert_eq!(
+            free_time(&host, window),
+            vec![
+                Interval {
+                    start: at("2025-06-17", "00:00"),
+                    end: at("2025-06-18", "00:00")
+                },
+                Interval {
+                    start: at("2025-06-18", "09:00"),
+                    end: at("2025-06-18", "17:00")
+                },
+            ]
+        );
     }
 }

@@ -37,7 +37,7 @@ pub fn day_start(date: jiff::civil::Date, zone: &str) -> i64 {
 }
 
 /// The zones a guest can choose from: every `Area/City` name, and UTC.
-fn zone_names() -> &'static [String] {
+pub fn zone_names() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
         let mut v: Vec<String> = jiff::tz::db()

@@ -685,3 +685,234 @@ async fn a_host_acts_on_a_booking_from_its_page(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(a_host_acts_on_a_booking_from_its_page);
+
+async fn a_host_sets_hours_days_off_and_zone_and_sees_the_free_time(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let (s, _) = app
+        .patch(
+            &format!("/v2/users/{mia_id}"),
+            json!({"timezone": "America/Chicago"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let page = mia.open("/app/availability").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("Your availability"));
+    assert!(
+        page.html.contains("name=\"d0s0\" value=\"09:00\""),
+        "Monday's hours filled in"
+    );
+    // Sunday 15 June (the test clock): the preview starts with Monday's whole day free.
+    assert!(
+        page.html.contains("Mon 16 Jun</strong>: 09:00–17:00"),
+        "{}",
+        page.html
+    );
+
+    // Monday becomes two spans, Tuesday a day without hours.
+    let saved = mia
+        .submit(
+            &page.html,
+            "/app/availability/hours",
+            &[
+                ("d0s0", "10:00"),
+                ("d0e0", "12:00"),
+                ("d0s1", "13:00"),
+                ("d0e1", "15:00"),
+                ("d1s0", ""),
+                ("d1e0", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, sched) = app
+        .get(&format!("/v2/users/{mia_id}/scheduling-availability"))
+        .await;
+    assert_eq!(
+        sched["weekly"][0]["working_hours"],
+        json!([{"start_time": "10:00", "end_time": "12:00", "locations": []}, {"start_time": "13:00", "end_time": "15:00", "locations": []}])
+    );
+    assert_eq!(sched["weekly"][1]["working_hours"], json!([]));
+
+    // The API's rules, in the page's words.
+    let page = mia.open("/app/availability").await;
+    let bad = mia
+        .submit(
+            &page.html,
+            "/app/availability/hours",
+            &[
+                ("d2s0", "09:00"),
+                ("d2e0", "12:00"),
+                ("d2s1", "11:00"),
+                ("d2e1", "13:00"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("overlapping"), "{}", bad.html);
+    let half = mia
+        .submit(
+            &page.html,
+            "/app/availability/hours",
+            &[("d2s0", "09:00"), ("d2e0", "")],
+        )
+        .await;
+    assert_eq!(half.status, 422);
+    assert!(half
+        .html
+        .contains("Wednesday: Give both a start and an end time"));
+
+    // A booking on Monday shows in the preview as time no longer free.
+    let cal = calendar_of(&app, &mia_id, false).await;
+    schedule(&app, &cal, "2025-06-16T15:00:00Z", "ann@guest.example").await; // 10:00 Chicago
+    let page = mia.open("/app/availability").await;
+    assert!(
+        page.html
+            .contains("Mon 16 Jun</strong>: 10:30–12:00, 13:00–15:00"),
+        "{}",
+        page.html
+    );
+
+    // Wednesday 18 June, a day off: picked on the calendar; the public page offers nothing then.
+    let slots = |day: &'static str| {
+        let app = &app;
+        let cal = cal.clone();
+        async move {
+            let (_, v) = app
+                .get(&format!("/v2/booking-calendars/{cal}/time-slots?start_time={day}T00:00:00Z&end_time={day}T23:59:59Z"))
+                .await;
+            v.as_array().unwrap().len()
+        }
+    };
+    assert!(slots("2025-06-18").await > 0);
+    let month = mia.open("/app/availability?month=2025-06").await;
+    assert!(
+        month.html.contains("date=2025-06-18"),
+        "each day to come is a link"
+    );
+    assert!(!month.html.contains("date=2025-06-14"), "a past day is not");
+    let day = mia
+        .open("/app/availability?month=2025-06&date=2025-06-18")
+        .await;
+    let off = mia
+        .submit(&day.html, "/app/availability/date", &[("mode", "off")])
+        .await;
+    assert_eq!(off.status, 303, "{}", off.html);
+    assert_eq!(slots("2025-06-18").await, 0);
+    let (_, sched) = app
+        .get(&format!("/v2/users/{mia_id}/scheduling-availability"))
+        .await;
+    assert_eq!(sched["overrides"][0]["date"], "2025-06-18");
+    assert_eq!(sched["overrides"][0]["working_hours"], json!([]));
+    let month = mia.open("/app/availability?month=2025-06").await;
+    assert!(
+        month.html.contains("Wednesday 18 June, day off"),
+        "marked on the calendar"
+    );
+    // Other hours that date, then back to the week's.
+    let day = mia
+        .open("/app/availability?month=2025-06&date=2025-06-18")
+        .await;
+    let other = mia
+        .submit(
+            &day.html,
+            "/app/availability/date",
+            &[
+                ("mode", "hours"),
+                ("os0", "07:00"),
+                ("oe0", "08:00"),
+                ("os1", ""),
+                ("oe1", ""),
+                ("os2", ""),
+                ("oe2", ""),
+            ],
+        )
+        .await;
+    assert_eq!(other.status, 303, "{}", other.html);
+    assert_eq!(slots("2025-06-18").await, 2);
+    let day = mia
+        .open("/app/availability?month=2025-06&date=2025-06-18")
+        .await;
+    mia.submit(&day.html, "/app/availability/date", &[("mode", "weekly")])
+        .await;
+    let (_, sched) = app
+        .get(&format!("/v2/users/{mia_id}/scheduling-availability"))
+        .await;
+    assert_eq!(sched["overrides"], json!([]));
+    // A past date is refused, as by the API.
+    let mut past = common::guest::form_fields(&day.html, "/app/availability/date");
+    past.retain(|(k, _)| k != "date" && k != "mode");
+    past.push(("date".into(), "2025-06-01".into()));
+    past.push(("mode".into(), "off".into()));
+    let refused = mia.post("/app/availability/date", &past).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.html.contains("Date cannot be in the past"),
+        "{}",
+        refused.html
+    );
+
+    // The zone.
+    let page = mia.open("/app/availability").await;
+    let z = mia
+        .submit(
+            &page.html,
+            "/app/availability/zone",
+            &[("timezone", "Europe/Paris")],
+        )
+        .await;
+    assert_eq!(z.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/users/{mia_id}")).await.1["timezone"],
+        "Europe/Paris"
+    );
+    let bad = mia
+        .submit(
+            &page.html,
+            "/app/availability/zone",
+            &[("timezone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    // Only one's own, unless an administrator.
+    let owner_q = format!("/app/availability?user={}", app.owner_user_id);
+    assert_eq!(mia.open(&owner_q).await.status, 404);
+    let mut forged = common::guest::form_fields(&page.html, "/app/availability/zone");
+    forged.retain(|(k, _)| k != "user");
+    forged.push(("user".into(), app.owner_user_id.clone()));
+    assert_eq!(
+        mia.post("/app/availability/zone", &forged).await.status,
+        404
+    );
+    let mut admin = owner(&app).await;
+    let theirs = admin
+        .open(&format!("/app/availability?user={mia_id}"))
+        .await;
+    assert_eq!(theirs.status, 200);
+    assert!(theirs.html.contains("Availability of Mia Moss"));
+    let saved = admin
+        .submit(
+            &theirs.html,
+            "/app/availability/hours",
+            &[("d4s0", "08:00"), ("d4e0", "00:00")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    assert_eq!(
+        saved.location.unwrap(),
+        format!("/app/availability?saved=hours&user={mia_id}#weekly")
+    );
+    let (_, sched) = app
+        .get(&format!("/v2/users/{mia_id}/scheduling-availability"))
+        .await;
+    assert_eq!(
+        sched["weekly"][4]["working_hours"][0]["end_time"], "24:00",
+        "an end of 00:00 is midnight"
+    );
+    app.finish().await;
+}
+on_both!(a_host_sets_hours_days_off_and_zone_and_sees_the_free_time);

@@ -11,12 +11,16 @@ use crate::http::layout;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Bookings,
+    Availability,
     None,
 }
 
 /// A whole page of the app for a signed-in user.
 pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Markup {
-    let nav = [("Bookings", "/app/bookings", Section::Bookings)];
+    let nav = [
+        ("Bookings", "/app/bookings", Section::Bookings),
+        ("Availability", "/app/availability", Section::Availability),
+    ];
     shell(
         title,
         html! {

@@ -2,6 +2,7 @@
 //! password and work in the browser — their bookings first. Pages are server-rendered like
 //! the public pages, use the same services as the API, and are never framed by other sites.
 
+pub mod availability;
 pub mod booking;
 pub mod bookings;
 pub mod layout;
@@ -34,6 +35,10 @@ pub fn routes() -> Router<SharedState> {
             "/app/password/{token}",
             get(password::choose).post(password::choose_post),
         )
+        .route("/app/availability", get(availability::show))
+        .route("/app/availability/hours", post(availability::save_hours))
+        .route("/app/availability/date", post(availability::save_date))
+        .route("/app/availability/zone", post(availability::save_zone))
         .route("/app/bookings", get(bookings::list))
         .route("/app/bookings/{id}", get(booking::show))
         .route("/app/bookings/{id}/{action}", post(booking::act))
