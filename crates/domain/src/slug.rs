@@ -5,6 +5,22 @@ use rand::{distributions::Alphanumeric, Rng};
 /// A slug from a name: lowercase ASCII letters and digits joined by single hyphens, at most 40
 /// characters, followed by a short random suffix so that names need not be unique.
 pub fn from_name(name: &str) -> String {
+    let base = readable(name);
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(6)
+        .map(|b| (b as char).to_ascii_lowercase())
+        .collect();
+    if base.is_empty() {
+        suffix
+    } else {
+        format!("{base}-{suffix}")
+    }
+}
+
+/// The name as an address without the random part: lowercase letters and digits, other runs
+/// of characters as one hyphen, at most 40 characters; may be empty or too short to be a slug.
+pub fn readable(name: &str) -> String {
     let mut base = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -16,17 +32,7 @@ pub fn from_name(name: &str) -> String {
             break;
         }
     }
-    let base = base.trim_end_matches('-');
-    let suffix: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(6)
-        .map(|b| (b as char).to_ascii_lowercase())
-        .collect();
-    if base.is_empty() {
-        suffix
-    } else {
-        format!("{base}-{suffix}")
-    }
+    base.trim_end_matches('-').to_string()
 }
 
 /// A slug a client chooses: 3 to 64 of lowercase letters, digits and inner hyphens.

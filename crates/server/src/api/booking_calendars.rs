@@ -9,29 +9,23 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::{
-    id::{kind, AccountId, BookingCalendarId, Host},
-    settings::Settings,
-    slug,
-};
+use slotline_domain::id::{kind, AccountId, BookingCalendarId, Host};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
     body::{not_null, Body, Input},
     list::{self, Params},
-    setup::{merge_settings, settings_out, SettingsChange, SettingsOut},
+    setup::{settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug},
 };
 
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
+    services::booking_calendars as service,
     state::SharedState,
-    store::{
-        booking_calendars::{self, BookingCalendarPatch},
-        teams, users,
-    },
+    store::booking_calendars::{self, BookingCalendarPatch},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -146,7 +140,7 @@ impl Input for BookingCalendarChange {
 }
 
 fn not_found(id: &str) -> AppError {
-    AppError::not_found("booking calendar", id)
+    service::not_found(id)
 }
 
 /// A live calendar of the account, or the spec's 404.
@@ -155,54 +149,7 @@ pub async fn live_calendar(
     account_id: &AccountId,
     id: &BookingCalendarId,
 ) -> AppResult<booking_calendars::BookingCalendar> {
-    booking_calendars::get(&state.db, account_id, id)
-        .await?
-        .filter(|c| !c.deleted)
-        .ok_or_else(|| not_found(id))
-}
-
-/// Checks a host (a live user or team of the account) and the distribution asked for it;
-/// returns both to store.
-async fn host_and_distribution(
-    state: &SharedState,
-    account_id: &AccountId,
-    host: &str,
-    asked: Option<String>,
-) -> AppResult<(Host, String)> {
-    let no_such = || AppError::invalid(format!("No such user or team: '{host}'"), "host");
-    let host = Host::parse(host).map_err(|_| no_such())?;
-    let (is_user, is_team) = match &host {
-        Host::User(user) => (
-            users::get(&state.db, account_id, user)
-                .await?
-                .is_some_and(|u| !u.deleted),
-            false,
-        ),
-        Host::Team(team) => (
-            false,
-            teams::get(&state.db, account_id, team)
-                .await?
-                .is_some_and(|t| !t.deleted),
-        ),
-    };
-    let distribution = match (is_user, is_team, asked.as_deref()) {
-        (false, false, _) => Err(AppError::invalid(
-            format!("No such user or team: '{host}'"),
-            "host",
-        )),
-        (true, _, None | Some("single")) => Ok("single".into()),
-        (true, _, Some(d)) => Err(AppError::invalid(
-            format!("Invalid distribution for a user's calendar: '{d}'"),
-            "distribution",
-        )),
-        (_, true, None) => Ok("round_robin".into()),
-        (_, true, Some(d)) if d == "round_robin" || d == "collective" => Ok(d.to_string()),
-        (_, true, Some(d)) => Err(AppError::invalid(
-            format!("Invalid distribution: '{d}'. Use round_robin or collective."),
-            "distribution",
-        )),
-    }?;
-    Ok((host, distribution))
+    service::live(state.ctx(), account_id, id).await
 }
 
 #[utoipa::path(get, path = "/v2/booking-calendars", operation_id = "list-all-booking-calendars", tag = "Booking Calendars",
@@ -257,29 +204,17 @@ pub async fn create_calendar(
     p: Principal,
     Body(input): Body<BookingCalendarInput>,
 ) -> AppResult<Json<BookingCalendarOut>> {
-    let (host, distribution) =
-        host_and_distribution(&state, &p.account_id, &input.host, input.distribution).await?;
-    let name = input.name.into_inner();
-    let cal = booking_calendars::BookingCalendar {
-        id: BookingCalendarId::new(),
-        host_id: host,
-        distribution,
-        subject: input
-            .subject
-            .map_or_else(|| name.clone(), Label::into_inner),
-        slug: input
-            .slug
-            .map_or_else(|| slug::from_name(&name), Slug::into_inner),
-        published: input.published.unwrap_or(true),
-        settings: merge_settings(input.settings.as_ref(), &Settings::default())?,
-        deleted: false,
-        name,
+    let new = service::NewCalendar {
+        host: input.host,
+        distribution: input.distribution,
+        name: input.name.into_inner(),
+        subject: input.subject.map(Label::into_inner),
+        slug: input.slug.map(Slug::into_inner),
+        published: input.published,
+        settings: input.settings,
     };
-    let id = booking_calendars::create(&state.db, &p.account_id, &cal, state.now()).await?;
-    Ok(Json(out(
-        &state.base_url,
-        live_calendar(&state, &p.account_id, &id).await?,
-    )))
+    let cal = service::create(state.ctx(), &p.account_id, new).await?;
+    Ok(Json(out(&state.base_url, cal)))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-calendars/{id}", operation_id = "update-a-booking-calendar", tag = "Booking Calendars", request_body = BookingCalendarChange,
@@ -291,35 +226,17 @@ pub async fn update_calendar(
     PathId(id): PathId<kind::BookingCalendar>,
     Body(change): Body<BookingCalendarChange>,
 ) -> AppResult<Json<BookingCalendarOut>> {
-    let current = live_calendar(&state, &p.account_id, &id).await?;
-    let host = if change.host.is_some() || change.distribution.is_some() {
-        let host = change.host.unwrap_or_else(|| current.host_id.to_string());
-        let asked = change
-            .distribution
-            .or_else(|| (host == current.host_id.as_str()).then(|| current.distribution.clone()));
-        Some(host_and_distribution(&state, &p.account_id, &host, asked).await?)
-    } else {
-        None
-    };
-    let settings = match &change.settings {
-        Some(v) => Some(merge_settings(Some(v), &current.settings)?),
-        None => None,
-    };
-    let patch = BookingCalendarPatch {
-        host,
+    let change = service::CalendarChange {
+        host: change.host,
+        distribution: change.distribution,
         name: change.name.map(Name::into_inner),
         subject: change.subject.map(Label::into_inner),
         slug: change.slug.map(Slug::into_inner),
         published: change.published,
-        settings,
+        settings: change.settings,
     };
-    if !booking_calendars::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
-        return Err(not_found(&id));
-    }
-    Ok(Json(out(
-        &state.base_url,
-        live_calendar(&state, &p.account_id, &id).await?,
-    )))
+    let cal = service::update(state.ctx(), &p.account_id, &id, change).await?;
+    Ok(Json(out(&state.base_url, cal)))
 }
 
 #[utoipa::path(delete, path = "/v2/booking-calendars/{id}", operation_id = "delete-a-booking-calendar", tag = "Booking Calendars", params(("id" = String, Path)),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 use slotline_domain::{
     email,
-    id::{kind, new_bare_id, AccountId, BookingId},
+    id::{kind, AccountId, BookingId},
     time::format_millis,
 };
 use utoipa::{
@@ -26,14 +26,12 @@ use super::{
     body::{not_null, refuse, refuse_at, Body, Input},
 };
 
+use crate::services::one_time_links::url;
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
     state::SharedState,
-    store::{
-        booking_calendars, master_pages,
-        one_time_links::{self, OneTimeLink, LIFETIME_MS},
-    },
+    store::{booking_calendars, master_pages, one_time_links},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -68,10 +66,6 @@ pub struct LinkOut {
     pub booking: Option<BookingId>,
     #[schema(value_type = Object)]
     pub options: Value,
-}
-
-fn url(base_url: &str, id: &str) -> String {
-    format!("{base_url}/o/{id}")
 }
 
 const STEPS: [&str; 3] = ["contact_info", "questions", "co_hosts"];
@@ -300,22 +294,13 @@ async fn create(
     target: &str,
     options: Value,
 ) -> AppResult<Json<LinkCreated>> {
-    let now = state.now();
-    let link = OneTimeLink {
-        id: new_bare_id(),
-        target_kind: kind.into(),
-        target_id: target.into(),
-        options,
-        creation_time: now,
-        expiry_time: now + LIFETIME_MS,
-        used_time: None,
-        booking_id: None,
-    };
-    one_time_links::create(&state.db, account_id, &link).await?;
+    let link =
+        crate::services::one_time_links::create(state.ctx(), account_id, kind, target, options)
+            .await?;
     Ok(Json(LinkCreated {
         url: url(&state.base_url, &link.id),
         id: link.id,
-        creation_time: format_millis(now),
+        creation_time: format_millis(link.creation_time),
     }))
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use slotline_domain::{
-    id::{new_id, AccountId, IdKind, UserId},
+    id::{AccountId, UserId},
     settings::Settings,
 };
 use utoipa::{openapi::schema::Type, ToSchema};
@@ -25,13 +25,9 @@ pub async fn live_owner(db: &Db, account_id: &AccountId, owner: &str) -> AppResu
         .ok_or_else(no_such)
 }
 
-/// `current` with `given` (a body's `settings`, if any) applied over it.
-pub fn merge_settings(given: Option<&Value>, current: &Settings) -> AppResult<Settings> {
-    match given {
-        None | Some(Value::Null) => Ok(current.clone()),
-        Some(v) => Ok(current.merge(v, || new_id(IdKind::Address))?),
-    }
-}
+/// `current` with `given` (a body's `settings`, if any) applied over it: one rule for
+/// calendars and pages, in the service.
+pub use crate::services::booking_calendars::merge_settings;
 
 /// The members of a settings change (`PATCH …/settings`, and `settings` of a page or calendar).
 pub struct SettingsMembers;

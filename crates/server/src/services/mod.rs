@@ -3,11 +3,13 @@
 //! A service takes a small [`Ctx`] (database, clock, public URL), never the app state, so that
 //! the API, the public pages, the sweeper and tests call it the same way.
 
+pub mod booking_calendars;
 pub mod booking_request;
 pub mod conversations;
 pub mod host_links;
 pub mod meetings;
 pub mod notify;
+pub mod one_time_links;
 pub mod scheduler;
 pub mod sign_in;
 

@@ -916,3 +916,201 @@ async fn a_host_sets_hours_days_off_and_zone_and_sees_the_free_time(backend: com
     app.finish().await;
 }
 on_both!(a_host_sets_hours_days_off_and_zone_and_sees_the_free_time);
+
+async fn an_admin_makes_a_booking_calendar_that_guests_book(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let page = admin.open("/app/calendars/new").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/calendars/new",
+            &[("name", "Intro call"), ("host", &app.owner_user_id)],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let at = made.location.unwrap();
+    assert!(
+        at.starts_with("/app/calendars/BKC-") && at.ends_with("?saved=created"),
+        "{at}"
+    );
+    let id = at
+        .trim_start_matches("/app/calendars/")
+        .trim_end_matches("?saved=created")
+        .to_string();
+    let page = admin.open(&at).await;
+    let public = format!("{}/c/intro-call", app.base);
+    assert!(page.html.contains(&public), "{}", page.html);
+    let guest = common::guest::Guest::new(&app.base);
+    let booking_page = guest.open("/c/intro-call").await;
+    assert_eq!(
+        booking_page.status, 200,
+        "guests can book it at once: {}",
+        booking_page.html
+    );
+    // The same name again gets an address of its own.
+    let again = admin.open("/app/calendars/new").await;
+    let second = admin
+        .submit(
+            &again.html,
+            "/app/calendars/new",
+            &[("name", "Intro call"), ("host", &app.owner_user_id)],
+        )
+        .await;
+    assert_eq!(second.status, 303);
+    assert!(admin
+        .open(&second.location.unwrap())
+        .await
+        .html
+        .contains("/c/intro-call-2"));
+
+    // Settings, through the API's rules.
+    let page = admin.open(&format!("/app/calendars/{id}")).await;
+    let action = format!("/app/calendars/{id}");
+    let saved = admin
+        .submit(
+            &page.html,
+            &action,
+            &[
+                ("durations", "45, 30"),
+                ("minimum_notice_minutes", "0"),
+                ("approval_required", "on"),
+                ("embed_origins", "https://www.example.com\n"),
+                ("slug", "intro"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, settings) = app
+        .get(&format!("/v2/booking-calendars/{id}/settings"))
+        .await;
+    assert_eq!(settings["durations"], json!([45, 30]));
+    assert_eq!(settings["approval_required"], true);
+    assert_eq!(settings["minimum_notice_minutes"], 0);
+    assert_eq!(
+        settings["embed_origins"],
+        json!(["https://www.example.com"])
+    );
+    let (_, cal) = app.get(&format!("/v2/booking-calendars/{id}")).await;
+    assert_eq!(cal["url"], format!("{}/c/intro", app.base));
+    for (field, value, words) in [
+        ("durations", "abc", "is not a whole number"),
+        ("durations", "7", "durations"),
+        ("slug", "Bad Slug", "Invalid address"),
+        ("name", "  ", "Give a name"),
+    ] {
+        let page = admin.open(&format!("/app/calendars/{id}")).await;
+        let bad = admin.submit(&page.html, &action, &[(field, value)]).await;
+        assert_eq!(bad.status, 422, "{field}={value}");
+        assert!(bad.html.contains(words), "{field}={value}: {}", bad.html);
+    }
+
+    // A one-time link, for one guest.
+    let page = admin.open(&format!("/app/calendars/{id}")).await;
+    let made = admin
+        .submit(
+            &page.html,
+            &format!("/app/calendars/{id}/one-time-link"),
+            &[],
+        )
+        .await;
+    assert_eq!(made.status, 303);
+    let page = admin.open(&made.location.unwrap()).await;
+    let at = page
+        .html
+        .find(&format!("{}/o/", app.base))
+        .expect("the link shown");
+    let link = &page.html[at..at + page.html[at..].find('"').unwrap()];
+    assert_eq!(guest.open(link).await.status, 200);
+
+    // The embed code, escaped in the page, as it is in the preview.
+    let page = admin
+        .open(&format!(
+            "/app/calendars/{id}?embed=lightbox&text=Book+%3Cnow%3E&name=Ann+Lee"
+        ))
+        .await;
+    assert!(
+        page.html
+            .contains("data-slotline-lightbox=&quot;/c/intro&quot;"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("Book &amp;lt;now&amp;gt;"),
+        "the button's text escaped in the code"
+    );
+    let preview = admin
+        .open(&format!(
+            "/app/calendars/{id}/embed-preview?embed=lightbox&text=Book+%3Cnow%3E&name=Ann+Lee"
+        ))
+        .await;
+    assert!(preview.html.contains("<button data-slotline-lightbox=\"/c/intro\" data-slotline-params=\"name=Ann+Lee\">Book &lt;now&gt;</button>"), "{}", preview.html);
+    assert!(preview.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'self'"));
+
+    // A member sees the calendars they host, and changes none.
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let (s, theirs) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": mia_id, "name": "Mia's calls"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let list = mia.open("/app/calendars").await;
+    assert!(
+        list.html.contains("Mia&#39;s calls") || list.html.contains("Mia's calls"),
+        "{}",
+        list.html
+    );
+    assert!(!list.html.contains("Intro call"));
+    assert_eq!(mia.open("/app/calendars/new").await.status, 403);
+    assert_eq!(mia.open(&format!("/app/calendars/{id}")).await.status, 404);
+    let own = mia
+        .open(&format!(
+            "/app/calendars/{}",
+            theirs["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(
+        !own.html.contains("name=\"durations\""),
+        "no settings form for a member"
+    );
+    let fields = common::guest::form_fields(
+        &own.html,
+        &format!(
+            "/app/calendars/{}/one-time-link",
+            theirs["id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(
+        mia.post(
+            &format!("/app/calendars/{}", theirs["id"].as_str().unwrap()),
+            &fields
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        mia.post(
+            &format!(
+                "/app/calendars/{}/one-time-link",
+                theirs["id"].as_str().unwrap()
+            ),
+            &fields
+        )
+        .await
+        .status,
+        303,
+        "a member makes one-time links to their own calendars"
+    );
+    app.finish().await;
+}
+on_both!(an_admin_makes_a_booking_calendar_that_guests_book);

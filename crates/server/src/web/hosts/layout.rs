@@ -12,6 +12,7 @@ use crate::http::layout;
 pub enum Section {
     Bookings,
     Availability,
+    Calendars,
     None,
 }
 
@@ -20,6 +21,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
     let nav = [
         ("Bookings", "/app/bookings", Section::Bookings),
         ("Availability", "/app/availability", Section::Availability),
+        ("Booking calendars", "/app/calendars", Section::Calendars),
     ];
     shell(
         title,
@@ -78,9 +80,28 @@ fn shell(title: &str, top: Markup, body: Markup) -> Markup {
     }
 }
 
-/// An app page as a response: the public pages' security headers, never in a frame.
+/// An app page as a response: the public pages' headers, never in another site's frame, forms
+/// posting only here, and frames only of this server (the embed preview).
 pub fn respond(status: StatusCode, markup: Markup) -> Response {
-    layout::respond(status, markup, "'none'")
+    let mut res = layout::respond(status, markup, "'none'");
+    set_policy(&mut res, "'none'");
+    res
+}
+
+/// Lets this server's own pages frame the response (the embed preview).
+pub fn allow_same_origin_frames(res: &mut Response) {
+    set_policy(res, "'self'");
+}
+
+fn set_policy(res: &mut Response, ancestors: &str) {
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+        res.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
 }
 
 /// A page that only says something.

@@ -5,6 +5,7 @@
 pub mod availability;
 pub mod booking;
 pub mod bookings;
+pub mod calendars;
 pub mod layout;
 pub mod password;
 pub mod session;
@@ -40,6 +41,23 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/availability/date", post(availability::save_date))
         .route("/app/availability/zone", post(availability::save_zone))
         .route("/app/bookings", get(bookings::list))
+        .route("/app/calendars", get(calendars::list))
+        .route(
+            "/app/calendars/new",
+            get(calendars::new_form).post(calendars::create),
+        )
+        .route(
+            "/app/calendars/{id}",
+            get(calendars::show).post(calendars::save),
+        )
+        .route(
+            "/app/calendars/{id}/one-time-link",
+            post(calendars::one_time_link),
+        )
+        .route(
+            "/app/calendars/{id}/embed-preview",
+            get(calendars::embed_preview),
+        )
         .route("/app/bookings/{id}", get(booking::show))
         .route("/app/bookings/{id}/{action}", post(booking::act))
 }
