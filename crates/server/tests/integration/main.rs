@@ -20,6 +20,7 @@ mod delivery_processes;
 mod destinations;
 mod group_commit;
 mod hosts_app;
+mod hosts_browser;
 mod idempotency;
 mod meetings;
 mod migrations;

@@ -282,7 +282,8 @@ fn actions(
     action: &dyn Fn(Act) -> String,
     everyone: &[(UserId, String)],
 ) -> Markup {
-    let can = |a: Act| a.allowed(b.status, signed);
+    let others = everyone.iter().any(|(id, _)| !b.hosts.contains(id));
+    let can = |a: Act| a.allowed(b.status, signed) && (a != Act::Reassign || others);
     if !Act::ALL.into_iter().any(can) {
         return html! {};
     }

@@ -373,14 +373,14 @@ async fn edit_page(
             form.card method="post" action=(action) {
                 input type="hidden" name="csrf" value=(csrf);
                 h2 { "Calendar" }
-                div.filters {
+                div.fields {
                     div { label for="name" { "Name" } input #name name="name" value=(cal.name) required maxlength="200"; }
                     div { label for="subject" { "Meeting subject (what guests see)" } input #subject name="subject" value=(cal.subject) maxlength="200"; }
                     div { label for="slug" { "Address: /c/…" } input #slug name="slug" value=(cal.slug) required pattern="[a-z0-9]+(-[a-z0-9]+)*" minlength="3" maxlength="64"; }
                 }
                 label.check { input type="checkbox" name="published" value="on" checked[cal.published]; "Guests can book it" }
                 h2 { "Scheduling" }
-                div.filters {
+                div.fields {
                     div {
                         label for="durations" { "Meeting lengths (minutes)" }
                         input #durations name="durations" value=(s.durations.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")) required aria-describedby="durations-help";
@@ -473,7 +473,7 @@ fn embed_generator(state: &SharedState, cal: &BookingCalendar, query: &Query) ->
                         label.check { input type="radio" name="embed" value=(value) checked[kind == value]; (label) }
                     }
                 }
-                div.filters {
+                div.fields {
                     div { label for="embed-text" { "Button text" } input #embed-text name="text" value=(query.get("text").unwrap_or("Book a meeting")) maxlength="100"; }
                     div { label for="embed-name" { "Prefill the guest's name" } input #embed-name name="name" value=(query.get("name").unwrap_or("")) maxlength="200"; }
                     div { label for="embed-email" { "Prefill the guest's email" } input #embed-email name="email" value=(query.get("email").unwrap_or("")) maxlength="254"; }

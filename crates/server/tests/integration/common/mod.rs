@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod caldav_server;
+pub mod chrome;
 pub mod feed;
 pub mod guest;
 pub mod person;
