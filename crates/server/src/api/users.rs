@@ -21,7 +21,7 @@ use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
     state::SharedState,
-    store::{accounts, users},
+    store::users,
     views::user::UserOut,
 };
 
@@ -166,23 +166,15 @@ pub async fn create_user(
     p: Principal,
     Body(input): Body<CreateUser>,
 ) -> AppResult<Json<UserOut>> {
-    let timezone = match input.timezone {
-        Some(tz) => tz.into_inner(),
-        None => accounts::get(&state.db, &p.account_id)
-            .await?
-            .map(|a| a.timezone)
-            .unwrap_or_else(|| "UTC".into()),
-    };
-    let new = users::NewUser {
+    let invite = crate::services::users::Invite {
         email: input.email.into_inner(),
         first_name: input.first_name.into_inner(),
         last_name: input.last_name.into_inner(),
         role: input.role_name.map_or(Role::Member, |r| r.0),
         teams: input.teams.map(|t| t.0).unwrap_or_default(),
-        timezone,
+        timezone: input.timezone.map(TimeZoneName::into_inner),
     };
-    let invitation = crate::services::notify::invitation(state.ctx(), &p.account_id, &new).await?;
-    let user = users::create(&state.db, &p.account_id, new, Some(invitation), state.now()).await?;
+    let user = crate::services::users::invite(state.ctx(), &p.account_id, invite).await?;
     Ok(Json(user.into()))
 }
 
@@ -204,25 +196,7 @@ pub async fn update_user(
         teams: change.teams.map(|t| t.0),
         timezone: change.timezone.map(TimeZoneName::into_inner),
     };
-    let user = users::get(&state.db, &p.account_id, &id)
-        .await?
-        .ok_or_else(|| no_such_user(&id))?;
-    if user.deleted {
-        return Err(AppError::Gone {
-            message: format!("User cannot be modified as they have been deleted: '{id}'"),
-            param: Some("id".into()),
-        });
-    }
-    if user.role == Role::AccountOwner {
-        return Err(AppError::Forbidden {
-            message: "Cannot update 'Account Owner' user.".into(),
-            kind: "invalid_request_error",
-        });
-    }
-    users::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
-    let user = users::get(&state.db, &p.account_id, &id)
-        .await?
-        .ok_or_else(|| no_such_user(&id))?;
+    let user = crate::services::users::update(state.ctx(), &p.account_id, &id, patch).await?;
     Ok(Json(user.into()))
 }
 
@@ -234,19 +208,7 @@ pub async fn delete_user(
     p: Principal,
     PathId(id): PathId<kind::User>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    let user = users::get(&state.db, &p.account_id, &id)
-        .await?
-        .filter(|u| !u.deleted)
-        .ok_or_else(|| no_such_user(&id))?;
-    if user.role == Role::AccountOwner {
-        return Err(AppError::Forbidden {
-            message: "Cannot delete 'Account Owner' user.".into(),
-            kind: "invalid_request_error",
-        });
-    }
-    if !users::delete(&state.db, &p.account_id, &id, state.now()).await? {
-        return Err(no_such_user(&id));
-    }
+    crate::services::users::remove(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }
 

@@ -17,10 +17,12 @@ async fn mail_to(app: &TestApp, address: &str, subject: &str) -> Received {
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
         {
-            let r = Received {
-                raw: std::fs::read(f).unwrap(),
-                to: vec![],
-            };
+            let raw = std::fs::read(f).unwrap();
+            // Files are written in pieces: only a message with its closing boundary is whole.
+            if !String::from_utf8_lossy(&raw).trim_end().ends_with("--") {
+                continue;
+            }
+            let r = Received { raw, to: vec![] };
             let to = r
                 .parsed()
                 .to()
@@ -270,6 +272,7 @@ async fn a_forgotten_password_is_reset_by_email_once(backend: common::Backend) {
                 raw: std::fs::read(e.path()).unwrap(),
                 to: vec![],
             })
+            .filter(|r| String::from_utf8_lossy(&r.raw).trim_end().ends_with("--"))
             .filter(|r| r.subject().starts_with("Reset"))
             .map(|r| link_in(&r, &app.base))
             .filter(|l| *l != link)
@@ -1114,3 +1117,344 @@ async fn an_admin_makes_a_booking_calendar_that_guests_book(backend: common::Bac
     app.finish().await;
 }
 on_both!(an_admin_makes_a_booking_calendar_that_guests_book);
+
+/// The session's CSRF token, read from any page's sign-out form.
+async fn csrf(p: &mut Person) -> String {
+    let page = p.open("/app/profile").await;
+    common::guest::form_fields(&page.html, "/app/sign-out")
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .unwrap()
+        .1
+}
+
+async fn every_page_and_action_checks_the_role(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut owner_p = owner(&app).await;
+    let (_, mut admin) = member(&app, "ada@test.example", "Administrator").await;
+    let (_, mut manager) = member(&app, "tom@test.example", "Team Manager").await;
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let (target, _) = member(&app, "zed@test.example", "Member").await;
+    let (_, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Owner calls", "slug": "owner-calls"}),
+        )
+        .await;
+    let cal = cal["id"].as_str().unwrap().to_string();
+
+    // (path, whether only the owner and administrators may open it)
+    let pages = [
+        ("/app/bookings".to_string(), false),
+        ("/app/availability".to_string(), false),
+        ("/app/calendars".to_string(), false),
+        ("/app/profile".to_string(), false),
+        ("/app/users".to_string(), true),
+        ("/app/calendars/new".to_string(), true),
+        (format!("/app/calendars/{cal}"), true),
+        (format!("/app/calendars/{cal}/embed-preview"), true),
+        (format!("/app/availability?user={target}"), true),
+    ];
+    for (who, p, admin_role) in [
+        ("owner", &mut owner_p, true),
+        ("administrator", &mut admin, true),
+        ("team manager", &mut manager, false),
+        ("member", &mut mia, false),
+    ] {
+        for (path, admins_only) in &pages {
+            let status = p.open(path).await.status.as_u16();
+            let expected_ok = admin_role || !admins_only;
+            assert_eq!(status == 200, expected_ok, "{who} opening {path}: {status}");
+            if !expected_ok {
+                assert!(matches!(status, 403 | 404), "{who} {path}: {status}");
+            }
+        }
+    }
+    // Actions only the owner and administrators take: a member's and a manager's are refused
+    // and change nothing.
+    let actions: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            "/app/users/invite".into(),
+            vec![
+                ("email", "new@test.example"),
+                ("first_name", "New"),
+                ("last_name", "Person"),
+                ("role", "Member"),
+            ],
+        ),
+        (
+            format!("/app/users/{target}/role"),
+            vec![("role", "Administrator")],
+        ),
+        (format!("/app/users/{target}/remove"), vec![]),
+        (
+            "/app/calendars/new".into(),
+            vec![("name", "Sneaky"), ("host", &mia_id)],
+        ),
+        (
+            format!("/app/calendars/{cal}"),
+            vec![
+                ("name", "Renamed"),
+                ("slug", "renamed"),
+                ("durations", "30"),
+                ("slot_interval_minutes", "30"),
+                ("buffer_before_minutes", "0"),
+                ("buffer_after_minutes", "0"),
+                ("minimum_notice_minutes", "0"),
+                ("booking_horizon_days", "30"),
+            ],
+        ),
+        (
+            "/app/availability/hours".to_string(),
+            vec![
+                ("user", &app.owner_user_id),
+                ("d0s0", "01:00"),
+                ("d0e0", "02:00"),
+            ],
+        ),
+    ];
+    for (who, p) in [("team manager", &mut manager), ("member", &mut mia)] {
+        let token = csrf(p).await;
+        for (path, values) in &actions {
+            let mut fields: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
+            fields.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let status = p.post(path, &fields).await.status.as_u16();
+            assert!(
+                matches!(status, 403 | 404),
+                "{who} posting {path}: {status}"
+            );
+        }
+    }
+    let (_, users) = app.get("/v2/users").await;
+    assert!(
+        !users["data"].to_string().contains("new@test.example"),
+        "nobody was invited"
+    );
+    assert_eq!(
+        app.get(&format!("/v2/users/{target}")).await.1["role_name"],
+        "Member"
+    );
+    assert_eq!(
+        app.get(&format!("/v2/booking-calendars/{cal}")).await.1["name"],
+        "Owner calls"
+    );
+    let (_, sched) = app
+        .get(&format!(
+            "/v2/users/{}/scheduling-availability",
+            app.owner_user_id
+        ))
+        .await;
+    assert_eq!(
+        sched["weekly"][0]["working_hours"][0]["start_time"],
+        "09:00"
+    );
+    // The same actions by an administrator go through.
+    let token = csrf(&mut admin).await;
+    for (path, values) in &actions {
+        let mut fields: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
+        fields.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let answer = admin.post(path, &fields).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            303,
+            "administrator posting {path}: {}",
+            answer.html
+        );
+    }
+    assert_eq!(
+        app.get(&format!("/v2/booking-calendars/{cal}")).await.1["name"],
+        "Renamed"
+    );
+    app.finish().await;
+}
+on_both!(every_page_and_action_checks_the_role);
+
+async fn people_are_invited_and_managed_and_profiles_kept(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let page = admin.open("/app/users").await;
+    assert!(page.html.contains("(you)"));
+    let done = admin
+        .submit(
+            &page.html,
+            "/app/users/invite",
+            &[
+                ("email", "leo@test.example"),
+                ("first_name", "Leo"),
+                ("last_name", "Lind"),
+                ("role", "Team Manager"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let (_, found) = app.get("/v2/users?email=leo@test.example").await;
+    let leo = found["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(found["data"][0]["role_name"], "Team Manager");
+    let mail = mail_to(&app, "leo@test.example", "You were added").await;
+    let link = link_in(&mail, &app.base);
+    // Bad input is said on the page, with what was typed kept.
+    let page = admin.open("/app/users").await;
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/users/invite",
+            &[
+                ("email", "leo@test.example"),
+                ("first_name", "Leo"),
+                ("last_name", "Again"),
+                ("role", "Member"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Email already exists"), "{}", bad.html);
+    assert!(bad.html.contains("value=\"Again\""));
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/users/invite",
+            &[
+                ("email", "x@test.example"),
+                ("first_name", "<b>"),
+                ("last_name", "X"),
+                ("role", "Member"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html.contains("Invalid first name: &#39;&lt;b&gt;&#39;")
+            || bad.html.contains("Invalid first name: '&lt;b&gt;'"),
+        "{}",
+        bad.html
+    );
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/users/invite",
+            &[
+                ("email", "y@test.example"),
+                ("first_name", "Y"),
+                ("last_name", "Y"),
+                ("role", "Account Owner"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    // Role, then removal: Leo's invitation no longer works and Leo is gone from the API's list.
+    let page = admin.open("/app/users").await;
+    let changed = admin
+        .submit(
+            &page.html,
+            &format!("/app/users/{leo}/role"),
+            &[("role", "Administrator")],
+        )
+        .await;
+    assert_eq!(changed.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/users/{leo}")).await.1["role_name"],
+        "Administrator"
+    );
+    let page = admin.open("/app/users").await;
+    assert!(
+        !page
+            .html
+            .contains(&format!("/app/users/{}/remove", app.owner_user_id)),
+        "the owner cannot be removed"
+    );
+    let removed = admin
+        .submit(&page.html, &format!("/app/users/{leo}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(Person::new(&app.base).open(&link).await.status, 410);
+
+    // The profile: name and meeting link, then the password (the current one first).
+    let page = admin.open("/app/profile").await;
+    let saved = admin
+        .submit(
+            &page.html,
+            "/app/profile",
+            &[
+                ("first_name", "Olivia"),
+                ("meeting_link", "https://meet.example.com/olivia"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    assert_eq!(
+        app.get(&format!("/v2/users/{}", app.owner_user_id)).await.1["first_name"],
+        "Olivia"
+    );
+    let (_, link) = app
+        .get(&format!("/v2/users/{}/meeting-link", app.owner_user_id))
+        .await;
+    assert_eq!(link["url"], "https://meet.example.com/olivia");
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/profile",
+            &[("meeting_link", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let (_, me) = app.get(&format!("/v2/users/{}", app.owner_user_id)).await;
+    let mut elsewhere = Person::new(&app.base);
+    let signed = elsewhere.sign_in(me["email"].as_str().unwrap(), GOOD).await;
+    assert_eq!(signed.status, 303);
+    let page = admin.open("/app/profile").await;
+    assert!(
+        page.html.contains("signed in on 2 browsers"),
+        "{}",
+        page.html
+    );
+    let wrong = admin
+        .submit(
+            &page.html,
+            "/app/profile/password",
+            &[
+                ("current", "not it at all"),
+                ("password", "green teapot evening"),
+                ("confirm", "green teapot evening"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.html.contains("The current password is not right."));
+    let page = admin.open("/app/profile").await;
+    let changed = admin
+        .submit(
+            &page.html,
+            "/app/profile/password",
+            &[
+                ("current", GOOD),
+                ("password", "green teapot evening"),
+                ("confirm", "green teapot evening"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.html);
+    assert_eq!(
+        admin.open("/app/profile?saved=password").await.status,
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        elsewhere.open("/app/bookings").await.status,
+        303,
+        "the others are signed out"
+    );
+    assert_eq!(
+        Person::new(&app.base)
+            .sign_in(me["email"].as_str().unwrap(), "green teapot evening")
+            .await
+            .status,
+        303
+    );
+    app.finish().await;
+}
+on_both!(people_are_invited_and_managed_and_profiles_kept);

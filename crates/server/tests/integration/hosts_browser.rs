@@ -200,6 +200,18 @@ async fn a_host_works_in_the_app_in_a_browser() {
     let (_, list) = app.get("/v2/bookings?limit=1").await;
     assert_eq!(list["data"][0]["form_submission"]["name"], "Cleo Guest");
 
+    // The other pages pass the same check.
+    for (path, ready) in [
+        ("/app/users", "#invite"),
+        ("/app/profile", "#current"),
+        ("/app/calendars", "table.list"),
+        ("/app/bookings?tab=canceled", "table.list"),
+    ] {
+        browser.open(&format!("{base}{path}"), ready).await;
+        browser.check_accessibility(path).await;
+    }
+    browser.shot("canceled-tab").await;
+
     // Sign out, then a forgotten password is reset through the email.
     browser
         .open(&format!("{base}/app/bookings"), "header")

@@ -643,7 +643,12 @@ async fn without_smtp_messages_are_eml_files_in_the_mail_folder() {
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
         files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "eml"));
-        if files.len() >= 2 {
+        // A file is written in pieces: wait until each multipart message has its closing
+        // boundary.
+        let whole = |p: &std::path::PathBuf| {
+            std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).trim_end().ends_with("--"))
+        };
+        if files.len() >= 2 && files.iter().all(whole) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -13,16 +13,21 @@ pub enum Section {
     Bookings,
     Availability,
     Calendars,
-    None,
+    People,
+    Profile,
 }
 
 /// A whole page of the app for a signed-in user.
 pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Markup {
-    let nav = [
+    let mut nav = vec![
         ("Bookings", "/app/bookings", Section::Bookings),
         ("Availability", "/app/availability", Section::Availability),
         ("Booking calendars", "/app/calendars", Section::Calendars),
     ];
+    if signed.is_admin() {
+        nav.push(("People", "/app/users", Section::People));
+    }
+    nav.push(("Profile", "/app/profile", Section::Profile));
     shell(
         title,
         html! {

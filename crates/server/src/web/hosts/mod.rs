@@ -8,8 +8,10 @@ pub mod bookings;
 pub mod calendars;
 pub mod layout;
 pub mod password;
+pub mod profile;
 pub mod session;
 pub mod sign_in;
+pub mod users;
 
 use axum::{
     response::Redirect,
@@ -40,6 +42,12 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/availability/hours", post(availability::save_hours))
         .route("/app/availability/date", post(availability::save_date))
         .route("/app/availability/zone", post(availability::save_zone))
+        .route("/app/profile", get(profile::show).post(profile::save))
+        .route("/app/profile/password", post(profile::change_password))
+        .route("/app/users", get(users::list))
+        .route("/app/users/invite", post(users::invite))
+        .route("/app/users/{id}/role", post(users::change_role))
+        .route("/app/users/{id}/remove", post(users::remove))
         .route("/app/bookings", get(bookings::list))
         .route("/app/calendars", get(calendars::list))
         .route(
