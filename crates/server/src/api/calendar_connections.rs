@@ -23,17 +23,11 @@ use super::{
     list,
 };
 use crate::{
-    delivery::{
-        caldav,
-        calendars::{self, Credentials},
-    },
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
+    services::calendar_connections as service,
     state::SharedState,
-    store::{
-        calendar_connections::{self as store, Connection, ConnectionPatch, Kind, NewConnection},
-        users,
-    },
+    store::calendar_connections::{self as store, Connection},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -204,48 +198,6 @@ impl Input for UpdateConnection {
     const EMPTY: Option<&'static str> = Some("Nothing to update");
 }
 
-const MAX_URL: usize = 2048;
-
-fn name_of(name: Option<String>) -> AppResult<Option<String>> {
-    match name {
-        None => Ok(None),
-        Some(n) if n.trim().is_empty() || n.chars().count() > 200 => {
-            Err(AppError::invalid(format!("Invalid name: '{n}'"), "name"))
-        }
-        Some(n) => Ok(Some(n.trim().to_string())),
-    }
-}
-
-/// A calendar's address checked as the worker will read it: its form, and the address guard.
-fn address(state: &SharedState, url: &str) -> AppResult<reqwest::Url> {
-    let invalid = |why: String| AppError::invalid(format!("Invalid url: {why}"), "url");
-    if url.len() > MAX_URL {
-        return Err(invalid(format!("longer than {MAX_URL} characters")));
-    }
-    let parsed = calendars::feed_url(url).map_err(invalid)?;
-    let policy = &configured(state)?.policy;
-    if let Some(why) = crate::delivery::send::refused_url(&parsed, policy) {
-        return Err(invalid(why));
-    }
-    Ok(parsed)
-}
-
-fn configured(state: &SharedState) -> AppResult<&calendars::CalendarConfig> {
-    state.calendars.as_ref().ok_or_else(|| {
-        AppError::unavailable(
-            "Calendars cannot be connected: the server's secret key could not be read or made (see its log).",
-        )
-    })
-}
-
-async fn user_of(state: &SharedState, p: &Principal, id: &UserId) -> AppResult<()> {
-    users::get(&state.db, &p.account_id, id)
-        .await?
-        .filter(|u| !u.deleted)
-        .map(|_| ())
-        .ok_or_else(|| AppError::not_found("user", id))
-}
-
 #[utoipa::path(post, path = "/v2/users/{id}/calendar-connections", operation_id = "create-a-calendar-connection", tag = "Calendar connections",
     params(("id" = String, Path)), request_body = CreateConnection,
     responses((status = 201, body = ConnectionOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -255,160 +207,26 @@ pub async fn create_connection(
     PathId(user_id): PathId<kind::User>,
     Body(b): Body<CreateConnection>,
 ) -> AppResult<Response> {
-    user_of(&state, &p, &user_id).await?;
-    let kind = match b.kind.as_str() {
-        "ics" => Kind::Ics,
-        "caldav" => Kind::Caldav,
-        other => {
-            return Err(AppError::invalid(
-                format!("Invalid type: '{other}'. Supported: ics, caldav"),
-                "type",
-            ))
-        }
+    let input = service::Connect {
+        kind: b.kind,
+        url: b.url,
+        username: b.username,
+        password: b.password,
+        calendar_url: b.calendar_url,
+        name: b.name,
+        check_conflicts: b.check_conflicts,
+        add_bookings: b.add_bookings,
+        tentative_busy: b.tentative_busy,
     };
-    let url = address(&state, &b.url)?;
-    let id = CalendarConnectionId::new();
-    let (name, shown, username, creds) = match kind {
-        Kind::Ics => (
-            url.host_str().unwrap_or_default().to_string(),
-            calendars::shown(&url),
-            None,
-            Credentials {
-                url: b.url.trim().to_string(),
-                password: None,
-            },
-        ),
-        Kind::Caldav => {
-            let (username, password) = login(b.username, b.password)?;
-            let found = discover(&state, &url, &username, &password).await?;
-            let chosen = choose(&state, &found, b.calendar_url.as_deref())?;
-            (
-                chosen.name.clone(),
-                calendars::shown(&chosen.url),
-                Some(username),
-                Credentials {
-                    url: chosen.url.to_string(),
-                    password: Some(password),
-                },
-            )
-        }
-    };
-    let secret = seal(&state, &id, &creds)?;
-    let new = NewConnection {
-        name: name_of(b.name)?.unwrap_or(name),
-        url_shown: shown,
-        id,
-        user_id,
-        kind,
-        username,
-        secret,
-        check_conflicts: b.check_conflicts.unwrap_or(true),
-        add_bookings: writable(kind, b.add_bookings)?,
-        tentative_busy: b.tentative_busy.unwrap_or(true),
-    };
-    let c = store::create(&state.db, &p.account_id, &new, state.now()).await?;
+    let c = service::connect(
+        state.ctx(),
+        state.calendars.as_ref(),
+        &p.account_id,
+        &user_id,
+        input,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(ConnectionOut::from(c))).into_response())
-}
-
-/// Whether bookings go to the calendar: only a CalDAV calendar can take them.
-fn writable(kind: Kind, asked: Option<bool>) -> AppResult<bool> {
-    match (kind, asked) {
-        (Kind::Ics, Some(true)) => Err(AppError::invalid(
-            "An ICS feed is read-only: bookings can be added to a CalDAV calendar.",
-            "add_bookings",
-        )),
-        (_, asked) => Ok(asked.unwrap_or(false)),
-    }
-}
-
-fn login(username: Option<String>, password: Option<String>) -> AppResult<(String, String)> {
-    let username = username
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| AppError::invalid("A CalDAV connection needs a username.", "username"))?;
-    let password = password
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| AppError::invalid("A CalDAV connection needs a password.", "password"))?;
-    if username.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "Invalid username: longer than 200 characters",
-            "username",
-        ));
-    }
-    if password.len() > 1024 {
-        return Err(AppError::invalid(
-            "Invalid password: longer than 1024 bytes",
-            "password",
-        ));
-    }
-    Ok((username.trim().to_string(), password))
-}
-
-/// The account's calendars, or why they cannot be listed (the server's own words).
-async fn discover(
-    state: &SharedState,
-    url: &reqwest::Url,
-    username: &str,
-    password: &str,
-) -> AppResult<Vec<caldav::Calendar>> {
-    let config = configured(state)?;
-    let account = caldav::Account {
-        url: url.clone(),
-        username: username.to_string(),
-        password: password.to_string(),
-    };
-    let found = caldav::discover(&config.http, &account)
-        .await
-        .map_err(|e| AppError::invalid(e, "url"))?;
-    // Every calendar the server names must pass the same guard as the address given.
-    let found: Vec<caldav::Calendar> = found
-        .into_iter()
-        .filter(|c| crate::delivery::send::refused_url(&c.url, &config.policy).is_none())
-        .collect();
-    if found.is_empty() {
-        return Err(AppError::invalid(
-            "This CalDAV account has no calendar that holds events.",
-            "url",
-        ));
-    }
-    Ok(found)
-}
-
-fn choose<'a>(
-    state: &SharedState,
-    found: &'a [caldav::Calendar],
-    wanted: Option<&str>,
-) -> AppResult<&'a caldav::Calendar> {
-    let names = || {
-        found
-            .iter()
-            .map(|c| format!("{} ({})", c.name, c.url))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match wanted {
-        None if found.len() == 1 => Ok(&found[0]),
-        None => Err(AppError::invalid(
-            format!(
-                "This account has several calendars; choose one as calendar_url: {}",
-                names()
-            ),
-            "calendar_url",
-        )),
-        Some(w) => {
-            let w = address(state, w).map_err(|_| {
-                AppError::invalid(format!("Invalid calendar_url: '{w}'"), "calendar_url")
-            })?;
-            found.iter().find(|c| c.url == w).ok_or_else(|| {
-                AppError::invalid(
-                    format!(
-                        "This account has no such calendar. Its calendars: {}",
-                        names()
-                    ),
-                    "calendar_url",
-                )
-            })
-        }
-    }
 }
 
 #[utoipa::path(post, path = "/v2/users/{id}/calendar-connections/discover", operation_id = "discover-caldav-calendars", tag = "Calendar connections",
@@ -420,10 +238,11 @@ pub async fn discover_calendars(
     PathId(user_id): PathId<kind::User>,
     Body(b): Body<DiscoverCalendars>,
 ) -> AppResult<Json<FoundCalendars>> {
-    user_of(&state, &p, &user_id).await?;
-    let url = address(&state, &b.url)?;
-    let (username, password) = login(Some(b.username), Some(b.password))?;
-    let found = discover(&state, &url, &username, &password).await?;
+    service::user_of(state.ctx(), &p.account_id, &user_id).await?;
+    let config = state.calendars.as_ref();
+    let url = service::address(config, &b.url)?;
+    let (username, password) = service::login(Some(b.username), Some(b.password))?;
+    let found = service::discover(config, &url, &username, &password).await?;
     Ok(Json(FoundCalendars {
         object: "list",
         data: found
@@ -435,11 +254,6 @@ pub async fn discover_calendars(
             .collect(),
         has_more: false,
     }))
-}
-
-fn seal(state: &SharedState, id: &CalendarConnectionId, creds: &Credentials) -> AppResult<String> {
-    let plain = serde_json::to_vec(creds).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(configured(state)?.key.seal(&plain, id.as_str()))
 }
 
 /// Extension: a user's connected calendars, oldest first.
@@ -460,7 +274,7 @@ pub async fn list_connections(
     p: Principal,
     PathId(user_id): PathId<kind::User>,
 ) -> AppResult<Json<ConnectionList>> {
-    user_of(&state, &p, &user_id).await?;
+    service::user_of(state.ctx(), &p.account_id, &user_id).await?;
     let rows = store::of_user(&state.db, &p.account_id, &user_id).await?;
     Ok(Json(ConnectionList {
         object: "list",
@@ -474,9 +288,7 @@ async fn found(
     p: &Principal,
     id: &CalendarConnectionId,
 ) -> AppResult<Connection> {
-    store::get(&state.db, &p.account_id, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("calendar connection", id))
+    service::found(state.ctx(), &p.account_id, id).await
 }
 
 #[utoipa::path(get, path = "/v2/calendar-connections/{id}", operation_id = "get-a-calendar-connection", tag = "Calendar connections",
@@ -499,37 +311,21 @@ pub async fn update_connection(
     PathId(id): PathId<kind::CalendarConnection>,
     Body(b): Body<UpdateConnection>,
 ) -> AppResult<Json<ConnectionOut>> {
-    let before = found(&state, &p, &id).await?;
-    let credentials = match (&b.url, before.kind) {
-        (Some(u), Kind::Ics) => {
-            let parsed = address(&state, u)?;
-            let creds = Credentials {
-                url: u.trim().to_string(),
-                password: None,
-            };
-            Some((calendars::shown(&parsed), None, seal(&state, &id, &creds)?))
-        }
-        (Some(_), Kind::Caldav) => {
-            return Err(AppError::invalid(
-                "A CalDAV connection's address cannot change: connect the calendar anew.",
-                "url",
-            ))
-        }
-        (None, _) => None,
-    };
-    let patch = ConnectionPatch {
-        name: name_of(b.name)?,
+    let change = service::Change {
+        name: b.name,
+        url: b.url,
         check_conflicts: b.check_conflicts,
-        add_bookings: b
-            .add_bookings
-            .map(|a| writable(before.kind, Some(a)))
-            .transpose()?,
+        add_bookings: b.add_bookings,
         tentative_busy: b.tentative_busy,
-        credentials,
     };
-    let c = store::update(&state.db, &p.account_id, &id, &patch, state.now())
-        .await?
-        .ok_or_else(|| AppError::not_found("calendar connection", &id))?;
+    let c = service::change(
+        state.ctx(),
+        state.calendars.as_ref(),
+        &p.account_id,
+        &id,
+        change,
+    )
+    .await?;
     Ok(Json(c.into()))
 }
 

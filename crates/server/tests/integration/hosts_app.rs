@@ -1458,3 +1458,160 @@ async fn people_are_invited_and_managed_and_profiles_kept(backend: common::Backe
     app.finish().await;
 }
 on_both!(people_are_invited_and_managed_and_profiles_kept);
+
+/// Monday 16 June's free start times on `cal`, as `HH:MM` UTC.
+async fn monday(app: &TestApp, cal: &str) -> Vec<String> {
+    let (_, v) = app
+        .get(&format!("/v2/booking-calendars/{cal}/time-slots?start_time=2025-06-16T00:00:00Z&end_time=2025-06-16T23:59:59Z"))
+        .await;
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_time"].as_str().unwrap()[11..16].to_string())
+        .collect()
+}
+
+async fn a_host_connects_calendars_in_the_app(backend: common::Backend) {
+    let Some(dav) = common::caldav_server::CaldavServer::start().await else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        common::Options {
+            allow_http_webhooks: true,
+            ..common::Options::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let cal = calendar_of(&app, &mia_id, false).await;
+    assert!(
+        monday(&app, &cal).await.contains(&"14:00".to_string()),
+        "09:00 Chicago is free"
+    );
+    // Monday 09:00–10:00 in Chicago.
+    let feed = common::feed::Feed::start(&common::feed::calendar(&[
+        "UID:dentist@example\nDTSTART;TZID=America/New_York:20250616T100000\nDTEND;TZID=America/New_York:20250616T110000\nSUMMARY:Dentist",
+    ]))
+    .await;
+    let page = mia.open("/app/calendar-connections").await;
+    assert!(
+        page.html.contains("No calendar connected yet."),
+        "{}",
+        page.html
+    );
+    let bad = mia
+        .submit(
+            &page.html,
+            "/app/calendar-connections/add",
+            &[("url", "ftp://example.com/cal.ics")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Invalid url"), "{}", bad.html);
+    let added = mia
+        .submit(
+            &page.html,
+            "/app/calendar-connections/add",
+            &[("url", &feed.url), ("name", "Personal")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.html);
+    let mut page = mia.open("/app/calendar-connections").await;
+    for _ in 0..200 {
+        if !page.html.contains("not yet") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        page = mia.open("/app/calendar-connections").await;
+    }
+    assert!(page.html.contains("Personal"), "{}", page.html);
+    assert!(
+        page.html.contains("<dd>1</dd>"),
+        "one busy time held: {}",
+        page.html
+    );
+    assert!(
+        !monday(&app, &cal).await.contains(&"14:00".to_string()),
+        "the feed's event blocks it"
+    );
+    let (_, list) = app
+        .get(&format!("/v2/users/{mia_id}/calendar-connections"))
+        .await;
+    let id = list["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(list["data"][0]["name"], "Personal");
+
+    // No longer checked for conflicts: its busy time goes.
+    let action = format!("/app/calendar-connections/{id}");
+    let saved = mia
+        .submit(
+            &page.html,
+            &action,
+            &[("check_conflicts", ""), ("tentative_busy", "on")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    assert!(monday(&app, &cal).await.contains(&"14:00".to_string()));
+    let page = mia.open("/app/calendar-connections").await;
+    let sync = mia.submit(&page.html, &format!("{action}/sync"), &[]).await;
+    assert_eq!(sync.status, 303);
+    // Another member cannot touch it.
+    let (_, mut zed) = member(&app, "zed@test.example", "Member").await;
+    let token = csrf(&mut zed).await;
+    assert_eq!(
+        zed.post(&format!("{action}/remove"), &[("csrf".into(), token)])
+            .await
+            .status,
+        404
+    );
+    let removed = mia
+        .submit(&page.html, &format!("{action}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert!(mia
+        .open("/app/calendar-connections")
+        .await
+        .html
+        .contains("No calendar connected yet."));
+
+    // A CalDAV calendar that takes the bookings.
+    dav.calendar("work", "Work", &["VEVENT"]).await;
+    // The second form posting there is the CalDAV one.
+    let token = csrf(&mut mia).await;
+    let caldav = |password: &str, bookings: bool| {
+        let mut f: Vec<(String, String)> = vec![
+            ("csrf".into(), token.clone()),
+            ("kind".into(), "caldav".into()),
+            ("url".into(), dav.url("/")),
+            ("username".into(), common::caldav_server::USER.into()),
+            ("password".into(), password.into()),
+            ("calendar_url".into(), String::new()),
+        ];
+        if bookings {
+            f.push(("add_bookings".into(), "on".into()));
+        }
+        f
+    };
+    let added = mia
+        .post(
+            "/app/calendar-connections/add",
+            &caldav(common::caldav_server::PASSWORD, true),
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.html);
+    let (_, list) = app
+        .get(&format!("/v2/users/{mia_id}/calendar-connections"))
+        .await;
+    assert_eq!(list["data"][0]["type"], "caldav");
+    assert_eq!(list["data"][0]["name"], "Work");
+    assert_eq!(list["data"][0]["add_bookings"], true);
+    let wrong = mia
+        .post("/app/calendar-connections/add", &caldav("wrong", false))
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.html);
+    app.finish().await;
+}
+on_both!(a_host_connects_calendars_in_the_app);

@@ -204,6 +204,7 @@ async fn a_host_works_in_the_app_in_a_browser() {
     for (path, ready) in [
         ("/app/users", "#invite"),
         ("/app/profile", "#current"),
+        ("/app/calendar-connections", "#add-feed"),
         ("/app/calendars", "table.list"),
         ("/app/bookings?tab=canceled", "table.list"),
     ] {

@@ -13,6 +13,7 @@ pub enum Section {
     Bookings,
     Availability,
     Calendars,
+    Connections,
     People,
     Profile,
 }
@@ -23,6 +24,11 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
         ("Bookings", "/app/bookings", Section::Bookings),
         ("Availability", "/app/availability", Section::Availability),
         ("Booking calendars", "/app/calendars", Section::Calendars),
+        (
+            "Connected calendars",
+            "/app/calendar-connections",
+            Section::Connections,
+        ),
     ];
     if signed.is_admin() {
         nav.push(("People", "/app/users", Section::People));

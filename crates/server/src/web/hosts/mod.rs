@@ -6,6 +6,7 @@ pub mod availability;
 pub mod booking;
 pub mod bookings;
 pub mod calendars;
+pub mod connections;
 pub mod layout;
 pub mod password;
 pub mod profile;
@@ -19,7 +20,15 @@ use axum::{
     Router,
 };
 
-use crate::state::SharedState;
+use crate::{http::error::AppError, state::SharedState};
+
+/// A refusal in the words a page shows: OnceHub's message, without the API's `param`.
+pub fn said(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(i) => i.message.clone(),
+        other => other.to_string(),
+    }
+}
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -42,6 +51,17 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/availability/hours", post(availability::save_hours))
         .route("/app/availability/date", post(availability::save_date))
         .route("/app/availability/zone", post(availability::save_zone))
+        .route("/app/calendar-connections", get(connections::show))
+        .route("/app/calendar-connections/add", post(connections::add))
+        .route("/app/calendar-connections/{id}", post(connections::save))
+        .route(
+            "/app/calendar-connections/{id}/sync",
+            post(connections::sync),
+        )
+        .route(
+            "/app/calendar-connections/{id}/remove",
+            post(connections::remove),
+        )
         .route("/app/profile", get(profile::show).post(profile::save))
         .route("/app/profile/password", post(profile::change_password))
         .route("/app/users", get(users::list))

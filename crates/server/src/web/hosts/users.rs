@@ -230,7 +230,7 @@ pub async fn invite(
     match service::invite(state.ctx(), &signed.session.account_id, invite).await {
         Ok(_) => Redirect::to("/app/users?done=invited").into_response(),
         Err(AppError::Internal(e)) => internal(e),
-        Err(e) => refuse(e.to_string()).await,
+        Err(e) => refuse(super::said(&e)).await,
     }
 }
 
@@ -276,7 +276,7 @@ pub async fn change_role(
     match service::update(state.ctx(), &signed.session.account_id, &id, patch).await {
         Ok(_) => Redirect::to("/app/users?done=role").into_response(),
         Err(AppError::Internal(e)) => internal(e),
-        Err(e) => refuse(e.to_string()).await,
+        Err(e) => refuse(super::said(&e)).await,
     }
 }
 
@@ -312,6 +312,6 @@ pub async fn remove(
     match service::remove(state.ctx(), &signed.session.account_id, &id).await {
         Ok(()) => Redirect::to("/app/users?done=removed").into_response(),
         Err(AppError::Internal(e)) => internal(e),
-        Err(e) => refuse(e.to_string()).await,
+        Err(e) => refuse(super::said(&e)).await,
     }
 }
