@@ -3,7 +3,7 @@
 //! order, a page at a time.
 
 use slotline_domain::{
-    id::{AccountId, BookingId, EventId, UserId, WebhookId},
+    id::{AccountId, BookingCalendarId, BookingId, BookingPageId, EventId, UserId, WebhookId},
     lifecycle::Status,
 };
 use sqlx::Row;
@@ -30,6 +30,13 @@ pub struct AgendaFilter {
     pub host: Option<UserId>,
     /// Part of the guest's name or email address.
     pub search: Option<String>,
+    /// Only bookings of this booking calendar.
+    pub calendar: Option<BookingCalendarId>,
+    /// Only bookings of this classic booking page.
+    pub page: Option<BookingPageId>,
+    /// Only bookings starting at or after `from` and before `to`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
     pub now: i64,
 }
 
@@ -66,6 +73,18 @@ pub async fn list(
             " AND b.id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ?)",
             [Arg::from(h)],
         );
+    }
+    if let Some(c) = &f.calendar {
+        sql.push_with(" AND b.booking_calendar_id = ?", [Arg::from(c)]);
+    }
+    if let Some(p) = &f.page {
+        sql.push_with(" AND b.booking_page_id = ?", [Arg::from(p)]);
+    }
+    if let Some(t) = f.from {
+        sql.push_with(" AND b.start_time >= ?", [Arg::I64(t)]);
+    }
+    if let Some(t) = f.to {
+        sql.push_with(" AND b.start_time < ?", [Arg::I64(t)]);
     }
     let order = match f.tab {
         Tab::Upcoming => {

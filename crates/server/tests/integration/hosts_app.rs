@@ -413,7 +413,7 @@ async fn members_see_the_bookings_they_host_and_admins_the_accounts(backend: com
     };
     let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
     let mut admin = owner(&app).await;
-    book(
+    let ann = book(
         &app,
         &app.owner_user_id,
         "2025-06-16T16:00:00Z",
@@ -450,6 +450,25 @@ async fn members_see_the_bookings_they_host_and_admins_the_accounts(backend: com
     assert!(found.html.contains("ann@guest.example") && !found.html.contains("bo@guest.example"));
     let found = admin.open("/app/bookings?q=bo%40guest").await;
     assert!(found.html.contains("bo@guest.example") && !found.html.contains("ann@guest.example"));
+    // Filters: a booking calendar; days in the user's zone (16 June is Monday in Chicago).
+    let (_, ann) = app
+        .get(&format!("/v2/bookings/{}", ann["id"].as_str().unwrap()))
+        .await;
+    let by_cal = admin
+        .open(&format!(
+            "/app/bookings?calendar={}",
+            ann["booking_calendar"].as_str().unwrap()
+        ))
+        .await;
+    assert!(by_cal.html.contains("ann@guest.example") && !by_cal.html.contains("bo@guest.example"));
+    let by_day = admin
+        .open("/app/bookings?from=2025-06-17&to=2025-06-17")
+        .await;
+    assert!(
+        by_day.html.contains("bo@guest.example") && !by_day.html.contains("ann@guest.example"),
+        "{}",
+        by_day.html
+    );
     let none = admin.open("/app/bookings?q=%25").await;
     assert!(none.html.contains("No bookings here."), "{}", none.html);
 

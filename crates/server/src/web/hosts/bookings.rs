@@ -1,5 +1,5 @@
 //! `/app/bookings`: a host's bookings by tab — to come, awaiting approval, past, canceled —
-//! searched by the guest's name or email. Members see the bookings they host; the account
+//! searched by the guest's name or email, filtered by booking calendar, booking page and dates. Members see the bookings they host; the account
 //! owner and administrators see the whole account's, with the host of each.
 
 use axum::{
@@ -15,9 +15,18 @@ use super::{
 };
 use crate::{
     state::SharedState,
-    store::agenda::{self, AgendaFilter, Tab},
-    web::{flow::internal, query::Query, times::when},
+    store::{
+        agenda::{self, AgendaFilter, Tab},
+        booking_pages::{self, PageFilter},
+        page::{Cursor, PageRequest},
+    },
+    web::{
+        flow::internal,
+        query::Query,
+        times::{day_start, parse_day, when},
+    },
 };
+use slotline_domain::id::{BookingCalendarId, BookingPageId};
 
 const PAGE: i64 = 50;
 
@@ -47,22 +56,64 @@ pub async fn list(
         .and_then(|o| o.parse::<i64>().ok())
         .unwrap_or(0)
         .clamp(0, 1_000_000);
+    let zone = signed.session.timezone.clone();
+    let calendar = query
+        .get("calendar")
+        .and_then(|c| BookingCalendarId::parse(c.to_string()).ok());
+    let page_id = query
+        .get("page")
+        .and_then(|p| BookingPageId::parse(p.to_string()).ok());
+    let from_day = parse_day(query.get("from"));
+    let to_day = parse_day(query.get("to"));
     let filter = AgendaFilter {
         tab,
         // Members see their own bookings only.
         host: (!signed.is_admin()).then(|| signed.session.user_id.clone()),
         search: search.clone(),
+        calendar: calendar.clone(),
+        page: page_id.clone(),
+        from: from_day.map(|d| day_start(d, &zone)),
+        // Through the whole of the last day.
+        to: to_day
+            .and_then(|d| d.tomorrow().ok())
+            .map(|d| day_start(d, &zone)),
         now: state.now(),
+    };
+    let calendars = match super::calendars::visible_calendars(&state, &signed).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let pages = if signed.is_admin() {
+        let req = PageRequest {
+            limit: 100,
+            cursor: Cursor::None,
+        };
+        match booking_pages::list(
+            &state.db,
+            &signed.session.account_id,
+            &PageFilter::default(),
+            &req,
+        )
+        .await
+        {
+            Ok((p, _)) => p.into_iter().filter(|p| !p.deleted).collect(),
+            Err(e) => return internal(e),
+        }
+    } else {
+        Vec::new()
     };
     let (rows, more) =
         match agenda::list(&state.db, &signed.session.account_id, &filter, PAGE, offset).await {
             Ok(r) => r,
             Err(e) => return internal(e),
         };
-    let zone = signed.session.timezone.clone();
     let base = Query::default()
         .with("tab", Some(tab_key))
-        .with("q", search.as_deref().filter(|s| !s.is_empty()));
+        .with("q", search.as_deref().filter(|s| !s.is_empty()))
+        .with("calendar", calendar.as_ref().map(|c| c.as_str()))
+        .with("page", page_id.as_ref().map(|p| p.as_str()))
+        .with("from", from_day.map(|d| d.to_string()).as_deref())
+        .with("to", to_day.map(|d| d.to_string()).as_deref());
     let body = html! {
         h1 { "Bookings" }
         p.muted {
@@ -74,7 +125,7 @@ pub async fn list(
             ul.tabs {
                 @for (k, label, _) in TABS {
                     li {
-                        @let href = base.with("tab", Some(k)).href("/app/bookings");
+                        @let href = base.with("tab", Some(k)).with("offset", None).href("/app/bookings");
                         @if k == tab_key {
                             a href=(href) aria-current="page" { (label) }
                         } @else {
@@ -90,6 +141,24 @@ pub async fn list(
                 label for="q" { "Guest name or email" }
                 input #q type="search" name="q" value=(search.clone().unwrap_or_default()) maxlength="100";
             }
+            div {
+                label for="calendar" { "Booking calendar" }
+                select #calendar name="calendar" {
+                    option value="" { "Any" }
+                    @for c in &calendars { option value=(c.id) selected[calendar.as_ref() == Some(&c.id)] { (c.name) } }
+                }
+            }
+            @if !pages.is_empty() {
+                div {
+                    label for="page" { "Booking page" }
+                    select #page name="page" {
+                        option value="" { "Any" }
+                        @for p in &pages { option value=(p.id) selected[page_id.as_ref() == Some(&p.id)] { (p.name) } }
+                    }
+                }
+            }
+            div { label for="from" { "From" } input #from type="date" name="from" value=[from_day.map(|d| d.to_string())]; }
+            div { label for="to" { "To" } input #to type="date" name="to" value=[to_day.map(|d| d.to_string())]; }
             div { button type="submit" { "Search" } }
         }
         @if rows.is_empty() {

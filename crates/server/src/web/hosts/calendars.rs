@@ -52,7 +52,7 @@ fn only_admins() -> Response {
 
 /// Every live calendar of the account the user may see: all for an administrator, their own
 /// for a member.
-async fn visible_calendars(
+pub(super) async fn visible_calendars(
     state: &SharedState,
     signed: &Signed,
 ) -> Result<Vec<BookingCalendar>, Response> {
