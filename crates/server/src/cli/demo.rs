@@ -29,7 +29,11 @@ use super::CliResult;
 const DEMO_EMAIL: &str = "demo@slotline.example";
 const DEMO_KEY_NAME: &str = "Demo key";
 
-pub async fn run(mut config: ServeConfig, key_file: Option<std::path::PathBuf>) -> CliResult {
+pub async fn run(
+    mut config: ServeConfig,
+    key_file: Option<std::path::PathBuf>,
+    password_file: Option<std::path::PathBuf>,
+) -> CliResult {
     // The demo's email goes beside its database file, unless told otherwise.
     if config.smtp_url.is_none() && config.mail_dir == std::path::Path::new("slotline-mail") {
         let db = std::path::Path::new(&config.database_url);
@@ -64,6 +68,9 @@ pub async fn run(mut config: ServeConfig, key_file: Option<std::path::PathBuf>) 
     let password = demo_password();
     let phc = crate::services::sign_in::hash_password(&password).await?;
     crate::store::passwords::set(&db, &account.owner_user_id, &phc, now).await?;
+    if let Some(path) = password_file {
+        std::fs::write(path, &password)?;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| super::listen_error("--listen / SLOTLINE_LISTEN", config.listen, &e))?;

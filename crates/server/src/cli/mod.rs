@@ -48,6 +48,9 @@ pub enum Command {
         /// Also write the demo API key to this file (for scripts).
         #[arg(long)]
         key_file: Option<std::path::PathBuf>,
+        /// Also write the owner's sign-in password for the hosts' app to this file (for scripts).
+        #[arg(long)]
+        password_file: Option<std::path::PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate(DbArg),
@@ -186,7 +189,11 @@ pub async fn run(cli: Cli) -> CliResult {
             tracing::info!(listen = %listener.local_addr()?, public_url = %config.base_url(), "slotline serving");
             app::serve(AppState::new(db, &config), listener).await?;
         }
-        Command::Demo { config, key_file } => demo::run(config, key_file).await?,
+        Command::Demo {
+            config,
+            key_file,
+            password_file,
+        } => demo::run(config, key_file, password_file).await?,
         Command::Webhook(cmd) => webhook::run(cmd).await?,
         Command::Migrate(db) => {
             open(&db.database_url).await?;
