@@ -77,7 +77,11 @@ async fn main() {
     let mut calendars = Vec::new();
     for (i, h) in host_ids.iter().enumerate() {
         let (s, v) = api
-            .call(reqwest::Method::PATCH, &format!("/users/{h}/scheduling-availability"), Some(json!({"weekly": days})))
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/users/{h}/scheduling-availability"),
+                Some(json!({"weekly": days})),
+            )
             .await;
         assert_eq!(s, 200, "{v}");
         let (s, c) = api
@@ -101,10 +105,19 @@ async fn main() {
         while starts.len() < per_host {
             let to = from + jiff::SignedDuration::from_hours(24 * 30);
             let (s, v) = api
-                .call(reqwest::Method::GET, &format!("/booking-calendars/{cal}/time-slots?start_time={from}&end_time={to}"), None)
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/booking-calendars/{cal}/time-slots?start_time={from}&end_time={to}"),
+                    None,
+                )
                 .await;
             assert_eq!(s, 200, "{v}");
-            starts.extend(v.as_array().unwrap().iter().map(|t| t["start_time"].as_str().unwrap().to_string()));
+            starts.extend(
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["start_time"].as_str().unwrap().to_string()),
+            );
             from = to;
         }
         jobs.extend(starts.into_iter().take(per_host).map(|s| (cal.clone(), s)));
@@ -139,7 +152,11 @@ async fn main() {
     // A database without autovacuum has no statistics yet: the script passes a command that
     // gathers them, as autovacuum would within a minute on a server with default settings.
     if let Ok(cmd) = std::env::var("APP_BENCH_AFTER_SEED") {
-        let ok = std::process::Command::new("sh").arg("-c").arg(&cmd).status().unwrap();
+        let ok = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .status()
+            .unwrap();
         assert!(ok.success(), "{cmd}");
         println!("ran after seeding: {cmd}");
     }
@@ -149,25 +166,55 @@ async fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = browser.get(format!("{base}/app/sign-in")).send().await.unwrap().text().await.unwrap();
+    let page = browser
+        .get(format!("{base}/app/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let needle = "name=\"form_token\" value=\"";
     let at = page.find(needle).unwrap() + needle.len();
     let token = &page[at..at + page[at..].find('"').unwrap()];
     let res = browser
         .post(format!("{base}/app/sign-in"))
         .header("Origin", &base)
-        .form(&[("form_token", token), ("email", "demo@slotline.example"), ("password", password.as_str()), ("next", "")])
+        .form(&[
+            ("form_token", token),
+            ("email", "demo@slotline.example"),
+            ("password", password.as_str()),
+            ("next", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303, "signed in");
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
 
     let pages: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
-        ("bookings list (all 10,000, first page)", Box::new(|_| "/app/bookings".to_string())),
-        ("bookings list, searched by guest name", Box::new(|i| format!("/app/bookings?q=Guest+{}", i * 37 % bookings.max(1)))),
-        ("a booking's page", Box::new(|i| format!("/app/bookings/{}", made[i * 7919 % made.len()]))),
-        ("availability with its preview", Box::new(|i| format!("/app/availability?user={}", host_ids[i % host_ids.len()]))),
+        (
+            "bookings list (all 10,000, first page)",
+            Box::new(|_| "/app/bookings".to_string()),
+        ),
+        (
+            "bookings list, searched by guest name",
+            Box::new(|i| format!("/app/bookings?q=Guest+{}", i * 37 % bookings.max(1))),
+        ),
+        (
+            "a booking's page",
+            Box::new(|i| format!("/app/bookings/{}", made[i * 7919 % made.len()])),
+        ),
+        (
+            "availability with its preview",
+            Box::new(|i| format!("/app/availability?user={}", host_ids[i % host_ids.len()])),
+        ),
     ];
     println!("| page | p50 | p99 | largest, gzip |");
     println!("|---|---:|---:|---:|");
