@@ -34,6 +34,9 @@ impl Api {
     }
 }
 
+/// The path of the page asked for the `i`th time.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i].as_secs_f64() * 1000.0
@@ -198,7 +201,7 @@ async fn main() {
         .unwrap()
         .to_string();
 
-    let pages: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let pages: Vec<(&str, PathOf)> = vec![
         (
             "bookings list (all 10,000, first page)",
             Box::new(|_| "/app/bookings".to_string()),
