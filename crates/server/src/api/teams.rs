@@ -64,11 +64,7 @@ impl Input for TeamInput {
 }
 
 fn team_name(input: TeamInput) -> AppResult<String> {
-    let n = input.name;
-    if n.trim().is_empty() || n.chars().count() > 200 {
-        return Err(AppError::invalid(format!("Invalid name: '{n}'"), "name"));
-    }
-    Ok(n.trim().to_string())
+    crate::services::teams::name_of(&input.name)
 }
 
 #[utoipa::path(get, path = "/v2/teams", operation_id = "list-all-teams", tag = "Teams",

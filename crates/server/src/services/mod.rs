@@ -13,6 +13,7 @@ pub mod notify;
 pub mod one_time_links;
 pub mod scheduler;
 pub mod sign_in;
+pub mod teams;
 pub mod users;
 
 use crate::{clock::Clock, store::Db};

@@ -162,3 +162,33 @@ pub async fn missing_in(
     }
     Ok(missing)
 }
+
+/// Makes `members` (live users of the account; others are left out) the team's members, in
+/// one transaction.
+pub async fn set_members(
+    db: &Db,
+    account_id: &AccountId,
+    team_id: &TeamId,
+    members: &[UserId],
+) -> StoreResult<()> {
+    let mut batch = super::Batch::default();
+    batch.push(
+        "DELETE FROM team_members WHERE team_id = $1",
+        vec![super::Arg::from(team_id)],
+    );
+    for m in members {
+        batch.push(
+            "INSERT INTO team_members (team_id, user_id) SELECT $1, id FROM users \
+             WHERE account_id = $2 AND id = $3 AND deleted = 0 \
+             AND EXISTS (SELECT 1 FROM teams WHERE id = $1 AND account_id = $2 AND deleted = 0) \
+             ON CONFLICT DO NOTHING",
+            vec![
+                super::Arg::from(team_id),
+                super::Arg::from(account_id),
+                super::Arg::from(m),
+            ],
+        );
+    }
+    batch.run(db).await?;
+    Ok(())
+}

@@ -1171,6 +1171,7 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/calendars".to_string(), false),
         ("/app/profile".to_string(), false),
         ("/app/users".to_string(), true),
+        ("/app/teams".to_string(), true),
         ("/app/calendars/new".to_string(), true),
         (format!("/app/calendars/{cal}"), true),
         (format!("/app/calendars/{cal}/embed-preview"), true),
@@ -1634,3 +1635,77 @@ async fn a_host_connects_calendars_in_the_app(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(a_host_connects_calendars_in_the_app);
+
+async fn an_admin_makes_teams_and_chooses_their_members(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let page = admin.open("/app/teams").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let bad = admin
+        .submit(&page.html, "/app/teams/new", &[("name", "   ")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Invalid name"), "{}", bad.html);
+    let made = admin
+        .submit(&page.html, "/app/teams/new", &[("name", "Sales")])
+        .await;
+    assert_eq!(made.status, 303);
+    let (_, teams) = app.get("/v2/teams").await;
+    let team = teams["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(teams["data"][0]["name"], "Sales");
+
+    // Members chosen on the page; the name changed with them.
+    let page = admin.open("/app/teams").await;
+    let action = format!("/app/teams/{team}");
+    let mut fields = common::guest::form_fields(&page.html, &action);
+    fields.retain(|(k, _)| k != "member" && k != "name");
+    fields.push(("name".into(), "Sales EMEA".into()));
+    fields.push(("member".into(), mia_id.clone()));
+    fields.push(("member".into(), app.owner_user_id.clone()));
+    let saved = admin.post(&action, &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    assert_eq!(
+        app.get(&format!("/v2/teams/{team}")).await.1["name"],
+        "Sales EMEA"
+    );
+    assert_eq!(
+        app.get(&format!("/v2/users/{mia_id}")).await.1["teams"],
+        json!([team])
+    );
+    // A team calendar books its members.
+    let (s, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": team, "name": "Sales calls"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{cal}");
+    // Mia leaves the team.
+    fields.retain(|(k, v)| !(k == "member" && *v == mia_id));
+    assert_eq!(admin.post(&action, &fields).await.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/users/{mia_id}")).await.1["teams"],
+        json!([])
+    );
+    // A member manages none.
+    let token = csrf(&mut mia).await;
+    assert_eq!(mia.open("/app/teams").await.status, 403);
+    assert_eq!(
+        mia.post(&format!("{action}/remove"), &[("csrf".into(), token)])
+            .await
+            .status,
+        403
+    );
+    let page = admin.open("/app/teams").await;
+    let removed = admin
+        .submit(&page.html, &format!("{action}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    let (_, teams) = app.get("/v2/teams").await;
+    assert_eq!(teams["data"], json!([]));
+    app.finish().await;
+}
+on_both!(an_admin_makes_teams_and_chooses_their_members);

@@ -205,6 +205,7 @@ async fn a_host_works_in_the_app_in_a_browser() {
         ("/app/users", "#invite"),
         ("/app/profile", "#current"),
         ("/app/calendar-connections", "#add-feed"),
+        ("/app/teams", "#new-team"),
         ("/app/calendars", "table.list"),
         ("/app/bookings?tab=canceled", "table.list"),
     ] {

@@ -15,6 +15,7 @@ pub enum Section {
     Calendars,
     Connections,
     People,
+    Teams,
     Profile,
 }
 
@@ -32,6 +33,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
     ];
     if signed.is_admin() {
         nav.push(("People", "/app/users", Section::People));
+        nav.push(("Teams", "/app/teams", Section::Teams));
     }
     nav.push(("Profile", "/app/profile", Section::Profile));
     shell(

@@ -12,6 +12,7 @@ pub mod password;
 pub mod profile;
 pub mod session;
 pub mod sign_in;
+pub mod teams;
 pub mod users;
 
 use axum::{
@@ -64,6 +65,10 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/app/profile", get(profile::show).post(profile::save))
         .route("/app/profile/password", post(profile::change_password))
+        .route("/app/teams", get(teams::list))
+        .route("/app/teams/new", post(teams::create))
+        .route("/app/teams/{id}", post(teams::save))
+        .route("/app/teams/{id}/remove", post(teams::remove))
         .route("/app/users", get(users::list))
         .route("/app/users/invite", post(users::invite))
         .route("/app/users/{id}/role", post(users::change_role))
