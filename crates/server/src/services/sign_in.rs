@@ -252,7 +252,7 @@ pub async fn request_reset(ctx: Ctx<'_>, email: &str) -> AppResult<usize> {
             due_time: now,
             expire_time: Some(token.expire_time),
         };
-        passwords::create_reset(ctx.db, &c.account_id, &c.user_id, &token, &message, now).await?;
+        passwords::create_link(ctx.db, &c.account_id, &c.user_id, &token, &message, now).await?;
     }
     Ok(candidates.len())
 }

@@ -96,3 +96,35 @@ pub async fn remove(ctx: Ctx<'_>, account_id: &AccountId, id: &UserId) -> AppRes
     sessions::delete_of_user(ctx.db, id).await?;
     Ok(())
 }
+
+/// Sends a user who has not chosen a password yet a new invitation (a new link; the old ones
+/// keep working until they expire).
+pub async fn invite_again(ctx: Ctx<'_>, account_id: &AccountId, id: &UserId) -> AppResult<()> {
+    let user = users::get(ctx.db, account_id, id)
+        .await?
+        .filter(|u| !u.deleted)
+        .ok_or_else(|| no_such_user(id))?;
+    let new = NewUser {
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        role: user.role,
+        teams: vec![],
+        timezone: user.timezone.clone(),
+    };
+    let users::Invitation { mut message, token } =
+        notify::invitation(ctx, account_id, &new).await?;
+    message.recipient = crate::store::notifications::Recipient::User(user.id.clone());
+    if let Some(token) = token {
+        crate::store::passwords::create_link(
+            ctx.db,
+            account_id,
+            &user.id,
+            &token,
+            &message,
+            ctx.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}

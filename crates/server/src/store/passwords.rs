@@ -102,8 +102,9 @@ pub fn push_token(
     );
 }
 
-/// A reset link and the email that carries it, written together.
-pub async fn create_reset(
+/// A one-time link (a reset, an invitation sent again) and the email that carries it, written
+/// together.
+pub async fn create_link(
     db: &Db,
     account_id: &AccountId,
     user_id: &UserId,
@@ -200,4 +201,18 @@ fn push_password(batch: &mut Batch, user_id: &UserId, password_hash: &str, now: 
         "DELETE FROM sessions WHERE user_id = $1",
         vec![Arg::from(user_id)],
     );
+}
+
+/// The live users of the account who have not chosen a password yet.
+pub async fn without_password(
+    db: &Db,
+    account_id: &AccountId,
+) -> StoreResult<std::collections::HashSet<UserId>> {
+    let rows = sqlx::query(
+        "SELECT id FROM users WHERE account_id = $1 AND deleted = 0 AND password_hash IS NULL",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }

@@ -1709,3 +1709,60 @@ async fn an_admin_makes_teams_and_chooses_their_members(backend: common::Backend
     app.finish().await;
 }
 on_both!(an_admin_makes_teams_and_chooses_their_members);
+
+async fn an_invitation_can_be_sent_again_until_a_password_is_chosen(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let (leo, first) = invite(&app, "leo@test.example", "Member").await;
+    let page = admin.open("/app/users").await;
+    let again = format!("/app/users/{leo}/invite-again");
+    assert!(page.html.contains(&again), "{}", page.html);
+    let sent = admin.submit(&page.html, &again, &[]).await;
+    assert_eq!(sent.status, 303, "{}", sent.html);
+    // The second email carries a link of its own.
+    let mut second = None;
+    for _ in 0..200 {
+        let links: Vec<String> = std::fs::read_dir(&app.mail_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| Received {
+                raw: std::fs::read(e.path()).unwrap(),
+                to: vec![],
+            })
+            .filter(|r| String::from_utf8_lossy(&r.raw).trim_end().ends_with("--"))
+            .filter(|r| r.subject().starts_with("You were added"))
+            .map(|r| link_in(&r, &app.base))
+            .filter(|l| *l != first)
+            .collect();
+        if let Some(l) = links.into_iter().next() {
+            second = Some(l);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let second = second.expect("a second invitation");
+    let mut leo_p = Person::new(&app.base);
+    let page = leo_p.open(&second).await;
+    let done = leo_p
+        .submit(
+            &page.html,
+            &second,
+            &[("password", GOOD), ("confirm", GOOD)],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert_eq!(
+        leo_p.open(&first).await.status,
+        410,
+        "the first link is used up too"
+    );
+    let page = admin.open("/app/users").await;
+    assert!(
+        !page.html.contains(&again),
+        "signed up: nothing to send again"
+    );
+    app.finish().await;
+}
+on_both!(an_invitation_can_be_sent_again_until_a_password_is_chosen);

@@ -73,6 +73,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/users/invite", post(users::invite))
         .route("/app/users/{id}/role", post(users::change_role))
         .route("/app/users/{id}/remove", post(users::remove))
+        .route("/app/users/{id}/invite-again", post(users::invite_again))
         .route("/app/bookings", get(bookings::list))
         .route("/app/calendars", get(calendars::list))
         .route(

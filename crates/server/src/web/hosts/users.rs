@@ -49,6 +49,7 @@ pub async fn list(
         Some("invited") => Some("Invited: they were emailed a link to choose their password."),
         Some("role") => Some("Role changed."),
         Some("removed") => Some("Removed from the account."),
+        Some("sent") => Some("The invitation was sent again."),
         _ => None,
     };
     page(&state, &signed, StatusCode::OK, notice, None, None).await
@@ -94,6 +95,10 @@ async fn page(
         }
     }
     people.sort_by_key(|u| (u.first_name.to_lowercase(), u.last_name.to_lowercase()));
+    let invited = match crate::store::passwords::without_password(&state.db, account).await {
+        Ok(i) => i,
+        Err(e) => return internal(e),
+    };
     let draft = draft.unwrap_or_default();
     let csrf = &signed.session.csrf;
     let body = html! {
@@ -102,7 +107,7 @@ async fn page(
         @if let Some(e) = error { div.card.error role="alert" { (e) } }
         table.list {
             caption.muted { (people.len()) " people in the account" }
-            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Remove" } } }
+            thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Invitation" } th scope="col" { "Remove" } } }
             tbody {
                 @for u in &people {
                     @let owner = u.role == Role::AccountOwner;
@@ -121,6 +126,17 @@ async fn page(
                                     }
                                     button type="submit" { "Change" }
                                 }
+                            }
+                        }
+                        td {
+                            @if invited.contains(&u.id) {
+                                form.inline method="post" action={ "/app/users/" (u.id) "/invite-again" } {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    span.muted { "No password yet. " }
+                                    button type="submit" aria-label={ "Send " (u.first_name) " " (u.last_name) " the invitation again" } { "Send again" }
+                                }
+                            } @else {
+                                span.muted { "Signed up" }
                             }
                         }
                         td {
@@ -313,5 +329,46 @@ pub async fn remove(
         Ok(()) => Redirect::to("/app/users?done=removed").into_response(),
         Err(AppError::Internal(e)) => internal(e),
         Err(e) => refuse(super::said(&e)).await,
+    }
+}
+
+pub async fn invite_again(
+    State(state): State<SharedState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+        return r;
+    }
+    if !signed.is_admin() {
+        return only_admins();
+    }
+    let Some(id) = user_id(&id) else {
+        return page(
+            &state,
+            &signed,
+            StatusCode::CONFLICT,
+            None,
+            Some("No such person."),
+            None,
+        )
+        .await;
+    };
+    match service::invite_again(state.ctx(), &signed.session.account_id, &id).await {
+        Ok(()) => Redirect::to("/app/users?done=sent").into_response(),
+        Err(AppError::Internal(e)) => internal(e),
+        Err(e) => {
+            page(
+                &state,
+                &signed,
+                StatusCode::CONFLICT,
+                None,
+                Some(&super::said(&e)),
+                None,
+            )
+            .await
+        }
     }
 }
