@@ -85,24 +85,11 @@ pub async fn create_field(
     p: Principal,
     Body(FieldInput { name, label }): Body<FieldInput>,
 ) -> AppResult<Json<FieldOut>> {
-    let valid = name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid {
-        return Err(AppError::invalid(
-            format!("Invalid name: '{name}'. Use lowercase letters, digits and underscores."),
-            "name",
-        ));
-    }
-    let label = label.unwrap_or_else(|| name.clone());
-    Ok(Json(out(custom_fields::create(
-        &state.db,
+    Ok(Json(out(crate::services::custom_fields::create(
+        state.ctx(),
         &p.account_id,
         &name,
-        &label,
-        state.now(),
+        label.as_deref(),
     )
     .await?)))
 }

@@ -7,6 +7,7 @@ pub mod booking_calendars;
 pub mod booking_request;
 pub mod calendar_connections;
 pub mod conversations;
+pub mod custom_fields;
 pub mod host_links;
 pub mod meetings;
 pub mod notify;

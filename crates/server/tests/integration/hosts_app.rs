@@ -1172,6 +1172,7 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/profile".to_string(), false),
         ("/app/users".to_string(), true),
         ("/app/teams".to_string(), true),
+        ("/app/custom-fields".to_string(), true),
         ("/app/calendars/new".to_string(), true),
         (format!("/app/calendars/{cal}"), true),
         (format!("/app/calendars/{cal}/embed-preview"), true),
@@ -1766,3 +1767,60 @@ async fn an_invitation_can_be_sent_again_until_a_password_is_chosen(backend: com
     app.finish().await;
 }
 on_both!(an_invitation_can_be_sent_again_until_a_password_is_chosen);
+
+async fn an_admin_keeps_the_field_library(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let page = admin.open("/app/custom-fields").await;
+    assert!(page.html.contains("No custom fields yet."), "{}", page.html);
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/custom-fields/new",
+            &[("name", "Bad Name"), ("label", "Industry")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html
+            .contains("Use lowercase letters, digits and underscores."),
+        "{}",
+        bad.html
+    );
+    assert!(
+        bad.html.contains("value=\"Industry\""),
+        "what was typed is kept"
+    );
+    let added = admin
+        .submit(
+            &page.html,
+            "/app/custom-fields/new",
+            &[("name", "industry"), ("label", "Industry")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.html);
+    let (_, fields) = app.get("/v2/custom-fields").await;
+    assert!(fields.to_string().contains("\"industry\""), "{fields}");
+    let again = admin
+        .submit(
+            &page.html,
+            "/app/custom-fields/new",
+            &[("name", "industry"), ("label", "Again")],
+        )
+        .await;
+    assert_eq!(again.status, 422, "a name is taken once");
+    let page = admin.open("/app/custom-fields").await;
+    let removed = admin
+        .submit(&page.html, "/app/custom-fields/industry/remove", &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert!(admin
+        .open("/app/custom-fields")
+        .await
+        .html
+        .contains("No custom fields yet."));
+    app.finish().await;
+}
+on_both!(an_admin_keeps_the_field_library);

@@ -206,6 +206,7 @@ async fn a_host_works_in_the_app_in_a_browser() {
         ("/app/profile", "#current"),
         ("/app/calendar-connections", "#add-feed"),
         ("/app/teams", "#new-team"),
+        ("/app/custom-fields", "#new-field"),
         ("/app/calendars", "table.list"),
         ("/app/bookings?tab=canceled", "table.list"),
     ] {

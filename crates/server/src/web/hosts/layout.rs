@@ -16,6 +16,7 @@ pub enum Section {
     Connections,
     People,
     Teams,
+    Fields,
     Profile,
 }
 
@@ -34,6 +35,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
     if signed.is_admin() {
         nav.push(("People", "/app/users", Section::People));
         nav.push(("Teams", "/app/teams", Section::Teams));
+        nav.push(("Custom fields", "/app/custom-fields", Section::Fields));
     }
     nav.push(("Profile", "/app/profile", Section::Profile));
     shell(

@@ -7,6 +7,7 @@ pub mod booking;
 pub mod bookings;
 pub mod calendars;
 pub mod connections;
+pub mod fields;
 pub mod layout;
 pub mod password;
 pub mod profile;
@@ -65,6 +66,9 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/app/profile", get(profile::show).post(profile::save))
         .route("/app/profile/password", post(profile::change_password))
+        .route("/app/custom-fields", get(fields::list))
+        .route("/app/custom-fields/new", post(fields::create))
+        .route("/app/custom-fields/{name}/remove", post(fields::remove))
         .route("/app/teams", get(teams::list))
         .route("/app/teams/new", post(teams::create))
         .route("/app/teams/{id}", post(teams::save))
