@@ -17,7 +17,7 @@ run_backend() {
   local name=$1 url=$2
   # --role api: no worker, so no email is sent for the seeded bookings while measuring.
   "$BIN" demo --database-url "$url" --listen "127.0.0.1:$PORT" --rate-limit 0 --role api \
-    --key-file "$WORK/key" --password-file "$WORK/password" >"$WORK/$name.log" 2>&1 &
+    --key-file "$WORK/key" --password-file "$WORK/password" --secret-key-file "$WORK/secret.key" >"$WORK/$name.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do [ -s "$WORK/key" ] && [ -s "$WORK/password" ] && curl -fs "http://127.0.0.1:$PORT/v2/openapi.json" >/dev/null && break; sleep 0.1; done
   echo "## $name"
