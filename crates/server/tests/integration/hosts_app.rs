@@ -53,6 +53,29 @@ fn link_in(mail: &Received, base: &str) -> String {
     link.to_string()
 }
 
+/// The link of a whole email whose subject starts with `subject`, other than `not`, once one
+/// arrives (within 5 s).
+async fn another_link(app: &TestApp, subject: &str, not: &str) -> Option<String> {
+    for _ in 0..200 {
+        let found = std::fs::read_dir(&app.mail_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| Received {
+                raw: std::fs::read(e.path()).unwrap(),
+                to: vec![],
+            })
+            .filter(|r| String::from_utf8_lossy(&r.raw).trim_end().ends_with("--"))
+            .filter(|r| r.subject().starts_with(subject))
+            .map(|r| link_in(&r, &app.base))
+            .find(|l| l != not);
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    None
+}
+
 /// Adds a user through the API; their invitation's link.
 async fn invite(app: &TestApp, email: &str, role: &str) -> (String, String) {
     let (s, u) = app
@@ -263,27 +286,9 @@ async fn a_forgotten_password_is_reset_by_email_once(backend: common::Backend) {
         &[("email", "mia@test.example")],
     )
     .await;
-    let mut second = None;
-    for _ in 0..200 {
-        let links: Vec<String> = std::fs::read_dir(&app.mail_dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| Received {
-                raw: std::fs::read(e.path()).unwrap(),
-                to: vec![],
-            })
-            .filter(|r| String::from_utf8_lossy(&r.raw).trim_end().ends_with("--"))
-            .filter(|r| r.subject().starts_with("Reset"))
-            .map(|r| link_in(&r, &app.base))
-            .filter(|l| *l != link)
-            .collect();
-        if let Some(l) = links.into_iter().next() {
-            second = Some(l);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let second = second.expect("a second reset email");
+    let second = another_link(&app, "Reset", &link)
+        .await
+        .expect("a second reset email");
     app.clock.advance(61 * 60_000);
     assert_eq!(mia.open(&second).await.status, 410, "expired after an hour");
     app.finish().await;
@@ -1723,27 +1728,9 @@ async fn an_invitation_can_be_sent_again_until_a_password_is_chosen(backend: com
     let sent = admin.submit(&page.html, &again, &[]).await;
     assert_eq!(sent.status, 303, "{}", sent.html);
     // The second email carries a link of its own.
-    let mut second = None;
-    for _ in 0..200 {
-        let links: Vec<String> = std::fs::read_dir(&app.mail_dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| Received {
-                raw: std::fs::read(e.path()).unwrap(),
-                to: vec![],
-            })
-            .filter(|r| String::from_utf8_lossy(&r.raw).trim_end().ends_with("--"))
-            .filter(|r| r.subject().starts_with("You were added"))
-            .map(|r| link_in(&r, &app.base))
-            .filter(|l| *l != first)
-            .collect();
-        if let Some(l) = links.into_iter().next() {
-            second = Some(l);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let second = second.expect("a second invitation");
+    let second = another_link(&app, "You were added", &first)
+        .await
+        .expect("a second invitation");
     let mut leo_p = Person::new(&app.base);
     let page = leo_p.open(&second).await;
     let done = leo_p

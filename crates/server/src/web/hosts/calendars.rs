@@ -20,7 +20,7 @@ use slotline_domain::{
 
 use super::{
     layout::{self, Section},
-    session::Signed,
+    session::{CsrfForm, Signed},
 };
 use crate::{
     http::error::AppError,
@@ -43,11 +43,7 @@ fn not_found() -> Response {
 }
 
 fn only_admins() -> Response {
-    layout::message(
-        StatusCode::FORBIDDEN,
-        "Only administrators",
-        "Only the account owner and administrators can make and change booking calendars.",
-    )
+    layout::only_admins("can make and change booking calendars")
 }
 
 /// Every live calendar of the account the user may see: all for an administrator, their own
@@ -654,18 +650,12 @@ pub async fn save(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn one_time_link(
     State(state): State<SharedState>,
     signed: Signed,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
         return r;

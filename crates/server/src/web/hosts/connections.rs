@@ -16,7 +16,7 @@ use slotline_domain::id::{CalendarConnectionId, UserId};
 
 use super::{
     layout::{self, Section},
-    session::Signed,
+    session::{CsrfForm, Signed},
 };
 use crate::{
     http::error::AppError,
@@ -321,12 +321,6 @@ pub async fn save(
             .await
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn sync(

@@ -12,7 +12,7 @@ use maud::html;
 
 use super::{
     layout::{self, Section},
-    session::Signed,
+    session::{CsrfForm, Signed},
 };
 use crate::{
     http::error::AppError,
@@ -23,11 +23,7 @@ use crate::{
 };
 
 fn only_admins() -> Response {
-    layout::message(
-        StatusCode::FORBIDDEN,
-        "Only administrators",
-        "Only the account owner and administrators manage custom fields.",
-    )
+    layout::only_admins("manage custom fields")
 }
 
 pub async fn list(
@@ -152,12 +148,6 @@ pub async fn create(
             .await
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn remove(

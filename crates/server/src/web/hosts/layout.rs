@@ -119,6 +119,16 @@ fn set_policy(res: &mut Response, ancestors: &str) {
     }
 }
 
+/// The refusal of a page or action only the account owner and administrators may use;
+/// `what` completes "Only the account owner and administrators …".
+pub fn only_admins(what: &str) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Only administrators",
+        &format!("Only the account owner and administrators {what}."),
+    )
+}
+
 /// A page that only says something.
 pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
     respond(

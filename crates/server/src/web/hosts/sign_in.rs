@@ -15,7 +15,7 @@ use maud::html;
 
 use super::{
     layout,
-    session::{self, Signed},
+    session::{self, CsrfForm, Signed},
 };
 use crate::{
     services::sign_in,
@@ -147,12 +147,6 @@ pub fn too_many() -> Response {
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
     res
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 fn signed_out(state: &SharedState) -> Response {

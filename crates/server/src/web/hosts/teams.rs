@@ -25,11 +25,7 @@ use crate::{
 };
 
 fn only_admins() -> Response {
-    layout::message(
-        StatusCode::FORBIDDEN,
-        "Only administrators",
-        "Only the account owner and administrators manage teams.",
-    )
+    layout::only_admins("manage teams")
 }
 
 fn not_found() -> Response {

@@ -14,7 +14,7 @@ use slotline_domain::{email, id::UserId, names, role::Role};
 
 use super::{
     layout::{self, Section},
-    session::Signed,
+    session::{CsrfForm, Signed},
 };
 use crate::{
     http::error::AppError,
@@ -30,11 +30,7 @@ use crate::{
 const ROLES: [Role; 3] = [Role::Administrator, Role::TeamManager, Role::Member];
 
 fn only_admins() -> Response {
-    layout::message(
-        StatusCode::FORBIDDEN,
-        "Only administrators",
-        "Only the account owner and administrators manage the people of the account.",
-    )
+    layout::only_admins("manage the people of the account")
 }
 
 pub async fn list(
@@ -294,12 +290,6 @@ pub async fn change_role(
         Err(AppError::Internal(e)) => internal(e),
         Err(e) => refuse(super::said(&e)).await,
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn remove(
