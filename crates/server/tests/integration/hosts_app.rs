@@ -1023,6 +1023,85 @@ async fn an_admin_makes_a_booking_calendar_that_guests_book(backend: common::Bac
     );
     let (_, cal) = app.get(&format!("/v2/booking-calendars/{id}")).await;
     assert_eq!(cal["url"], format!("{}/c/intro", app.base));
+
+    // Where, what the form asks, reminders and words: the whole of the settings.
+    let page = admin.open(&format!("/app/calendars/{id}")).await;
+    let saved = admin
+        .submit(
+            &page.html,
+            &action,
+            &[
+                ("loc_physical", "1 Main St, Springfield"),
+                ("loc_guest_phone", "on"),
+                ("loc_video_jitsi", "on"),
+                ("std_phone", "required"),
+                ("q0_label", "Team size"),
+                ("q0_type", "single_select"),
+                ("q0_options", "1-10\r\n11-50"),
+                ("q0_required", "on"),
+                ("r0_minutes", "1440"),
+                ("r0_to", "host"),
+                ("follow_up_minutes", "30"),
+                ("t:guest.scheduled:subject", "Booked: {subject}"),
+                ("t:guest.scheduled:body", "See you {when}, {guest_name} <3"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, settings) = app
+        .get(&format!("/v2/booking-calendars/{id}/settings"))
+        .await;
+    let kinds: Vec<&str> = settings["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["physical", "guest_phone", "virtual"], "{settings}");
+    let address_id = settings["locations"][0]["id"].as_str().unwrap().to_string();
+    assert!(address_id.starts_with("ADD-"));
+    assert_eq!(
+        settings["questions"],
+        json!([{"name": "team_size", "label": "Team size", "type": "single_select", "required": true, "options": ["1-10", "11-50"]}])
+    );
+    assert_eq!(
+        settings["standard_fields"],
+        json!([{"name": "phone", "required": true}])
+    );
+    assert_eq!(
+        settings["notifications"]["reminders"],
+        json!([{"minutes_before": 1440, "to": "host", "channel": "email"}]),
+        "the form's rows replace the reminders"
+    );
+    assert_eq!(settings["notifications"]["follow_up_minutes"], 30);
+    assert_eq!(
+        settings["notifications"]["templates"],
+        json!({"guest.scheduled": {"subject": "Booked: {subject}", "body": "See you {when}, {guest_name} <3"}}),
+        "only the words changed are the page's own"
+    );
+    // Saved again unchanged, everything stays, the address keeps its id.
+    let page = admin.open(&format!("/app/calendars/{id}")).await;
+    assert!(
+        page.html.contains("own words"),
+        "the page marks its own words"
+    );
+    let again = admin.submit(&page.html, &action, &[]).await;
+    assert_eq!(again.status, 303, "{}", again.html);
+    let (_, after) = app
+        .get(&format!("/v2/booking-calendars/{id}/settings"))
+        .await;
+    assert_eq!(after, settings, "a form saved as shown changes nothing");
+    assert_eq!(after["locations"][0]["id"], address_id.as_str());
+    for (field, value, words) in [
+        ("q0_options", "", "needs options"),
+        ("r1_minutes", "2", "minutes_before"),
+        ("loc_video_urls", "not a url", "virtual_static"),
+    ] {
+        let page = admin.open(&format!("/app/calendars/{id}")).await;
+        let bad = admin.submit(&page.html, &action, &[(field, value)]).await;
+        assert_eq!(bad.status, 422, "{field}={value}");
+        assert!(bad.html.contains(words), "{field}={value}: {}", bad.html);
+    }
     for (field, value, words) in [
         ("durations", "abc", "is not a whole number"),
         ("durations", "7", "durations"),

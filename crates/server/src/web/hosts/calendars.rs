@@ -11,16 +11,16 @@ use axum::{
     Form,
 };
 use maud::{html, Markup, PreEscaped};
-use serde_json::{json, Value};
+use serde_json::json;
 use slotline_domain::{
     id::{AccountId, BookingCalendarId, Host},
-    settings::Settings,
     slug,
 };
 
 use super::{
     layout::{self, Section},
     session::{CsrfForm, Signed},
+    settings_form,
 };
 use crate::{
     http::error::AppError,
@@ -339,15 +339,6 @@ async fn edit_page(
     let s = &cal.settings;
     let csrf = &signed.session.csrf;
     let action = format!("/app/calendars/{}", cal.id);
-    let num = |name: &'static str, label: &'static str, value: u32, help: &'static str| {
-        html! {
-            div {
-                label for=(name) { (label) }
-                input #(name) type="number" name=(name) value=(value) min="0" required aria-describedby={ (name) "-help" };
-                p.muted id={ (name) "-help" } { (help) }
-            }
-        }
-    };
     let body = html! {
         p { a href="/app/calendars" { "← Booking calendars" } }
         h1 { (cal.name) }
@@ -375,32 +366,7 @@ async fn edit_page(
                     div { label for="slug" { "Address: /c/…" } input #slug name="slug" value=(cal.slug) required pattern="[a-z0-9]+(-[a-z0-9]+)*" minlength="3" maxlength="64"; }
                 }
                 label.check { input type="checkbox" name="published" value="on" checked[cal.published]; "Guests can book it" }
-                h2 { "Scheduling" }
-                div.fields {
-                    div {
-                        label for="durations" { "Meeting lengths (minutes)" }
-                        input #durations name="durations" value=(s.durations.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")) required aria-describedby="durations-help";
-                        p.muted #durations-help { "One or more, separated by commas; the first is the default." }
-                    }
-                    (num("slot_interval_minutes", "Start times every (minutes)", s.slot_interval_minutes, "How far apart offered start times are."))
-                    (num("buffer_before_minutes", "Free before (minutes)", s.buffer_before_minutes, "Kept free before each meeting."))
-                    (num("buffer_after_minutes", "Free after (minutes)", s.buffer_after_minutes, "Kept free after each meeting."))
-                    (num("minimum_notice_minutes", "Notice (minutes)", s.minimum_notice_minutes, "How soon a meeting may start, from now."))
-                    (num("booking_horizon_days", "Bookable ahead (days)", s.booking_horizon_days, "How far ahead guests may book."))
-                    div {
-                        label for="max_bookings_per_day" { "At most per day" }
-                        input #max_bookings_per_day type="number" name="max_bookings_per_day" min="1" value=[s.max_bookings_per_day] aria-describedby="max-help";
-                        p.muted #max-help { "Empty: no limit." }
-                    }
-                }
-                label.check { input type="checkbox" name="approval_required" value="on" checked[s.approval_required]; "Bookings wait for the host's approval" }
-                h2 { "After booking" }
-                label for="redirect_url" { "Send guests to this address after booking (optional)" }
-                input #redirect_url type="url" name="redirect_url" value=(s.redirect.as_ref().map(|r| r.url.clone()).unwrap_or_default()) maxlength="2000";
-                label.check { input type="checkbox" name="redirect_data" value="on" checked[s.redirect.as_ref().is_some_and(|r| r.send_booking_data)]; "With the booking's details in the address" }
-                h2 { "Embedding" }
-                label for="embed_origins" { "Websites that may embed it (one per line, e.g. https://www.example.com; empty: any)" }
-                textarea #embed_origins name="embed_origins" maxlength="5000" { (s.embed_origins.join("\n")) }
+                (settings_form::sections(s))
                 button.primary type="submit" { "Save" }
             }
             (embed_generator(state, cal, query))
@@ -521,57 +487,6 @@ pub struct EditForm {
     fields: std::collections::HashMap<String, String>,
 }
 
-/// The settings the form gives, as a settings change for the domain's rules.
-fn settings_change(
-    f: &std::collections::HashMap<String, String>,
-    current: &Settings,
-) -> Result<Value, String> {
-    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let int = |k: &str, label: &str| -> Result<u64, String> {
-        get(k)
-            .parse::<u64>()
-            .map_err(|_| format!("{label}: give a whole number."))
-    };
-    let durations = get("durations")
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            d.parse::<u64>()
-                .map_err(|_| format!("Meeting lengths: '{d}' is not a whole number of minutes."))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let max = match get("max_bookings_per_day") {
-        m if m.is_empty() => Value::Null,
-        m => json!(m
-            .parse::<u64>()
-            .map_err(|_| "At most per day: give a whole number, or leave it empty.".to_string())?),
-    };
-    let redirect = match get("redirect_url") {
-        u if u.is_empty() => Value::Null,
-        u => json!({"url": u, "send_booking_data": f.contains_key("redirect_data"),
-                    "pass_utm": current.redirect.as_ref().is_some_and(|r| r.pass_utm)}),
-    };
-    let origins: Vec<String> = get("embed_origins")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    Ok(json!({
-        "durations": durations,
-        "slot_interval_minutes": int("slot_interval_minutes", "Start times every")?,
-        "buffer_before_minutes": int("buffer_before_minutes", "Free before")?,
-        "buffer_after_minutes": int("buffer_after_minutes", "Free after")?,
-        "minimum_notice_minutes": int("minimum_notice_minutes", "Notice")?,
-        "booking_horizon_days": int("booking_horizon_days", "Bookable ahead")?,
-        "max_bookings_per_day": max,
-        "approval_required": f.contains_key("approval_required"),
-        "redirect": redirect,
-        "embed_origins": origins,
-    }))
-}
-
 pub async fn save(
     State(state): State<SharedState>,
     signed: Signed,
@@ -626,7 +541,7 @@ pub async fn save(
         ))
         .await;
     }
-    let settings = match settings_change(&f.fields, &cal.settings) {
+    let settings = match settings_form::change(&f.fields, &cal.settings) {
         Ok(s) => s,
         Err(why) => return refuse(why).await,
     };

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod password;
 pub mod profile;
 pub mod session;
+pub mod settings_form;
 pub mod sign_in;
 pub mod teams;
 pub mod users;

@@ -147,6 +147,8 @@ fn fields_in(form: &str) -> Vec<(String, String)> {
                 .split("<option")
                 .skip(1)
                 .find(|o| o.contains(" selected"))
+                // A browser sends the first option when none is selected.
+                .or_else(|| body.split("<option").nth(1))
                 .and_then(|o| attr(&format!(" {o}"), "value"));
             out.push((name, chosen.unwrap_or_default()));
         }
