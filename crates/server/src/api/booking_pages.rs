@@ -9,29 +9,23 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::{
-    id::{kind, AccountId, BookingPageId, EventTypeId, MasterPageId},
-    settings::Settings,
-    slug,
-};
+use slotline_domain::id::{kind, AccountId, BookingPageId};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
     body::{not_null, Body, Input, Patch, Strings},
     list::{self, Params},
-    setup::{live_owner, merge_settings, settings_out, SettingsChange, SettingsOut},
+    setup::{settings_out, SettingsChange, SettingsOut},
     values::{Label, Name, Slug, TimeZoneName},
 };
 
 use crate::{
-    http::error::{AppError, AppResult, ErrorBody},
+    http::error::{AppResult, ErrorBody},
     http::path::PathId,
+    services::booking_pages as service,
     state::SharedState,
-    store::{
-        booking_pages::{self, BookingPagePatch},
-        event_types, master_pages,
-    },
+    store::booking_pages,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -145,58 +139,14 @@ impl Input for BookingPageChange {
     const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
-fn not_found(id: &str) -> AppError {
-    AppError::not_found("booking page", id)
-}
+use service::not_found;
 
 async fn live_page(
     state: &SharedState,
     account_id: &AccountId,
     id: &BookingPageId,
 ) -> AppResult<booking_pages::BookingPage> {
-    booking_pages::get(&state.db, account_id, id)
-        .await?
-        .filter(|p| !p.deleted)
-        .ok_or_else(|| not_found(id))
-}
-
-/// `ids` as live event types of the account.
-async fn check_event_types(
-    state: &SharedState,
-    account_id: &AccountId,
-    ids: Vec<String>,
-) -> AppResult<Vec<EventTypeId>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let no_such = || AppError::invalid(format!("No such event type: '{id}'"), "event_types");
-        let parsed = EventTypeId::parse(id.as_str()).map_err(|_| no_such())?;
-        if event_types::get(&state.db, account_id, &parsed)
-            .await?
-            .filter(|e| !e.deleted)
-            .is_none()
-        {
-            return Err(no_such());
-        }
-        out.push(parsed);
-    }
-    Ok(out)
-}
-
-/// `id` as a live master page of the account.
-async fn check_master_page(
-    state: &SharedState,
-    account_id: &AccountId,
-    id: &str,
-) -> AppResult<MasterPageId> {
-    let no_such = || AppError::invalid(format!("No such master page: '{id}'"), "master_page");
-    let parsed = MasterPageId::parse(id).map_err(|_| no_such())?;
-    match master_pages::get(&state.db, account_id, &parsed)
-        .await?
-        .filter(|m| !m.deleted)
-    {
-        Some(_) => Ok(parsed),
-        None => Err(no_such()),
-    }
+    service::live(state.ctx(), account_id, id).await
 }
 
 #[utoipa::path(get, path = "/v2/booking-pages", operation_id = "list-all-booking-pages", tag = "Booking Pages",
@@ -250,38 +200,19 @@ pub async fn create_page(
     p: Principal,
     Body(input): Body<BookingPageInput>,
 ) -> AppResult<Json<BookingPageOut>> {
-    let owner = live_owner(&state.db, &p.account_id, &input.owner).await?;
-    let name = input.name.into_inner();
-    let event_type_ids = check_event_types(
-        &state,
-        &p.account_id,
-        input.event_types.map(|e| e.0).unwrap_or_default(),
-    )
-    .await?;
-    let master_page_id = match &input.master_page {
-        Some(m) => Some(check_master_page(&state, &p.account_id, m).await?),
-        None => None,
+    let new = service::NewPage {
+        owner: input.owner,
+        name: input.name.into_inner(),
+        label: input.label.map(Label::into_inner),
+        slug: input.slug.map(Slug::into_inner),
+        timezone: input.timezone.map(TimeZoneName::into_inner),
+        active: input.active,
+        event_types: input.event_types.map(|e| e.0).unwrap_or_default(),
+        master_page: input.master_page,
+        settings: input.settings,
     };
-    let new = booking_pages::NewBookingPage {
-        owner_id: owner.id,
-        master_page_id,
-        event_type_ids,
-        label: input.label.map_or_else(|| name.clone(), Label::into_inner),
-        slug: input
-            .slug
-            .map_or_else(|| slug::from_name(&name), Slug::into_inner),
-        timezone: input
-            .timezone
-            .map_or(owner.timezone, TimeZoneName::into_inner),
-        active: input.active.unwrap_or(true),
-        settings: merge_settings(input.settings.as_ref(), &Settings::default())?,
-        name,
-    };
-    let id = booking_pages::create(&state.db, &p.account_id, new, state.now()).await?;
-    Ok(Json(out(
-        &state.base_url,
-        live_page(&state, &p.account_id, &id).await?,
-    )))
+    let page = service::create(state.ctx(), &p.account_id, new).await?;
+    Ok(Json(out(&state.base_url, page)))
 }
 
 #[utoipa::path(patch, path = "/v2/booking-pages/{id}", operation_id = "update-a-booking-page", tag = "Booking Pages", request_body = BookingPageChange,
@@ -293,42 +224,23 @@ pub async fn update_page(
     PathId(id): PathId<kind::BookingPage>,
     Body(change): Body<BookingPageChange>,
 ) -> AppResult<Json<BookingPageOut>> {
-    let current = live_page(&state, &p.account_id, &id).await?;
-    let owner_id = match &change.owner {
-        Some(owner) => Some(live_owner(&state.db, &p.account_id, owner).await?.id),
-        None => None,
-    };
-    let master_page_id = match change.master_page {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(m) => Some(Some(check_master_page(&state, &p.account_id, &m).await?)),
-    };
-    let event_type_ids = match change.event_types {
-        Some(ids) => Some(check_event_types(&state, &p.account_id, ids.0).await?),
-        None => None,
-    };
-    let settings = match &change.settings {
-        Some(v) => Some(merge_settings(Some(v), &current.settings)?),
-        None => None,
-    };
-    let patch = BookingPagePatch {
-        owner_id,
+    let change = service::PageChange {
+        owner: change.owner,
         name: change.name.map(Name::into_inner),
         label: change.label.map(Label::into_inner),
         slug: change.slug.map(Slug::into_inner),
         timezone: change.timezone.map(TimeZoneName::into_inner),
         active: change.active,
-        master_page_id,
-        settings,
-        event_type_ids,
+        event_types: change.event_types.map(|e| e.0),
+        master_page: match change.master_page {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(m) => Some(Some(m)),
+        },
+        settings: change.settings,
     };
-    if !booking_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
-        return Err(not_found(&id));
-    }
-    Ok(Json(out(
-        &state.base_url,
-        live_page(&state, &p.account_id, &id).await?,
-    )))
+    let page = service::update(state.ctx(), &p.account_id, &id, change).await?;
+    Ok(Json(out(&state.base_url, page)))
 }
 
 #[utoipa::path(delete, path = "/v2/booking-pages/{id}", operation_id = "delete-a-booking-page", tag = "Booking Pages", params(("id" = String, Path)),
@@ -338,9 +250,7 @@ pub async fn delete_page(
     p: Principal,
     PathId(id): PathId<kind::BookingPage>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !booking_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
-        return Err(not_found(&id));
-    }
+    service::delete(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }
 
@@ -365,14 +275,10 @@ pub async fn patch_settings(
     PathId(id): PathId<kind::BookingPage>,
     Body(change): Body<SettingsChange>,
 ) -> AppResult<Json<SettingsOut>> {
-    let current = live_page(&state, &p.account_id, &id).await?;
-    let next = current.settings.merge(&change.into_value(), || {
-        slotline_domain::id::new_id(slotline_domain::id::IdKind::Address)
-    })?;
-    let patch = BookingPagePatch {
-        settings: Some(next.clone()),
+    let change = service::PageChange {
+        settings: Some(change.into_value()),
         ..Default::default()
     };
-    booking_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await?;
-    Ok(Json(settings_out(next)))
+    let page = service::update(state.ctx(), &p.account_id, &id, change).await?;
+    Ok(Json(settings_out(page.settings)))
 }

@@ -18,8 +18,9 @@ use super::{
 };
 
 use crate::{
-    http::error::{AppError, AppResult, ErrorBody},
+    http::error::{AppResult, ErrorBody},
     http::path::PathId,
+    services::event_types as service,
     state::SharedState,
     store::event_types::{self, EventTypePatch},
 };
@@ -88,9 +89,7 @@ impl Input for EventTypeChange {
     const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
-fn not_found(id: &str) -> AppError {
-    AppError::not_found("event type", id)
-}
+use service::not_found;
 
 #[utoipa::path(get, path = "/v2/event-types", operation_id = "list-all-event-types", tag = "Event Types",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
@@ -143,7 +142,7 @@ pub async fn create_event_type(
         .map(Description::into_inner)
         .unwrap_or_default();
     Ok(Json(
-        event_types::create(&state.db, &p.account_id, &name, &description, state.now())
+        service::create(state.ctx(), &p.account_id, &name, &description)
             .await?
             .into(),
     ))
@@ -157,21 +156,13 @@ pub async fn update_event_type(
     PathId(id): PathId<kind::EventType>,
     Body(change): Body<EventTypeChange>,
 ) -> AppResult<Json<EventTypeOut>> {
-    event_types::get(&state.db, &p.account_id, &id)
-        .await?
-        .filter(|e| !e.deleted)
-        .ok_or_else(|| not_found(&id))?;
     let patch = EventTypePatch {
         name: change.name.map(Name::into_inner),
         description: change.description.map(Description::into_inner),
     };
-    if !event_types::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
-        return Err(not_found(&id));
-    }
     Ok(Json(
-        event_types::get(&state.db, &p.account_id, &id)
+        service::update(state.ctx(), &p.account_id, &id, patch)
             .await?
-            .ok_or_else(|| not_found(&id))?
             .into(),
     ))
 }
@@ -183,8 +174,6 @@ pub async fn delete_event_type(
     p: Principal,
     PathId(id): PathId<kind::EventType>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !event_types::delete(&state.db, &p.account_id, &id, state.now()).await? {
-        return Err(not_found(&id));
-    }
+    service::delete(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }

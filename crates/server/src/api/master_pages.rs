@@ -8,7 +8,6 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use slotline_domain::id::{kind, MasterPageId};
-use slotline_domain::slug;
 use utoipa::ToSchema;
 
 use super::{
@@ -19,8 +18,9 @@ use super::{
 };
 
 use crate::{
-    http::error::{AppError, AppResult, ErrorBody},
+    http::error::{AppResult, ErrorBody},
     http::path::PathId,
+    services::master_pages as service,
     state::SharedState,
     store::master_pages::{self, MasterPagePatch},
 };
@@ -104,9 +104,7 @@ impl Input for MasterPageChange {
     const EMPTY: Option<&'static str> = Some("At least one field must be provided to update.");
 }
 
-fn not_found(id: &str) -> AppError {
-    AppError::not_found("master page", id)
-}
+use service::not_found;
 
 #[utoipa::path(get, path = "/v2/master-pages", operation_id = "list-all-master-pages", tag = "Master Pages",
     params(("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
@@ -153,22 +151,13 @@ pub async fn create_master_page(
     p: Principal,
     Body(input): Body<MasterPageInput>,
 ) -> AppResult<Json<MasterPageOut>> {
-    let name = input.name.into_inner();
-    let label = input.label.map_or_else(|| name.clone(), Label::into_inner);
-    let slug = input
-        .slug
-        .map_or_else(|| slug::from_name(&name), Slug::into_inner);
-    let active = input.active.unwrap_or(true);
-    let m = master_pages::create(
-        &state.db,
-        &p.account_id,
-        &name,
-        &label,
-        &slug,
-        active,
-        state.now(),
-    )
-    .await?;
+    let new = service::NewMasterPage {
+        name: input.name.into_inner(),
+        label: input.label.map(Label::into_inner),
+        slug: input.slug.map(Slug::into_inner),
+        active: input.active,
+    };
+    let m = service::create(state.ctx(), &p.account_id, new).await?;
     Ok(Json(out(&state.base_url, m)))
 }
 
@@ -181,22 +170,13 @@ pub async fn update_master_page(
     PathId(id): PathId<kind::MasterPage>,
     Body(change): Body<MasterPageChange>,
 ) -> AppResult<Json<MasterPageOut>> {
-    master_pages::get(&state.db, &p.account_id, &id)
-        .await?
-        .filter(|m| !m.deleted)
-        .ok_or_else(|| not_found(&id))?;
     let patch = MasterPagePatch {
         name: change.name.map(Name::into_inner),
         label: change.label.map(Label::into_inner),
         slug: change.slug.map(Slug::into_inner),
         active: change.active,
     };
-    if !master_pages::update(&state.db, &p.account_id, &id, patch, state.now()).await? {
-        return Err(not_found(&id));
-    }
-    let m = master_pages::get(&state.db, &p.account_id, &id)
-        .await?
-        .ok_or_else(|| not_found(&id))?;
+    let m = service::update(state.ctx(), &p.account_id, &id, patch).await?;
     Ok(Json(out(&state.base_url, m)))
 }
 
@@ -207,8 +187,6 @@ pub async fn delete_master_page(
     p: Principal,
     PathId(id): PathId<kind::MasterPage>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !master_pages::delete(&state.db, &p.account_id, &id, state.now()).await? {
-        return Err(not_found(&id));
-    }
+    service::delete(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }

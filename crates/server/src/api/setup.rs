@@ -3,27 +3,12 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use slotline_domain::{
-    id::{AccountId, UserId},
-    settings::Settings,
-};
+use slotline_domain::settings::Settings;
 use utoipa::{openapi::schema::Type, ToSchema};
 
 use super::body::{Describe, Members};
-use crate::{
-    http::error::{AppError, AppResult},
-    store::{users, Db},
-};
 
-/// The live user a body names as `owner`: OnceHub's `No such user` otherwise.
-pub async fn live_owner(db: &Db, account_id: &AccountId, owner: &str) -> AppResult<users::User> {
-    let no_such = || AppError::invalid(format!("No such user: '{owner}'"), "owner");
-    let id = UserId::parse(owner).map_err(|_| no_such())?;
-    users::get(db, account_id, &id)
-        .await?
-        .filter(|u| !u.deleted)
-        .ok_or_else(no_such)
-}
+pub use crate::services::users::live_owner;
 
 /// `current` with `given` (a body's `settings`, if any) applied over it: one rule for
 /// calendars and pages, in the service.

@@ -4,11 +4,14 @@
 //! the API, the public pages, the sweeper and tests call it the same way.
 
 pub mod booking_calendars;
+pub mod booking_pages;
 pub mod booking_request;
 pub mod calendar_connections;
 pub mod conversations;
 pub mod custom_fields;
+pub mod event_types;
 pub mod host_links;
+pub mod master_pages;
 pub mod meetings;
 pub mod notify;
 pub mod one_time_links;

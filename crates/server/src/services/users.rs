@@ -20,6 +20,20 @@ pub fn no_such_user(id: &str) -> AppError {
     AppError::not_found("user", id)
 }
 
+/// The live user a body or form names as `owner`: OnceHub's `No such user` otherwise.
+pub async fn live_owner(
+    db: &crate::store::Db,
+    account_id: &AccountId,
+    owner: &str,
+) -> AppResult<User> {
+    let no_such = || AppError::invalid(format!("No such user: '{owner}'"), "owner");
+    let id = UserId::parse(owner).map_err(|_| no_such())?;
+    users::get(db, account_id, &id)
+        .await?
+        .filter(|u| !u.deleted)
+        .ok_or_else(no_such)
+}
+
 /// A user to invite; without a zone, the account's.
 pub struct Invite {
     pub email: String,

@@ -163,3 +163,23 @@ pub async fn fetch(db: &Db, q: &ListQuery<'_>, page: &PageRequest) -> StoreResul
         previous_before,
     })
 }
+
+/// Every row a list gives, a hundred at a time, for the small collections an account has
+/// (pages, event types, websites): at most 5,000.
+pub async fn read_all<T, F, Fut>(mut list: F) -> StoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<(Vec<T>, Page)>>,
+{
+    let mut out = Vec::new();
+    let mut cursor = Cursor::None;
+    for _ in 0..50 {
+        let (rows, page) = list(PageRequest { limit: 100, cursor }).await?;
+        out.extend(rows);
+        match page.next_after {
+            Some(next) => cursor = Cursor::After(next),
+            None => break,
+        }
+    }
+    Ok(out)
+}
