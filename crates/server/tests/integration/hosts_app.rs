@@ -1247,6 +1247,22 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         )
         .await;
     let cal = cal["id"].as_str().unwrap().to_string();
+    let (_, bp) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": app.owner_user_id, "name": "Owner page", "slug": "owner-page"}),
+        )
+        .await;
+    let bp = bp["id"].as_str().unwrap().to_string();
+    let (_, mp) = app
+        .post(
+            "/v2/master-pages",
+            json!({"name": "Owner master", "slug": "owner-master"}),
+        )
+        .await;
+    let mp = mp["id"].as_str().unwrap().to_string();
+    let (_, et) = app.post("/v2/event-types", json!({"name": "Demo"})).await;
+    let et = et["id"].as_str().unwrap().to_string();
 
     // (path, whether only the owner and administrators may open it)
     let pages = [
@@ -1261,6 +1277,12 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         (format!("/app/calendars/{cal}"), true),
         (format!("/app/calendars/{cal}/embed-preview"), true),
         (format!("/app/availability?user={target}"), true),
+        ("/app/pages".to_string(), false),
+        ("/app/pages/new".to_string(), true),
+        (format!("/app/pages/{bp}"), true),
+        (format!("/app/pages/{bp}/embed-preview"), true),
+        ("/app/master-pages".to_string(), true),
+        ("/app/event-types".to_string(), true),
     ];
     for (who, p, admin_role) in [
         ("owner", &mut owner_p, true),
@@ -1312,6 +1334,43 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
             ],
         ),
         (
+            format!("/app/pages/{bp}"),
+            vec![
+                ("name", "Renamed"),
+                ("slug", "renamed-page"),
+                ("owner", &app.owner_user_id),
+                ("timezone", "UTC"),
+                ("durations", "30"),
+                ("slot_interval_minutes", "30"),
+                ("buffer_before_minutes", "0"),
+                ("buffer_after_minutes", "0"),
+                ("minimum_notice_minutes", "0"),
+                ("booking_horizon_days", "30"),
+            ],
+        ),
+        (
+            "/app/pages/new".into(),
+            vec![("name", "Sneaky page"), ("owner", &mia_id)],
+        ),
+        (
+            format!("/app/master-pages/{mp}"),
+            vec![
+                ("name", "Renamed"),
+                ("slug", "renamed-master"),
+                ("active", "on"),
+            ],
+        ),
+        (format!("/app/master-pages/{mp}/one-time-link"), vec![]),
+        (
+            "/app/master-pages/new".into(),
+            vec![("name", "Sneaky master")],
+        ),
+        (
+            format!("/app/event-types/{et}"),
+            vec![("name", "Renamed"), ("description", "")],
+        ),
+        ("/app/event-types/new".into(), vec![("name", "Sneaky type")]),
+        (
             "/app/availability/hours".to_string(),
             vec![
                 ("user", &app.owner_user_id),
@@ -1345,6 +1404,24 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         app.get(&format!("/v2/booking-calendars/{cal}")).await.1["name"],
         "Owner calls"
     );
+    assert_eq!(
+        app.get(&format!("/v2/booking-pages/{bp}")).await.1["name"],
+        "Owner page"
+    );
+    assert_eq!(
+        app.get(&format!("/v2/master-pages/{mp}")).await.1["name"],
+        "Owner master"
+    );
+    assert_eq!(
+        app.get(&format!("/v2/event-types/{et}")).await.1["name"],
+        "Demo"
+    );
+    for list in ["/v2/booking-pages", "/v2/master-pages", "/v2/event-types"] {
+        assert!(
+            !app.get(list).await.1.to_string().contains("Sneaky"),
+            "{list}"
+        );
+    }
     let (_, sched) = app
         .get(&format!(
             "/v2/users/{}/scheduling-availability",
@@ -1890,3 +1967,242 @@ async fn an_admin_keeps_the_field_library(backend: common::Backend) {
     app.finish().await;
 }
 on_both!(an_admin_keeps_the_field_library);
+
+async fn an_admin_sets_up_event_types_master_pages_and_booking_pages(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let guest = common::guest::Guest::new(&app.base);
+
+    // Event types: made, renamed, refused without a name, through the API's service.
+    let page = admin.open("/app/event-types").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/event-types/new",
+            &[("name", "Demo"), ("description", "A look at <the> product")],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let (_, types) = app.get("/v2/event-types").await;
+    assert_eq!(types["data"][0]["name"], "Demo");
+    assert_eq!(types["data"][0]["description"], "A look at <the> product");
+    let et = types["data"][0]["id"].as_str().unwrap().to_string();
+    let page = admin.open("/app/event-types").await;
+    assert!(
+        page.html.contains("A look at &lt;the&gt; product"),
+        "escaped"
+    );
+    let action = format!("/app/event-types/{et}");
+    let renamed = admin
+        .submit(&page.html, &action, &[("name", "Product demo")])
+        .await;
+    assert_eq!(renamed.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/event-types/{et}")).await.1["name"],
+        "Product demo"
+    );
+    let page = admin.open("/app/event-types").await;
+    let bad = admin.submit(&page.html, &action, &[("name", " ")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Give a name"), "{}", bad.html);
+
+    // A master page, with a one-time link a guest opens.
+    let page = admin.open("/app/master-pages").await;
+    let made = admin
+        .submit(&page.html, "/app/master-pages/new", &[("name", "Our team")])
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let (_, masters) = app.get("/v2/master-pages").await;
+    assert_eq!(
+        masters["data"][0]["url"],
+        format!("{}/m/our-team", app.base)
+    );
+    let mp = masters["data"][0]["id"].as_str().unwrap().to_string();
+
+    // A booking page for the owner, then all of its settings.
+    let page = admin.open("/app/pages/new").await;
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/pages/new",
+            &[("name", "Consultation"), ("owner", &app.owner_user_id)],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let at = made.location.unwrap();
+    assert!(
+        at.starts_with("/app/pages/BP-") && at.ends_with("?saved=created"),
+        "{at}"
+    );
+    let bp = at
+        .trim_start_matches("/app/pages/")
+        .trim_end_matches("?saved=created")
+        .to_string();
+    let (_, got) = app.get(&format!("/v2/booking-pages/{bp}")).await;
+    assert_eq!(got["url"], format!("{}/p/consultation", app.base));
+    assert_eq!(got["timezone"], "America/Chicago", "the owner's zone");
+    assert_eq!(guest.open("/p/consultation").await.status, 200);
+
+    let page = admin.open(&at).await;
+    assert!(page.html.contains(&format!("{}/p/consultation", app.base)));
+    let action = format!("/app/pages/{bp}");
+    let saved = admin
+        .submit(
+            &page.html,
+            &action,
+            &[
+                ("label", "Book a consultation"),
+                ("timezone", "Europe/Paris"),
+                ("master_page", &mp),
+                ("event_type", &et),
+                ("durations", "60"),
+                ("slot_interval_minutes", "60"),
+                ("q0_label", "What would you like to discuss?"),
+                ("q0_type", "multi_line"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, got) = app.get(&format!("/v2/booking-pages/{bp}")).await;
+    assert_eq!(got["label"], "Book a consultation");
+    assert_eq!(got["timezone"], "Europe/Paris");
+    let (_, settings) = app.get(&format!("/v2/booking-pages/{bp}/settings")).await;
+    assert_eq!(settings["durations"], json!([60]));
+    assert_eq!(
+        settings["questions"][0]["name"],
+        "what_would_you_like_to_discuss"
+    );
+    let (_, on_master) = app
+        .get(&format!("/v2/booking-pages?master_page={mp}"))
+        .await;
+    assert_eq!(
+        on_master["data"][0]["id"],
+        bp.as_str(),
+        "listed on the master page"
+    );
+    let (_, offering) = app.get(&format!("/v2/booking-pages?event_type={et}")).await;
+    assert_eq!(
+        offering["data"][0]["id"],
+        bp.as_str(),
+        "offers the event type"
+    );
+    let listing = guest.open("/m/our-team").await;
+    assert!(
+        listing.html.contains("Book a consultation"),
+        "{}",
+        listing.html
+    );
+    // Saved again as shown, nothing changes.
+    let page = admin.open(&action).await;
+    assert_eq!(admin.submit(&page.html, &action, &[]).await.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/booking-pages/{bp}/settings")).await.1,
+        settings
+    );
+    assert_eq!(
+        app.get(&format!("/v2/booking-pages?event_type={et}"))
+            .await
+            .1["data"][0]["id"],
+        bp.as_str()
+    );
+    for (field, value, words) in [
+        ("slug", "Bad Slug", "Invalid address"),
+        ("timezone", "Mars/Base", "Unknown time zone"),
+        ("owner", "USR-NOSUCHUSER", "No such user"),
+        ("durations", "7", "durations"),
+    ] {
+        let page = admin.open(&action).await;
+        let bad = admin.submit(&page.html, &action, &[(field, value)]).await;
+        assert_eq!(bad.status, 422, "{field}={value}");
+        assert!(bad.html.contains(words), "{field}={value}: {}", bad.html);
+    }
+
+    // The master page's one-time link leads to the page.
+    let page = admin.open("/app/master-pages").await;
+    let made = admin
+        .submit(
+            &page.html,
+            &format!("/app/master-pages/{mp}/one-time-link"),
+            &[],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let page = admin.open(&made.location.unwrap()).await;
+    let at = page
+        .html
+        .find(&format!("{}/o/", app.base))
+        .expect("the link shown");
+    let link = &page.html[at..at + page.html[at..].find('"').unwrap()];
+    let opened = guest.open(link).await;
+    assert_eq!(opened.status, 200);
+    assert!(
+        opened.html.contains("Book a consultation"),
+        "{}",
+        opened.html
+    );
+
+    // Its embed code names its public page.
+    let page = admin.open(&format!("{action}?embed=inline&name=Ann")).await;
+    assert!(
+        page.html
+            .contains("data-slotline=&quot;/p/consultation&quot;"),
+        "{}",
+        page.html
+    );
+    let preview = admin
+        .open(&format!("{action}/embed-preview?embed=inline"))
+        .await;
+    assert!(
+        preview
+            .html
+            .contains("<div data-slotline=\"/p/consultation\">"),
+        "{}",
+        preview.html
+    );
+
+    // A member sees their own pages only, and changes none.
+    let (mia_id, mut mia) = member(&app, "mia@test.example", "Member").await;
+    let (_, theirs) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": mia_id, "name": "Mia's page", "slug": "mia-page"}),
+        )
+        .await;
+    let list = mia.open("/app/pages").await;
+    assert_eq!(list.status, 200);
+    assert!(list.html.contains("/p/mia-page"), "{}", list.html);
+    assert!(!list.html.contains("/p/consultation"));
+    let own = mia
+        .open(&format!("/app/pages/{}", theirs["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(
+        !own.html.contains("name=\"durations\""),
+        "no settings form for a member"
+    );
+    assert_eq!(mia.open(&action).await.status, 404);
+
+    // Removed: the public page is gone, the API shows it deleted.
+    let page = admin.open(&action).await;
+    let removed = admin
+        .submit(&page.html, &format!("{action}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(guest.open("/p/consultation").await.status, 404);
+    let (_, gone) = app.get(&format!("/v2/booking-pages/{bp}")).await;
+    assert_eq!(gone["deleted"], true, "{gone}");
+    let page = admin.open("/app/event-types").await;
+    let removed = admin
+        .submit(&page.html, &format!("/app/event-types/{et}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/event-types/{et}")).await.1["deleted"],
+        true
+    );
+    app.finish().await;
+}
+on_both!(an_admin_sets_up_event_types_master_pages_and_booking_pages);

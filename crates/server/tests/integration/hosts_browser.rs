@@ -201,13 +201,25 @@ async fn a_host_works_in_the_app_in_a_browser() {
     assert_eq!(list["data"][0]["form_submission"]["name"], "Cleo Guest");
 
     // The other pages pass the same check.
+    let (_, bp) = app
+        .post(
+            "/v2/booking-pages",
+            json!({"owner": app.owner_user_id, "name": "Browser page"}),
+        )
+        .await;
+    let bp_path = format!("/app/pages/{}", bp["id"].as_str().unwrap());
     for (path, ready) in [
+        (bp_path.as_str(), "#slug"),
         ("/app/users", "#invite"),
         ("/app/profile", "#current"),
         ("/app/calendar-connections", "#add-feed"),
         ("/app/teams", "#new-team"),
         ("/app/custom-fields", "#new-field"),
         ("/app/calendars", "table.list"),
+        ("/app/pages", "h1"),
+        ("/app/pages/new", "#name"),
+        ("/app/master-pages", "#new-master"),
+        ("/app/event-types", "#new-type"),
         ("/app/bookings?tab=canceled", "table.list"),
     ] {
         browser.open(&format!("{base}{path}"), ready).await;

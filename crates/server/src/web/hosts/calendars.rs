@@ -10,14 +10,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     Form,
 };
-use maud::{html, Markup, PreEscaped};
+use maud::html;
 use serde_json::json;
-use slotline_domain::{
-    id::{AccountId, BookingCalendarId, Host},
-    slug,
-};
+use slotline_domain::id::{AccountId, BookingCalendarId, Host};
 
 use super::{
+    embed, form_values,
     layout::{self, Section},
     session::{CsrfForm, Signed},
     settings_form,
@@ -212,16 +210,6 @@ pub struct NewForm {
     distribution: String,
 }
 
-/// A name as the API takes one: 1 to 200 characters once trimmed.
-fn name_of(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        Err("Give a name of 1 to 200 characters.")
-    } else {
-        Ok(name.to_string())
-    }
-}
-
 pub async fn create(
     State(state): State<SharedState>,
     signed: Signed,
@@ -248,41 +236,25 @@ pub async fn create(
             .await
         }
     };
-    let name = match name_of(&f.name) {
+    let name = match form_values::name(&f.name) {
         Ok(n) => n,
-        Err(why) => return refuse(why.into()).await,
+        Err(why) => return refuse(why).await,
     };
     let team = f.host.starts_with("TM-");
-    // A free address: the name's, or the name's with a number.
-    let base = Some(slug::readable(&name))
-        .filter(|b| slug::is_valid(b))
-        .unwrap_or_else(|| slug::from_name(&name));
-    let new = service::NewCalendar {
-        host: f.host.clone(),
-        distribution: team.then(|| f.distribution.clone()),
-        name: name.clone(),
-        subject: None,
-        slug: Some(base.clone()),
-        published: Some(true),
-        settings: None,
-    };
-    let mut outcome = service::create(state.ctx(), &signed.session.account_id, new).await;
-    for n in 2..20 {
-        match &outcome {
-            Err(AppError::Conflict { .. }) => {}
-            _ => break,
-        }
-        let retry = service::NewCalendar {
+    let account = &signed.session.account_id;
+    let outcome = form_values::with_readable_address(&name, |slug| {
+        let new = service::NewCalendar {
             host: f.host.clone(),
             distribution: team.then(|| f.distribution.clone()),
             name: name.clone(),
             subject: None,
-            slug: Some(format!("{base}-{n}")),
+            slug: Some(slug),
             published: Some(true),
             settings: None,
         };
-        outcome = service::create(state.ctx(), &signed.session.account_id, retry).await;
-    }
+        service::create(state.ctx(), account, new)
+    })
+    .await;
     match outcome {
         Ok(c) => Redirect::to(&format!("/app/calendars/{}?saved=created", c.id)).into_response(),
         Err(AppError::Invalid(i)) => refuse(i.message).await,
@@ -369,85 +341,13 @@ async fn edit_page(
                 (settings_form::sections(s))
                 button.primary type="submit" { "Save" }
             }
-            (embed_generator(state, cal, query))
+            (embed::generator(&state.base_url, &format!("/c/{}", cal.slug), &format!("/app/calendars/{}", cal.id), query))
         }
     };
     layout::respond(
         status,
         layout::page(&cal.name, signed, Section::Calendars, body),
     )
-}
-
-/// The snippet that embeds `cal` the way `query` asks (`embed`: inline, lightbox, floating;
-/// `text`; prefill `name`, `email`).
-fn snippet(base: &str, cal: &BookingCalendar, query: &Query) -> String {
-    let path = format!("/c/{}", cal.slug);
-    let esc = slotline_domain::html::escape;
-    let text = query
-        .get("text")
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or("Book a meeting");
-    let params: Vec<(&str, &str)> = ["name", "email"]
-        .into_iter()
-        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .collect();
-    let prefill = if params.is_empty() {
-        String::new()
-    } else {
-        let q = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params)
-            .finish();
-        format!(" data-slotline-params=\"{}\"", esc(&q))
-    };
-    let script = format!("<script src=\"{base}/embed.js\" async></script>");
-    match query.get("embed") {
-        Some("lightbox") => format!(
-            "<button data-slotline-lightbox=\"{path}\"{prefill}>{}</button>\n{script}",
-            esc(text)
-        ),
-        Some("floating") => format!(
-            "<script src=\"{base}/embed.js\" data-slotline-floating=\"{path}\" data-slotline-floating-text=\"{}\" async></script>",
-            esc(text)
-        ),
-        _ => format!("<div data-slotline=\"{path}\"{prefill}></div>\n{script}"),
-    }
-}
-
-fn embed_generator(state: &SharedState, cal: &BookingCalendar, query: &Query) -> Markup {
-    let kind = query.get("embed").unwrap_or("inline");
-    let code = snippet(&state.base_url, cal, query);
-    let preview = {
-        let mut q = Query::default();
-        for k in ["embed", "text", "name", "email"] {
-            if let Some(v) = query.get(k) {
-                q = q.with(k, Some(v));
-            }
-        }
-        q.href(&format!("/app/calendars/{}/embed-preview", cal.id))
-    };
-    html! {
-        section.card #embed aria-labelledby="embed-title" {
-            h2 #embed-title { "Embed on a website" }
-            form method="get" action={ "/app/calendars/" (cal.id) "#embed" } {
-                fieldset {
-                    legend { "How" }
-                    @for (value, label) in [("inline", "In the page"), ("lightbox", "A button that opens it over the page"), ("floating", "A floating button in the corner")] {
-                        label.check { input type="radio" name="embed" value=(value) checked[kind == value]; (label) }
-                    }
-                }
-                div.fields {
-                    div { label for="embed-text" { "Button text" } input #embed-text name="text" value=(query.get("text").unwrap_or("Book a meeting")) maxlength="100"; }
-                    div { label for="embed-name" { "Prefill the guest's name" } input #embed-name name="name" value=(query.get("name").unwrap_or("")) maxlength="200"; }
-                    div { label for="embed-email" { "Prefill the guest's email" } input #embed-email name="email" value=(query.get("email").unwrap_or("")) maxlength="254"; }
-                }
-                button type="submit" { "Make the code" }
-            }
-            label for="embed-code" { "Paste this into the website's page" }
-            textarea #embed-code readonly rows="4" { (code) }
-            h3 { "Preview" }
-            iframe.preview src=(preview) title="Preview of the embedded booking calendar" loading="lazy" {}
-        }
-    }
 }
 
 /// A bare page holding only the snippet, for the generator's preview frame.
@@ -464,19 +364,11 @@ pub async fn embed_preview(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let code = snippet(&state.base_url, &cal, &Query::parse(q.as_deref()));
-    let page = html! {
-        (maud::DOCTYPE)
-        html lang="en" {
-            head { meta charset="utf-8"; title { "Embed preview" } }
-            // The snippet is ours, built from escaped values: it is the point of the page.
-            body { p { "Your website's page" } (PreEscaped(code)) }
-        }
-    };
-    let mut res = layout::respond(StatusCode::OK, page);
-    // Framed by the app's own page, and it frames the public page.
-    layout::allow_same_origin_frames(&mut res);
-    res
+    embed::preview(
+        &state.base_url,
+        &format!("/c/{}", cal.slug),
+        &Query::parse(q.as_deref()),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -526,21 +418,18 @@ pub async fn save(
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let name = match name_of(&get("name")) {
+    let name = match form_values::name(&get("name")) {
         Ok(n) => n,
-        Err(why) => return refuse(why.into()).await,
+        Err(why) => return refuse(why).await,
     };
     let subject = get("subject");
     if subject.chars().count() > 200 {
         return refuse("The subject is at most 200 characters.".into()).await;
     }
-    let slug = get("slug");
-    if !slug::is_valid(&slug) {
-        return refuse(format!(
-            "Invalid address: '{slug}'. Use 3 to 64 lowercase letters, digits and hyphens."
-        ))
-        .await;
-    }
+    let slug = match form_values::address(&get("slug")) {
+        Ok(s) => s,
+        Err(why) => return refuse(why).await,
+    };
     let settings = match settings_form::change(&f.fields, &cal.settings) {
         Ok(s) => s,
         Err(why) => return refuse(why).await,

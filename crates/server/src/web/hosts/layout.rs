@@ -13,6 +13,7 @@ pub enum Section {
     Bookings,
     Availability,
     Calendars,
+    Pages,
     Connections,
     People,
     Teams,
@@ -32,6 +33,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
             Section::Connections,
         ),
     ];
+    nav.push(("Booking pages", "/app/pages", Section::Pages));
     if signed.is_admin() {
         nav.push(("People", "/app/users", Section::People));
         nav.push(("Teams", "/app/teams", Section::Teams));

@@ -4,11 +4,16 @@
 
 pub mod availability;
 pub mod booking;
+pub mod booking_pages;
 pub mod bookings;
 pub mod calendars;
 pub mod connections;
+pub mod embed;
+pub mod event_types;
 pub mod fields;
+pub mod form_values;
 pub mod layout;
+pub mod master_pages;
 pub mod password;
 pub mod profile;
 pub mod session;
@@ -97,6 +102,32 @@ pub fn routes() -> Router<SharedState> {
             "/app/calendars/{id}/embed-preview",
             get(calendars::embed_preview),
         )
+        .route("/app/pages", get(booking_pages::list))
+        .route(
+            "/app/pages/new",
+            get(booking_pages::new_form).post(booking_pages::create),
+        )
+        .route(
+            "/app/pages/{id}",
+            get(booking_pages::show).post(booking_pages::save),
+        )
+        .route("/app/pages/{id}/remove", post(booking_pages::remove))
+        .route(
+            "/app/pages/{id}/embed-preview",
+            get(booking_pages::embed_preview),
+        )
+        .route("/app/master-pages", get(master_pages::list))
+        .route("/app/master-pages/new", post(master_pages::create))
+        .route("/app/master-pages/{id}", post(master_pages::save))
+        .route("/app/master-pages/{id}/remove", post(master_pages::remove))
+        .route(
+            "/app/master-pages/{id}/one-time-link",
+            post(master_pages::one_time_link),
+        )
+        .route("/app/event-types", get(event_types::list))
+        .route("/app/event-types/new", post(event_types::create))
+        .route("/app/event-types/{id}", post(event_types::save))
+        .route("/app/event-types/{id}/remove", post(event_types::remove))
         .route("/app/bookings/{id}", get(booking::show))
         .route("/app/bookings/{id}/{action}", post(booking::act))
 }
