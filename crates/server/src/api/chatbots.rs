@@ -9,25 +9,22 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use slotline_domain::{
-    bot::Flow,
-    id::{kind, AccountId, AudienceId, BotId, UserId, WebsiteId},
-    settings::origin_of,
-};
+use slotline_domain::id::{kind, AudienceId, BotId, UserId, WebsiteId};
 use utoipa::ToSchema;
 
 use super::{
     auth::Principal,
     body::{not_null, Body, Input, Strings},
     list::{self, Params},
-    values::{named, Name},
+    values::Name,
 };
 
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
+    services::chatbots as service,
     state::SharedState,
-    store::{booking_calendars, chatbots, custom_fields},
+    store::chatbots,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -148,25 +145,14 @@ pub async fn create_website(
     p: Principal,
     Body(input): Body<WebsiteInput>,
 ) -> AppResult<Json<WebsiteOut>> {
-    let name = input.name.into_inner();
-    let url = input.url.into_inner();
-    if origin_of(&url).is_none() {
-        return Err(AppError::invalid("url must be a full http(s) URL.", "url"));
-    }
-    let mut allowed = Vec::new();
-    for o in input.allowed_origins.unwrap_or_default().0 {
-        match origin_of(&o).filter(|x| o.trim_end_matches('/') == x) {
-            Some(x) => allowed.push(x),
-            None => {
-                return Err(AppError::invalid(
-                    format!("Invalid origin: '{o}'. Write scheme://host[:port]."),
-                    "allowed_origins",
-                ))
-            }
-        }
-    }
-    let w = chatbots::create_website(&state.db, &p.account_id, &name, &url, &allowed, state.now())
-        .await?;
+    let w = service::create_website(
+        state.ctx(),
+        &p.account_id,
+        &input.name.into_inner(),
+        &input.url.into_inner(),
+        input.allowed_origins.unwrap_or_default().0,
+    )
+    .await?;
     Ok(Json(website_out(&state.base_url, &w)))
 }
 
@@ -218,49 +204,8 @@ pub async fn delete_website(
     p: Principal,
     PathId(id): PathId<kind::Website>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !chatbots::delete(&state.db, "websites", &p.account_id, &id, state.now()).await? {
-        return Err(AppError::not_found("website", &id));
-    }
+    service::delete_website(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
-}
-
-/// A flow whose calendars exist in the account and whose custom fields are in its library.
-async fn checked_flow(state: &SharedState, account_id: &AccountId, v: &Value) -> AppResult<Flow> {
-    let flow = Flow::parse(v)?;
-    for cal in flow.calendars() {
-        let cal = named::<kind::BookingCalendar>(cal, "flow")?;
-        if booking_calendars::get(&state.db, account_id, &cal)
-            .await?
-            .filter(|c| !c.deleted)
-            .is_none()
-        {
-            return Err(AppError::invalid(
-                format!("No such booking calendar: '{cal}'"),
-                "flow",
-            ));
-        }
-    }
-    let custom: Vec<&str> = flow
-        .steps
-        .iter()
-        .filter_map(|s| s.maps_to.as_deref())
-        .filter(|m| !slotline_domain::bot::CONTACT_FIELDS.contains(m))
-        .collect();
-    if let Some(unknown) = custom_fields::first_unknown(&state.db, account_id, &custom).await? {
-        return Err(AppError::invalid(
-            format!("No such custom field: '{unknown}'. Add it with POST /v2/custom-fields first."),
-            "flow",
-        ));
-    }
-    Ok(flow)
-}
-
-async fn live_owner(state: &SharedState, account_id: &AccountId, owner: Name) -> AppResult<UserId> {
-    Ok(
-        super::setup::live_owner(&state.db, account_id, &owner.into_inner())
-            .await?
-            .id,
-    )
 }
 
 /// Body of `POST /v2/bots`.
@@ -307,16 +252,14 @@ pub async fn create_bot(
     p: Principal,
     Body(input): Body<BotInput>,
 ) -> AppResult<Json<BotOut>> {
-    let name = input.name.into_inner();
-    let owner = live_owner(&state, &p.account_id, input.owner).await?;
-    let flow = checked_flow(
-        &state,
+    let b = service::create_bot(
+        state.ctx(),
         &p.account_id,
+        &input.name.into_inner(),
+        &input.owner.into_inner(),
         input.flow.as_ref().unwrap_or(&Value::Null),
     )
     .await?;
-    let b =
-        chatbots::create_bot(&state.db, &p.account_id, &name, &owner, &flow, state.now()).await?;
     Ok(Json(bot_out(&b)))
 }
 
@@ -329,27 +272,16 @@ pub async fn update_bot(
     PathId(id): PathId<kind::Bot>,
     Body(change): Body<BotChange>,
 ) -> AppResult<Json<BotOut>> {
-    chatbots::bot_of(&state.db, &p.account_id, &id)
-        .await?
-        .filter(|b| !b.deleted)
-        .ok_or_else(|| AppError::not_found("bot", &id))?;
-    let owner_id = match change.owner {
-        Some(owner) => Some(live_owner(&state, &p.account_id, owner).await?),
-        None => None,
-    };
-    let flow = match &change.flow {
-        Some(v) => Some(checked_flow(&state, &p.account_id, v).await?),
-        None => None,
-    };
-    let patch = chatbots::BotPatch {
-        name: change.name.map(Name::into_inner),
-        owner_id,
-        flow,
-    };
-    chatbots::update_bot(&state.db, &p.account_id, &id, patch, state.now()).await?;
-    let b = chatbots::bot_of(&state.db, &p.account_id, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found("bot", &id))?;
+    let owner = change.owner.map(Name::into_inner);
+    let b = service::update_bot(
+        state.ctx(),
+        &p.account_id,
+        &id,
+        change.name.map(Name::into_inner),
+        owner.as_deref(),
+        change.flow.as_ref(),
+    )
+    .await?;
     Ok(Json(bot_out(&b)))
 }
 
@@ -398,9 +330,7 @@ pub async fn delete_bot(
     p: Principal,
     PathId(id): PathId<kind::Bot>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !chatbots::delete(&state.db, "bots", &p.account_id, &id, state.now()).await? {
-        return Err(AppError::not_found("bot", &id));
-    }
+    service::delete_bot(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }
 
@@ -435,52 +365,20 @@ pub async fn create_audience(
     p: Principal,
     Body(input): Body<AudienceInput>,
 ) -> AppResult<Json<AudienceOut>> {
-    let name = input.name.into_inner();
-    let website = named::<kind::Website>(&input.website.into_inner(), "website")?;
-    let bot = named::<kind::Bot>(&input.bot.into_inner(), "bot")?;
-    if chatbots::website_of(&state.db, &p.account_id, &website)
-        .await?
-        .filter(|w| !w.deleted)
-        .is_none()
-    {
-        return Err(AppError::invalid(
-            format!("No such website: '{website}'"),
-            "website",
-        ));
-    }
-    if chatbots::bot_of(&state.db, &p.account_id, &bot)
-        .await?
-        .filter(|b| !b.deleted)
-        .is_none()
-    {
-        return Err(AppError::invalid(format!("No such bot: '{bot}'"), "bot"));
-    }
-    let pages = input.pages.unwrap_or_default().0;
-    if let Some(bad) = pages.iter().find(|p| !p.starts_with('/')) {
-        return Err(AppError::invalid(
-            format!("Invalid page: '{bad}'. Pages are paths starting with '/'."),
-            "pages",
-        ));
-    }
-    let reach_out_after = match input.reach_out_after_seconds {
-        Some(n) if (0..=3600).contains(&n) => Some(n),
-        Some(_) => {
-            return Err(AppError::invalid(
-                "reach_out_after_seconds must be from 0 to 3600.",
-                "reach_out_after_seconds",
-            ))
-        }
-        None => None,
-    };
-    let a = chatbots::NewAudience {
-        website_id: &website,
-        bot_id: &bot,
+    let (name, website, bot) = (
+        input.name.into_inner(),
+        input.website.into_inner(),
+        input.bot.into_inner(),
+    );
+    let a = service::AudienceInput {
         name: &name,
-        pages: &pages,
-        reach_out_after,
+        website: &website,
+        bot: &bot,
+        pages: input.pages.unwrap_or_default().0,
+        reach_out_after: input.reach_out_after_seconds,
     };
     Ok(Json(audience_out(
-        &chatbots::create_audience(&state.db, &p.account_id, a, state.now()).await?,
+        &service::create_audience(state.ctx(), &p.account_id, a).await?,
     )))
 }
 
@@ -535,8 +433,6 @@ pub async fn delete_audience(
     p: Principal,
     PathId(id): PathId<kind::Audience>,
 ) -> AppResult<Json<list::DeletedObject>> {
-    if !chatbots::delete(&state.db, "audiences", &p.account_id, &id, state.now()).await? {
-        return Err(AppError::not_found("audience", &id));
-    }
+    service::delete_audience(state.ctx(), &p.account_id, &id).await?;
     Ok(list::deleted(&id))
 }

@@ -3,15 +3,7 @@
 
 use super::body::refuse;
 use serde::{Deserialize, Deserializer};
-use slotline_domain::{
-    email,
-    id::{Id, Kind},
-    names, phone,
-    role::Role,
-    slug, timezone,
-};
-
-use crate::http::error::{AppError, AppResult};
+use slotline_domain::{email, names, phone, role::Role, slug, timezone};
 
 /// A string schema with its limits, example and description, for a text value type.
 macro_rules! text_schema {
@@ -391,9 +383,3 @@ text_schema!(
     "+15551234567",
     "A phone number with its country code (stored in E.164), or \"\" to empty it."
 );
-
-/// `raw`, an id a body names, as an id of kind `K`; OnceHub's `No such …` for `param` otherwise,
-/// the same answer as for an id of the right form that no object has.
-pub fn named<K: Kind>(raw: &str, param: &str) -> AppResult<Id<K>> {
-    Id::parse(raw).map_err(|_| AppError::invalid(format!("No such {}: '{raw}'", K::OBJECT), param))
-}

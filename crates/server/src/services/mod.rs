@@ -7,6 +7,7 @@ pub mod booking_calendars;
 pub mod booking_pages;
 pub mod booking_request;
 pub mod calendar_connections;
+pub mod chatbots;
 pub mod conversations;
 pub mod custom_fields;
 pub mod event_types;
@@ -20,7 +21,19 @@ pub mod sign_in;
 pub mod teams;
 pub mod users;
 
-use crate::{clock::Clock, store::Db};
+use slotline_domain::id::{Id, Kind};
+
+use crate::{
+    clock::Clock,
+    http::error::{AppError, AppResult},
+    store::Db,
+};
+
+/// `raw`, an id a body or form names, as an id of kind `K`; OnceHub's `No such …` for `param`
+/// otherwise, the same answer as for an id of the right form that no object has.
+pub fn named<K: Kind>(raw: &str, param: &str) -> AppResult<Id<K>> {
+    Id::parse(raw).map_err(|_| AppError::invalid(format!("No such {}: '{raw}'", K::OBJECT), param))
+}
 
 /// What a service may use. Borrowed from the app state (`AppState::ctx`) for one call.
 #[derive(Clone, Copy)]

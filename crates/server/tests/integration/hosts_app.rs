@@ -1283,6 +1283,7 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         (format!("/app/pages/{bp}/embed-preview"), true),
         ("/app/master-pages".to_string(), true),
         ("/app/event-types".to_string(), true),
+        ("/app/chatbots".to_string(), true),
     ];
     for (who, p, admin_role) in [
         ("owner", &mut owner_p, true),
@@ -1371,6 +1372,14 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ),
         ("/app/event-types/new".into(), vec![("name", "Sneaky type")]),
         (
+            "/app/chatbots/websites/new".into(),
+            vec![("name", "Sneaky site"), ("url", "https://sneaky.example")],
+        ),
+        (
+            "/app/chatbots/bots/new".into(),
+            vec![("name", "Sneaky bot"), ("owner", &mia_id)],
+        ),
+        (
             "/app/availability/hours".to_string(),
             vec![
                 ("user", &app.owner_user_id),
@@ -1416,7 +1425,13 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         app.get(&format!("/v2/event-types/{et}")).await.1["name"],
         "Demo"
     );
-    for list in ["/v2/booking-pages", "/v2/master-pages", "/v2/event-types"] {
+    for list in [
+        "/v2/booking-pages",
+        "/v2/master-pages",
+        "/v2/event-types",
+        "/v2/websites",
+        "/v2/bots",
+    ] {
         assert!(
             !app.get(list).await.1.to_string().contains("Sneaky"),
             "{list}"
@@ -2206,3 +2221,190 @@ async fn an_admin_sets_up_event_types_master_pages_and_booking_pages(backend: co
     app.finish().await;
 }
 on_both!(an_admin_sets_up_event_types_master_pages_and_booking_pages);
+
+async fn an_admin_sets_up_websites_bots_and_audiences(backend: common::Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let (_, cal) = app
+        .post(
+            "/v2/booking-calendars",
+            json!({"host": app.owner_user_id, "name": "Sales call", "slug": "sales-call"}),
+        )
+        .await;
+    let cal = cal["id"].as_str().unwrap().to_string();
+
+    // A website, with the code for its pages.
+    let page = admin.open("/app/chatbots").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/chatbots/websites/new",
+            &[("name", "Star"), ("url", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("full http(s) URL"), "{}", bad.html);
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/chatbots/websites/new",
+            &[
+                ("name", "Star"),
+                ("url", "https://www.example.com"),
+                ("allowed_origins", "https://shop.example.com\r\n"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let (_, sites) = app.get("/v2/websites").await;
+    let site = &sites["data"][0];
+    assert_eq!(site["allowed_origins"], json!(["https://shop.example.com"]));
+    let web = site["id"].as_str().unwrap().to_string();
+    let page = admin.open("/app/chatbots").await;
+    assert!(
+        page.html.contains(&format!("widget.js?website_id={web}")),
+        "{}",
+        page.html
+    );
+
+    // A bot starts with a flow, then its steps are changed in the form.
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/chatbots/bots/new",
+            &[("name", "Qualifier"), ("owner", &app.owner_user_id)],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let at = made.location.unwrap();
+    let bot = at
+        .trim_start_matches("/app/chatbots/bots/")
+        .trim_end_matches("?saved=created")
+        .to_string();
+    assert_eq!(
+        app.get(&format!("/v2/bots/{bot}")).await.1["flow"]["steps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let action = format!("/app/chatbots/bots/{bot}");
+    let page = admin.open(&at).await;
+    let saved = admin
+        .submit(
+            &page.html,
+            &action,
+            &[
+                ("s1_id", "interested"),
+                ("s1_type", "single_choice"),
+                ("s1_text", "Shall we talk?"),
+                ("s1_options", "Yes -> book\r\nNo"),
+                ("s1_maps_to", ""),
+                ("s3_id", "book"),
+                ("s3_type", "schedule"),
+                ("s3_text", "Pick a time"),
+                ("s3_calendar", &cal),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let (_, got) = app.get(&format!("/v2/bots/{bot}")).await;
+    assert_eq!(
+        got["flow"],
+        json!({"steps": [
+            {"id": "hello", "type": "message", "text": "Hi! Can we help you?"},
+            {"id": "interested", "type": "single_choice", "text": "Shall we talk?",
+             "options": [{"label": "Yes", "next": "book"}, {"label": "No"}]},
+            {"id": "bye", "type": "end", "text": "Thank you, we will be in touch."},
+            {"id": "book", "type": "schedule", "text": "Pick a time", "booking_calendar": cal},
+        ]}),
+        "{got}"
+    );
+    // Saved as shown, the flow stays; a broken one is refused with the domain's words.
+    let page = admin.open(&action).await;
+    assert_eq!(admin.submit(&page.html, &action, &[]).await.status, 303);
+    assert_eq!(
+        app.get(&format!("/v2/bots/{bot}")).await.1["flow"],
+        got["flow"]
+    );
+    for (field, value, words) in [
+        ("s1_options", "", "single choice needs"),
+        ("s0_next", "nowhere", "No step"),
+        ("s1_id", "Bad Id", "Invalid step id"),
+    ] {
+        let page = admin.open(&action).await;
+        let bad = admin.submit(&page.html, &action, &[(field, value)]).await;
+        assert_eq!(bad.status, 422, "{field}={value}");
+        assert!(bad.html.contains(words), "{field}={value}: {}", bad.html);
+    }
+
+    // An audience puts the bot on the pricing pages.
+    let page = admin.open("/app/chatbots").await;
+    let made = admin
+        .submit(
+            &page.html,
+            "/app/chatbots/audiences/new",
+            &[
+                ("name", "Pricing visitors"),
+                ("website", &web),
+                ("bot", &bot),
+                ("pages", "/pricing"),
+                ("reach_out_after_seconds", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.html);
+    let (_, audiences) = app.get("/v2/audiences").await;
+    let a = &audiences["data"][0];
+    assert_eq!(
+        (
+            a["bot"].as_str(),
+            a["website"].as_str(),
+            &a["pages"],
+            &a["reach_out_after_seconds"]
+        ),
+        (
+            Some(bot.as_str()),
+            Some(web.as_str()),
+            &json!(["/pricing"]),
+            &json!(20)
+        )
+    );
+    let page = admin.open("/app/chatbots").await;
+    let bad = admin
+        .submit(
+            &page.html,
+            "/app/chatbots/audiences/new",
+            &[("name", "Bad"), ("pages", "pricing")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Pages are paths"), "{}", bad.html);
+
+    // Removed, each is gone from the API.
+    let audience = a["id"].as_str().unwrap().to_string();
+    for (path, api) in [
+        (
+            format!("/app/chatbots/audiences/{audience}/remove"),
+            format!("/v2/audiences/{audience}"),
+        ),
+        (
+            format!("/app/chatbots/bots/{bot}/remove"),
+            format!("/v2/bots/{bot}"),
+        ),
+        (
+            format!("/app/chatbots/websites/{web}/remove"),
+            format!("/v2/websites/{web}"),
+        ),
+    ] {
+        let token = csrf(&mut admin).await;
+        let done = admin.post(&path, &[("csrf".to_string(), token)]).await;
+        assert_eq!(done.status, 303, "{path}");
+        assert_eq!(app.get(&api).await.1["deleted"], true, "{api}");
+    }
+    app.finish().await;
+}
+on_both!(an_admin_sets_up_websites_bots_and_audiences);

@@ -208,8 +208,18 @@ async fn a_host_works_in_the_app_in_a_browser() {
         )
         .await;
     let bp_path = format!("/app/pages/{}", bp["id"].as_str().unwrap());
+    let (_, bot) = app
+        .post(
+            "/v2/bots",
+            json!({"name": "Greeter", "owner": app.owner_user_id,
+                   "flow": {"steps": [{"type": "message", "text": "Hi"}]}}),
+        )
+        .await;
+    let bot_path = format!("/app/chatbots/bots/{}", bot["id"].as_str().unwrap());
     for (path, ready) in [
         (bp_path.as_str(), "#slug"),
+        ("/app/chatbots", "#websites"),
+        (bot_path.as_str(), "#s0_type"),
         ("/app/users", "#invite"),
         ("/app/profile", "#current"),
         ("/app/calendar-connections", "#add-feed"),

@@ -14,6 +14,7 @@ pub enum Section {
     Availability,
     Calendars,
     Pages,
+    Chatbots,
     Connections,
     People,
     Teams,
@@ -38,6 +39,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
         nav.push(("People", "/app/users", Section::People));
         nav.push(("Teams", "/app/teams", Section::Teams));
         nav.push(("Custom fields", "/app/custom-fields", Section::Fields));
+        nav.push(("Chatbots", "/app/chatbots", Section::Chatbots));
     }
     nav.push(("Profile", "/app/profile", Section::Profile));
     shell(

@@ -7,6 +7,7 @@ pub mod booking;
 pub mod booking_pages;
 pub mod bookings;
 pub mod calendars;
+pub mod chatbots;
 pub mod connections;
 pub mod embed;
 pub mod event_types;
@@ -128,6 +129,18 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/event-types/new", post(event_types::create))
         .route("/app/event-types/{id}", post(event_types::save))
         .route("/app/event-types/{id}/remove", post(event_types::remove))
+        .route("/app/chatbots", get(chatbots::show))
+        .route("/app/chatbots/websites/new", post(chatbots::create_website))
+        .route("/app/chatbots/bots/new", post(chatbots::create_bot))
+        .route(
+            "/app/chatbots/bots/{id}",
+            get(chatbots::bot).post(chatbots::save_bot),
+        )
+        .route(
+            "/app/chatbots/audiences/new",
+            post(chatbots::create_audience),
+        )
+        .route("/app/chatbots/{what}/{id}/remove", post(chatbots::remove))
         .route("/app/bookings/{id}", get(booking::show))
         .route("/app/bookings/{id}/{action}", post(booking::act))
 }
