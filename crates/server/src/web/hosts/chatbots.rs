@@ -42,13 +42,9 @@ fn lines(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// What an error from the service says on the page, or the internal-error page.
-fn said(e: AppError) -> Result<String, Response> {
-    match e {
-        AppError::Invalid(i) => Ok(i.message),
-        AppError::NotFound { .. } => Ok("It no longer exists.".into()),
-        e => Err(internal(e)),
-    }
+/// Whether a service's refusal is the user's to fix (said on the page) rather than ours.
+fn theirs(e: &AppError) -> bool {
+    matches!(e, AppError::Invalid(_) | AppError::NotFound { .. })
 }
 
 pub async fn show(
@@ -234,19 +230,18 @@ impl FieldsForm {
 }
 
 async fn refuse(state: &SharedState, signed: &Signed, e: AppError) -> Response {
-    match said(e) {
-        Ok(why) => {
-            overview(
-                state,
-                signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(&why),
-            )
-            .await
-        }
-        Err(r) => r,
+    if !theirs(&e) {
+        return internal(e);
     }
+    let why = super::said(&e);
+    overview(
+        state,
+        signed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        Some(&why),
+    )
+    .await
 }
 
 pub async fn create_website(
@@ -723,9 +718,7 @@ pub async fn save_bot(
     .await
     {
         Ok(b) => Redirect::to(&format!("/app/chatbots/bots/{}?saved=1", b.id)).into_response(),
-        Err(e) => match said(e) {
-            Ok(why) => refuse(why).await,
-            Err(r) => r,
-        },
+        Err(e) if theirs(&e) => refuse(super::said(&e)).await,
+        Err(e) => internal(e),
     }
 }
