@@ -114,6 +114,20 @@ pub struct ServeConfig {
     /// Seconds between two reads of each connected calendar.
     #[arg(long, env = "SLOTLINE_CALENDAR_SYNC_EVERY", default_value_t = 300)]
     pub calendar_sync_every: u64,
+    /// An OpenID Connect provider for single sign-on to the hosts' app (its issuer URL, e.g.
+    /// https://login.example.com/realms/staff); off when not set. Register
+    /// <public URL>/app/sign-in/sso/callback with it as the redirect URI.
+    #[arg(long, env = "SLOTLINE_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client id Slotline has at the provider.
+    #[arg(long, env = "SLOTLINE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client's secret (none for a public client, which PKCE protects).
+    #[arg(long, env = "SLOTLINE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// What the sign-in page's button calls the provider.
+    #[arg(long, env = "SLOTLINE_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -173,7 +187,40 @@ impl ServeConfig {
             secret_key_file: None,
             meeting_url: "https://meet.jit.si".into(),
             calendar_sync_every: 300,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_name: "single sign-on".into(),
         }
+    }
+
+    /// The single sign-on provider, when one is configured.
+    pub fn single_sign_on(
+        &self,
+    ) -> Result<Option<crate::services::single_sign_on::Provider>, String> {
+        let Some(issuer) = &self.oidc_issuer else {
+            return Ok(None);
+        };
+        let client_id = self
+            .oidc_client_id
+            .as_deref()
+            .ok_or("--oidc-issuer needs --oidc-client-id / SLOTLINE_OIDC_CLIENT_ID")?;
+        if !url::Url::parse(issuer).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            return Err(format!(
+                "--oidc-issuer / SLOTLINE_OIDC_ISSUER must be an https:// URL, not '{issuer}'"
+            ));
+        }
+        let path = self.secret_key_path();
+        let key = crate::secrets::SecretKey::load_or_create(&path)
+            .map_err(|e| format!("the secret key file {}: {e}", path.display()))?;
+        crate::services::single_sign_on::Provider::new(
+            issuer,
+            client_id,
+            self.oidc_client_secret.as_deref(),
+            &self.oidc_name,
+            key,
+        )
+        .map(Some)
     }
 
     /// Where the server key is: as configured, else beside an SQLite database file, else in the
@@ -321,6 +368,7 @@ impl ServeConfig {
             ));
         }
         self.messages("check".into())?;
+        self.single_sign_on()?;
         Ok(())
     }
 

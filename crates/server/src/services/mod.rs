@@ -18,6 +18,7 @@ pub mod notify;
 pub mod one_time_links;
 pub mod scheduler;
 pub mod sign_in;
+pub mod single_sign_on;
 pub mod teams;
 pub mod users;
 

@@ -29,6 +29,7 @@ mod one_time_links;
 mod openapi;
 mod public_pages;
 mod setup;
+mod single_sign_on;
 mod teams;
 mod users;
 mod webhooks;

@@ -20,6 +20,7 @@ pub mod profile;
 pub mod session;
 pub mod settings_form;
 pub mod sign_in;
+pub mod single_sign_on;
 pub mod teams;
 pub mod users;
 
@@ -43,6 +44,8 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/app", get(|| async { Redirect::to("/app/bookings") }))
         .route("/app/sign-in", get(sign_in::show).post(sign_in::post))
+        .route("/app/sign-in/sso", get(single_sign_on::start))
+        .route("/app/sign-in/sso/callback", get(single_sign_on::callback))
         .route("/app/sign-out", post(sign_in::sign_out))
         .route(
             "/app/sign-out-everywhere",

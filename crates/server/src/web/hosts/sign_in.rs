@@ -25,6 +25,10 @@ use crate::{
 
 const SCOPE: &str = "sign-in";
 
+fn urlencoding(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
 #[derive(serde::Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
@@ -65,6 +69,9 @@ async fn form(
                 button.primary type="submit" { "Sign in" }
             }
             p { a href="/app/password/forgot" { "Forgot your password?" } }
+            @if let Some(p) = &state.single_sign_on {
+                p { a.button href={ "/app/sign-in/sso?next=" (urlencoding(next)) } { "Sign in with " (p.name) } }
+            }
         }
     };
     layout::respond(status, layout::public_page("Sign in", body))

@@ -9,6 +9,7 @@ pub mod caldav_server;
 pub mod chrome;
 pub mod feed;
 pub mod guest;
+pub mod oidc;
 pub mod person;
 pub mod receiver;
 pub mod sms_provider;
@@ -76,6 +77,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// SMS through a Twilio-like server: (API base URL, account sid, auth token, sender).
     pub sms: Option<(String, String, String, String)>,
+    /// `--oidc-issuer`, with `oidc::CLIENT_ID` and `oidc::CLIENT_SECRET`.
+    pub oidc_issuer: Option<String>,
 }
 
 impl Default for Options {
@@ -95,6 +98,7 @@ impl Default for Options {
             webhook_proxy: None,
             smtp_url: None,
             sms: None,
+            oidc_issuer: None,
         }
     }
 }
@@ -191,6 +195,12 @@ impl TestApp {
         config.mail_dir = mail_dir.clone();
         config.secret_key_file = Some(mail_dir.with_extension("key"));
         config.smtp_url = opts.smtp_url.clone();
+        if let Some(issuer) = &opts.oidc_issuer {
+            config.oidc_issuer = Some(issuer.clone());
+            config.oidc_client_id = Some(oidc::CLIENT_ID.into());
+            config.oidc_client_secret = Some(oidc::CLIENT_SECRET.into());
+            config.oidc_name = "Staff login".into();
+        }
         if let Some((api, sid, token, from)) = &opts.sms {
             config.sms_api_url = api.clone();
             config.twilio_account_sid = Some(sid.clone());
