@@ -236,6 +236,13 @@ async fn a_host_works_in_the_app_in_a_browser() {
         browser.check_accessibility(path).await;
     }
     browser.shot("canceled-tab").await;
+    for (path, ready, name) in [
+        (bp_path.as_str(), "#slug", "booking-page"),
+        (bot_path.as_str(), "#s0_type", "bot-steps"),
+    ] {
+        browser.open(&format!("{base}{path}"), ready).await;
+        browser.shot(name).await;
+    }
 
     // Sign out, then a forgotten password is reset through the email.
     browser

@@ -548,7 +548,7 @@ async fn bot_page(
             p.muted { "The bot goes through the steps in order, unless a step or a choice names the step to go to next (by its id). Choices: one per line; \"Yes -> book\" sends that choice to the step \"book\". An answer can fill a contact field or a custom field." }
             @for i in 0..spare {
                 @let r = rows.get(i);
-                fieldset.row {
+                fieldset.item {
                     legend { "Step " (i + 1) }
                     div.fields {
                         div { label for={ "s" (i) "_id" } { "Id" } input id={ "s" (i) "_id" } name={ "s" (i) "_id" } value=[r.map(|r| &r.id)] maxlength="64" pattern="[a-z][a-z0-9_]*"; }

@@ -145,7 +145,7 @@ pub fn sections(s: &Settings) -> Markup {
         p.muted #questions-help { "Leave a question's text empty to remove it. Choices: one per line. The field name is where the answer appears in the API (made from the text when empty)." }
         @for i in 0..(s.questions.len() + SPARE_ROWS) {
             @let q = s.questions.get(i);
-            fieldset.row {
+            fieldset.item {
                 legend { "Question " (i + 1) }
                 div.fields {
                     div { label for={ "q" (i) "_label" } { "Text" } input id={ "q" (i) "_label" } name={ "q" (i) "_label" } value=[q.map(|q| &q.label)] maxlength="500"; }
@@ -169,7 +169,7 @@ pub fn sections(s: &Settings) -> Markup {
         p.muted { "Reminders go before the meeting; leave the minutes empty to remove one. SMS go to guests who give a mobile number." }
         @for i in 0..reminder_rows {
             @let r = n.reminders.get(i);
-            fieldset.row {
+            fieldset.item {
                 legend { "Reminder " (i + 1) }
                 div.fields {
                     div { label for={ "r" (i) "_minutes" } { "Minutes before" } input id={ "r" (i) "_minutes" } type="number" min="5" name={ "r" (i) "_minutes" } value=[r.map(|r| r.minutes_before)]; }
