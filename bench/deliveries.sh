@@ -9,8 +9,10 @@ TOTAL=${1:-50000}
 RATE=${2:-1000}
 SECS=${3:-10}
 cargo build --release --locked -q --bin slotline --example delivery_bench
-BIN=target/release/slotline
-BENCH=target/release/examples/delivery_bench
+# SLOTLINE_BIN (and SLOTLINE_DELIVERY_BENCH, the client of the same commit, which migrates the
+# database) run another build (e.g. an older commit's) for a before/after comparison.
+BIN=${SLOTLINE_BIN:-target/release/slotline}
+BENCH=${SLOTLINE_DELIVERY_BENCH:-target/release/examples/delivery_bench}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
