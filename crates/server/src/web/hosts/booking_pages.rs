@@ -28,16 +28,11 @@ use crate::{
     web::{flow::internal, query::Query, times::zone_names},
 };
 
-fn not_found() -> Response {
-    layout::message(
-        StatusCode::NOT_FOUND,
-        "No such booking page",
-        "This booking page does not exist, or it is not one you can open.",
-    )
-}
+/// What only administrators do here.
+const WHAT: &str = "make and change booking pages";
 
 fn only_admins() -> Response {
-    layout::only_admins("make and change booking pages")
+    layout::only_admins(WHAT)
 }
 
 /// The links between the setup pages an administrator keeps: pages, master pages, event types.
@@ -51,15 +46,27 @@ pub(super) fn setup_nav(here: &str) -> Markup {
     }
 }
 
+/// A live booking page the user may open: any for an administrator, their own for a member.
 async fn visible(state: &SharedState, signed: &Signed, id: &str) -> Result<BookingPage, Response> {
-    let Ok(id) = BookingPageId::parse(id.to_string()) else {
-        return Err(not_found());
+    let answer = match BookingPageId::parse(id.to_string()) {
+        Ok(id) => service::live(state.ctx(), &signed.session.account_id, &id)
+            .await
+            .and_then(|p| {
+                if signed.is_admin() || p.owner_id == signed.session.user_id {
+                    Ok(p)
+                } else {
+                    Err(service::not_found(id.as_str()))
+                }
+            }),
+        Err(_) => Err(service::not_found(id)),
     };
-    match service::live(state.ctx(), &signed.session.account_id, &id).await {
-        Ok(p) if signed.is_admin() || p.owner_id == signed.session.user_id => Ok(p),
-        Ok(_) | Err(AppError::NotFound { .. }) => Err(not_found()),
-        Err(e) => Err(internal(e)),
-    }
+    layout::found(
+        answer,
+        (
+            "No such booking page",
+            "This booking page does not exist, or it is not one you can open.",
+        ),
+    )
 }
 
 pub async fn list(State(state): State<SharedState>, signed: Signed) -> Response {
@@ -169,11 +176,8 @@ pub async fn create(
     headers: HeaderMap,
     Form(f): Form<FieldsForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let name = match form_values::name(f.fields.get("name").map_or("", String::as_str)) {
         Ok(n) => n,
@@ -340,11 +344,8 @@ pub async fn save(
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str());
-    if let Some(r) = signed.refused_form(&state, &headers, csrf) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, csrf, WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let page = match visible(&state, &signed, &id).await {
         Ok(p) => p,
@@ -442,11 +443,8 @@ pub async fn remove(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let page = match visible(&state, &signed, &id).await {
         Ok(p) => p,

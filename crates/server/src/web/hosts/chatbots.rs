@@ -30,8 +30,11 @@ use crate::{
     web::{flow::internal, query::Query},
 };
 
+/// What only administrators do here.
+const WHAT: &str = "set up chatbots";
+
 fn only_admins() -> Response {
-    layout::only_admins("set up chatbots")
+    layout::only_admins(WHAT)
 }
 
 fn lines(v: &str) -> Vec<String> {
@@ -250,11 +253,8 @@ pub async fn create_website(
     headers: HeaderMap,
     Form(f): Form<FieldsForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let name = match form_values::name(f.get("name")) {
         Ok(n) => n,
@@ -294,11 +294,8 @@ pub async fn create_bot(
     headers: HeaderMap,
     Form(f): Form<FieldsForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let name = match form_values::name(f.get("name")) {
         Ok(n) => n,
@@ -319,11 +316,8 @@ pub async fn create_audience(
     headers: HeaderMap,
     Form(f): Form<FieldsForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let name = match form_values::name(f.get("name")) {
         Ok(n) => n,
@@ -364,11 +358,8 @@ pub async fn remove(
     Path((what, id)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let (ctx, account) = (state.ctx(), &signed.session.account_id);
     let done = match what.as_str() {
@@ -398,21 +389,11 @@ pub async fn remove(
 }
 
 async fn live_bot(state: &SharedState, signed: &Signed, id: &str) -> Result<Bot, Response> {
-    let not_found = || {
-        layout::message(
-            StatusCode::NOT_FOUND,
-            "No such bot",
-            "This bot does not exist.",
-        )
+    let answer = match BotId::parse(id.to_string()) {
+        Ok(id) => service::live_bot(state.ctx(), &signed.session.account_id, &id).await,
+        Err(_) => Err(service::no_such_bot(id)),
     };
-    let Ok(id) = BotId::parse(id.to_string()) else {
-        return Err(not_found());
-    };
-    match service::live_bot(state.ctx(), &signed.session.account_id, &id).await {
-        Ok(b) => Ok(b),
-        Err(AppError::NotFound { .. }) => Err(not_found()),
-        Err(e) => Err(internal(e)),
-    }
+    layout::found(answer, ("No such bot", "This bot does not exist."))
 }
 
 pub async fn bot(
@@ -677,11 +658,8 @@ pub async fn save_bot(
     Path(id): Path<String>,
     Form(f): Form<FieldsForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let b = match live_bot(&state, &signed, &id).await {
         Ok(b) => b,

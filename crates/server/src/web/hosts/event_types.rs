@@ -18,33 +18,28 @@ use super::{
     session::{CsrfForm, Signed},
 };
 use crate::{
-    http::error::AppError,
     services::event_types as service,
     state::SharedState,
     store::event_types::{EventType, EventTypePatch},
     web::{flow::internal, query::Query},
 };
 
+/// What only administrators do here.
+const WHAT: &str = "make and change event types";
+
 fn only_admins() -> Response {
-    layout::only_admins("make and change event types")
+    layout::only_admins(WHAT)
 }
 
 async fn live(state: &SharedState, signed: &Signed, id: &str) -> Result<EventType, Response> {
-    let not_found = || {
-        layout::message(
-            StatusCode::NOT_FOUND,
-            "No such event type",
-            "This event type does not exist.",
-        )
+    let answer = match EventTypeId::parse(id.to_string()) {
+        Ok(id) => service::live(state.ctx(), &signed.session.account_id, &id).await,
+        Err(_) => Err(service::not_found(id)),
     };
-    let Ok(id) = EventTypeId::parse(id.to_string()) else {
-        return Err(not_found());
-    };
-    match service::live(state.ctx(), &signed.session.account_id, &id).await {
-        Ok(e) => Ok(e),
-        Err(AppError::NotFound { .. }) => Err(not_found()),
-        Err(e) => Err(internal(e)),
-    }
+    layout::found(
+        answer,
+        ("No such event type", "This event type does not exist."),
+    )
 }
 
 pub async fn list(
@@ -136,11 +131,8 @@ pub async fn create(
     headers: HeaderMap,
     Form(f): Form<TypeForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let (name, description) = match f.checked() {
         Ok(v) => v,
@@ -168,11 +160,8 @@ pub async fn save(
     Path(id): Path<String>,
     Form(f): Form<TypeForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let t = match live(&state, &signed, &id).await {
         Ok(t) => t,
@@ -208,11 +197,8 @@ pub async fn remove(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let t = match live(&state, &signed, &id).await {
         Ok(t) => t,

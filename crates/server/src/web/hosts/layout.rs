@@ -147,3 +147,18 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
         ),
     )
 }
+
+/// One object a page is about, from its service: the object, a 404 page saying `missing` (its
+/// title and text), or the error page.
+pub(super) fn found<T>(
+    answer: crate::http::error::AppResult<T>,
+    missing: (&str, &str),
+) -> Result<T, Response> {
+    match answer {
+        Ok(t) => Ok(t),
+        Err(crate::http::error::AppError::NotFound { .. }) => {
+            Err(message(StatusCode::NOT_FOUND, missing.0, missing.1))
+        }
+        Err(e) => Err(crate::web::flow::internal(e)),
+    }
+}

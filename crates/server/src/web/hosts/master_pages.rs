@@ -26,26 +26,22 @@ use crate::{
     web::{flow::internal, query::Query},
 };
 
+/// What only administrators do here.
+const WHAT: &str = "make and change master pages";
+
 fn only_admins() -> Response {
-    layout::only_admins("make and change master pages")
+    layout::only_admins(WHAT)
 }
 
 async fn live(state: &SharedState, signed: &Signed, id: &str) -> Result<MasterPage, Response> {
-    let not_found = || {
-        layout::message(
-            StatusCode::NOT_FOUND,
-            "No such master page",
-            "This master page does not exist.",
-        )
+    let answer = match MasterPageId::parse(id.to_string()) {
+        Ok(id) => service::live(state.ctx(), &signed.session.account_id, &id).await,
+        Err(_) => Err(service::not_found(id)),
     };
-    let Ok(id) = MasterPageId::parse(id.to_string()) else {
-        return Err(not_found());
-    };
-    match service::live(state.ctx(), &signed.session.account_id, &id).await {
-        Ok(m) => Ok(m),
-        Err(AppError::NotFound { .. }) => Err(not_found()),
-        Err(e) => Err(internal(e)),
-    }
+    layout::found(
+        answer,
+        ("No such master page", "This master page does not exist."),
+    )
 }
 
 pub async fn list(
@@ -162,11 +158,8 @@ pub async fn create(
     headers: HeaderMap,
     Form(f): Form<MasterForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let name = match form_values::name(&f.name) {
         Ok(n) => n,
@@ -196,11 +189,8 @@ pub async fn save(
     Path(id): Path<String>,
     Form(f): Form<MasterForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let m = match live(&state, &signed, &id).await {
         Ok(m) => m,
@@ -238,11 +228,8 @@ pub async fn remove(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let m = match live(&state, &signed, &id).await {
         Ok(m) => m,
@@ -261,11 +248,8 @@ pub async fn one_time_link(
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
+    if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
-    }
-    if !signed.is_admin() {
-        return only_admins();
     }
     let m = match live(&state, &signed, &id).await {
         Ok(m) => m,

@@ -56,6 +56,21 @@ impl Signed {
     }
 }
 
+impl Signed {
+    /// The refusal of an administrator's action: a form not from this session's page, or a
+    /// user who is not the owner or an administrator (`what` they would have done).
+    pub fn refused_admin_form(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        csrf: Option<&str>,
+        what: &str,
+    ) -> Option<Response> {
+        self.refused_form(state, headers, csrf)
+            .or_else(|| (!self.is_admin()).then(|| super::layout::only_admins(what)))
+    }
+}
+
 /// A form of a signed-in page that carries nothing but its CSRF token.
 #[derive(serde::Deserialize)]
 pub struct CsrfForm {
