@@ -150,6 +150,8 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
 
 /// One object a page is about, from its service: the object, a 404 page saying `missing` (its
 /// title and text), or the error page.
+// The error is the page to answer with, made once per request: boxing it would buy nothing.
+#[allow(clippy::result_large_err)]
 pub(super) fn found<T>(
     answer: crate::http::error::AppResult<T>,
     missing: (&str, &str),
