@@ -42,6 +42,8 @@ pub struct AppState {
     /// How often the sweeper runs (tests shorten it).
     pub sweep_every: std::time::Duration,
     pub connections: crate::http::connections::Limits,
+    /// API keys used since the sweeper last wrote when.
+    pub key_use: crate::services::api_keys::KeyUse,
     /// The OpenID Connect provider for single sign-on, when configured.
     pub single_sign_on: Option<crate::services::single_sign_on::Provider>,
 }
@@ -98,6 +100,7 @@ impl AppState {
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
             sweep_every: SWEEP_EVERY,
             connections: config.connection_limits(),
+            key_use: Default::default(),
             single_sign_on: config
                 .single_sign_on()
                 .map_err(|e| tracing::error!(error = %e, "single sign-on is off"))

@@ -43,6 +43,7 @@ pub async fn require_key(
             .into_response();
         }
     }
+    state.key_use.note(&principal.key_id, state.now());
     req.extensions_mut().insert(principal);
     next.run(req).await
 }

@@ -49,6 +49,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         ))),
         _ => None,
     };
+    let last = state.clone();
     let served = if state.role == Role::Worker {
         drop(listener);
         shutdown_signal().await;
@@ -58,6 +59,10 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         crate::http::connections::serve(listener, router(state), limits, shutdown_signal()).await
     };
     sweeper.abort();
+    // What keys were used since the last sweep is not lost at a clean stop.
+    if let Err(e) = last.key_use.write(last.ctx()).await {
+        tracing::warn!(error = %e, "recording when API keys were used failed at shutdown");
+    }
     for w in [worker, messenger, calendars].into_iter().flatten() {
         w.abort();
     }
@@ -112,6 +117,9 @@ async fn sweep(state: SharedState) {
         }
         if let Err(e) = crate::store::sessions::purge_expired(&state.db, state.now(), 1_000).await {
             tracing::warn!(error = %e, "purging expired sessions failed; will retry");
+        }
+        if let Err(e) = state.key_use.write(state.ctx()).await {
+            tracing::warn!(error = %e, "recording when API keys were used failed; will retry");
         }
         state.sign_in_by_address.retain_recent();
         state.sign_in_by_email.retain_recent();

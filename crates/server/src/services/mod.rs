@@ -3,6 +3,7 @@
 //! A service takes a small [`Ctx`] (database, clock, public URL), never the app state, so that
 //! the API, the public pages, the sweeper and tests call it the same way.
 
+pub mod api_keys;
 pub mod booking_calendars;
 pub mod booking_pages;
 pub mod booking_request;

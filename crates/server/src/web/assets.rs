@@ -68,3 +68,10 @@ pub async fn style_css() -> Response {
 pub async fn app_css() -> Response {
     file(include_str!("assets/app.css"), "text/css; charset=utf-8")
 }
+
+pub async fn app_js() -> Response {
+    file(
+        include_str!("assets/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+}

@@ -44,6 +44,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/assets/style.css", get(assets::style_css))
         .route("/assets/app.css", get(assets::app_css))
+        .route("/assets/app.js", get(assets::app_js))
         .merge(hosts::routes())
         .route(
             "/c/{key}",

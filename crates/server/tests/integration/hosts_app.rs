@@ -605,12 +605,15 @@ async fn a_host_acts_on_a_booking_from_its_page(backend: common::Backend) {
     let mut page = mia
         .open(&format!("/app/bookings/{requested}?done=approve"))
         .await;
-    for _ in 0..100 {
+    // Up to 10 s for the delivery: CI runs many tests at once.
+    for _ in 0..500 {
         if page.html.contains("delivered") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        page = mia.open(&format!("/app/bookings/{requested}")).await;
+        page = mia
+            .open(&format!("/app/bookings/{requested}?done=approve"))
+            .await;
     }
     assert!(page.html.contains("booking.scheduled"), "{}", page.html);
     assert!(page.html.contains("CRM: delivered"), "{}", page.html);
@@ -1284,6 +1287,7 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/master-pages".to_string(), true),
         ("/app/event-types".to_string(), true),
         ("/app/chatbots".to_string(), true),
+        ("/app/api-keys".to_string(), true),
     ];
     for (who, p, admin_role) in [
         ("owner", &mut owner_p, true),
@@ -1371,6 +1375,7 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
             vec![("name", "Renamed"), ("description", "")],
         ),
         ("/app/event-types/new".into(), vec![("name", "Sneaky type")]),
+        ("/app/api-keys/new".into(), vec![("name", "Sneaky key")]),
         (
             "/app/chatbots/websites/new".into(),
             vec![("name", "Sneaky site"), ("url", "https://sneaky.example")],
@@ -1453,9 +1458,15 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         let mut fields: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
         fields.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let answer = admin.post(path, &fields).await;
+        // A new key's secret is shown in the answer itself, never through a redirect.
+        let done = if path == "/app/api-keys/new" {
+            200
+        } else {
+            303
+        };
         assert_eq!(
             answer.status.as_u16(),
-            303,
+            done,
             "administrator posting {path}: {}",
             answer.html
         );
@@ -2408,3 +2419,103 @@ async fn an_admin_sets_up_websites_bots_and_audiences(backend: common::Backend) 
     app.finish().await;
 }
 on_both!(an_admin_sets_up_websites_bots_and_audiences);
+
+async fn an_admin_makes_uses_and_revokes_api_keys(backend: common::Backend) {
+    let opts = common::Options {
+        sweep_ms: 100,
+        ..common::Options::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, opts).await else {
+        return;
+    };
+    let mut admin = owner(&app).await;
+    let page = admin.open("/app/api-keys").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let bad = admin
+        .submit(&page.html, "/app/api-keys/new", &[("name", "  ")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("Give the key a name"), "{}", bad.html);
+
+    // Made: the secret is in the answer, once, and never cached.
+    let made = admin
+        .submit(&page.html, "/app/api-keys/new", &[("name", "CRM <sync>")])
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    assert_eq!(made.headers["cache-control"], "no-store");
+    assert!(made.html.contains("CRM &lt;sync&gt;"), "escaped");
+    let at = made.html.find("id=\"secret\"").expect("the secret shown");
+    let field = &made.html[at..at + made.html[at..].find('>').unwrap()];
+    let v = field.find("value=\"").unwrap() + 7;
+    let secret = field[v..v + field[v..].find('"').unwrap()].to_string();
+    assert!(secret.len() > 20, "{secret}");
+    let again = admin.open("/app/api-keys").await;
+    assert!(!again.html.contains(&secret), "shown once only");
+    assert!(again.html.contains("never"), "not used yet: {}", again.html);
+
+    // A program uses it; the sweeper writes when, and the page shows it.
+    let http = reqwest::Client::new();
+    let used = http
+        .get(format!("{}/v2/test", app.base))
+        .header("API-Key", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), 200);
+    let mut shown = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let page = admin.open("/app/api-keys").await;
+        let row = &page.html[page.html.find("CRM &lt;sync&gt;").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        if !row.contains("never") {
+            shown = true;
+            break;
+        }
+    }
+    assert!(shown, "the last use is written within a few sweeps");
+
+    // Revoked: the key stops working at once.
+    let page = admin.open("/app/api-keys").await;
+    // The test's own key is listed too: revoke the one just made, in its row.
+    let row = page.html[..page.html.find("CRM &lt;sync&gt;").unwrap()]
+        .rfind("<tr>")
+        .unwrap();
+    let row = &page.html[row..];
+    let action = row
+        .split("action=\"")
+        .nth(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .unwrap();
+    assert!(action.ends_with("/revoke"), "{action}");
+    let done = admin.submit(&page.html, &action, &[]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let refused = http
+        .get(format!("{}/v2/test", app.base))
+        .header("API-Key", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(
+        admin.open("/app/api-keys").await.html.contains("revoked "),
+        "the page says so"
+    );
+    // The test's own key still works: only that one was revoked.
+    assert_eq!(app.get("/v2/test").await.0, 200);
+
+    // Members neither see nor make keys.
+    let (_, mut mia) = member(&app, "mia@test.example", "Member").await;
+    assert_eq!(mia.open("/app/api-keys").await.status, 403);
+    let token = csrf(&mut mia).await;
+    let tried = mia
+        .post(
+            "/app/api-keys/new",
+            &[("csrf".into(), token), ("name".into(), "Sneaky".into())],
+        )
+        .await;
+    assert_eq!(tried.status, 403);
+    assert!(!admin.open("/app/api-keys").await.html.contains("Sneaky"));
+    app.finish().await;
+}
+on_both!(an_admin_makes_uses_and_revokes_api_keys);

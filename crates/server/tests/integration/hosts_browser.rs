@@ -219,6 +219,7 @@ async fn a_host_works_in_the_app_in_a_browser() {
     for (path, ready) in [
         (bp_path.as_str(), "#slug"),
         ("/app/chatbots", "#websites"),
+        ("/app/api-keys", "#new"),
         (bot_path.as_str(), "#s0_type"),
         ("/app/users", "#invite"),
         ("/app/profile", "#current"),

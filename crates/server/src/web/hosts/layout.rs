@@ -15,6 +15,7 @@ pub enum Section {
     Calendars,
     Pages,
     Chatbots,
+    Integrations,
     Connections,
     People,
     Teams,
@@ -40,6 +41,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
         nav.push(("Teams", "/app/teams", Section::Teams));
         nav.push(("Custom fields", "/app/custom-fields", Section::Fields));
         nav.push(("Chatbots", "/app/chatbots", Section::Chatbots));
+        nav.push(("API keys", "/app/api-keys", Section::Integrations));
     }
     nav.push(("Profile", "/app/profile", Section::Profile));
     shell(
@@ -89,6 +91,7 @@ fn shell(title: &str, top: Markup, body: Markup) -> Markup {
                 title { (title) " · Slotline" }
                 link rel="stylesheet" href="/assets/style.css";
                 link rel="stylesheet" href="/assets/app.css";
+                script src="/assets/app.js" defer {}
             }
             body.app {
                 a.skip href="#content" { "Skip to content" }

@@ -2,6 +2,7 @@
 //! password and work in the browser — their bookings first. Pages are server-rendered like
 //! the public pages, use the same services as the API, and are never framed by other sites.
 
+pub mod api_keys;
 pub mod availability;
 pub mod booking;
 pub mod booking_pages;
@@ -132,6 +133,9 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/event-types/new", post(event_types::create))
         .route("/app/event-types/{id}", post(event_types::save))
         .route("/app/event-types/{id}/remove", post(event_types::remove))
+        .route("/app/api-keys", get(api_keys::list))
+        .route("/app/api-keys/new", post(api_keys::create))
+        .route("/app/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/app/chatbots", get(chatbots::show))
         .route("/app/chatbots/websites/new", post(chatbots::create_website))
         .route("/app/chatbots/bots/new", post(chatbots::create_bot))
