@@ -17,7 +17,7 @@ use slotline_domain::{id::BookingPageId, timezone};
 use super::{
     embed, form_values,
     layout::{self, Section},
-    session::{CsrfForm, Signed},
+    session::{CsrfForm, FieldsForm, Signed},
     settings_form,
 };
 use crate::{
@@ -162,14 +162,6 @@ async fn new_page(
     )
 }
 
-#[derive(serde::Deserialize)]
-pub struct FieldsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: HashMap<String, String>,
-}
-
 pub async fn create(
     State(state): State<SharedState>,
     signed: Signed,
@@ -179,7 +171,7 @@ pub async fn create(
     if let Some(r) = signed.refused_admin_form(&state, &headers, Some(&f.csrf), WHAT) {
         return r;
     }
-    let name = match form_values::name(f.fields.get("name").map_or("", String::as_str)) {
+    let name = match form_values::name(f.get("name")) {
         Ok(n) => n,
         Err(why) => {
             return new_page(
@@ -192,7 +184,7 @@ pub async fn create(
             .await
         }
     };
-    let owner = f.fields.get("owner").cloned().unwrap_or_default();
+    let owner = f.get("owner").to_string();
     let account = &signed.session.account_id;
     let made = form_values::with_readable_address(&name, |slug| {
         let new = service::NewPage {

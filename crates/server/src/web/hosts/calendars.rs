@@ -17,7 +17,7 @@ use slotline_domain::id::{AccountId, BookingCalendarId, Host};
 use super::{
     embed, form_values,
     layout::{self, Section},
-    session::{CsrfForm, Signed},
+    session::{CsrfForm, FieldsForm, Signed},
     settings_form,
 };
 use crate::{
@@ -371,20 +371,12 @@ pub async fn embed_preview(
     )
 }
 
-#[derive(serde::Deserialize)]
-pub struct EditForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: std::collections::HashMap<String, String>,
-}
-
 pub async fn save(
     State(state): State<SharedState>,
     signed: Signed,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<EditForm>,
+    Form(f): Form<FieldsForm>,
 ) -> Response {
     if let Some(r) = signed.refused_form(&state, &headers, Some(&f.csrf)) {
         return r;
@@ -412,12 +404,7 @@ pub async fn save(
             .await
         }
     };
-    let get = |k: &str| {
-        f.fields
-            .get(k)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| f.get(k).to_string();
     let name = match form_values::name(&get("name")) {
         Ok(n) => n,
         Err(why) => return refuse(why).await,

@@ -20,7 +20,7 @@ use slotline_domain::{
 use super::{
     form_values,
     layout::{self, Section},
-    session::{CsrfForm, Signed},
+    session::{CsrfForm, FieldsForm, Signed},
 };
 use crate::{
     http::error::AppError,
@@ -216,20 +216,6 @@ async fn overview(
         status,
         layout::page("Chatbots", signed, Section::Chatbots, body),
     )
-}
-
-#[derive(serde::Deserialize)]
-pub struct FieldsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: HashMap<String, String>,
-}
-
-impl FieldsForm {
-    fn get(&self, k: &str) -> &str {
-        self.fields.get(k).map_or("", |v| v.trim())
-    }
 }
 
 async fn refuse(state: &SharedState, signed: &Signed, e: AppError) -> Response {

@@ -78,6 +78,23 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// A form of a signed-in page with its CSRF token and any other fields by name (settings
+/// forms, whose field names are made from row numbers).
+#[derive(serde::Deserialize)]
+pub struct FieldsForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(flatten)]
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+impl FieldsForm {
+    /// A field's value, trimmed; empty when absent.
+    pub fn get(&self, k: &str) -> &str {
+        self.fields.get(k).map_or("", |v| v.trim())
+    }
+}
+
 /// Compares without stopping at the first difference.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
