@@ -156,16 +156,16 @@ async fn main() {
             let total: usize = args[5].parse().unwrap();
             let (rx, sink) = start_receiver(false).await;
             for i in 0..hooks {
-                webhooks::create(
-                    &db,
-                    &account.id,
-                    &format!("sink {i}"),
-                    &rx,
-                    &["booking".into()],
-                    now_ms(),
-                )
-                .await
-                .unwrap();
+                let name = format!("sink {i}");
+                let new = webhooks::NewWebhook {
+                    name: &name,
+                    url: &rx,
+                    events: &["booking".into()],
+                    fifo: false,
+                };
+                webhooks::create(&db, &account.id, &new, now_ms())
+                    .await
+                    .unwrap();
             }
             let events = total / hooks;
             for chunk in 0..events.div_ceil(1000) {
@@ -218,10 +218,15 @@ async fn main() {
             let rate: u64 = args[4].parse().unwrap();
             let seconds: u64 = args[5].parse().unwrap();
             let (rx, sink) = start_receiver(true).await;
-            let hook =
-                webhooks::create(&db, &account.id, "sink", &rx, &["booking".into()], now_ms())
-                    .await
-                    .unwrap();
+            let new = webhooks::NewWebhook {
+                name: "sink",
+                url: &rx,
+                events: &["booking".into()],
+                fifo: false,
+            };
+            let hook = webhooks::create(&db, &account.id, &new, now_ms())
+                .await
+                .unwrap();
             db.close().await;
             let server = serve(bin, url, "all");
             let base = format!("http://127.0.0.1:{}", server.1);

@@ -120,6 +120,7 @@ impl AppState {
             clock: self.clock.as_ref(),
             base_url: &self.base_url,
             meeting_url: &self.meeting_url,
+            allow_http_webhooks: self.allow_http_webhooks,
         }
     }
 }

@@ -8,6 +8,10 @@
 //! - Standard Webhooks': `webhook-id` (the event id), `webhook-timestamp` (the same `t`) and
 //!   `webhook-signature: v1,<base64 HMAC-SHA256>` over `"<id>.<t>.<body>"`, same key.
 //!
+//! While a webhook's secret is being rotated, each header carries one signature per secret, the
+//! new one first (`t=…,s=<new>,s=<old>`; `v1,<new> v1,<old>`): a receiver that knows either
+//! secret verifies, so it can switch at any time during the grace period.
+//!
 //! Verify over the bytes received, before parsing them: re-serialized JSON differs.
 //!
 //! ```
@@ -53,15 +57,30 @@ fn mac(secret: &str, parts: &[&[u8]]) -> [u8; 32] {
 
 /// The headers to send `body` (the event `event_id`) with at `t` (unix seconds).
 pub fn sign(secret: &str, event_id: &str, t: i64, body: &[u8]) -> Signed {
+    sign_all(&[secret], event_id, t, body)
+}
+
+/// The headers with one signature per secret, in the order given (the current secret first,
+/// then any still in their grace period).
+pub fn sign_all(secrets: &[&str], event_id: &str, t: i64, body: &[u8]) -> Signed {
     let ts = t.to_string();
-    let oncehub = hex::encode(mac(secret, &[ts.as_bytes(), b".", body]));
-    let standard = BASE64.encode(mac(
-        secret,
-        &[event_id.as_bytes(), b".", ts.as_bytes(), b".", body],
-    ));
+    let mut oncehub = format!("t={ts}");
+    let mut standard = String::new();
+    for secret in secrets {
+        oncehub.push_str(",s=");
+        oncehub.push_str(&hex::encode(mac(secret, &[ts.as_bytes(), b".", body])));
+        if !standard.is_empty() {
+            standard.push(' ');
+        }
+        standard.push_str("v1,");
+        standard.push_str(&BASE64.encode(mac(
+            secret,
+            &[event_id.as_bytes(), b".", ts.as_bytes(), b".", body],
+        )));
+    }
     Signed {
-        oncehub_signature: format!("t={ts},s={oncehub}"),
-        webhook_signature: format!("v1,{standard}"),
+        oncehub_signature: oncehub,
+        webhook_signature: standard,
         timestamp: ts,
     }
 }
@@ -116,17 +135,20 @@ pub enum VerifyError {
     TimestampsDiffer,
 }
 
-/// `t` and `s` of an `Oncehub-Signature` value.
-pub fn parse_oncehub(value: &str) -> Option<(i64, String)> {
-    let (mut t, mut s) = (None, None);
+/// `t` and every `s` of an `Oncehub-Signature` value (several while a secret is rotated).
+pub fn parse_oncehub(value: &str) -> Option<(i64, Vec<String>)> {
+    let (mut t, mut s) = (None, Vec::new());
     for part in value.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) => t = v.trim().parse().ok(),
-            Some(("s", v)) => s = Some(v.trim().to_ascii_lowercase()),
+            Some(("s", v)) => s.push(v.trim().to_ascii_lowercase()),
             _ => {}
         }
     }
-    Some((t?, s?))
+    if s.is_empty() {
+        return None;
+    }
+    Some((t?, s))
 }
 
 /// Compares in time independent of where the first difference is.
@@ -150,9 +172,10 @@ pub fn verify(
         standard: false,
     };
     if let Some(v) = h.oncehub_signature {
-        let (t, s) = parse_oncehub(v).ok_or(VerifyError::Malformed("Oncehub-Signature"))?;
+        let (t, sigs) = parse_oncehub(v).ok_or(VerifyError::Malformed("Oncehub-Signature"))?;
         let expected = hex::encode(mac(secret, &[t.to_string().as_bytes(), b".", body]));
-        if !same(expected.as_bytes(), s.as_bytes()) {
+        // One match suffices: during a rotation the header carries a signature per secret.
+        if !sigs.iter().any(|s| same(expected.as_bytes(), s.as_bytes())) {
             return Err(VerifyError::Mismatch("Oncehub-Signature"));
         }
         timestamp = Some(t);
@@ -321,8 +344,41 @@ mod tests {
 
     #[test]
     fn oncehub_header_parts_parse_in_any_order_with_spaces() {
-        assert_eq!(parse_oncehub("s=AB12, t=5"), Some((5, "ab12".into())));
+        assert_eq!(parse_oncehub("s=AB12, t=5"), Some((5, vec!["ab12".into()])));
+        assert_eq!(
+            parse_oncehub("t=5,s=aa,s=bb"),
+            Some((5, vec!["aa".into(), "bb".into()]))
+        );
         assert_eq!(parse_oncehub("t=5"), None);
         assert_eq!(parse_oncehub("t=x,s=1"), None);
+    }
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies_both_schemes() {
+        const NEW: &str = "fedcba9876543210fedcba9876543210";
+        let body = br#"{"id":"EVNT-1"}"#;
+        let s = sign_all(&[NEW, SECRET], "EVNT-1", 1000, body);
+        assert_eq!(s.oncehub_signature.matches(",s=").count(), 2);
+        assert_eq!(s.webhook_signature.split(' ').count(), 2);
+        for secret in [NEW, SECRET] {
+            assert_eq!(
+                verify(secret, &headers(&s), body, 1000, 300).map(|v| (v.oncehub, v.standard)),
+                Ok((true, true)),
+                "{secret}"
+            );
+        }
+        // The first signature of each is the one `sign` makes with the new secret alone.
+        let alone = sign(NEW, "EVNT-1", 1000, body);
+        assert!(s.oncehub_signature.starts_with(&alone.oncehub_signature));
+        assert!(s.webhook_signature.starts_with(&alone.webhook_signature));
+        // A third secret matches neither.
+        assert!(verify(
+            "00000000000000000000000000000000",
+            &headers(&s),
+            body,
+            1000,
+            300
+        )
+        .is_err());
     }
 }

@@ -26,9 +26,9 @@ use super::{
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
+    services::webhooks as service,
     state::SharedState,
-    store::{deliveries, events, outbox::NewEvent, webhooks},
-    views,
+    store::{deliveries, webhooks},
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -37,6 +37,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/webhooks/{id}/recover", post(recover))
         .route("/webhooks/{id}/test", post(send_test))
         .route("/webhooks/{id}/enable", post(enable))
+        .route("/webhooks/{id}/health", get(health))
         .route("/events/{id}/redeliver", post(redeliver))
 }
 
@@ -123,22 +124,7 @@ async fn live_webhook(
     account_id: &AccountId,
     id: &WebhookId,
 ) -> AppResult<webhooks::Webhook> {
-    match webhooks::get(&state.db, account_id, id).await? {
-        Some(w) if !w.deleted => Ok(w),
-        _ => Err(AppError::not_found("webhook", id)),
-    }
-}
-
-/// Sending to a disabled webhook is refused: re-enabling it is a deliberate act.
-fn enabled(hook: &webhooks::Webhook, param: &str) -> AppResult<()> {
-    if hook.status == slotline_domain::webhook::WebhookStatus::Enabled {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "The webhook is disabled; enable it first.",
-            param,
-        ))
-    }
+    service::live(state.ctx(), account_id, id).await
 }
 
 #[utoipa::path(get, path = "/v2/webhooks/{id}/deliveries", operation_id = "list-webhook-deliveries", tag = "Webhooks",
@@ -230,40 +216,14 @@ pub async fn redeliver(
     PathId(id): PathId<kind::Event>,
     Body(RedeliverInput { webhook }): Body<RedeliverInput>,
 ) -> AppResult<Json<Requeued>> {
-    let e = events::get(&state.db, &p.account_id, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found("event", &id))?;
     let webhook = match webhook {
-        Some(w) => {
-            let invalid = || AppError::invalid(format!("Invalid webhook: {w}"), "webhook");
-            let w = WebhookId::parse(w.as_str()).map_err(|_| invalid())?;
-            let hook = live_webhook(&state, &p.account_id, &w)
-                .await
-                .map_err(|_| invalid())?;
-            enabled(&hook, "webhook")?;
-            Some(w)
-        }
+        Some(w) => Some(
+            WebhookId::parse(w.as_str())
+                .map_err(|_| AppError::invalid(format!("Invalid webhook: {w}"), "webhook"))?,
+        ),
         None => None,
     };
-    let event_type = EVENT_TYPES
-        .iter()
-        .copied()
-        .find(|t| *t == e.event_type)
-        .unwrap_or("webhook.test");
-    let event = NewEvent {
-        id: e.id,
-        event_type,
-        payload: e.payload,
-        creation_time: e.creation_time,
-    };
-    let ids = deliveries::redeliver(
-        &state.db,
-        &p.account_id,
-        &event,
-        webhook.as_ref(),
-        state.now(),
-    )
-    .await?;
+    let ids = service::redeliver(state.ctx(), &p.account_id, &id, webhook.as_ref()).await?;
     Ok(Json(Requeued { deliveries: ids }))
 }
 
@@ -296,13 +256,11 @@ pub async fn recover(
     PathId(id): PathId<kind::Webhook>,
     Body(RecoverInput { since }): Body<RecoverInput>,
 ) -> AppResult<Json<Recovered>> {
-    let hook = live_webhook(&state, &p.account_id, &id).await?;
-    enabled(&hook, "id")?;
     let since = slotline_domain::time::parse_instant(&since)
         .ok_or_else(|| AppError::invalid(format!("Invalid time: {since}"), "since"))?;
     // Nanoseconds in; a delivery created in the same millisecond counts as since.
     let since_ms = (since.div_euclid(1_000_000)).clamp(i64::MIN as i128, i64::MAX as i128) as i64;
-    let n = deliveries::recover(&state.db, &p.account_id, &id, since_ms, state.now()).await?;
+    let n = service::recover(state.ctx(), &p.account_id, &id, since_ms).await?;
     Ok(Json(Recovered { recovered: n }))
 }
 
@@ -320,18 +278,8 @@ pub async fn send_test(
     p: Principal,
     PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Json<TestSent>> {
-    let hook = live_webhook(&state, &p.account_id, &id).await?;
-    enabled(&hook, "id")?;
-    let (id, now) = (EventId::new(), state.now());
-    let data = views::event::webhook_test_data(&hook.id, &hook.name, &hook.url);
-    let event = NewEvent {
-        payload: views::event::envelope(&id, "webhook.test", now, data),
-        id,
-        event_type: "webhook.test",
-        creation_time: now,
-    };
-    webhooks::send_test(&state.db, &p.account_id, &hook.id, &event).await?;
-    Ok(Json(TestSent { event: event.id }))
+    let event = service::send_test(state.ctx(), &p.account_id, &id).await?;
+    Ok(Json(TestSent { event }))
 }
 
 #[utoipa::path(post, path = "/v2/webhooks/{id}/enable", operation_id = "enable-a-webhook", tag = "Webhooks", params(("id" = String, Path)),
@@ -341,8 +289,76 @@ pub async fn enable(
     p: Principal,
     PathId(id): PathId<kind::Webhook>,
 ) -> AppResult<Json<WebhookOut>> {
-    if !webhooks::enable(&state.db, &p.account_id, &id).await? {
-        return Err(AppError::not_found("webhook", &id));
-    }
-    Ok(Json(live_webhook(&state, &p.account_id, &id).await?.into()))
+    Ok(Json(
+        service::enable(state.ctx(), &p.account_id, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Extension: a webhook's health over its latest deliveries.
+#[derive(Serialize, ToSchema)]
+pub struct HealthOut {
+    /// Always `webhook_health`.
+    pub object: &'static str,
+    pub webhook: WebhookId,
+    /// `enabled` or `disabled`.
+    pub status: &'static str,
+    pub disabled_reason: Option<String>,
+    /// How many of the latest deliveries are weighed (at most 1,000), and their states.
+    pub deliveries: usize,
+    pub delivered: usize,
+    pub pending: usize,
+    pub failed: usize,
+    /// Attempts of those deliveries, and the share that got a 2xx, in percent.
+    pub attempts: usize,
+    pub success_rate: Option<f64>,
+    /// Attempt durations, milliseconds.
+    pub latency_p50_ms: Option<i64>,
+    pub latency_p95_ms: Option<i64>,
+    pub latency_p99_ms: Option<i64>,
+    /// The latest failed attempt.
+    pub last_error: Option<LastError>,
+    /// The oldest attempt weighed.
+    pub since: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LastError {
+    pub attempt_time: String,
+    pub status_code: Option<i64>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v2/webhooks/{id}/health", operation_id = "get-webhook-health", tag = "Webhooks", params(("id" = String, Path)),
+    responses((status = 200, body = HealthOut), (status = 404, body = ErrorBody)))]
+pub async fn health(
+    State(state): State<SharedState>,
+    p: Principal,
+    PathId(id): PathId<kind::Webhook>,
+) -> AppResult<Json<HealthOut>> {
+    let (hook, h) = service::health(state.ctx(), &p.account_id, &id).await?;
+    Ok(Json(HealthOut {
+        object: "webhook_health",
+        webhook: hook.id,
+        status: hook.status.as_str(),
+        disabled_reason: hook.disabled_reason,
+        deliveries: h.deliveries,
+        delivered: h.delivered,
+        pending: h.pending,
+        failed: h.failed,
+        attempts: h.attempts,
+        success_rate: h.success_rate(),
+        latency_p50_ms: h.p50_ms,
+        latency_p95_ms: h.p95_ms,
+        latency_p99_ms: h.p99_ms,
+        last_error: h.last_error.map(|a| LastError {
+            attempt_time: format_millis(a.attempt_time),
+            status_code: a.status_code,
+            error_kind: a.error_kind,
+            error: a.error,
+        }),
+        since: h.since.map(format_millis),
+    }))
 }

@@ -21,6 +21,10 @@ use crate::http::error::ErrorBody;
 
 /// Operation ids that are Slotline extensions rather than OnceHub operations.
 pub const EXTENSIONS: &[&str] = &[
+    "update-a-webhook",
+    "disable-a-webhook",
+    "rotate-a-webhook-secret",
+    "get-webhook-health",
     "create-a-website",
     "list-all-websites",
     "get-a-website",
@@ -97,6 +101,7 @@ pub const EXTENSIONS: &[&str] = &[
         contacts::list_contacts, contacts::create_contact, contacts::get_contact, contacts::update_contact, contacts::delete_contact,
         custom_fields::list_fields, custom_fields::create_field, custom_fields::delete_field,
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
+        webhooks::update_webhook, webhooks::disable_webhook, webhooks::rotate_secret,
         event_types::list_event_types, event_types::get_event_type, event_types::create_event_type, event_types::update_event_type, event_types::delete_event_type,
         master_pages::list_master_pages, master_pages::get_master_page, master_pages::create_master_page, master_pages::update_master_page, master_pages::delete_master_page,
         booking_pages::list_pages, booking_pages::get_page, booking_pages::create_page, booking_pages::update_page, booking_pages::delete_page,
@@ -107,7 +112,7 @@ pub const EXTENSIONS: &[&str] = &[
         bookings::list_bookings, bookings::get_booking, bookings::cancel, bookings::request_reschedule, bookings::no_show, bookings::reassign,
         bookings::approve, bookings::decline, bookings::customer_cancel, bookings::customer_reschedule,
         events::list_events, events::get_event,
-        deliveries::list_deliveries, deliveries::redeliver, deliveries::recover, deliveries::send_test, deliveries::enable,
+        deliveries::list_deliveries, deliveries::redeliver, deliveries::recover, deliveries::send_test, deliveries::enable, deliveries::health,
         one_time_links::for_calendar, one_time_links::for_master_page, one_time_links::get_link,
         chatbots::create_website, chatbots::list_websites, chatbots::get_website, chatbots::delete_website,
         chatbots::create_bot, chatbots::update_bot, chatbots::list_bots, chatbots::get_bot, chatbots::delete_bot,

@@ -134,6 +134,7 @@ async fn seed_bookings(
         clock: &clock,
         base_url,
         meeting_url: "https://meet.jit.si",
+        allow_http_webhooks: false,
     };
     let week = Interval {
         start: now,

@@ -286,8 +286,8 @@ async fn attempt(
     done: Done,
 ) {
     let started = clock.now_ms();
-    let signed = slotline_webhook::sign(
-        &c.secret,
+    let signed = slotline_webhook::sign_all(
+        &c.secrets(started),
         &c.event_id,
         started.div_euclid(1000),
         c.payload.as_bytes(),
@@ -351,6 +351,7 @@ async fn attempt(
             window_start,
             disable,
             worker: config.name.clone(),
+            ordered: c.ordered,
         })
         .await;
 }
@@ -365,6 +366,13 @@ async fn record_results(db: Db, clock: Arc<dyn Clock>, mut outcomes: mpsc::Recei
                 Ok(disabled) => {
                     for hook in disabled {
                         tracing::warn!(webhook = %hook, "webhook disabled");
+                    }
+                    // The next delivery of a FIFO webhook's booking may go now: wake the claims.
+                    if batch
+                        .iter()
+                        .any(|o| o.ordered && o.status != DeliveryStatus::Pending)
+                    {
+                        db.outbox_written();
                     }
                     break;
                 }

@@ -22,6 +22,7 @@ pub mod sign_in;
 pub mod single_sign_on;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use slotline_domain::id::{Id, Kind};
 
@@ -46,6 +47,8 @@ pub struct Ctx<'a> {
     pub base_url: &'a str,
     /// Where generated meeting rooms live (`--meeting-url`).
     pub meeting_url: &'a str,
+    /// Webhooks may use `http://` on loopback (`--allow-http-webhooks`, for development).
+    pub allow_http_webhooks: bool,
 }
 
 impl Ctx<'_> {

@@ -26,6 +26,23 @@ pub struct Claimed {
     pub payload: std::sync::Arc<str>,
     pub url: String,
     pub secret: String,
+    /// The secret before a rotation and until when it still signs (see [`Claimed::secrets`]).
+    pub previous_secret: Option<(String, i64)>,
+    /// A FIFO webhook's delivery: the next of its booking waits for this one's end.
+    pub ordered: bool,
+}
+
+impl Claimed {
+    /// What to sign with at `now`: the secret, and the previous one while its grace lasts.
+    pub fn secrets(&self, now: i64) -> Vec<&str> {
+        let mut out = vec![self.secret.as_str()];
+        if let Some((old, until)) = &self.previous_secret {
+            if *until > now {
+                out.push(old);
+            }
+        }
+        out
+    }
 }
 
 // Batches are bound as one JSON parameter, so each statement's text is the same whatever the
@@ -52,11 +69,13 @@ fn claim_sql(backend: Backend) -> &'static str {
             "UPDATE deliveries SET next_attempt_time = $1, claimed_time = $2, claimed_by = $6 WHERE seq IN (\
                SELECT seq FROM (\
                  SELECT seq, room, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn FROM (\
-                   SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries \
+                   SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries d0 \
                    WHERE status = 'pending' AND next_attempt_time <= $2 AND claimed_time IS NULL AND {room} > 0 \
+                     AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.webhook_id = d0.webhook_id \
+                       AND p.ordering_key = d0.ordering_key AND p.status = 'pending' AND p.seq < d0.seq)) \
                    ORDER BY next_attempt_time, seq LIMIT $3{lock}) due) ranked \
                WHERE rn <= room) \
-             RETURNING seq, event_id, webhook_id, attempts, window_start"
+             RETURNING seq, event_id, webhook_id, attempts, window_start, ordering_key"
         )
     })
 }
@@ -67,7 +86,7 @@ fn payloads_sql(backend: Backend) -> &'static str {
         [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         format!(
-            "SELECT d.seq, e.payload, w.url, w.secret FROM deliveries d JOIN events e ON e.id = d.event_id \
+            "SELECT d.seq, e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_expiry FROM deliveries d JOIN events e ON e.id = d.event_id \
              JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN {}",
             backend.json_values(1, "bigint")
         )
@@ -174,9 +193,11 @@ pub async fn claim(
             webhook_id: r.try_get(2)?,
             attempts: r.try_get(3)?,
             window_start: r.try_get(4)?,
+            ordered: r.try_get::<Option<String>, _>(5)?.is_some(),
             payload: "".into(),
             url: String::new(),
             secret: String::new(),
+            previous_secret: None,
         });
     }
     // What to send: the event's stored bytes and the webhook's address and secret.
@@ -185,15 +206,24 @@ pub async fn claim(
         .bind(serde_json::to_string(&seqs)?)
         .fetch_all(&mut *db.reader().await?)
         .await?;
-    let mut by_seq: HashMap<i64, (String, String, String)> = HashMap::with_capacity(rows.len());
+    type Sending = (String, String, String, Option<(String, i64)>);
+    let mut by_seq: HashMap<i64, Sending> = HashMap::with_capacity(rows.len());
     for r in rows {
-        by_seq.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+        let previous = match (r.try_get(4)?, r.try_get(5)?) {
+            (Some(s), Some(t)) => Some((s, t)),
+            _ => None,
+        };
+        by_seq.insert(
+            r.try_get(0)?,
+            (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, previous),
+        );
     }
     claimed.retain_mut(|c| match by_seq.remove(&c.seq) {
-        Some((payload, url, secret)) => {
+        Some((payload, url, secret, previous)) => {
             c.payload = payload.into();
             c.url = url;
             c.secret = secret;
+            c.previous_secret = previous;
             true
         }
         None => false,
@@ -272,6 +302,8 @@ pub struct Outcome {
     pub disable: Option<String>,
     /// The worker process that made the attempt.
     pub worker: std::sync::Arc<str>,
+    /// Of a FIFO webhook's delivery ([`Claimed::ordered`]).
+    pub ordered: bool,
 }
 
 /// Records a batch of outcomes in one transaction: the attempt log, each delivery's new state,
@@ -401,6 +433,99 @@ pub struct Attempt {
 const COLUMNS: &str =
     "seq, id, event_id, event_type, webhook_id, status, attempts, next_attempt_time, last_attempt_time, delivered_time, creation_time";
 
+fn delivery_of(r: &sqlx::any::AnyRow) -> StoreResult<Delivery> {
+    Ok(Delivery {
+        id: r.try_get("id")?,
+        event_id: r.try_get("event_id")?,
+        event_type: r.try_get("event_type")?,
+        webhook_id: r.try_get("webhook_id")?,
+        status: super::decode("status", r, DeliveryStatus::parse)?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_time: r.try_get("next_attempt_time")?,
+        last_attempt_time: r.try_get("last_attempt_time")?,
+        delivered_time: r.try_get("delivered_time")?,
+        creation_time: r.try_get("creation_time")?,
+        log: Vec::new(),
+    })
+}
+
+/// Reads the attempts of `out`'s deliveries into each one's `log`, oldest first.
+async fn attach_log(db: &Db, out: &mut [Delivery]) -> StoreResult<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time, a.worker \
+         FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id IN ",
+    );
+    sql.push_in(out.iter().map(|d| d.id.as_str()))
+        .push(" ORDER BY a.seq");
+    let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
+    let mut by_id: HashMap<String, Vec<Attempt>> = HashMap::new();
+    for r in rows {
+        by_id.entry(r.try_get(0)?).or_default().push(Attempt {
+            attempt_time: r.try_get(1)?,
+            duration_ms: r.try_get(2)?,
+            status_code: r.try_get(3)?,
+            error_kind: r.try_get(4)?,
+            error: r.try_get(5)?,
+            response_headers: r.try_get(6)?,
+            response_body: r.try_get(7)?,
+            next_attempt_time: r.try_get(8)?,
+            worker: r.try_get(9)?,
+        });
+    }
+    for d in out {
+        d.log = by_id.remove(&d.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The delivery of `event_id` to `webhook_id`, with its attempts.
+pub async fn of_event(
+    db: &Db,
+    account_id: &AccountId,
+    event_id: &EventId,
+    webhook_id: &WebhookId,
+) -> StoreResult<Option<Delivery>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE account_id = $1 AND event_id = $2 AND webhook_id = $3"
+    );
+    let row = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(event_id)
+        .bind(webhook_id)
+        .fetch_optional(&mut *db.reader().await?)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut one = [delivery_of(&row)?];
+    attach_log(db, &mut one).await?;
+    let [d] = one;
+    Ok(Some(d))
+}
+
+/// Every delivery of an event, one per webhook it went to, with their attempts.
+pub async fn all_of_event(
+    db: &Db,
+    account_id: &AccountId,
+    event_id: &EventId,
+) -> StoreResult<Vec<Delivery>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE account_id = $1 AND event_id = $2 ORDER BY seq LIMIT 1000"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(event_id)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
+    let mut out = rows
+        .iter()
+        .map(delivery_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    attach_log(db, &mut out).await?;
+    Ok(out)
+}
+
 #[derive(Default)]
 pub struct DeliveryFilter {
     pub statuses: Option<Vec<String>>,
@@ -436,48 +561,12 @@ pub async fn list(
         any_of,
     };
     let page = super::page::fetch(db, &q, req).await?;
-    let mut out = Vec::with_capacity(page.rows.len());
-    for r in &page.rows {
-        out.push(Delivery {
-            id: r.try_get("id")?,
-            event_id: r.try_get("event_id")?,
-            event_type: r.try_get("event_type")?,
-            webhook_id: r.try_get("webhook_id")?,
-            status: super::decode("status", r, DeliveryStatus::parse)?,
-            attempts: r.try_get("attempts")?,
-            next_attempt_time: r.try_get("next_attempt_time")?,
-            last_attempt_time: r.try_get("last_attempt_time")?,
-            delivered_time: r.try_get("delivered_time")?,
-            creation_time: r.try_get("creation_time")?,
-            log: Vec::new(),
-        });
-    }
-    if !out.is_empty() {
-        let mut sql = Sql::new(
-            "SELECT d.id, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error, a.response_headers, a.response_body, a.next_attempt_time, a.worker \
-             FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id IN ",
-        );
-        sql.push_in(out.iter().map(|d| d.id.as_str()))
-            .push(" ORDER BY a.seq");
-        let rows = sql.query().fetch_all(&mut *db.reader().await?).await?;
-        let mut by_id: HashMap<String, Vec<Attempt>> = HashMap::new();
-        for r in rows {
-            by_id.entry(r.try_get(0)?).or_default().push(Attempt {
-                attempt_time: r.try_get(1)?,
-                duration_ms: r.try_get(2)?,
-                status_code: r.try_get(3)?,
-                error_kind: r.try_get(4)?,
-                error: r.try_get(5)?,
-                response_headers: r.try_get(6)?,
-                response_body: r.try_get(7)?,
-                next_attempt_time: r.try_get(8)?,
-                worker: r.try_get(9)?,
-            });
-        }
-        for d in &mut out {
-            d.log = by_id.remove(&d.id).unwrap_or_default();
-        }
-    }
+    let mut out = page
+        .rows
+        .iter()
+        .map(delivery_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    attach_log(db, &mut out).await?;
     Ok((out, page))
 }
 
@@ -566,4 +655,52 @@ pub async fn oldest_due(db: &Db, now: i64) -> StoreResult<Option<i64>> {
     .fetch_optional(&mut *db.reader().await?)
     .await?;
     Ok(row.map(|r| sqlx::Row::get::<i64, _>(&r, 0)))
+}
+
+/// One attempt as the health summary weighs it.
+#[derive(Debug, Clone)]
+pub struct Sampled {
+    pub attempt_time: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The latest `deliveries` deliveries of a webhook, newest first: each one's status, and the
+/// attempts among them. Reads the webhook's delivery index backwards, so it costs the same
+/// whatever the webhook's history.
+pub async fn recent(
+    db: &Db,
+    webhook_id: &WebhookId,
+    deliveries: i64,
+) -> StoreResult<(Vec<DeliveryStatus>, Vec<Sampled>)> {
+    let rows = sqlx::query(
+        "SELECT d.seq, d.status, a.attempt_time, a.duration_ms, a.status_code, a.error_kind, a.error \
+         FROM (SELECT seq, status FROM deliveries WHERE webhook_id = $1 ORDER BY seq DESC LIMIT $2) d \
+         LEFT JOIN delivery_attempts a ON a.delivery_seq = d.seq ORDER BY d.seq DESC",
+    )
+    .bind(webhook_id)
+    .bind(deliveries)
+    .fetch_all(&mut *db.reader().await?)
+    .await?;
+    let (mut statuses, mut attempts) = (Vec::new(), Vec::with_capacity(rows.len()));
+    let mut last_seq = None;
+    for r in &rows {
+        let seq: i64 = r.try_get(0)?;
+        if last_seq != Some(seq) {
+            last_seq = Some(seq);
+            statuses.push(super::decode("status", r, DeliveryStatus::parse)?);
+        }
+        if let Some(at) = r.try_get::<Option<i64>, _>(2)? {
+            attempts.push(Sampled {
+                attempt_time: at,
+                duration_ms: r.try_get(3)?,
+                status_code: r.try_get(4)?,
+                error_kind: r.try_get(5)?,
+                error: r.try_get(6)?,
+            });
+        }
+    }
+    Ok((statuses, attempts))
 }

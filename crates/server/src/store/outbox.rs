@@ -137,8 +137,9 @@ pub fn push_fan_out(
     );
     batch.push(
         format!(
-            "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time) \
-             SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3 FROM webhooks w \
+            "INSERT INTO deliveries (id, event_id, webhook_id, account_id, event_type, status, next_attempt_time, creation_time, ordering_key) \
+             SELECT 'DLV-' || substr($1, 6) || substr(w.id, 5), $1, w.id, w.account_id, $2, 'pending', $3, $3, \
+               CASE WHEN w.fifo = 1 THEN (SELECT e.booking_id FROM events e WHERE e.id = $1) END FROM webhooks w \
              WHERE w.account_id = $4 AND w.deleted = 0 AND w.status = 'enabled' \
                AND (($5 IS NULL AND (w.events LIKE {exact} ESCAPE '\\' OR w.events LIKE {family} ESCAPE '\\')) OR w.id = $5) \
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = $1 AND d.webhook_id = w.id) \

@@ -23,9 +23,17 @@ pub struct Webhook {
     pub disabled_reason: Option<String>,
     pub creation_time: i64,
     pub deleted: bool,
+    /// When delivery was switched off.
+    pub disabled_time: Option<i64>,
+    /// The secret before the last rotation and until when deliveries are signed with it too.
+    pub previous_secret: Option<(String, i64)>,
+    pub secret_rotated_time: Option<i64>,
+    /// Deliveries of one booking go out in order.
+    pub fifo: bool,
 }
 
-const COLUMNS: &str = "seq, id, name, url, events, secret, api_version, status, disabled_reason, creation_time, deleted";
+const COLUMNS: &str = "seq, id, name, url, events, secret, api_version, status, disabled_reason, creation_time, deleted, \
+    disabled_time, previous_secret, previous_secret_expiry, secret_rotated_time, fifo";
 
 fn from_row(r: &AnyRow) -> StoreResult<Webhook> {
     Ok(Webhook {
@@ -39,17 +47,39 @@ fn from_row(r: &AnyRow) -> StoreResult<Webhook> {
         disabled_reason: r.try_get("disabled_reason")?,
         creation_time: r.try_get("creation_time")?,
         deleted: r.try_get::<i64, _>("deleted")? != 0,
+        disabled_time: r.try_get("disabled_time")?,
+        previous_secret: match (
+            r.try_get::<Option<String>, _>("previous_secret")?,
+            r.try_get::<Option<i64>, _>("previous_secret_expiry")?,
+        ) {
+            (Some(s), Some(t)) => Some((s, t)),
+            _ => None,
+        },
+        secret_rotated_time: r.try_get("secret_rotated_time")?,
+        fifo: r.try_get::<i64, _>("fifo")? != 0,
     })
+}
+
+/// What a webhook is made with.
+pub struct NewWebhook<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub events: &'a [String],
+    pub fifo: bool,
 }
 
 pub async fn create(
     db: &Db,
     account_id: &AccountId,
-    name: &str,
-    url: &str,
-    events: &[String],
+    new: &NewWebhook<'_>,
     now: i64,
 ) -> StoreResult<Webhook> {
+    let NewWebhook {
+        name,
+        url,
+        events,
+        fifo,
+    } = *new;
     let hook = Webhook {
         id: WebhookId::new(),
         name: name.into(),
@@ -61,9 +91,13 @@ pub async fn create(
         disabled_reason: None,
         creation_time: now,
         deleted: false,
+        disabled_time: None,
+        previous_secret: None,
+        secret_rotated_time: None,
+        fifo,
     };
     sqlx::query(
-        "INSERT INTO webhooks (id, account_id, name, url, events, secret, api_version, creation_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO webhooks (id, account_id, name, url, events, secret, api_version, creation_time, fifo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&hook.id)
     .bind(account_id)
@@ -73,10 +107,132 @@ pub async fn create(
     .bind(&hook.secret)
     .bind(&hook.api_version)
     .bind(now)
+    .bind(i64::from(fifo))
     .execute(&mut *db.writer().await?)
     .await
     .map_err(|e| StoreError::unique_or(e, unique::WEBHOOK_NAME, name))?;
     Ok(hook)
+}
+
+/// A change to a webhook; `None` keeps a value.
+#[derive(Debug, Default)]
+pub struct WebhookPatch {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub fifo: Option<bool>,
+}
+
+/// Changes a live webhook. False if there is none. Deliveries already queued keep going to the
+/// address they were queued for only if they are claimed before the change; after it, every
+/// attempt reads the new address.
+pub async fn update(
+    db: &Db,
+    account_id: &AccountId,
+    id: &WebhookId,
+    patch: &WebhookPatch,
+) -> StoreResult<bool> {
+    let mut sets: Vec<(&str, Option<super::Arg>)> = Vec::new();
+    if let Some(n) = &patch.name {
+        sets.push(("name = ?", Some(super::Arg::from(n.as_str()))));
+    }
+    if let Some(u) = &patch.url {
+        sets.push(("url = ?", Some(super::Arg::from(u.as_str()))));
+    }
+    if let Some(e) = &patch.events {
+        sets.push((
+            "events = ?",
+            Some(super::Arg::from(serde_json::to_string(e)?)),
+        ));
+    }
+    if let Some(f) = patch.fifo {
+        sets.push(("fifo = ?", Some(super::Arg::I64(i64::from(f)))));
+    }
+    // Nothing to change still answers whether the webhook is there.
+    sets.push(("deleted = deleted", None));
+    let mut sql = super::Sql::new("UPDATE webhooks SET ");
+    for (i, (set, arg)) in sets.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        match arg {
+            None => sql.push(set),
+            Some(arg) => sql.push_with(set, [arg]),
+        };
+    }
+    sql.push_with(
+        " WHERE account_id = ? AND id = ? AND deleted = 0",
+        [super::Arg::from(account_id), super::Arg::from(id)],
+    );
+    let done = sql
+        .query()
+        .execute(&mut *db.writer().await?)
+        .await
+        .map_err(|e| {
+            StoreError::unique_or(e, unique::WEBHOOK_NAME, patch.name.as_deref().unwrap_or(""))
+        })?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Switches delivery off by hand: pending deliveries wait (they are not failed) and go out
+/// when the webhook is enabled again. False if there is no such live, enabled webhook.
+pub async fn disable(
+    db: &Db,
+    account_id: &AccountId,
+    id: &WebhookId,
+    reason: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE webhooks SET status = 'disabled', disabled_reason = $1, disabled_time = $2 \
+         WHERE account_id = $3 AND id = $4 AND deleted = 0 AND status = 'enabled'",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a live webhook a new secret; the current one becomes the previous one, still signing
+/// deliveries until `grace_until` (a previous one still in its grace is dropped). Returns the
+/// new secret, or `None` if there is no such webhook.
+pub async fn rotate_secret(
+    db: &Db,
+    account_id: &AccountId,
+    id: &WebhookId,
+    grace_until: i64,
+    now: i64,
+) -> StoreResult<Option<String>> {
+    let secret = slotline_domain::webhook::new_secret();
+    let done = sqlx::query(
+        "UPDATE webhooks SET previous_secret = secret, previous_secret_expiry = $1, secret = $2, secret_rotated_time = $3 \
+         WHERE account_id = $4 AND id = $5 AND deleted = 0",
+    )
+    .bind(grace_until)
+    .bind(&secret)
+    .bind(now)
+    .bind(account_id)
+    .bind(id)
+    .execute(&mut *db.writer().await?)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(secret))
+}
+
+/// Every live webhook of the account, oldest first (an account has a handful).
+pub async fn all(db: &Db, account_id: &AccountId) -> StoreResult<Vec<Webhook>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE account_id = $1 AND deleted = 0 ORDER BY seq LIMIT 1000"
+    );
+    sqlx::query(&sql)
+        .bind(account_id)
+        .fetch_all(&mut *db.reader().await?)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 pub async fn get(db: &Db, account_id: &AccountId, id: &WebhookId) -> StoreResult<Option<Webhook>> {

@@ -862,6 +862,7 @@ async fn completion_then_no_show(app: &TestApp) {
             clock: &app.clock,
             base_url: &app.base,
             meeting_url: "https://meet.jit.si",
+            allow_http_webhooks: false,
         };
         slotline::services::scheduler::complete_due(ctx)
             .await

@@ -572,3 +572,60 @@ both_backends!(
     a_failed_tls_handshake_is_logged_as_tls,
     dev()
 );
+
+/// A FIFO webhook gets a booking's events in order: the cancellation waits while the booking's
+/// scheduled event is retried, and follows it once it got through. A webhook without FIFO gets
+/// the cancellation at once (what the rule changes).
+async fn a_fifo_webhook_gets_each_bookings_events_in_order(app: &TestApp) {
+    let ordered = Receiver::start().await;
+    ordered.script([Behavior::Answer(503, vec![])]);
+    let free = Receiver::start().await;
+    free.script([Behavior::Answer(503, vec![])]);
+    let (s, hook) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "ordered", "url": ordered.url, "events": ["booking"], "fifo": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{hook}");
+    assert_eq!(hook["fifo"], true);
+    subscribe(app, "free", &free.url, &["booking"]).await;
+    let booking = book(app, MONDAY_9AM).await;
+    ordered.wait_for(1, 10).await;
+    free.wait_for(1, 10).await;
+    let (s, _) = app
+        .post(&format!("/v2/bookings/{booking}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    // The free webhook gets the cancellation now; the ordered one holds it back.
+    let got = free.wait_for(2, 10).await;
+    let kind = |r: &common::receiver::Received| -> String {
+        serde_json::from_slice::<Value>(&r.body).unwrap()["type"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(kind(&got[1]), "booking.canceled");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(ordered.count(), 1, "the cancellation waits for the retry");
+    // The retry comes due: scheduled goes through, then the cancellation, in that order.
+    let next: i64 = sqlx::query(
+        "SELECT MAX(next_attempt_time) FROM deliveries WHERE status = 'pending' AND attempts = 1",
+    )
+    .fetch_one(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap()
+    .get(0);
+    app.clock.set(next);
+    let got = ordered.wait_for(3, 10).await;
+    let kinds: Vec<String> = got.iter().map(kind).collect();
+    assert_eq!(
+        kinds,
+        ["booking.scheduled", "booking.scheduled", "booking.canceled"]
+    );
+}
+both_backends!(
+    a_fifo_webhook_gets_each_bookings_events_in_order,
+    a_fifo_webhook_gets_each_bookings_events_in_order,
+    dev()
+);

@@ -95,7 +95,7 @@ async fn invite(app: &TestApp, email: &str, role: &str) -> (String, String) {
 const GOOD: &str = "blue kettle morning";
 
 /// A user who chose `GOOD` from their invitation, signed in as `person`.
-async fn member(app: &TestApp, email: &str, role: &str) -> (String, Person) {
+pub(crate) async fn member(app: &TestApp, email: &str, role: &str) -> (String, Person) {
     let (id, link) = invite(app, email, role).await;
     let mut person = Person::new(&app.base);
     let page = person.open(&link).await;
@@ -374,7 +374,7 @@ async fn sign_in_attempts_for_one_address_are_limited() {
 }
 
 /// The owner's password, set as the demo does.
-async fn owner(app: &TestApp) -> Person {
+pub(crate) async fn owner(app: &TestApp) -> Person {
     let phc = slotline::services::sign_in::hash_password(GOOD)
         .await
         .unwrap();
@@ -1225,7 +1225,7 @@ async fn an_admin_makes_a_booking_calendar_that_guests_book(backend: common::Bac
 on_both!(an_admin_makes_a_booking_calendar_that_guests_book);
 
 /// The session's CSRF token, read from any page's sign-out form.
-async fn csrf(p: &mut Person) -> String {
+pub(crate) async fn csrf(p: &mut Person) -> String {
     let page = p.open("/app/profile").await;
     common::guest::form_fields(&page.html, "/app/sign-out")
         .into_iter()
@@ -1266,6 +1266,13 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
     let mp = mp["id"].as_str().unwrap().to_string();
     let (_, et) = app.post("/v2/event-types", json!({"name": "Demo"})).await;
     let et = et["id"].as_str().unwrap().to_string();
+    let (_, wh) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "Owner hook", "url": "https://hooks.example/h", "events": ["booking"]}),
+        )
+        .await;
+    let (wh, wh_secret) = (wh["id"].as_str().unwrap().to_string(), wh["secret"].clone());
 
     // (path, whether only the owner and administrators may open it)
     let pages = [
@@ -1288,6 +1295,9 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/event-types".to_string(), true),
         ("/app/chatbots".to_string(), true),
         ("/app/api-keys".to_string(), true),
+        ("/app/webhooks".to_string(), true),
+        (format!("/app/webhooks/{wh}"), true),
+        (format!("/app/webhooks/{wh}/deliveries"), true),
     ];
     for (who, p, admin_role) in [
         ("owner", &mut owner_p, true),
@@ -1377,6 +1387,25 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/event-types/new".into(), vec![("name", "Sneaky type")]),
         ("/app/api-keys/new".into(), vec![("name", "Sneaky key")]),
         (
+            "/app/webhooks/new".into(),
+            vec![
+                ("name", "Sneaky hook"),
+                ("url", "https://sneaky.example/h"),
+                ("ev.booking", "on"),
+            ],
+        ),
+        (
+            format!("/app/webhooks/{wh}"),
+            vec![
+                ("name", "Renamed hook"),
+                ("url", "https://hooks.example/h"),
+                ("ev.booking", "on"),
+            ],
+        ),
+        (format!("/app/webhooks/{wh}/secret"), vec![]),
+        (format!("/app/webhooks/{wh}/rotate"), vec![("grace", "0")]),
+        (format!("/app/webhooks/{wh}/disable"), vec![]),
+        (
             "/app/chatbots/websites/new".into(),
             vec![("name", "Sneaky site"), ("url", "https://sneaky.example")],
         ),
@@ -1430,12 +1459,19 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         app.get(&format!("/v2/event-types/{et}")).await.1["name"],
         "Demo"
     );
+    let hook = app.get(&format!("/v2/webhooks/{wh}")).await.1;
+    assert_eq!(
+        (&hook["name"], &hook["status"], &hook["secret"]),
+        (&json!("Owner hook"), &json!("enabled"), &wh_secret),
+        "no change, no rotation, no switch-off"
+    );
     for list in [
         "/v2/booking-pages",
         "/v2/master-pages",
         "/v2/event-types",
         "/v2/websites",
         "/v2/bots",
+        "/v2/webhooks",
     ] {
         assert!(
             !app.get(list).await.1.to_string().contains("Sneaky"),
@@ -1458,8 +1494,12 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         let mut fields: Vec<(String, String)> = vec![("csrf".into(), token.clone())];
         fields.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let answer = admin.post(path, &fields).await;
-        // A new key's secret is shown in the answer itself, never through a redirect.
-        let done = if path == "/app/api-keys/new" {
+        // A new key's secret, a webhook's secret and a rotated one are shown in the answer
+        // itself, never through a redirect.
+        let done = if path == "/app/api-keys/new"
+            || path.ends_with("/secret")
+            || path.ends_with("/rotate")
+        {
             200
         } else {
             303

@@ -216,7 +216,18 @@ async fn a_host_works_in_the_app_in_a_browser() {
         )
         .await;
     let bot_path = format!("/app/chatbots/bots/{}", bot["id"].as_str().unwrap());
+    let (_, hook) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "Browser hook", "url": "https://hooks.example/h", "events": ["booking"]}),
+        )
+        .await;
+    let hook_path = format!("/app/webhooks/{}", hook["id"].as_str().unwrap());
+    let hook_log = format!("{hook_path}/deliveries");
     for (path, ready) in [
+        ("/app/webhooks", "#new"),
+        (hook_path.as_str(), "#secret-h"),
+        (hook_log.as_str(), "#log"),
         (bp_path.as_str(), "#slug"),
         ("/app/chatbots", "#websites"),
         ("/app/api-keys", "#new"),

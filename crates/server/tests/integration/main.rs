@@ -13,6 +13,7 @@ mod calendars;
 mod chatbots;
 mod cli;
 mod connections;
+mod console;
 mod contacts;
 mod conventions;
 mod deliveries;

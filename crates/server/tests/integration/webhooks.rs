@@ -169,3 +169,120 @@ async fn plain_http_only_to_loopback_and_only_in_development() {
     );
     app.finish().await;
 }
+
+/// The extensions: PATCH changes what it names (with create's rules), disable says who, and
+/// rotate-secret keeps the old secret for the grace asked (0 to 7 days).
+async fn a_webhook_is_changed_disabled_and_its_secret_rotated(app: &TestApp) {
+    let (_, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "A", "url": "https://a.example/h", "events": ["booking"]}),
+        )
+        .await;
+    let id = w["id"].as_str().unwrap().to_string();
+    app.post(
+        "/v2/webhooks",
+        json!({"name": "B", "url": "https://b.example/h", "events": ["booking"]}),
+    )
+    .await;
+    let path = format!("/v2/webhooks/{id}");
+    assert_error(
+        &app.patch(&path, json!({})).await,
+        400,
+        "At least one field must be provided to update.",
+        Some("body"),
+    );
+    assert_error(
+        &app.patch(&path, json!({"secret": "mine"})).await,
+        400,
+        "Unsupported fields",
+        Some("secret"),
+    );
+    assert_error(
+        &app.patch(&path, json!({"url": "http://a.example/h"})).await,
+        400,
+        "URLs must be entered in full, and they must use the https:// prefix",
+        Some("url"),
+    );
+    assert_error(
+        &app.patch(&path, json!({"events": ["booking.sold"]})).await,
+        400,
+        "Invalid event: 'booking.sold'",
+        Some("events"),
+    );
+    let taken = app.patch(&path, json!({"name": "B"})).await;
+    assert_eq!(taken.0, 409, "{}", taken.1);
+    let (s, changed) = app
+        .patch(
+            &path,
+            json!({"url": "https://a.example/v2", "events": ["booking.canceled"], "fifo": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{changed}");
+    assert_eq!(
+        (
+            &changed["name"],
+            &changed["url"],
+            &changed["events"],
+            &changed["fifo"]
+        ),
+        (
+            &json!("A"),
+            &json!("https://a.example/v2"),
+            &json!(["booking.canceled"]),
+            &json!(true)
+        )
+    );
+    assert_eq!(changed["secret"], w["secret"], "the secret stays");
+    assert_eq!(
+        app.patch("/v2/webhooks/WHK-NOSUCH0000", json!({"name": "x"}))
+            .await
+            .0,
+        404
+    );
+
+    let (s, off) = app.post(&format!("{path}/disable"), json!({})).await;
+    assert_eq!(s, 200, "{off}");
+    assert_eq!(off["status"], "disabled");
+    assert!(
+        off["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Disabled by API key KEY-"),
+        "{off}"
+    );
+    let (_, on) = app.post(&format!("{path}/enable"), json!({})).await;
+    assert_eq!(on["status"], "enabled");
+
+    assert_error(
+        &app.post(
+            &format!("{path}/rotate-secret"),
+            json!({"grace_period": 604801}),
+        )
+        .await,
+        400,
+        "The grace period is 0 to 604800 seconds (7 days).",
+        Some("grace_period"),
+    );
+    let before = app.clock_now();
+    let (s, rotated) = app.post(&format!("{path}/rotate-secret"), json!({})).await;
+    assert_eq!(s, 200, "{rotated}");
+    assert_ne!(rotated["secret"], w["secret"]);
+    assert_eq!(rotated["secret"].as_str().unwrap().len(), 32);
+    let until =
+        slotline_domain::time::parse_instant(rotated["previous_secret_expiry"].as_str().unwrap())
+            .unwrap()
+            / 1_000_000;
+    assert_eq!(until as i64, before + 86_400_000, "a day by default");
+    let (_, none) = app
+        .post(&format!("{path}/rotate-secret"), json!({"grace_period": 0}))
+        .await;
+    assert_eq!(
+        none["previous_secret_expiry"].as_str(),
+        Some(slotline_domain::time::format_millis(app.clock_now()).as_str())
+    );
+}
+both_backends!(
+    a_webhook_is_changed_disabled_and_its_secret_rotated,
+    a_webhook_is_changed_disabled_and_its_secret_rotated
+);

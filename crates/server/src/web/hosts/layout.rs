@@ -16,6 +16,7 @@ pub enum Section {
     Pages,
     Chatbots,
     Integrations,
+    Webhooks,
     Connections,
     People,
     Teams,
@@ -42,6 +43,7 @@ pub fn page(title: &str, signed: &Signed, section: Section, body: Markup) -> Mar
         nav.push(("Custom fields", "/app/custom-fields", Section::Fields));
         nav.push(("Chatbots", "/app/chatbots", Section::Chatbots));
         nav.push(("API keys", "/app/api-keys", Section::Integrations));
+        nav.push(("Webhooks", "/app/webhooks", Section::Webhooks));
     }
     nav.push(("Profile", "/app/profile", Section::Profile));
     shell(

@@ -24,6 +24,7 @@ pub mod sign_in;
 pub mod single_sign_on;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use axum::{
     response::Redirect,
@@ -136,6 +137,28 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/api-keys", get(api_keys::list))
         .route("/app/api-keys/new", post(api_keys::create))
         .route("/app/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/app/webhooks", get(webhooks::list))
+        .route("/app/webhooks/new", post(webhooks::create))
+        .route(
+            "/app/webhooks/{id}",
+            get(webhooks::show).post(webhooks::save),
+        )
+        .route("/app/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/app/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/app/webhooks/{id}/remove", post(webhooks::remove))
+        .route("/app/webhooks/{id}/test", post(webhooks::test))
+        .route("/app/webhooks/{id}/secret", post(webhooks::secret))
+        .route("/app/webhooks/{id}/rotate", post(webhooks::rotate))
+        .route(
+            "/app/webhooks/{id}/deliveries",
+            get(webhooks::deliveries_page),
+        )
+        .route("/app/webhooks/{id}/redeliver", post(webhooks::redeliver))
+        .route("/app/webhooks/{id}/recover", post(webhooks::recover))
+        .route(
+            "/app/webhooks/{id}/events/{event}",
+            get(webhooks::delivery_page),
+        )
         .route("/app/chatbots", get(chatbots::show))
         .route("/app/chatbots/websites/new", post(chatbots::create_website))
         .route("/app/chatbots/bots/new", post(chatbots::create_bot))
