@@ -183,6 +183,7 @@ async fn main() {
                             event_type: "booking.scheduled",
                             payload,
                             creation_time: now_ms(),
+                            conversation_id: None,
                         },
                     )
                     .await

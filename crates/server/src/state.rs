@@ -44,6 +44,8 @@ pub struct AppState {
     pub connections: crate::http::connections::Limits,
     /// API keys used since the sweeper last wrote when.
     pub key_use: crate::services::api_keys::KeyUse,
+    /// The live event stream's reader of the log (run by `app::serve` where HTTP is served).
+    pub event_hub: Arc<crate::services::event_stream::Hub>,
     /// The OpenID Connect provider for single sign-on, when configured.
     pub single_sign_on: Option<crate::services::single_sign_on::Provider>,
 }
@@ -101,6 +103,7 @@ impl AppState {
             sweep_every: SWEEP_EVERY,
             connections: config.connection_limits(),
             key_use: Default::default(),
+            event_hub: Default::default(),
             single_sign_on: config
                 .single_sign_on()
                 .map_err(|e| tracing::error!(error = %e, "single sign-on is off"))

@@ -1,5 +1,6 @@
 //! Extension: the event log — every event Slotline wrote, as it is (or will be) delivered.
 
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{
     extract::{RawQuery, State},
     http::header,
@@ -8,7 +9,7 @@ use axum::{
     Router,
 };
 use serde_json::value::RawValue;
-use slotline_domain::id::kind;
+use slotline_domain::id::{kind, EventId};
 use slotline_domain::webhook::{COMPOSITES, EVENT_TYPES};
 
 use super::{
@@ -19,6 +20,7 @@ use super::{
 use crate::{
     http::error::{AppError, AppResult, ErrorBody},
     http::path::PathId,
+    services::event_stream,
     state::SharedState,
     store::events,
 };
@@ -26,6 +28,7 @@ use crate::{
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/events", get(list_events))
+        .route("/events/stream", get(stream_events))
         .route("/events/{id}", get(get_event))
 }
 
@@ -58,6 +61,7 @@ fn types(raw: Option<&str>) -> AppResult<Option<Vec<String>>> {
 
 #[utoipa::path(get, path = "/v2/events", operation_id = "list-all-events", tag = "Events",
     params(("type" = Option<String>, Query, description = "Event names or composites, comma-separated"), ("booking" = Option<String>, Query),
+           ("conversation" = Option<String>, Query), ("contact" = Option<String>, Query, description = "Events of the contact's bookings and conversations"),
            ("creation_time.gt" = Option<String>, Query), ("creation_time.lt" = Option<String>, Query),
            ("limit" = Option<i64>, Query), ("after" = Option<String>, Query), ("before" = Option<String>, Query)),
     responses((status = 200, description = "A list of event envelopes, newest first"), (status = 400, body = ErrorBody)))]
@@ -71,6 +75,8 @@ pub async fn list_events(
     let filter = events::EventFilter {
         types: types(params.get("type"))?,
         booking: params.id::<kind::Booking>("booking")?,
+        conversation: params.id::<kind::Conversation>("conversation")?,
+        contact: params.id::<kind::Contact>("contact")?,
         creation: params.range("creation_time")?,
     };
     let (rows, page) = events::list(&state.db, &p.account_id, &filter, &req).await?;
@@ -99,4 +105,52 @@ pub async fn get_event(
         .await?
         .ok_or_else(|| AppError::not_found("event", &id))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], e.payload).into_response())
+}
+
+/// The name of the header an `EventSource` sends when it reconnects.
+const LAST_EVENT_ID: &str = "last-event-id";
+
+#[utoipa::path(get, path = "/v2/events/stream", operation_id = "stream-events", tag = "Events",
+    params(("type" = Option<String>, Query, description = "Event names or composites, comma-separated"),
+           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event (what the stream sent as `id`); from now on when absent"),
+           ("after" = Option<String>, Query, description = "The same as `Last-Event-ID`, for clients that cannot set headers")),
+    responses((status = 200, description = "Server-sent events: each with `id` (the event id), `event` (its type) and `data` (its envelope, byte for byte as delivered), in the log's order; a comment every 15 s keeps the connection open", content_type = "text/event-stream"),
+              (status = 400, body = ErrorBody)))]
+pub async fn stream_events(
+    State(state): State<SharedState>,
+    p: Principal,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> AppResult<Response> {
+    let params = Params::parse(q.as_deref());
+    let after = headers
+        .get(LAST_EVENT_ID)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| params.get("after"))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let after =
+        match after {
+            Some(raw) => Some(EventId::parse(raw.to_string()).map_err(|_| {
+                AppError::invalid(format!("No such event: '{raw}'"), "Last-Event-ID")
+            })?),
+            None => None,
+        };
+    let sub = event_stream::Subscription {
+        account_id: p.account_id.clone(),
+        after,
+        types: types(params.get("type"))?,
+    };
+    let rx = event_stream::subscribe(&state.event_hub, &state.db, sub).await?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let e = rx.recv().await?;
+        let sse = Event::default()
+            .id(e.id.as_str())
+            .event(e.event_type.as_str())
+            .data(&*e.payload);
+        Some((Ok::<_, std::convert::Infallible>(sse), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
 }

@@ -55,8 +55,18 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         shutdown_signal().await;
         Ok(())
     } else {
+        let hub = state.event_hub.clone();
+        let stream = tokio::spawn(hub.clone().run(state.db.clone()));
         let limits = state.connections.clone();
-        crate::http::connections::serve(listener, router(state), limits, shutdown_signal()).await
+        // Open event streams end when the server stops, so connections can close.
+        let stopping = async move {
+            shutdown_signal().await;
+            hub.close();
+        };
+        let served =
+            crate::http::connections::serve(listener, router(state), limits, stopping).await;
+        stream.abort();
+        served
     };
     sweeper.abort();
     // What keys were used since the last sweep is not lost at a clean stop.

@@ -93,6 +93,7 @@ async fn event(
         id,
         event_type: kind,
         creation_time: now,
+        conversation_id: Some(c.id.clone()),
     })
 }
 

@@ -11,6 +11,7 @@ pub mod calendar_connections;
 pub mod chatbots;
 pub mod conversations;
 pub mod custom_fields;
+pub mod event_stream;
 pub mod event_types;
 pub mod host_links;
 pub mod master_pages;

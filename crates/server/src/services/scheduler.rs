@@ -334,6 +334,7 @@ async fn event_for(
         id,
         event_type: t,
         creation_time: now,
+        conversation_id: None,
     }))
 }
 

@@ -161,6 +161,7 @@ pub async fn send_test(ctx: Ctx<'_>, account_id: &AccountId, id: &WebhookId) -> 
         id: event_id,
         event_type: "webhook.test",
         creation_time: now,
+        conversation_id: None,
     };
     store::send_test(ctx.db, account_id, &hook.id, &event).await?;
     Ok(event.id)
@@ -193,6 +194,7 @@ pub async fn redeliver(
         event_type,
         payload: e.payload,
         creation_time: e.creation_time,
+        conversation_id: e.conversation_id,
     };
     Ok(deliveries::redeliver(ctx.db, account_id, &event, webhook, ctx.now()).await?)
 }

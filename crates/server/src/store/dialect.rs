@@ -59,6 +59,23 @@ impl Backend {
         }
     }
 
+    /// The event stream's condition on events table `e` past the position `($tx, $seq)`, and
+    /// its order. PostgreSQL commits out of `seq` order: it reads in (transaction id, seq)
+    /// order, only events of transactions older than the oldest still running (so nothing can
+    /// later appear behind what was read). SQLite commits in `seq` order (`tx` is always 0).
+    pub fn stream_after(self, tx: usize, seq: usize) -> (String, &'static str) {
+        match self {
+            Backend::Sqlite => (format!("e.seq > ${seq}"), "e.seq"),
+            Backend::Postgres => (
+                format!(
+                    "(e.tx, e.seq) > (${tx}, ${seq}) \
+                     AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+                ),
+                "e.tx, e.seq",
+            ),
+        }
+    }
+
     /// Appended to a `SELECT` whose rows a worker takes: rows another worker holds are skipped.
     /// SQLite has one writer, so nothing is held and nothing is needed.
     pub fn skip_locked(self) -> &'static str {

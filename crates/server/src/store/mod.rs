@@ -66,6 +66,8 @@ pub struct Db {
     messages: std::sync::Arc<tokio::sync::Notify>,
     /// Rung when a calendar connection is due for a sync now (added, changed, asked for).
     calendars: std::sync::Arc<tokio::sync::Notify>,
+    /// Rung with `outbox`, for the event stream.
+    events: std::sync::Arc<tokio::sync::Notify>,
     /// As sqlx understands it (PostgreSQL's LISTEN needs a connection of its own).
     url: String,
     /// SQLite: write batches committed in groups (see `group_commit`).
@@ -128,6 +130,7 @@ impl Db {
                 write: Conns::Pool(pool),
                 backend: Backend::Postgres,
                 outbox: Default::default(),
+                events: Default::default(),
                 messages: Default::default(),
                 calendars: Default::default(),
                 url,
@@ -153,6 +156,7 @@ impl Db {
             write,
             backend: Backend::Sqlite,
             outbox: Default::default(),
+            events: Default::default(),
             messages: Default::default(),
             calendars: Default::default(),
             url,

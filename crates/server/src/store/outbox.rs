@@ -2,7 +2,7 @@
 //! it, written inside the transaction of the change that caused the event. A change that rolls
 //! back leaves no event; an event never exists without its deliveries.
 
-use slotline_domain::id::{AccountId, BookingId, EventId, WebhookId};
+use slotline_domain::id::{AccountId, BookingId, ConversationId, EventId, WebhookId};
 use sqlx::{Any, Transaction};
 
 use super::error::StoreResult;
@@ -65,6 +65,8 @@ pub struct NewEvent {
     pub event_type: &'static str,
     pub payload: String,
     pub creation_time: i64,
+    /// The conversation a `conversation.*` event is about (the event log's filter).
+    pub conversation_id: Option<ConversationId>,
 }
 
 /// `LIKE` pattern matching a JSON array (as stored in `webhooks.events`) that lists `name`.
@@ -103,7 +105,7 @@ pub fn push(
     only: Option<&WebhookId>,
 ) {
     batch.push(
-        "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO events (id, account_id, type, booking_id, payload, creation_time, conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         vec![
             Arg::from(e.id.as_str()),
             Arg::from(account_id),
@@ -111,6 +113,7 @@ pub fn push(
             Arg::from(booking_id.cloned()),
             Arg::from(e.payload.as_str()),
             Arg::I64(e.creation_time),
+            Arg::from(e.conversation_id.as_ref().map(|c| c.to_string())),
         ],
     );
     push_fan_out(batch, account_id, e, only);
@@ -183,7 +186,13 @@ impl Db {
     pub fn outbox_written(&self) {
         self.outbox.notify_one();
         self.messages.notify_one();
+        self.events.notify_one();
         self.calendars_due();
+    }
+
+    /// Resolves when `outbox_written` was called since the event stream last heard it.
+    pub async fn events_signal(&self) {
+        self.events.notified().await
     }
 
     /// Resolves when `outbox_written` was called since the message worker last heard it.

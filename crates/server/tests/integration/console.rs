@@ -12,7 +12,7 @@ use crate::common::{
     receiver::{Behavior, Receiver},
     TestApp,
 };
-use crate::hosts_app::{member, owner};
+use crate::hosts_app::{book, member, owner};
 
 fn dev() -> common::Options {
     common::Options {
@@ -449,3 +449,330 @@ async fn the_delivery_log_shows_health_filters_redelivers_and_recovers(backend: 
     app.finish().await;
 }
 on_both!(the_delivery_log_shows_health_filters_redelivers_and_recovers);
+
+/// One server-sent event as a client reads it.
+#[derive(Debug, Clone, PartialEq)]
+struct Sent {
+    id: String,
+    event: String,
+    data: String,
+}
+
+/// A connection to `GET /v2/events/stream`, read frame by frame.
+struct Stream {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(app: &TestApp, key: &str, query: &str, last: Option<&str>) -> (u16, Stream) {
+        let mut req = reqwest::Client::new()
+            .get(format!("{}/v2/events/stream{query}", app.base))
+            .header("API-Key", key);
+        if let Some(id) = last {
+            req = req.header("Last-Event-ID", id);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (
+            status,
+            Stream {
+                res,
+                buf: String::new(),
+            },
+        )
+    }
+
+    /// The next event (comments, the keep-alives, are skipped), waiting up to 10 s.
+    async fn next(&mut self) -> Sent {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf.drain(..end + 2).collect();
+                let mut sent = Sent {
+                    id: String::new(),
+                    event: String::new(),
+                    data: String::new(),
+                };
+                for line in frame.lines() {
+                    match line.split_once(':') {
+                        Some(("id", v)) => sent.id = v.trim_start().to_string(),
+                        Some(("event", v)) => sent.event = v.trim_start().to_string(),
+                        Some(("data", v)) => sent.data.push_str(v.trim_start()),
+                        _ => {}
+                    }
+                }
+                if !sent.id.is_empty() {
+                    return sent;
+                }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let chunk = tokio::time::timeout(left, self.res.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+async fn test_event(app: &TestApp, hook: &str) -> String {
+    let (s, t) = app
+        .post(&format!("/v2/webhooks/{hook}/test"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{t}");
+    t["event"].as_str().unwrap().to_string()
+}
+
+/// The event stream resumes from `Last-Event-ID` after a disconnect with nothing lost or
+/// repeated, while events keep being written; each event's data is its envelope as the log
+/// keeps it; another account's events never show; a bad cursor is refused.
+async fn the_event_stream_resumes_from_its_cursor(backend: common::Backend) {
+    let opts = common::Options {
+        // Events without deliveries going out: this test reads the log, not webhooks.
+        role: slotline::config::Role::Api,
+        ..common::Options::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, opts).await else {
+        return;
+    };
+    let (_, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "Stream", "url": "https://hooks.example/h", "events": ["booking"]}),
+        )
+        .await;
+    let hook = w["id"].as_str().unwrap().to_string();
+    let key = app.key.clone();
+    let (status, mut stream) = Stream::open(&app, &key, "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        stream.res.headers()["content-type"],
+        "text/event-stream",
+        "server-sent events"
+    );
+    // Another account writes events too: they never reach this stream.
+    let other = app.other_account_key().await;
+
+    // A writer keeps making events while the reader disconnects and comes back.
+    const N: usize = 40;
+    let writer = {
+        let base = app.base.clone();
+        let key = key.clone();
+        let other = other.clone();
+        let hook = hook.clone();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut made = Vec::new();
+            for i in 0..N {
+                let t: Value = http
+                    .post(format!("{base}/v2/webhooks/{hook}/test"))
+                    .header("API-Key", &key)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                made.push(t["event"].as_str().unwrap().to_string());
+                if i % 10 == 0 {
+                    // The other account's event, to be ignored.
+                    let _ = http
+                        .get(format!("{base}/v2/events"))
+                        .header("API-Key", &other)
+                        .send()
+                        .await;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+            }
+            made
+        })
+    };
+    let mut got: Vec<Sent> = Vec::new();
+    for _ in 0..12 {
+        got.push(stream.next().await);
+    }
+    // Gone for a while; events keep coming meanwhile.
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let last = got.last().unwrap().id.clone();
+    let (status, mut stream) = Stream::open(&app, &key, "", Some(&last)).await;
+    assert_eq!(status, 200);
+    while got.len() < N {
+        got.push(stream.next().await);
+    }
+    let made = writer.await.unwrap();
+    let ids: Vec<&str> = got.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, made, "every event once, in the order written");
+    for s in &got {
+        assert_eq!(s.event, "webhook.test");
+        let (_, logged) = app.get(&format!("/v2/events/{}", s.id)).await;
+        assert_eq!(
+            serde_json::from_str::<Value>(&s.data).unwrap(),
+            logged,
+            "the envelope as the log keeps it"
+        );
+    }
+
+    // `after` in the query does the same as the header; the other account sees none of these.
+    let first = made[N - 3].clone();
+    let (_, mut again) = Stream::open(&app, &key, &format!("?after={first}"), None).await;
+    assert_eq!(again.next().await.id, made[N - 2]);
+    assert_eq!(again.next().await.id, made[N - 1]);
+    let (status, _) = Stream::open(&app, &other, "", Some(&made[0])).await;
+    assert_eq!(status, 400, "another account's event is no cursor here");
+
+    // A type filter: only what was asked for.
+    let (_, mut only) = Stream::open(&app, &key, "?type=booking.canceled", None).await;
+    test_event(&app, &hook).await;
+    let b = book(
+        &app,
+        &app.owner_user_id,
+        "2025-06-16T16:00:00Z",
+        "Sam Stream",
+        "sam@guest.example",
+    )
+    .await;
+    let id = b["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(&format!("/v2/bookings/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let canceled = only.next().await;
+    assert_eq!(canceled.event, "booking.canceled");
+    let data: Value = serde_json::from_str(&canceled.data).unwrap();
+    assert_eq!(data["data"]["id"], id);
+    let bad = reqwest::Client::new()
+        .get(format!("{}/v2/events/stream", app.base))
+        .header("API-Key", &key)
+        .header("Last-Event-ID", "not-an-event")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["param"], "Last-Event-ID");
+    let (s, e) = app.get("/v2/events/stream?type=booking.sold").await;
+    assert_eq!((s, &e["param"]), (400, &json!("type")));
+    drop(only.res);
+    app.finish().await;
+}
+on_both!(the_event_stream_resumes_from_its_cursor);
+
+/// The event log: filters by type, booking, contact and time; an event's page shows its body
+/// byte for byte as delivered and what each receiver answered. Members see none of it.
+async fn the_event_log_filters_and_shows_where_each_event_went(backend: common::Backend) {
+    let Some(app) = TestApp::spawn_with(backend, dev()).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    rx.set_default(Behavior::Answer(
+        202,
+        vec![("x-receiver", "warehouse".into())],
+    ));
+    let (_, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "Warehouse", "url": rx.url, "events": ["booking"]}),
+        )
+        .await;
+    assert!(w["id"].is_string());
+    let ann = book(
+        &app,
+        &app.owner_user_id,
+        "2025-06-16T16:00:00Z",
+        "Ann Guest",
+        "ann@guest.example",
+    )
+    .await;
+    let bo = book(
+        &app,
+        &app.owner_user_id,
+        "2025-06-17T16:00:00Z",
+        "Bo Guest",
+        "bo@guest.example",
+    )
+    .await;
+    let (ann_id, bo_id) = (ann["id"].as_str().unwrap(), bo["id"].as_str().unwrap());
+    app.post(&format!("/v2/bookings/{bo_id}/cancel"), json!({}))
+        .await;
+    rx.wait_for(3, 10).await;
+    let mut admin = owner(&app).await;
+
+    let all = admin.open("/app/events").await;
+    assert_eq!(all.status, 200, "{}", all.html);
+    assert_eq!(all.html.matches("booking.scheduled</code></td>").count(), 2);
+    let canceled = admin.open("/app/events?type=booking.canceled").await;
+    assert_eq!(
+        canceled.html.matches("<code>booking.").count(),
+        1,
+        "{}",
+        canceled.html
+    );
+    let of_ann = admin.open(&format!("/app/events?booking={ann_id}")).await;
+    assert!(of_ann.html.contains(ann_id) && !of_ann.html.contains(bo_id));
+    // By contact: Bo's scheduled and canceled events, not Ann's.
+    let (_, bo_now) = app
+        .get(&format!("/v2/bookings/{bo_id}?expand=contact"))
+        .await;
+    let contact = bo_now["contact"]["id"]
+        .as_str()
+        .or_else(|| bo_now["contact"].as_str())
+        .unwrap()
+        .to_string();
+    let (_, api) = app.get(&format!("/v2/events?contact={contact}")).await;
+    assert_eq!(api["data"].as_array().unwrap().len(), 2, "{api}");
+    let of_bo = admin.open(&format!("/app/events?contact={contact}")).await;
+    assert!(of_bo.html.contains(bo_id) && !of_bo.html.contains(ann_id));
+    let none = admin.open("/app/events?from=2999-01-01T00:00").await;
+    assert!(none.html.contains("No events match."));
+    let bad = admin.open("/app/events?booking=nonsense").await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html.contains("No such booking: &#x27;nonsense&#x27;")
+            || bad.html.contains("No such booking: 'nonsense'"),
+        "{}",
+        bad.html
+    );
+
+    // One event: the body exactly as delivered, and the receiver's answer.
+    let (_, logged) = app.get(&format!("/v2/events?booking={ann_id}")).await;
+    let event = logged["data"][0]["id"].as_str().unwrap().to_string();
+    let raw = rx
+        .all()
+        .into_iter()
+        .find(|r| r.headers["webhook-id"] == event)
+        .unwrap()
+        .body;
+    let page = admin.open(&format!("/app/events/{event}")).await;
+    assert_eq!(page.status, 200);
+    let at = page.html.find("<pre id=\"body\"").unwrap();
+    let pre = &page.html[at..];
+    let pre = &pre[pre.find('>').unwrap() + 1..pre.find("</pre>").unwrap()];
+    assert_eq!(
+        common::guest::unescape(pre),
+        String::from_utf8(raw).unwrap(),
+        "byte for byte"
+    );
+    assert!(page.html.contains("Warehouse"), "where it went");
+    assert!(page.html.contains("202") && page.html.contains("x-receiver: warehouse"));
+    assert_eq!(admin.open("/app/events/EVNT-NOSUCH00000").await.status, 404);
+    let live = admin.open("/app/events/live").await;
+    assert!(live
+        .html
+        .contains("data-stream=\"/app/events/live/stream\""));
+
+    let (_, mut mia) = member(&app, "mia@test.example", "Member").await;
+    for path in [
+        "/app/events".to_string(),
+        format!("/app/events/{event}"),
+        "/app/events/live".to_string(),
+        "/app/events/live/stream".to_string(),
+    ] {
+        assert_eq!(mia.open(&path).await.status, 403, "{path}");
+    }
+    app.finish().await;
+}
+on_both!(the_event_log_filters_and_shows_where_each_event_went);

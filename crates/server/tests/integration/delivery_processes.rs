@@ -79,6 +79,7 @@ async fn burst(app: &TestApp, n: usize) -> HashSet<String> {
             event_type: "booking.scheduled",
             payload,
             creation_time: app.clock_now(),
+            conversation_id: None,
         };
         outbox::write(&mut tx, &app.account_id, None, &e)
             .await

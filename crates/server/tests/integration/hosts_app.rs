@@ -389,7 +389,7 @@ pub(crate) async fn owner(app: &TestApp) -> Person {
     p
 }
 
-async fn book(app: &TestApp, host: &str, start: &str, name: &str, email: &str) -> Value {
+pub(crate) async fn book(app: &TestApp, host: &str, start: &str, name: &str, email: &str) -> Value {
     let (s, cal) = app
         .post(
             "/v2/booking-calendars",
@@ -1298,6 +1298,8 @@ async fn every_page_and_action_checks_the_role(backend: common::Backend) {
         ("/app/webhooks".to_string(), true),
         (format!("/app/webhooks/{wh}"), true),
         (format!("/app/webhooks/{wh}/deliveries"), true),
+        ("/app/events".to_string(), true),
+        ("/app/events/live".to_string(), true),
     ];
     for (who, p, admin_role) in [
         ("owner", &mut owner_p, true),

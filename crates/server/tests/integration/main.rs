@@ -14,6 +14,7 @@ mod chatbots;
 mod cli;
 mod connections;
 mod console;
+mod console_browser;
 mod contacts;
 mod conventions;
 mod deliveries;

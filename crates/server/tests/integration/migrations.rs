@@ -193,6 +193,17 @@ fn forced_differences(postgres: &mut Schema) {
         Some("booking_hosts".to_string()),
         "PostgreSQL's exclusion constraint"
     );
+    // The event stream reads PostgreSQL's events in (transaction, seq) order (writers commit out
+    // of seq order there); SQLite's single writer commits in seq order, read by its primary key.
+    let stream = postgres.indexes.remove("events_stream");
+    assert_eq!(
+        stream.map(|ix| (ix.0, ix.1)),
+        Some((
+            "events".to_string(),
+            vec!["tx".to_string(), "seq".to_string()]
+        )),
+        "PostgreSQL's stream order"
+    );
 }
 
 async fn schema_of(backend: Backend) -> Option<Schema> {

@@ -12,6 +12,7 @@ pub mod chatbots;
 pub mod connections;
 pub mod embed;
 pub mod event_types;
+pub mod events;
 pub mod fields;
 pub mod form_values;
 pub mod layout;
@@ -137,6 +138,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/app/api-keys", get(api_keys::list))
         .route("/app/api-keys/new", post(api_keys::create))
         .route("/app/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/app/events", get(events::log))
+        .route("/app/events/live", get(events::live))
+        .route("/app/events/live/stream", get(events::live_stream))
+        .route("/app/events/{id}", get(events::show))
         .route("/app/webhooks", get(webhooks::list))
         .route("/app/webhooks/new", post(webhooks::create))
         .route(

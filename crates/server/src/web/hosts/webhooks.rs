@@ -206,7 +206,11 @@ async fn list_page(
 
 /// The console's pages, under the main navigation's "Webhooks".
 pub fn console_nav(current: &str) -> Markup {
-    let items = [("webhooks", "Webhooks", "/app/webhooks")];
+    let items = [
+        ("webhooks", "Webhooks", "/app/webhooks"),
+        ("events", "Event log", "/app/events"),
+        ("live", "Live events", "/app/events/live"),
+    ];
     html! {
         nav.subnav aria-label="Integrations" {
             @for (key, label, href) in items {
