@@ -286,6 +286,26 @@ async fn an_admin_manages_a_webhook_in_the_console(backend: common::Backend) {
         mia.open(&format!("/app/webhooks/{other_id}")).await.status,
         403
     );
+    let before = webhook(&app, other_id).await;
+    let token = crate::hosts_app::csrf(&mut mia).await;
+    for (action, extra) in [
+        ("disable", vec![]),
+        ("remove", vec![]),
+        ("test", vec![]),
+        ("secret", vec![]),
+        ("rotate", vec![("grace", "0")]),
+        ("recover", vec![("since", "2000-01-01T00:00")]),
+        ("redeliver", vec![("event", "EVNT-NOSUCH00000")]),
+    ] {
+        let mut fields = vec![("csrf".to_string(), token.clone())];
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let answer = mia
+            .post(&format!("/app/webhooks/{other_id}/{action}"), &fields)
+            .await;
+        assert_eq!(answer.status, 403, "a member's {action}");
+        assert!(!answer.html.contains(before["secret"].as_str().unwrap()));
+    }
+    assert_eq!(webhook(&app, other_id).await, before, "nothing changed");
     app.finish().await;
 }
 on_both!(an_admin_manages_a_webhook_in_the_console);
