@@ -29,6 +29,19 @@ pub fn when(ms: i64, zone: &str) -> String {
     zoned(ms, zone).strftime("%A %-d %B %Y, %H:%M").to_string()
 }
 
+/// `2026-01-05 14:30:00`, for logs and the console.
+pub fn stamp(ms: i64, zone: &str) -> String {
+    zoned(ms, zone).strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A `datetime-local` input's value (`2026-01-05T14:30`) in `zone`, as milliseconds.
+pub fn local_input(raw: &str, zone: &str) -> Option<i64> {
+    let dt: jiff::civil::DateTime = raw.trim().parse().ok()?;
+    dt.to_zoned(zone_of(zone))
+        .ok()
+        .map(|z| z.timestamp().as_millisecond())
+}
+
 /// The first instant of `date` in `zone`.
 pub fn day_start(date: jiff::civil::Date, zone: &str) -> i64 {
     date.to_zoned(zone_of(zone))

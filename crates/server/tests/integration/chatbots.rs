@@ -238,6 +238,19 @@ async fn a_visitor_runs_the_flow_and_books(app: &TestApp) {
     );
     let (_, closed) = &all[2];
     let data = &closed["data"];
+    // The event log by conversation: the conversation's own events, newest first.
+    let conversation = data["id"].as_str().unwrap();
+    let (status, of_it) = app
+        .get(&format!("/v2/events?conversation={conversation}"))
+        .await;
+    assert_eq!(status, 200, "{of_it}");
+    let kinds: Vec<&str> = of_it["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["conversation.closed", "conversation.started"]);
     assert_eq!(data["status"], "closed");
     assert_eq!(data["initiated_by"], "contact");
     assert_eq!(

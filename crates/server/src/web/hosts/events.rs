@@ -31,23 +31,15 @@ use crate::{
         events::{self, EventFilter},
         page::{Cursor, PageRequest},
     },
-    web::{flow::internal, query::Query, times::zoned},
+    web::{
+        flow::internal,
+        query::Query,
+        times::{local_input, stamp},
+    },
 };
 
 /// Events a log page shows at once.
 const PAGE: i64 = 50;
-
-fn stamp(ms: i64, zone: &str) -> String {
-    zoned(ms, zone).strftime("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// A `datetime-local` value in `zone`, as milliseconds.
-fn local_time(raw: &str, zone: &str) -> Option<i64> {
-    let dt: jiff::civil::DateTime = raw.trim().parse().ok()?;
-    dt.to_zoned(crate::web::times::zone_of(zone))
-        .ok()
-        .map(|z| z.timestamp().as_millisecond())
-}
 
 /// An id filter: absent when empty, an error message when malformed.
 fn id_filter<K: Kind>(q: &Query, key: &str, errors: &mut Vec<String>) -> Option<Id<K>> {
@@ -97,8 +89,8 @@ pub async fn log(
         ),
         contact: id_filter::<slotline_domain::id::kind::Contact>(&q, "contact", &mut errors),
         creation: slotline_domain::time::Range {
-            gt: local_time(from_raw, &zone).map(|t| t - 1),
-            lt: local_time(to_raw, &zone),
+            gt: local_input(from_raw, &zone).map(|t| t - 1),
+            lt: local_input(to_raw, &zone),
         },
     };
     let req = PageRequest {

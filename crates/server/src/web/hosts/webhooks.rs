@@ -30,7 +30,11 @@ use crate::{
         deliveries::{self, Delivery},
         webhooks::{Webhook, WebhookPatch},
     },
-    web::{flow::internal, query::Query, times::zoned},
+    web::{
+        flow::internal,
+        query::Query,
+        times::{local_input, stamp},
+    },
 };
 
 /// What only administrators do here.
@@ -47,10 +51,6 @@ const GRACES: &[(i64, &str)] = &[
     (3 * 86_400, "3 days"),
     (7 * 86_400, "7 days"),
 ];
-
-fn stamp(ms: i64, zone: &str) -> String {
-    zoned(ms, zone).strftime("%Y-%m-%d %H:%M:%S").to_string()
-}
 
 /// A webhook's fields as a form shows them: stored, or as just submitted.
 struct Fields {
@@ -658,6 +658,25 @@ pub async fn remove(
     .await
 }
 
+/// Waits (up to [`TEST_WAIT`]) until the delivery of `event` to `hook` has more than `before`
+/// attempts, so that the page shown next has the endpoint's answer.
+async fn attempted(
+    db: &crate::store::Db,
+    account: &slotline_domain::id::AccountId,
+    event: &EventId,
+    hook: &WebhookId,
+    before: usize,
+) -> AppResult<()> {
+    let deadline = tokio::time::Instant::now() + TEST_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        match deliveries::of_event(db, account, event, hook).await? {
+            Some(d) if d.log.len() > before => break,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    Ok(())
+}
+
 /// Queues a test event, waits a little for the endpoint's answer, and shows it.
 pub async fn test(
     State(state): State<SharedState>,
@@ -677,13 +696,7 @@ pub async fn test(
         &id,
         async |w: &Webhook| {
             let event = service::send_test(ctx, &account, &w.id).await?;
-            let deadline = tokio::time::Instant::now() + TEST_WAIT;
-            while tokio::time::Instant::now() < deadline {
-                match deliveries::of_event(&db, &account, &event, &w.id).await? {
-                    Some(d) if !d.log.is_empty() => break,
-                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
+            attempted(&db, &account, &event, &w.id, 0).await?;
             Ok(format!("/app/webhooks/{}?test={event}", w.id))
         },
     )
@@ -774,14 +787,6 @@ pub async fn rotate(
 /// Deliveries a log page shows at once.
 const LOG_PAGE: i64 = 25;
 
-/// A `datetime-local` value (`2026-12-05T14:30`) in `zone`, as milliseconds.
-fn local_time(raw: &str, zone: &str) -> Option<i64> {
-    let dt: jiff::civil::DateTime = raw.trim().parse().ok()?;
-    dt.to_zoned(crate::web::times::zone_of(zone))
-        .ok()
-        .map(|z| z.timestamp().as_millisecond())
-}
-
 /// `/app/webhooks/{id}/deliveries`: the health summary and the delivery log with its
 /// filters, each delivery's attempts, redeliver one, recover the failed ones since a time.
 pub async fn deliveries_page(
@@ -815,8 +820,8 @@ pub async fn deliveries_page(
         statuses: status_filter.map(|s| vec![s.to_string()]),
         event_type: type_filter.map(str::to_string),
         creation: slotline_domain::time::Range {
-            gt: local_time(from_raw, &zone).map(|t| t - 1),
-            lt: local_time(to_raw, &zone),
+            gt: local_input(from_raw, &zone).map(|t| t - 1),
+            lt: local_input(to_raw, &zone),
         },
     };
     let cursor = match (q.get("after"), q.get("before")) {
@@ -1014,13 +1019,7 @@ pub async fn redeliver(
                 .await?
                 .map_or(0, |d| d.log.len());
             service::redeliver(ctx, &account, &event, Some(&w.id)).await?;
-            let deadline = tokio::time::Instant::now() + TEST_WAIT;
-            while tokio::time::Instant::now() < deadline {
-                match deliveries::of_event(&db, &account, &event, &w.id).await? {
-                    Some(d) if d.log.len() > before => break,
-                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
+            attempted(&db, &account, &event, &w.id, before).await?;
             tracing::info!(webhook = %w.id, %event, "delivery sent again from the app");
             Ok(format!(
                 "/app/webhooks/{}/events/{event}?done=redelivered",
@@ -1050,7 +1049,7 @@ pub async fn recover(
     let account = signed.session.account_id.clone();
     let zone = signed.session.timezone.clone();
     act(&state, &signed, &headers, &f.csrf, &id, async |w: &Webhook| {
-        let since = local_time(&f.since, &zone)
+        let since = local_input(&f.since, &zone)
             .ok_or_else(|| AppError::invalid("Give the time to recover from.", "since"))?;
         let n = service::recover(ctx, &account, &w.id, since).await?;
         tracing::info!(webhook = %w.id, recovered = n, "failed deliveries recovered from the app");
