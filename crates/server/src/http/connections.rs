@@ -307,7 +307,22 @@ pub async fn serve(
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(addr));
-            router.clone().oneshot(req.map(Body::new))
+            let call = router.clone().oneshot(req.map(Body::new));
+            // A client that goes away does not cancel its request halfway: the handler runs to
+            // its end on a task of its own, so a write commits or rolls back as a whole (never a
+            // transaction dropped after its COMMIT was sent, which sqlx would then roll back on
+            // a connection no longer in one).
+            async move {
+                match tokio::spawn(call).await {
+                    Ok(answer) => answer,
+                    Err(e) => {
+                        tracing::error!(error = %e, "a request's handler panicked");
+                        Ok(axum::response::IntoResponse::into_response(
+                            AppError::Internal("the request failed".into()),
+                        ))
+                    }
+                }
+            }
         });
         let io = TokioIo::new(ShapedErrors {
             inner: stream,
