@@ -10,7 +10,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use slotline_domain::{
-    id::{kind, AccountId, EventId, WebhookId},
+    id::{kind, EventId, WebhookId},
     time::format_millis,
     webhook::{DeliveryStatus, EVENT_TYPES},
 };
@@ -28,7 +28,7 @@ use crate::{
     http::path::PathId,
     services::webhooks as service,
     state::SharedState,
-    store::{deliveries, webhooks},
+    store::deliveries,
 };
 
 pub fn routes() -> Router<SharedState> {
@@ -119,14 +119,6 @@ impl From<deliveries::Delivery> for DeliveryOut {
     }
 }
 
-async fn live_webhook(
-    state: &SharedState,
-    account_id: &AccountId,
-    id: &WebhookId,
-) -> AppResult<webhooks::Webhook> {
-    service::live(state.ctx(), account_id, id).await
-}
-
 #[utoipa::path(get, path = "/v2/webhooks/{id}/deliveries", operation_id = "list-webhook-deliveries", tag = "Webhooks",
     params(("id" = String, Path), ("status" = Option<String>, Query, description = "pending, delivered, failed; comma-separated"),
            ("type" = Option<String>, Query, description = "An event name"),
@@ -139,7 +131,7 @@ pub async fn list_deliveries(
     PathId(id): PathId<kind::Webhook>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    live_webhook(&state, &p.account_id, &id).await?;
+    service::live(state.ctx(), &p.account_id, &id).await?;
     let params = Params::parse(q.as_deref());
     let req = params.page()?;
     let statuses = match params.get("status").filter(|s| !s.is_empty()) {

@@ -56,7 +56,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         Ok(())
     } else {
         let hub = state.event_hub.clone();
-        let stream = tokio::spawn(hub.clone().run(state.db.clone()));
+        // An API-only process has no delivery worker to hear other processes' commits.
+        let stream = tokio::spawn(hub.clone().run(state.db.clone(), state.role == Role::Api));
         let limits = state.connections.clone();
         // Open event streams end when the server stops, so connections can close.
         let stopping = async move {

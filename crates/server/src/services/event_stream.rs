@@ -60,7 +60,9 @@ impl Hub {
 
     /// Follows the log from its head until the process stops: woken by commits in this
     /// process, by other processes' notifications on PostgreSQL, and once a second regardless.
-    pub async fn run(self: Arc<Self>, db: Db) {
+    /// `listen`: LISTEN for those notifications here (false where the process's delivery worker
+    /// already does; its listener rings this hub too).
+    pub async fn run(self: Arc<Self>, db: Db, listen: bool) {
         let mut at = loop {
             match events::stream_head(&db).await {
                 Ok(p) => break p,
@@ -75,7 +77,7 @@ impl Hub {
             .store(true, std::sync::atomic::Ordering::Release);
         self.ready.notify_waiters();
         // Other processes' commits: PostgreSQL notifies `slotline_outbox` for each.
-        let _listener = (db.backend == Backend::Postgres).then(|| {
+        let _listener = (listen && db.backend == Backend::Postgres).then(|| {
             Listening(tokio::spawn(crate::store::outbox::listen_postgres(
                 db.clone(),
             )))

@@ -180,10 +180,10 @@ pub async fn stream_after(
 
 /// The position after the last event a stream can read now.
 pub async fn stream_head(db: &Db) -> StoreResult<Position> {
-    let (_, order) = db.backend.stream_after(1, 2);
-    let desc = order.replace(',', " DESC,") + " DESC";
-    let (cond, _) = db.backend.stream_after(1, 2);
-    let sql = format!("SELECT e.tx, e.seq FROM events e WHERE {cond} ORDER BY {desc} LIMIT 1");
+    // Everything after the start of the log, the last of it first.
+    let (cond, order) = db.backend.stream_after(1, 2);
+    let desc = order.replace(',', " DESC,");
+    let sql = format!("SELECT e.tx, e.seq FROM events e WHERE {cond} ORDER BY {desc} DESC LIMIT 1");
     let row = sqlx::query(&sql)
         .bind(0_i64)
         .bind(0_i64)

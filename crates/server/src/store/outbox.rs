@@ -158,8 +158,8 @@ pub fn push_fan_out(
     );
 }
 
-/// PostgreSQL: rings `outbox_written` whenever any process commits new deliveries (a trigger
-/// notifies `slotline_outbox`). Runs until dropped; reconnects after errors.
+/// PostgreSQL: rings `outbox_written` whenever any process commits new deliveries or events
+/// (triggers notify `slotline_outbox`). Runs until dropped; reconnects after errors.
 pub async fn listen_postgres(db: Db) {
     loop {
         match sqlx::postgres::PgListener::connect(db.url()).await {
