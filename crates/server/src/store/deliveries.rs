@@ -58,37 +58,67 @@ fn cached(
 }
 
 /// `$1` lease end, `$2` now, `$3` limit, `$4` JSON object of room by webhook, `$5` default room,
-/// `$6` the worker's name. A delivery still marked as claimed is left to [`interrupted`].
+/// `$6` the worker's name.
+///
+/// Due deliveries nobody holds are read (at most `$3`), ranked per webhook, and those within
+/// their webhook's room get a row in `delivery_claims` (the delivery itself is not written; see
+/// migration 0027). The rows are claimed in `seq` order, so two workers claiming at once wait
+/// for each other in one order and never deadlock.
 fn claim_sql(backend: Backend) -> &'static str {
     static SQL: [std::sync::OnceLock<String>; 2] =
         [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
     cached(&SQL, backend, || {
         let room = format!("COALESCE({}, $5)", backend.json_object_int(4, "webhook_id"));
-        let lock = backend.skip_locked();
-        format!(
-            "UPDATE deliveries SET next_attempt_time = $1, claimed_time = $2, claimed_by = $6 WHERE seq IN (\
-               SELECT seq FROM (\
-                 SELECT seq, room, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn FROM (\
-                   SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries d0 \
-                   WHERE status = 'pending' AND next_attempt_time <= $2 AND claimed_time IS NULL AND {room} > 0 \
-                     AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.webhook_id = d0.webhook_id \
-                       AND p.ordering_key = d0.ordering_key AND p.status = 'pending' AND p.seq < d0.seq)) \
-                   ORDER BY next_attempt_time, seq LIMIT $3{lock}) due) ranked \
-               WHERE rn <= room) \
-             RETURNING seq, event_id, webhook_id, attempts, window_start, ordering_key"
-        )
+        let ranked = format!(
+            "SELECT seq FROM (\
+               SELECT seq, room, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time, seq) AS rn FROM (\
+                 SELECT seq, webhook_id, next_attempt_time, {room} AS room FROM deliveries d0 \
+                 WHERE status = 'pending' AND next_attempt_time <= $2 AND {room} > 0 \
+                   AND NOT EXISTS (SELECT 1 FROM delivery_claims k WHERE k.delivery_seq = d0.seq) \
+                   AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.webhook_id = d0.webhook_id \
+                     AND p.ordering_key = d0.ordering_key AND p.status = 'pending' AND p.seq < d0.seq)) \
+                 ORDER BY next_attempt_time, seq LIMIT $3) due) ranked \
+             WHERE rn <= room"
+        );
+        let insert = "INSERT INTO delivery_claims (delivery_seq, worker, claimed_time, lease_until, event_id, webhook_id, attempts, window_start, ordering_key)";
+        let claimed = "delivery_seq, event_id, webhook_id, attempts, window_start, ordering_key";
+        let values = "seq, $6, $2, $1, event_id, webhook_id, attempts, window_start, ordering_key";
+        match backend {
+            // One writer: what it read is current. What to send is read next ([`payloads_sql`]).
+            Backend::Sqlite => format!(
+                "{insert} SELECT {values} FROM deliveries WHERE seq IN ({ranked}) ORDER BY seq RETURNING {claimed}"
+            ),
+            // PostgreSQL: each ranked delivery is locked (skipped if another worker holds it)
+            // and re-checked on its latest version, so one that another worker claimed and
+            // finished since this statement's snapshot is left out; one claimed and not yet
+            // finished is left out by the claim's primary key. The delivery is read by primary
+            // key through `= ANY(ARRAY(…))`, which runs the ranking once, whatever the planner
+            // believes of the table (a plan made without statistics walked the due index once
+            // per claim); its re-check leaves `status` out so that the due index cannot match
+            // (a delivery stops being pending only with its `next_attempt_time` cleared).
+            // What to send comes back from the same statement (one round trip), joined to the
+            // new claims, which carry what the worker needs of the delivery: a join of the
+            // locked rows to the claims (two CTEs, planned without estimates) was quadratic.
+            Backend::Postgres => format!(
+                "WITH c AS ({insert} SELECT {values} FROM deliveries \
+                   WHERE seq = ANY(ARRAY({ranked})) AND next_attempt_time <= $2 ORDER BY seq FOR UPDATE SKIP LOCKED \
+                   ON CONFLICT (delivery_seq) DO NOTHING RETURNING {claimed}) \
+                 SELECT c.delivery_seq, c.event_id, c.webhook_id, c.attempts, c.window_start, c.ordering_key, \
+                   e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_expiry \
+                 FROM c JOIN events e ON e.id = c.event_id JOIN webhooks w ON w.id = c.webhook_id"
+            ),
+        }
     })
 }
 
-/// `$1` JSON array of delivery seqs.
-fn payloads_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] =
-        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-    cached(&SQL, backend, || {
+/// SQLite: what to send for the claimed deliveries. `$1` JSON array of delivery seqs.
+fn payloads_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
         format!(
-            "SELECT d.seq, e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_expiry FROM deliveries d JOIN events e ON e.id = d.event_id \
-             JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN {}",
-            backend.json_values(1, "bigint")
+            "SELECT d.seq, e.payload, w.url, w.secret, w.previous_secret, w.previous_secret_expiry \
+             FROM deliveries d JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq IN {}",
+            Backend::Sqlite.json_values(1, "bigint")
         )
     })
 }
@@ -107,55 +137,117 @@ const OUTCOME_COLUMNS: &[(&str, &str)] = &[
     ("body", "text"),
 ];
 
-/// `$1` JSON array of outcomes, `$2` the worker's name.
-fn attempts_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] =
-        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-    cached(&SQL, backend, || {
-        format!(
-            "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) \
-             SELECT v.seq, v.at, v.duration_ms, v.code, v.kind, v.error, v.headers, v.body, v.next_at, $2 FROM {}",
-            backend.json_table(1, "v", OUTCOME_COLUMNS)
-        )
-    })
+/// Writes the attempt log from `v`, the outcomes, with `$2` the worker's name.
+fn attempts_from(v: &str) -> String {
+    format!(
+        "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, status_code, error_kind, error, response_headers, response_body, next_attempt_time, worker) \
+         SELECT v.seq, v.at, v.duration_ms, v.code, v.kind, v.error, v.headers, v.body, v.next_at, $2 FROM {v}"
+    )
 }
 
-/// `$1` JSON array of outcomes.
-fn outcomes_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] =
-        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-    cached(&SQL, backend, || {
-        format!(
-            "UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, \
-             claimed_time = NULL, claimed_by = NULL, \
-             last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, \
-             delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END \
-             FROM {} WHERE deliveries.seq = v.seq AND deliveries.status = 'pending'",
-            backend.json_table(1, "v", OUTCOME_COLUMNS)
-        )
-    })
+/// Each delivery's new state, from `v`, the outcomes, unless it stopped meanwhile (its webhook
+/// was disabled). "Not delivered nor failed" says "pending" in a form the due index (partial on
+/// `status = 'pending'`) does not match: planned without statistics, `status = 'pending'` had
+/// PostgreSQL read every pending delivery for each batch instead of the batch's by primary key.
+fn outcomes_from(v: &str) -> String {
+    format!(
+        "UPDATE deliveries SET status = v.status, attempts = attempts + 1, next_attempt_time = v.next_at, window_start = v.window_start, \
+         last_attempt_time = v.at, last_status_code = v.code, last_error = v.error, \
+         delivered_time = CASE WHEN v.status = 'delivered' THEN v.at ELSE NULL END \
+         FROM {v} WHERE deliveries.seq = v.seq AND deliveries.status NOT IN ('delivered', 'failed')"
+    )
 }
 
-/// `$1` JSON array of webhook ids.
-fn webhooks_ok_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] =
-        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-    cached(&SQL, backend, || {
-        format!(
-            "UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND id IN {}",
-            backend.json_values(1, "text")
-        )
-    })
+const STREAK_COLUMNS: &[(&str, &str)] = &[("id", "text"), ("mode", "text")];
+
+/// Each webhook's failing streak, from `x`, a JSON array of [`Streak`]s bound as `$param`, with
+/// `$now` the time. Rows that would not change are not written.
+fn streaks_from(backend: Backend, param: usize, now: usize) -> String {
+    format!(
+        "UPDATE webhooks SET failing_since = CASE WHEN x.mode = 'clear' THEN NULL ELSE ${now} END FROM {} \
+         WHERE webhooks.id = x.id AND (x.mode = 'restart' OR (x.mode = 'clear' AND webhooks.failing_since IS NOT NULL) \
+           OR (x.mode = 'start' AND webhooks.failing_since IS NULL))",
+        backend.json_table(param, "x", STREAK_COLUMNS)
+    )
 }
 
-/// `$1` JSON array of webhook ids, `$2` now.
-fn webhooks_failing_sql(backend: Backend) -> &'static str {
-    static SQL: [std::sync::OnceLock<String>; 2] =
-        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-    cached(&SQL, backend, || {
+/// What a batch of outcomes does to a webhook's failing streak.
+#[derive(serde::Serialize)]
+struct Streak<'a> {
+    id: &'a str,
+    /// `clear`: every attempt succeeded. `start`: some failed; failing from now unless it already
+    /// was. `restart`: some failed and some succeeded: the success ended the streak, so a new one
+    /// starts now.
+    mode: &'static str,
+}
+
+fn streaks(outcomes: &[Outcome]) -> Vec<Streak<'_>> {
+    let mut by_webhook: HashMap<&str, (bool, bool)> = HashMap::new();
+    for o in outcomes {
+        let e = by_webhook.entry(o.webhook_id.as_str()).or_default();
+        if o.status == DeliveryStatus::Delivered {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    let mut out: Vec<Streak> = by_webhook
+        .into_iter()
+        .map(|(id, (ok, failed))| Streak {
+            id,
+            mode: match (ok, failed) {
+                (true, false) => "clear",
+                (false, _) => "start",
+                (true, true) => "restart",
+            },
+        })
+        .collect();
+    // The same order in every process: concurrent recorders lock webhooks in one order.
+    out.sort_unstable_by(|a, b| a.id.cmp(b.id));
+    out
+}
+
+/// SQLite: `$1` JSON array of outcomes, `$2` the worker's name.
+fn attempts_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| attempts_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
+}
+
+/// SQLite: `$1` JSON array of outcomes.
+fn outcomes_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| outcomes_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
+}
+
+/// SQLite: `$1` JSON array of streaks, `$2` now.
+fn streaks_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| streaks_from(Backend::Sqlite, 1, 2))
+}
+
+/// The claims whose outcomes are in `v` end.
+fn unclaim_from(v: &str) -> String {
+    format!("DELETE FROM delivery_claims WHERE delivery_seq IN (SELECT seq FROM {v})")
+}
+
+/// SQLite: `$1` JSON array of outcomes.
+fn unclaim_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| unclaim_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
+}
+
+/// PostgreSQL: the whole record in one statement (one round trip, its own transaction):
+/// `$1` outcomes, `$2` the worker's name, `$3` streaks, `$4` now.
+fn record_pg_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
         format!(
-            "UPDATE webhooks SET failing_since = $2 WHERE failing_since IS NULL AND id IN {}",
-            backend.json_values(1, "text")
+            "WITH v AS (SELECT * FROM {}), a AS ({}), d AS ({}), k AS ({}), w AS ({}) SELECT 1",
+            Backend::Postgres.json_table(1, "v", OUTCOME_COLUMNS),
+            attempts_from("v"),
+            outcomes_from("v"),
+            unclaim_from("v"),
+            streaks_from(Backend::Postgres, 3, 4),
         )
     })
 }
@@ -185,9 +277,8 @@ pub async fn claim(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut claimed = Vec::with_capacity(rows.len());
-    for r in &rows {
-        claimed.push(Claimed {
+    let claimed_of = |r: &sqlx::any::AnyRow| -> StoreResult<Claimed> {
+        Ok(Claimed {
             seq: r.try_get(0)?,
             event_id: r.try_get(1)?,
             webhook_id: r.try_get(2)?,
@@ -198,37 +289,53 @@ pub async fn claim(
             url: String::new(),
             secret: String::new(),
             previous_secret: None,
-        });
-    }
-    // What to send: the event's stored bytes and the webhook's address and secret.
-    let seqs: Vec<i64> = claimed.iter().map(|c| c.seq).collect();
-    let rows = sqlx::query(payloads_sql(db.backend))
-        .bind(serde_json::to_string(&seqs)?)
-        .fetch_all(&mut *db.reader().await?)
-        .await?;
-    type Sending = (String, String, String, Option<(String, i64)>);
-    let mut by_seq: HashMap<i64, Sending> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let previous = match (r.try_get(4)?, r.try_get(5)?) {
+        })
+    };
+    // The event's bytes and the webhook's address and secrets, from column `at` on.
+    let sending = |c: &mut Claimed, r: &sqlx::any::AnyRow, at: usize| -> StoreResult<()> {
+        c.payload = r.try_get::<String, _>(at)?.into();
+        c.url = r.try_get(at + 1)?;
+        c.secret = r.try_get(at + 2)?;
+        c.previous_secret = match (r.try_get(at + 3)?, r.try_get(at + 4)?) {
             (Some(s), Some(t)) => Some((s, t)),
             _ => None,
         };
-        by_seq.insert(
-            r.try_get(0)?,
-            (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, previous),
-        );
+        Ok(())
+    };
+    if db.backend == Backend::Postgres {
+        // The statement returned what to send, too.
+        return rows
+            .iter()
+            .map(|r| {
+                let mut c = claimed_of(r)?;
+                sending(&mut c, r, 6)?;
+                Ok(c)
+            })
+            .collect();
     }
-    claimed.retain_mut(|c| match by_seq.remove(&c.seq) {
-        Some((payload, url, secret, previous)) => {
-            c.payload = payload.into();
-            c.url = url;
-            c.secret = secret;
-            c.previous_secret = previous;
-            true
+    let claimed = rows
+        .iter()
+        .map(claimed_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let seqs: Vec<i64> = claimed.iter().map(|c| c.seq).collect();
+    let rows = sqlx::query(payloads_sql())
+        .bind(serde_json::to_string(&seqs)?)
+        .fetch_all(&mut *db.reader().await?)
+        .await?;
+    let mut by_seq: HashMap<i64, &sqlx::any::AnyRow> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        by_seq.insert(r.try_get(0)?, r);
+    }
+    // As on PostgreSQL, where the join leaves it out, a delivery without its event or webhook
+    // is not sent (its claim runs out and is logged as interrupted).
+    let mut out = Vec::with_capacity(claimed.len());
+    for mut c in claimed {
+        if let Some(r) = by_seq.get(&c.seq) {
+            sending(&mut c, r, 1)?;
+            out.push(c);
         }
-        None => false,
-    });
-    Ok(claimed)
+    }
+    Ok(out)
 }
 
 /// What the attempt log says of a claim whose worker stopped before recording its outcome.
@@ -239,19 +346,20 @@ pub const INTERRUPTED: &str =
 /// write): each becomes an `interrupted` attempt in the log, at the time it was claimed, and the
 /// delivery is due again at once. Returns how many.
 pub async fn interrupted(db: &Db, now: i64) -> StoreResult<u64> {
-    let lost = "status = 'pending' AND claimed_time IS NOT NULL AND next_attempt_time <= $1";
     let log = "INSERT INTO delivery_attempts (delivery_seq, attempt_time, duration_ms, error_kind, error, next_attempt_time, worker) ";
+    let release = "UPDATE deliveries SET attempts = attempts + 1, last_status_code = NULL, last_error = $2, next_attempt_time = $1";
     match db.backend {
-        // Workers on other processes may run this at the same time: lock the lost claims, log
+        // Workers on other processes may run this at the same time: take the lost claims, log
         // and release them in one statement.
         Backend::Postgres => {
             let sql = format!(
-                "WITH lost AS (SELECT seq, claimed_time, claimed_by FROM deliveries WHERE {lost} FOR UPDATE SKIP LOCKED), \
-                 released AS (UPDATE deliveries d SET claimed_time = NULL, claimed_by = NULL, attempts = attempts + 1, \
-                   last_attempt_time = lost.claimed_time, last_status_code = NULL, last_error = $2, next_attempt_time = $1 \
-                   FROM lost WHERE d.seq = lost.seq RETURNING d.seq) \
-                 {log}SELECT lost.seq, lost.claimed_time, $1 - lost.claimed_time, 'interrupted', $2, $1, lost.claimed_by \
-                 FROM lost JOIN released ON released.seq = lost.seq"
+                "WITH lost AS (DELETE FROM delivery_claims WHERE delivery_seq IN \
+                   (SELECT delivery_seq FROM delivery_claims WHERE lease_until <= $1 FOR UPDATE SKIP LOCKED) \
+                   RETURNING delivery_seq, claimed_time, worker), \
+                 released AS ({release}, last_attempt_time = lost.claimed_time \
+                   FROM lost WHERE deliveries.seq = lost.delivery_seq AND deliveries.status NOT IN ('delivered', 'failed') RETURNING deliveries.seq) \
+                 {log}SELECT lost.delivery_seq, lost.claimed_time, $1 - lost.claimed_time, 'interrupted', $2, $1, lost.worker \
+                 FROM lost JOIN released ON released.seq = lost.delivery_seq"
             );
             let done = sqlx::query(&sql)
                 .bind(now)
@@ -260,19 +368,27 @@ pub async fn interrupted(db: &Db, now: i64) -> StoreResult<u64> {
                 .await?;
             Ok(done.rows_affected())
         }
-        // One writer: the two statements run in one transaction with nothing between them.
+        // One writer: the three statements run in one transaction with nothing between them.
         Backend::Sqlite => {
+            let lost = "SELECT delivery_seq FROM delivery_claims WHERE lease_until <= $1";
             let mut batch = Batch::default();
             batch.push(
-                format!("{log}SELECT seq, claimed_time, $1 - claimed_time, 'interrupted', $2, $1, claimed_by FROM deliveries WHERE {lost}"),
+                format!(
+                    "{log}SELECT k.delivery_seq, k.claimed_time, $1 - k.claimed_time, 'interrupted', $2, $1, k.worker \
+                     FROM delivery_claims k JOIN deliveries d ON d.seq = k.delivery_seq WHERE k.lease_until <= $1 AND d.status = 'pending'"
+                ),
                 vec![Arg::I64(now), Arg::from(INTERRUPTED)],
             );
             batch.push(
                 format!(
-                    "UPDATE deliveries SET claimed_time = NULL, claimed_by = NULL, attempts = attempts + 1, last_attempt_time = claimed_time, \
-                     last_status_code = NULL, last_error = $2, next_attempt_time = $1 WHERE {lost} RETURNING seq"
+                    "{release}, last_attempt_time = (SELECT claimed_time FROM delivery_claims k WHERE k.delivery_seq = deliveries.seq) \
+                     WHERE status = 'pending' AND seq IN ({lost}) RETURNING seq"
                 ),
                 vec![Arg::I64(now), Arg::from(INTERRUPTED)],
+            );
+            batch.push(
+                "DELETE FROM delivery_claims WHERE lease_until <= $1",
+                vec![Arg::I64(now)],
             );
             let rows = batch.run(db).await?;
             Ok(rows.get(1).map_or(0, |r| r.len() as u64))
@@ -324,36 +440,8 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
         })
         .collect();
     let rows = serde_json::to_string(&rows)?;
-    let mut batch = Batch::default();
-    batch.push(
-        attempts_sql(db.backend),
-        vec![Arg::from(rows.as_str()), Arg::from(&*outcomes[0].worker)],
-    );
-    batch.push(outcomes_sql(db.backend), vec![Arg::from(rows)]);
-    let ids = |delivered: bool| -> Vec<&str> {
-        let mut v: Vec<&str> = outcomes
-            .iter()
-            .filter(|o| (o.status == DeliveryStatus::Delivered) == delivered)
-            .map(|o| o.webhook_id.as_str())
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let ok = ids(true);
-    if !ok.is_empty() {
-        batch.push(
-            webhooks_ok_sql(db.backend),
-            vec![Arg::from(serde_json::to_string(&ok)?)],
-        );
-    }
-    let failing = ids(false);
-    if !failing.is_empty() {
-        batch.push(
-            webhooks_failing_sql(db.backend),
-            vec![Arg::from(serde_json::to_string(&failing)?), Arg::I64(now)],
-        );
-    }
+    let streaks = serde_json::to_string(&streaks(outcomes))?;
+    let worker = &*outcomes[0].worker;
     // Webhooks to switch off: the receiver asked (410), or a delivery's 72 hours are over and
     // nothing succeeded meanwhile.
     let stops: Vec<(&Outcome, String, i64)> = outcomes
@@ -368,8 +456,32 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
             _ => None,
         })
         .collect();
+    let mut batch = Batch::default();
+    match db.backend {
+        Backend::Sqlite => {
+            batch.push(
+                attempts_sql(),
+                vec![Arg::from(rows.as_str()), Arg::from(worker)],
+            );
+            batch.push(outcomes_sql(), vec![Arg::from(rows.as_str())]);
+            batch.push(unclaim_sql(), vec![Arg::from(rows)]);
+            batch.push(streaks_sql(), vec![Arg::from(streaks), Arg::I64(now)]);
+        }
+        Backend::Postgres => {
+            batch.push(
+                record_pg_sql(),
+                vec![
+                    Arg::from(rows),
+                    Arg::from(worker),
+                    Arg::from(streaks),
+                    Arg::I64(now),
+                ],
+            );
+        }
+    }
     if stops.is_empty() {
-        // The usual case: one round trip on SQLite.
+        // The usual case: one round trip (on SQLite, in a group commit; on PostgreSQL, one
+        // statement without BEGIN and COMMIT).
         batch.run(db).await?;
         return Ok(Vec::new());
     }
@@ -648,8 +760,8 @@ pub async fn recover(
 /// first entry of the due index.
 pub async fn oldest_due(db: &Db, now: i64) -> StoreResult<Option<i64>> {
     let row = sqlx::query(
-        "SELECT next_attempt_time FROM deliveries WHERE status = 'pending' AND claimed_time IS NULL \
-         AND next_attempt_time <= $1 ORDER BY next_attempt_time, seq LIMIT 1",
+        "SELECT next_attempt_time FROM deliveries d WHERE status = 'pending' AND next_attempt_time <= $1 \
+         AND NOT EXISTS (SELECT 1 FROM delivery_claims k WHERE k.delivery_seq = d.seq) ORDER BY next_attempt_time, seq LIMIT 1",
     )
     .bind(now)
     .fetch_optional(&mut *db.reader().await?)

@@ -5,8 +5,9 @@
 //!
 //! Differences of behaviour rather than syntax stay with the code they shape, each naming its
 //! reason: writes grouped into one commit on SQLite's single writer (`group_commit.rs`, `sql.rs`),
-//! PostgreSQL's `LISTEN` for new deliveries (`outbox.rs`), the one locked statement that logs
-//! interrupted claims on PostgreSQL (`deliveries::interrupted`), and the two migration folders,
+//! PostgreSQL's `LISTEN` for new deliveries (`outbox.rs`), the webhook worker's single statements
+//! on PostgreSQL (`deliveries`: a claim that locks, claims and returns what to send; a record;
+//! the sweep of interrupted claims), and the two migration folders,
 //! which the integration test `migrations` keeps equal.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -174,6 +174,14 @@ impl Batch {
         match db.backend {
             // Committed together with whatever other batches are waiting (see `group_commit`).
             Backend::Sqlite => db.group_commit(self.stmts.clone()).await,
+            // A single statement is a transaction of its own: no BEGIN and COMMIT round trips.
+            Backend::Postgres if self.stmts.len() == 1 => {
+                let (text, args) = &self.stmts[0];
+                let rows = bind_all(sqlx::query(text), args)
+                    .fetch_all(&mut *db.writer().await?)
+                    .await?;
+                Ok(vec![rows])
+            }
             Backend::Postgres => {
                 let mut conn = db.writer().await?;
                 let mut tx = conn.begin().await?;

@@ -146,13 +146,15 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
     first.0.wait().unwrap();
     let at_kill = rx.count();
     assert!(at_kill < EVENTS, "killed too late to prove anything");
-    let unanswered: i64 =
-        sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts = 0 AND next_attempt_time > $1")
-            .bind(app.clock_now())
-            .fetch_one(&mut *app.db.reader().await.unwrap())
-            .await
-            .unwrap()
-            .get(0);
+    let unanswered: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM delivery_claims k JOIN deliveries d ON d.seq = k.delivery_seq \
+         WHERE d.status = 'pending' AND d.attempts = 0 AND k.lease_until > $1",
+    )
+    .bind(app.clock_now())
+    .fetch_one(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap()
+    .get(0);
     assert!(unanswered > 0, "the kill left no claimed delivery behind");
 
     let _second = serve(app, "all");
