@@ -3,13 +3,14 @@
 //! - throughput: N events already written through the outbox for W webhooks pointing at a local
 //!   keep-alive receiver; a `slotline serve --role worker` process is started and the time from
 //!   its first delivery to its last is measured: deliveries/s.
-//! - latency: a `slotline serve` process; `POST /v2/webhooks/{id}/test` at a steady RATE per
+//! - latency: a `slotline serve` process (or APIS `--role api` and WORKERS `--role worker`
+//!   processes on one database, the writes spread over the APIs); `POST /v2/webhooks/{id}/test` at a steady RATE per
 //!   second for SECONDS (each writes one event); the receiver measures from the event's
 //!   `creation_time` (taken just before its commit) to the arrival of its first attempt. Also the
 //!   API's own latency meanwhile, and the server's RSS.
 //!
 //! Usage: delivery_bench SLOTLINE_BIN DATABASE_URL throughput WEBHOOKS DELIVERIES
-//!        delivery_bench SLOTLINE_BIN DATABASE_URL latency RATE SECONDS
+//!        delivery_bench SLOTLINE_BIN DATABASE_URL latency RATE SECONDS [APIS WORKERS]
 
 use std::{
     process::{Child, Command, Stdio},
@@ -229,22 +230,39 @@ async fn main() {
                 .await
                 .unwrap();
             db.close().await;
-            let server = serve(bin, url, "all");
-            let base = format!("http://127.0.0.1:{}", server.1);
+            // One `serve` process, or APIS API processes (the writes spread over them in turn)
+            // and WORKERS worker processes on the same database.
+            let apis: usize = args.get(6).map_or(0, |a| a.parse().unwrap());
+            let workers: usize = args.get(7).map_or(0, |a| a.parse().unwrap());
+            let servers: Vec<Server> = if apis == 0 {
+                vec![serve(bin, url, "all")]
+            } else {
+                (0..apis)
+                    .map(|_| serve(bin, url, "api"))
+                    .chain((0..workers).map(|_| serve(bin, url, "worker")))
+                    .collect()
+            };
+            let bases: Vec<String> = servers[..apis.max(1)]
+                .iter()
+                .map(|s| format!("http://127.0.0.1:{}", s.1))
+                .collect();
+            let base = bases[0].clone();
             let http = reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
                 .build()
                 .unwrap();
-            for _ in 0..100 {
-                if http
-                    .get(format!("{base}/v2/openapi.json"))
-                    .send()
-                    .await
-                    .is_ok()
-                {
-                    break;
+            for b in &bases {
+                for _ in 0..100 {
+                    if http
+                        .get(format!("{b}/v2/openapi.json"))
+                        .send()
+                        .await
+                        .is_ok()
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let api: Arc<Mutex<Vec<f64>>> = Default::default();
             // Beside the writes, a reader of the API: GET /v2/webhooks/{id} ten times a second.
@@ -286,7 +304,11 @@ async fn main() {
                 sent += 1;
                 let (http, url, key, api) = (
                     http.clone(),
-                    format!("{base}/v2/webhooks/{}/test", hook.id),
+                    format!(
+                        "{}/v2/webhooks/{}/test",
+                        bases[sent as usize % bases.len()],
+                        hook.id
+                    ),
                     key.clone(),
                     api.clone(),
                 );
@@ -303,7 +325,7 @@ async fn main() {
                     }
                 });
                 if sent.is_multiple_of(rate) {
-                    rss = rss.max(rss_mb(server.0.id()));
+                    rss = rss.max(servers.iter().map(|s| rss_mb(s.0.id())).sum());
                 }
             }
             reader.abort();
@@ -328,10 +350,15 @@ async fn main() {
                     .copied()
                     .unwrap_or(0.0)
             };
+            let shape = if apis == 0 {
+                "one process".to_string()
+            } else {
+                format!("{apis} API + {workers} worker processes")
+            };
             println!(
-                "latency: {rate} events/s for {seconds} s: {sent} events, {} delivered; commit to first attempt p50 {} ms, p99 {} ms, max {} ms; \
+                "latency ({shape}): {rate} events/s for {seconds} s: {sent} events, {} delivered; commit to first attempt p50 {} ms, p99 {} ms, max {} ms; \
                  API writes (POST …/test) p50 {:.2} ms, p99 {:.2} ms; API reads (GET /v2/webhooks/{{id}}, 10/s) p50 {:.2} ms, p99 {:.2} ms; \
-                 server peak RSS {rss:.1} MB",
+                 servers' peak RSS {rss:.1} MB",
                 sink.count.load(Ordering::Relaxed),
                 percentile(&lat, 0.5),
                 percentile(&lat, 0.99),

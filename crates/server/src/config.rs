@@ -50,6 +50,24 @@ pub struct ServeConfig {
     /// Webhook attempts in flight at once per webhook.
     #[arg(long, env = "SLOTLINE_WEBHOOK_PER_ENDPOINT", default_value_t = 32)]
     pub webhook_per_endpoint: usize,
+    /// PostgreSQL connections this process opens at most (SQLite: one writer, four readers).
+    #[arg(long, env = "SLOTLINE_DATABASE_POOL", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool: u32,
+    /// Milliseconds a request waits for a database connection (SQLite: for its turn to write)
+    /// before it is answered 503 with Retry-After, nothing done.
+    #[arg(long, env = "SLOTLINE_DATABASE_WAIT_MS", default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub database_wait_ms: u64,
+    /// Days the webhook attempt log is kept (0: forever).
+    #[arg(long, env = "SLOTLINE_KEEP_ATTEMPTS_DAYS", default_value_t = 30)]
+    pub keep_attempts_days: u32,
+    /// Days an event is kept once none of its deliveries is pending, with its deliveries (0:
+    /// forever). An event still being delivered is kept until its deliveries end.
+    #[arg(long, env = "SLOTLINE_KEEP_EVENTS_DAYS", default_value_t = 30)]
+    pub keep_events_days: u32,
+    /// Hours an `Idempotency-Key`'s first answer is kept (replays are answered for 24 hours,
+    /// so at least 24).
+    #[arg(long, env = "SLOTLINE_KEEP_IDEMPOTENCY_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(24..))]
+    pub keep_idempotency_hours: u32,
     /// Open client connections in all (lowered to what the open-files limit allows); more are
     /// answered 503 and closed.
     #[arg(long, env = "SLOTLINE_MAX_CONNECTIONS", default_value_t = 10_000)]
@@ -171,6 +189,11 @@ impl ServeConfig {
             webhook_concurrency: 256,
             webhook_per_endpoint: 32,
             webhook_proxy: None,
+            database_pool: 16,
+            database_wait_ms: 3000,
+            keep_attempts_days: 30,
+            keep_events_days: 30,
+            keep_idempotency_hours: 24,
             max_connections: 10_000,
             max_connections_per_address: 256,
             idle_timeout: 20,
@@ -328,6 +351,24 @@ impl ServeConfig {
     }
 
     /// The webhook worker's settings. Development mode (plain http allowed) also opens loopback.
+    /// What this process may take of the database.
+    pub fn database_limits(&self) -> crate::store::Limits {
+        crate::store::Limits {
+            pool: self.database_pool,
+            wait: std::time::Duration::from_millis(self.database_wait_ms),
+        }
+    }
+
+    /// How long history is kept (see `services::retention`).
+    pub fn retention(&self) -> crate::services::retention::Periods {
+        let days = |d: u32| (d > 0).then(|| i64::from(d) * 86_400_000);
+        crate::services::retention::Periods {
+            attempts_ms: days(self.keep_attempts_days),
+            events_ms: days(self.keep_events_days),
+            idempotency_ms: i64::from(self.keep_idempotency_hours) * 3_600_000,
+        }
+    }
+
     pub fn worker(&self) -> crate::delivery::WorkerConfig {
         let mut allowed = self.webhook_allow.0.clone();
         if self.allow_http_webhooks {

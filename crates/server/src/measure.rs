@@ -10,6 +10,7 @@
 //!   slotline_delivery_oldest_due_age_seconds                     gauge (0 when nothing is late)
 //!   slotline_messages_total{channel,outcome}                     counter (sent, pending = retry, failed, expired, …)
 //!   slotline_db_wait_seconds{pool}                               histogram (read, write)
+//!   slotline_retention_oldest_age_seconds{log}                   gauge (attempts, events; 0 when empty)
 
 use std::time::Duration;
 
@@ -57,4 +58,10 @@ pub fn oldest_due(age_ms: i64) {
 /// Time spent waiting for a database connection from `pool` (`read` or `write`).
 pub fn db_wait(pool: &'static str, took: Duration) {
     metrics::histogram!("slotline_db_wait_seconds", "pool" => pool).record(took.as_secs_f64());
+}
+
+/// How old the oldest kept history is, by log (`attempts`, `events`): what retention left.
+pub fn oldest_kept(log: &'static str, age_ms: Option<i64>) {
+    let g = metrics::gauge!("slotline_retention_oldest_age_seconds", "log" => log);
+    g.set(age_ms.map_or(0.0, |a| a.max(0) as f64 / 1000.0));
 }

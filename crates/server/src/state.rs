@@ -39,6 +39,8 @@ pub struct AppState {
     pub calendars: Option<crate::delivery::calendars::CalendarConfig>,
     /// A chatbot conversation whose visitor is silent this long is abandoned.
     pub conversation_idle_ms: i64,
+    /// How long history is kept; the sweeper removes what is older.
+    pub retention: crate::services::retention::Periods,
     /// How often the sweeper runs (tests shorten it).
     pub sweep_every: std::time::Duration,
     pub connections: crate::http::connections::Limits,
@@ -100,6 +102,7 @@ impl AppState {
                 .ok(),
             worker,
             conversation_idle_ms: config.conversation_idle.max(1) as i64 * 1000,
+            retention: config.retention(),
             sweep_every: SWEEP_EVERY,
             connections: config.connection_limits(),
             key_use: Default::default(),

@@ -132,6 +132,17 @@ async fn sweep(state: SharedState) {
         if let Err(e) = state.key_use.write(state.ctx()).await {
             tracing::warn!(error = %e, "recording when API keys were used failed; will retry");
         }
+        match crate::services::retention::sweep(state.ctx(), &state.retention).await {
+            Ok(r) if r.any() => tracing::info!(
+                attempts = r.attempts,
+                events = r.events,
+                deliveries = r.deliveries,
+                idempotency = r.idempotency,
+                "history older than its retention period removed"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "removing old history failed; will retry"),
+        }
         state.sign_in_by_address.retain_recent();
         state.sign_in_by_email.retain_recent();
         // Forget the rate-limit state of accounts that have been quiet long enough to be full.

@@ -44,7 +44,7 @@ pub async fn run(
         }
     }
     config.check()?;
-    let db = super::open(&config.database_url).await?;
+    let db = super::open_with(&config.database_url, config.database_limits()).await?;
     let now = SystemClock.now_ms();
     let account = match accounts::list(&db)
         .await?

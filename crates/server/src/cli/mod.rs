@@ -116,7 +116,14 @@ pub enum KeyCmd {
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn open(url: &str) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
-    let db = Db::connect(url)
+    open_with(url, store::Limits::default()).await
+}
+
+async fn open_with(
+    url: &str,
+    limits: store::Limits,
+) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
+    let db = Db::connect_with(url, limits)
         .await
         .map_err(|e| database_error(url, &e.to_string()))?;
     db.migrate().await.map_err(|e| {
@@ -181,7 +188,7 @@ pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Serve(config) => {
             config.check()?;
-            let db = open(&config.database_url).await?;
+            let db = open_with(&config.database_url, config.database_limits()).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .map_err(|e| listen_error("--listen / SLOTLINE_LISTEN", config.listen, &e))?;

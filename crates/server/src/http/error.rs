@@ -66,6 +66,9 @@ pub enum AppError {
     /// The server cannot do this now for a reason its operator can fix (said in the message).
     #[error("{0}")]
     Unavailable(String),
+    /// The database did not keep up (no connection within the wait): 503 with `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -111,7 +114,7 @@ impl AppError {
             AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,6 +166,13 @@ impl AppError {
                 message: m.clone(),
                 param: None,
             },
+            AppError::Busy { retry_after_secs } => ErrorBody {
+                kind: "api_error",
+                message: format!(
+                    "The server is busy and did not start this request. Retry after {retry_after_secs} s."
+                ),
+                param: None,
+            },
             AppError::Internal(_) => ErrorBody {
                 kind: "api_error",
                 message: "An unexpected error occurred. Please try again later.".into(),
@@ -177,6 +187,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Database(e) => AppError::Internal(e.to_string()),
+            StoreError::Busy => AppError::Busy { retry_after_secs: 1 },
             StoreError::Corrupt(what) => AppError::Internal(format!("stored data: {what}")),
             StoreError::Overlap => AppError::NotAvailable,
             StoreError::Unique { constraint, value } => match constraint {
@@ -233,7 +244,9 @@ impl IntoResponse for AppError {
             tracing::error!(%detail, "internal error");
         }
         let mut res = (self.status(), Json(self.body())).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
+            self
+        {
             res.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),

@@ -18,6 +18,7 @@ pub mod master_pages;
 pub mod meetings;
 pub mod notify;
 pub mod one_time_links;
+pub mod retention;
 pub mod scheduler;
 pub mod sign_in;
 pub mod single_sign_on;

@@ -196,7 +196,9 @@ pub async fn redeliver(
         creation_time: e.creation_time,
         conversation_id: e.conversation_id,
     };
-    Ok(deliveries::redeliver(ctx.db, account_id, &event, webhook, ctx.now()).await?)
+    deliveries::redeliver(ctx.db, account_id, &event, webhook, ctx.now())
+        .await?
+        .ok_or_else(|| AppError::not_found("event", event_id))
 }
 
 /// Queues again every failed delivery of the webhook whose event was made at or after `since`

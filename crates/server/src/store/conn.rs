@@ -15,9 +15,6 @@ use std::{
 use sqlx::{pool::PoolConnection, Any, AnyConnection, AnyPool, Connection};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// As sqlx's pool: a request waiting longer than this for a connection fails.
-const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Where one role's connections (reading or writing) come from.
 #[derive(Clone)]
 pub enum Conns {
@@ -30,14 +27,17 @@ pub struct Fixed {
     free: Mutex<Vec<AnyConnection>>,
     permits: Arc<Semaphore>,
     size: usize,
+    /// As sqlx's pool: waiting longer than this for a connection fails (`PoolTimedOut`).
+    wait: std::time::Duration,
 }
 
 impl Fixed {
-    pub fn new(conns: Vec<AnyConnection>) -> Fixed {
+    pub fn new(conns: Vec<AnyConnection>, wait: std::time::Duration) -> Fixed {
         Fixed {
             permits: Arc::new(Semaphore::new(conns.len())),
             size: conns.len(),
             free: Mutex::new(conns),
+            wait,
         }
     }
 }
@@ -47,11 +47,10 @@ impl Conns {
         match self {
             Conns::Pool(pool) => Ok(Conn(Inner::Pooled(pool.acquire().await?))),
             Conns::Fixed(set) => {
-                let permit =
-                    tokio::time::timeout(ACQUIRE_TIMEOUT, set.permits.clone().acquire_owned())
-                        .await
-                        .map_err(|_| sqlx::Error::PoolTimedOut)?
-                        .map_err(|_| sqlx::Error::PoolClosed)?;
+                let permit = tokio::time::timeout(set.wait, set.permits.clone().acquire_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
                 let conn = set
                     .free
                     .lock()

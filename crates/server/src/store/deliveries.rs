@@ -684,16 +684,30 @@ pub async fn list(
 
 /// Sends an event again to `webhook_id` (subscribed or not), or to every enabled webhook that
 /// has a delivery of it or is subscribed to it: each delivery becomes pending, due now, with a
-/// fresh 72 hours. Returns the ids of the deliveries queued.
+/// fresh 72 hours. Returns the ids of the deliveries queued; None if the event is gone (removed
+/// by retention meanwhile).
 pub async fn redeliver(
     db: &Db,
     account_id: &AccountId,
     event: &super::outbox::NewEvent,
     webhook_id: Option<&WebhookId>,
     now: i64,
-) -> StoreResult<Vec<String>> {
+) -> StoreResult<Option<Vec<String>>> {
     let mut conn = db.writer().await?;
     let mut tx = conn.begin().await?;
+    // Retention locks the events it removes: this waits for it, then sees whether the event is
+    // still there (SQLite's single writer orders the two anyway).
+    let lock = match db.backend {
+        Backend::Postgres => " FOR SHARE",
+        Backend::Sqlite => "",
+    };
+    let still = sqlx::query(&format!("SELECT 1 FROM events WHERE id = $1{lock}"))
+        .bind(&event.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if still.is_none() {
+        return Ok(None);
+    }
     // Webhooks without a delivery of it yet (created after the event, or named) get one.
     let fresh = super::outbox::NewEvent {
         creation_time: now,
@@ -705,7 +719,7 @@ pub async fn redeliver(
     let ids = requeue(&mut tx, account_id, &event.id, webhook_id, now).await?;
     tx.commit().await?;
     db.outbox_written();
-    Ok(ids)
+    Ok(Some(ids))
 }
 
 async fn requeue(

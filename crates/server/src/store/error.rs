@@ -36,6 +36,10 @@ pub enum StoreError {
     /// The account already has as many live users as it may.
     #[error("user limit reached")]
     TooManyUsers,
+    /// No database connection (on SQLite: no turn to write) came within the wait
+    /// ([`super::Limits`]): nothing was done; the caller may try again shortly.
+    #[error("the database is busy")]
+    Busy,
     /// The account already has `max` active API keys.
     #[error("at most {max} active API keys")]
     TooManyKeys { max: i64 },
@@ -64,6 +68,7 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::ColumnDecode { index, source } => {
                 StoreError::Corrupt(format!("column {index}: {source}"))
             }
+            sqlx::Error::PoolTimedOut => StoreError::Busy,
             e => StoreError::Database(e),
         }
     }

@@ -27,10 +27,24 @@ struct Job {
     reply: oneshot::Sender<Result<Rows, sqlx::Error>>,
 }
 
+/// Batches waiting for the writer at most; one more is refused at once as busy (nothing
+/// written), so a writer that cannot keep up never queues requests without bound.
+const MAX_WAITING: usize = 4096;
+
 /// The queue in front of the SQLite writer.
 #[derive(Clone)]
 pub struct GroupCommit {
     jobs: mpsc::UnboundedSender<Job>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a batch out of the queue however its wait ends (answered, or the caller gone).
+struct Waiting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl GroupCommit {
@@ -38,11 +52,20 @@ impl GroupCommit {
     pub fn start(write: Conns) -> GroupCommit {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(write, rx));
-        GroupCommit { jobs: tx }
+        GroupCommit {
+            jobs: tx,
+            waiting: Default::default(),
+        }
     }
 
     /// Runs `stmts` as one all-or-nothing unit; the rows of each statement.
     pub async fn submit(&self, stmts: Vec<(String, Vec<Arg>)>) -> Result<Rows, sqlx::Error> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(sqlx::Error::PoolTimedOut);
+        }
+        let _waiting = Waiting(self.waiting.clone());
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { stmts, reply })
@@ -65,9 +88,15 @@ async fn run(write: Conns, mut rx: mpsc::UnboundedReceiver<Job>) {
         let mut conn = match write.get().await {
             Ok(c) => c,
             Err(e) => {
+                // Nothing of these batches was written: a wait that ran out says so (busy).
+                let timed_out = matches!(e, sqlx::Error::PoolTimedOut);
                 let message = e.to_string();
                 for j in jobs {
-                    let _ = j.reply.send(Err(sqlx::Error::Protocol(message.clone())));
+                    let _ = j.reply.send(Err(if timed_out {
+                        sqlx::Error::PoolTimedOut
+                    } else {
+                        sqlx::Error::Protocol(message.clone())
+                    }));
                 }
                 continue;
             }

@@ -30,6 +30,7 @@ pub mod one_time_links;
 pub mod outbox;
 pub mod page;
 pub mod passwords;
+pub mod retention;
 pub mod sessions;
 pub mod sql;
 pub mod teams;
@@ -108,8 +109,31 @@ pub fn redacted_url(raw: &str) -> String {
     }
 }
 
+/// What one process may take of the database: its PostgreSQL connections, and how long a caller
+/// waits for a connection (or, on SQLite, for its turn to write) before giving up with
+/// [`StoreError::Busy`], which the API answers 503 with `Retry-After`: a database that cannot
+/// keep up turns requests away instead of queueing them without bound.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub pool: u32,
+    pub wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            pool: 16,
+            wait: Duration::from_secs(3),
+        }
+    }
+}
+
 impl Db {
     pub async fn connect(raw_url: &str) -> Result<Db, sqlx::Error> {
+        Db::connect_with(raw_url, Limits::default()).await
+    }
+
+    pub async fn connect_with(raw_url: &str, limits: Limits) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let url = normalize_url(raw_url);
         let opts = AnyConnectOptions::from_str(&url)?;
@@ -120,8 +144,8 @@ impl Db {
             sqlx::Connection::close(first).await?;
             // No ping before handing a connection out: a broken one fails its query and is dropped.
             let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(limits.pool.max(1))
+                .acquire_timeout(limits.wait)
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
@@ -149,9 +173,9 @@ impl Db {
         for _ in 0..SQLITE_READERS {
             read.push(open().await?);
         }
-        let write = Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write)));
+        let write = Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(write, limits.wait)));
         Ok(Db {
-            read: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(read))),
+            read: Conns::Fixed(std::sync::Arc::new(conn::Fixed::new(read, limits.wait))),
             group: Some(group_commit::GroupCommit::start(write.clone())),
             write,
             backend: Backend::Sqlite,

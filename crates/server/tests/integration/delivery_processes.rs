@@ -44,6 +44,12 @@ fn serve(app: &TestApp, role: &str) -> Process {
                 "--allow-http-webhooks",
                 "--webhook-timeout",
                 "2",
+                // The test's events are dated by its manual clock (2025), long before these
+                // processes' real one: retention would take them for history to remove.
+                "--keep-events-days",
+                "0",
+                "--keep-attempts-days",
+                "0",
             ])
             .args([
                 "--database-url",

@@ -25,7 +25,7 @@ use slotline::{
     clock::ManualClock,
     config::ServeConfig,
     state::AppState,
-    store::{accounts, keys, Db},
+    store::{accounts, keys, Db, Limits},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub struct Options {
     pub booking_rate_limit: u32,
     /// How often the sweeper runs, in ms (0: the server's default).
     pub sweep_ms: u64,
+    /// How long a request waits for a database connection before 503 (0: the default).
+    pub db_wait_ms: u64,
     /// Seconds a connection may wait for a request head.
     pub idle_timeout_secs: u64,
     pub max_connections_per_address: usize,
@@ -92,6 +94,7 @@ impl Default for Options {
             role: slotline::config::Role::All,
             booking_rate_limit: 0,
             sweep_ms: 0,
+            db_wait_ms: 0,
             idle_timeout_secs: 20,
             max_connections_per_address: 256,
             webhook_allow: "",
@@ -109,13 +112,13 @@ fn pg_admin_url() -> String {
 }
 
 /// A fresh, empty, migrated database of the backend; `None` when PostgreSQL is absent outside CI.
-async fn fresh_db(backend: Backend) -> Option<(Db, Cleanup, String)> {
+async fn fresh_db(backend: Backend, limits: Limits) -> Option<(Db, Cleanup, String)> {
     let suffix: u64 = rand::thread_rng().gen();
     match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("slotline-test-{suffix:016x}.db"));
             let url = path.to_string_lossy().to_string();
-            let db = Db::connect(&url).await.expect("open sqlite");
+            let db = Db::connect_with(&url, limits).await.expect("open sqlite");
             db.migrate().await.expect("migrate sqlite");
             Some((db, Cleanup::File(path), url))
         }
@@ -142,7 +145,9 @@ async fn fresh_db(backend: Backend) -> Option<(Db, Cleanup, String)> {
                 Some((head, _)) => format!("{head}/{name}"),
                 None => panic!("bad SLOTLINE_TEST_PG_URL"),
             };
-            let db = Db::connect(&url).await.expect("connect postgres");
+            let db = Db::connect_with(&url, limits)
+                .await
+                .expect("connect postgres");
             db.migrate().await.expect("migrate postgres");
             Some((db, Cleanup::Database { admin_url, name }, url))
         }
@@ -155,7 +160,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
-        let (db, cleanup, url) = fresh_db(backend).await?;
+        let mut limits = Limits::default();
+        if opts.db_wait_ms > 0 {
+            limits.wait = std::time::Duration::from_millis(opts.db_wait_ms);
+        }
+        let (db, cleanup, url) = fresh_db(backend, limits).await?;
         let clock = ManualClock::new(1_750_000_000_000); // 2025-06-15T15:06:40Z
         let account = accounts::create(
             &db,
