@@ -1,4 +1,5 @@
 //! Webhook delivery across processes: a server killed with SIGKILL mid-delivery loses nothing,
+//! one of two workers killed repeats only what it held,
 //! and two workers on one PostgreSQL share the work without sending anything twice.
 
 use crate::common;
@@ -279,5 +280,88 @@ async fn two_workers_on_postgres_share_the_work_and_send_each_event_once() {
             .collect();
     assert_eq!(by_worker.len(), 2, "both workers sent: {by_worker:?}");
     assert_eq!(by_worker.iter().map(|(_, n)| n).sum::<i64>(), EVENTS as i64);
+    app.finish().await;
+}
+
+/// Two workers on one PostgreSQL, one killed (SIGKILL) mid-delivery: the other sends every
+/// event, and an event reaches the receiver twice only if the killed worker held it: its claim
+/// is logged as interrupted, under the killed worker's name, and nothing else is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_of_two_workers_repeats_only_what_it_held() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, options()).await else {
+        return;
+    };
+    let rx = Receiver::start_acknowledging().await;
+    rx.set_delay(Duration::from_millis(20));
+    let (s, w) = app
+        .post(
+            "/v2/webhooks",
+            json!({"name": "sink", "url": rx.url, "events": ["booking.scheduled"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{w}");
+    let mut doomed = serve(&app, "worker");
+    let _survivor = serve(&app, "worker");
+    tokio::time::sleep(Duration::from_millis(500)).await; // both listening
+    let ids = burst(&app, EVENTS).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while rx.count() < EVENTS / 4 {
+        assert!(std::time::Instant::now() < deadline, "slow start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let doomed_name = format!("worker-{}-", doomed.0.id());
+    doomed.0.kill().unwrap();
+    doomed.0.wait().unwrap();
+    assert!(rx.count() < EVENTS, "killed too late to prove anything");
+
+    let got = wait_distinct(&rx, EVENTS, 90).await;
+    assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids);
+    // The killed worker's claims come due when their lease ends and are sent again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let delivered: i64 =
+            sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+                .fetch_one(&mut *app.db.reader().await.unwrap())
+                .await
+                .unwrap()
+                .get(0);
+        if delivered == EVENTS as i64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {delivered} deliveries recorded as delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let interrupted: Vec<(String, String)> = sqlx::query(
+        "SELECT d.event_id, a.worker FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq \
+         WHERE a.error_kind = 'interrupted'",
+    )
+    .fetch_all(&mut *app.db.reader().await.unwrap())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    assert!(!interrupted.is_empty(), "the kill left claims behind");
+    assert!(
+        interrupted.iter().all(|(_, w)| w.starts_with(&doomed_name)),
+        "only the killed worker's claims were interrupted: {interrupted:?}"
+    );
+    let held: HashSet<&String> = interrupted.iter().map(|(e, _)| e).collect();
+    for (id, bodies) in received(&rx) {
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "a repeat of {id} carried other bytes"
+        );
+        if bodies.len() > 1 {
+            assert!(
+                held.contains(&id),
+                "{id} arrived {} times but the killed worker did not hold it",
+                bodies.len()
+            );
+        }
+    }
     app.finish().await;
 }
