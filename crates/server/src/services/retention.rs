@@ -71,13 +71,7 @@ pub async fn pass(ctx: Ctx<'_>, periods: &Periods, batch: i64) -> AppResult<Remo
     let now = ctx.now();
     let mut out = Removed::default();
     if let Some(p) = periods.attempts_ms {
-        for _ in 0..MAX_BATCHES {
-            let n = retention::attempts(ctx.db, now - p, batch).await?;
-            out.attempts += n;
-            if (n as i64) < batch {
-                break;
-            }
-        }
+        out.attempts = batches(batch, || retention::attempts(ctx.db, now - p, batch)).await?;
     }
     if let Some(p) = periods.events_ms {
         let mut after = 0;
@@ -91,12 +85,27 @@ pub async fn pass(ctx: Ctx<'_>, periods: &Periods, batch: i64) -> AppResult<Remo
             }
         }
     }
+    out.idempotency = batches(batch, || {
+        retention::idempotency(ctx.db, now - periods.idempotency_ms, batch)
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Runs `one` until a batch removes fewer than `batch` rows (the old ones are gone), at most
+/// [`MAX_BATCHES`] times; how many it removed in all.
+async fn batches<F, Fut>(batch: i64, mut one: F) -> AppResult<u64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = store::StoreResult<u64>>,
+{
+    let mut removed = 0;
     for _ in 0..MAX_BATCHES {
-        let n = retention::idempotency(ctx.db, now - periods.idempotency_ms, batch).await?;
-        out.idempotency += n;
+        let n = one().await?;
+        removed += n;
         if (n as i64) < batch {
             break;
         }
     }
-    Ok(out)
+    Ok(removed)
 }

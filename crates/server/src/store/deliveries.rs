@@ -207,33 +207,25 @@ fn streaks(outcomes: &[Outcome]) -> Vec<Streak<'_>> {
     out
 }
 
-/// SQLite: `$1` JSON array of outcomes, `$2` the worker's name.
-fn attempts_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| attempts_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
-}
-
-/// SQLite: `$1` JSON array of outcomes.
-fn outcomes_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| outcomes_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
-}
-
-/// SQLite: `$1` JSON array of streaks, `$2` now.
-fn streaks_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| streaks_from(Backend::Sqlite, 1, 2))
-}
-
 /// The claims whose outcomes are in `v` end.
 fn unclaim_from(v: &str) -> String {
     format!("DELETE FROM delivery_claims WHERE delivery_seq IN (SELECT seq FROM {v})")
 }
 
-/// SQLite: `$1` JSON array of outcomes.
-fn unclaim_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| unclaim_from(&Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS)))
+/// SQLite: the record's statements, each over `$1` the outcomes: the attempt log (`$2` the
+/// worker's name), the deliveries' state, the claims' end; then the streaks (`$1` the streaks,
+/// `$2` now).
+fn record_sqlite_sql() -> &'static [String; 4] {
+    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let v = Backend::Sqlite.json_table(1, "v", OUTCOME_COLUMNS);
+        [
+            attempts_from(&v),
+            outcomes_from(&v),
+            unclaim_from(&v),
+            streaks_from(Backend::Sqlite, 1, 2),
+        ]
+    })
 }
 
 /// PostgreSQL: the whole record in one statement (one round trip, its own transaction):
@@ -459,13 +451,14 @@ pub async fn record(db: &Db, outcomes: &[Outcome], now: i64) -> StoreResult<Vec<
     let mut batch = Batch::default();
     match db.backend {
         Backend::Sqlite => {
+            let [attempts, state, unclaim, streak] = record_sqlite_sql();
             batch.push(
-                attempts_sql(),
+                attempts.as_str(),
                 vec![Arg::from(rows.as_str()), Arg::from(worker)],
             );
-            batch.push(outcomes_sql(), vec![Arg::from(rows.as_str())]);
-            batch.push(unclaim_sql(), vec![Arg::from(rows)]);
-            batch.push(streaks_sql(), vec![Arg::from(streaks), Arg::I64(now)]);
+            batch.push(state.as_str(), vec![Arg::from(rows.as_str())]);
+            batch.push(unclaim.as_str(), vec![Arg::from(rows)]);
+            batch.push(streak.as_str(), vec![Arg::from(streaks), Arg::I64(now)]);
         }
         Backend::Postgres => {
             batch.push(
@@ -771,7 +764,7 @@ pub async fn recover(
 }
 
 /// The due time of the most overdue delivery no worker holds, if any is due at `now`. Reads the
-/// first entry of the due index.
+/// due index from its front, past the deliveries in flight.
 pub async fn oldest_due(db: &Db, now: i64) -> StoreResult<Option<i64>> {
     let row = sqlx::query(
         "SELECT next_attempt_time FROM deliveries d WHERE status = 'pending' AND next_attempt_time <= $1 \

@@ -10,6 +10,16 @@ use sqlx::Row;
 use super::error::StoreResult;
 use super::{Arg, Backend, Batch, Db};
 
+/// Runs a batch delete whose `$1` is the time bound and `$2` the batch size; how many it removed.
+async fn delete(db: &Db, sql: &str, before: i64, batch: i64) -> StoreResult<u64> {
+    let done = sqlx::query(sql)
+        .bind(before)
+        .bind(batch)
+        .execute(&mut *db.writer().await?)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes up to `batch` of the oldest attempts (by `seq`), those logged before `before`.
 /// Returns how many; fewer than `batch` means the oldest left are younger (attempts are logged
 /// in time order, give or take a lease).
@@ -19,12 +29,7 @@ pub async fn attempts(db: &Db, before: i64, batch: i64) -> StoreResult<u64> {
          AND attempt_time < $1",
         db.backend.skip_locked()
     );
-    let done = sqlx::query(&sql)
-        .bind(before)
-        .bind(batch)
-        .execute(&mut *db.writer().await?)
-        .await?;
-    Ok(done.rows_affected())
+    delete(db, &sql, before, batch).await
 }
 
 /// A batch of events looked at by [`events`].
@@ -144,12 +149,7 @@ pub async fn idempotency(db: &Db, before: i64, batch: i64) -> StoreResult<u64> {
          (SELECT account_id, key FROM idempotency_keys WHERE creation_time < $1 ORDER BY creation_time LIMIT $2{})",
         db.backend.skip_locked()
     );
-    let done = sqlx::query(&sql)
-        .bind(before)
-        .bind(batch)
-        .execute(&mut *db.writer().await?)
-        .await?;
-    Ok(done.rows_affected())
+    delete(db, &sql, before, batch).await
 }
 
 /// The oldest history kept: the first attempt's time and the first event's, if any.

@@ -109,6 +109,27 @@ fn received(rx: &Receiver) -> HashMap<String, Vec<Vec<u8>>> {
     by_id
 }
 
+/// Waits (60 s at most) until every delivery is recorded as delivered.
+async fn all_recorded_delivered(app: &TestApp) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let delivered: i64 =
+            sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+                .fetch_one(&mut *app.db.reader().await.unwrap())
+                .await
+                .unwrap()
+                .get(0);
+        if delivered == EVENTS as i64 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {delivered} deliveries recorded as delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn wait_distinct(rx: &Receiver, n: usize, secs: u64) -> HashMap<String, Vec<Vec<u8>>> {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
@@ -179,23 +200,7 @@ async fn sigkill_mid_delivery_loses_nothing(app: &TestApp) {
     }
     // The deliveries the dead server had claimed come due when their lease ends; the second
     // server attempts them again and records every delivery as delivered.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let delivered: i64 =
-            sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
-                .fetch_one(&mut *app.db.reader().await.unwrap())
-                .await
-                .unwrap()
-                .get(0);
-        if delivered == EVENTS as i64 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "only {delivered} deliveries recorded as delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    all_recorded_delivered(app).await;
     let got = received(&rx);
     assert!(
         got.values().all(|b| b.windows(2).all(|w| w[0] == w[1])),
@@ -317,23 +322,7 @@ async fn killing_one_of_two_workers_repeats_only_what_it_held() {
     let got = wait_distinct(&rx, EVENTS, 90).await;
     assert_eq!(got.keys().cloned().collect::<HashSet<_>>(), ids);
     // The killed worker's claims come due when their lease ends and are sent again.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let delivered: i64 =
-            sqlx::query("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
-                .fetch_one(&mut *app.db.reader().await.unwrap())
-                .await
-                .unwrap()
-                .get(0);
-        if delivered == EVENTS as i64 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "only {delivered} deliveries recorded as delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    all_recorded_delivered(&app).await;
     let interrupted: Vec<(String, String)> = sqlx::query(
         "SELECT d.event_id, a.worker FROM delivery_attempts a JOIN deliveries d ON d.seq = a.delivery_seq \
          WHERE a.error_kind = 'interrupted'",

@@ -58,8 +58,9 @@ async fn settled(app: &TestApp, since: i64) {
     panic!("deliveries did not settle");
 }
 
-async fn old_history_goes_and_nothing_pending_does(app: &TestApp) {
-    let rx = Receiver::start_acknowledging().await;
+/// A webhook to `rx` and `n` test events sent to it, each delivered and recorded: the test
+/// event path, and the events' ids.
+async fn delivered_test_events(app: &TestApp, rx: &Receiver, n: usize) -> (String, Vec<String>) {
     let (s, hook) = app
         .post(
             "/v2/webhooks",
@@ -68,15 +69,21 @@ async fn old_history_goes_and_nothing_pending_does(app: &TestApp) {
         .await;
     assert_eq!(s, 200, "{hook}");
     let test = format!("/v2/webhooks/{}/test", hook["id"].as_str().unwrap());
-    let mut old = Vec::new();
-    for _ in 0..5 {
+    let mut ids = Vec::new();
+    for _ in 0..n {
         let (s, sent) = app.post(&test, json!({})).await;
         assert_eq!(s, 200, "{sent}");
-        old.push(sent["event"].as_str().unwrap().to_string());
+        ids.push(sent["event"].as_str().unwrap().to_string());
     }
     let started = app.clock_now();
-    rx.wait_for(5, 10).await;
+    rx.wait_for(n, 10).await;
     settled(app, started).await;
+    (test, ids)
+}
+
+async fn old_history_goes_and_nothing_pending_does(app: &TestApp) {
+    let rx = Receiver::start_acknowledging().await;
+    let (test, old) = delivered_test_events(app, &rx, 5).await;
     let res = app
         .http
         .post(format!("{}/v2/contacts", app.base))
@@ -214,23 +221,7 @@ both_backends!(
 /// delivery of an event that is still there, never one of an event removed under it.
 async fn a_redelivery_racing_retention_never_queues_a_removed_event(app: &TestApp) {
     let rx = Receiver::start_acknowledging().await;
-    let (s, hook) = app
-        .post(
-            "/v2/webhooks",
-            json!({"name": "sink", "url": rx.url, "events": ["booking"]}),
-        )
-        .await;
-    assert_eq!(s, 200, "{hook}");
-    let test = format!("/v2/webhooks/{}/test", hook["id"].as_str().unwrap());
-    let mut ids = Vec::new();
-    for _ in 0..40 {
-        let (s, sent) = app.post(&test, json!({})).await;
-        assert_eq!(s, 200, "{sent}");
-        ids.push(sent["event"].as_str().unwrap().to_string());
-    }
-    let started = app.clock_now();
-    rx.wait_for(40, 10).await;
-    settled(app, started).await;
+    let (_, ids) = delivered_test_events(app, &rx, 40).await;
     app.clock.advance(31 * DAY);
     let redeliveries = async {
         let mut statuses = Vec::new();
